@@ -1,0 +1,63 @@
+"""Assemble the Starlette application: settings, engine, login, views."""
+
+from sqladmin import Admin
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+from starlette.routing import Route
+
+from admin_app.auth.backend import StaffAuthBackend
+from admin_app.auth.models import StaffUser
+from admin_app.auth.permissions import StaffAuthorization
+from admin_app.auth.views import StaffUserAdmin
+from admin_app.db import make_engine, make_session_factory
+from admin_app.registry import build_views
+from admin_app.settings import Settings
+from admin_app.site import TEMPLATES_DIR, AdminSite
+
+BASE_URL = "/admin"
+
+# The admin's own tables and the views that serve them.
+BUILTIN_VIEWS = {StaffUser: StaffUserAdmin}
+
+
+async def _to_admin(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"{BASE_URL}/", status_code=302)
+
+
+def create_app(
+    database_url: str | None = None,
+    models: str | list[str] | None = None,
+    secret_key: str | None = None,
+) -> Starlette:
+    """The admin site as a Starlette app, mounted at `/admin`.
+
+    Missing arguments come from `DATABASE_URL`, `ADMIN_MODELS` (a dotted module
+    path, or several separated by commas; default `models`) and
+    `ADMIN_SECRET_KEY`.
+    """
+    settings = Settings.load(database_url, models, secret_key)
+    engine = make_engine(settings.database_url)
+    session_factory = make_session_factory(engine)
+    app = Starlette(routes=[Route("/", _to_admin)])
+    app.state.settings = settings
+    app.state.engine = engine
+    site: Admin = AdminSite(
+        app,
+        session_maker=session_factory,
+        base_url=BASE_URL,
+        title=settings.title,
+        templates_dir=str(TEMPLATES_DIR),
+        authentication_backend=StaffAuthBackend(
+            settings.secret_key,
+            session_factory,
+            base_url=BASE_URL,
+            https_only=settings.https_only,
+            max_age=settings.session_max_age,
+        ),
+        authorization_backend=StaffAuthorization(),
+    )
+    for view in build_views(settings.models, BUILTIN_VIEWS):
+        site.add_view(view)
+    app.state.admin = site
+    return app

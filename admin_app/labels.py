@@ -1,0 +1,41 @@
+"""How a row is named on every page, select and export.
+
+A row is shown by `__admin_label__` if its class defines it, else by its first
+column named `name`, `title`, `username`, `email` or `slug`, else as
+`<Class> #<pk>`. Python reprs never reach a page.
+"""
+
+from typing import Any
+
+from sqlalchemy import inspect
+from sqlalchemy.orm import Mapper
+
+LABEL_COLUMNS = ("name", "title", "username", "email", "slug")
+
+
+def label_column(model: type) -> str | None:
+    """The column that names rows of `model`, or None if it has none."""
+    columns = inspect(model).columns
+    return next((name for name in LABEL_COLUMNS if name in columns), None)
+
+
+def primary_key_text(obj: Any) -> str:
+    """The primary key of `obj` as text; composite keys joined by commas."""
+    mapper: Mapper = inspect(type(obj))
+    values = mapper.primary_key_from_instance(obj)
+    return ",".join("" if value is None else str(value) for value in values)
+
+
+def label_for(obj: Any) -> str:
+    """The label a staff user sees for `obj`."""
+    if obj is None:
+        return ""
+    if hasattr(type(obj), "__admin_label__"):
+        custom = obj.__admin_label__  # a method or a property
+        return str(custom() if callable(custom) else custom)
+    column = label_column(type(obj))
+    if column is not None:
+        value = getattr(obj, column, None)
+        if value not in (None, ""):
+            return str(value)
+    return f"{type(obj).__name__} #{primary_key_text(obj)}"

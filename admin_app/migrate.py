@@ -1,0 +1,76 @@
+"""Apply the Alembic migrations that ship with the admin.
+
+The admin's own tables (branch `admin`) go into every database it serves; the
+shipped example domain (branch `demo`) only when the `models` package is served.
+A project's own tables are its own business: ones that do not exist yet are
+created from their metadata (as `SQLModel.metadata.create_all` would), and
+existing ones are never altered.
+"""
+
+import importlib.util
+import os
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, inspect
+from sqlmodel import SQLModel
+
+from admin_app.settings import DEFAULT_DATABASE_URL
+
+VERSION_TABLE = (
+    "admin_alembic_version"  # not `alembic_version`: that one is the project's
+)
+SHIPPED_MODELS = "models"
+
+
+def database_url_from_env() -> str:
+    return os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+
+
+def _script_location() -> Path:
+    spec = importlib.util.find_spec("migrations")
+    if spec is None or spec.origin is None:
+        raise RuntimeError(
+            "The `migrations` package that ships with the admin is missing."
+        )
+    return Path(spec.origin).parent
+
+
+def alembic_config(database_url: str, *, include_shipped_models: bool = True) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_script_location()))
+    config.attributes["database_url"] = database_url
+    config.attributes["include_shipped_models"] = include_shipped_models
+    return config
+
+
+def serves_shipped_models(model_modules: tuple[str, ...]) -> bool:
+    return SHIPPED_MODELS in model_modules
+
+
+def upgrade(engine: Engine, model_modules: tuple[str, ...]) -> list[str]:
+    """Bring the database up to date; return the names of tables created outside
+    the migrations (a project's own tables that did not exist yet)."""
+    shipped = serves_shipped_models(model_modules)
+    config = alembic_config(
+        engine.url.render_as_string(hide_password=False),
+        include_shipped_models=shipped,
+    )
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "heads" if shipped else "admin@head")
+    return create_missing_tables(engine, model_modules) if not shipped else []
+
+
+def create_missing_tables(engine: Engine, model_modules: tuple[str, ...]) -> list[str]:
+    from admin_app.registry import discover_tables
+
+    existing = set(inspect(engine).get_table_names())
+    tables = [
+        model.__table__
+        for model in discover_tables(model_modules)
+        if model.__table__.name not in existing
+    ]
+    SQLModel.metadata.create_all(engine, tables=tables)
+    return [table.name for table in tables]

@@ -1,0 +1,91 @@
+"""Discover SQLModel tables in the configured modules and build one view each.
+
+A project overrides the generated view of a table by subclassing `AdminView`
+with `model=` in its models module, or in an `admin` module beside it (for
+`shop.models`, `shop.models.admin` or `shop.admin`), as Django's `ModelAdmin`.
+"""
+
+import importlib
+import importlib.util
+from collections.abc import Iterable
+from types import ModuleType
+
+from sqlmodel import SQLModel
+
+from admin_app.views import AdminView
+
+
+def _import_if_present(name: str) -> ModuleType | None:
+    """Import `name` if such a module exists; errors inside it still surface."""
+    try:
+        if importlib.util.find_spec(name) is None:
+            return None
+    except ModuleNotFoundError:  # its parent package does not exist
+        return None
+    return importlib.import_module(name)
+
+
+def _admin_modules(module_name: str) -> list[str]:
+    names = [module_name, f"{module_name}.admin"]
+    parent = module_name.rpartition(".")[0]
+    if parent:
+        names.append(f"{parent}.admin")
+    return names
+
+
+def discover_tables(module_names: Iterable[str]) -> list[type[SQLModel]]:
+    """Every SQLModel table class defined in or imported by the modules."""
+    tables: list[type[SQLModel]] = []
+    for name in module_names:
+        module = importlib.import_module(name)
+        for value in vars(module).values():
+            if (
+                isinstance(value, type)
+                and issubclass(value, SQLModel)
+                and hasattr(value, "__table__")
+                and value not in tables
+            ):
+                tables.append(value)
+    return tables
+
+
+def discover_overrides(module_names: Iterable[str]) -> dict[type, type[AdminView]]:
+    """Project views found next to the models, by the model they serve."""
+    overrides: dict[type, type[AdminView]] = {}
+    for module_name in module_names:
+        for name in _admin_modules(module_name):
+            module = _import_if_present(name)
+            for value in vars(module).values() if module else ():
+                if (
+                    isinstance(value, type)
+                    and issubclass(value, AdminView)
+                    and getattr(value, "model", None) is not None
+                ):
+                    overrides.setdefault(value.model, value)
+    return overrides
+
+
+def view_for(model: type, base: type[AdminView] = AdminView) -> type[AdminView]:
+    """A fresh view class for one site.
+
+    SQLAdmin stores the site's session factory and templates on the view class,
+    so each site gets its own subclass and two sites never share that state.
+    """
+    attrs = {}
+    if base is not AdminView:
+        attrs = {"name": base.name, "name_plural": base.name_plural}
+    return type(f"{model.__name__}Admin", (base,), attrs, model=model)  # type: ignore[return-value]
+
+
+def build_views(
+    module_names: Iterable[str], builtin: dict[type, type[AdminView]]
+) -> list[type[AdminView]]:
+    """Views for the project's tables, then for the admin's own tables."""
+    module_names = list(module_names)
+    tables = discover_tables(module_names)
+    overrides = {**builtin, **discover_overrides(module_names)}
+    project = [
+        view_for(t, overrides.get(t, AdminView)) for t in tables if t not in builtin
+    ]
+    own = [view_for(model, overrides[model]) for model in builtin]
+    return project + own

@@ -1,0 +1,86 @@
+"""Settings from arguments or the environment.
+
+Arguments win over environment variables, which win over defaults, so a test
+or an embedding application can pass everything explicitly while an operator
+configures a deployment with variables alone.
+"""
+
+import os
+import secrets
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_DATABASE_URL = "sqlite:///admin.db"
+DEFAULT_MODELS = ("models",)
+SECRET_KEY_FILE = ".admin-secret-key"
+
+
+class ImproperlyConfigured(RuntimeError):
+    """The admin cannot start with the settings it was given."""
+
+
+def _split_models(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = value.split(",")
+    return tuple(name.strip() for name in value if name.strip())
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    models: tuple[str, ...]
+    secret_key: str
+    https_only: bool = False
+    title: str = "Admin"
+    session_max_age: int = 12 * 3600
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(
+        cls,
+        database_url: str | None = None,
+        models: str | list[str] | tuple[str, ...] | None = None,
+        secret_key: str | None = None,
+    ) -> "Settings":
+        secret_key = secret_key or os.environ.get("ADMIN_SECRET_KEY")
+        if not secret_key:
+            raise ImproperlyConfigured(
+                "No secret key: set ADMIN_SECRET_KEY or pass secret_key= to "
+                "create_app(). `admin-app serve` creates one for you."
+            )
+        return cls(
+            database_url=database_url
+            or os.environ.get("DATABASE_URL")
+            or DEFAULT_DATABASE_URL,
+            models=_split_models(models or os.environ.get("ADMIN_MODELS") or "")
+            or DEFAULT_MODELS,
+            secret_key=secret_key,
+            https_only=_env_flag("ADMIN_HTTPS_ONLY"),
+            title=os.environ.get("ADMIN_TITLE", "Admin"),
+        )
+
+
+def load_or_create_secret_key(path: Path) -> tuple[str, bool]:
+    """Read the key kept in `path`, or create it readable by its owner only.
+
+    Returns the key and whether it was created now. Every worker of one
+    deployment must sign sessions with the same key, so it is kept on disk
+    rather than made anew at each start.
+    """
+    if path.exists():
+        key = path.read_text().strip()
+        if key:
+            return key, False
+    key = secrets.token_urlsafe(48)
+    fd = os.open(
+        path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, stat.S_IRUSR | stat.S_IWUSR
+    )
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
+    return key, True

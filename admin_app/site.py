@@ -1,0 +1,46 @@
+"""The SQLAdmin site with the admin's own index page."""
+
+from pathlib import Path
+
+from anyio import to_thread
+from sqladmin import Admin
+from sqladmin.authentication import login_required
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.requests import Request
+from starlette.responses import Response
+
+from admin_app.views import AdminView
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+
+class AdminSite(Admin):
+    """SQLAdmin's `Admin`, with an index that lists every table and its size."""
+
+    @login_required
+    async def index(self, request: Request) -> Response:
+        views = [
+            view
+            for view in self.views
+            if isinstance(view, AdminView) and view.is_accessible(request)
+        ]
+        counts = await to_thread.run_sync(self._count_rows, views)
+        return await self.templates.TemplateResponse(
+            request,
+            "sqladmin/index.html",
+            {"tables": list(zip(views, counts, strict=True))},
+        )
+
+    def _count_rows(self, views: list[AdminView]) -> list[int | None]:
+        counts: list[int | None] = []
+        with self.session_maker() as session:
+            for view in views:
+                try:
+                    counts.append(
+                        session.scalar(select(func.count()).select_from(view.model))
+                    )
+                except SQLAlchemyError:  # a table not created yet
+                    session.rollback()
+                    counts.append(None)
+        return counts

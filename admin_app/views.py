@@ -1,0 +1,170 @@
+"""The base view every table's admin page is generated from.
+
+Each default comes from the table's metadata and applies only where the class
+(or a project's override of it) leaves the option unset, the way Django's
+`ModelAdmin` options work.
+"""
+
+from typing import Any, ClassVar
+
+from anyio import to_thread
+from sqladmin import ModelView
+from sqladmin.ajax import QueryAjaxModelLoader
+from sqladmin.formatters import BASE_FORMATTERS
+from sqladmin.forms import ModelConverter
+from sqladmin.helpers import object_identifier_values
+from sqlalchemy import func, inspect, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from admin_app import metadata
+from admin_app.labels import label_column, label_for, primary_key_text
+
+
+class LabelledAjaxLoader(QueryAjaxModelLoader):
+    """Search-as-you-type choices that show row labels, not reprs."""
+
+    def format(self, model: Any) -> dict[str, Any]:
+        if not model:
+            return {}
+        return {"id": primary_key_text(model), "text": label_for(model)}
+
+    async def format_by_pk(self, pk: Any) -> dict[str, Any]:
+        try:
+            values = object_identifier_values(str(pk), self.model)
+        except (TypeError, ValueError):
+            return {}
+        keys = inspect(self.model).primary_key
+        stmt = select(self.model).where(
+            *(k == v for k, v in zip(keys, values, strict=False))
+        )
+        rows = await self.model_admin._run_query(stmt.limit(1))
+        return self.format(rows[0]) if rows else {}
+
+
+class LabelledConverter(ModelConverter):
+    """Plain selects (small related tables) labelled the same way."""
+
+    async def _prepare_select_options(self, prop, session_maker):  # type: ignore[no-untyped-def]
+        target = prop.mapper.class_
+
+        def load() -> list[Any]:
+            with session_maker() as session:
+                return list(session.scalars(select(target)).all())
+
+        rows = await to_thread.run_sync(load)
+        return [(primary_key_text(obj), label_for(obj)) for obj in rows]
+
+
+def _is_unset(view: type, option: str) -> bool:
+    return not getattr(view, option, None)
+
+
+class AdminView(ModelView):
+    """Base of every generated view; subclass it with `model=` to override one.
+
+    Related tables with more than `small_table_rows` rows get search-as-you-type
+    selects, and their to-many links stay off forms and the details page, so a
+    page never loads a whole large table. The sizes are read when the site
+    starts; set `form_ajax_refs` or `form_columns` to decide yourself.
+    """
+
+    page_size = 25
+    page_size_options = [10, 25, 50, 100]
+    form_converter = LabelledConverter
+    small_table_rows: ClassVar[int] = 100
+
+    def __init__(self) -> None:
+        self._small_tables: dict[type, bool] = {}
+        view = type(self)
+        model = self.model
+        fields = metadata.field_order(model)
+        if _is_unset(view, "column_list") and _is_unset(view, "column_exclude_list"):
+            self.column_list = [
+                name
+                for name in fields
+                if not (col := metadata.column(model, name)) is not None
+                or not metadata.is_long_text(col)
+            ]
+        if _is_unset(view, "column_details_list") and _is_unset(
+            view, "column_details_exclude_list"
+        ):
+            self.column_details_list = fields + self._small_many_to_many()
+        if _is_unset(view, "column_searchable_list"):
+            self.column_searchable_list = [
+                col.key for col in inspect(model).columns if metadata.is_text(col)
+            ]
+        if _is_unset(view, "column_sortable_list"):
+            self.column_sortable_list = [
+                name for name in fields if metadata.column(model, name) is not None
+            ]
+        if _is_unset(view, "form_columns") and _is_unset(view, "form_excluded_columns"):
+            self.form_columns = [
+                name
+                for name in fields
+                if not (
+                    (col := metadata.column(model, name)) is not None
+                    and metadata.is_generated_pk(col)
+                )
+            ] + self._small_many_to_many()
+        form_names = [self._get_prop_name(c) for c in self.form_columns or []]
+        if not view.form_include_pk:
+            self.form_include_pk = any(
+                (col := metadata.column(model, name)) is not None
+                and (col.primary_key or col.foreign_keys)
+                for name in form_names
+            )
+        if _is_unset(view, "form_ajax_refs"):
+            self.form_ajax_refs = {
+                name: self._ajax_options(rel.mapper.class_)
+                for name, rel in {
+                    **metadata.to_one(model),
+                    **metadata.many_to_many(model),
+                }.items()
+                if name in form_names and not self._is_small(rel.mapper.class_)
+            }
+        related = {rel.mapper.class_ for rel in inspect(model).relationships}
+        self.column_type_formatters = {
+            **BASE_FORMATTERS,
+            **{cls: label_for for cls in related | {model}},
+            **view.column_type_formatters,
+        }
+        super().__init__()
+        self._form_ajax_refs = {
+            name: LabelledAjaxLoader(
+                name, loader.model, self, **self.form_ajax_refs[name]
+            )
+            for name, loader in self._form_ajax_refs.items()
+        }
+
+    def _small_many_to_many(self) -> list[str]:
+        return [
+            name
+            for name, rel in metadata.many_to_many(self.model).items()
+            if self._is_small(rel.mapper.class_)
+        ]
+
+    def _is_small(self, model: type) -> bool:
+        """Whether `model`'s table has at most `small_table_rows` rows."""
+        if model not in self._small_tables:
+            limit = self.small_table_rows
+            stmt = select(func.count()).select_from(
+                select(1).select_from(model).limit(limit + 1).subquery()
+            )
+            try:
+                with self.session_maker() as session:
+                    rows = session.scalar(stmt) or 0
+            except SQLAlchemyError:
+                rows = limit + 1  # no table yet: assume it will be large
+            self._small_tables[model] = rows <= limit
+        return self._small_tables[model]
+
+    @staticmethod
+    def _ajax_options(target: type) -> dict[str, Any]:
+        label = label_column(target)
+        texts = [col.key for col in inspect(target).columns if metadata.is_text(col)]
+        keys = [col.key for col in inspect(target).primary_key]
+        return {
+            "fields": [label] if label else texts or keys,
+            "order_by": label or keys[0],
+            "limit": 20,
+        }
