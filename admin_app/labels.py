@@ -5,6 +5,7 @@ column named `name`, `title`, `username`, `email` or `slug`, else as
 `<Class> #<pk>`. Python reprs never reach a page.
 """
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import inspect
@@ -39,3 +40,22 @@ def label_for(obj: Any) -> str:
         if value not in (None, ""):
             return str(value)
     return f"{type(obj).__name__} #{primary_key_text(obj)}"
+
+
+def field_label(model: type, name: str) -> str:
+    """The heading of a column or relationship: its pydantic `title` if the
+    model gives one, else the name in words (`due_date` -> "Due date")."""
+    field = getattr(model, "model_fields", {}).get(name)
+    if field is not None and field.title:
+        return field.title
+    if name == "id":
+        return "ID"
+    words = name.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def format_datetime(value: datetime) -> str:
+    """Datetimes are stored as UTC (naive ones by convention) and shown so."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%d %H:%M:%S UTC")

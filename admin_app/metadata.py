@@ -62,12 +62,16 @@ def columns_shown_by(model: type) -> dict[str, str]:
 
 
 def field_order(model: type) -> list[str]:
-    """Column attribute names in table order, each foreign key replaced by its
-    to-one relationship (once), so rows show `project`, not `project_id`."""
+    """Column attribute names, primary keys first, then in table order, each
+    foreign key replaced by its to-one relationship (once), so rows show
+    `project`, not `project_id`, and a link row starts with the rows it links."""
     mapper = inspect(model)
     shown_by = columns_shown_by(model)
     names: list[str] = []
-    for prop in mapper.column_attrs:
+    props = sorted(
+        mapper.column_attrs, key=lambda prop: not prop.columns[0].primary_key
+    )
+    for prop in props:
         name = shown_by.get(prop.columns[0].key, prop.key)
         if name not in names:
             names.append(name)

@@ -80,7 +80,7 @@ def view_for(model: type, base: type[AdminView] = AdminView) -> type[AdminView]:
 def build_views(
     module_names: Iterable[str], builtin: dict[type, type[AdminView]]
 ) -> list[type[AdminView]]:
-    """Views for the project's tables, then for the admin's own tables."""
+    """Views for the project's tables by name, then for the admin's own tables."""
     module_names = list(module_names)
     tables = discover_tables(module_names)
     overrides = {**builtin, **discover_overrides(module_names)}
@@ -88,4 +88,4 @@ def build_views(
         view_for(t, overrides.get(t, AdminView)) for t in tables if t not in builtin
     ]
     own = [view_for(model, overrides[model]) for model in builtin]
-    return project + own
+    return sorted(project, key=lambda view: view.name_plural.casefold()) + own

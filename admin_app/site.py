@@ -5,11 +5,13 @@ from pathlib import Path
 from anyio import to_thread
 from sqladmin import Admin
 from sqladmin.authentication import login_required
+from sqladmin.templating import Jinja2Templates
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import Response
 
+from admin_app.labels import label_for
 from admin_app.views import AdminView
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -17,6 +19,11 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 class AdminSite(Admin):
     """SQLAdmin's `Admin`, with an index that lists every table and its size."""
+
+    def init_templating_engine(self) -> Jinja2Templates:
+        templates = super().init_templating_engine()
+        templates.env.globals["label_for"] = label_for
+        return templates
 
     @login_required
     async def index(self, request: Request) -> Response:

@@ -5,19 +5,29 @@ Each default comes from the table's metadata and applies only where the class
 `ModelAdmin` options work.
 """
 
+import logging
+from datetime import datetime
 from typing import Any, ClassVar
 
-from anyio import to_thread
+from anyio import from_thread, to_thread
 from sqladmin import ModelView
 from sqladmin.ajax import QueryAjaxModelLoader
 from sqladmin.formatters import BASE_FORMATTERS
 from sqladmin.forms import ModelConverter
-from sqladmin.helpers import object_identifier_values
-from sqlalchemy import func, inspect, select
+from sqladmin.helpers import get_object_identifier
+from sqlalchemy import Select, func, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.requests import Request
+from starlette.responses import Response
+from wtforms import Form, TextAreaField
 
 from admin_app import metadata
-from admin_app.labels import label_column, label_for, primary_key_text
+from admin_app.forms import AdminForm
+from admin_app.keys import BadKey, key_or_404, parse_key
+from admin_app.labels import field_label, format_datetime, label_column, label_for
+from admin_app.writes import FormErrors, RowWriter, database_error_message
+
+logger = logging.getLogger(__name__)
 
 
 class LabelledAjaxLoader(QueryAjaxModelLoader):
@@ -26,18 +36,16 @@ class LabelledAjaxLoader(QueryAjaxModelLoader):
     def format(self, model: Any) -> dict[str, Any]:
         if not model:
             return {}
-        return {"id": primary_key_text(model), "text": label_for(model)}
+        return {"id": str(get_object_identifier(model)), "text": label_for(model)}
 
     async def format_by_pk(self, pk: Any) -> dict[str, Any]:
         try:
-            values = object_identifier_values(str(pk), self.model)
-        except (TypeError, ValueError):
+            values = parse_key(self.model, str(pk))
+        except BadKey:
             return {}
         keys = inspect(self.model).primary_key
-        stmt = select(self.model).where(
-            *(k == v for k, v in zip(keys, values, strict=False))
-        )
-        rows = await self.model_admin._run_query(stmt.limit(1))
+        where = (k == v for k, v in zip(keys, values, strict=True))
+        rows = await self.model_admin._run_query(select(self.model).where(*where))
         return self.format(rows[0]) if rows else {}
 
 
@@ -52,7 +60,7 @@ class LabelledConverter(ModelConverter):
                 return list(session.scalars(select(target)).all())
 
         rows = await to_thread.run_sync(load)
-        return [(primary_key_text(obj), label_for(obj)) for obj in rows]
+        return [(str(get_object_identifier(obj)), label_for(obj)) for obj in rows]
 
 
 def _is_unset(view: type, option: str) -> bool:
@@ -106,6 +114,12 @@ class AdminView(ModelView):
                     and metadata.is_generated_pk(col)
                 )
             ] + self._small_many_to_many()
+        if _is_unset(view, "form_overrides"):
+            self.form_overrides = {
+                col.key: TextAreaField
+                for col in inspect(model).columns
+                if metadata.is_long_text(col)
+            }
         form_names = [self._get_prop_name(c) for c in self.form_columns or []]
         if not view.form_include_pk:
             self.form_include_pk = any(
@@ -122,10 +136,33 @@ class AdminView(ModelView):
                 }.items()
                 if name in form_names and not self._is_small(rel.mapper.class_)
             }
+        self.column_labels = {
+            **{
+                name: field_label(model, name)
+                for name in [
+                    *inspect(model).columns.keys(),
+                    *inspect(model).relationships.keys(),
+                ]
+            },
+            **{self._get_prop_name(k): v for k, v in view.column_labels.items()},
+        }
+        # An empty required relation gets "This field is required." from the
+        # write path rather than WTForms' "Not a valid choice".
+        self.form_args = {
+            **{name: {"allow_blank": True} for name in metadata.to_one(model)},
+            **view.form_args,
+        }
+        if view.form_base_class is Form:
+            self.form_base_class = type(
+                f"{model.__name__}Form",
+                (AdminForm,),
+                {"zero_means_none": frozenset(metadata.to_one(model))},
+            )
         related = {rel.mapper.class_ for rel in inspect(model).relationships}
         self.column_type_formatters = {
             **BASE_FORMATTERS,
             **{cls: label_for for cls in related | {model}},
+            datetime: format_datetime,
             **view.column_type_formatters,
         }
         super().__init__()
@@ -168,3 +205,65 @@ class AdminView(ModelView):
             "order_by": label or keys[0],
             "limit": 20,
         }
+
+    def _stmt_by_identifier(self, identifier: str) -> Select:
+        """Every SQLAdmin lookup by URL key passes here: a malformed key is a 404."""
+        keys = inspect(self.model).primary_key
+        values = key_or_404(self.model, identifier)
+        return select(self.model).where(
+            *(k == v for k, v in zip(keys, values, strict=True))
+        )
+
+    async def insert_model(self, request: Request, data: dict) -> Any:
+        return await self._save(request, None, data)
+
+    async def update_model(self, request: Request, pk: str, data: dict) -> Any:
+        return await self._save(request, pk, data)
+
+    async def _save(self, request: Request, pk: str | None, data: dict) -> Any:
+        try:
+            obj = await to_thread.run_sync(self._save_sync, request, pk, data)
+        except FormErrors as error:
+            request.state.form_errors = error.fields  # shown next to the fields
+            raise
+        result = await self.after_model_change(data, obj, pk is None, request)
+        if isinstance(result, Response):
+            request.state._sqladmin_after_change_response = result
+        return obj
+
+    def _save_sync(self, request: Request, pk: str | None, data: dict) -> Any:
+        try:
+            with self.session_maker() as session, session.begin():
+                if pk is None:
+                    obj = self.model()
+                else:
+                    obj = session.get(self.model, key_or_404(self.model, pk))
+                    if obj is None:
+                        raise FormErrors({}, "This row no longer exists.")
+                from_thread.run(self.on_model_change, data, obj, pk is None, request)
+                RowWriter(self.model, session).apply(obj, data)
+            return obj
+        except SQLAlchemyError as error:
+            logger.exception("Saving %s failed", self.model.__name__)
+            raise FormErrors({}, database_error_message(error)) from error
+
+    async def delete_model(self, request: Request, pk: Any) -> None:
+        await to_thread.run_sync(self._delete_sync, request, pk)
+
+    def _delete_sync(self, request: Request, pk: Any) -> None:
+        obj = None
+        try:
+            with self.session_maker() as session, session.begin():
+                obj = session.get(self.model, key_or_404(self.model, str(pk)))
+                if obj is None:
+                    return  # already gone: the user's intent holds
+                from_thread.run(self.on_model_delete, obj, request)
+                session.delete(obj)
+                session.flush()
+        except SQLAlchemyError as error:
+            logger.warning("Deleting %s %s refused: %s", self.model.__name__, pk, error)
+            message = database_error_message(error)
+            raise ValueError(
+                f"{label_for(obj) or pk} was not deleted: {message}"
+            ) from error
+        from_thread.run(self.after_model_delete, obj, request)

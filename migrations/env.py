@@ -18,6 +18,19 @@ if config.attributes.get("include_shipped_models", True):
     import models  # noqa: F401  (registers the shipped tables)
 
 target_metadata = SQLModel.metadata
+OWN_PACKAGES = {"admin_app", "models"}
+OWN_TABLES = {
+    mapper.local_table.name
+    for mapper in SQLModel._sa_registry.mappers
+    if mapper.class_.__module__.partition(".")[0] in OWN_PACKAGES
+}
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Compare only the tables these migrations own: a project's own tables in
+    the same database or on the same metadata are its own Alembic's business."""
+    table = obj if type_ == "table" else getattr(obj, "table", None)
+    return table is None or table.name in OWN_TABLES
 
 
 def run(connection: Connection) -> None:
@@ -26,6 +39,7 @@ def run(connection: Connection) -> None:
         target_metadata=target_metadata,
         version_table=VERSION_TABLE,
         render_as_batch=connection.dialect.name == "sqlite",
+        include_object=include_object,
         compare_type=True,
     )
     with context.begin_transaction():

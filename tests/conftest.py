@@ -1,0 +1,130 @@
+"""Fixtures: a real database per test (SQLite file, and PostgreSQL), the app, staff.
+
+Every HTTP test runs twice, on a SQLite file and on PostgreSQL. PostgreSQL is
+TEST_DATABASE_URL when set, else a throwaway server started here from the
+machine's binaries. Without either the PostgreSQL runs are skipped, except
+under CI, where that is an error.
+"""
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from admin_app import create_app
+from admin_app.auth.accounts import create_staff_user
+from admin_app.auth.models import StaffUser
+from admin_app.db import make_engine
+from admin_app.migrate import upgrade
+from tests.pgserver import start_postgres
+
+SECRET_KEY = "test-secret-key-" + "x" * 32
+PASSWORD = "correct horse battery staple"
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        yield url
+        return
+    try:
+        server = start_postgres()
+    except (FileNotFoundError, RuntimeError) as error:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the PostgreSQL tests: {error}")
+        pytest.skip(f"PostgreSQL is not available here: {error}")
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def empty_database_url(
+    backend: str, tmp_path, request: pytest.FixtureRequest
+) -> Iterator[str]:
+    """A new, empty database of the backend under test."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'admin.db'}"
+        return
+    server_url = make_url(request.getfixturevalue("postgres_server_url"))
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield server_url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def migrated(url: str, models: tuple[str, ...]) -> str:
+    engine = make_engine(url)
+    upgrade(engine, models)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def database_url(empty_database_url: str) -> str:
+    """A database migrated for the shipped models."""
+    return migrated(empty_database_url, ("models",))
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Starlette]:
+    app = create_app(database_url, "models", SECRET_KEY)
+    yield app
+    app.state.engine.dispose()
+
+
+@pytest.fixture
+def db(app: Starlette) -> Iterator[Session]:
+    """A session on the app's database, for checking what it holds."""
+    with Session(app.state.engine) as session:
+        yield session
+
+
+def add_staff(app: Starlette, username: str, *, superuser: bool = False) -> StaffUser:
+    with Session(app.state.engine, expire_on_commit=False) as session:
+        user = create_staff_user(session, username, PASSWORD, superuser=superuser)
+        session.commit()
+        return user
+
+
+def login(client: TestClient, username: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+    return client.post(
+        "/admin/login",
+        data={"username": username, "password": password},
+        follow_redirects=False,
+    )
+
+
+@pytest.fixture
+def superuser(app: Starlette) -> StaffUser:
+    return add_staff(app, "admin", superuser=True)
+
+
+@pytest.fixture
+def client(app: Starlette, superuser: StaffUser) -> Iterator[TestClient]:
+    """A browser session logged in as a superuser."""
+    with TestClient(app) as client:
+        assert login(client, superuser.username).status_code == 302
+        yield client
+
+
+@pytest.fixture
+def anonymous(app: Starlette) -> Iterator[TestClient]:
+    with TestClient(app) as client:
+        yield client

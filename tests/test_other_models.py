@@ -1,0 +1,146 @@
+"""The admin serves a models module that is not the shipped one."""
+
+import subprocess
+import sys
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import inspect, text
+from sqlmodel import Session, select
+from starlette.testclient import TestClient
+
+from admin_app import create_app
+from tests.conftest import SECRET_KEY, add_staff, login, migrated
+from tests.other_models import Author, Book, Genre, Shelf
+from tests.pages import list_rows
+from tests.pages import text as page_text
+
+OTHER = "tests.other_models"
+
+
+@pytest.fixture
+def library(empty_database_url):
+    app = create_app(migrated(empty_database_url, (OTHER,)), OTHER, SECRET_KEY)
+    yield app
+    app.state.engine.dispose()
+
+
+@pytest.fixture
+def librarian(library):
+    add_staff(library, "librarian", superuser=True)
+    with TestClient(library) as client:
+        assert login(client, "librarian").status_code == 302
+        yield client
+
+
+def test_migrate_creates_the_admin_tables_and_the_projects_missing_tables(library):
+    tables = set(inspect(library.state.engine).get_table_names())
+    assert {"admin_staff_user", "admin_alembic_version"} <= tables
+    assert {
+        "library_author",
+        "library_book",
+        "library_genre",
+        "library_shelf",
+    } <= tables
+    assert not {"task", "project", "worker"} & tables  # the shipped domain stays out
+    with library.state.engine.connect() as connection:
+        versions = connection.execute(
+            text("SELECT version_num FROM admin_alembic_version")
+        )
+        assert [row[0] for row in versions] == ["0001_admin"]
+
+
+def test_only_the_configured_tables_are_served(librarian):
+    index = page_text(librarian.get("/admin/").text)
+    for name in (
+        "Authors",
+        "Book Genres",
+        "Genres",
+        "Publications",
+        "Shelfs",
+        "Staff users",
+    ):
+        assert name in index
+    assert librarian.get("/admin/task/list").status_code == 404
+
+
+def test_book_story_with_a_project_override_and_custom_labels(librarian, library):
+    with Session(library.state.engine, expire_on_commit=False) as session:
+        author = Author(first_name="Ursula", last_name="Le Guin")
+        session.add_all([author, Genre(code="sf", description="Science fiction")])
+        session.commit()
+
+    form = librarian.get("/admin/book/create")
+    assert "Le Guin, Ursula" in form.text
+    response = librarian.post(
+        "/admin/book/create",
+        data={
+            "title": "The Dispossessed",
+            "isbn": "978-0-06-051275-4",
+            "price": "12.50",
+            "published_at": "1974-05-01 12:00:00",
+            "author": str(author.id),
+            "genres": "sf",
+            "save": "Save",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 302
+    with Session(library.state.engine) as session:
+        book = session.exec(select(Book)).one()
+        assert book.price == Decimal("12.50")
+        assert book.published_at is not None and book.published_at.year == 1974
+        assert [genre.code for genre in book.genres] == ["sf"]
+
+    page = librarian.get("/admin/book/list")
+    assert list_rows(page.text) == [
+        {
+            "": "",
+            "Title": "The Dispossessed",
+            "Author": "Le Guin, Ursula",
+            "Price": "12.50",
+        }
+    ]
+    assert "Publication" in page_text(page.text)
+    details = page_text(librarian.get(f"/admin/book/details/{book.id}").text)
+    assert "1974-05-01 12:00:00 UTC" in details
+
+    response = librarian.post(
+        f"/admin/book/edit/{book.id}",
+        data={
+            "title": "The Dispossessed",
+            "isbn": "978-0-06-051275-4",
+            "price": "9.99",
+            "author": str(author.id),
+            "save": "Save",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 302
+    with Session(library.state.engine) as session:
+        assert session.get(Book, book.id).price == Decimal("9.99")
+
+    assert librarian.delete(f"/admin/book/delete?pks={book.id}").status_code == 200
+    with Session(library.state.engine) as session:
+        assert session.exec(select(Book)).all() == []
+
+
+def test_a_row_without_a_label_column_is_named_by_class_and_key(librarian, library):
+    with Session(library.state.engine) as session:
+        session.add(Shelf(floor=2))
+        session.commit()
+    librarian.post("/admin/genre/create", data={"code": "poetry", "save": "Save"})
+    assert "Shelf #1" in librarian.get("/admin/shelf/details/1").text
+    assert librarian.get("/admin/genre/details/poetry").status_code == 200
+
+
+def test_create_app_imports_the_shipped_models_only_when_asked():
+    script = (
+        "import sys\n"
+        "from admin_app import create_app\n"
+        f"create_app('sqlite://', {OTHER!r}, 'k' * 40)\n"
+        "assert 'models' not in sys.modules, 'shipped models imported'\n"
+        "create_app('sqlite://', 'models', 'k' * 40)\n"
+        "assert 'models' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True)
