@@ -1,5 +1,6 @@
 """Read pages the way a staff user does: tables, messages and form fields."""
 
+import re
 from html.parser import HTMLParser
 
 
@@ -79,3 +80,11 @@ def text(html: str) -> str:
     parser = _TextParser()
     parser.feed(html)
     return " ".join(" ".join(parser.parts).split())
+
+
+def field_errors(html: str) -> list[str]:
+    """The messages shown under form fields."""
+    return [
+        " ".join(m.split())
+        for m in re.findall(r'invalid-feedback">(.*?)</div>', html, re.S)
+    ]

@@ -1,23 +1,14 @@
 """Forms go through the model's own validation; mistakes are messages, not crashes."""
 
-import re
-
 import pytest
 from sqlmodel import Session, select
 
 from models import Project, Task, TaskAssignment, Worker
-from tests.pages import text
+from tests.pages import field_errors, text
 
 
 def save(client, url, data):
     return client.post(url, data={**data, "save": "Save"}, follow_redirects=False)
-
-
-def field_errors(html: str) -> list[str]:
-    return [
-        " ".join(m.split())
-        for m in re.findall(r'invalid-feedback">(.*?)</div>', html, re.S)
-    ]
 
 
 def assert_no_internals(html: str) -> None:

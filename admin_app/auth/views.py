@@ -7,7 +7,9 @@ from wtforms import Form, PasswordField, validators
 
 from admin_app.auth.accounts import set_password
 from admin_app.auth.models import StaffUser
+from admin_app.auth.passwords import WeakPassword
 from admin_app.views import AdminView
+from admin_app.writes import FormErrors
 
 
 class StaffUserAdmin(AdminView, model=StaffUser):
@@ -41,7 +43,10 @@ class StaffUserAdmin(AdminView, model=StaffUser):
     ) -> None:
         password = data.pop("new_password", None)
         if is_created and not password:
-            raise ValueError("A new staff user needs a password.")
+            raise FormErrors({"new_password": ["A new staff user needs a password."]})
         if password:
             model.username = data.get("username", model.username)
-            set_password(model, password)
+            try:
+                set_password(model, password)
+            except WeakPassword as error:
+                raise FormErrors({"new_password": [str(error)]}) from error

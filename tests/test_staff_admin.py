@@ -1,0 +1,88 @@
+"""Superusers manage staff accounts in the admin; hashes never show."""
+
+from sqlmodel import select
+from starlette.testclient import TestClient
+
+from admin_app.auth.models import StaffUser
+from tests.conftest import login
+from tests.pages import field_errors, text
+
+
+def create_staff(client, **fields):
+    data = {
+        "username": "clerk",
+        "new_password": "a long enough secret",
+        "is_active": "y",
+    }
+    return client.post(
+        "/admin/staff-user/create",
+        data={**data, **fields, "save": "Save"},
+        follow_redirects=False,
+    )
+
+
+def test_a_new_staff_user_gets_a_hashed_password_that_logs_in(client, db, app):
+    assert create_staff(client).status_code == 302
+    user = db.exec(select(StaffUser).where(StaffUser.username == "clerk")).one()
+    assert user.password_hash.startswith("$argon2id$")
+    assert "a long enough secret" not in user.password_hash
+    assert not user.is_superuser
+
+    for page in (
+        client.get("/admin/staff-user/list"),
+        client.get(f"/admin/staff-user/details/{user.id}"),
+        client.get(f"/admin/staff-user/edit/{user.id}"),
+    ):
+        assert page.status_code == 200
+        assert "$argon2" not in page.text and "Password hash" not in text(page.text)
+
+    with TestClient(app) as other:
+        assert login(other, "clerk", "a long enough secret").status_code == 302
+
+
+def test_a_weak_password_is_refused_and_nothing_saved(client, db):
+    response = create_staff(client, new_password="short")
+    assert response.status_code == 400
+    assert "The password must have at least 12 characters." in field_errors(
+        response.text
+    )
+    assert (
+        db.exec(select(StaffUser).where(StaffUser.username == "clerk")).first() is None
+    )
+
+
+def test_a_new_staff_user_needs_a_password(client, db):
+    response = create_staff(client, new_password="")
+    assert response.status_code == 400
+    assert field_errors(response.text) == ["A new staff user needs a password."]
+
+
+def test_editing_without_a_password_keeps_it_and_a_new_one_replaces_it(client, db, app):
+    create_staff(client)
+    user = db.exec(select(StaffUser).where(StaffUser.username == "clerk")).one()
+    old_hash = user.password_hash
+    client.post(
+        f"/admin/staff-user/edit/{user.id}",
+        data={
+            "username": "clerk",
+            "is_active": "y",
+            "new_password": "",
+            "save": "Save",
+        },
+    )
+    db.expire_all()
+    assert user.password_hash == old_hash
+    client.post(
+        f"/admin/staff-user/edit/{user.id}",
+        data={
+            "username": "clerk",
+            "is_active": "y",
+            "new_password": "another long secret",
+            "save": "Save",
+        },
+    )
+    db.expire_all()
+    assert user.password_hash != old_hash
+    with TestClient(app) as other:
+        assert login(other, "clerk", "a long enough secret").status_code == 400
+        assert login(other, "clerk", "another long secret").status_code == 302
