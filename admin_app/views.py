@@ -5,26 +5,41 @@ Each default comes from the table's metadata and applies only where the class
 `ModelAdmin` options work.
 """
 
+from __future__ import annotations
+
 import logging
 from datetime import datetime
 from typing import Any, ClassVar
 
 from anyio import from_thread, to_thread
-from sqladmin import ModelView
+from sqladmin import ModelView, expose
 from sqladmin.ajax import QueryAjaxModelLoader
 from sqladmin.formatters import BASE_FORMATTERS
 from sqladmin.forms import ModelConverter
 from sqladmin.helpers import get_object_identifier
-from sqlalchemy import Select, func, inspect, select
+from sqladmin.pagination import Pagination
+from sqlalchemy import Select, String, cast, false, func, inspect, or_, select
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from wtforms import Form, TextAreaField
 
 from admin_app import metadata
+from admin_app.filters import (
+    ChoiceFilter,
+    EmptyFilter,
+    ListFilter,
+    RangeFilter,
+    RelatedFilter,
+    escape_like,
+    is_choice_type,
+    is_range_type,
+)
 from admin_app.forms import AdminForm
 from admin_app.keys import BadKey, key_or_404, parse_key
 from admin_app.labels import field_label, format_datetime, label_column, label_for
+from admin_app.query import ListQuery
 from admin_app.writes import FormErrors, RowWriter, database_error_message
 
 logger = logging.getLogger(__name__)
@@ -80,6 +95,8 @@ class AdminView(ModelView):
     page_size_options = [10, 25, 50, 100]
     form_converter = LabelledConverter
     small_table_rows: ClassVar[int] = 100
+    extra_filters: ClassVar[list[ListFilter | type[ListFilter]]] = []
+    """A project's own filters, shown after the generated ones."""
 
     def __init__(self) -> None:
         self._small_tables: dict[type, bool] = {}
@@ -166,12 +183,97 @@ class AdminView(ModelView):
             **view.column_type_formatters,
         }
         super().__init__()
+        self._filters: list[ListFilter] = list(view.column_filters) or [
+            *self._generated_filters(),
+            *(f() if isinstance(f, type) else f for f in view.extra_filters),
+        ]
         self._form_ajax_refs = {
             name: LabelledAjaxLoader(
                 name, loader.model, self, **self.form_ajax_refs[name]
             )
             for name, loader in self._form_ajax_refs.items()
         }
+
+    def _generated_filters(self) -> list[ListFilter]:
+        """A filter for every column by its type, and for many-to-many links."""
+        model = self.model
+        relationships = inspect(model).relationships
+        shown_by = metadata.columns_shown_by(model)
+        found: list[ListFilter] = []
+        for column in inspect(model).columns:
+            if column.key in shown_by:
+                rel = relationships[shown_by[column.key]]
+                found.append(
+                    RelatedFilter(model, rel, self.session_maker, column=column)
+                )
+            elif metadata.is_generated_pk(column) or metadata.is_text(column):
+                continue
+            elif is_choice_type(column):
+                found.append(ChoiceFilter(model, column))
+            elif is_range_type(column):
+                found.append(RangeFilter(model, column))
+            if column.nullable and not metadata.is_text(column):
+                found.append(EmptyFilter(model, column))
+        for rel in metadata.many_to_many(model).values():
+            found.append(RelatedFilter(model, rel, self.session_maker, column=None))
+        return found
+
+    def get_filters(self) -> list[ListFilter]:
+        return self._filters
+
+    def list_query_for(self, request: Request) -> ListQuery:
+        """The request's `ListQuery`, parsed once per request."""
+        cache = request.state.__dict__.setdefault("_list_queries", {})
+        if self.identity not in cache:
+            cache[self.identity] = ListQuery.from_request(self, request)
+        return cache[self.identity]
+
+    async def list_context(self, request: Request) -> dict[str, Any]:
+        return {"list_query": self.list_query_for(request)}
+
+    async def list(self, request: Request) -> Pagination:
+        query = self.list_query_for(request)
+        count, page, rows = await to_thread.run_sync(self._read_page, query)
+        return Pagination(rows=rows, page=page, page_size=query.page_size, count=count)
+
+    def _read_page(self, query: ListQuery) -> tuple[int, int, list[Any]]:
+        with self.session_maker() as session:
+            count = session.scalar(query.count()) or 0
+            page = min(query.page, Pagination.max_page(count, query.page_size))
+            rows = list(session.scalars(query.page_rows(page)).unique().all())
+        return count, page, rows
+
+    def search_query(self, stmt: Select, term: str) -> Select:
+        """Rows where a searchable column contains `term`, wildcards taken literally."""
+        pattern = f"%{escape_like(term)}%"
+        columns = [getattr(self.model, name) for name in self._search_fields]
+        return stmt.where(
+            or_(
+                false(), *(cast(c, String).ilike(pattern, escape="\\") for c in columns)
+            )
+        )
+
+    @expose("/filter-options", methods=["GET"])
+    async def filter_options(self, request: Request) -> Response:
+        """Search-as-you-type choices for a related-row filter on a large table."""
+        if not await self.check_can_list(request):
+            raise HTTPException(403)
+        name, term = (
+            request.query_params.get("name", ""),
+            request.query_params.get("term", ""),
+        )
+        found = next(
+            (
+                f
+                for f in self._filters
+                if isinstance(f, RelatedFilter) and f.parameter_name == name
+            ),
+            None,
+        )
+        if found is None or not term:
+            raise HTTPException(400, "Name a related-row filter and a search term.")
+        results = await to_thread.run_sync(found.search, term[:100])
+        return JSONResponse({"results": [{"id": i, "text": t} for i, t in results]})
 
     def _small_many_to_many(self) -> list[str]:
         return [

@@ -8,7 +8,7 @@ import random
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from models.project import Project
@@ -216,13 +216,17 @@ def seed_demo(
                     "assignee_id": rng.choice(worker_ids)
                     if rng.random() < 0.8
                     else None,
-                    "parent_id": rng.choice(task_ids)
-                    if task_ids and rng.random() < 0.2
-                    else None,
                     "created_at": now - timedelta(minutes=rng.randint(0, 500_000)),
                 }
             )
         ids = _insert_returning_ids(session, Task, rows)
+        parents = [
+            {"id": task_id, "parent_id": rng.choice(task_ids + ids[:n])}
+            for n, task_id in enumerate(ids)
+            if (task_ids or n) and rng.random() < 0.2
+        ]
+        if parents:
+            session.execute(update(Task), parents)  # bulk update by primary key
         task_ids.extend(ids)
         assignment_rows = [
             {

@@ -144,3 +144,70 @@ def test_create_app_imports_the_shipped_models_only_when_asked():
         "assert 'models' in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", script], check=True)
+
+
+@pytest.fixture
+def shelves(library):
+    """Books by two authors with genres, prices and publication times."""
+    from datetime import UTC, datetime
+
+    with Session(library.state.engine, expire_on_commit=False) as session:
+        le_guin = Author(first_name="Ursula", last_name="Le Guin")
+        lem = Author(first_name="Stanislaw", last_name="Lem")
+        sf, poetry = Genre(code="sf"), Genre(code="poetry")
+        books = [
+            Book(
+                title="The Dispossessed",
+                isbn="1",
+                price=Decimal("12.50"),
+                author=le_guin,
+                published_at=datetime(1974, 5, 1, tzinfo=UTC),
+                genres=[sf],
+            ),
+            Book(
+                title="Solaris",
+                isbn="2",
+                price=Decimal("9.99"),
+                author=lem,
+                published_at=datetime(1961, 6, 1, tzinfo=UTC),
+                genres=[sf],
+            ),
+            Book(
+                title="Wild Angels",
+                isbn="3",
+                price=Decimal("30.00"),
+                author=le_guin,
+                genres=[poetry],
+            ),
+            Book(title="Anonymous", isbn="4", price=Decimal("5.00")),
+        ]
+        session.add_all(books)
+        session.commit()
+        return {"le_guin": le_guin, "lem": lem}
+
+
+@pytest.mark.parametrize(
+    ("query", "titles"),
+    [
+        ("author_id={le_guin}", ["The Dispossessed", "Wild Angels"]),
+        ("author_id__isnull=true", ["Anonymous"]),
+        ("genres=sf", ["Solaris", "The Dispossessed"]),
+        ("genres=poetry", ["Wild Angels"]),
+        ("price__gte=9.99&price__lte=12.50", ["Solaris", "The Dispossessed"]),
+        ("published_at__gte=1970-01-01T00:00", ["The Dispossessed"]),
+        ("published_at__isnull=true", ["Anonymous", "Wild Angels"]),
+        ("search=solar", ["Solaris"]),
+    ],
+)
+def test_filters_on_another_models_module(librarian, shelves, query, titles):
+    query = query.format(le_guin=shelves["le_guin"].id)
+    rows = list_rows(librarian.get(f"/admin/book/list?{query}").text)
+    assert sorted(row["Title"] for row in rows) == titles
+
+
+@pytest.mark.parametrize(
+    "query", ["price__gte=cheap", "genres=", "published_at__lte=soon", "author_id=x"]
+)
+def test_malformed_filters_on_another_models_module(librarian, shelves, query):
+    response = librarian.get(f"/admin/book/list?{query}")
+    assert response.status_code == (200 if query == "genres=" else 400)

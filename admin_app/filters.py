@@ -1,0 +1,382 @@
+"""List filters: one per column by its type, plus a project's own.
+
+Each filter reads its own query parameters (the public contract in DESIGN.md:
+`col=`, `col__gte=`, `col__lte=`, `col__isnull=`, `relationship=`), turns them
+into SQL conditions, and says what it shows as a removable chip. A value that
+does not parse is a `BadFilter` with a sentence the user can act on.
+"""
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, ClassVar
+
+from sqladmin.helpers import get_object_identifier
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Enum,
+    Numeric,
+    String,
+    cast,
+    inspect,
+    select,
+)
+from sqlalchemy.orm import RelationshipProperty
+from sqlalchemy.sql import ColumnElement
+from sqlalchemy.types import Float, Integer, TypeDecorator, TypeEngine
+
+from admin_app.keys import BadKey, parse_key
+from admin_app.labels import field_label, label_column, label_for
+from admin_app.writes import normalise_datetime
+
+LIST_LIMIT = 100  # a related table with more rows is searched, not listed
+TRUE_WORDS = {"true", "1", "yes", "on"}
+FALSE_WORDS = {"false", "0", "no", "off"}
+
+
+class BadFilter(ValueError):
+    """A filter value that cannot be applied; the message is shown to the user."""
+
+
+@dataclass(frozen=True)
+class Chip:
+    """One active filter as the user sees it, and the parameters that remove it."""
+
+    label: str
+    parameters: tuple[str, ...]
+
+
+def _base_type(type_: TypeEngine) -> TypeEngine:
+    return type_.impl_instance if isinstance(type_, TypeDecorator) else type_
+
+
+def parse_bool(text: str, title: str) -> bool:
+    word = text.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise BadFilter(f"{title}: {text!r} is not true or false.")
+
+
+def parse_value(column: Column, text: str, title: str) -> Any:
+    """A query-string value as the column's Python value, or BadFilter."""
+    type_ = _base_type(column.type)
+    try:
+        if isinstance(type_, Boolean):
+            return parse_bool(text, title)
+        if isinstance(type_, Enum):
+            return parse_enum(type_, text, title)
+        if isinstance(type_, DateTime):
+            return normalise_datetime(column, datetime.fromisoformat(text.strip()))
+        if isinstance(type_, Date):
+            return date.fromisoformat(text.strip())
+        if isinstance(type_, Integer):
+            return int(text.strip())
+        if isinstance(type_, Float):
+            return float(text.strip())
+        if isinstance(type_, Numeric):
+            return Decimal(text.strip())
+    except BadFilter:
+        raise
+    except (ValueError, InvalidOperation, OverflowError) as error:
+        kind = {
+            DateTime: "a date and time like 2026-01-31T09:30",
+            Date: "a date like 2026-01-31",
+            Integer: "a whole number",
+        }
+        expected = next(
+            (words for cls, words in kind.items() if isinstance(type_, cls)), "a number"
+        )
+        raise BadFilter(f"{title}: {text!r} is not {expected}.") from error
+    return text
+
+
+def parse_enum(type_: Enum, text: str, title: str) -> Any:
+    members = list(type_.enum_class) if type_.enum_class else list(type_.enums)
+    for member in members:
+        if text in (getattr(member, "value", member), getattr(member, "name", member)):
+            return member
+    allowed = ", ".join(str(getattr(m, "value", m)) for m in members)
+    raise BadFilter(f"{title}: {text!r} is not one of {allowed}.")
+
+
+def _enum_label(member: Any) -> str:
+    value = str(getattr(member, "value", member))
+    return value.replace("_", " ").capitalize()
+
+
+class ListFilter:
+    """Base of every filter shown in the list page's filter panel."""
+
+    title: str = ""
+    parameter_name: str = ""
+    template: ClassVar[str] = "sqladmin/filters/choices.html"
+
+    def parameters(self) -> tuple[str, ...]:
+        return (self.parameter_name,)
+
+    def conditions(self, params: Mapping[str, str]) -> list[ColumnElement]:
+        raise NotImplementedError
+
+    def chips(self, params: Mapping[str, str]) -> list[Chip]:
+        raise NotImplementedError
+
+    def lookups(self, *_args: Any) -> Sequence[tuple[str, str]]:
+        """(value, label) choices, for filters chosen from a list."""
+        return []
+
+
+class ChoiceFilter(ListFilter):
+    """Exact match against a short list of choices (booleans, enums)."""
+
+    def __init__(self, model: type, column: Column) -> None:
+        self.model, self.column = model, column
+        self.parameter_name = column.key
+        self.title = field_label(model, column.key)
+        type_ = _base_type(column.type)
+        if isinstance(type_, Boolean):
+            self.choices = [("true", "Yes"), ("false", "No")]
+        else:
+            members = list(type_.enum_class) if type_.enum_class else list(type_.enums)
+            self.choices = [
+                (str(getattr(m, "value", m)), _enum_label(m)) for m in members
+            ]
+
+    def lookups(self, *_args: Any) -> Sequence[tuple[str, str]]:
+        return self.choices
+
+    def conditions(self, params: Mapping[str, str]) -> list[ColumnElement]:
+        text = params.get(self.parameter_name)
+        if text is None or text == "":
+            return []
+        return [self.column == parse_value(self.column, text, self.title)]
+
+    def chips(self, params: Mapping[str, str]) -> list[Chip]:
+        text = params.get(self.parameter_name)
+        if not text:
+            return []
+        label = dict(self.choices).get(text, text)
+        return [Chip(f"{self.title}: {label}", (self.parameter_name,))]
+
+
+class RangeFilter(ListFilter):
+    """From / to for numbers, dates and datetimes (`col__gte`, `col__lte`)."""
+
+    template = "sqladmin/filters/range.html"
+
+    def __init__(self, model: type, column: Column) -> None:
+        self.model, self.column = model, column
+        self.parameter_name = column.key
+        self.title = field_label(model, column.key)
+        type_ = _base_type(column.type)
+        if isinstance(type_, DateTime):
+            self.input_type = "datetime-local"
+        elif isinstance(type_, Date):
+            self.input_type = "date"
+        else:
+            self.input_type = "number"
+
+    BOUNDS: ClassVar[dict[str, tuple[str, str]]] = {
+        "": ("is", "__eq__"),
+        "__gte": ("from", "__ge__"),
+        "__lte": ("to", "__le__"),
+    }
+
+    def parameters(self) -> tuple[str, ...]:
+        return tuple(self.parameter_name + suffix for suffix in self.BOUNDS)
+
+    def _bounds(self, params: Mapping[str, str]) -> list[tuple[str, str, Any]]:
+        found = []
+        for suffix in self.BOUNDS:
+            text = params.get(self.parameter_name + suffix)
+            if text:
+                found.append((suffix, text, parse_value(self.column, text, self.title)))
+        return found
+
+    def conditions(self, params: Mapping[str, str]) -> list[ColumnElement]:
+        return [
+            getattr(self.column, self.BOUNDS[suffix][1])(value)
+            for suffix, _text, value in self._bounds(params)
+        ]
+
+    def chips(self, params: Mapping[str, str]) -> list[Chip]:
+        return [
+            Chip(
+                f"{self.title} {self.BOUNDS[suffix][0]} {text}",
+                (self.parameter_name + suffix,),
+            )
+            for suffix, text, _value in self._bounds(params)
+        ]
+
+
+class EmptyFilter(ListFilter):
+    """Empty / not empty for nullable columns (`col__isnull=true|false`)."""
+
+    def __init__(self, model: type, column: Column) -> None:
+        self.model, self.column = model, column
+        self.parameter_name = f"{column.key}__isnull"
+        self.title = f"{field_label(model, column.key)} set?"
+
+    def lookups(self, *_args: Any) -> Sequence[tuple[str, str]]:
+        return [("true", "Empty"), ("false", "Not empty")]
+
+    def conditions(self, params: Mapping[str, str]) -> list[ColumnElement]:
+        text = params.get(self.parameter_name)
+        if not text:
+            return []
+        empty = parse_bool(text, self.title)
+        return [self.column.is_(None) if empty else self.column.is_not(None)]
+
+    def chips(self, params: Mapping[str, str]) -> list[Chip]:
+        text = params.get(self.parameter_name)
+        if not text:
+            return []
+        word = "empty" if parse_bool(text, self.title) else "not empty"
+        return [
+            Chip(
+                f"{field_label(self.model, self.column.key)}: {word}",
+                (self.parameter_name,),
+            )
+        ]
+
+
+class RelatedFilter(ListFilter):
+    """Rows related to one chosen row: a foreign key (`project_id=3`) or a
+    many-to-many relationship (`tags=3`). The row is chosen by label; a large
+    related table is searched as you type instead of listed."""
+
+    template = "sqladmin/filters/related.html"
+
+    def __init__(
+        self,
+        model: type,
+        relationship: RelationshipProperty,
+        session_factory: Callable[[], Any],
+        *,
+        column: Column | None,
+    ) -> None:
+        self.model, self.relationship, self.column = model, relationship, column
+        self.session_factory = session_factory
+        self.target = relationship.mapper.class_
+        self.parameter_name = column.key if column is not None else relationship.key
+        self.title = field_label(model, relationship.key)
+
+    def _target_key(self, text: str) -> tuple[Any, ...]:
+        try:
+            return parse_key(self.target, text)
+        except BadKey as error:
+            raise BadFilter(
+                f"{self.title}: {text!r} names no {self.title.lower()}."
+            ) from error
+
+    def conditions(self, params: Mapping[str, str]) -> list[ColumnElement]:
+        text = params.get(self.parameter_name)
+        if not text:
+            return []
+        key = self._target_key(text)
+        if self.column is not None:
+            return [self.column == key[0]]
+        keys = inspect(self.target).primary_key
+        attr = getattr(self.model, self.relationship.key)
+        return [attr.any(*(k == v for k, v in zip(keys, key, strict=True)))]
+
+    def chosen_label(self, text: str) -> str:
+        """The label of the row named by `text`."""
+        key = self._target_key(text)
+        with self.session_factory() as session:
+            row = session.get(self.target, key)
+        return label_for(row) if row is not None else f"#{text} (no such row)"
+
+    def lookups(self, *_args: Any) -> Sequence[tuple[str, str]] | None:
+        """Every related row by label, or None when the related table is too
+        large to list (then it is searched as you type)."""
+        with self.session_factory() as session:
+            rows = session.scalars(select(self.target).limit(LIST_LIMIT + 1)).all()
+        if len(rows) > LIST_LIMIT:
+            return None
+        pairs = [(str(get_object_identifier(row)), label_for(row)) for row in rows]
+        return sorted(pairs, key=lambda pair: pair[1].casefold())
+
+    def search(self, term: str, limit: int = 20) -> list[tuple[str, str]]:
+        """Related rows whose label column contains `term`, for a large table."""
+        column = label_column(self.target)
+        keys = list(inspect(self.target).primary_key)
+        stmt = select(self.target)
+        if column is not None:
+            stmt = stmt.where(
+                getattr(self.target, column).ilike(
+                    f"%{escape_like(term)}%", escape="\\"
+                )
+            )
+            stmt = stmt.order_by(getattr(self.target, column))
+        else:
+            stmt = stmt.where(cast(keys[0], String) == term)
+        with self.session_factory() as session:
+            rows = session.scalars(stmt.limit(limit)).all()
+        return [(str(get_object_identifier(row)), label_for(row)) for row in rows]
+
+    def chips(self, params: Mapping[str, str]) -> list[Chip]:
+        text = params.get(self.parameter_name)
+        if not text:
+            return []
+        return [
+            Chip(f"{self.title}: {self.chosen_label(text)}", (self.parameter_name,))
+        ]
+
+
+class SimpleListFilter(ListFilter):
+    """A project's own filter, like Django's `SimpleListFilter`.
+
+    Declare a title, a parameter name and the choices, each with its label and
+    the condition it adds to the query (an SQL expression, or a function of no
+    arguments returning one, evaluated on every request)::
+
+        class OverdueFilter(SimpleListFilter):
+            title = "Overdue"
+            parameter_name = "overdue"
+            choices = {
+                "yes": ("Overdue", lambda: Task.due_date < date.today()),
+            }
+    """
+
+    choices: ClassVar[Mapping[str, tuple[str, Any]]] = {}
+
+    def lookups(self, *_args: Any) -> Sequence[tuple[str, str]]:
+        return [(value, label) for value, (label, _condition) in self.choices.items()]
+
+    def conditions(self, params: Mapping[str, str]) -> list[ColumnElement]:
+        value = params.get(self.parameter_name)
+        if not value:
+            return []
+        if value not in self.choices:
+            allowed = ", ".join(self.choices)
+            raise BadFilter(f"{self.title}: {value!r} is not one of {allowed}.")
+        condition = self.choices[value][1]
+        return [condition() if callable(condition) else condition]
+
+    def chips(self, params: Mapping[str, str]) -> list[Chip]:
+        value = params.get(self.parameter_name)
+        if not value or value not in self.choices:
+            return []
+        return [Chip(f"{self.title}: {self.choices[value][0]}", (self.parameter_name,))]
+
+
+def is_range_type(column: Column) -> bool:
+    type_ = _base_type(column.type)
+    return isinstance(
+        type_, Integer | Numeric | Float | Date | DateTime
+    ) and not isinstance(type_, Boolean)
+
+
+def is_choice_type(column: Column) -> bool:
+    return isinstance(_base_type(column.type), Boolean | Enum)
+
+
+def escape_like(term: str) -> str:
+    """`term` with LIKE's wildcards escaped, so `50%` matches itself."""
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
