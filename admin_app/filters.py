@@ -12,7 +12,6 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
-from sqladmin.helpers import get_object_identifier
 from sqlalchemy import (
     Boolean,
     Column,
@@ -20,20 +19,16 @@ from sqlalchemy import (
     DateTime,
     Enum,
     Numeric,
-    String,
-    cast,
     inspect,
-    select,
 )
 from sqlalchemy.orm import RelationshipProperty
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.types import Float, Integer, TypeDecorator, TypeEngine
 
 from admin_app.keys import BadKey, parse_key
-from admin_app.labels import field_label, label_column, label_for
+from admin_app.labels import choices_if_small, field_label, label_for, search_by_label
 from admin_app.writes import normalise_datetime
 
-LIST_LIMIT = 100  # a related table with more rows is searched, not listed
 TRUE_WORDS = {"true", "1", "yes", "on"}
 FALSE_WORDS = {"false", "0", "no", "off"}
 
@@ -293,32 +288,14 @@ class RelatedFilter(ListFilter):
         return label_for(row) if row is not None else f"#{text} (no such row)"
 
     def lookups(self, *_args: Any) -> Sequence[tuple[str, str]] | None:
-        """Every related row by label, or None when the related table is too
-        large to list (then it is searched as you type)."""
+        """Every related row by label, or None when there are too many to list."""
         with self.session_factory() as session:
-            rows = session.scalars(select(self.target).limit(LIST_LIMIT + 1)).all()
-        if len(rows) > LIST_LIMIT:
-            return None
-        pairs = [(str(get_object_identifier(row)), label_for(row)) for row in rows]
-        return sorted(pairs, key=lambda pair: pair[1].casefold())
+            return choices_if_small(session, self.target)
 
-    def search(self, term: str, limit: int = 20) -> list[tuple[str, str]]:
-        """Related rows whose label column contains `term`, for a large table."""
-        column = label_column(self.target)
-        keys = list(inspect(self.target).primary_key)
-        stmt = select(self.target)
-        if column is not None:
-            stmt = stmt.where(
-                getattr(self.target, column).ilike(
-                    f"%{escape_like(term)}%", escape="\\"
-                )
-            )
-            stmt = stmt.order_by(getattr(self.target, column))
-        else:
-            stmt = stmt.where(cast(keys[0], String) == term)
+    def search(self, term: str) -> list[tuple[str, str]]:
+        """Related rows whose label contains `term`, for a large table."""
         with self.session_factory() as session:
-            rows = session.scalars(stmt.limit(limit)).all()
-        return [(str(get_object_identifier(row)), label_for(row)) for row in rows]
+            return search_by_label(session, self.target, term)
 
     def chips(self, params: Mapping[str, str]) -> list[Chip]:
         text = params.get(self.parameter_name)
@@ -375,8 +352,3 @@ def is_range_type(column: Column) -> bool:
 
 def is_choice_type(column: Column) -> bool:
     return isinstance(_base_type(column.type), Boolean | Enum)
-
-
-def escape_like(term: str) -> str:
-    """`term` with LIKE's wildcards escaped, so `50%` matches itself."""
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

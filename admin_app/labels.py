@@ -8,8 +8,9 @@ column named `name`, `title`, `username`, `email` or `slug`, else as
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import inspect
-from sqlalchemy.orm import Mapper
+from sqladmin.helpers import get_object_identifier
+from sqlalchemy import String, cast, inspect, select
+from sqlalchemy.orm import Mapper, Session
 
 LABEL_COLUMNS = ("name", "title", "username", "email", "slug")
 
@@ -59,3 +60,39 @@ def format_datetime(value: datetime) -> str:
     if value.tzinfo is not None:
         value = value.astimezone(UTC)
     return value.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def escape_like(term: str) -> str:
+    """`term` with LIKE's wildcards escaped, so `50%` matches itself."""
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_by_label(
+    session: Session, model: type, term: str, limit: int = 20
+) -> list[tuple[str, str]]:
+    """(key, label) of rows of `model` whose label column contains `term`, for
+    search-as-you-type choices; by key when the model has no label column."""
+    column = label_column(model)
+    stmt = select(model)
+    if column is not None:
+        attr = getattr(model, column)
+        stmt = stmt.where(attr.ilike(f"%{escape_like(term)}%", escape="\\")).order_by(
+            attr
+        )
+    else:
+        stmt = stmt.where(cast(inspect(model).primary_key[0], String) == term)
+    rows = session.scalars(stmt.limit(limit)).all()
+    return [(str(get_object_identifier(row)), label_for(row)) for row in rows]
+
+
+LIST_LIMIT = 100  # a table with more rows is searched as you type, not listed
+
+
+def choices_if_small(session: Session, model: type) -> list[tuple[str, str]] | None:
+    """(key, label) of every row of `model` by label, or None when the table has
+    more than LIST_LIMIT rows (then it is searched as you type instead)."""
+    rows = session.scalars(select(model).limit(LIST_LIMIT + 1)).all()
+    if len(rows) > LIST_LIMIT:
+        return None
+    pairs = [(str(get_object_identifier(row)), label_for(row)) for row in rows]
+    return sorted(pairs, key=lambda pair: pair[1].casefold())

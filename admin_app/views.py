@@ -32,13 +32,21 @@ from admin_app.filters import (
     ListFilter,
     RangeFilter,
     RelatedFilter,
-    escape_like,
     is_choice_type,
     is_range_type,
 )
 from admin_app.forms import AdminForm
 from admin_app.keys import BadKey, key_or_404, parse_key
-from admin_app.labels import field_label, format_datetime, label_column, label_for
+from admin_app.labels import (
+    choices_if_small,
+    escape_like,
+    field_label,
+    format_datetime,
+    label_column,
+    label_for,
+    search_by_label,
+)
+from admin_app.links import current_rows, inline_field, link_specs
 from admin_app.query import ListQuery
 from admin_app.writes import FormErrors, RowWriter, database_error_message
 
@@ -100,6 +108,7 @@ class AdminView(ModelView):
 
     def __init__(self) -> None:
         self._small_tables: dict[type, bool] = {}
+        self._link_specs = link_specs(self.model)
         view = type(self)
         model = self.model
         fields = metadata.field_order(model)
@@ -275,6 +284,54 @@ class AdminView(ModelView):
         results = await to_thread.run_sync(found.search, term[:100])
         return JSONResponse({"results": [{"id": i, "text": t} for i, t in results]})
 
+    async def scaffold_form(self, rules: list[str] | None = None) -> type[Form]:
+        """SQLAdmin's form plus an inline editor per link table with data of its own."""
+        form = await super().scaffold_form(rules)
+        if not self._link_specs:
+            return form
+        editors = {}
+        for spec in self._link_specs:
+            choices = await to_thread.run_sync(self._choices, spec.other_model)
+            url = f"{self._admin_ref.base_url}/{self.identity}/link-options"
+            editors[spec.name] = await inline_field(
+                spec, self.session_maker, choices, url
+            )
+        return type(form.__name__, (form,), editors)
+
+    def _choices(self, model: type) -> list[tuple[str, str]] | None:
+        with self.session_maker() as session:
+            return choices_if_small(session, model)
+
+    async def get_form_data_for_edit(self, obj: Any) -> dict[str, Any]:
+        data = await super().get_form_data_for_edit(obj)
+        if self._link_specs:
+            data.update(await to_thread.run_sync(self._current_links, obj))
+        return data
+
+    def _current_links(self, obj: Any) -> dict[str, list[dict[str, Any]]]:
+        with self.session_maker() as session:
+            return {
+                spec.name: current_rows(session, spec, obj) for spec in self._link_specs
+            }
+
+    @expose("/link-options", methods=["GET"])
+    async def link_options(self, request: Request) -> Response:
+        """Search-as-you-type choices for adding a link row to a large table."""
+        if not await self.check_can_list(request):
+            raise HTTPException(403)
+        name = request.query_params.get("name", "").split("-", 1)[0]
+        term = request.query_params.get("term", "")[:100]
+        spec = next((s for s in self._link_specs if s.name == name), None)
+        if spec is None or not term:
+            raise HTTPException(400, "Name a link editor and a search term.")
+
+        def search() -> list[tuple[str, str]]:
+            with self.session_maker() as session:
+                return search_by_label(session, spec.other_model, term)
+
+        results = await to_thread.run_sync(search)
+        return JSONResponse({"results": [{"id": i, "text": t} for i, t in results]})
+
     def _small_many_to_many(self) -> list[str]:
         return [
             name
@@ -343,7 +400,7 @@ class AdminView(ModelView):
                     if obj is None:
                         raise FormErrors({}, "This row no longer exists.")
                 from_thread.run(self.on_model_change, data, obj, pk is None, request)
-                RowWriter(self.model, session).apply(obj, data)
+                RowWriter(self.model, session, self._link_specs).apply(obj, data)
             return obj
         except SQLAlchemyError as error:
             logger.exception("Saving %s failed", self.model.__name__)

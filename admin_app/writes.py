@@ -8,8 +8,9 @@ of a database exception with SQL text in it.
 """
 
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from sqlalchemy import Column, UniqueConstraint, and_, inspect, or_, select
@@ -18,6 +19,9 @@ from sqlalchemy.orm import RelationshipDirection, RelationshipProperty, Session
 
 from admin_app.keys import BadKey, parse_key
 from admin_app.labels import field_label
+
+if TYPE_CHECKING:
+    from admin_app.links import LinkSpec
 
 logger = logging.getLogger(__name__)
 
@@ -47,11 +51,33 @@ def normalise_datetime(column: Column, value: Any) -> Any:
     return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
+def unchanged(old: Any, new: Any) -> bool:
+    """Whether `new`, as read back from a form, is what `old` showed there.
+
+    Forms show datetimes to the second, so a form saved unchanged must not
+    shave the microseconds off a stored timestamp; browsers send line breaks
+    as CRLF, so stored LF text is not rewritten either.
+    """
+    if isinstance(old, str) and isinstance(new, str):
+        return old.replace("\r\n", "\n") == new.replace("\r\n", "\n")
+    if isinstance(old, datetime) and isinstance(new, datetime):
+        if (old.tzinfo is None) != (new.tzinfo is None):
+            old, new = (
+                v.astimezone(UTC).replace(tzinfo=None) if v.tzinfo else v
+                for v in (old, new)
+            )
+        return old.replace(microsecond=0) == new if new.microsecond == 0 else old == new
+    return old == new
+
+
 class RowWriter:
     """Applies one form's values to one row of `model`, inside `session`."""
 
-    def __init__(self, model: type, session: Session) -> None:
+    def __init__(
+        self, model: type, session: Session, links: Sequence["LinkSpec"] = ()
+    ) -> None:
         self.model = model
+        self.links = links
         self.mapper = inspect(model)
         self.session = session
         self.errors: dict[str, list[str]] = {}
@@ -80,13 +106,27 @@ class RowWriter:
             raise FormErrors(self.errors)
         for prop in self.mapper.column_attrs:
             new = getattr(validated, prop.key)
-            if prop.key in values or new != getattr(obj, prop.key):
+            if not unchanged(getattr(obj, prop.key), new):
                 setattr(obj, prop.key, new)
         for key, targets in to_many.items():
             setattr(obj, key, targets)
         self.session.add(obj)
         self.flush()
+        self._apply_links(obj, data)
         return obj
+
+    def _apply_links(self, obj: Any, data: dict[str, Any]) -> None:
+        """Save inline link rows once the parent has its key, in its transaction."""
+        from admin_app.links import LinkWriter
+
+        for spec in self.links:
+            if spec.name in data:
+                errors = LinkWriter(self.session, spec).apply(
+                    obj, data[spec.name] or []
+                )
+                if errors:
+                    raise FormErrors({spec.name: errors})
+        self.flush()
 
     def flush(self) -> None:
         """Flush, turning a constraint the checks above missed into plain words."""

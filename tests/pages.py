@@ -88,3 +88,71 @@ def field_errors(html: str) -> list[str]:
         " ".join(m.split())
         for m in re.findall(r'invalid-feedback">(.*?)</div>', html, re.S)
     ]
+
+
+class _FormParser(HTMLParser):
+    """Collects what a browser would submit from the page's POST form."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: list[tuple[str, str]] = []
+        self._in_form = False
+        self._select: str | None = None
+        self._select_values: list[tuple[str, bool]] = []
+        self._textarea: str | None = None
+        self._text: list[str] = []
+        self._option: dict | None = None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        a = dict(attrs)
+        if tag == "form" and (a.get("method") or "").upper() == "POST":
+            self._in_form = True
+        if not self._in_form:
+            return
+        if tag == "input" and a.get("name"):
+            kind = a.get("type", "text")
+            if kind == "submit":
+                return
+            if kind in ("checkbox", "radio"):
+                if "checked" in a:
+                    self.values.append((a["name"], a.get("value") or "y"))
+                return
+            self.values.append((a["name"], a.get("value") or ""))
+        elif tag == "select" and a.get("name"):
+            self._select, self._select_values = a["name"], []
+            self._multiple = "multiple" in a
+        elif tag == "option" and self._select is not None:
+            self._select_values.append((a.get("value", ""), "selected" in a))
+        elif tag == "textarea" and a.get("name"):
+            self._textarea, self._text = a["name"], []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._in_form = False
+        elif tag == "select" and self._select is not None:
+            chosen = [v for v, selected in self._select_values if selected]
+            if not chosen and not self._multiple and self._select_values:
+                chosen = [self._select_values[0][0]]
+            self.values += [(self._select, v) for v in chosen]
+            self._select = None
+        elif tag == "textarea" and self._textarea is not None:
+            self.values.append((self._textarea, _browser_textarea("".join(self._text))))
+            self._textarea = None
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None:
+            self._text.append(data)
+
+
+def form_values(html: str) -> list[tuple[str, str]]:
+    """The (name, value) pairs a browser submits from the page's form as shown."""
+    parser = _FormParser()
+    parser.feed(html)
+    return parser.values
+
+
+def _browser_textarea(text: str) -> str:
+    """A textarea's value as a browser submits it: the first newline dropped,
+    line breaks sent as CRLF."""
+    text = text.removeprefix("\r\n").removeprefix("\n")
+    return text.replace("\r\n", "\n").replace("\n", "\r\n")

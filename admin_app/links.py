@@ -1,0 +1,260 @@
+"""Inline editors for link tables that carry data of their own.
+
+A link table such as `TaskAssignment(task_id, worker_id, role, assigned_at)`
+is edited from the forms of both parents: one row per link, showing the other
+side by label and the link's own fields, with rows added, changed and removed in
+place. SQLAdmin's many-to-many select would insert link rows with only the two
+keys (a NOT NULL `role` fails) and drop the extra data when a link is
+deselected; here the rows are saved as a diff, validated by the link's own
+model, in the same transaction as the parent.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import Environment, PackageLoader
+from markupsafe import Markup
+from pydantic import ValidationError
+from sqladmin.forms import get_model_form
+from sqlalchemy import Column, inspect, select
+from sqlalchemy.orm import RelationshipDirection, RelationshipProperty, Session
+from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, StringField
+
+from admin_app.keys import BadKey, parse_key
+from admin_app.labels import field_label, label_for
+from admin_app.writes import normalise_datetime, unchanged
+
+BLANK_ROWS = 3  # empty rows offered for new links (more after each save)
+MAX_ROWS = 1000
+
+# Widgets render while WTForms renders a field, synchronously; SQLAdmin's own
+# environment is asynchronous, so widget templates get an environment of their own.
+_WIDGETS = Environment(loader=PackageLoader("admin_app", "templates"), autoescape=True)
+
+
+@dataclass(frozen=True)
+class LinkSpec:
+    """One parent's view of a link table: which columns point where."""
+
+    name: str  # the parent's relationship to the link rows, e.g. "assignments"
+    link_model: type
+    parent_pairs: tuple[tuple[Column, Column], ...]  # (link column, parent column)
+    other: RelationshipProperty  # link -> the row on the other side
+    fields: tuple[str, ...]  # the link's own columns
+
+    @property
+    def other_model(self) -> type:
+        return self.other.mapper.class_
+
+    @property
+    def other_pairs(self) -> tuple[tuple[Column, Column], ...]:
+        return tuple(self.other.local_remote_pairs or ())
+
+    def parent_values(self, parent: Any) -> dict[str, Any]:
+        return {link.key: getattr(parent, col.key) for link, col in self.parent_pairs}
+
+    def other_key(self, link_row: Any) -> tuple[Any, ...]:
+        return tuple(getattr(link_row, link.key) for link, _ in self.other_pairs)
+
+
+def link_specs(model: type) -> list[LinkSpec]:
+    """The link tables with data of their own that point at `model`."""
+    specs = []
+    for rel in inspect(model).relationships:
+        if rel.direction is not RelationshipDirection.ONETOMANY:
+            continue
+        link_mapper = inspect(rel.mapper.class_)
+        keys = set(link_mapper.primary_key)
+        parent_cols = {remote for _local, remote in rel.local_remote_pairs or []}
+        others = [
+            other
+            for other in link_mapper.relationships
+            if other.direction is RelationshipDirection.MANYTOONE
+            and {local for local, _ in other.local_remote_pairs or []}
+            == keys - parent_cols
+        ]
+        fields = tuple(c.key for c in link_mapper.columns if c not in keys)
+        if not parent_cols < keys or len(others) != 1 or not fields:
+            continue  # not a link table, or a plain one (edited as a multi-select)
+        pairs = tuple((remote, local) for local, remote in rel.local_remote_pairs or [])
+        specs.append(LinkSpec(rel.key, rel.mapper.class_, pairs, others[0], fields))
+    return specs
+
+
+class InlineRowsWidget:
+    """Renders the link rows as a table (template `sqladmin/inline_links.html`):
+    the other side by label, the link's own fields, and a remove box."""
+
+    def __init__(
+        self,
+        spec: LinkSpec,
+        choices: list[tuple[str, str]] | None,
+        url: str,
+    ) -> None:
+        self.spec, self.choices, self.url = spec, choices, url
+
+    def __call__(self, field: "InlineLinksField", **_kwargs: Any) -> Markup:
+        spec = self.spec
+        return Markup(
+            _WIDGETS.get_template("sqladmin/inline_links.html").render(
+                field=field,
+                fields=spec.fields,
+                other_title=field_label(spec.link_model, spec.other.key),
+                choices=self.choices,
+                search_url=self.url,
+            )
+        )
+
+
+class InlineLinksField(FieldList):
+    """A list of link rows; its own errors are shown as sentences, row errors
+    in their cells."""
+
+    def process(
+        self, formdata: Any, data: Any = None, extra_filters: Any = None
+    ) -> None:
+        super().process(formdata, data if data is not None else (), extra_filters)
+        if not formdata:  # a form being opened: offer rows to add links
+            for _ in range(BLANK_ROWS):
+                self.append_entry()
+
+    def validate(self, form: Form, extra_validators: Any = ()) -> bool:
+        ok = super().validate(form, extra_validators)
+        self.errors = [] if ok else ["Please correct the rows below."]
+        return ok
+
+
+async def inline_field(
+    spec: LinkSpec,
+    session_maker: Any,
+    choices: list[tuple[str, str]] | None,
+    url: str,
+) -> InlineLinksField:
+    """The unbound form field that edits `spec`'s rows."""
+    fields_form = await get_model_form(
+        model=spec.link_model,
+        session_maker=session_maker,
+        only=list(spec.fields),
+        column_labels={f: field_label(spec.link_model, f) for f in spec.fields},
+    )
+    row_form = type(
+        f"{spec.link_model.__name__}RowForm",
+        (fields_form,),
+        {
+            "other": StringField(),
+            "label": HiddenField(),
+            "remove": BooleanField("Remove"),
+        },
+    )
+    return InlineLinksField(
+        FormField(row_form),
+        label=spec.name.replace("_", " ").capitalize(),
+        max_entries=MAX_ROWS,
+        widget=InlineRowsWidget(spec, choices, url),
+    )
+
+
+def current_rows(session: Session, spec: LinkSpec, parent: Any) -> list[dict[str, Any]]:
+    """The parent's link rows as form data, ordered by the other side's label."""
+    link = spec.link_model
+    stmt = select(link).where(
+        *(getattr(link, k) == v for k, v in spec.parent_values(parent).items())
+    )
+    rows = []
+    for row in session.scalars(stmt):
+        other = getattr(row, spec.other.key)
+        rows.append(
+            {
+                "other": ";".join(str(v) for v in spec.other_key(row)),
+                "label": label_for(other),
+                "remove": False,
+                **{f: getattr(row, f) for f in spec.fields},
+            }
+        )
+    return sorted(rows, key=lambda r: r["label"].casefold())
+
+
+class LinkWriter:
+    """Saves submitted link rows as a diff against the database."""
+
+    def __init__(self, session: Session, spec: LinkSpec) -> None:
+        self.session, self.spec = session, spec
+        self.errors: list[str] = []
+
+    def apply(self, parent: Any, rows: list[dict[str, Any]]) -> list[str]:
+        """Insert, change and delete link rows; return what was refused."""
+        spec, link = self.spec, self.spec.link_model
+        parent_values = spec.parent_values(parent)
+        existing = {
+            spec.other_key(row): row
+            for row in self.session.scalars(
+                select(link).where(
+                    *(getattr(link, k) == v for k, v in parent_values.items())
+                )
+            )
+        }
+        seen: set[tuple[Any, ...]] = set()
+        for number, row in enumerate(rows, start=1):
+            if not row.get("other"):
+                continue  # an unused blank row
+            try:
+                key = parse_key(spec.other_model, str(row["other"]))
+            except BadKey:
+                self.errors.append(f"Row {number}: choose a valid {spec.other.key}.")
+                continue
+            if key in seen:
+                self.errors.append(
+                    f"Row {number}: this {spec.other.key} is listed twice."
+                )
+                continue
+            seen.add(key)
+            current = existing.get(key)
+            if row.get("remove"):
+                if current is not None:
+                    self.session.delete(current)
+                continue
+            values = {
+                f: normalise_datetime(link.__table__.columns[f], row[f])
+                for f in spec.fields
+                if row.get(f) not in (None, "")
+            }
+            if current is None:
+                self._insert(number, key, parent_values, values)
+            else:
+                self._update(number, current, values)
+        return self.errors
+
+    def _validate(self, number: int, candidate: dict[str, Any]) -> Any:
+        try:
+            return self.spec.link_model.model_validate(candidate)
+        except ValidationError as error:
+            for problem in error.errors():
+                where = field_label(self.spec.link_model, str(problem["loc"][0]))
+                self.errors.append(f"Row {number}: {where}: {problem['msg']}")
+            return None
+
+    def _insert(
+        self, number: int, key: tuple, parent_values: dict, values: dict
+    ) -> None:
+        spec = self.spec
+        other = self.session.get(spec.other_model, key)
+        if other is None:
+            self.errors.append(f"Row {number}: that {spec.other.key} does not exist.")
+            return
+        other_values = {
+            local.key: getattr(other, remote.key) for local, remote in spec.other_pairs
+        }
+        new = self._validate(number, {**parent_values, **other_values, **values})
+        if new is not None:
+            self.session.add(new)
+
+    def _update(self, number: int, current: Any, values: dict) -> None:
+        columns = inspect(self.spec.link_model).column_attrs
+        candidate = {prop.key: getattr(current, prop.key) for prop in columns}
+        validated = self._validate(number, {**candidate, **values})
+        if validated is None:
+            return
+        for name in self.spec.fields:
+            new = getattr(validated, name)
+            if not unchanged(getattr(current, name), new):
+                setattr(current, name, new)
