@@ -20,12 +20,14 @@ from sqladmin.helpers import get_object_identifier
 from sqladmin.pagination import Pagination
 from sqlalchemy import Select, String, cast, false, func, inspect, or_, select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from wtforms import Form, TextAreaField
+from wtforms import Form, HiddenField, TextAreaField
 
 from admin_app import metadata
+from admin_app.concurrency import VERSION_FIELD, changed_since, digests, encode
 from admin_app.filters import (
     ChoiceFilter,
     EmptyFilter,
@@ -285,18 +287,17 @@ class AdminView(ModelView):
         return JSONResponse({"results": [{"id": i, "text": t} for i, t in results]})
 
     async def scaffold_form(self, rules: list[str] | None = None) -> type[Form]:
-        """SQLAdmin's form plus an inline editor per link table with data of its own."""
+        """SQLAdmin's form, plus an inline editor per link table with data of its
+        own, plus the version token that guards against overwriting changes."""
         form = await super().scaffold_form(rules)
-        if not self._link_specs:
-            return form
-        editors = {}
+        extra: dict[str, Any] = {VERSION_FIELD: HiddenField()}
         for spec in self._link_specs:
             choices = await to_thread.run_sync(self._choices, spec.other_model)
             url = f"{self._admin_ref.base_url}/{self.identity}/link-options"
-            editors[spec.name] = await inline_field(
+            extra[spec.name] = await inline_field(
                 spec, self.session_maker, choices, url
             )
-        return type(form.__name__, (form,), editors)
+        return type(form.__name__, (form,), extra)
 
     def _choices(self, model: type) -> list[tuple[str, str]] | None:
         with self.session_maker() as session:
@@ -304,15 +305,57 @@ class AdminView(ModelView):
 
     async def get_form_data_for_edit(self, obj: Any) -> dict[str, Any]:
         data = await super().get_form_data_for_edit(obj)
-        if self._link_specs:
-            data.update(await to_thread.run_sync(self._current_links, obj))
+        data.update(await to_thread.run_sync(self._edit_state, obj))
         return data
 
-    def _current_links(self, obj: Any) -> dict[str, list[dict[str, Any]]]:
+    def _edit_state(self, obj: Any) -> dict[str, Any]:
+        """The inline link rows and the version token of `obj` as it is now."""
         with self.session_maker() as session:
-            return {
-                spec.name: current_rows(session, spec, obj) for spec in self._link_specs
-            }
+            obj = session.merge(obj, load=False)
+            rows = {s.name: current_rows(session, s, obj) for s in self._link_specs}
+            return {**rows, VERSION_FIELD: encode(self._digests(obj, rows))}
+
+    @staticmethod
+    def _digests(
+        obj: Any, link_rows: dict[str, list[dict[str, Any]]]
+    ) -> dict[str, str]:
+        without_labels = {
+            name: [{k: v for k, v in row.items() if k != "label"} for row in rows]
+            for name, rows in link_rows.items()
+        }
+        return digests(obj, without_labels)
+
+    def _refuse_if_changed(
+        self, request: Request, session: Session, obj: Any, token: str
+    ) -> None:
+        """Refuse the save when someone changed the row since the form was opened."""
+        rows = {s.name: current_rows(session, s, obj) for s in self._link_specs}
+        now = self._digests(obj, rows)
+        changed = changed_since(token, now)
+        if not changed:
+            return
+        request.state.fresh_row_version = encode(now)
+        news = [self._describe_change(obj, name, rows) for name in changed]
+        raise FormErrors(
+            {},
+            "Someone else saved this row after you opened the form: "
+            + "; ".join(news)
+            + ". Your changes are not saved; they are still in the form below. "
+            "Save again to apply them over the new values.",
+        )
+
+    def _describe_change(self, obj: Any, name: str, link_rows: dict) -> str:
+        label = field_label(self.model, name)
+        shown_by = metadata.columns_shown_by(self.model)
+        if name in link_rows:
+            return f"{label} were changed"
+        if name in shown_by:
+            related = label_for(getattr(obj, shown_by[name])) or "none"
+            return f"{field_label(self.model, shown_by[name])} is now “{related}”"
+        if name in self._details_prop_names or name in self._form_prop_names:
+            value = self._default_formatter_detail(getattr(obj, name))
+            return f"{label} is now “{'' if value is None else value}”"
+        return f"{label} was changed"
 
     @expose("/link-options", methods=["GET"])
     async def link_options(self, request: Request) -> Response:
@@ -380,8 +423,9 @@ class AdminView(ModelView):
         return await self._save(request, pk, data)
 
     async def _save(self, request: Request, pk: str | None, data: dict) -> Any:
+        token = data.pop(VERSION_FIELD, None) or ""
         try:
-            obj = await to_thread.run_sync(self._save_sync, request, pk, data)
+            obj = await to_thread.run_sync(self._save_sync, request, pk, data, token)
         except FormErrors as error:
             request.state.form_errors = error.fields  # shown next to the fields
             raise
@@ -390,7 +434,9 @@ class AdminView(ModelView):
             request.state._sqladmin_after_change_response = result
         return obj
 
-    def _save_sync(self, request: Request, pk: str | None, data: dict) -> Any:
+    def _save_sync(
+        self, request: Request, pk: str | None, data: dict, token: str
+    ) -> Any:
         try:
             with self.session_maker() as session, session.begin():
                 if pk is None:
@@ -399,6 +445,8 @@ class AdminView(ModelView):
                     obj = session.get(self.model, key_or_404(self.model, pk))
                     if obj is None:
                         raise FormErrors({}, "This row no longer exists.")
+                    if token:
+                        self._refuse_if_changed(request, session, obj, token)
                 from_thread.run(self.on_model_change, data, obj, pk is None, request)
                 RowWriter(self.model, session, self._link_specs).apply(obj, data)
             return obj
