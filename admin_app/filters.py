@@ -212,10 +212,11 @@ class RangeFilter(ListFilter):
 class EmptyFilter(ListFilter):
     """Empty / not empty for nullable columns (`col__isnull=true|false`)."""
 
-    def __init__(self, model: type, column: Column) -> None:
+    def __init__(self, model: type, column: Column, name: str | None = None) -> None:
         self.model, self.column = model, column
         self.parameter_name = f"{column.key}__isnull"
-        self.title = f"{field_label(model, column.key)} set?"
+        self.name = field_label(model, name or column.key)
+        self.title = f"{self.name} set?"
 
     def lookups(self, *_args: Any) -> Sequence[tuple[str, str]]:
         return [("true", "Empty"), ("false", "Not empty")]
@@ -234,7 +235,7 @@ class EmptyFilter(ListFilter):
         word = "empty" if parse_bool(text, self.title) else "not empty"
         return [
             Chip(
-                f"{field_label(self.model, self.column.key)}: {word}",
+                f"{self.name}: {word}",
                 (self.parameter_name,),
             )
         ]

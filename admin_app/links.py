@@ -119,7 +119,13 @@ class InlineLinksField(FieldList):
                 self.append_entry()
 
     def validate(self, form: Form, extra_validators: Any = ()) -> bool:
-        ok = super().validate(form, extra_validators)
+        """Validate the rows in use: not the empty ones offered for adding, nor
+        the ones ticked for removal."""
+        ok = True
+        for entry in self.entries:
+            row = entry.form
+            if (row.other.data or row.label.data) and not row.remove.data:
+                ok = entry.validate(form) and ok
         self.errors = [] if ok else ["Please correct the rows below."]
         return ok
 

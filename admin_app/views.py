@@ -224,7 +224,7 @@ class AdminView(ModelView):
             elif is_range_type(column):
                 found.append(RangeFilter(model, column))
             if column.nullable and not metadata.is_text(column):
-                found.append(EmptyFilter(model, column))
+                found.append(EmptyFilter(model, column, shown_by.get(column.key)))
         for rel in metadata.many_to_many(model).values():
             found.append(RelatedFilter(model, rel, self.session_maker, column=None))
         return found

@@ -211,3 +211,96 @@ def test_filters_on_another_models_module(librarian, shelves, query, titles):
 def test_malformed_filters_on_another_models_module(librarian, shelves, query):
     response = librarian.get(f"/admin/book/list?{query}")
     assert response.status_code == (200 if query == "genres=" else 400)
+
+
+def test_link_rows_with_a_required_column_of_their_own(librarian, library):
+    from tests.other_models import Contribution
+    from tests.pages import field_errors, form_values
+    from tests.test_links import post_form
+
+    with Session(library.state.engine, expire_on_commit=False) as session:
+        author = Author(first_name="Ursula", last_name="Le Guin")
+        book = Book(title="Earthsea", isbn="9")
+        session.add_all([author, book])
+        session.commit()
+    url = f"/admin/book/edit/{book.id}"
+    shown = [
+        (k, v)
+        for k, v in form_values(librarian.get(url).text)
+        if not k.startswith("contributions-0-")
+    ]
+    response = post_form(
+        librarian, url, [*shown, ("contributions-0-other", str(author.id))]
+    )
+    assert response.status_code == 400  # a validation message, not a database error
+    assert field_errors(response.text) == [  # in that row, and under the editor
+        "This field is required.",
+        "Please correct the rows below.",
+    ]
+    bad_position = [
+        *shown,
+        ("contributions-0-other", str(author.id)),
+        ("contributions-0-role", "editor"),
+        ("contributions-0-position", "0"),
+    ]
+    response = post_form(librarian, url, bad_position)
+    assert response.status_code == 400
+    assert "Row 1: Position: Input should be greater than or equal to 1" in page_text(
+        response.text
+    )
+    with Session(library.state.engine) as session:
+        assert session.exec(select(Contribution)).all() == []
+
+    response = post_form(
+        librarian,
+        url,
+        [
+            *shown,
+            ("contributions-0-other", str(author.id)),
+            ("contributions-0-role", "translator"),
+        ],
+    )
+    assert response.status_code == 302, field_errors(response.text)
+    with Session(library.state.engine) as session:
+        link = session.exec(select(Contribution)).one()
+        assert (link.author_id, link.role, link.position) == (
+            author.id,
+            "translator",
+            1,
+        )
+
+    # the author's side shows the same link, and saving it unchanged keeps it
+    author_url = f"/admin/author/edit/{author.id}"
+    page = librarian.get(author_url).text
+    assert "Earthsea" in page
+    assert post_form(librarian, author_url, form_values(page)).status_code == 302
+    with Session(library.state.engine) as session:
+        link = session.exec(select(Contribution)).one()
+        assert (link.role, link.position) == ("translator", 1)
+
+
+def test_constraints_and_zero_keys_in_another_models_module(librarian, library):
+    from tests.pages import field_errors
+
+    base = {
+        "title": "Solaris",
+        "isbn": "2",
+        "price": "9.99",
+        "author": "0",
+        "save": "Save",
+    }
+    assert librarian.post("/admin/book/create", data=base).status_code == 200
+    with Session(library.state.engine) as session:
+        assert session.exec(select(Book)).one().author_id is None  # 0 stored as NULL
+    duplicate = librarian.post("/admin/book/create", data=base, follow_redirects=False)
+    assert duplicate.status_code == 400
+    assert "Another row already has this isbn." in field_errors(duplicate.text)
+    negative = librarian.post(
+        "/admin/book/create",
+        data={**base, "isbn": "3", "price": "-1"},
+        follow_redirects=False,
+    )
+    assert negative.status_code == 400
+    assert "Input should be greater than or equal to 0" in field_errors(negative.text)
+    with Session(library.state.engine) as session:
+        assert len(session.exec(select(Book)).all()) == 1

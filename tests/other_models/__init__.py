@@ -19,6 +19,7 @@ class Author(SQLModel, table=True):
     last_name: str = Field(max_length=80)
 
     books: list["Book"] = Relationship(back_populates="author")
+    contributions: list["Contribution"] = Relationship(back_populates="author")
 
     @property
     def __admin_label__(self) -> str:
@@ -53,6 +54,7 @@ class Book(SQLModel, table=True):
 
     author: Author | None = Relationship(back_populates="books")
     genres: list[Genre] = Relationship(back_populates="books", link_model=BookGenre)
+    contributions: list["Contribution"] = Relationship(back_populates="book")
 
 
 class Shelf(SQLModel, table=True):
@@ -60,3 +62,17 @@ class Shelf(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     floor: int = 0
+
+
+class Contribution(SQLModel, table=True):
+    """A link with a NOT NULL column of its own and no default: who wrote what."""
+
+    __tablename__ = "library_contribution"
+
+    book_id: int = Field(foreign_key="library_book.id", primary_key=True)
+    author_id: int = Field(foreign_key="library_author.id", primary_key=True)
+    role: str = Field(min_length=1, max_length=40)
+    position: int = Field(default=1, ge=1)
+
+    book: Book = Relationship(back_populates="contributions")
+    author: Author = Relationship(back_populates="contributions")
