@@ -1,0 +1,71 @@
+"""Small rules the pages rely on, checked directly."""
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import Column, DateTime
+
+from admin_app.keys import BadKey, parse_key
+from admin_app.labels import escape_like, label_for
+from admin_app.writes import normalise_datetime, unchanged
+from models import Project, TaskAssignment, TaskCreate
+from tests.other_models import Author, Genre, Shelf
+
+NAIVE = Column("at", DateTime())
+AWARE = Column("at", DateTime(timezone=True))
+PARIS = timezone(timedelta(hours=1))
+
+
+def test_aware_input_is_stored_as_naive_utc_in_a_naive_column():
+    assert normalise_datetime(
+        NAIVE, datetime(2026, 1, 1, 10, tzinfo=PARIS)
+    ) == datetime(2026, 1, 1, 9)
+
+
+def test_naive_input_is_read_as_utc_in_an_aware_column():
+    assert normalise_datetime(AWARE, datetime(2026, 1, 1, 9)) == datetime(
+        2026, 1, 1, 9, tzinfo=UTC
+    )
+
+
+def test_the_shipped_schemas_store_aware_datetimes_as_naive_utc_and_zero_keys_as_none():
+    task = TaskCreate(title="x", project_id=0, assignee_id="0", parent_id="")
+    assert (task.project_id, task.assignee_id, task.parent_id) == (None, None, None)
+    from models import TaskAssignmentCreate
+
+    link = TaskAssignmentCreate(
+        task_id=1, worker_id=2, assigned_at="2026-01-01T10:00:00+01:00"
+    )
+    assert link.assigned_at == datetime(2026, 1, 1, 9)
+
+
+def test_labels_follow_the_documented_order():
+    assert label_for(Project(id=1, name="Apollo")) == "Apollo"
+    assert label_for(Author(id=1, first_name="Ursula", last_name="Le Guin")) == (
+        "Le Guin, Ursula"
+    )
+    assert label_for(Shelf(id=7)) == "Shelf #7"
+    assert label_for(TaskAssignment(task_id=1, worker_id=2)) == "TaskAssignment #1,2"
+    assert label_for(Genre(code="sf")) == "Genre #sf"
+
+
+def test_form_round_trips_are_not_changes():
+    stored = datetime(2026, 1, 1, 9, 30, 15, 123456)
+    assert unchanged(stored, datetime(2026, 1, 1, 9, 30, 15))
+    assert not unchanged(stored, datetime(2026, 1, 1, 9, 30, 16))
+    assert unchanged("a\nb", "a\r\nb")
+
+
+def test_like_wildcards_are_escaped():
+    assert escape_like("50%_off\\") == "50\\%\\_off\\\\"
+
+
+@pytest.mark.parametrize("text", ["abc", "1;2;3", "", "1.5"])
+def test_malformed_keys_are_refused(text):
+    with pytest.raises(BadKey):
+        parse_key(TaskAssignment if ";" in text else Project, text)
+
+
+def test_keys_parse_by_column_type():
+    assert parse_key(TaskAssignment, "3;4") == (3, 4)
+    assert parse_key(Genre, "sf") == ("sf",)
