@@ -6,6 +6,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
+from admin_app.audit import AuditEntry
+from admin_app.auditlog import AuditEntryAdmin
 from admin_app.auth.backend import StaffAuthBackend
 from admin_app.auth.models import StaffUser
 from admin_app.auth.permissions import StaffAuthorization
@@ -18,7 +20,7 @@ from admin_app.site import TEMPLATES_DIR, AdminSite
 BASE_URL = "/admin"
 
 # The admin's own tables and the views that serve them.
-BUILTIN_VIEWS = {StaffUser: StaffUserAdmin}
+BUILTIN_VIEWS = {StaffUser: StaffUserAdmin, AuditEntry: AuditEntryAdmin}
 
 
 async def _to_admin(request: Request) -> RedirectResponse:

@@ -129,12 +129,16 @@ class ListFilter:
 class ChoiceFilter(ListFilter):
     """Exact match against a short list of choices (booleans, enums)."""
 
-    def __init__(self, model: type, column: Column) -> None:
+    def __init__(
+        self, model: type, column: Column, choices: Sequence[tuple[str, str]] = ()
+    ) -> None:
         self.model, self.column = model, column
         self.parameter_name = column.key
         self.title = field_label(model, column.key)
         type_ = _base_type(column.type)
-        if isinstance(type_, Boolean):
+        if choices:
+            self.choices = list(choices)
+        elif isinstance(type_, Boolean):
             self.choices = [("true", "Yes"), ("false", "No")]
         else:
             members = list(type_.enum_class) if type_.enum_class else list(type_.enums)
@@ -149,7 +153,12 @@ class ChoiceFilter(ListFilter):
         text = params.get(self.parameter_name)
         if text is None or text == "":
             return []
-        return [self.column == parse_value(self.column, text, self.title)]
+        if is_choice_type(self.column):
+            return [self.column == parse_value(self.column, text, self.title)]
+        if text not in dict(self.choices):
+            allowed = ", ".join(value for value, _label in self.choices)
+            raise BadFilter(f"{self.title}: {text!r} is not one of {allowed}.")
+        return [self.column == text]
 
     def chips(self, params: Mapping[str, str]) -> list[Chip]:
         text = params.get(self.parameter_name)

@@ -11,7 +11,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import Response
 
-from admin_app.labels import label_for
+from admin_app.audit import AuditEntry
+from admin_app.labels import format_datetime, label_for
 from admin_app.views import AdminView
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -23,6 +24,7 @@ class AdminSite(Admin):
     def init_templating_engine(self) -> Jinja2Templates:
         templates = super().init_templating_engine()
         templates.env.globals["label_for"] = label_for
+        templates.env.globals["format_datetime"] = format_datetime
         return templates
 
     @login_required
@@ -33,11 +35,18 @@ class AdminSite(Admin):
             if isinstance(view, AdminView) and view.is_accessible(request)
         ]
         counts = await to_thread.run_sync(self._count_rows, views)
+        audit = next((v for v in views if v.model is AuditEntry), None)
+        recent = await to_thread.run_sync(self._recent_changes) if audit else []
         return await self.templates.TemplateResponse(
             request,
             "sqladmin/index.html",
-            {"tables": list(zip(views, counts, strict=True))},
+            {"tables": list(zip(views, counts, strict=True)), "recent": recent},
         )
+
+    def _recent_changes(self, limit: int = 10) -> list[AuditEntry]:
+        with self.session_maker() as session:
+            stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+            return list(session.scalars(stmt))
 
     def _count_rows(self, views: list[AdminView]) -> list[int | None]:
         counts: list[int | None] = []

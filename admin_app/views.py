@@ -27,6 +27,7 @@ from starlette.responses import JSONResponse, Response
 from wtforms import Form, HiddenField, TextAreaField
 
 from admin_app import metadata
+from admin_app.audit import diff, record
 from admin_app.concurrency import VERSION_FIELD, changed_since, digests, encode
 from admin_app.filters import (
     ChoiceFilter,
@@ -105,12 +106,15 @@ class AdminView(ModelView):
     page_size_options = [10, 25, 50, 100]
     form_converter = LabelledConverter
     small_table_rows: ClassVar[int] = 100
+    audit_hidden: ClassVar[tuple[str, ...]] = ()
+    """Columns whose values the audit trail never records (say, a hash)."""
     extra_filters: ClassVar[list[ListFilter | type[ListFilter]]] = []
     """A project's own filters, shown after the generated ones."""
 
     def __init__(self) -> None:
         self._small_tables: dict[type, bool] = {}
         self._link_specs = link_specs(self.model)
+        self._audit_hidden = set(type(self).audit_hidden)
         view = type(self)
         model = self.model
         fields = metadata.field_order(model)
@@ -447,12 +451,43 @@ class AdminView(ModelView):
                         raise FormErrors({}, "This row no longer exists.")
                     if token:
                         self._refuse_if_changed(request, session, obj, token)
+                before = self._state(session, obj) if pk is not None else {}
                 from_thread.run(self.on_model_change, data, obj, pk is None, request)
                 RowWriter(self.model, session, self._link_specs).apply(obj, data)
+                changes = diff(before, self._state(session, obj))
+                if changes:
+                    key = get_object_identifier(obj)
+                    if pk is None:
+                        action, summary = (
+                            "create",
+                            f"Added {self.name} “{label_for(obj)}”",
+                        )
+                    else:
+                        names = ", ".join(
+                            field_label(self.model, n).lower() for n in changes
+                        )
+                        action = "edit"
+                        summary = f"Changed {self.name} “{label_for(obj)}”: {names}"
+                    record(
+                        session, request, action, self.identity, [key], summary, changes
+                    )
             return obj
         except SQLAlchemyError as error:
             logger.exception("Saving %s failed", self.model.__name__)
             raise FormErrors({}, database_error_message(error)) from error
+
+    def _state(self, session: Session, obj: Any) -> dict[str, Any]:
+        """Every column and inline link row of `obj`, as the audit trail records it."""
+        state = {p.key: getattr(obj, p.key) for p in inspect(self.model).column_attrs}
+        if self._audit_hidden:
+            state = {k: v for k, v in state.items() if k not in self._audit_hidden}
+        for spec in self._link_specs:
+            rows = current_rows(session, spec, obj)
+            state[spec.name] = sorted(
+                [{k: v for k, v in r.items() if k not in ("remove",)} for r in rows],
+                key=lambda r: str(r["other"]),
+            )
+        return state
 
     async def delete_model(self, request: Request, pk: Any) -> None:
         await to_thread.run_sync(self._delete_sync, request, pk)
@@ -465,6 +500,15 @@ class AdminView(ModelView):
                 if obj is None:
                     return  # already gone: the user's intent holds
                 from_thread.run(self.on_model_delete, obj, request)
+                record(
+                    session,
+                    request,
+                    "delete",
+                    self.identity,
+                    [pk],
+                    f"Deleted {self.name} “{label_for(obj)}”",
+                    diff(state := self._state(session, obj), dict.fromkeys(state)),
+                )
                 session.delete(obj)
                 session.flush()
         except SQLAlchemyError as error:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 NO_ROW = (None, "", "0", 0, "__None")  # what forms send for "no related row"
+OMIT = object()  # leave the column out, so a new row gets its default
 
 
 class FormErrors(ValueError):
@@ -91,6 +92,7 @@ class RowWriter:
         """Set `data` on `obj` after validation, or raise FormErrors."""
         values: dict[str, Any] = {}
         to_many: dict[str, list[Any]] = {}
+        creating = inspect(obj).transient
         for key, value in data.items():
             if key in self.mapper.relationships:
                 rel = self.mapper.relationships[key]
@@ -99,7 +101,9 @@ class RowWriter:
                 elif rel.direction is RelationshipDirection.MANYTOMANY:
                     to_many[key] = self._to_many(rel, value)
             elif key in self.mapper.columns:
-                values[key] = self._column_value(self.mapper.columns[key], value)
+                value = self._column_value(self.mapper.columns[key], value, creating)
+                if value is not OMIT:
+                    values[key] = value
         validated = self._validate(obj, values)
         self._check_unique(obj, validated)
         if self.errors:
@@ -140,13 +144,21 @@ class RowWriter:
                 "is taken, or a related row is missing or still in use.",
             ) from error
 
-    def _column_value(self, column: Column, value: Any) -> Any:
+    def _column_value(self, column: Column, value: Any, creating: bool) -> Any:
+        """The value to store, `OMIT` to let a new row take the column's default,
+        or an error for an empty required field."""
         if column.foreign_keys and value in NO_ROW and not isinstance(value, bool):
             if not column.nullable:
                 self.error(column.key, "This field is required.")
             return None
-        if value == "" and column.nullable:
-            return None
+        if value is None or value == "":
+            if column.nullable:
+                return None
+            if creating and (column.default is not None or column.server_default):
+                return OMIT
+            if value is None:
+                self.error(column.key, "This field is required.")
+                return None
         return normalise_datetime(column, value)
 
     def _to_one(self, rel: RelationshipProperty, value: Any) -> dict[str, Any]:

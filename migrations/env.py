@@ -9,7 +9,7 @@ from alembic import context
 from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
-import admin_app.auth.models  # noqa: F401  (registers the admin's tables)
+import admin_app.tables  # noqa: F401  (registers the admin's tables)
 from admin_app.db import make_engine
 from admin_app.migrate import VERSION_TABLE, database_url_from_env
 

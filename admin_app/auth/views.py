@@ -27,6 +27,7 @@ class StaffUserAdmin(AdminView, model=StaffUser):
     ]
     column_searchable_list = ["username"]
     form_columns = ["username", "is_active", "is_superuser"]
+    audit_hidden = ("password_hash",)
 
     async def scaffold_form(self, rules: list[str] | None = None) -> type[Form]:
         form = await super().scaffold_form(rules)

@@ -1,0 +1,107 @@
+"""The audit trail: who changed what, written in the same transaction as the change.
+
+SQLAdmin's `AuditBackend` logs after the change has committed, in a separate
+step, so a crash in between leaves a change without its entry. Every write path
+here adds its entry to the session that makes the change instead: there is no
+change without its entry and no entry without its change.
+"""
+
+import enum
+import json
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote, unquote
+
+from pydantic import NaiveDatetime
+from sqlalchemy import Text
+from sqlalchemy.orm import Session
+from sqlmodel import Field, SQLModel
+from starlette.requests import Request
+
+from admin_app.clock import utcnow
+
+
+class AuditEntry(SQLModel, table=True):
+    __tablename__ = "admin_audit_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: NaiveDatetime = Field(default_factory=utcnow, index=True)
+    username: str = Field(default="", max_length=150, index=True)
+    action: str = Field(max_length=30, index=True)
+    table: str = Field(max_length=100, index=True)
+    object_keys: str = Field(
+        default="", sa_type=Text, description="`,k1,k2,` for lookups"
+    )
+    summary: str = Field(default="", max_length=500)
+    changes: str = Field(default="{}", sa_type=Text)
+
+    def __admin_label__(self) -> str:
+        return f"#{self.id} {self.action} {self.table}"
+
+    def keys(self) -> list[str]:
+        return [unquote(key) for key in self.object_keys.split(",") if key]
+
+    def change_data(self) -> dict[str, Any]:
+        return json.loads(self.changes or "{}")
+
+
+def jsonable(value: Any) -> Any:
+    """A value as JSON can hold it, readable in the audit log."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    return value
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """{field: [old, new]} for every field whose value differs."""
+    return {
+        name: [jsonable(before.get(name)), jsonable(value)]
+        for name, value in after.items()
+        if jsonable(before.get(name)) != jsonable(value)
+    }
+
+
+def key_text(key: Any) -> str:
+    """A row key as stored in `object_keys` (commas in a key are escaped)."""
+    return quote(str(key), safe=";:-_.@ ")
+
+
+def username_of(request: Request | None) -> str:
+    user = getattr(request.state, "staff_user", None) if request is not None else None
+    return user.username if user is not None else ""
+
+
+def record(
+    session: Session,
+    request: Request | None,
+    action: str,
+    table: str,
+    keys: Iterable[str] = (),
+    summary: str = "",
+    changes: Mapping[str, Any] | None = None,
+    username: str | None = None,
+) -> AuditEntry:
+    """Add an entry to `session`; it commits or rolls back with the change."""
+    key_list = [key_text(k) for k in keys]
+    entry = AuditEntry(
+        username=username if username is not None else username_of(request),
+        action=action,
+        table=table,
+        object_keys="," + ",".join(key_list) + "," if key_list else "",
+        summary=summary[:500],
+        changes=json.dumps(jsonable(dict(changes or {}))),
+    )
+    session.add(entry)
+    return entry
