@@ -46,6 +46,7 @@ def create_app(
     app.state.engine = engine
     site: Admin = AdminSite(
         app,
+        engine=engine,
         session_maker=session_factory,
         base_url=BASE_URL,
         title=settings.title,

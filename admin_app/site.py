@@ -9,10 +9,13 @@ from sqladmin.templating import Jinja2Templates
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
-from admin_app.audit import AuditEntry
+from admin_app.audit import AuditEntry, record
+from admin_app.clock import utcnow
+from admin_app.export import CsvExport
 from admin_app.labels import format_datetime, label_for
+from admin_app.query import ListQuery
 from admin_app.views import AdminView
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -42,6 +45,39 @@ class AdminSite(Admin):
             "sqladmin/index.html",
             {"tables": list(zip(views, counts, strict=True)), "recent": recent},
         )
+
+    @login_required
+    async def export(self, request: Request) -> Response:
+        """Stream the filtered, sorted list as CSV (all pages, in the list's order)."""
+        await self._export(request)  # SQLAdmin's permission checks
+        view = self._find_model_view(request.path_params["identity"])
+        query = view.list_query_for(request)
+        export = CsvExport(query, view._export_prop_names)
+        count = await to_thread.run_sync(self._record_export, request, view, query)
+        filename = f"{view.identity}-{utcnow().strftime('%Y%m%d-%H%M%S')}.csv"
+        return StreamingResponse(
+            export.stream(self.engine),
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="{filename}"',
+                "X-Row-Count": str(count),
+            },
+        )
+
+    def _record_export(
+        self, request: Request, view: AdminView, query: ListQuery
+    ) -> int:
+        with self.session_maker() as session, session.begin():
+            count = session.scalar(query.count()) or 0
+            record(
+                session,
+                request,
+                "export",
+                view.identity,
+                summary=f"Exported {count:,} {view.name_plural}",
+                changes={"parameters": request.url.query},
+            )
+        return count
 
     def _recent_changes(self, limit: int = 10) -> list[AuditEntry]:
         with self.session_maker() as session:

@@ -103,6 +103,7 @@ class AdminView(ModelView):
     """
 
     page_size = 25
+    export_types = ["csv"]
     page_size_options = [10, 25, 50, 100]
     form_converter = LabelledConverter
     small_table_rows: ClassVar[int] = 100

@@ -128,3 +128,21 @@ def client(app: Starlette, superuser: StaffUser) -> Iterator[TestClient]:
 def anonymous(app: Starlette) -> Iterator[TestClient]:
     with TestClient(app) as client:
         yield client
+
+
+OTHER = "tests.other_models"
+
+
+@pytest.fixture
+def library(empty_database_url):
+    app = create_app(migrated(empty_database_url, (OTHER,)), OTHER, SECRET_KEY)
+    yield app
+    app.state.engine.dispose()
+
+
+@pytest.fixture
+def librarian(library):
+    add_staff(library, "librarian", superuser=True)
+    with TestClient(library) as client:
+        assert login(client, "librarian").status_code == 302
+        yield client

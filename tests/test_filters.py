@@ -34,8 +34,11 @@ def listed(client, identity: str, query: str, key: str = "ID") -> list[str]:
     page = 1
     while True:
         response = client.get(
-            f"/admin/{identity}/list?{query}&pageSize=100&page={page}"
+            f"/admin/{identity}/list?{query}&pageSize=100&page={page}",
+            follow_redirects=False,
         )
+        if response.status_code == 302:  # past the last page
+            return found
         assert response.status_code == 200, text(response.text)[:300]
         rows = list_rows(response.text)
         found += [row[key] for row in rows]

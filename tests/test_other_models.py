@@ -7,30 +7,12 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import inspect, text
 from sqlmodel import Session, select
-from starlette.testclient import TestClient
 
-from admin_app import create_app
-from tests.conftest import SECRET_KEY, add_staff, login, migrated
 from tests.other_models import Author, Book, Genre, Shelf
 from tests.pages import list_rows
 from tests.pages import text as page_text
 
 OTHER = "tests.other_models"
-
-
-@pytest.fixture
-def library(empty_database_url):
-    app = create_app(migrated(empty_database_url, (OTHER,)), OTHER, SECRET_KEY)
-    yield app
-    app.state.engine.dispose()
-
-
-@pytest.fixture
-def librarian(library):
-    add_staff(library, "librarian", superuser=True)
-    with TestClient(library) as client:
-        assert login(client, "librarian").status_code == 302
-        yield client
 
 
 def test_migrate_creates_the_admin_tables_and_the_projects_missing_tables(library):
