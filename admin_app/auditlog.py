@@ -4,11 +4,20 @@ import json
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from anyio import to_thread
 from markupsafe import Markup, escape
+from pydantic import TypeAdapter
+from sqladmin import Flash, expose
+from sqlalchemy import inspect, select, update
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
 
-from admin_app.audit import AuditEntry, key_text
+from admin_app.audit import AuditEntry, jsonable, key_text, record
 from admin_app.filters import Chip, ChoiceFilter, ListFilter, RangeFilter
+from admin_app.query import key_condition
 from admin_app.views import AdminView
 
 
@@ -58,6 +67,36 @@ class AuditEntryAdmin(AdminView, model=AuditEntry):
     def _generated_filters(self) -> list[ListFilter]:
         return audit_filters(self)
 
+    @expose("/revert/{pk:int}", methods=["POST"])
+    async def revert(self, request: Request) -> Response:
+        """Undo a bulk edit from its audit entry, if its rows are as it left them."""
+        entry_id = request.path_params["pk"]
+        url = request.url_for("admin:details", identity=self.identity, pk=entry_id)
+
+        def run() -> str:
+            with self.session_maker() as session, session.begin():
+                entry = session.get(AuditEntry, entry_id)
+                if entry is None:
+                    raise HTTPException(404)
+                target = next(
+                    (
+                        v
+                        for v in self._admin_ref.views
+                        if getattr(v, "identity", "") == entry.table
+                    ),
+                    None,
+                )
+                if target is None or not target.has_permission(request, "edit"):
+                    raise HTTPException(403)
+                count = revert_bulk_edit(session, entry, target, request)
+                return f"{target.count_words(count)} put back as they were."
+
+        try:
+            Flash.success(request, await to_thread.run_sync(run))
+        except RevertRefused as error:
+            Flash.error(request, str(error))
+        return RedirectResponse(url, status_code=302)
+
 
 ACTIONS = {
     "create": "Added",
@@ -101,3 +140,75 @@ def audit_filters(view: AdminView) -> list[ListFilter]:
         RangeFilter(AuditEntry, AuditEntry.__table__.c.at),
         KeyFilter(),
     ]
+
+
+class RevertRefused(ValueError):
+    """A bulk edit that cannot be reverted; the message says why."""
+
+
+def _chunks(items: list[str], size: int = 500) -> list[list[str]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+def revert_bulk_edit(
+    session: Session, entry: AuditEntry, view: AdminView, request: Any
+) -> int:
+    """Put back the values a bulk edit replaced, if no row changed since."""
+    data = entry.change_data()
+    if entry.action != "bulk_edit":
+        raise RevertRefused("Only bulk edits can be reverted.")
+    if data.get("add") or data.get("remove"):
+        raise RevertRefused("Links added or removed in bulk cannot be put back.")
+    if data.get("reverted_by"):
+        raise RevertRefused("This bulk edit was reverted already.")
+    new, old = data.get("new", {}), data.get("old", {})
+    model, names = view.model, list(data.get("new", {}))
+    keys = list(inspect(model).primary_key)
+    width = len(keys)
+    current = {}
+    for chunk in _chunks(list(old)):
+        columns = [*keys, *(getattr(model, n) for n in names)]
+        for row in session.execute(select(*columns).where(key_condition(model, chunk))):
+            current[";".join(str(v) for v in row[:width])] = jsonable(list(row[width:]))
+    expected = jsonable([new[n] for n in names])
+    changed = [key for key in old if current.get(key) != expected]
+    if changed:
+        raise RevertRefused(
+            f"{view.count_words(len(changed))} changed or went away since this bulk "
+            "edit; reverting it would overwrite those changes."
+        )
+    groups: dict[str, list[str]] = {}
+    for key, previous in old.items():
+        groups.setdefault(json.dumps(previous, sort_keys=True), []).append(key)
+    for previous_json, group in groups.items():
+        previous = {
+            name: _python_value(model, name, value)
+            for name, value in json.loads(previous_json).items()
+        }
+        for chunk in _chunks(group):
+            session.execute(
+                update(model).where(key_condition(model, chunk)).values(**previous),
+                execution_options={"synchronize_session": False},
+            )
+    revert = record(
+        session,
+        request,
+        "revert",
+        entry.table,
+        list(old),
+        f"Reverted bulk edit #{entry.id} of {view.count_words(len(old))}",
+        {"entry": entry.id},
+    )
+    session.flush()
+    entry.changes = json.dumps({**data, "reverted_by": revert.id})
+    return len(old)
+
+
+def _python_value(model: type, name: str, value: Any) -> Any:
+    """A value read back from the audit log's JSON, as the column stores it."""
+    if value is None:
+        return None
+    info = model.model_fields.get(name)
+    if info is None:
+        return value
+    return TypeAdapter(info.annotation).validate_python(value)

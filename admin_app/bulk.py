@@ -1,0 +1,264 @@
+"""Bulk edit: one change applied to every row of a selection, set-based.
+
+The rows are the list's own `ListQuery` (checked rows by `pks`, or every row
+matching the filters with `select=all`). Each toggled field is validated like
+the edit form validates it (the model's field constraints, `0` foreign keys as
+NULL), then applied with one UPDATE for all rows, in one transaction with its
+audit entry, which keeps the affected keys and their old values for a revert.
+"""
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import TypeAdapter, ValidationError
+from sqladmin.helpers import get_object_identifier
+from sqlalchemy import (
+    Column,
+    Select,
+    and_,
+    delete,
+    insert,
+    inspect,
+    literal,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.orm import RelationshipProperty, Session
+
+from admin_app import metadata
+from admin_app.audit import jsonable, key_text, record
+from admin_app.keys import BadKey, parse_key
+from admin_app.labels import field_label
+from admin_app.query import ListQuery
+from admin_app.writes import NO_ROW, normalise_datetime
+
+if TYPE_CHECKING:
+    from admin_app.views import AdminView
+
+
+@dataclass
+class BulkChange:
+    """What the user asked to change: column values and links to add or remove."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    add: dict[str, list[Any]] = field(default_factory=dict)
+    remove: dict[str, list[Any]] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.values or self.add or self.remove)
+
+
+def editable_fields(view: "AdminView") -> list[str]:
+    """Form fields a bulk edit may set: not keys, not unique columns."""
+    names = []
+    for name in view._form_prop_names:
+        column = metadata.column(view.model, name)
+        if column is not None and (column.primary_key or column.unique):
+            continue
+        if name in metadata.many_to_many(view.model):
+            continue
+        names.append(name)
+    return names
+
+
+def link_fields(view: "AdminView") -> list[str]:
+    return [n for n in metadata.many_to_many(view.model) if n in view._form_prop_names]
+
+
+def _key_columns(model: type) -> list[Column]:
+    return list(inspect(model).primary_key)
+
+
+def _selected_keys(query: ListQuery) -> Select:
+    return query.filtered().with_only_columns(*_key_columns(query.view.model))
+
+
+def _where_selected(query: ListQuery) -> Any:
+    keys = _key_columns(query.view.model)
+    chosen = _selected_keys(query)
+    return keys[0].in_(chosen) if len(keys) == 1 else tuple_(*keys).in_(chosen)
+
+
+class BulkEditor:
+    """Validates and applies one `BulkChange` to the rows of a `ListQuery`."""
+
+    def __init__(self, view: "AdminView", query: ListQuery) -> None:
+        self.view, self.query, self.model = view, query, view.model
+        self.mapper = inspect(self.model)
+
+    def column_value(self, name: str, value: Any, errors: dict[str, list[str]]) -> dict:
+        """{column: value} for one toggled field, validated like the edit form."""
+        relations = metadata.to_one(self.model)
+        if name in relations:
+            return self._relation_value(relations[name], value, errors)
+        column = self.mapper.columns[name]
+        if value in ("", None) and column.nullable:
+            return {name: None}
+        info = self.model.model_fields.get(name)
+        try:
+            if info is not None:
+                adapter = TypeAdapter(Annotated[info.annotation, info])
+                value = adapter.validate_python(value)
+        except ValidationError as error:
+            errors.setdefault(name, []).extend(e["msg"] for e in error.errors())
+            return {}
+        if value is None and not column.nullable:
+            errors.setdefault(name, []).append("This field is required.")
+            return {}
+        return {name: normalise_datetime(column, value)}
+
+    def _relation_value(
+        self, rel: RelationshipProperty, value: Any, errors: dict
+    ) -> dict:
+        pairs = list(rel.local_remote_pairs or [])
+        if value in NO_ROW or value is None:
+            if not all(local.nullable for local, _ in pairs):
+                errors.setdefault(rel.key, []).append("This field is required.")
+                return {}
+            return {local.key: None for local, _ in pairs}
+        target = value if isinstance(value, rel.mapper.class_) else None
+        if target is None:
+            with self.view.session_maker() as session:
+                try:
+                    target = session.get(
+                        rel.mapper.class_, parse_key(rel.mapper.class_, str(value))
+                    )
+                except BadKey:
+                    target = None
+        if target is None:
+            errors.setdefault(rel.key, []).append(
+                "Choose a valid option: that row does not exist."
+            )
+            return {}
+        return {local.key: getattr(target, remote.key) for local, remote in pairs}
+
+    def apply(self, session: Session, change: BulkChange, request: Any) -> int:
+        """Change every selected row in `session`'s transaction; return how many."""
+        keys = _key_columns(self.model)
+        names = list(change.values)
+        old_rows = session.execute(
+            self.query.filtered().with_only_columns(
+                *keys, *(self.mapper.columns[n] for n in names)
+            )
+        ).all()
+        if not old_rows:
+            return 0
+        where = _where_selected(self.query)
+        if change.values:
+            session.execute(
+                update(self.model).where(where).values(**change.values),
+                execution_options={"synchronize_session": False},
+            )
+        for name, targets in change.add.items():
+            self._link(session, name, targets, add=True)
+        for name, targets in change.remove.items():
+            self._link(session, name, targets, add=False)
+        width = len(keys)
+        old = {
+            ";".join(str(v) for v in row[:width]): dict(
+                zip(names, jsonable(list(row[width:])), strict=True)
+            )
+            for row in old_rows
+        }
+        described = [field_label(self.model, n).lower() for n in names]
+        described += [f"{field_label(self.model, n).lower()} added" for n in change.add]
+        described += [
+            f"{field_label(self.model, n).lower()} removed" for n in change.remove
+        ]
+        record(
+            session,
+            request,
+            "bulk_edit",
+            self.view.identity,
+            [key_text(k) for k in old],
+            f"Bulk edit of {self.view.count_words(len(old))}: {', '.join(described)}",
+            {
+                "new": change.values,
+                "old": old,
+                "add": {
+                    k: [str(get_object_identifier(t)) for t in v]
+                    for k, v in change.add.items()
+                },
+                "remove": {
+                    k: [str(get_object_identifier(t)) for t in v]
+                    for k, v in change.remove.items()
+                },
+            },
+        )
+        return len(old)
+
+    def _link(
+        self, session: Session, name: str, targets: list[Any], *, add: bool
+    ) -> None:
+        """Add or remove many-to-many links for every selected row, set-based."""
+        rel = self.mapper.relationships[name]
+        table = rel.secondary
+        mine = list(rel.synchronize_pairs)  # (our column, link column)
+        theirs = list(rel.secondary_synchronize_pairs)  # (their column, link column)
+        selected = self.query.filtered().with_only_columns(*(c for c, _ in mine))
+        for target in targets:
+            target_values = [getattr(target, c.key) for c, _ in theirs]
+            fixed = [
+                link == value
+                for (_, link), value in zip(theirs, target_values, strict=True)
+            ]
+            if add:
+                exists_already = (
+                    select(1)
+                    .select_from(table)
+                    .where(*fixed, *(link == ours for ours, link in mine))
+                )
+                rows = selected.where(~exists_already.exists()).add_columns(
+                    *(literal(v) for v in target_values)
+                )
+                columns = [link.key for _, link in mine] + [
+                    link.key for _, link in theirs
+                ]
+                session.execute(insert(table).from_select(columns, rows))
+            else:
+                ours = (
+                    tuple_(*(link for _, link in mine)) if len(mine) > 1 else mine[0][1]
+                )
+                session.execute(delete(table).where(and_(*fixed), ours.in_(selected)))
+
+
+def parse_change(
+    view: "AdminView", editor: BulkEditor, form: Any, formdata: Any
+) -> tuple[BulkChange, dict[str, list[str]]]:
+    """The change a bulk-edit form asks for, and what is wrong with it."""
+    change, errors = BulkChange(), {}
+    allowed = editable_fields(view)
+    for name in formdata.getlist("fields"):
+        if name not in allowed:
+            errors.setdefault("", []).append(f"{name!r} cannot be changed in bulk.")
+            continue
+        if not form[name].validate(form):
+            errors[name] = list(form[name].errors)
+            continue
+        change.values.update(editor.column_value(name, form[name].data, errors))
+    for name in link_fields(view):
+        target = view.mapper_relationship(name).mapper.class_
+        for verb, bucket in (("add", change.add), ("remove", change.remove)):
+            keys = [k for k in formdata.getlist(f"{verb}__{name}") if k]
+            if not keys:
+                continue
+            with view.session_maker() as session:
+                rows = []
+                for key in keys:
+                    try:
+                        row = session.get(target, parse_key(target, key))
+                    except BadKey:
+                        row = None
+                    if row is None:
+                        errors.setdefault(name, []).append(
+                            f"{key!r} names no {name} row."
+                        )
+                    else:
+                        rows.append(row)
+            bucket[name] = rows
+    if not change and not errors:
+        errors[""] = [
+            "Tick at least one field to change, or choose links to add or remove."
+        ]
+    return change, errors

@@ -1,0 +1,176 @@
+"""Bulk edit changes exactly the chosen rows, validated, audited and revertible."""
+
+from sqlmodel import Session, select
+
+from admin_app.audit import AuditEntry
+from models import Project, Tag, Task, TaskPriority, TaskStatus, TaskTagLink
+from models.seed import seed_demo
+from tests.pages import field_errors, text
+
+
+def bulk(client, query: str, data: dict):
+    return client.post(
+        f"/admin/task/bulk-edit?{query}", data=data, follow_redirects=False
+    )
+
+
+def snapshot(db) -> dict[int, tuple]:
+    db.expire_all()
+    return {
+        t.id: (t.status, t.priority, t.progress, t.project_id, t.title)
+        for t in db.exec(select(Task)).all()
+    }
+
+
+def seeded(app) -> None:
+    with Session(app.state.engine) as session:
+        seed_demo(session, 120, seed=5)
+        session.commit()
+
+
+def test_checked_rows_change_and_nothing_else(client, db, app):
+    seeded(app)
+    before = snapshot(db)
+    chosen = sorted(before)[:3]
+    page = client.get(f"/admin/task/bulk-edit?pks={','.join(map(str, chosen))}")
+    assert "This will change 3 Tasks" in text(page.text)
+    response = bulk(
+        client,
+        f"pks={','.join(map(str, chosen))}",
+        {
+            "fields": ["status", "priority"],
+            "status": "blocked",
+            "priority": "urgent",
+            "progress": "77",
+        },  # progress is not ticked: it must not change
+    )
+    assert response.status_code == 302
+    after = snapshot(db)
+    for task_id, row in after.items():
+        if task_id in chosen:
+            assert row[:2] == (TaskStatus.blocked, TaskPriority.urgent)
+            assert row[2:] == before[task_id][2:]
+        else:
+            assert row == before[task_id]
+    assert "3 Tasks updated." in text(client.get(response.headers["location"]).text)
+
+
+def test_select_all_matching_changes_exactly_the_filtered_rows(client, db, app):
+    seeded(app)
+    before = snapshot(db)
+    project = db.exec(select(Project)).first()
+    matching = {i for i, row in before.items() if row[0] == TaskStatus.todo}
+    response = bulk(
+        client,
+        "status=todo&select=all",
+        {"fields": ["project"], "project": str(project.id)},
+    )
+    assert response.status_code == 302
+    after = snapshot(db)
+    assert {
+        i for i, row in after.items() if row[3] == project.id and row != before[i]
+    } <= matching
+    assert all(after[i][3] == project.id for i in matching)
+    assert all(after[i] == before[i] for i in set(before) - matching)
+
+    (entry,) = db.exec(select(AuditEntry).where(AuditEntry.action == "bulk_edit")).all()
+    assert sorted(map(int, entry.keys())) == sorted(matching)
+    old = entry.change_data()["old"]
+    assert {int(k): v["project_id"] for k, v in old.items()} == {
+        i: before[i][3] for i in matching
+    }
+
+
+def test_an_invalid_value_changes_nothing(client, db, app):
+    seeded(app)
+    before = snapshot(db)
+    response = bulk(
+        client,
+        "select=all",
+        {"fields": ["progress", "status"], "progress": "150", "status": "done"},
+    )
+    assert response.status_code == 400
+    assert "Input should be less than or equal to 100" in field_errors(response.text)
+    assert snapshot(db) == before
+    assert db.exec(select(AuditEntry)).all() == []
+
+
+def test_a_zero_foreign_key_clears_it(client, db, app):
+    seeded(app)
+    response = bulk(
+        client,
+        "select=all&project_id__isnull=false",
+        {"fields": ["project"], "project": "0"},
+    )
+    assert response.status_code == 302
+    assert all(row[3] is None for row in snapshot(db).values())
+
+
+def test_links_are_added_and_removed_in_bulk(client, db, app):
+    seeded(app)
+    tag = Tag(name="launch")
+    db.add(tag)
+    db.commit()
+    ids = sorted(snapshot(db))[:10]
+    query = f"pks={','.join(map(str, ids))}"
+    assert bulk(client, query, {"add__tags": str(tag.id)}).status_code == 302
+    linked = set(
+        db.exec(select(TaskTagLink.task_id).where(TaskTagLink.tag_id == tag.id)).all()
+    )
+    assert linked == set(ids)
+    assert (
+        bulk(client, query, {"add__tags": str(tag.id)}).status_code == 302
+    )  # no duplicates
+    assert (
+        bulk(
+            client, f"pks={ids[0]},{ids[1]}", {"remove__tags": str(tag.id)}
+        ).status_code
+        == 302
+    )
+    db.expire_all()
+    linked = set(
+        db.exec(select(TaskTagLink.task_id).where(TaskTagLink.tag_id == tag.id)).all()
+    )
+    assert linked == set(ids[2:])
+
+
+def test_rows_must_be_chosen_and_a_field_ticked(client, db, app):
+    seeded(app)
+    assert client.get("/admin/task/bulk-edit").status_code == 400
+    response = bulk(client, "select=all", {"status": "done"})
+    assert response.status_code == 400
+    assert "Tick at least one field" in text(response.text)
+    response = bulk(client, "select=all", {"fields": ["id"], "id": "5"})
+    assert response.status_code == 400
+
+
+def test_a_bulk_edit_is_reverted_from_its_audit_entry(client, db, app):
+    seeded(app)
+    before = snapshot(db)
+    bulk(client, "priority=low&select=all", {"fields": ["status"], "status": "done"})
+    entry = db.exec(select(AuditEntry)).one()
+    details = client.get(f"/admin/audit-entry/details/{entry.id}").text
+    assert "Revert this bulk edit" in details
+    response = client.post(
+        f"/admin/audit-entry/revert/{entry.id}", follow_redirects=True
+    )
+    assert "put back as they were" in text(response.text)
+    assert snapshot(db) == before
+    again = client.post(f"/admin/audit-entry/revert/{entry.id}", follow_redirects=True)
+    assert "reverted already" in text(again.text)
+
+
+def test_a_revert_is_refused_when_rows_changed_since(client, db, app):
+    seeded(app)
+    done = bulk(client, "priority=low&select=all", {"fields": ["status"], "status": "done"})
+    client.get(done.headers["location"])  # the list, with its message
+    entry = db.exec(select(AuditEntry)).one()
+    one = db.get(Task, int(entry.keys()[0]))
+    one.status = TaskStatus.blocked
+    db.commit()
+    after_change = snapshot(db)
+    response = client.post(
+        f"/admin/audit-entry/revert/{entry.id}", follow_redirects=True
+    )
+    assert "1 Task changed or went away since this bulk edit" in text(response.text)
+    assert snapshot(db) == after_change
