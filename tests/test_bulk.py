@@ -162,7 +162,9 @@ def test_a_bulk_edit_is_reverted_from_its_audit_entry(client, db, app):
 
 def test_a_revert_is_refused_when_rows_changed_since(client, db, app):
     seeded(app)
-    done = bulk(client, "priority=low&select=all", {"fields": ["status"], "status": "done"})
+    done = bulk(
+        client, "priority=low&select=all", {"fields": ["status"], "status": "done"}
+    )
     client.get(done.headers["location"])  # the list, with its message
     entry = db.exec(select(AuditEntry)).one()
     one = db.get(Task, int(entry.keys()[0]))
