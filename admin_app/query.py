@@ -6,7 +6,7 @@ none of them reads filter, search, sort or selection parameters on its own.
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Select, and_, asc, desc, func, inspect, or_, select
 from sqlalchemy.orm import selectinload
@@ -165,6 +165,3 @@ class ListQuery:
 
     def filter_parameters(self) -> list[str]:
         return [name for f in self.view.get_filters() for name in f.parameters()]
-
-    def describe(self) -> dict[str, Any]:
-        return {"chips": self.chips, "search": self.search}

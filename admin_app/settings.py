@@ -8,7 +8,7 @@ configures a deployment with variables alone.
 import os
 import secrets
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_DATABASE_URL = "sqlite:///admin.db"
@@ -38,7 +38,6 @@ class Settings:
     https_only: bool = False
     title: str = "Admin"
     session_max_age: int = 12 * 3600
-    extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(
