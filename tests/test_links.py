@@ -239,3 +239,19 @@ def test_saving_an_edit_form_unchanged_changes_nothing(client, app, identity, mo
         response = submit(client, f"/admin/{identity}/edit/{key}", {})
         assert response.status_code == 302, field_errors(response.text)
     assert snapshot(app.state.engine) == before
+
+
+def test_change_and_remove_links_from_the_workers_side(client, db, team):
+    url = f"/admin/worker/edit/{team['ada'].id}"
+    page = client.get(url).text
+    row = row_index(page, "Launch")
+    response = submit(client, url, {f"assignments-{row}-role": "reviewer"})
+    assert response.status_code == 302, field_errors(response.text)
+    assert links(db, team["task"].id)[team["ada"].id] == (
+        AssignmentRole.reviewer,
+        PRECISE,
+    )
+    response = submit(client, url, {f"assignments-{row}-remove": "y"})
+    assert response.status_code == 302, field_errors(response.text)
+    assert team["ada"].id not in links(db, team["task"].id)
+    assert team["bob"].id in links(db, team["task"].id)  # the other link is untouched

@@ -286,3 +286,27 @@ def test_constraints_and_zero_keys_in_another_models_module(librarian, library):
     assert "Input should be greater than or equal to 0" in field_errors(negative.text)
     with Session(library.state.engine) as session:
         assert len(session.exec(select(Book)).all()) == 1
+
+
+def test_link_rows_are_changed_and_removed_from_the_other_side(librarian, library):
+    from tests.other_models import Contribution
+    from tests.pages import form_values
+    from tests.test_links import post_form
+
+    with Session(library.state.engine, expire_on_commit=False) as session:
+        author = Author(first_name="Ursula", last_name="Le Guin")
+        book = Book(title="Earthsea", isbn="9")
+        session.add_all([author, book])
+        session.flush()
+        session.add(Contribution(book_id=book.id, author_id=author.id, role="author"))
+        session.commit()
+    url = f"/admin/author/edit/{author.id}"
+    shown = form_values(librarian.get(url).text)
+    changed = [(k, "editor" if k == "contributions-0-role" else v) for k, v in shown]
+    assert post_form(librarian, url, changed).status_code == 302
+    with Session(library.state.engine) as session:
+        assert session.exec(select(Contribution)).one().role == "editor"
+    removed = [*form_values(librarian.get(url).text), ("contributions-0-remove", "y")]
+    assert post_form(librarian, url, removed).status_code == 302
+    with Session(library.state.engine) as session:
+        assert session.exec(select(Contribution)).all() == []
