@@ -9,16 +9,18 @@ from markupsafe import Markup, escape
 from pydantic import TypeAdapter
 from sqladmin import Flash, expose
 from sqlalchemy import inspect, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from admin_app.audit import AuditEntry, jsonable, key_text, record
+from admin_app.audit import AuditEntry, key_text, record
 from admin_app.filters import Chip, ChoiceFilter, ListFilter, RangeFilter
 from admin_app.query import key_condition
 from admin_app.views import AdminView
+from admin_app.writes import database_error_message
 
 
 def _changes_html(entry: AuditEntry, _name: str) -> Markup:
@@ -95,6 +97,8 @@ class AuditEntryAdmin(AdminView, model=AuditEntry):
             Flash.success(request, await to_thread.run_sync(run))
         except RevertRefused as error:
             Flash.error(request, str(error))
+        except SQLAlchemyError as error:
+            Flash.error(request, database_error_message(error))
         return RedirectResponse(url, status_code=302)
 
 
@@ -169,8 +173,9 @@ def revert_bulk_edit(
     for chunk in _chunks(list(old)):
         columns = [*keys, *(getattr(model, n) for n in names)]
         for row in session.execute(select(*columns).where(key_condition(model, chunk))):
-            current[";".join(str(v) for v in row[:width])] = jsonable(list(row[width:]))
-    expected = jsonable([new[n] for n in names])
+            current[";".join(str(v) for v in row[:width])] = list(row[width:])
+    # Compare as the columns hold values: JSON of `10` and of `10.00` differ.
+    expected = [_python_value(model, n, new[n]) for n in names]
     changed = [key for key in old if current.get(key) != expected]
     if changed:
         raise RevertRefused(

@@ -144,16 +144,18 @@ class BulkEditor:
         ).all()
         if not old_rows:
             return 0
-        where = _where_selected(self.query)
-        if change.values:
-            session.execute(
-                update(self.model).where(where).values(**change.values),
-                execution_options={"synchronize_session": False},
-            )
+        # Links first: the UPDATE may change the very columns the filters read.
         for name, targets in change.add.items():
             self._link(session, name, targets, add=True)
         for name, targets in change.remove.items():
             self._link(session, name, targets, add=False)
+        if change.values:
+            session.execute(
+                update(self.model)
+                .where(_where_selected(self.query))
+                .values(**change.values),
+                execution_options={"synchronize_session": False},
+            )
         width = len(keys)
         old = {
             ";".join(str(v) for v in row[:width]): dict(

@@ -39,11 +39,7 @@ def safe_text(value: str) -> str:
 
 
 def _text_cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return "'" + value if value.startswith(FORMULA_START) else value
-    return cell(value)
+    return safe_text(value) if isinstance(value, str) else cell(value)
 
 
 def _number_cell(value: Any) -> Any:

@@ -71,7 +71,10 @@ def parse_value(column: Column, text: str, title: str) -> Any:
         if isinstance(type_, Date):
             return date.fromisoformat(text.strip())
         if isinstance(type_, Integer):
-            return int(text.strip())
+            number = int(text.strip())
+            if not -(2**63) <= number < 2**63:
+                raise ValueError(text)
+            return number
         if isinstance(type_, Float):
             return float(text.strip())
         if isinstance(type_, Numeric):

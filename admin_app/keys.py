@@ -24,7 +24,10 @@ def coerce_key_part(column: Column, text: str) -> Any:
             return type_.fromisoformat(text)
         if issubclass(type_, bool):
             raise BadKey(text)
-        return type_(text)
+        value = type_(text)
+        if isinstance(value, int) and not -(2**63) <= value < 2**63:
+            raise BadKey(text)  # no database column holds it
+        return value
     except (TypeError, ValueError) as error:
         raise BadKey(text) from error
 

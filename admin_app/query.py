@@ -34,7 +34,7 @@ def _positive_int(
     text = params.get(name)
     if not text:
         return default
-    if not text.isdigit() or not 1 <= int(text) <= limit:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= limit:
         raise bad_request(
             f"{name} must be a whole number from 1 to {limit:,}, not {text!r}."
         )

@@ -8,6 +8,7 @@ from sqladmin.authentication import login_required
 from sqladmin.templating import Jinja2Templates
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
@@ -53,6 +54,10 @@ class AdminSite(Admin):
         view = self._find_model_view(request.path_params["identity"])
         query = view.list_query_for(request)
         export = CsvExport(query, view._export_prop_names)
+        try:
+            export.statement()  # an unexportable column: say so before logging
+        except ValueError as error:
+            raise HTTPException(400, str(error)) from error
         count = await to_thread.run_sync(self._record_export, request, view, query)
         filename = f"{view.identity}-{utcnow().strftime('%Y%m%d-%H%M%S')}.csv"
         return StreamingResponse(

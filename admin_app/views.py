@@ -414,9 +414,13 @@ class AdminView(ModelView):
             toggled = formdata.getlist("fields")
             change, errors = parse_change(self, editor, form, formdata)
             if not errors:
-                changed = await to_thread.run_sync(
-                    self._apply_bulk, editor, change, request
-                )
+                try:
+                    changed = await to_thread.run_sync(
+                        self._apply_bulk, editor, change, request
+                    )
+                except FormErrors as error:
+                    errors = {"": [str(error)]}
+            if not errors:
                 Flash.success(
                     request,
                     f"{self.count_words(changed)} updated.",
@@ -460,8 +464,12 @@ class AdminView(ModelView):
     def _apply_bulk(
         self, editor: BulkEditor, change: BulkChange, request: Request
     ) -> int:
-        with self.session_maker() as session, session.begin():
-            return editor.apply(session, change, request)
+        try:
+            with self.session_maker() as session, session.begin():
+                return editor.apply(session, change, request)
+        except SQLAlchemyError as error:
+            logger.warning("Bulk edit of %s refused: %s", self.identity, error)
+            raise FormErrors({}, database_error_message(error)) from error
 
     @action("bulk-edit", label="Edit selected", add_in_detail=False)
     async def edit_selected(self, request: Request) -> Response:

@@ -176,3 +176,22 @@ def test_a_revert_is_refused_when_rows_changed_since(client, db, app):
     )
     assert "1 Task changed or went away since this bulk edit" in text(response.text)
     assert snapshot(db) == after_change
+
+
+def test_links_follow_the_rows_chosen_before_the_change(client, db, app):
+    seeded(app)
+    tag = Tag(name="closing")
+    db.add(tag)
+    db.commit()
+    todo = {i for i, row in snapshot(db).items() if row[0] == TaskStatus.todo}
+    response = bulk(
+        client,
+        "status=todo&select=all",
+        {"fields": ["status"], "status": "done", "add__tags": str(tag.id)},
+    )
+    assert response.status_code == 302
+    db.expire_all()
+    linked = set(
+        db.exec(select(TaskTagLink.task_id).where(TaskTagLink.tag_id == tag.id))
+    )
+    assert linked == todo and todo

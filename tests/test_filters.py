@@ -238,6 +238,9 @@ def test_a_large_related_table_is_searched_not_listed(client, tracker):
         ("overdue=maybe", "Overdue: 'maybe' is not one of yes, no."),
         ("due_date__isnull=perhaps", "'perhaps' is not true or false."),
         ("pks=abc", "pks: 'abc' names no Task."),
+        ("page=²", "page must be a whole number"),
+        ("progress__gte=100000000000000000000000", "Progress: '1000"),
+        ("pks=100000000000000000000000", "names no Task."),
     ],
 )
 def test_a_malformed_value_is_a_readable_400(client, tracker, query, message):

@@ -99,6 +99,7 @@ def test_a_related_row_that_does_not_exist_is_refused(client, db):
         "/admin/task-assignment/details/1",
         "/admin/task-assignment/edit/x;y",
         "/admin/task/details/999",
+        "/admin/task/details/100000000000000000000000",
     ],
 )
 def test_a_malformed_or_unknown_key_is_not_found(client, url):
