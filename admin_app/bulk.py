@@ -14,7 +14,6 @@ from pydantic import TypeAdapter, ValidationError
 from sqladmin.helpers import get_object_identifier
 from sqlalchemy import (
     Column,
-    Select,
     and_,
     delete,
     insert,
@@ -68,16 +67,6 @@ def link_fields(view: "AdminView") -> list[str]:
 
 def _key_columns(model: type) -> list[Column]:
     return list(inspect(model).primary_key)
-
-
-def _selected_keys(query: ListQuery) -> Select:
-    return query.filtered().with_only_columns(*_key_columns(query.view.model))
-
-
-def _where_selected(query: ListQuery) -> Any:
-    keys = _key_columns(query.view.model)
-    chosen = _selected_keys(query)
-    return keys[0].in_(chosen) if len(keys) == 1 else tuple_(*keys).in_(chosen)
 
 
 class BulkEditor:
@@ -152,7 +141,7 @@ class BulkEditor:
         if change.values:
             session.execute(
                 update(self.model)
-                .where(_where_selected(self.query))
+                .where(self.query.where_selected())
                 .values(**change.values),
                 execution_options={"synchronize_session": False},
             )

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Select, and_, asc, desc, func, inspect, or_, select
+from sqlalchemy import Select, and_, asc, desc, func, inspect, or_, select, tuple_
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import ColumnElement
 from starlette.exceptions import HTTPException
@@ -143,6 +143,12 @@ class ListQuery:
             if key.key not in used:
                 stmt = stmt.order_by(asc(key))
         return stmt
+
+    def where_selected(self) -> ColumnElement:
+        """A condition naming the selected rows by key, for UPDATE and DELETE."""
+        keys = list(inspect(self.view.model).primary_key)
+        chosen = self.filtered().with_only_columns(*keys)
+        return keys[0].in_(chosen) if len(keys) == 1 else tuple_(*keys).in_(chosen)
 
     def count(self) -> Select:
         return select(func.count()).select_from(

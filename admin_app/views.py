@@ -36,6 +36,7 @@ from admin_app.bulk import (
     parse_change,
 )
 from admin_app.concurrency import VERSION_FIELD, changed_since, digests, encode
+from admin_app.deletion import Consequence, consequences, delete_selected
 from admin_app.filters import (
     ChoiceFilter,
     EmptyFilter,
@@ -471,6 +472,67 @@ class AdminView(ModelView):
             logger.warning("Bulk edit of %s refused: %s", self.identity, error)
             raise FormErrors({}, database_error_message(error)) from error
 
+    @expose("/bulk-delete", methods=["GET", "POST"])
+    async def bulk_delete(self, request: Request) -> Response:
+        """Confirm, then delete the checked rows (`pks=`) or all matching rows
+        (`select=all`), in one transaction."""
+        if not (self.can_delete and self.has_permission(request, "delete")):
+            raise HTTPException(403)
+        query = self.list_query_for(request)
+        if query.selection is None and request.query_params.get("select") != "all":
+            raise HTTPException(400, "Choose rows to delete: tick them, or select all.")
+        error = ""
+        if request.method == "POST":
+            try:
+                deleted = await to_thread.run_sync(
+                    self._delete_selected, query, request
+                )
+            except FormErrors as refused:
+                error = str(refused)
+            else:
+                Flash.success(request, f"{self.count_words(deleted)} deleted.")
+                back = request.url.remove_query_params(["pks", "select"]).query
+                to_list = request.url_for("admin:list", identity=self.identity)
+                return RedirectResponse(f"{to_list}?{back}", status_code=302)
+        count, effects = await to_thread.run_sync(self._delete_preview, query)
+        context = {
+            "model_view": self,
+            "count": count,
+            "effects": effects,
+            "blocked": any(e.rule == "block" for e in effects),
+            "error": error,
+            "title": f"Delete {self.count_words(count)}?",
+        }
+        return await self.templates.TemplateResponse(
+            request,
+            "sqladmin/bulk_delete.html",
+            context,
+            status_code=400 if error else 200,
+        )
+
+    def _delete_preview(self, query: ListQuery) -> tuple[int, list[Consequence]]:
+        with self.session_maker() as session:
+            return session.scalar(query.count()) or 0, consequences(session, query)
+
+    def _delete_selected(self, query: ListQuery, request: Request) -> int:
+        try:
+            with self.session_maker() as session, session.begin():
+                blocking = [
+                    e for e in consequences(session, query) if e.rule == "block"
+                ]
+                if blocking:
+                    raise FormErrors({}, " ".join(e.sentence for e in blocking))
+                return delete_selected(session, self, query, request)
+        except (SQLAlchemyError, AssertionError) as error:  # see delete_keys
+            logger.warning("Bulk delete of %s refused: %s", self.identity, error)
+            raise FormErrors({}, database_error_message(error)) from error
+
+    @action("bulk-delete", label="Delete selected…", add_in_detail=False)
+    async def delete_selected_action(self, request: Request) -> Response:
+        """The list's Actions menu: confirm deleting the checked rows."""
+        url = request.url_for("view-" + self.identity + "-bulk_delete")
+        return RedirectResponse(f"{url}?{request.url.query}", status_code=302)
+
     @action("bulk-edit", label="Edit selected", add_in_detail=False)
     async def edit_selected(self, request: Request) -> Response:
         """The list's Actions menu: open the bulk-edit form for the checked rows."""
@@ -588,31 +650,40 @@ class AdminView(ModelView):
         return state
 
     async def delete_model(self, request: Request, pk: Any) -> None:
-        await to_thread.run_sync(self._delete_sync, request, pk)
+        await to_thread.run_sync(self.delete_keys, request, [str(pk)])
 
-    def _delete_sync(self, request: Request, pk: Any) -> None:
-        obj = None
-        try:
-            with self.session_maker() as session, session.begin():
-                obj = session.get(self.model, key_or_404(self.model, str(pk)))
-                if obj is None:
-                    return  # already gone: the user's intent holds
-                from_thread.run(self.on_model_delete, obj, request)
-                record(
-                    session,
-                    request,
-                    "delete",
-                    self.identity,
-                    [pk],
-                    f"Deleted {self.name} “{label_for(obj)}”",
-                    diff(state := self._state(session, obj), dict.fromkeys(state)),
-                )
-                session.delete(obj)
-                session.flush()
-        except SQLAlchemyError as error:
-            logger.warning("Deleting %s %s refused: %s", self.model.__name__, pk, error)
-            message = database_error_message(error)
-            raise ValueError(
-                f"{label_for(obj) or pk} was not deleted: {message}"
-            ) from error
-        from_thread.run(self.after_model_delete, obj, request)
+    def delete_keys(self, request: Request, pks: list[str]) -> None:
+        """Delete the rows named by `pks` in one transaction: all or none."""
+        deleted = []
+        with self.session_maker() as session:
+            try:
+                with session.begin():
+                    for pk in pks:
+                        obj = session.get(self.model, key_or_404(self.model, pk))
+                        if obj is None:
+                            continue  # already gone: the user's intent holds
+                        label = label_for(obj)
+                        from_thread.run(self.on_model_delete, obj, request)
+                        state = self._state(session, obj)
+                        summary = f"Deleted {self.name} “{label}”"
+                        changes = diff(state, dict.fromkeys(state))
+                        record(
+                            session,
+                            request,
+                            "delete",
+                            self.identity,
+                            [pk],
+                            summary,
+                            changes,
+                        )
+                        session.delete(obj)
+                        session.flush()
+                        deleted.append(obj)
+            # SQLAlchemy raises AssertionError when deleting would blank a key
+            # column of a row that refers to this one: that row blocks it too.
+            except (SQLAlchemyError, AssertionError) as error:
+                logger.warning("Deleting %s %s refused: %s", self.identity, pks, error)
+                message = database_error_message(error)
+                raise ValueError(f"Nothing was deleted: {message}") from error
+        for obj in deleted:
+            from_thread.run(self.after_model_delete, obj, request)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from sqlalchemy import Column, UniqueConstraint, and_, inspect, or_, select
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import RelationshipDirection, RelationshipProperty, Session
 
 from admin_app.keys import BadKey, parse_key
@@ -242,8 +242,8 @@ class RowWriter:
                 self.error(columns[0].key, f"Another row already has this {names}.")
 
 
-def database_error_message(error: SQLAlchemyError) -> str:
+def database_error_message(error: Exception) -> str:
     """Words for a database failure that show no SQL."""
-    if isinstance(error, IntegrityError):
+    if isinstance(error, IntegrityError | AssertionError):
         return "The row is still used by other rows, or the change conflicts with them."
     return "The database refused the change. Nothing was saved."
