@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from anyio import from_thread, to_thread
-from sqladmin import Flash, ModelView, action, expose
+from sqladmin import ModelView, expose
 from sqladmin.ajax import QueryAjaxModelLoader
 from sqladmin.formatters import BASE_FORMATTERS
 from sqladmin.forms import ModelConverter
@@ -23,20 +23,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 from wtforms import Form, HiddenField, TextAreaField
 
 from admin_app import metadata
 from admin_app.audit import diff, record
-from admin_app.bulk import (
-    BulkChange,
-    BulkEditor,
-    editable_fields,
-    link_fields,
-    parse_change,
-)
 from admin_app.concurrency import VERSION_FIELD, changed_since, digests, encode
-from admin_app.deletion import Consequence, consequences, delete_selected
 from admin_app.filters import (
     ChoiceFilter,
     EmptyFilter,
@@ -59,6 +51,7 @@ from admin_app.labels import (
 )
 from admin_app.links import current_rows, inline_field, link_specs
 from admin_app.query import ListQuery
+from admin_app.selection_views import SelectionActions
 from admin_app.writes import FormErrors, RowWriter, database_error_message
 
 logger = logging.getLogger(__name__)
@@ -101,7 +94,7 @@ def _is_unset(view: type, option: str) -> bool:
     return not getattr(view, option, None)
 
 
-class AdminView(ModelView):
+class AdminView(SelectionActions, ModelView):
     """Base of every generated view; subclass it with `model=` to override one.
 
     Related tables with more than `small_table_rows` rows get search-as-you-type
@@ -387,157 +380,6 @@ class AdminView(ModelView):
 
         results = await to_thread.run_sync(search)
         return JSONResponse({"results": [{"id": i, "text": t} for i, t in results]})
-
-    def mapper_relationship(self, name: str) -> Any:
-        return inspect(self.model).relationships[name]
-
-    @expose("/bulk-edit", methods=["GET", "POST"])
-    async def bulk_edit(self, request: Request) -> Response:
-        """Change fields of many rows at once: the checked ones (`pks=`) or all
-        that match the list's filters (`select=all`)."""
-        if not (self.can_edit and self.has_permission(request, "edit")):
-            raise HTTPException(403)
-        query = self.list_query_for(request)
-        if query.selection is None and request.query_params.get("select") != "all":
-            raise HTTPException(
-                400, "Choose rows to edit: tick them, or select all matching."
-            )
-        count = await to_thread.run_sync(self._count, query)
-        form_class = await self.scaffold_form(self._form_edit_rules)
-        editor = BulkEditor(self, query)
-        errors: dict[str, list[str]] = {}
-        toggled: list[str] = []
-        if request.method == "GET":
-            form = form_class()
-        else:
-            formdata = await request.form()
-            form = form_class(formdata)
-            toggled = formdata.getlist("fields")
-            change, errors = parse_change(self, editor, form, formdata)
-            if not errors:
-                try:
-                    changed = await to_thread.run_sync(
-                        self._apply_bulk, editor, change, request
-                    )
-                except FormErrors as error:
-                    errors = {"": [str(error)]}
-            if not errors:
-                Flash.success(
-                    request,
-                    f"{self.count_words(changed)} updated.",
-                )
-                back = request.url.remove_query_params(["pks", "select"]).query
-                to_list = request.url_for("admin:list", identity=self.identity)
-                return RedirectResponse(f"{to_list}?{back}", status_code=302)
-        for name, messages in errors.items():
-            if name and name in form:
-                form[name].errors = list(messages)
-        context = {
-            "model_view": self,
-            "form": form,
-            "count": count,
-            "fields": editable_fields(self),
-            "links": {
-                name: await to_thread.run_sync(
-                    self._choices, self.mapper_relationship(name).mapper.class_
-                )
-                for name in link_fields(self)
-            },
-            "toggled": toggled,
-            "errors": errors.get("", []),
-            "title": f"Edit {count:,} {self.name_plural}",
-        }
-        return await self.templates.TemplateResponse(
-            request,
-            "sqladmin/bulk_edit.html",
-            context,
-            status_code=400 if errors else 200,
-        )
-
-    def count_words(self, count: int) -> str:
-        """`1 Task`, `2,500 Tasks`."""
-        return f"{count:,} {self.name if count == 1 else self.name_plural}"
-
-    def _count(self, query: ListQuery) -> int:
-        with self.session_maker() as session:
-            return session.scalar(query.count()) or 0
-
-    def _apply_bulk(
-        self, editor: BulkEditor, change: BulkChange, request: Request
-    ) -> int:
-        try:
-            with self.session_maker() as session, session.begin():
-                return editor.apply(session, change, request)
-        except SQLAlchemyError as error:
-            logger.warning("Bulk edit of %s refused: %s", self.identity, error)
-            raise FormErrors({}, database_error_message(error)) from error
-
-    @expose("/bulk-delete", methods=["GET", "POST"])
-    async def bulk_delete(self, request: Request) -> Response:
-        """Confirm, then delete the checked rows (`pks=`) or all matching rows
-        (`select=all`), in one transaction."""
-        if not (self.can_delete and self.has_permission(request, "delete")):
-            raise HTTPException(403)
-        query = self.list_query_for(request)
-        if query.selection is None and request.query_params.get("select") != "all":
-            raise HTTPException(400, "Choose rows to delete: tick them, or select all.")
-        error = ""
-        if request.method == "POST":
-            try:
-                deleted = await to_thread.run_sync(
-                    self._delete_selected, query, request
-                )
-            except FormErrors as refused:
-                error = str(refused)
-            else:
-                Flash.success(request, f"{self.count_words(deleted)} deleted.")
-                back = request.url.remove_query_params(["pks", "select"]).query
-                to_list = request.url_for("admin:list", identity=self.identity)
-                return RedirectResponse(f"{to_list}?{back}", status_code=302)
-        count, effects = await to_thread.run_sync(self._delete_preview, query)
-        context = {
-            "model_view": self,
-            "count": count,
-            "effects": effects,
-            "blocked": any(e.rule == "block" for e in effects),
-            "error": error,
-            "title": f"Delete {self.count_words(count)}?",
-        }
-        return await self.templates.TemplateResponse(
-            request,
-            "sqladmin/bulk_delete.html",
-            context,
-            status_code=400 if error else 200,
-        )
-
-    def _delete_preview(self, query: ListQuery) -> tuple[int, list[Consequence]]:
-        with self.session_maker() as session:
-            return session.scalar(query.count()) or 0, consequences(session, query)
-
-    def _delete_selected(self, query: ListQuery, request: Request) -> int:
-        try:
-            with self.session_maker() as session, session.begin():
-                blocking = [
-                    e for e in consequences(session, query) if e.rule == "block"
-                ]
-                if blocking:
-                    raise FormErrors({}, " ".join(e.sentence for e in blocking))
-                return delete_selected(session, self, query, request)
-        except (SQLAlchemyError, AssertionError) as error:  # see delete_keys
-            logger.warning("Bulk delete of %s refused: %s", self.identity, error)
-            raise FormErrors({}, database_error_message(error)) from error
-
-    @action("bulk-delete", label="Delete selected…", add_in_detail=False)
-    async def delete_selected_action(self, request: Request) -> Response:
-        """The list's Actions menu: confirm deleting the checked rows."""
-        url = request.url_for("view-" + self.identity + "-bulk_delete")
-        return RedirectResponse(f"{url}?{request.url.query}", status_code=302)
-
-    @action("bulk-edit", label="Edit selected", add_in_detail=False)
-    async def edit_selected(self, request: Request) -> Response:
-        """The list's Actions menu: open the bulk-edit form for the checked rows."""
-        url = request.url_for("view-" + self.identity + "-bulk_edit")
-        return RedirectResponse(f"{url}?{request.url.query}", status_code=302)
 
     def _small_many_to_many(self) -> list[str]:
         return [

@@ -1,0 +1,187 @@
+"""Actions on a selection of rows: bulk edit and bulk delete.
+
+The rows are the list's own `ListQuery`: the checked ones (`pks=`) or all that
+match the list's filters (`select=all`). A mixin of `AdminView`, so that every
+generated or overridden view has them.
+"""
+
+import logging
+from typing import Any
+
+from anyio import to_thread
+from sqladmin import Flash, action, expose
+from sqlalchemy import inspect
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from admin_app.bulk import (
+    BulkChange,
+    BulkEditor,
+    editable_fields,
+    link_fields,
+    parse_change,
+)
+from admin_app.deletion import Consequence, consequences, delete_selected
+from admin_app.query import ListQuery
+from admin_app.writes import FormErrors, database_error_message
+
+logger = logging.getLogger(__name__)
+
+
+class SelectionActions:
+    """Bulk edit and bulk delete routes, with their entries in the Actions menu."""
+
+    def _selection(self, request: Request, permission: str, allowed: bool) -> ListQuery:
+        if not (allowed and self.has_permission(request, permission)):
+            raise HTTPException(403)
+        query = self.list_query_for(request)
+        if query.selection is None and request.query_params.get("select") != "all":
+            raise HTTPException(
+                400, "Choose rows first: tick them, or select all matching."
+            )
+        return query
+
+    def _back_to_list(self, request: Request) -> RedirectResponse:
+        """To the list the rows were chosen on, with its filters."""
+        back = request.url.remove_query_params(["pks", "select"]).query
+        to_list = request.url_for("admin:list", identity=self.identity)
+        return RedirectResponse(f"{to_list}?{back}", status_code=302)
+
+    def mapper_relationship(self, name: str) -> Any:
+        return inspect(self.model).relationships[name]
+
+    @expose("/bulk-edit", methods=["GET", "POST"])
+    async def bulk_edit(self, request: Request) -> Response:
+        """Change fields of many rows at once: the checked ones (`pks=`) or all
+        that match the list's filters (`select=all`)."""
+        query = self._selection(request, "edit", self.can_edit)
+        count = await to_thread.run_sync(self._count, query)
+        form_class = await self.scaffold_form(self._form_edit_rules)
+        editor = BulkEditor(self, query)
+        errors: dict[str, list[str]] = {}
+        toggled: list[str] = []
+        if request.method == "GET":
+            form = form_class()
+        else:
+            formdata = await request.form()
+            form = form_class(formdata)
+            toggled = formdata.getlist("fields")
+            change, errors = parse_change(self, editor, form, formdata)
+            if not errors:
+                try:
+                    changed = await to_thread.run_sync(
+                        self._apply_bulk, editor, change, request
+                    )
+                except FormErrors as error:
+                    errors = {"": [str(error)]}
+            if not errors:
+                Flash.success(
+                    request,
+                    f"{self.count_words(changed)} updated.",
+                )
+                return self._back_to_list(request)
+        for name, messages in errors.items():
+            if name and name in form:
+                form[name].errors = list(messages)
+        context = {
+            "model_view": self,
+            "form": form,
+            "count": count,
+            "fields": editable_fields(self),
+            "links": {
+                name: await to_thread.run_sync(
+                    self._choices, self.mapper_relationship(name).mapper.class_
+                )
+                for name in link_fields(self)
+            },
+            "toggled": toggled,
+            "errors": errors.get("", []),
+            "title": f"Edit {count:,} {self.name_plural}",
+        }
+        return await self.templates.TemplateResponse(
+            request,
+            "sqladmin/bulk_edit.html",
+            context,
+            status_code=400 if errors else 200,
+        )
+
+    def count_words(self, count: int) -> str:
+        """`1 Task`, `2,500 Tasks`."""
+        return f"{count:,} {self.name if count == 1 else self.name_plural}"
+
+    def _count(self, query: ListQuery) -> int:
+        with self.session_maker() as session:
+            return session.scalar(query.count()) or 0
+
+    def _apply_bulk(
+        self, editor: BulkEditor, change: BulkChange, request: Request
+    ) -> int:
+        try:
+            with self.session_maker() as session, session.begin():
+                return editor.apply(session, change, request)
+        except SQLAlchemyError as error:
+            logger.warning("Bulk edit of %s refused: %s", self.identity, error)
+            raise FormErrors({}, database_error_message(error)) from error
+
+    @expose("/bulk-delete", methods=["GET", "POST"])
+    async def bulk_delete(self, request: Request) -> Response:
+        """Confirm, then delete the checked rows (`pks=`) or all matching rows
+        (`select=all`), in one transaction."""
+        query = self._selection(request, "delete", self.can_delete)
+        error = ""
+        if request.method == "POST":
+            try:
+                deleted = await to_thread.run_sync(
+                    self._delete_selected, query, request
+                )
+            except FormErrors as refused:
+                error = str(refused)
+            else:
+                Flash.success(request, f"{self.count_words(deleted)} deleted.")
+                return self._back_to_list(request)
+        count, effects = await to_thread.run_sync(self._delete_preview, query)
+        context = {
+            "model_view": self,
+            "count": count,
+            "effects": effects,
+            "blocked": any(e.rule == "block" for e in effects),
+            "error": error,
+            "title": f"Delete {self.count_words(count)}?",
+        }
+        return await self.templates.TemplateResponse(
+            request,
+            "sqladmin/bulk_delete.html",
+            context,
+            status_code=400 if error else 200,
+        )
+
+    def _delete_preview(self, query: ListQuery) -> tuple[int, list[Consequence]]:
+        with self.session_maker() as session:
+            return session.scalar(query.count()) or 0, consequences(session, query)
+
+    def _delete_selected(self, query: ListQuery, request: Request) -> int:
+        try:
+            with self.session_maker() as session, session.begin():
+                blocking = [
+                    e for e in consequences(session, query) if e.rule == "block"
+                ]
+                if blocking:
+                    raise FormErrors({}, " ".join(e.sentence for e in blocking))
+                return delete_selected(session, self, query, request)
+        except (SQLAlchemyError, AssertionError) as error:  # see delete_keys
+            logger.warning("Bulk delete of %s refused: %s", self.identity, error)
+            raise FormErrors({}, database_error_message(error)) from error
+
+    @action("bulk-delete", label="Delete selected…", add_in_detail=False)
+    async def delete_selected_action(self, request: Request) -> Response:
+        """The list's Actions menu: confirm deleting the checked rows."""
+        url = request.url_for("view-" + self.identity + "-bulk_delete")
+        return RedirectResponse(f"{url}?{request.url.query}", status_code=302)
+
+    @action("bulk-edit", label="Edit selected", add_in_detail=False)
+    async def edit_selected(self, request: Request) -> Response:
+        """The list's Actions menu: open the bulk-edit form for the checked rows."""
+        url = request.url_for("view-" + self.identity + "-bulk_edit")
+        return RedirectResponse(f"{url}?{request.url.query}", status_code=302)
