@@ -18,6 +18,7 @@ from starlette.responses import RedirectResponse, Response
 
 from admin_app.audit import AuditEntry, key_text, record
 from admin_app.filters import Chip, ChoiceFilter, ListFilter, RangeFilter
+from admin_app.keys import identifier
 from admin_app.query import key_condition
 from admin_app.views import AdminView
 from admin_app.writes import database_error_message
@@ -173,7 +174,7 @@ def revert_bulk_edit(
     for chunk in _chunks(list(old)):
         columns = [*keys, *(getattr(model, n) for n in names)]
         for row in session.execute(select(*columns).where(key_condition(model, chunk))):
-            current[";".join(str(v) for v in row[:width])] = list(row[width:])
+            current[identifier(row[:width])] = list(row[width:])
     # Compare as the columns hold values: JSON of `10` and of `10.00` differ.
     expected = [_python_value(model, n, new[n]) for n in names]
     changed = [key for key in old if current.get(key) != expected]

@@ -27,7 +27,7 @@ from sqlalchemy.orm import RelationshipProperty, Session
 
 from admin_app import metadata
 from admin_app.audit import jsonable, key_text, record
-from admin_app.keys import BadKey, parse_key
+from admin_app.keys import BadKey, identifier, parse_key
 from admin_app.labels import field_label
 from admin_app.query import ListQuery
 from admin_app.writes import NO_ROW, normalise_datetime
@@ -147,7 +147,7 @@ class BulkEditor:
             )
         width = len(keys)
         old = {
-            ";".join(str(v) for v in row[:width]): dict(
+            identifier(row[:width]): dict(
                 zip(names, jsonable(list(row[width:])), strict=True)
             )
             for row in old_rows

@@ -51,3 +51,11 @@ def key_or_404(model: type, identifier: str) -> tuple[Any, ...]:
         raise HTTPException(
             404, f"No {model.__name__} has the key {identifier!r}."
         ) from error
+
+
+def identifier(values: tuple[Any, ...] | list[Any]) -> str:
+    """The URL identifier of a row from its key values, escaped as SQLAdmin's
+    `get_object_identifier` does, so `parse_key` reads it back."""
+    if len(values) == 1:
+        return str(values[0])
+    return ";".join(str(v).replace("\\", "\\\\").replace(";", r"\;") for v in values)

@@ -20,7 +20,7 @@ from sqlalchemy import Column, inspect, select
 from sqlalchemy.orm import RelationshipDirection, RelationshipProperty, Session
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, StringField
 
-from admin_app.keys import BadKey, parse_key
+from admin_app.keys import BadKey, identifier, parse_key
 from admin_app.labels import field_label, label_for
 from admin_app.writes import normalise_datetime, unchanged
 
@@ -171,7 +171,7 @@ def current_rows(session: Session, spec: LinkSpec, parent: Any) -> list[dict[str
         other = getattr(row, spec.other.key)
         rows.append(
             {
-                "other": ";".join(str(v) for v in spec.other_key(row)),
+                "other": identifier(spec.other_key(row)),
                 "label": label_for(other),
                 "remove": False,
                 **{f: getattr(row, f) for f in spec.fields},

@@ -69,3 +69,17 @@ def test_malformed_keys_are_refused(text):
 def test_keys_parse_by_column_type():
     assert parse_key(TaskAssignment, "3;4") == (3, 4)
     assert parse_key(Genre, "sf") == ("sf",)
+
+
+def test_identifiers_round_trip_through_parse_key():
+    from admin_app.keys import identifier
+    from tests.other_models import BookGenre
+
+    for values in [(3, 4), (1, "a;b\\c"), (7, "plain")]:
+        assert (
+            parse_key(
+                BookGenre if isinstance(values[1], str) else TaskAssignment,
+                identifier(values),
+            )
+            == values
+        )
