@@ -26,7 +26,7 @@ from sqlalchemy.sql import ColumnElement
 from sqlalchemy.types import Float, Integer, TypeDecorator, TypeEngine
 
 from admin_app.keys import BadKey, parse_key
-from admin_app.labels import choices_if_small, field_label, label_for, search_by_label
+from admin_app.labels import choices_if_small, field_label, label_for
 from admin_app.writes import normalise_datetime
 
 TRUE_WORDS = {"true", "1", "yes", "on"}
@@ -304,11 +304,6 @@ class RelatedFilter(ListFilter):
         """Every related row by label, or None when there are too many to list."""
         with self.session_factory() as session:
             return choices_if_small(session, self.target)
-
-    def search(self, term: str) -> list[tuple[str, str]]:
-        """Related rows whose label contains `term`, for a large table."""
-        with self.session_factory() as session:
-            return search_by_label(session, self.target, term)
 
     def chips(self, params: Mapping[str, str]) -> list[Chip]:
         text = params.get(self.parameter_name)

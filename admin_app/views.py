@@ -39,6 +39,7 @@ from admin_app.filters import (
 from admin_app.forms import AdminForm
 from admin_app.keys import BadKey, parse_key
 from admin_app.labels import (
+    LIST_LIMIT,
     choices_if_small,
     escape_like,
     field_label,
@@ -105,7 +106,7 @@ class AdminView(SelectionActions, RowSaving, ModelView):
     export_types = ["csv"]
     page_size_options = [10, 25, 50, 100]
     form_converter = LabelledConverter
-    small_table_rows: ClassVar[int] = 100
+    small_table_rows: ClassVar[int] = LIST_LIMIT
     audit_hidden: ClassVar[tuple[str, ...]] = ()
     """Columns whose values the audit trail never records (say, a hash)."""
     extra_filters: ClassVar[list[ListFilter | type[ListFilter]]] = []
@@ -271,23 +272,32 @@ class AdminView(SelectionActions, RowSaving, ModelView):
     @expose("/filter-options", methods=["GET"])
     async def filter_options(self, request: Request) -> Response:
         """Search-as-you-type choices for a related-row filter on a large table."""
-        if not await self.check_can_list(request):
-            raise HTTPException(403)
-        name, term = (
-            request.query_params.get("name", ""),
-            request.query_params.get("term", ""),
-        )
+        name = request.query_params.get("name", "")
         found = next(
             (
-                f
+                f.target
                 for f in self._filters
                 if isinstance(f, RelatedFilter) and f.parameter_name == name
             ),
             None,
         )
-        if found is None or not term:
-            raise HTTPException(400, "Name a related-row filter and a search term.")
-        results = await to_thread.run_sync(found.search, term[:100])
+        return await self._search_response(request, found, "a related-row filter")
+
+    async def _search_response(
+        self, request: Request, model: type | None, what: str
+    ) -> Response:
+        """select2's JSON: rows of `model` whose label contains the typed term."""
+        if not await self.check_can_list(request):
+            raise HTTPException(403)
+        term = request.query_params.get("term", "")[:100]
+        if model is None or not term:
+            raise HTTPException(400, f"Name {what} and a search term.")
+
+        def search() -> list[tuple[str, str]]:
+            with self.session_maker() as session:
+                return search_by_label(session, model, term)
+
+        results = await to_thread.run_sync(search)
         return JSONResponse({"results": [{"id": i, "text": t} for i, t in results]})
 
     async def scaffold_form(self, rules: list[str] | None = None) -> type[Form]:
@@ -310,20 +320,10 @@ class AdminView(SelectionActions, RowSaving, ModelView):
     @expose("/link-options", methods=["GET"])
     async def link_options(self, request: Request) -> Response:
         """Search-as-you-type choices for adding a link row to a large table."""
-        if not await self.check_can_list(request):
-            raise HTTPException(403)
         name = request.query_params.get("name", "").split("-", 1)[0]
-        term = request.query_params.get("term", "")[:100]
         spec = next((s for s in self._link_specs if s.name == name), None)
-        if spec is None or not term:
-            raise HTTPException(400, "Name a link editor and a search term.")
-
-        def search() -> list[tuple[str, str]]:
-            with self.session_maker() as session:
-                return search_by_label(session, spec.other_model, term)
-
-        results = await to_thread.run_sync(search)
-        return JSONResponse({"results": [{"id": i, "text": t} for i, t in results]})
+        model = spec.other_model if spec is not None else None
+        return await self._search_response(request, model, "a link editor")
 
     def _small_many_to_many(self) -> list[str]:
         return [
