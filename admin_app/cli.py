@@ -20,6 +20,7 @@ from admin_app.auth.passwords import WeakPassword
 from admin_app.db import make_engine
 from admin_app.migrate import database_url_from_env, serves_shipped_models, upgrade
 from admin_app.settings import (
+    DEFAULT_ALLOWED_HOSTS,
     DEFAULT_MODELS,
     SECRET_KEY_FILE,
     load_or_create_secret_key,
@@ -98,6 +99,7 @@ def serve(host: str, port: int, workers: int, demo: bool) -> None:
     # Workers build the app from the environment; make sure they get ours.
     os.environ["DATABASE_URL"] = database_url_from_env()
     os.environ["ADMIN_MODELS"] = ",".join(_models())
+    _allow_host(host)
     click.echo(f"Admin at http://{host}:{port}/admin/")
     uvicorn.run(
         "admin_app.app:create_app",
@@ -106,6 +108,22 @@ def serve(host: str, port: int, workers: int, demo: bool) -> None:
         port=port,
         workers=workers,
         proxy_headers=True,
+    )
+
+
+def _allow_host(host: str) -> None:
+    """Serving on a named host or address answers requests for it, unless
+    ADMIN_ALLOWED_HOSTS says otherwise; a wildcard address names no host."""
+    if os.environ.get("ADMIN_ALLOWED_HOSTS"):
+        return
+    if host in ("0.0.0.0", "::"):
+        click.echo(
+            "Set ADMIN_ALLOWED_HOSTS to the names this admin is reached by; "
+            "requests for other hosts get 400."
+        )
+        return
+    os.environ["ADMIN_ALLOWED_HOSTS"] = ",".join(
+        dict.fromkeys([*DEFAULT_ALLOWED_HOSTS, host])
     )
 
 

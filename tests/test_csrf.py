@@ -5,8 +5,15 @@ import re
 
 import pytest
 from sqlmodel import select
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
 from starlette.testclient import TestClient
 
+from admin_app.auth.csrf import CSRFMiddleware
 from models import Project, Task
 from models.seed import seed_demo
 from tests.conftest import csrf_token_of, login
@@ -63,11 +70,16 @@ def test_login_without_the_token_is_refused_and_opens_no_session(anonymous, supe
     assert anonymous.get("/admin/", follow_redirects=False).status_code == 302
 
 
-def test_a_create_without_the_token_changes_nothing(client, db):
+def test_a_create_or_edit_without_the_token_changes_nothing(client, db, tasks):
     without_token(client)
     response = client.post("/admin/project/create", data={"name": "Forged"})
     assert response.status_code == 403
-    assert db.exec(select(Project)).all() == []
+    assert "Forged" not in db.exec(select(Project.name)).all()
+    task_id, title = tasks[0].id, tasks[0].title
+    edit = client.post(f"/admin/task/edit/{task_id}", data={"title": "Forged"})
+    assert edit.status_code == 403
+    db.expire_all()
+    assert db.get(Task, task_id).title == title
 
 
 def test_a_wrong_token_is_refused(client, db):
@@ -192,3 +204,46 @@ def test_same_origin_requests_pass(client, db):
     )
     assert response.status_code == 302
     assert [p.name for p in db.exec(select(Project)).all()] == ["Mine"]
+
+
+def test_an_unreadable_form_is_a_400_not_a_500(client, db):
+    without_token(client)
+    response = client.post(
+        "/admin/project/create",
+        content=b"--xyz\r\nContent-Disposition: form-data; name=\r\n\r\nbroken",
+        headers={"Content-Type": "multipart/form-data; boundary=xyz"},
+    )
+    assert response.status_code in (400, 403)
+    assert "Traceback" not in response.text
+    too_many = "&".join(f"f{i}=1" for i in range(10_001))
+    response = client.post(
+        "/admin/project/create",
+        content=too_many.encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 400
+    assert db.exec(select(Project)).all() == []
+
+
+def test_a_huge_form_is_refused_before_the_endpoint_runs():
+    ran = []
+
+    async def endpoint(request: Request) -> PlainTextResponse:
+        ran.append(True)
+        return PlainTextResponse("ran")
+
+    app = Starlette(
+        routes=[Route("/", endpoint, methods=["POST"])],
+        middleware=[
+            Middleware(SessionMiddleware, secret_key="k"),
+            Middleware(CSRFMiddleware, max_form_bytes=1000),
+        ],
+    )
+    with TestClient(app) as client:
+        response = client.post(
+            "/",
+            content=b"csrf_token=x&name=" + b"x" * 2000,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+    assert response.status_code == 413
+    assert ran == []

@@ -87,6 +87,9 @@ class CSRFMiddleware:
             except _TooLarge:
                 await _refusal("The request is too large.", 413)(scope, receive, send)
                 return
+            except _Unreadable:
+                await _refusal("The form could not be read.", 400)(scope, receive, send)
+                return
         await self.app(scope, receive, _FormTokenWriter(send, session))
 
     async def _submitted_token(
@@ -105,14 +108,18 @@ class CSRFMiddleware:
             return "", receive
         body = await self._read_body(receive)
         replay = _replay(body, receive)
-        if content_type == "multipart/form-data":
-            form = await Request(scope, _replay(body, receive)).form()
-            try:
-                value = form.get(FIELD)
-            finally:
-                await form.close()
-            return (value if isinstance(value, str) else ""), replay
-        values = parse_qs(body.decode("latin-1"), max_num_fields=10_000).get(FIELD)
+        try:
+            if content_type == "multipart/form-data":
+                form = await Request(scope, _replay(body, receive)).form()
+                try:
+                    value = form.get(FIELD)
+                finally:
+                    await form.close()
+                return (value if isinstance(value, str) else ""), replay
+            fields = parse_qs(body.decode("latin-1"), max_num_fields=10_000)
+        except Exception as error:  # python-multipart's and urllib's parse errors
+            raise _Unreadable from error
+        values = fields.get(FIELD)
         return (values[0] if values else ""), replay
 
     async def _read_body(self, receive: Receive) -> bytes:
@@ -132,6 +139,10 @@ class CSRFMiddleware:
 
 
 class _TooLarge(Exception):
+    pass
+
+
+class _Unreadable(Exception):
     pass
 
 

@@ -61,7 +61,7 @@
         event.preventDefault();
         event.stopImmediatePropagation();
         post(link.href);
-      } else if (link.hasAttribute("data-logout")) {
+      } else if (/\/logout$/.test(link.pathname) && link.origin === location.origin) {
         event.preventDefault();
         post(link.href);
       }
