@@ -6,7 +6,7 @@ project's own `user` table.
 """
 
 from pydantic import NaiveDatetime
-from sqlalchemy import Column, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, Relationship, SQLModel
 
 from admin_app.clock import utcnow
@@ -18,19 +18,13 @@ class StaffGroupMember(SQLModel, table=True):
     __tablename__ = "admin_staff_group_member"
 
     user_id: int = Field(
-        sa_column=Column(
-            Integer,
-            ForeignKey("admin_staff_user.id", ondelete="CASCADE"),
-            primary_key=True,
-        )
+        foreign_key="admin_staff_user.id", primary_key=True, ondelete="CASCADE"
     )
     group_id: int = Field(
-        sa_column=Column(
-            Integer,
-            ForeignKey("admin_staff_group.id", ondelete="CASCADE"),
-            primary_key=True,
-            index=True,
-        )
+        foreign_key="admin_staff_group.id",
+        primary_key=True,
+        index=True,
+        ondelete="CASCADE",
     )
 
 
@@ -79,12 +73,7 @@ class GroupGrant(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     group_id: int = Field(
-        sa_column=Column(
-            Integer,
-            ForeignKey("admin_staff_group.id", ondelete="CASCADE"),
-            nullable=False,
-            index=True,
-        )
+        foreign_key="admin_staff_group.id", index=True, ondelete="CASCADE"
     )
     identity: str = Field(max_length=150)
     action: str = Field(max_length=64)
