@@ -3,6 +3,7 @@
 from typing import Any
 
 from anyio import to_thread
+from sqladmin import Flash
 from sqladmin.authentication import AuthenticationBackend
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import Request
@@ -52,6 +53,7 @@ class StaffAuthBackend(AuthenticationBackend):
         if user is None:
             return False
         request.session.update({"user_id": user.id, "version": user.session_version})
+        Flash.success(request, f"Logged in as {user.username}.")
         return True
 
     def _login_sync(self, username: str, password: str) -> StaffUser | None:
@@ -60,6 +62,7 @@ class StaffAuthBackend(AuthenticationBackend):
 
     async def logout(self, request: Request) -> bool:
         request.session.clear()
+        Flash.info(request, "You are logged out.")
         return True
 
     async def authenticate(self, request: Request) -> bool:
