@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from anyio import from_thread, to_thread
+from markupsafe import Markup
 from sqladmin import Flash
 from sqladmin.helpers import get_object_identifier
 from sqlalchemy import Select, inspect, select
@@ -83,6 +84,8 @@ class RowSaving:
             return f"{field_label(self.model, shown_by[name])} is now “{related}”"
         if name in self._details_prop_names or name in self._form_prop_names:
             value = self._default_formatter_detail(getattr(obj, name))
+            if isinstance(value, Markup):  # a <time> element: its text
+                value = value.striptags()
             return f"{label} is now “{'' if value is None else value}”"
         return f"{label} was changed"
 

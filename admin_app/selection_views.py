@@ -47,7 +47,9 @@ class SelectionActions:
         """To the list the rows were chosen on, with its filters."""
         back = request.url.remove_query_params(["pks", "select"]).query
         to_list = request.url_for("admin:list", identity=self.identity)
-        return RedirectResponse(f"{to_list}?{back}", status_code=302)
+        return RedirectResponse(
+            f"{to_list}?{back}" if back else str(to_list), status_code=302
+        )
 
     def mapper_relationship(self, name: str) -> Any:
         return inspect(self.model).relationships[name]
@@ -177,11 +179,11 @@ class SelectionActions:
     @action("bulk-delete", label="Delete selected…", add_in_detail=False)
     async def delete_selected_action(self, request: Request) -> Response:
         """The list's Actions menu: confirm deleting the checked rows."""
-        url = request.url_for("view-" + self.identity + "-bulk_delete")
+        url = request.url_for(f"admin:view-{self.identity}-bulk_delete")
         return RedirectResponse(f"{url}?{request.url.query}", status_code=302)
 
     @action("bulk-edit", label="Edit selected", add_in_detail=False)
     async def edit_selected(self, request: Request) -> Response:
         """The list's Actions menu: open the bulk-edit form for the checked rows."""
-        url = request.url_for("view-" + self.identity + "-bulk_edit")
+        url = request.url_for(f"admin:view-{self.identity}-bulk_edit")
         return RedirectResponse(f"{url}?{request.url.query}", status_code=302)

@@ -1,6 +1,7 @@
 """The SQLAdmin site with the admin's own index page."""
 
 from pathlib import Path
+from typing import Any
 
 from anyio import to_thread
 from sqladmin import Admin, Flash
@@ -12,24 +13,33 @@ from starlette.datastructures import URL
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
 
 from admin_app.audit import AuditEntry, record
 from admin_app.clock import utcnow
 from admin_app.export import CsvExport
-from admin_app.labels import format_datetime, label_for
+from admin_app.labels import label_for, local_time
 from admin_app.query import ListQuery
 from admin_app.views import AdminView
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
+STATIC_DIR = Path(__file__).parent / "static"
 
 
 class AdminSite(Admin):
     """SQLAdmin's `Admin`, with an index that lists every table and its size."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The admin's own script and styles, at /admin/static/<path>.
+        static = StaticFiles(directory=STATIC_DIR)
+        self.admin.router.routes.insert(0, Mount("/static", static, name="static"))
+
     def init_templating_engine(self) -> Jinja2Templates:
         templates = super().init_templating_engine()
         templates.env.globals["label_for"] = label_for
-        templates.env.globals["format_datetime"] = format_datetime
+        templates.env.globals["local_time"] = local_time
         return templates
 
     @login_required

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 from sqlmodel import Session
 from starlette.applications import Starlette
 
@@ -141,7 +141,7 @@ def new_page(context: BrowserContext, browser: Browser, site: Site) -> Callable:
         other.close()
 
 
-def screenshot(page: Page, name: str) -> None:
-    """Save the page as docs/<name>.png, for the README."""
+def screenshot(page: Page, name: str, part: Locator | None = None) -> None:
+    """Save the page (or a part of it) as docs/<name>.png, for the README."""
     DOCS.mkdir(exist_ok=True)
-    page.screenshot(path=str(DOCS / f"{name}.png"))
+    (part or page).screenshot(path=str(DOCS / f"{name}.png"))
