@@ -2,6 +2,8 @@
 
 from sqladmin import Admin
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
@@ -9,10 +11,11 @@ from starlette.routing import Route
 from admin_app.audit import AuditEntry
 from admin_app.auditlog import AuditEntryAdmin
 from admin_app.auth.backend import StaffAuthBackend
-from admin_app.auth.models import StaffUser
+from admin_app.auth.models import StaffGroup, StaffUser
 from admin_app.auth.permissions import StaffAuthorization
-from admin_app.auth.views import StaffUserAdmin
+from admin_app.auth.views import StaffGroupAdmin, StaffUserAdmin
 from admin_app.db import make_engine, make_session_factory
+from admin_app.headers import SecurityHeadersMiddleware
 from admin_app.registry import build_views
 from admin_app.settings import Settings
 from admin_app.site import TEMPLATES_DIR, AdminSite
@@ -20,7 +23,11 @@ from admin_app.site import TEMPLATES_DIR, AdminSite
 BASE_URL = "/admin"
 
 # The admin's own tables and the views that serve them.
-BUILTIN_VIEWS = {StaffUser: StaffUserAdmin, AuditEntry: AuditEntryAdmin}
+BUILTIN_VIEWS = {
+    StaffUser: StaffUserAdmin,
+    StaffGroup: StaffGroupAdmin,
+    AuditEntry: AuditEntryAdmin,
+}
 
 
 async def _to_admin(request: Request) -> RedirectResponse:
@@ -41,7 +48,14 @@ def create_app(
     settings = Settings.load(database_url, models, secret_key)
     engine = make_engine(settings.database_url)
     session_factory = make_session_factory(engine)
-    app = Starlette(routes=[Route("/", _to_admin)])
+    app = Starlette(
+        routes=[Route("/", _to_admin)],
+        middleware=[
+            Middleware(SecurityHeadersMiddleware),
+            # SQLAdmin builds absolute redirects from the Host header.
+            Middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts),
+        ],
+    )
     app.state.settings = settings
     app.state.engine = engine
     site: Admin = AdminSite(
@@ -57,8 +71,9 @@ def create_app(
             base_url=BASE_URL,
             https_only=settings.https_only,
             max_age=settings.session_max_age,
+            idle_timeout=settings.session_idle_timeout,
         ),
-        authorization_backend=StaffAuthorization(),
+        authorization_backend=StaffAuthorization(session_factory),
     )
     for view in build_views(settings.models, BUILTIN_VIEWS):
         site.add_view(view)

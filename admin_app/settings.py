@@ -13,6 +13,7 @@ from pathlib import Path
 
 DEFAULT_DATABASE_URL = "sqlite:///admin.db"
 DEFAULT_MODELS = ("models",)
+DEFAULT_ALLOWED_HOSTS = ("localhost", "127.0.0.1")
 SECRET_KEY_FILE = ".admin-secret-key"
 
 
@@ -30,6 +31,20 @@ def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_seconds(name: str, default: int) -> int:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 60:
+        raise ImproperlyConfigured(f"{name} must be a number of seconds, at least 60.")
+    return int(text)
+
+
+def _env_list(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    text = os.environ.get(name, "")
+    return tuple(item.strip() for item in text.split(",") if item.strip()) or default
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -38,6 +53,11 @@ class Settings:
     https_only: bool = False
     title: str = "Admin"
     session_max_age: int = 12 * 3600
+    """Absolute lifetime of a login, in seconds."""
+    session_idle_timeout: int = 3600
+    """A session unused for this long, in seconds, has to log in again."""
+    allowed_hosts: tuple[str, ...] = DEFAULT_ALLOWED_HOSTS
+    """`Host` headers the site answers; any other gets 400 (`*.example.com` works)."""
 
     @classmethod
     def load(
@@ -61,6 +81,9 @@ class Settings:
             secret_key=secret_key,
             https_only=_env_flag("ADMIN_HTTPS_ONLY"),
             title=os.environ.get("ADMIN_TITLE", "Admin"),
+            session_max_age=_env_seconds("ADMIN_SESSION_MAX_AGE", 12 * 3600),
+            session_idle_timeout=_env_seconds("ADMIN_SESSION_IDLE_TIMEOUT", 3600),
+            allowed_hosts=_env_list("ADMIN_ALLOWED_HOSTS", DEFAULT_ALLOWED_HOSTS),
         )
 
 

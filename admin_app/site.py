@@ -1,5 +1,6 @@
-"""The SQLAdmin site with the admin's own index page."""
+"""The SQLAdmin site with the admin's own index page, static files and error pages."""
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -8,7 +9,7 @@ from sqladmin import Admin, Flash
 from sqladmin.authentication import login_required
 from sqladmin.templating import Jinja2Templates
 from sqlalchemy import func, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from starlette.datastructures import URL
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -17,6 +18,8 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from admin_app.audit import AuditEntry, record
+from admin_app.auth.csrf import csrf_token
+from admin_app.auth.routes import AuthRoutes
 from admin_app.clock import utcnow
 from admin_app.export import CsvExport
 from admin_app.labels import label_for, local_time
@@ -25,19 +28,40 @@ from admin_app.views import AdminView
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
+logger = logging.getLogger(__name__)
 
 
-class AdminSite(Admin):
+class AdminSite(AuthRoutes, Admin):
     """SQLAdmin's `Admin`, with an index that lists every table and its size."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # The admin's own script and styles, at /admin/static/<path>.
-        static = StaticFiles(directory=STATIC_DIR)
-        self.admin.router.routes.insert(0, Mount("/static", static, name="static"))
+        self.admin.router.routes.append(
+            Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="admin_static")
+        )
+        for error in (OperationalError, InterfaceError):
+            self.admin.add_exception_handler(error, self._database_unavailable)
+        self.allow_post_logout()
+
+    async def _database_unavailable(self, request: Request, exc: Exception) -> Response:
+        """A database that is down or locked: a page that says so, not a 500."""
+        logger.error("Database unavailable: %s", exc)
+        response = await self.templates.TemplateResponse(
+            request,
+            "sqladmin/error.html",
+            {
+                "status_code": 503,
+                "message": "The database cannot be reached right now. "
+                "Nothing was changed; try again in a minute.",
+            },
+            status_code=503,
+        )
+        response.headers["Retry-After"] = "30"
+        return response
 
     def init_templating_engine(self) -> Jinja2Templates:
         templates = super().init_templating_engine()
+        templates.env.globals["csrf_token"] = csrf_token
         templates.env.globals["label_for"] = label_for
         templates.env.globals["local_time"] = local_time
         return templates

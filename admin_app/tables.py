@@ -1,8 +1,29 @@
 """The admin's own tables, imported together so Alembic and `create_all` see them."""
 
 from admin_app.audit import AuditEntry
-from admin_app.auth.models import StaffUser
+from admin_app.auth.models import (
+    GroupGrant,
+    LoginAttempt,
+    StaffGroup,
+    StaffGroupMember,
+    StaffUser,
+)
 
-ADMIN_TABLES = (StaffUser, AuditEntry)
+ADMIN_TABLES = (
+    StaffUser,
+    StaffGroup,
+    StaffGroupMember,
+    GroupGrant,
+    LoginAttempt,
+    AuditEntry,
+)
 
-__all__ = ["ADMIN_TABLES", "AuditEntry", "StaffUser"]
+__all__ = [
+    "ADMIN_TABLES",
+    "AuditEntry",
+    "GroupGrant",
+    "LoginAttempt",
+    "StaffGroup",
+    "StaffGroupMember",
+    "StaffUser",
+]

@@ -7,6 +7,7 @@ under CI, where that is an error.
 """
 
 import os
+import re
 import uuid
 from collections.abc import Iterator
 
@@ -23,6 +24,9 @@ from admin_app.auth.models import StaffUser
 from admin_app.db import make_engine
 from admin_app.migrate import upgrade
 from tests.pgserver import start_postgres
+
+# TestClient sends `Host: testserver`; browsers in the e2e tests use 127.0.0.1.
+os.environ.setdefault("ADMIN_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 
 SECRET_KEY = "test-secret-key-" + "x" * 32
 PASSWORD = "correct horse battery staple"
@@ -103,12 +107,30 @@ def add_staff(app: Starlette, username: str, *, superuser: bool = False) -> Staf
         return user
 
 
+def csrf_token_of(html: str) -> str:
+    """The CSRF token a page carries for its forms and scripts."""
+    found = re.search(r'<meta name="csrf-token" content="([^"]+)"', html)
+    assert found, "the page carries no CSRF token"
+    return found.group(1)
+
+
 def login(client: TestClient, username: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
-    return client.post(
+    """Log in through the login form, as a browser does.
+
+    On success the client then sends the new session's CSRF token as the
+    `X-CSRF-Token` header, as the admin's script does for its requests, so
+    tests can post forms without copying the hidden field each time.
+    """
+    client.headers.pop("X-CSRF-Token", None)
+    token = csrf_token_of(client.get("/admin/login").text)
+    response = client.post(
         "/admin/login",
-        data={"username": username, "password": password},
+        data={"username": username, "password": password, "csrf_token": token},
         follow_redirects=False,
     )
+    if response.status_code == 302:
+        client.headers["X-CSRF-Token"] = csrf_token_of(client.get("/admin/").text)
+    return response
 
 
 @pytest.fixture

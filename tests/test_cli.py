@@ -19,7 +19,7 @@ from admin_app.auth.models import StaffUser
 from admin_app.cli import main
 from admin_app.db import make_engine
 from models import Project, Tag, Task, TaskAssignment, Worker
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, csrf_token_of
 from tests.pgserver import _free_port
 
 
@@ -190,12 +190,19 @@ def test_first_serve_prints_a_password_that_logs_in(tmp_path, empty_database_url
         assert "session signing key" in output
         base = f"http://127.0.0.1:{port}/admin"
         with httpx.Client(base_url=base) as browser:
+            token = csrf_token_of(browser.get("/login").text)
             refused = browser.post(
-                "/login", data={"username": "admin", "password": "wrong" * 3}
+                "/login",
+                data={"username": "admin", "password": "wrong" * 3, "csrf_token": token},
             )
             assert refused.status_code == 400
             response = browser.post(
-                "/login", data={"username": "admin", "password": match.group(1)}
+                "/login",
+                data={
+                    "username": "admin",
+                    "password": match.group(1),
+                    "csrf_token": token,
+                },
             )
             assert response.status_code == 302
             assert browser.get("/task/list").status_code == 200

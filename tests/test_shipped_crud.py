@@ -240,5 +240,6 @@ def test_index_lists_every_table_with_its_row_count(client, people):
         ("Tasks", "1"),
         ("Workers", "1"),
         ("Staff users", "1"),
+        ("Staff groups", "0"),
         ("Audit log", "0"),
     ]

@@ -1,4 +1,4 @@
-"""The admin's own tables for staff accounts.
+"""The admin's own tables for staff accounts, groups, grants and login attempts.
 
 They live on `SQLModel.metadata` next to the project's tables, so `create_all`
 and Alembic see them, under an `admin_` prefix so they never collide with a
@@ -6,9 +6,32 @@ project's own `user` table.
 """
 
 from pydantic import NaiveDatetime
-from sqlmodel import Field, SQLModel
+from sqlalchemy import Column, ForeignKey, Integer, UniqueConstraint
+from sqlmodel import Field, Relationship, SQLModel
 
 from admin_app.clock import utcnow
+
+
+class StaffGroupMember(SQLModel, table=True):
+    """Which staff users belong to which groups (a plain link table)."""
+
+    __tablename__ = "admin_staff_group_member"
+
+    user_id: int = Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey("admin_staff_user.id", ondelete="CASCADE"),
+            primary_key=True,
+        )
+    )
+    group_id: int = Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey("admin_staff_group.id", ondelete="CASCADE"),
+            primary_key=True,
+            index=True,
+        )
+    )
 
 
 class StaffUser(SQLModel, table=True):
@@ -25,3 +48,59 @@ class StaffUser(SQLModel, table=True):
         default=1,
         description="Bumped to end every session of this user at once.",
     )
+
+    groups: list["StaffGroup"] = Relationship(
+        back_populates="members", link_model=StaffGroupMember
+    )
+
+
+class StaffGroup(SQLModel, table=True):
+    """A set of grants given to its members, like Django's `Group`."""
+
+    __tablename__ = "admin_staff_group"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(min_length=1, max_length=150, unique=True)
+
+    members: list[StaffUser] = Relationship(
+        back_populates="groups", link_model=StaffGroupMember
+    )
+    grants: list["GroupGrant"] = Relationship(
+        back_populates="group",
+        sa_relationship_kwargs={"cascade": "all, delete-orphan"},
+    )
+
+
+class GroupGrant(SQLModel, table=True):
+    """One `(table, action)` a group's members may do, e.g. `("task", "export")`."""
+
+    __tablename__ = "admin_group_grant"
+    __table_args__ = (UniqueConstraint("group_id", "identity", "action"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey("admin_staff_group.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        )
+    )
+    identity: str = Field(max_length=150)
+    action: str = Field(max_length=64)
+
+    group: StaffGroup = Relationship(back_populates="grants")
+
+    def __admin_label__(self) -> str:
+        return f"{self.identity}: {self.action}"
+
+
+class LoginAttempt(SQLModel, table=True):
+    """A failed login, kept in the database so every worker throttles alike."""
+
+    __tablename__ = "admin_login_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: NaiveDatetime = Field(default_factory=utcnow, index=True)
+    username: str = Field(default="", max_length=150, index=True)
+    address: str = Field(default="", max_length=64, index=True)

@@ -1,18 +1,30 @@
-"""The admin page for staff accounts: never shows a hash, hashes what is typed."""
+"""The admin pages for staff accounts and groups.
+
+Accounts never show a hash and hash what is typed; groups carry the grants
+their members hold. Only superusers change either.
+"""
 
 from typing import Any
 
+from anyio import to_thread
+from sqladmin.contrib.rbac import PermissionMatrixField
+from sqlalchemy import select
 from starlette.requests import Request
 from wtforms import Form, PasswordField, validators
 
 from admin_app.auth.accounts import set_password
-from admin_app.auth.models import StaffUser
+from admin_app.auth.grants import grant_value, parse_grant, permission_rows
+from admin_app.auth.models import GroupGrant, StaffGroup, StaffUser
 from admin_app.auth.passwords import WeakPassword
+from admin_app.auth.permissions import SuperuserWrites
 from admin_app.views import AdminView
 from admin_app.writes import FormErrors
 
 
-class StaffUserAdmin(AdminView, model=StaffUser):
+PERMISSIONS = "permissions"
+
+
+class StaffUserAdmin(SuperuserWrites, AdminView, model=StaffUser):
     name = "Staff user"
     category = "Administration"
     icon = "fa-solid fa-user-shield"
@@ -26,7 +38,7 @@ class StaffUserAdmin(AdminView, model=StaffUser):
         "created_at",
     ]
     column_searchable_list = ["username"]
-    form_columns = ["username", "is_active", "is_superuser"]
+    form_columns = ["username", "is_active", "is_superuser", "groups"]
     audit_hidden = ("password_hash",)
 
     async def scaffold_form(self, rules: list[str] | None = None) -> type[Form]:
@@ -51,3 +63,64 @@ class StaffUserAdmin(AdminView, model=StaffUser):
                 set_password(model, password)
             except WeakPassword as error:
                 raise FormErrors({"new_password": [str(error)]}) from error
+
+
+class StaffGroupAdmin(SuperuserWrites, AdminView, model=StaffGroup):
+    """Groups and what their members may do, edited as a permission matrix."""
+
+    name = "Staff group"
+    category = "Administration"
+    icon = "fa-solid fa-users"
+    column_list = ["id", "name"]
+    column_details_list = ["id", "name", "members", "grants"]
+    form_columns = ["name", "members"]
+
+    async def scaffold_form(self, rules: list[str] | None = None) -> type[Form]:
+        form = await super().scaffold_form(rules)
+        matrix = PermissionMatrixField(
+            "Permissions",
+            rows=permission_rows(self._admin_ref.views),
+            validate_choice=True,
+            description="Every action needs View as well; Bulk edit needs Edit.",
+        )
+        return type("StaffGroupForm", (form,), {PERMISSIONS: matrix})
+
+    async def get_form_data_for_edit(self, obj: Any) -> dict[str, Any]:
+        data = await super().get_form_data_for_edit(obj)
+        data[PERMISSIONS] = await to_thread.run_sync(self._grant_values, obj)
+        return data
+
+    def _grant_values(self, obj: Any) -> list[str]:
+        with self.session_maker() as session:
+            grants = session.scalars(
+                select(GroupGrant).where(GroupGrant.group_id == obj.id)
+            )
+            return sorted(grant_value(g.identity, g.action) for g in grants)
+
+    async def on_model_change(
+        self, data: dict[str, Any], model: Any, is_created: bool, request: Request
+    ) -> None:
+        """Save the ticked boxes as the group's grants (those the matrix offers;
+        grants it does not offer, such as wildcards, are kept)."""
+        await super().on_model_change(data, model, is_created, request)
+        if PERMISSIONS not in data:
+            return
+        offered = {
+            choice.value
+            for row in permission_rows(self._admin_ref.views)
+            for choice in row.choices
+        }
+        wanted = set(data.pop(PERMISSIONS) or []) & offered
+        have = {grant_value(g.identity, g.action): g for g in model.grants}
+        for value, grant in have.items():
+            if value in offered and value not in wanted:
+                model.grants.remove(grant)
+        for value in sorted(wanted - have.keys()):
+            identity, action = parse_grant(value)
+            model.grants.append(GroupGrant(identity=identity, action=action))
+
+    def _state(self, session: Any, obj: Any) -> dict[str, Any]:
+        """The audit trail records the group's grants with its columns."""
+        state = super()._state(session, obj)
+        state[PERMISSIONS] = sorted(grant_value(g.identity, g.action) for g in obj.grants)
+        return state

@@ -1,7 +1,73 @@
-// The admin's own behaviour, kept out of the pages so that a strict
-// Content-Security-Policy can forbid inline scripts. Pages work without it.
+// The admin's own script: a static file, so the Content-Security-Policy can
+// forbid inline scripts. Every page works without it; it only saves clicks.
 (function () {
   "use strict";
+  var meta = document.querySelector('meta[name="csrf-token"]');
+  var token = meta ? meta.getAttribute("content") : "";
+  var unsafe = /^(POST|PUT|PATCH|DELETE)$/i;
+
+  // SQLAdmin's own requests: the delete modal ($.ajax) and the import (fetch).
+  if (window.jQuery) {
+    window.jQuery.ajaxSetup({ headers: { "X-CSRF-Token": token } });
+  }
+  if (window.fetch) {
+    var originalFetch = window.fetch;
+    window.fetch = function (resource, init) {
+      init = init || {};
+      if (unsafe.test(init.method || "GET")) {
+        var headers = new Headers(init.headers || {});
+        headers.set("X-CSRF-Token", token);
+        init.headers = headers;
+      }
+      return originalFetch.call(this, resource, init);
+    };
+  }
+
+  function post(url) {
+    var form = document.createElement("form");
+    form.method = "POST";
+    form.action = url;
+    var input = document.createElement("input");
+    input.type = "hidden";
+    input.name = "csrf_token";
+    input.value = token;
+    form.appendChild(input);
+    document.body.appendChild(form);
+    form.submit();
+  }
+
+  function checkedKeys() {
+    var keys = [];
+    document.querySelectorAll(".select-box:checked").forEach(function (box) {
+      var key = box.parentElement.querySelector('input[type="hidden"]');
+      if (key) keys.push(key.value);
+    });
+    return keys.join(",");
+  }
+
+  // Actions change data, so they are POST only; SQLAdmin's menu and buttons
+  // navigate with GET. Without this script a GET shows a confirmation page.
+  document.addEventListener(
+    "click",
+    function (event) {
+      var link = event.target.closest ? event.target.closest("a") : null;
+      if (!link) return;
+      var url = link.getAttribute("data-url");
+      if (url && /^action-custom-/.test(link.id)) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+        post(url + "?pks=" + encodeURIComponent(checkedKeys()).replace(/%2C/g, ","));
+      } else if (/\/action\/[^/?]+\?/.test(link.getAttribute("href") || "")) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+        post(link.href);
+      } else if (link.hasAttribute("data-logout")) {
+        event.preventDefault();
+        post(link.href);
+      }
+    },
+    true
+  );
 
   // Datetimes are rendered in UTC with the zone named; show them in the
   // reader's own time zone, naming it, and keep the UTC text as a tooltip.
@@ -21,18 +87,18 @@
     });
   }
 
-  // A line under the page title that says what an action started, for
-  // actions that do not load a new page (a CSV download).
+  // Flash messages are plain alerts at the top of the page (flash.html); an
+  // action that loads no new page (a CSV download) says what it started there.
   function announce(text) {
     var box = document.getElementById("flash-messages");
     if (!box) {
+      var row = document.querySelector(".page-body .row");
+      if (!row) return;
       box = document.createElement("div");
       box.id = "flash-messages";
       box.className = "col-12 order-first";
       box.setAttribute("role", "status");
       box.setAttribute("aria-live", "polite");
-      var row = document.querySelector(".page-body .row");
-      if (!row) return;
       row.prepend(box);
     }
     var alert = document.createElement("div");
@@ -41,16 +107,15 @@
     box.replaceChildren(alert);
   }
 
-  function onExportClick(event) {
-    var link = event.target.closest("a[data-export-count]");
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("a[data-export-count]") : null;
     if (!link) return;
     announce(
       "Exporting " + link.dataset.exportCount + " to CSV. " +
       "Your browser shows the download as it arrives."
     );
-  }
+  });
 
-  document.addEventListener("click", onExportClick);
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", function () {
       showLocalTimes(document);

@@ -1,0 +1,115 @@
+"""Login, logout and custom actions as the admin's routes serve them.
+
+A mixin of the admin site. SQLAdmin's logout and `@action` routes change state
+on GET, which any other site can trigger with a link; here they change state
+on POST only (with the CSRF token), and a GET shows a page with the button
+that posts, so they still work with JavaScript off.
+"""
+
+import math
+from typing import Any
+
+from sqladmin.authentication import login_required
+from sqladmin.authorization import custom_action
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from admin_app.auth.backend import LoginThrottled
+from admin_app.auth.next_url import safe_next
+
+NEXT_KEY = "next"
+
+
+class AuthRoutes:
+    """Login with throttling and `next`, POST-only logout and actions."""
+
+    async def login(self, request: Request) -> Response:
+        if request.method == "GET":
+            target = safe_next(request.query_params.get("next"), self.base_url)
+            if target:
+                request.session[NEXT_KEY] = target
+            return await super().login(request)
+        target = safe_next(request.session.get(NEXT_KEY), self.base_url)
+        try:
+            response = await super().login(request)
+        except LoginThrottled as throttled:
+            minutes = math.ceil(throttled.retry_after / 60)
+            response = await self.templates.TemplateResponse(
+                request,
+                "sqladmin/login.html",
+                {
+                    "error": "Too many failed logins. Try again in "
+                    f"{minutes} minute{'s' if minutes != 1 else ''}."
+                },
+                status_code=429,
+            )
+            response.headers["Retry-After"] = str(throttled.retry_after)
+            return response
+        if response.status_code == 302 and target:
+            return RedirectResponse(target, status_code=302)
+        return response
+
+    async def logout(self, request: Request) -> Response:
+        if request.method == "POST":
+            return await super().logout(request)
+        return await self._confirm_logout(request)
+
+    @login_required
+    async def _confirm_logout(self, request: Request) -> Response:
+        return await self._confirm(
+            request,
+            title="Log out",
+            question="Log out of the admin?",
+            button="Log out",
+            back_url=str(request.url_for("admin:index")),
+        )
+
+    async def _confirm(self, request: Request, **context: Any) -> Response:
+        return await self.templates.TemplateResponse(
+            request,
+            "sqladmin/confirm.html",
+            {"action_url": str(request.url), **context},
+        )
+
+    def allow_post_logout(self) -> None:
+        for route in self.admin.router.routes:
+            if isinstance(route, Route) and route.name == "logout":
+                route.methods = {"GET", "HEAD", "POST"}
+
+    def _handle_action_decorated_func(self, func: Any, view: Any, instance: Any) -> None:
+        """SQLAdmin's action route, answering POST; GET shows the button."""
+        super()._handle_action_decorated_func(func, view, instance)
+        if not hasattr(func, "_action"):
+            return
+        route = self.admin.router.routes.pop()
+        slug, label = func._slug, func._label
+
+        @login_required
+        async def confirm(site: Any, request: Request) -> Response:
+            if not instance.has_permission(request, custom_action(slug)):
+                raise HTTPException(403)
+            pks = [pk for pk in request.query_params.get("pks", "").split(",") if pk]
+            return await site._confirm(
+                request,
+                title=label,
+                question=f"{label}: {instance.count_words(len(pks))} chosen.",
+                button=label,
+                back_url=str(request.url_for("admin:list", identity=instance.identity)),
+            )
+
+        async def endpoint(request: Request) -> Response:
+            if request.method == "POST":
+                return await func(request)
+            return await confirm(self, request)
+
+        self.admin.router.routes.append(
+            Route(
+                route.path,
+                endpoint,
+                methods=["GET", "POST"],
+                name=route.name,
+                include_in_schema=route.include_in_schema,
+            )
+        )
