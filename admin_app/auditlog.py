@@ -8,7 +8,7 @@ from anyio import to_thread
 from markupsafe import Markup, escape
 from pydantic import TypeAdapter
 from sqladmin import Flash, expose
-from sqlalchemy import inspect, select, update
+from sqlalchemy import Select, inspect, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
@@ -70,6 +70,12 @@ class AuditEntryAdmin(AdminView, model=AuditEntry):
     def _generated_filters(self) -> list[ListFilter]:
         return audit_filters(self)
 
+    def list_query(self, request: Request) -> Select:
+        return super().list_query(request).where(visible_entries(self, request))
+
+    def details_query(self, request: Request) -> Select:
+        return super().details_query(request).where(visible_entries(self, request))
+
     @expose("/revert/{pk:int}", methods=["POST"])
     async def revert(self, request: Request) -> Response:
         """Undo a bulk edit from its audit entry, if its rows are as it left them."""
@@ -89,7 +95,7 @@ class AuditEntryAdmin(AdminView, model=AuditEntry):
                     ),
                     None,
                 )
-                if target is None or not target.has_permission(request, "edit"):
+                if target is None or not target.has_permission(request, "bulk_edit"):
                     raise HTTPException(403)
                 count = revert_bulk_edit(session, entry, target, request)
                 return f"{target.count_words(count)} put back as they were."
@@ -114,6 +120,17 @@ ACTIONS = {
     "login_failed": "Failed login",
     "login_throttled": "Throttled login",
 }
+
+
+def visible_entries(view: AdminView, request: Request) -> ColumnElement[bool]:
+    """Entries about tables the user may view: the log must not show the rows
+    (and old values) of a table the user cannot open."""
+    tables = [
+        v.identity
+        for v in view._admin_ref.views
+        if isinstance(v, AdminView) and v.has_permission(request, "list")
+    ]
+    return AuditEntry.__table__.c.table.in_(tables)
 
 
 class KeyFilter(ListFilter):

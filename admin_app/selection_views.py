@@ -58,10 +58,15 @@ class SelectionActions:
     async def bulk_edit(self, request: Request) -> Response:
         """Change fields of many rows at once: the checked ones (`pks=`) or all
         that match the list's filters (`select=all`)."""
-        query = self._selection(request, "edit", self.can_edit)
+        query = self._selection(request, "bulk_edit", self.can_edit)
         count = await to_thread.run_sync(self._count, query)
         form_class = await self.scaffold_form(self._form_edit_rules)
         editor = BulkEditor(self, query)
+        links = [
+            name
+            for name in link_fields(self)
+            if self.may_link(request, self.mapper_relationship(name).mapper.class_)
+        ]
         errors: dict[str, list[str]] = {}
         toggled: list[str] = []
         if request.method == "GET":
@@ -71,6 +76,8 @@ class SelectionActions:
             form = form_class(formdata)
             toggled = formdata.getlist("fields")
             change, errors = parse_change(self, editor, form, formdata)
+            for name in {*change.add, *change.remove} - set(links):
+                errors.setdefault("", []).append(f"You may not change {name} links.")
             if not errors:
                 try:
                     changed = await to_thread.run_sync(
@@ -96,7 +103,7 @@ class SelectionActions:
                 name: await to_thread.run_sync(
                     self._choices, self.mapper_relationship(name).mapper.class_
                 )
-                for name in link_fields(self)
+                for name in links
             },
             "toggled": toggled,
             "errors": errors.get("", []),
@@ -179,11 +186,11 @@ class SelectionActions:
     @action("bulk-delete", label="Delete selected…", add_in_detail=False)
     async def delete_selected_action(self, request: Request) -> Response:
         """The list's Actions menu: confirm deleting the checked rows."""
-        url = request.url_for(f"admin:view-{self.identity}-bulk_delete")
+        url = request.url_for("admin:view-" + self.identity + "-bulk_delete")
         return RedirectResponse(f"{url}?{request.url.query}", status_code=302)
 
     @action("bulk-edit", label="Edit selected", add_in_detail=False)
     async def edit_selected(self, request: Request) -> Response:
         """The list's Actions menu: open the bulk-edit form for the checked rows."""
-        url = request.url_for(f"admin:view-{self.identity}-bulk_edit")
+        url = request.url_for("admin:view-" + self.identity + "-bulk_edit")
         return RedirectResponse(f"{url}?{request.url.query}", status_code=302)

@@ -8,7 +8,7 @@ from anyio import to_thread
 from sqladmin import Admin, Flash
 from sqladmin.authentication import login_required
 from sqladmin.templating import Jinja2Templates
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from starlette.datastructures import URL
 from starlette.exceptions import HTTPException
@@ -24,7 +24,7 @@ from admin_app.clock import utcnow
 from admin_app.export import CsvExport
 from admin_app.labels import label_for, local_time
 from admin_app.query import ListQuery
-from admin_app.views import AdminView
+from admin_app.views import AdminView, form_request
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -75,7 +75,11 @@ class AdminSite(AuthRoutes, Admin):
         ]
         counts = await to_thread.run_sync(self._count_rows, views)
         audit = next((v for v in views if v.model is AuditEntry), None)
-        recent = await to_thread.run_sync(self._recent_changes) if audit else []
+        recent = (
+            await to_thread.run_sync(self._recent_changes, audit.list_query(request))
+            if audit
+            else []
+        )
         return await self.templates.TemplateResponse(
             request,
             "sqladmin/index.html",
@@ -136,10 +140,19 @@ class AdminSite(AuthRoutes, Admin):
             )
         return count
 
-    def _recent_changes(self, limit: int = 10) -> list[AuditEntry]:
+    def _recent_changes(self, entries: Select, limit: int = 10) -> list[AuditEntry]:
+        """The latest of `entries` (the audit log as this user may see it)."""
         with self.session_maker() as session:
-            stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+            stmt = entries.order_by(AuditEntry.id.desc()).limit(limit)
             return list(session.scalars(stmt))
+
+    async def create(self, request: Request) -> Response:
+        with form_request(request):
+            return await super().create(request)
+
+    async def edit(self, request: Request) -> Response:
+        with form_request(request):
+            return await super().edit(request)
 
     def _count_rows(self, views: list[AdminView]) -> list[int | None]:
         counts: list[int | None] = []

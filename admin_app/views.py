@@ -8,6 +8,9 @@ Each default comes from the table's metadata and applies only where the class
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -54,6 +57,20 @@ from admin_app.saving import RowSaving
 from admin_app.selection_views import SelectionActions
 
 logger = logging.getLogger(__name__)
+
+# SQLAdmin builds a form class without the request; the fields a user may see
+# depend on it (links to tables they cannot view are left out).
+_FORM_REQUEST: ContextVar[Request | None] = ContextVar("form_request", default=None)
+
+
+@contextmanager
+def form_request(request: Request) -> Iterator[None]:
+    """Forms scaffolded inside this block are shaped for `request`'s user."""
+    token = _FORM_REQUEST.set(request)
+    try:
+        yield
+    finally:
+        _FORM_REQUEST.reset(token)
 
 
 class LabelledAjaxLoader(QueryAjaxModelLoader):
@@ -311,7 +328,35 @@ class AdminView(SelectionActions, RowSaving, ModelView):
             extra[spec.name] = await inline_field(
                 spec, self.session_maker, choices, url
             )
+        request = _FORM_REQUEST.get()
+        if request is not None:
+            for name, other in self._link_targets().items():
+                if not self.may_link(request, other):
+                    extra[name] = None  # WTForms: no such field on this form
         return type(form.__name__, (form,), extra)
+
+    def _link_targets(self) -> dict[str, type]:
+        """Every many-to-many field and inline link editor, by the table it links to."""
+        return {
+            **{
+                name: rel.mapper.class_
+                for name, rel in metadata.many_to_many(self.model).items()
+            },
+            **{spec.name: spec.other_model for spec in self._link_specs},
+        }
+
+    def may_link(self, request: Request, other: type) -> bool:
+        """Editing links takes view permission on the table on the other side."""
+        return any(
+            getattr(view, "model", None) is other
+            and view.has_permission(request, "list")
+            for view in self._admin_ref.views
+        )
+
+    def is_accessible(self, request: Request) -> bool:
+        """The table is in the menu and its pages open only for users who may
+        view its rows (every other action needs that too)."""
+        return self.has_permission(request, "list")
 
     def _choices(self, model: type) -> list[tuple[str, str]] | None:
         with self.session_maker() as session:
@@ -323,6 +368,11 @@ class AdminView(SelectionActions, RowSaving, ModelView):
         name = request.query_params.get("name", "").split("-", 1)[0]
         spec = next((s for s in self._link_specs if s.name == name), None)
         model = spec.other_model if spec is not None else None
+        may_edit = self.has_permission(request, "edit") or self.has_permission(
+            request, "create"
+        )
+        if model is not None and not (may_edit and self.may_link(request, model)):
+            raise HTTPException(403)
         return await self._search_response(request, model, "a link editor")
 
     def _small_many_to_many(self) -> list[str]:

@@ -20,7 +20,7 @@ from starlette.testclient import TestClient
 
 from admin_app import create_app
 from admin_app.auth.accounts import create_staff_user
-from admin_app.auth.models import StaffUser
+from admin_app.auth.models import GroupGrant, StaffGroup, StaffUser
 from admin_app.db import make_engine
 from admin_app.migrate import upgrade
 from tests.pgserver import start_postgres
@@ -100,9 +100,25 @@ def db(app: Starlette) -> Iterator[Session]:
         yield session
 
 
-def add_staff(app: Starlette, username: str, *, superuser: bool = False) -> StaffUser:
+def add_staff(
+    app: Starlette,
+    username: str,
+    *,
+    superuser: bool = False,
+    grants: dict[str, list[str]] | None = None,
+) -> StaffUser:
+    """A staff user; `grants` ({table: [action, ...]}) go through a group of
+    their own, as a superuser would set them up in the admin."""
     with Session(app.state.engine, expire_on_commit=False) as session:
         user = create_staff_user(session, username, PASSWORD, superuser=superuser)
+        if grants:
+            group = StaffGroup(name=f"{username} group", members=[user])
+            group.grants = [
+                GroupGrant(identity=table, action=action)
+                for table, actions in grants.items()
+                for action in actions
+            ]
+            session.add(group)
         session.commit()
         return user
 

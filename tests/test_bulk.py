@@ -200,7 +200,7 @@ def test_links_follow_the_rows_chosen_before_the_change(client, db, app):
 def test_actions_menu_opens_the_bulk_forms_for_the_ticked_rows(client, app):
     seeded(app)
     for action, route in (("bulk-edit", "bulk-edit"), ("bulk-delete", "bulk-delete")):
-        response = client.get(
+        response = client.post(
             f"/admin/task/action/{action}?pks=1,2", follow_redirects=False
         )
         assert response.status_code == 302

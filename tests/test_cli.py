@@ -193,7 +193,11 @@ def test_first_serve_prints_a_password_that_logs_in(tmp_path, empty_database_url
             token = csrf_token_of(browser.get("/login").text)
             refused = browser.post(
                 "/login",
-                data={"username": "admin", "password": "wrong" * 3, "csrf_token": token},
+                data={
+                    "username": "admin",
+                    "password": "wrong" * 3,
+                    "csrf_token": token,
+                },
             )
             assert refused.status_code == 400
             response = browser.post(

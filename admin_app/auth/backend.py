@@ -17,11 +17,17 @@ from admin_app.audit import record
 from admin_app.auth.accounts import check_credentials
 from admin_app.auth.csrf import CSRFMiddleware
 from admin_app.auth.models import StaffUser
+from admin_app.auth.session_scope import SessionScope
 from admin_app.auth.throttle import Throttle
 from admin_app.clock import utcnow
 
 SESSION_COOKIE = "admin_session"
 SEEN_RESOLUTION = 60  # seconds: how stale the idle clock may get between writes
+
+
+def _now() -> int:
+    """Seconds since the epoch: the clock of session lifetimes."""
+    return int(time.time())
 
 
 class LoginThrottled(Exception):
@@ -69,7 +75,11 @@ class StaffAuthBackend(AuthenticationBackend):
             https_only=https_only,
             max_age=max_age,
         )
-        self.middlewares.append(Middleware(CSRFMiddleware))
+        self.middlewares = [
+            Middleware(SessionScope),
+            *self.middlewares,  # SQLAdmin's SessionMiddleware
+            Middleware(CSRFMiddleware),
+        ]
         self.session_factory = session_factory
         self.max_age = max_age
         self.idle_timeout = idle_timeout
@@ -93,7 +103,7 @@ class StaffAuthBackend(AuthenticationBackend):
             raise LoginThrottled(attempt.retry_after)
         if attempt.user is None:
             return False
-        now = int(time.time())
+        now = _now()
         request.session.clear()  # a new session, with a new CSRF token
         request.session.update(
             {
@@ -138,7 +148,10 @@ class StaffAuthBackend(AuthenticationBackend):
 
     async def logout(self, request: Request) -> bool:
         """End this session and every copy of its cookie."""
-        user_id, version = request.session.get("user_id"), request.session.get("version")
+        user_id, version = (
+            request.session.get("user_id"),
+            request.session.get("version"),
+        )
         if isinstance(user_id, int):
             await to_thread.run_sync(self._end_sessions, user_id, version)
         request.session.clear()
@@ -156,7 +169,7 @@ class StaffAuthBackend(AuthenticationBackend):
         user_id = session.get("user_id")
         if not isinstance(user_id, int):
             return self._to_login(request)
-        now = int(time.time())
+        now = _now()
         login_at, seen = session.get("login_at"), session.get("seen")
         if (
             not isinstance(login_at, int)

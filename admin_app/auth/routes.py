@@ -78,7 +78,9 @@ class AuthRoutes:
             if isinstance(route, Route) and route.name == "logout":
                 route.methods = {"GET", "HEAD", "POST"}
 
-    def _handle_action_decorated_func(self, func: Any, view: Any, instance: Any) -> None:
+    def _handle_action_decorated_func(
+        self, func: Any, view: Any, instance: Any
+    ) -> None:
         """SQLAdmin's action route, answering POST; GET shows the button."""
         super()._handle_action_decorated_func(func, view, instance)
         if not hasattr(func, "_action"):

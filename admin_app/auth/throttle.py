@@ -36,9 +36,15 @@ class Throttle:
             wait
             for wait in (
                 self._wait(
-                    session, LoginAttempt.username, _key(username), self.username_limit, now
+                    session,
+                    LoginAttempt.username,
+                    _key(username),
+                    self.username_limit,
+                    now,
                 ),
-                self._wait(session, LoginAttempt.address, address, self.address_limit, now),
+                self._wait(
+                    session, LoginAttempt.address, address, self.address_limit, now
+                ),
             )
             if wait is not None
         ]

@@ -20,7 +20,6 @@ from admin_app.auth.permissions import SuperuserWrites
 from admin_app.views import AdminView
 from admin_app.writes import FormErrors
 
-
 PERMISSIONS = "permissions"
 
 
@@ -122,5 +121,7 @@ class StaffGroupAdmin(SuperuserWrites, AdminView, model=StaffGroup):
     def _state(self, session: Any, obj: Any) -> dict[str, Any]:
         """The audit trail records the group's grants with its columns."""
         state = super()._state(session, obj)
-        state[PERMISSIONS] = sorted(grant_value(g.identity, g.action) for g in obj.grants)
+        state[PERMISSIONS] = sorted(
+            grant_value(g.identity, g.action) for g in obj.grants
+        )
         return state
