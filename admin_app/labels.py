@@ -8,6 +8,7 @@ column named `name`, `title`, `username`, `email` or `slug`, else as
 from datetime import UTC, datetime
 from typing import Any
 
+from markupsafe import Markup
 from sqladmin.helpers import get_object_identifier
 from sqlalchemy import String, cast, inspect, select
 from sqlalchemy.orm import Mapper, Session
@@ -60,6 +61,16 @@ def format_datetime(value: datetime) -> str:
     if value.tzinfo is not None:
         value = value.astimezone(UTC)
     return value.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def local_time(value: datetime) -> Markup:
+    """A datetime for a page: UTC with the zone named, in a `<time>` element
+    that the admin's script rewrites into the reader's own time zone."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return Markup('<time datetime="{}Z" data-local-time>{}</time>').format(
+        value.isoformat(timespec="seconds"), format_datetime(value)
+    )
 
 
 def escape_like(term: str) -> str:

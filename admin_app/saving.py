@@ -10,6 +10,8 @@ import logging
 from typing import Any
 
 from anyio import from_thread, to_thread
+from markupsafe import Markup
+from sqladmin import Flash
 from sqladmin.helpers import get_object_identifier
 from sqlalchemy import Select, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -82,6 +84,8 @@ class RowSaving:
             return f"{field_label(self.model, shown_by[name])} is now “{related}”"
         if name in self._details_prop_names or name in self._form_prop_names:
             value = self._default_formatter_detail(getattr(obj, name))
+            if isinstance(value, Markup):  # a <time> element: its text
+                value = value.striptags()
             return f"{label} is now “{'' if value is None else value}”"
         return f"{label} was changed"
 
@@ -106,6 +110,7 @@ class RowSaving:
         except FormErrors as error:
             request.state.form_errors = error.fields  # shown next to the fields
             raise
+        Flash.success(request, request.state.saved_message)
         result = await self.after_model_change(data, obj, pk is None, request)
         if isinstance(result, Response):
             request.state._sqladmin_after_change_response = result
@@ -128,6 +133,7 @@ class RowSaving:
                 from_thread.run(self.on_model_change, data, obj, pk is None, request)
                 RowWriter(self.model, session, self._link_specs).apply(obj, data)
                 changes = diff(before, self._state(session, obj))
+                request.state.saved_message = self._saved_message(obj, pk, changes)
                 if changes:
                     key = get_object_identifier(obj)
                     if pk is None:
@@ -148,6 +154,15 @@ class RowSaving:
         except SQLAlchemyError as error:
             logger.exception("Saving %s failed", self.model.__name__)
             raise FormErrors({}, database_error_message(error)) from error
+
+    def _saved_message(self, obj: Any, pk: str | None, changes: dict) -> str:
+        """What the next page tells the user the save did."""
+        if pk is None:
+            return f"{self.name} “{label_for(obj)}” added."
+        if not changes:
+            return f"No changes: {self.name} “{label_for(obj)}” is as it was."
+        names = ", ".join(field_label(self.model, n).lower() for n in changes)
+        return f"{self.name} “{label_for(obj)}” saved ({names} changed)."
 
     def _state(self, session: Session, obj: Any) -> dict[str, Any]:
         """Every column and inline link row of `obj`, as the audit trail records it."""

@@ -47,7 +47,9 @@ class SelectionActions:
         """To the list the rows were chosen on, with its filters."""
         back = request.url.remove_query_params(["pks", "select"]).query
         to_list = request.url_for("admin:list", identity=self.identity)
-        return RedirectResponse(f"{to_list}?{back}", status_code=302)
+        return RedirectResponse(
+            f"{to_list}?{back}" if back else str(to_list), status_code=302
+        )
 
     def mapper_relationship(self, name: str) -> Any:
         return inspect(self.model).relationships[name]

@@ -22,7 +22,7 @@ from admin_app.auth.csrf import csrf_token
 from admin_app.auth.routes import AuthRoutes
 from admin_app.clock import utcnow
 from admin_app.export import CsvExport
-from admin_app.labels import format_datetime, label_for
+from admin_app.labels import label_for, local_time
 from admin_app.query import ListQuery
 from admin_app.views import AdminView, form_request
 
@@ -63,7 +63,7 @@ class AdminSite(AuthRoutes, Admin):
         templates = super().init_templating_engine()
         templates.env.globals["csrf_token"] = csrf_token
         templates.env.globals["label_for"] = label_for
-        templates.env.globals["format_datetime"] = format_datetime
+        templates.env.globals["local_time"] = local_time
         return templates
 
     @login_required

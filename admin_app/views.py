@@ -46,9 +46,9 @@ from admin_app.labels import (
     choices_if_small,
     escape_like,
     field_label,
-    format_datetime,
     label_column,
     label_for,
+    local_time,
     search_by_label,
 )
 from admin_app.links import inline_field, link_specs
@@ -212,7 +212,7 @@ class AdminView(SelectionActions, RowSaving, ModelView):
         self.column_type_formatters = {
             **BASE_FORMATTERS,
             **{cls: label_for for cls in related | {model}},
-            datetime: format_datetime,
+            datetime: local_time,
             **view.column_type_formatters,
         }
         super().__init__()

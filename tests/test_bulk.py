@@ -195,3 +195,13 @@ def test_links_follow_the_rows_chosen_before_the_change(client, db, app):
         db.exec(select(TaskTagLink.task_id).where(TaskTagLink.tag_id == tag.id))
     )
     assert linked == todo and todo
+
+
+def test_actions_menu_opens_the_bulk_forms_for_the_ticked_rows(client, app):
+    seeded(app)
+    for action, route in (("bulk-edit", "bulk-edit"), ("bulk-delete", "bulk-delete")):
+        response = client.post(
+            f"/admin/task/action/{action}?pks=1,2", follow_redirects=False
+        )
+        assert response.status_code == 302
+        assert response.headers["location"].endswith(f"/admin/task/{route}?pks=1,2")

@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import quote
 
 from anyio import to_thread
+from sqladmin import Flash
 from sqladmin.authentication import AuthenticationBackend
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.middleware import Middleware
@@ -112,6 +113,7 @@ class StaffAuthBackend(AuthenticationBackend):
                 "seen": now,
             }
         )
+        Flash.success(request, f"Logged in as {attempt.user.username}.")
         return True
 
     def _login_sync(self, username: str, password: str, address: str) -> _Attempt:
@@ -153,6 +155,7 @@ class StaffAuthBackend(AuthenticationBackend):
         if isinstance(user_id, int):
             await to_thread.run_sync(self._end_sessions, user_id, version)
         request.session.clear()
+        Flash.info(request, "You are logged out.")
         return False  # SQLAdmin then redirects to the login page
 
     def _end_sessions(self, user_id: int, version: Any) -> None:

@@ -69,11 +69,58 @@
     true
   );
 
-  // Flash messages (SQLAdmin shows them with an inline script).
-  document.addEventListener("DOMContentLoaded", function () {
-    if (!window.tabler) return;
-    document.querySelectorAll(".admin-toast").forEach(function (element) {
-      new window.tabler.bootstrap.Toast(element, { delay: 5000 }).show();
-    });
+  // Datetimes are rendered in UTC with the zone named; show them in the
+  // reader's own time zone, naming it, and keep the UTC text as a tooltip.
+  var localFormat = new Intl.DateTimeFormat(undefined, {
+    year: "numeric", month: "short", day: "numeric",
+    hour: "2-digit", minute: "2-digit", second: "2-digit",
+    timeZoneName: "short",
   });
+
+  function showLocalTimes(root) {
+    root.querySelectorAll("time[data-local-time]").forEach(function (el) {
+      var when = new Date(el.getAttribute("datetime"));
+      if (isNaN(when)) return;
+      el.title = el.textContent.trim();
+      el.textContent = localFormat.format(when);
+      el.removeAttribute("data-local-time");
+    });
+  }
+
+  // Flash messages are plain alerts at the top of the page (flash.html); an
+  // action that loads no new page (a CSV download) says what it started there.
+  function announce(text) {
+    var box = document.getElementById("flash-messages");
+    if (!box) {
+      var row = document.querySelector(".page-body .row");
+      if (!row) return;
+      box = document.createElement("div");
+      box.id = "flash-messages";
+      box.className = "col-12 order-first";
+      box.setAttribute("role", "status");
+      box.setAttribute("aria-live", "polite");
+      row.prepend(box);
+    }
+    var alert = document.createElement("div");
+    alert.className = "alert alert-info mb-2 flash-message";
+    alert.textContent = text;
+    box.replaceChildren(alert);
+  }
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("a[data-export-count]") : null;
+    if (!link) return;
+    announce(
+      "Exporting " + link.dataset.exportCount + " to CSV. " +
+      "Your browser shows the download as it arrives."
+    );
+  });
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () {
+      showLocalTimes(document);
+    });
+  } else {
+    showLocalTimes(document);
+  }
 })();

@@ -1,0 +1,148 @@
+"""Browser stories: Debian's Chromium driven by Playwright against a real server.
+
+Each test module gets one seeded SQLite file served by uvicorn (tests/live.py);
+each test gets a fresh browser context (no cookies). Without a browser the
+stories are skipped locally and fail under CI (`CI` set), where `.ci/run`
+installs one.
+"""
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+from sqlmodel import Session
+from starlette.applications import Starlette
+
+from admin_app import create_app
+from admin_app.db import make_engine
+from models.seed import seed_demo
+from tests.conftest import PASSWORD, SECRET_KEY, add_staff, migrated
+from tests.live import live_server
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+TASKS = 300  # more than 100: related-task selects are searched as you type
+BROWSER_PATHS = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
+BROWSER_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1360, "height": 900}
+
+expect.set_options(timeout=10_000)
+
+
+def chromium_path() -> str | None:
+    """Debian's Chromium (`CHROMIUM` overrides); the launcher script last."""
+    candidates = [os.environ.get("CHROMIUM", ""), *BROWSER_PATHS]
+    return next((p for p in candidates if p and os.access(p, os.X_OK)), None)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    """pytest-playwright's launch arguments, pointed at Debian's Chromium."""
+    path = chromium_path()
+    if path is None:
+        reason = (
+            "no Chromium at " + " or ".join(BROWSER_PATHS) + " (apt-get install "
+            "chromium; .ci/run does)"
+        )
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the browser stories: {reason}")
+        pytest.skip(f"browser stories skipped locally: {reason}")
+    return {
+        **browser_type_launch_args,
+        "executable_path": path,
+        "args": BROWSER_FLAGS,
+    }
+
+
+@dataclass
+class Site:
+    """A served admin site with demo data: its app, URL and database."""
+
+    app: Starlette
+    url: str
+
+    def session(self) -> Session:
+        """A session on the site's database, for checking what it holds."""
+        return Session(self.app.state.engine)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """One seeded SQLite file and server per test module."""
+    path = tmp_path_factory.mktemp("e2e") / "admin.db"
+    url = migrated(f"sqlite:///{path}", ("models",))
+    engine = make_engine(url)
+    with Session(engine) as session:
+        seed_demo(session, TASKS)
+        session.commit()
+    engine.dispose()
+    app = create_app(url, "models", SECRET_KEY)  # sees the tables' sizes
+    add_staff(app, "admin", superuser=True)
+    with live_server(app) as url:
+        yield Site(app, url)
+    app.state.engine.dispose()
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args: dict, site: Site) -> dict:
+    return {
+        **browser_context_args,
+        "base_url": site.url,
+        "accept_downloads": True,
+        "viewport": VIEWPORT,
+        "timezone_id": "Europe/Berlin",
+        "locale": "en-GB",
+    }
+
+
+def log_in(page: Page, username: str = "admin", password: str = PASSWORD) -> None:
+    """Log in through the login form, the way a staff user does."""
+    page.goto("/admin/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).not_to_have_url(re.compile(r"/admin/login"))
+
+
+@pytest.fixture
+def admin_page(page: Page) -> Page:
+    """A page logged in as the superuser `admin`."""
+    log_in(page)
+    return page
+
+
+@pytest.fixture
+def new_page(context: BrowserContext, browser: Browser, site: Site) -> Callable:
+    """Another person's browser: a new context, logged in as `username`."""
+    opened: list[BrowserContext] = []
+
+    def open_as(username: str = "admin") -> Page:
+        other = browser.new_context(
+            base_url=site.url, viewport=VIEWPORT, accept_downloads=True
+        )
+        opened.append(other)
+        page = other.new_page()
+        log_in(page, username)
+        return page
+
+    yield open_as
+    for other in opened:
+        other.close()
+
+
+def screenshot(page: Page, name: str, part: Locator | None = None) -> None:
+    """Save the page (or a part of it) as docs/<name>.png, for the README."""
+    DOCS.mkdir(exist_ok=True)
+    (part or page).screenshot(path=str(DOCS / f"{name}.png"))

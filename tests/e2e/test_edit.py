@@ -1,0 +1,132 @@
+"""Stories on one task: create it, edit its assignments inline, a stale save."""
+
+from playwright.sync_api import Page, expect
+from sqlalchemy import func
+from sqlmodel import select
+
+from models.project import Project
+from models.task import AssignmentRole, Task, TaskAssignment
+from models.worker import Worker
+from tests.e2e.conftest import Site, screenshot
+
+
+def choose_searched(page: Page, label: str, term: str, option: str) -> None:
+    """Pick a row in a search-as-you-type select: open it, type, click."""
+    field = page.locator(".form-group", has=page.get_by_text(label, exact=True))
+    field.locator(".select2-selection").click()
+    page.locator(".select2-search__field").fill(term)
+    page.locator(".select2-results__option", has_text=option).first.click()
+
+
+def test_create_a_task_with_a_parent_and_tags(admin_page: Page, site: Site) -> None:
+    page = admin_page
+    with site.session() as db:
+        titles = select(Task.title).group_by(Task.title).having(func.count() == 1)
+        parent = db.scalars(select(Task).where(Task.title.in_(titles))).first()
+        project = db.scalars(select(Project)).first()
+    page.goto("/admin/task/list")
+    page.get_by_role("link", name="New Task").click()
+    page.get_by_label("Title").fill("Write the release notes")
+    page.get_by_label("Status").select_option("in_progress")
+    page.get_by_label("Progress").fill("150")
+    page.get_by_label("Project").select_option(label=project.name)
+    choose_searched(page, "Parent", parent.title, parent.title)
+    page.get_by_label("Tags").select_option(label=["docs", "feature"])
+    page.get_by_role("button", name="Save", exact=True).click()
+
+    # The model refuses a progress above 100: said next to the field, nothing saved.
+    progress = page.locator(".form-group", has=page.get_by_label("Progress"))
+    expect(progress.locator(".invalid-feedback")).to_contain_text("100")
+    with site.session() as db:
+        assert (
+            db.scalars(
+                select(Task).where(Task.title == "Write the release notes")
+            ).first()
+            is None
+        )
+
+    page.get_by_label("Progress").fill("40")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text(
+        "Task “Write the release notes” added."
+    )
+    with site.session() as db:
+        task = db.scalars(
+            select(Task).where(Task.title == "Write the release notes")
+        ).one()
+        assert (task.status, task.progress) == ("in_progress", 40)
+        assert (task.parent_id, task.project_id) == (parent.id, project.id)
+        assert sorted(t.name for t in task.tags) == ["docs", "feature"]
+
+
+def test_edit_assignments_inline(admin_page: Page, site: Site) -> None:
+    page = admin_page
+    with site.session() as db:
+        busy = (
+            select(TaskAssignment.task_id)
+            .group_by(TaskAssignment.task_id)
+            .having(func.count() >= 2)
+        )
+        task = db.scalars(
+            select(Task).where(Task.id.in_(busy)).order_by(Task.id)
+        ).first()
+        rows = db.scalars(
+            select(TaskAssignment)
+            .where(TaskAssignment.task_id == task.id)
+            .order_by(TaskAssignment.worker_id)
+        ).all()
+        assigned = {r.worker_id for r in rows}
+        workers = {w.id: w.name for w in db.scalars(select(Worker))}
+        before = {r.worker_id: r.role for r in rows}
+    kept = rows[0].worker_id
+    new = next(w for w in sorted(workers) if w not in assigned)
+
+    page.goto(f"/admin/task/edit/{task.id}")
+    editor = page.locator("table.inline-links")
+    new_role = "reviewer" if before[kept] != "reviewer" else "owner"
+    editor.get_by_label(f"Role of {workers[kept]}").select_option(new_role)
+    editor.get_by_label("Add worker").first.select_option(label=workers[new])
+    editor.get_by_label("Role of the new worker").first.select_option("owner")
+    removed = rows[1].worker_id
+    editor.get_by_label(f"Remove {workers[removed]}").check()
+    screenshot(page, "inline-links", page.locator(".form-group", has=editor))
+    page.get_by_role("button", name="Save and continue editing").click()
+
+    expect(page.get_by_role("status")).to_contain_text(f"“{task.title}” saved")
+    expect(editor.get_by_label(f"Role of {workers[new]}")).to_have_value("owner")
+    expect(editor.get_by_label(f"Role of {workers[kept]}")).to_have_value(new_role)
+    expect(editor.get_by_label(f"Role of {workers[removed]}")).to_have_count(0)
+    with site.session() as db:
+        after = {
+            r.worker_id: r.role
+            for r in db.scalars(
+                select(TaskAssignment).where(TaskAssignment.task_id == task.id)
+            )
+        }
+    expected = {**before, kept: AssignmentRole(new_role), new: AssignmentRole.owner}
+    del expected[removed]
+    assert after == expected
+
+
+def test_a_stale_save_is_refused(admin_page: Page, site: Site, new_page) -> None:  # type: ignore[no-untyped-def]
+    mine = admin_page
+    with site.session() as db:
+        task = db.get(Task, 7)
+        title, progress = task.title, task.progress
+    mine.goto(f"/admin/task/edit/{task.id}")
+    theirs = new_page()
+    theirs.goto(f"/admin/task/edit/{task.id}")
+    theirs.get_by_label("Title").fill("Renamed by a colleague")
+    theirs.get_by_role("button", name="Save", exact=True).click()
+    expect(theirs.get_by_role("status")).to_contain_text("saved (title changed)")
+
+    mine.get_by_label("Progress").fill(str((progress + 10) % 100))
+    mine.get_by_role("button", name="Save", exact=True).click()
+    expect(mine.get_by_role("alert")).to_contain_text(
+        "Someone else saved this row after you opened the form: "
+        "Title is now “Renamed by a colleague”"
+    )
+    with site.session() as db:
+        task = db.get(Task, 7)
+        assert (task.title, task.progress) == ("Renamed by a colleague", progress)
+    assert title != task.title
