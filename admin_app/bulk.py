@@ -4,7 +4,8 @@ The rows are the list's own `ListQuery` (checked rows by `pks`, or every row
 matching the filters with `select=all`). Each toggled field is validated like
 the edit form validates it (the model's field constraints, `0` foreign keys as
 NULL), then applied with one UPDATE for all rows, in one transaction with its
-audit entry, which keeps the affected keys and their old values for a revert.
+audit entry, which keeps the affected keys and their old values for a revert
+(computed by the database where it can: see `oldvalues`).
 """
 
 from dataclasses import dataclass, field
@@ -20,13 +21,15 @@ from sqlalchemy import (
     inspect,
     literal,
     select,
+    true,
     tuple_,
     update,
 )
 from sqlalchemy.orm import RelationshipProperty, Session
+from sqlalchemy.sql import ColumnElement
 
-from admin_app import metadata
-from admin_app.audit import jsonable, key_text, record
+from admin_app import metadata, oldvalues
+from admin_app.audit import AuditEntry, jsonable, key_text, record, username_of
 from admin_app.keys import BadKey, identifier, parse_key
 from admin_app.labels import field_label
 from admin_app.query import ListQuery
@@ -124,6 +127,82 @@ class BulkEditor:
 
     def apply(self, session: Session, change: BulkChange, request: Any) -> int:
         """Change every selected row in `session`'s transaction; return how many."""
+        if oldvalues.supported(self.model, session.get_bind().dialect):
+            return self._apply_in_sql(session, change, request)
+        return self._apply_reading_rows(session, change, request)
+
+    def _where(self) -> ColumnElement:
+        """The selected rows as one condition on the table. The list's own
+        conditions when it reads the table alone; else its keys, as a subquery."""
+        stmt = self.query.filtered()
+        if stmt.get_final_froms() == [self.model.__table__]:
+            return stmt.whereclause if stmt.whereclause is not None else true()
+        return self.query.where_selected()
+
+    def _summary(self, change: BulkChange, count: int) -> str:
+        names = [field_label(self.model, n).lower() for n in change.values]
+        names += [f"{field_label(self.model, n).lower()} added" for n in change.add]
+        names += [
+            f"{field_label(self.model, n).lower()} removed" for n in change.remove
+        ]
+        return f"Bulk edit of {self.view.count_words(count)}: {', '.join(names)}"
+
+    def _head(self, change: BulkChange) -> dict[str, Any]:
+        """What the entry records besides the old values."""
+        return {
+            "new": change.values,
+            "add": {
+                k: [str(get_object_identifier(t)) for t in v]
+                for k, v in change.add.items()
+            },
+            "remove": {
+                k: [str(get_object_identifier(t)) for t in v]
+                for k, v in change.remove.items()
+            },
+        }
+
+    def _apply_in_sql(self, session: Session, change: BulkChange, request: Any) -> int:
+        """The database writes the entry with the old values, then one UPDATE."""
+        where = self._where()
+        written = oldvalues.insert_entry(
+            session,
+            self.model,
+            where,
+            list(change.values),
+            username=username_of(request),
+            table=self.view.identity,
+            head=self._head(change),
+        )
+        if written is None:
+            return 0
+        entry_id, count = written
+        self._change(session, change, where)
+        session.execute(
+            update(AuditEntry)
+            .where(AuditEntry.id == entry_id)
+            .values(summary=self._summary(change, count)[:500]),
+            execution_options={"synchronize_session": False},
+        )
+        return count
+
+    def _change(
+        self, session: Session, change: BulkChange, where: ColumnElement
+    ) -> None:
+        # Links first: the UPDATE may change the very columns the filters read.
+        for name, targets in change.add.items():
+            self._link(session, name, targets, add=True)
+        for name, targets in change.remove.items():
+            self._link(session, name, targets, add=False)
+        if change.values:
+            session.execute(
+                update(self.model).where(where).values(**change.values),
+                execution_options={"synchronize_session": False},
+            )
+
+    def _apply_reading_rows(
+        self, session: Session, change: BulkChange, request: Any
+    ) -> int:
+        """Keys that need escaping (or a composite key): old values read here."""
         keys = _key_columns(self.model)
         names = list(change.values)
         old_rows = session.execute(
@@ -133,18 +212,7 @@ class BulkEditor:
         ).all()
         if not old_rows:
             return 0
-        # Links first: the UPDATE may change the very columns the filters read.
-        for name, targets in change.add.items():
-            self._link(session, name, targets, add=True)
-        for name, targets in change.remove.items():
-            self._link(session, name, targets, add=False)
-        if change.values:
-            session.execute(
-                update(self.model)
-                .where(self.query.where_selected())
-                .values(**change.values),
-                execution_options={"synchronize_session": False},
-            )
+        self._change(session, change, self.query.where_selected())
         width = len(keys)
         old = {
             identifier(row[:width]): dict(
@@ -152,30 +220,14 @@ class BulkEditor:
             )
             for row in old_rows
         }
-        described = [field_label(self.model, n).lower() for n in names]
-        described += [f"{field_label(self.model, n).lower()} added" for n in change.add]
-        described += [
-            f"{field_label(self.model, n).lower()} removed" for n in change.remove
-        ]
         record(
             session,
             request,
             "bulk_edit",
             self.view.identity,
             [key_text(k) for k in old],
-            f"Bulk edit of {self.view.count_words(len(old))}: {', '.join(described)}",
-            {
-                "new": change.values,
-                "old": old,
-                "add": {
-                    k: [str(get_object_identifier(t)) for t in v]
-                    for k, v in change.add.items()
-                },
-                "remove": {
-                    k: [str(get_object_identifier(t)) for t in v]
-                    for k, v in change.remove.items()
-                },
-            },
+            self._summary(change, len(old)),
+            {**self._head(change), "old": old},
         )
         return len(old)
 

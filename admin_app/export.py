@@ -23,14 +23,20 @@ from typing import Any
 
 from anyio import to_thread
 from sqlalchemy import Engine, Select, and_, inspect, select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import RelationshipDirection, Session, aliased
 
 from admin_app import metadata
+from admin_app.exportcells import (
+    FORMULA_START,
+    Converter,
+    register_sqlite_functions,
+    sql_cell,
+)
 from admin_app.labels import label_column, label_for
 from admin_app.query import ListQuery
 
 BATCH = 5000
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_text(value: str) -> str:
@@ -156,50 +162,97 @@ class CsvExport:
                 if row is not None
             }
 
+    def formatted(
+        self, dialect: Dialect
+    ) -> tuple[Select, list[tuple[int, Converter]], list[_Relation]]:
+        """`statement()` with each cell computed in SQL where the database can
+        (see `exportcells`), and the Python converters of the other columns by
+        position. Keys read for a custom label stay as stored."""
+        stmt, deferred = self.statement()
+        keys = {
+            position
+            for rel in deferred
+            for position in range(rel.position, rel.position + rel.width)
+        }
+        columns: list[Any] = []
+        python: list[tuple[int, Converter]] = []
+        for position, column in enumerate(stmt.selected_columns):
+            in_sql = None if position in keys else sql_cell(column, dialect, cell)
+            if in_sql is None:
+                columns.append(column)
+                if position not in keys:
+                    python.append((position, converter(column)))
+            else:
+                columns.append(in_sql)
+        stmt = stmt.with_only_columns(*columns, maintain_column_froms=True)
+        return stmt, python, deferred
+
     def _format(
-        self, connection: Any, rows: list[Any], deferred: list[_Relation]
+        self,
+        connection: Any,
+        rows: Sequence[Any],
+        python: list[tuple[int, Converter]],
+        deferred: list[_Relation],
     ) -> list[list]:
         lookups = [(rel, self._labels(connection, rel, rows)) for rel in deferred]
         out = []
         for row in rows:
             values = list(row)
+            for position, convert in python:
+                values[position] = convert(values[position])
             for rel, labels in reversed(lookups):
                 key = tuple(values[rel.position : rel.position + rel.width])
-                values[rel.position : rel.position + rel.width] = [labels.get(key)]
-            out.append([cell(v) for v in values])
+                label = labels.get(key)
+                values[rel.position : rel.position + rel.width] = [cell(label)]
+            out.append(values)
         return out
 
     async def stream(self, engine: Engine) -> AsyncIterator[bytes]:
         """The CSV in chunks, one batch of rows each. The connection is released
         when the download ends, fails or is abandoned by the client."""
-        stmt, deferred = self.statement()
-        cells = [converter(c) for c in stmt.selected_columns]
+        stmt, python, deferred = self.formatted(engine.dialect)
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(self.names)
         yield buffer.getvalue().encode()
         connection = await to_thread.run_sync(engine.connect)
         try:
-            streaming = connection.execution_options(
-                stream_results=True, max_row_buffer=BATCH
-            )
-            result = await to_thread.run_sync(streaming.execute, stmt)
+            sqlite = engine.dialect.name == "sqlite"
+            if sqlite:
+                register_sqlite_functions(connection.connection.driver_connection)
+            # SQLite's cursor already reads the database row by row as rows are
+            # fetched; SQLAlchemy's `stream_results` would only add a buffer.
+            if not sqlite:
+                connection = connection.execution_options(
+                    stream_results=True, max_row_buffer=BATCH
+                )
+            result = await to_thread.run_sync(connection.execute, stmt)
+            # With every cell made in SQL the driver's rows are the CSV rows:
+            # read them from its cursor, skipping the making of result rows.
+            raw = sqlite and not python and not deferred
+            fetch = result.cursor.fetchmany if raw else result.fetchmany
 
             def next_chunk() -> bytes:
-                rows = result.fetchmany(BATCH)
+                rows: Sequence[Any] = fetch(BATCH)
                 if not rows:
                     return b""
                 buffer.seek(0)
                 buffer.truncate()
                 if deferred:
-                    writer.writerows(self._format(connection, rows, deferred))
-                else:
-                    writer.writerows(
-                        [f(v) for f, v in zip(cells, row, strict=True)] for row in rows
-                    )
+                    rows = self._format(connection, rows, python, deferred)
+                elif python:
+                    rows = [_converted(row, python) for row in rows]
+                writer.writerows(rows)
                 return buffer.getvalue().encode()
 
             while chunk := await to_thread.run_sync(next_chunk):
                 yield chunk
         finally:
             connection.close()  # synchronous: it must run even when cancelled
+
+
+def _converted(row: Any, python: list[tuple[int, Converter]]) -> list[Any]:
+    values = list(row)
+    for position, convert in python:
+        values[position] = convert(values[position])
+    return values

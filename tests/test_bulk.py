@@ -205,3 +205,40 @@ def test_actions_menu_opens_the_bulk_forms_for_the_ticked_rows(client, app):
         )
         assert response.status_code == 302
         assert response.headers["location"].endswith(f"/admin/task/{route}?pks=1,2")
+
+
+def test_the_entry_keeps_each_rows_old_values_and_a_revert_puts_flags_back(
+    client, db, app
+):
+    projects = [Project(name=f"P{n}", archived=n == 0) for n in range(3)]
+    db.add_all(projects)
+    db.commit()
+    ids = [p.id for p in projects]
+    response = client.post(
+        "/admin/project/bulk-edit?select=all",
+        data={"fields": ["archived"], "archived": "y"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 302
+    entry = db.exec(select(AuditEntry)).one()
+    assert sorted(entry.keys()) == sorted(str(i) for i in ids)
+    assert entry.summary == "Bulk edit of 3 Projects: archived"
+    data = entry.change_data()
+    assert data["new"] == {"archived": True}
+    assert data["old"] == {str(i): {"archived": i == ids[0]} for i in ids}
+    details = client.get(f"/admin/audit-entry/details/{entry.id}")
+    assert details.status_code == 200 and "Revert this bulk edit" in details.text
+    client.post(f"/admin/audit-entry/revert/{entry.id}", follow_redirects=True)
+    db.expire_all()
+    assert [db.get(Project, i).archived for i in ids] == [True, False, False]
+
+
+def test_a_bulk_edit_that_matches_nothing_writes_no_entry(client, db, app):
+    seeded(app)
+    response = bulk(
+        client,
+        "search=no-such-task&select=all",
+        {"fields": ["status"], "status": "done"},
+    )
+    assert response.status_code == 302
+    assert db.exec(select(AuditEntry)).all() == []

@@ -4,16 +4,16 @@ import csv
 import io
 import time
 import tracemalloc
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import httpx2 as httpx
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 from sqlmodel import Session, select
 
 from admin_app.audit import AuditEntry
-from models import Project, Task, TaskStatus
+from models import Project, Task, TaskStatus, Worker
 from tests.conftest import login
 from tests.live import live_server
 from tests.test_filters import listed, tracker  # noqa: F401  (a fixture)
@@ -92,6 +92,54 @@ def test_cells_follow_the_csv_contract(client, db):
     assert first["progress"] == "40" and ",40," in raw  # numbers stay numbers, unquoted
     assert by_title["'-5 apples"]["status"] == "done"
     assert "Task(" not in raw and "None" not in raw
+
+
+def test_dates_flags_and_labels_read_the_same_on_every_backend(client, db, backend):
+    """The database writes most cells itself; the text must not depend on which."""
+    project = Project(name="+Launch", archived=True, created_at=datetime(2026, 3, 4))
+    db.add(project)
+    db.add(Worker(name="Ada", email="ada@example.com", active=False))
+    db.commit()
+    db.add_all(
+        [
+            Task(
+                title="whole seconds",
+                project_id=project.id,
+                due_date=date(2026, 5, 6),
+                created_at=datetime(2026, 1, 2, 3, 4, 5),
+            ),
+            Task(title="", created_at=datetime(999, 12, 31, 23, 59, 59, 120000)),
+        ]
+    )
+    db.commit()
+    header, rows, _raw = export(client, "task", "sortBy=id")
+    cells = [dict(zip(header, row, strict=True)) for row in rows]
+    assert [
+        (c["title"], c["due_date"], c["project"], c["created_at"]) for c in cells
+    ] == [
+        ("whole seconds", "2026-05-06", "'+Launch", "2026-01-02 03:04:05"),
+        ("", "", "", "0999-12-31 23:59:59.120000"),
+    ]
+    header, rows, _raw = export(client, "project")
+    project_cells = dict(zip(header, rows[0], strict=True))
+    assert project_cells["archived"] == "true"
+    assert project_cells["created_at"] == "2026-03-04 00:00:00"
+    header, rows, _raw = export(client, "worker")
+    assert dict(zip(header, rows[0], strict=True))["active"] == "false"
+    if backend == "sqlite":  # datetimes some other program wrote as text
+        with db.get_bind().begin() as connection:
+            connection.execute(
+                text(
+                    "UPDATE task SET created_at = '2026-01-02T03:04:05.500', "
+                    "due_date = '2026-05-06 00:00:00' WHERE title = ''"
+                )
+            )
+        header, rows, _raw = export(client, "task", "sortBy=id")
+        last = dict(zip(header, rows[-1], strict=True))
+        assert (last["created_at"], last["due_date"]) == (
+            "2026-01-02 03:04:05.500000",
+            "2026-05-06",
+        )
 
 
 def test_a_selection_is_exported_by_key_and_the_download_is_named(client, db):
