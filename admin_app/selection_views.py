@@ -59,7 +59,6 @@ class SelectionActions:
         """Change fields of many rows at once: the checked ones (`pks=`) or all
         that match the list's filters (`select=all`)."""
         query = self._selection(request, "bulk_edit", self.can_edit)
-        count = await to_thread.run_sync(self._count, query)
         form_class = await self.scaffold_form(self._form_edit_rules)
         editor = BulkEditor(self, query)
         links = [
@@ -94,6 +93,7 @@ class SelectionActions:
         for name, messages in errors.items():
             if name and name in form:
                 form[name].errors = list(messages)
+        count = await to_thread.run_sync(self._count, query)  # only to show it
         context = {
             "model_view": self,
             "form": form,
