@@ -26,7 +26,7 @@ from sqlalchemy.sql import ColumnElement
 from sqlalchemy.types import Float, Integer, TypeDecorator, TypeEngine
 
 from admin_app.keys import BadKey, parse_key
-from admin_app.labels import choices_if_small, field_label, label_for
+from admin_app.labels import choices_if_small, enum_label, field_label, label_for
 from admin_app.writes import normalise_datetime
 
 TRUE_WORDS = {"true", "1", "yes", "on"}
@@ -103,11 +103,6 @@ def parse_enum(type_: Enum, text: str, title: str) -> Any:
     raise BadFilter(f"{title}: {text!r} is not one of {allowed}.")
 
 
-def _enum_label(member: Any) -> str:
-    value = str(getattr(member, "value", member))
-    return value.replace("_", " ").capitalize()
-
-
 class ListFilter:
     """Base of every filter shown in the list page's filter panel."""
 
@@ -146,7 +141,7 @@ class ChoiceFilter(ListFilter):
         else:
             members = list(type_.enum_class) if type_.enum_class else list(type_.enums)
             self.choices = [
-                (str(getattr(m, "value", m)), _enum_label(m)) for m in members
+                (str(getattr(m, "value", m)), enum_label(m)) for m in members
             ]
 
     def lookups(self, *_args: Any) -> Sequence[tuple[str, str]]:

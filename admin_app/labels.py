@@ -107,3 +107,9 @@ def choices_if_small(session: Session, model: type) -> list[tuple[str, str]] | N
         return None
     pairs = [(str(get_object_identifier(row)), label_for(row)) for row in rows]
     return sorted(pairs, key=lambda pair: pair[1].casefold())
+
+
+def enum_label(member: Any) -> str:
+    """`in_progress` -> `In progress`, as filters, lists and details show it."""
+    value = str(getattr(member, "value", member))
+    return value.replace("_", " ").capitalize()

@@ -7,6 +7,7 @@ Each default comes from the table's metadata and applies only where the class
 
 from __future__ import annotations
 
+import enum
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,6 +45,7 @@ from admin_app.keys import BadKey, parse_key
 from admin_app.labels import (
     LIST_LIMIT,
     choices_if_small,
+    enum_label,
     escape_like,
     field_label,
     label_column,
@@ -213,6 +215,7 @@ class AdminView(SelectionActions, RowSaving, ModelView):
             **BASE_FORMATTERS,
             **{cls: label_for for cls in related | {model}},
             datetime: local_time,
+            enum.Enum: enum_label,
             **view.column_type_formatters,
         }
         super().__init__()

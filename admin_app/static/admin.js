@@ -56,7 +56,12 @@
       if (url && /^action-custom-/.test(link.id)) {
         event.preventDefault();
         event.stopImmediatePropagation();
-        post(url + "?pks=" + encodeURIComponent(checkedKeys()).replace(/%2C/g, ","));
+        // The list's filters, search and sort go along, so the bulk forms
+        // lead back to the same list.
+        var params = new URLSearchParams(location.search);
+        params.delete("page");
+        params.set("pks", checkedKeys());
+        post(url + "?" + params.toString());
       } else if (/\/action\/[^/?]+\?/.test(link.getAttribute("href") || "")) {
         event.preventDefault();
         event.stopImmediatePropagation();
