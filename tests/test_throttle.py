@@ -1,8 +1,10 @@
 """Failed logins are throttled per username and per client address, in the
 database, so every worker counts the same failures."""
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+import httpx2 as httpx
 from sqlalchemy import update
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
@@ -10,7 +12,9 @@ from starlette.testclient import TestClient
 from admin_app import create_app
 from admin_app.audit import AuditEntry
 from admin_app.auth.models import LoginAttempt
-from tests.conftest import PASSWORD, SECRET_KEY, add_staff, login
+from admin_app.auth.throttle import _address_key
+from tests.conftest import PASSWORD, SECRET_KEY, add_staff, csrf_token_of, login
+from tests.live import live_server
 from tests.pages import text
 
 WRONG = "not the password, sorry"
@@ -87,3 +91,31 @@ def test_unknown_usernames_are_audited_too(anonymous, db):
     assert "Failed login for “nobody”" in entry.summary
     with Session(db.get_bind()) as session:
         assert session.exec(select(LoginAttempt.username)).all() == ["nobody"]
+
+
+def test_attempts_sent_in_parallel_are_counted_before_passwords_are_checked(
+    app, superuser, db
+):
+    def attempt(base: str) -> int:
+        with httpx.Client(base_url=base) as browser:
+            token = csrf_token_of(browser.get("/admin/login").text)
+            return browser.post(
+                "/admin/login",
+                data={"username": "admin", "password": WRONG, "csrf_token": token},
+            ).status_code
+
+    with live_server(app) as base, ThreadPoolExecutor(max_workers=15) as pool:
+        answers = list(pool.map(attempt, [base] * 30))
+    assert sorted(set(answers)) == [400, 429]
+    assert answers.count(400) <= 5  # passwords checked: never more than the limit
+    assert len(db.exec(select(LoginAttempt)).all()) == answers.count(400)
+    audit = db.exec(select(AuditEntry.action)).all()
+    assert audit.count("login_failed") == answers.count(400)
+    assert audit.count("login_throttled") == answers.count(429)
+
+
+def test_ipv6_clients_are_counted_per_network():
+    assert _address_key("2001:db8:1:2::1") == _address_key("2001:db8:1:2:ffff::9")
+    assert _address_key("2001:db8:1:2::1") != _address_key("2001:db8:1:3::1")
+    assert _address_key("::ffff:10.0.0.1") == "10.0.0.1"
+    assert _address_key("testclient") == "testclient"

@@ -93,8 +93,8 @@ class StaffAuthBackend(AuthenticationBackend):
         form = await request.form()
         username = str(form.get("username", "")).strip()[:150]
         password = str(form.get("password", ""))[:1024]
-        if not username or not password:
-            return False
+        if not username or not password or not username.isprintable():
+            return False  # no account has such a name: nothing to count
         address = request.client.host if request.client else ""
         attempt = await to_thread.run_sync(
             self._login_sync, username, password, address
@@ -117,10 +117,16 @@ class StaffAuthBackend(AuthenticationBackend):
         return True
 
     def _login_sync(self, username: str, password: str, address: str) -> _Attempt:
+        """Three short transactions: count the attempt, check the limits, then
+        the password, so parallel attempts see each other and no transaction
+        is open while the password hash is computed."""
         now = utcnow()
+        with self.session_factory.begin() as session:
+            attempt_id = self.throttle.start(session, username, address, now)
         with self.session_factory.begin() as session:
             wait = self.throttle.retry_after(session, username, address, now)
             if wait is not None:
+                self.throttle.withdraw(session, attempt_id)
                 record(
                     session,
                     None,
@@ -131,9 +137,9 @@ class StaffAuthBackend(AuthenticationBackend):
                     username=username,
                 )
                 return _Attempt(retry_after=wait)
+        with self.session_factory.begin() as session:
             user = check_credentials(session, username, password)
             if user is None:
-                self.throttle.record_failure(session, username, address, now)
                 record(
                     session,
                     None,

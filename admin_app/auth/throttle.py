@@ -2,12 +2,15 @@
 
 Five failed logins for one username, or twenty from one client address, within
 fifteen minutes lock further attempts (the right password included) until
-enough of those failures are older than the window. Throttled attempts are not
-counted themselves, so the lock ends on time however often a client retries.
-A successful login clears its username's count, never its address's: one good
-account must not reset the count for guessing others from the same place.
+enough of those failures are older than the window. An attempt is counted as a
+failure before its password is checked and kept as one unless it succeeds, so
+attempts sent in parallel see each other. Throttled attempts are not counted,
+so the lock ends on time however often a client retries. A successful login
+clears its username's count. IPv6 clients are counted per /64 network, since
+one client may hold all of its addresses.
 """
 
+import ipaddress
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,27 +31,44 @@ class Throttle:
     username_limit: int = USERNAME_LIMIT
     address_limit: int = ADDRESS_LIMIT
 
+    def start(
+        self, session: Session, username: str, address: str, now: datetime
+    ) -> int:
+        """Count an attempt as a failure until it succeeds; return its id."""
+        session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - self.window))
+        attempt = LoginAttempt(
+            at=now, username=_username_key(username), address=_address_key(address)
+        )
+        session.add(attempt)
+        session.flush()
+        assert attempt.id is not None
+        return attempt.id
+
     def retry_after(
         self, session: Session, username: str, address: str, now: datetime
     ) -> int | None:
-        """Seconds until this username and address may try again, or None."""
+        """Seconds until a started attempt may go on, or None if it may now.
+
+        The started attempt is one of the rows counted, so an attempt may go on
+        while the window holds at most `limit` of them.
+        """
         waits = [
-            wait
-            for wait in (
-                self._wait(
-                    session,
-                    LoginAttempt.username,
-                    _key(username),
-                    self.username_limit,
-                    now,
-                ),
-                self._wait(
-                    session, LoginAttempt.address, address, self.address_limit, now
-                ),
-            )
-            if wait is not None
+            self._wait(
+                session,
+                LoginAttempt.username,
+                _username_key(username),
+                self.username_limit,
+                now,
+            ),
+            self._wait(
+                session,
+                LoginAttempt.address,
+                _address_key(address),
+                self.address_limit,
+                now,
+            ),
         ]
-        return max(waits, default=None)
+        return max((wait for wait in waits if wait is not None), default=None)
 
     def _wait(
         self,
@@ -58,30 +78,40 @@ class Throttle:
         limit: int,
         now: datetime,
     ) -> int | None:
-        # The limit-th most recent failure: while it is inside the window, the
-        # window holds `limit` failures.
+        # The (limit+1)-th most recent attempt: while it is inside the window,
+        # `limit` failures came before the one being made.
         oldest_counted = session.scalar(
             select(LoginAttempt.at)
             .where(column == value, LoginAttempt.at > now - self.window)
-            .order_by(LoginAttempt.at.desc())
-            .offset(limit - 1)
+            .order_by(LoginAttempt.at.desc(), LoginAttempt.id.desc())
+            .offset(limit)
             .limit(1)
         )
         if oldest_counted is None:
             return None
         return max(1, math.ceil((oldest_counted + self.window - now).total_seconds()))
 
-    def record_failure(
-        self, session: Session, username: str, address: str, now: datetime
-    ) -> None:
-        session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - self.window))
-        session.add(LoginAttempt(at=now, username=_key(username), address=address))
+    def withdraw(self, session: Session, attempt_id: int) -> None:
+        """A throttled attempt was not tried, so it is no failure."""
+        session.execute(delete(LoginAttempt).where(LoginAttempt.id == attempt_id))
 
     def clear(self, session: Session, username: str) -> None:
         session.execute(
-            delete(LoginAttempt).where(LoginAttempt.username == _key(username))
+            delete(LoginAttempt).where(LoginAttempt.username == _username_key(username))
         )
 
 
-def _key(username: str) -> str:
+def _username_key(username: str) -> str:
     return username.strip().casefold()[:150]
+
+
+def _address_key(address: str) -> str:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
