@@ -80,6 +80,8 @@ class AuditEntryAdmin(AdminView, model=AuditEntry):
     async def revert(self, request: Request) -> Response:
         """Undo a bulk edit from its audit entry, if its rows are as it left them."""
         entry_id = request.path_params["pk"]
+        if entry_id > MAX_KEY:
+            raise HTTPException(404)
         url = request.url_for("admin:details", identity=self.identity, pk=entry_id)
 
         def run() -> str:
@@ -131,6 +133,9 @@ def visible_entries(view: AdminView, request: Request) -> ColumnElement[bool]:
         if isinstance(v, AdminView) and v.has_permission(request, "list")
     ]
     return AuditEntry.__table__.c.table.in_(tables)
+
+
+MAX_KEY = 2**63 - 1  # the largest key either database stores
 
 
 class KeyFilter(ListFilter):

@@ -52,11 +52,14 @@ class BulkChange:
 
 
 def editable_fields(view: "AdminView") -> list[str]:
-    """Form fields a bulk edit may set: not keys, not unique columns."""
+    """Form fields a bulk edit may set: not keys, not unique columns, not those
+    the view keeps out of bulk edits."""
     names = []
     for name in view._form_prop_names:
         column = metadata.column(view.model, name)
         if column is not None and (column.primary_key or column.unique):
+            continue
+        if name in view.bulk_edit_excluded:
             continue
         if name in metadata.many_to_many(view.model):
             continue

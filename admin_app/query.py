@@ -75,6 +75,8 @@ class ListQuery:
     def from_request(cls, view: "AdminView", request: Request) -> "ListQuery":
         """Parse and check every list parameter; anything malformed is a 400."""
         params = request.query_params
+        if any("\x00" in value for _, value in params.multi_items()):
+            raise bad_request("The request holds a NUL character, which no value has.")
         conditions: list[ColumnElement] = []
         chips: list[Chip] = []
         try:

@@ -9,7 +9,7 @@ from sqladmin import Admin, Flash
 from sqladmin.authentication import login_required
 from sqladmin.templating import Jinja2Templates
 from sqlalchemy import Select, func, select
-from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError, SQLAlchemyError
 from starlette.datastructures import URL
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -41,6 +41,7 @@ class AdminSite(AuthRoutes, Admin):
         )
         for error in (OperationalError, InterfaceError):
             self.admin.add_exception_handler(error, self._database_unavailable)
+        self.admin.add_exception_handler(DataError, self._database_refused)
         self.allow_post_logout()
 
     async def _database_unavailable(self, request: Request, exc: Exception) -> Response:
@@ -58,6 +59,39 @@ class AdminSite(AuthRoutes, Admin):
         )
         response.headers["Retry-After"] = "30"
         return response
+
+    async def _database_refused(self, request: Request, exc: Exception) -> Response:
+        """A value the database cannot hold or compare (PostgreSQL refuses NUL
+        characters, numbers beyond a column's range): a 400, not a 500."""
+        logger.warning("Database refused a value: %s", exc)
+        return await self.templates.TemplateResponse(
+            request,
+            "sqladmin/error.html",
+            {
+                "status_code": 400,
+                "message": "A value in the request cannot be stored or compared "
+                "by the database (a NUL character, or a number out of range).",
+            },
+            status_code=400,
+        )
+
+    @login_required
+    async def ajax_lookup(self, request: Request) -> Response:
+        """SQLAdmin's search-as-you-type for form selects, which also needs view
+        permission on the table searched: its rows are not everyone's to read."""
+        view = self._find_model_view(request.path_params["identity"])
+        loader = view._form_ajax_refs.get(request.query_params.get("name", ""))
+        if loader is not None and not view.may_link(request, loader.model):
+            raise HTTPException(403)
+        return await super().ajax_lookup(request)
+
+    async def _get_file(self, request: Request) -> Path:
+        """SQLAdmin's file download and preview: a 404 for anything but a
+        stored file (no shipped table has file columns)."""
+        try:
+            return await super()._get_file(request)
+        except (AttributeError, LookupError, TypeError, ValueError) as error:
+            raise HTTPException(404) from error
 
     def init_templating_engine(self) -> Jinja2Templates:
         templates = super().init_templating_engine()

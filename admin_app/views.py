@@ -128,6 +128,8 @@ class AdminView(SelectionActions, RowSaving, ModelView):
     small_table_rows: ClassVar[int] = LIST_LIMIT
     audit_hidden: ClassVar[tuple[str, ...]] = ()
     """Columns whose values the audit trail never records (say, a hash)."""
+    bulk_edit_excluded: ClassVar[tuple[str, ...]] = ()
+    """Fields that change one row at a time only (a bulk UPDATE runs no hooks)."""
     extra_filters: ClassVar[list[ListFilter | type[ListFilter]]] = []
     """A project's own filters, shown after the generated ones."""
 
@@ -309,6 +311,8 @@ class AdminView(SelectionActions, RowSaving, ModelView):
         """select2's JSON: rows of `model` whose label contains the typed term."""
         if not await self.check_can_list(request):
             raise HTTPException(403)
+        if model is not None and not self.may_link(request, model):
+            raise HTTPException(403)  # its rows are not this user's to read
         term = request.query_params.get("term", "")[:100]
         if model is None or not term:
             raise HTTPException(400, f"Name {what} and a search term.")

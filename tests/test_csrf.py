@@ -13,7 +13,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from admin_app.auth.csrf import CSRFMiddleware
+from admin_app.auth.csrf import CSRFMiddleware, session_token
 from models import Project, Task
 from models.seed import seed_demo
 from tests.conftest import csrf_token_of, login
@@ -229,21 +229,29 @@ def test_a_huge_form_is_refused_before_the_endpoint_runs():
     ran = []
 
     async def endpoint(request: Request) -> PlainTextResponse:
+        if request.method == "GET":  # a page: the session gets its token
+            return PlainTextResponse(session_token(request.session))
         ran.append(True)
         return PlainTextResponse("ran")
 
     app = Starlette(
-        routes=[Route("/", endpoint, methods=["POST"])],
+        routes=[Route("/", endpoint, methods=["GET", "POST"])],
         middleware=[
             Middleware(SessionMiddleware, secret_key="k"),
             Middleware(CSRFMiddleware, max_form_bytes=1000),
         ],
     )
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
     with TestClient(app) as client:
-        response = client.post(
+        no_session = client.post("/", content=b"csrf_token=x", headers=form)
+        assert no_session.status_code == 403  # refused before the body is read
+        token = client.get("/").text
+        huge = client.post(
             "/",
-            content=b"csrf_token=x&name=" + b"x" * 2000,
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            content=f"csrf_token={token}&name=".encode() + b"x" * 2000,
+            headers=form,
         )
-    assert response.status_code == 413
-    assert ran == []
+        assert huge.status_code == 413
+        fine = client.post("/", content=f"csrf_token={token}".encode(), headers=form)
+        assert fine.text == "ran"
+    assert ran == [True]

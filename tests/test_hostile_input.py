@@ -15,7 +15,7 @@ from admin_app import create_app
 from admin_app.audit import AuditEntry
 from models import Project, Task, TaskTagLink
 from models.seed import seed_demo
-from tests.conftest import PASSWORD, SECRET_KEY, add_staff, login
+from tests.conftest import PASSWORD, SECRET_KEY, add_staff, csrf_token_of, login
 from tests.pages import text as page_text
 
 IDENTITIES = {
@@ -108,7 +108,15 @@ def test_generated_requests_never_fail_or_leak(app, seeded_client, identity):
     @given(query=params, form=params)
     def check(query, form) -> None:
         client = seeded_client
-        for url in ("/list", "/export/csv", "/bulk-edit"):
+        for url in (
+            "/list",
+            "/export/csv",
+            "/bulk-edit",
+            "/filter-options",
+            "/link-options",
+            "/ajax/lookup",
+            f"/details/{key}",
+        ):
             assert_clean(client.get(base + url, params=query))
         body: dict[str, list[str]] = {}
         for name, value in form:
@@ -117,6 +125,25 @@ def test_generated_requests_never_fail_or_leak(app, seeded_client, identity):
             assert_clean(client.post(base + url, data=body, follow_redirects=False))
 
     check()
+
+
+@settings(
+    max_examples=30,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(username=values, password=values)
+def test_generated_logins_never_fail_or_leak(anonymous, username, password):
+    token = csrf_token_of(anonymous.get("/admin/login").text)
+    response = anonymous.post(
+        "/admin/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert response.status_code in (302, 400, 429)
+    for leak in LEAKS:
+        assert leak not in response.text
 
 
 def test_stored_markup_is_shown_escaped(client, db):

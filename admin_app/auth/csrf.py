@@ -37,7 +37,8 @@ FIELD = "csrf_token"
 HEADER = "x-csrf-token"
 SESSION_KEY = "csrf"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
-MAX_FORM_BYTES = 32 * 1024 * 1024
+MAX_FORM_BYTES = 32 * 1024 * 1024  # multipart: SQLAdmin's import sends files
+MAX_URLENCODED_BYTES = 1024 * 1024
 _POST_FORM = re.compile(
     rb"<form\b[^>]*\bmethod\s*=\s*[\"']?post\b[^>]*>", re.IGNORECASE
 )
@@ -57,6 +58,12 @@ def csrf_token(request: Request) -> str:
     return session_token(request.session)
 
 
+_EXPIRED = (
+    "This form has expired or did not come from this site. "
+    "Go back, reload the page and try again."
+)
+
+
 class CSRFRefused(Exception):
     """The request may not change anything; the message says why."""
 
@@ -74,13 +81,12 @@ class CSRFMiddleware:
         if scope["method"] not in SAFE_METHODS:
             try:
                 _refuse_cross_site(Headers(scope=scope))
+                expected = session.get(SESSION_KEY)
+                if not expected:  # no page was ever served to this session
+                    raise CSRFRefused(_EXPIRED)
                 submitted, receive = await self._submitted_token(scope, receive)
-                expected = session_token(session)
                 if not submitted or not hmac.compare_digest(submitted, expected):
-                    raise CSRFRefused(
-                        "This form has expired or did not come from this site. "
-                        "Go back, reload the page and try again."
-                    )
+                    raise CSRFRefused(_EXPIRED)
             except CSRFRefused as refused:
                 await _refusal(str(refused), 403)(scope, receive, send)
                 return
@@ -106,7 +112,12 @@ class CSRFMiddleware:
             "multipart/form-data",
         ):
             return "", receive
-        body = await self._read_body(receive)
+        limit = (
+            self.max_form_bytes
+            if content_type == "multipart/form-data"
+            else min(self.max_form_bytes, MAX_URLENCODED_BYTES)
+        )
+        body = await self._read_body(receive, limit)
         replay = _replay(body, receive)
         try:
             if content_type == "multipart/form-data":
@@ -122,7 +133,7 @@ class CSRFMiddleware:
         values = fields.get(FIELD)
         return (values[0] if values else ""), replay
 
-    async def _read_body(self, receive: Receive) -> bytes:
+    async def _read_body(self, receive: Receive, limit: int) -> bytes:
         chunks, size = [], 0
         while True:
             message = await receive()
@@ -130,7 +141,7 @@ class CSRFMiddleware:
                 break
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_form_bytes:
+            if size > limit:
                 raise _TooLarge
             chunks.append(chunk)
             if not message.get("more_body", False):

@@ -6,7 +6,7 @@ project's own `user` table.
 """
 
 from pydantic import NaiveDatetime
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import UniqueConstraint, event, inspect
 from sqlmodel import Field, Relationship, SQLModel
 
 from admin_app.clock import utcnow
@@ -82,6 +82,18 @@ class GroupGrant(SQLModel, table=True):
 
     def __admin_label__(self) -> str:
         return f"{self.identity}: {self.action}"
+
+
+@event.listens_for(StaffUser, "before_update")
+def _end_sessions_on_deactivation(
+    _mapper: object, _connection: object, user: StaffUser
+) -> None:
+    """A deactivated user's sessions end for good: reactivating the account
+    later must not bring a copied cookie back to life. (At flush time, so that
+    no later assignment of the version in the same save undoes it.)"""
+    was_active = inspect(user).attrs.is_active.history.deleted
+    if was_active and was_active[0] and not user.is_active:
+        user.session_version = (user.session_version or 0) + 1
 
 
 class LoginAttempt(SQLModel, table=True):

@@ -8,7 +8,7 @@ from typing import Any
 
 from anyio import to_thread
 from sqladmin.contrib.rbac import PermissionMatrixField
-from sqlalchemy import select
+from sqlalchemy import func, select
 from starlette.requests import Request
 from wtforms import Form, PasswordField, validators
 
@@ -39,6 +39,9 @@ class StaffUserAdmin(SuperuserWrites, AdminView, model=StaffUser):
     column_searchable_list = ["username"]
     form_columns = ["username", "is_active", "is_superuser", "groups"]
     audit_hidden = ("password_hash",)
+    # Deactivating ends the user's sessions through an attribute event, which a
+    # bulk UPDATE (and its revert) would skip.
+    bulk_edit_excluded = ("is_active",)
 
     async def scaffold_form(self, rules: list[str] | None = None) -> type[Form]:
         form = await super().scaffold_form(rules)
@@ -54,6 +57,11 @@ class StaffUserAdmin(SuperuserWrites, AdminView, model=StaffUser):
         self, data: dict[str, Any], model: Any, is_created: bool, request: Request
     ) -> None:
         password = data.pop("new_password", None)
+        username = str(data.get("username") or model.username or "")
+        if await to_thread.run_sync(self._name_taken, username, model.id):
+            raise FormErrors(
+                {"username": ["A staff user with this name exists (case is ignored)."]}
+            )
         if is_created and not password:
             raise FormErrors({"new_password": ["A new staff user needs a password."]})
         if password:
@@ -62,6 +70,20 @@ class StaffUserAdmin(SuperuserWrites, AdminView, model=StaffUser):
                 set_password(model, password)
             except WeakPassword as error:
                 raise FormErrors({"new_password": [str(error)]}) from error
+
+    def _name_taken(self, username: str, own_id: int | None) -> bool:
+        """Names are unique ignoring case, as at login throttling and in
+        `createsuperuser`: `Admin` and `admin` would share one failure count."""
+        with self.session_maker() as session:
+            return (
+                session.scalar(
+                    select(StaffUser.id).where(
+                        func.lower(StaffUser.username) == username.strip().lower(),
+                        StaffUser.id != own_id,
+                    )
+                )
+                is not None
+            )
 
 
 class StaffGroupAdmin(SuperuserWrites, AdminView, model=StaffGroup):
