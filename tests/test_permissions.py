@@ -267,3 +267,11 @@ def test_removing_a_grant_takes_effect_on_the_next_request(app, db, viewer):
         db.delete(grant)
     db.commit()
     assert viewer.get("/admin/task/list").status_code == 403
+
+
+def test_the_dashboard_offers_only_what_the_user_may_do(app, rows):
+    client = staff(app, "dash", {"task": ["view", "export"], "project": ["view"]})
+    html = client.get("/admin/").text
+    assert 'href="http://testserver/admin/task/export/csv"' in html
+    assert "/admin/project/export/csv" not in html
+    assert "/admin/task/create" not in html
