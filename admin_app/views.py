@@ -19,7 +19,7 @@ from anyio import to_thread
 from sqladmin import ModelView, expose
 from sqladmin.ajax import QueryAjaxModelLoader
 from sqladmin.formatters import BASE_FORMATTERS
-from sqladmin.forms import ModelConverter
+from sqladmin.forms import ModelConverter, converts
 from sqladmin.helpers import get_object_identifier
 from sqladmin.pagination import Pagination
 from sqlalchemy import Select, String, cast, false, func, inspect, or_, select
@@ -95,7 +95,15 @@ class LabelledAjaxLoader(QueryAjaxModelLoader):
 
 
 class LabelledConverter(ModelConverter):
-    """Plain selects (small related tables) labelled the same way."""
+    """Plain selects (small related tables, enums) labelled the way lists are."""
+
+    @converts("Enum")
+    def conv_enum(self, model: type, prop: Any, kwargs: dict[str, Any]) -> Any:
+        field = super().conv_enum(model, prop, kwargs)
+        field.kwargs["choices"] = [
+            (value, enum_label(value)) for value, _ in field.kwargs["choices"]
+        ]
+        return field
 
     async def _prepare_select_options(self, prop, session_maker):  # type: ignore[no-untyped-def]
         target = prop.mapper.class_
