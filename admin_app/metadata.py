@@ -80,3 +80,12 @@ def field_order(model: type) -> list[str]:
 
 def column(model: type, name: str) -> Column | None:
     return inspect(model).columns.get(name)
+
+
+def enum_classes(model: type) -> set[type]:
+    """The Python enums of `model`'s enum columns (shown by label, not value)."""
+    return {
+        column.type.enum_class
+        for column in inspect(model).columns
+        if isinstance(column.type, Enum) and column.type.enum_class is not None
+    }

@@ -7,7 +7,6 @@ Each default comes from the table's metadata and applies only where the class
 
 from __future__ import annotations
 
-import enum
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -225,7 +224,7 @@ class AdminView(SelectionActions, RowSaving, ModelView):
             **BASE_FORMATTERS,
             **{cls: label_for for cls in related | {model}},
             datetime: local_time,
-            enum.Enum: enum_label,
+            **dict.fromkeys(metadata.enum_classes(model), enum_label),
             **view.column_type_formatters,
         }
         super().__init__()

@@ -32,7 +32,7 @@ def test_a_stale_edit_is_refused_with_what_changed(client, db, app):
     assert response.status_code == 400
     words = text(response.text)
     assert "Someone else saved this row after you opened the form" in words
-    assert "Status is now “done”" in words and "Progress is now “100”" in words
+    assert "Status is now “Done”" in words and "Progress is now “100”" in words
     db.expire_all()
     saved = db.get(Task, task.id)
     assert (saved.title, saved.status, saved.progress) == (

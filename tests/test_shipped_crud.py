@@ -196,7 +196,7 @@ def test_task_assignment_story_with_a_composite_key(client, db, people):
     pk = f"{task.id};{worker.id}"
     rows = list_rows(client.get("/admin/task-assignment/list").text)
     assert (rows[0]["Task"], rows[0]["Worker"]) == ("Plan launch", "Grace Hopper")
-    assert "reviewer" in text(client.get(f"/admin/task-assignment/details/{pk}").text)
+    assert "Reviewer" in text(client.get(f"/admin/task-assignment/details/{pk}").text)
     save(
         client,
         f"/admin/task-assignment/edit/{pk}",

@@ -48,7 +48,7 @@ def test_filter_with_the_panel_and_see_the_chips(admin_page: Page, site: Site) -
         ["Status: Blocked \u00d7", f"Project: {project.name} \u00d7"]
     )
     assert {(r["Status"], r["Project"]) for r in rows(page)} == {
-        ("blocked", project.name)
+        ("Blocked", project.name)
     }
     screenshot(page, "filtered-list")
 
