@@ -179,7 +179,13 @@ class BulkEditor:
         if written is None:
             return 0
         entry_id, count = written
-        self._change(session, change, where)
+        dialect = session.get_bind().dialect
+        self._change(
+            session,
+            change,
+            where,
+            rows=oldvalues.recorded_rows(self.model, entry_id, dialect),
+        )
         session.execute(
             update(AuditEntry)
             .where(AuditEntry.id == entry_id)
@@ -189,8 +195,14 @@ class BulkEditor:
         return count
 
     def _change(
-        self, session: Session, change: BulkChange, where: ColumnElement
+        self,
+        session: Session,
+        change: BulkChange,
+        where: ColumnElement,
+        rows: ColumnElement | None = None,
     ) -> None:
+        """Links of the rows `where` selects, then one UPDATE of `rows` (by
+        default the same rows)."""
         # Links first: the UPDATE may change the very columns the filters read.
         for name, targets in change.add.items():
             self._link(session, name, targets, add=True)
@@ -198,7 +210,9 @@ class BulkEditor:
             self._link(session, name, targets, add=False)
         if change.values:
             session.execute(
-                update(self.model).where(where).values(**change.values),
+                update(self.model)
+                .where(where if rows is None else rows)
+                .values(**change.values),
                 execution_options={"synchronize_session": False},
             )
 

@@ -16,6 +16,8 @@ import json
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
+    BigInteger,
     Boolean,
     Enum,
     Integer,
@@ -77,6 +79,28 @@ def _old_values(columns: list[Any], key: Any, dialect: Dialect) -> ColumnElement
     if dialect.name == "sqlite":
         return func.json_group_object(key_text, func.json_object(*pairs))
     return cast(func.json_object_agg(key_text, func.json_build_object(*pairs)), String)
+
+
+def recorded_rows(model: type, entry_id: int, dialect: Dialect) -> ColumnElement:
+    """The rows an entry names, by key, read from its `object_keys` in SQL.
+
+    The UPDATE then finds its rows by primary key instead of scanning the table
+    with the list's conditions a second time, and changes exactly the rows whose
+    old values the entry holds, even if other rows came to match the filters
+    since (READ COMMITTED on PostgreSQL).
+    """
+    (key,) = inspect(model).primary_key
+    entry = AuditEntry.__table__
+    keys_text = (
+        select(func.trim(entry.c.object_keys, ","))
+        .where(entry.c.id == entry_id)
+        .scalar_subquery()
+    )
+    if dialect.name == "sqlite":
+        listed = func.json_each(literal("[", String) + keys_text + literal("]", String))
+        return key.in_(select(cast(listed.table_valued("value").c.value, Integer)))
+    as_array = func.string_to_array(keys_text, literal(",", String))
+    return key == func.any(cast(as_array, ARRAY(BigInteger)))
 
 
 def insert_entry(
