@@ -34,6 +34,11 @@ async def _to_admin(request: Request) -> RedirectResponse:
     return RedirectResponse(f"{BASE_URL}/", status_code=302)
 
 
+async def _icon(request: Request) -> RedirectResponse:
+    """Browsers ask for /favicon.ico whatever the page names."""
+    return RedirectResponse(f"{BASE_URL}/static/favicon.svg", status_code=301)
+
+
 def create_app(
     database_url: str | None = None,
     models: str | list[str] | None = None,
@@ -49,7 +54,7 @@ def create_app(
     engine = make_engine(settings.database_url)
     session_factory = make_session_factory(engine)
     app = Starlette(
-        routes=[Route("/", _to_admin)],
+        routes=[Route("/", _to_admin), Route("/favicon.ico", _icon)],
         middleware=[
             Middleware(SecurityHeadersMiddleware),
             # SQLAdmin builds absolute redirects from the Host header.
@@ -64,6 +69,8 @@ def create_app(
         session_maker=session_factory,
         base_url=BASE_URL,
         title=settings.title,
+        # Named, so browsers do not ask for a /favicon.ico that is not there.
+        favicon_url=f"{BASE_URL}/static/favicon.svg",
         templates_dir=str(TEMPLATES_DIR),
         authentication_backend=StaffAuthBackend(
             settings.secret_key,

@@ -51,3 +51,11 @@ def test_static_assets_keep_their_caching(anonymous):
         assert response.status_code == 200
         assert_secure(response, cached=True)
         assert response.headers.get("cache-control") != "no-store"
+
+
+def test_pages_name_the_admins_own_icon(anonymous):
+    page = anonymous.get("/admin/login").text
+    assert '<link rel="icon" href="/admin/static/favicon.svg">' in page
+    icon = anonymous.get("/favicon.ico")  # browsers ask for it anyway
+    assert icon.status_code == 200
+    assert icon.headers["content-type"].startswith("image/svg+xml")
