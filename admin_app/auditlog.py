@@ -127,11 +127,7 @@ ACTIONS = {
 def visible_entries(view: AdminView, request: Request) -> ColumnElement[bool]:
     """Entries about tables the user may view: the log must not show the rows
     (and old values) of a table the user cannot open."""
-    tables = [
-        v.identity
-        for v in view._admin_ref.views
-        if isinstance(v, AdminView) and v.has_permission(request, "list")
-    ]
+    tables = [v.identity for v in view._admin_ref.views_for(request)]
     return AuditEntry.__table__.c.table.in_(tables)
 
 

@@ -21,7 +21,6 @@ from sqlalchemy import (
     inspect,
     literal,
     select,
-    true,
     tuple_,
     update,
 )
@@ -134,14 +133,6 @@ class BulkEditor:
             return self._apply_in_sql(session, change, request)
         return self._apply_reading_rows(session, change, request)
 
-    def _where(self) -> ColumnElement:
-        """The selected rows as one condition on the table. The list's own
-        conditions when it reads the table alone; else its keys, as a subquery."""
-        stmt = self.query.filtered()
-        if stmt.get_final_froms() == [self.model.__table__]:
-            return stmt.whereclause if stmt.whereclause is not None else true()
-        return self.query.where_selected()
-
     def _summary(self, change: BulkChange, count: int) -> str:
         names = [field_label(self.model, n).lower() for n in change.values]
         names += [f"{field_label(self.model, n).lower()} added" for n in change.add]
@@ -166,11 +157,10 @@ class BulkEditor:
 
     def _apply_in_sql(self, session: Session, change: BulkChange, request: Any) -> int:
         """The database writes the entry with the old values, then one UPDATE."""
-        where = self._where()
         written = oldvalues.insert_entry(
             session,
             self.model,
-            where,
+            self.query.where_selected(),
             list(change.values),
             username=username_of(request),
             table=self.view.identity,
@@ -181,10 +171,7 @@ class BulkEditor:
         entry_id, count = written
         dialect = session.get_bind().dialect
         self._change(
-            session,
-            change,
-            where,
-            rows=oldvalues.recorded_rows(self.model, entry_id, dialect),
+            session, change, oldvalues.recorded_rows(self.model, entry_id, dialect)
         )
         session.execute(
             update(AuditEntry)
@@ -195,14 +182,10 @@ class BulkEditor:
         return count
 
     def _change(
-        self,
-        session: Session,
-        change: BulkChange,
-        where: ColumnElement,
-        rows: ColumnElement | None = None,
+        self, session: Session, change: BulkChange, rows: ColumnElement
     ) -> None:
-        """Links of the rows `where` selects, then one UPDATE of `rows` (by
-        default the same rows)."""
+        """Links of the selected rows, then one UPDATE of `rows` (the selected
+        rows, named by a condition on the table)."""
         # Links first: the UPDATE may change the very columns the filters read.
         for name, targets in change.add.items():
             self._link(session, name, targets, add=True)
@@ -210,9 +193,7 @@ class BulkEditor:
             self._link(session, name, targets, add=False)
         if change.values:
             session.execute(
-                update(self.model)
-                .where(where if rows is None else rows)
-                .values(**change.values),
+                update(self.model).where(rows).values(**change.values),
                 execution_options={"synchronize_session": False},
             )
 

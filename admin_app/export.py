@@ -197,9 +197,7 @@ class CsvExport:
         lookups = [(rel, self._labels(connection, rel, rows)) for rel in deferred]
         out = []
         for row in rows:
-            values = list(row)
-            for position, convert in python:
-                values[position] = convert(values[position])
+            values = _converted(row, python)
             for rel, labels in reversed(lookups):
                 key = tuple(values[rel.position : rel.position + rel.width])
                 label = labels.get(key)

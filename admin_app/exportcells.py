@@ -64,16 +64,26 @@ def text_cell(expr: ColumnElement, dialect: Dialect) -> ColumnElement:
     )
 
 
-def _enum_cell(expr: ColumnElement, dialect: Dialect, cell: Converter) -> ColumnElement:
-    """An enum as the text of its Python value: stored names map to values."""
+def enum_values(
+    expr: ColumnElement, dialect: Dialect, show: Converter
+) -> ColumnElement:
+    """An enum column as `show(<Python value>)` in SQL: tables store the
+    members' names, which map to values (formatted once here, not per row)."""
     stored = list(getattr(expr.type, "enums", None) or [])
     process = expr.type.result_processor(dialect, None)
-    shown = {name: cell(process(name) if process else name) for name in stored}
+    shown = {name: show(process(name) if process else name) for name in stored}
     text = type_coerce(cast(expr, String), String)
     changed = {name: out for name, out in shown.items() if out != name}
-    if not changed:
-        return text if stored else text_cell(expr, dialect)
-    return type_coerce(case(changed, value=text, else_=text), String)
+    return (
+        type_coerce(case(changed, value=text, else_=text), String) if changed else text
+    )
+
+
+def _enum_cell(expr: ColumnElement, dialect: Dialect, cell: Converter) -> ColumnElement:
+    """An enum as the text of its Python value."""
+    if not getattr(expr.type, "enums", None):
+        return text_cell(expr, dialect)
+    return enum_values(expr, dialect, cell)
 
 
 def _bool_cell(expr: ColumnElement) -> ColumnElement:

@@ -39,6 +39,7 @@ from sqlalchemy.sql import ColumnElement
 
 from admin_app.audit import AuditEntry, jsonable
 from admin_app.clock import utcnow
+from admin_app.exportcells import enum_values
 
 DIALECTS = ("sqlite", "postgresql")
 
@@ -59,12 +60,7 @@ def _json_value(column: Any, dialect: Dialect) -> ColumnElement:
     (the table stores names), flags as JSON booleans."""
     type_ = column.type
     if isinstance(type_, Enum):
-        process = type_.result_processor(dialect, None)
-        names = list(getattr(type_, "enums", None) or [])
-        shown = {n: jsonable(process(n) if process else n) for n in names}
-        text = cast(column, String)
-        changed = {n: v for n, v in shown.items() if v != n}
-        return case(changed, value=text, else_=text) if changed else text
+        return enum_values(column, dialect, jsonable)
     if isinstance(type_, Boolean) and dialect.name == "sqlite":
         return case((column, func.json("true")), (not_(column), func.json("false")))
     return column

@@ -8,7 +8,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Select, and_, asc, desc, func, inspect, or_, select, tuple_
+from sqlalchemy import (
+    Select,
+    and_,
+    asc,
+    desc,
+    func,
+    inspect,
+    or_,
+    select,
+    true,
+    tuple_,
+)
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import ColumnElement
 from starlette.exceptions import HTTPException
@@ -147,9 +158,14 @@ class ListQuery:
         return stmt
 
     def where_selected(self) -> ColumnElement:
-        """A condition naming the selected rows by key, for UPDATE and DELETE."""
+        """A condition on the table naming the selected rows, for UPDATE and
+        DELETE: the list's own conditions when it reads the table alone (one
+        scan), else the selected keys as a subquery."""
+        stmt = self.filtered()
+        if stmt.get_final_froms() == [self.view.model.__table__]:
+            return stmt.whereclause if stmt.whereclause is not None else true()
         keys = list(inspect(self.view.model).primary_key)
-        chosen = self.filtered().with_only_columns(*keys)
+        chosen = stmt.with_only_columns(*keys)
         return keys[0].in_(chosen) if len(keys) == 1 else tuple_(*keys).in_(chosen)
 
     def count(self) -> Select:

@@ -106,11 +106,13 @@ class RowSaving:
     async def _save(self, request: Request, pk: str | None, data: dict) -> Any:
         token = data.pop(VERSION_FIELD, None) or ""
         try:
-            obj = await to_thread.run_sync(self._save_sync, request, pk, data, token)
+            obj, message = await to_thread.run_sync(
+                self._save_sync, request, pk, data, token
+            )
         except FormErrors as error:
             request.state.form_errors = error.fields  # shown next to the fields
             raise
-        Flash.success(request, request.state.saved_message)
+        Flash.success(request, message)
         result = await self.after_model_change(data, obj, pk is None, request)
         if isinstance(result, Response):
             request.state._sqladmin_after_change_response = result
@@ -118,7 +120,8 @@ class RowSaving:
 
     def _save_sync(
         self, request: Request, pk: str | None, data: dict, token: str
-    ) -> Any:
+    ) -> tuple[Any, str]:
+        """Save in one transaction; return the row and what the next page says."""
         try:
             with self.session_maker() as session, session.begin():
                 if pk is None:
@@ -133,7 +136,6 @@ class RowSaving:
                 from_thread.run(self.on_model_change, data, obj, pk is None, request)
                 RowWriter(self.model, session, self._link_specs).apply(obj, data)
                 changes = diff(before, self._state(session, obj))
-                request.state.saved_message = self._saved_message(obj, pk, changes)
                 if changes:
                     key = get_object_identifier(obj)
                     if pk is None:
@@ -150,7 +152,8 @@ class RowSaving:
                     record(
                         session, request, action, self.identity, [key], summary, changes
                     )
-            return obj
+                message = self._saved_message(obj, pk, changes)
+            return obj, message
         except SQLAlchemyError as error:
             logger.exception("Saving %s failed", self.model.__name__)
             raise FormErrors({}, database_error_message(error)) from error

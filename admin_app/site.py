@@ -93,6 +93,15 @@ class AdminSite(AuthRoutes, Admin):
         except (AttributeError, LookupError, TypeError, ValueError) as error:
             raise HTTPException(404) from error
 
+    def views_for(self, request: Request) -> list[AdminView]:
+        """The tables the request's user may view: their menu, their dashboard,
+        the audit entries and the links they may see."""
+        return [
+            view
+            for view in self.views
+            if isinstance(view, AdminView) and view.is_accessible(request)
+        ]
+
     def init_templating_engine(self) -> Jinja2Templates:
         templates = super().init_templating_engine()
         templates.env.globals["csrf_token"] = csrf_token
@@ -102,11 +111,7 @@ class AdminSite(AuthRoutes, Admin):
 
     @login_required
     async def index(self, request: Request) -> Response:
-        views = [
-            view
-            for view in self.views
-            if isinstance(view, AdminView) and view.is_accessible(request)
-        ]
+        views = self.views_for(request)
         counts = await to_thread.run_sync(self._count_rows, views)
         audit = next((v for v in views if v.model is AuditEntry), None)
         recent = (

@@ -361,11 +361,7 @@ class AdminView(SelectionActions, RowSaving, ModelView):
 
     def may_link(self, request: Request, other: type) -> bool:
         """Editing links takes view permission on the table on the other side."""
-        return any(
-            getattr(view, "model", None) is other
-            and view.has_permission(request, "list")
-            for view in self._admin_ref.views
-        )
+        return any(view.model is other for view in self._admin_ref.views_for(request))
 
     def is_accessible(self, request: Request) -> bool:
         """The table is in the menu and its pages open only for users who may
