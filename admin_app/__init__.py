@@ -5,6 +5,6 @@ project subclasses to override the generated view of one of its tables.
 """
 
 from admin_app.app import create_app
-from admin_app.views import AdminView
+from admin_app.site.views import AdminView
 
 __all__ = ["AdminView", "create_app"]

@@ -8,17 +8,17 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
-from admin_app.audit import AuditEntry
-from admin_app.auditlog import AuditEntryAdmin
 from admin_app.auth.backend import StaffAuthBackend
 from admin_app.auth.models import StaffGroup, StaffUser
 from admin_app.auth.permissions import StaffAuthorization
-from admin_app.auth.views import StaffGroupAdmin, StaffUserAdmin
 from admin_app.db import make_engine, make_session_factory
-from admin_app.headers import SecurityHeadersMiddleware
-from admin_app.registry import build_views
 from admin_app.settings import Settings
-from admin_app.site import TEMPLATES_DIR, AdminSite
+from admin_app.site.admin_site import TEMPLATES_DIR, AdminSite
+from admin_app.site.auditlog import AuditEntryAdmin
+from admin_app.site.headers import SecurityHeadersMiddleware
+from admin_app.site.registry import build_views
+from admin_app.site.staff import StaffGroupAdmin, StaffUserAdmin
+from admin_app.writing.audit import AuditEntry
 
 BASE_URL = "/admin"
 

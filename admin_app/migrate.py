@@ -64,7 +64,7 @@ def upgrade(engine: Engine, model_modules: tuple[str, ...]) -> list[str]:
 
 
 def create_missing_tables(engine: Engine, model_modules: tuple[str, ...]) -> list[str]:
-    from admin_app.registry import discover_tables
+    from admin_app.site.registry import discover_tables
 
     existing = set(inspect(engine).get_table_names())
     tables = [

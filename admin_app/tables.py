@@ -1,6 +1,5 @@
 """The admin's own tables, imported together so Alembic and `create_all` see them."""
 
-from admin_app.audit import AuditEntry
 from admin_app.auth.models import (
     GroupGrant,
     LoginAttempt,
@@ -8,6 +7,7 @@ from admin_app.auth.models import (
     StaffGroupMember,
     StaffUser,
 )
+from admin_app.writing.audit import AuditEntry
 
 ADMIN_TABLES = (
     StaffUser,

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import and_, exists, select
 
 from admin_app import AdminView
-from admin_app.filters import SimpleListFilter
+from admin_app.listing.filters import SimpleListFilter
 from models.project import Project
 from models.task import Task, TaskAssignment, TaskStatus
 

@@ -4,8 +4,8 @@ import json
 
 from sqlmodel import Session, select
 
-from admin_app.audit import AuditEntry
 from admin_app.auth.models import StaffUser
+from admin_app.writing.audit import AuditEntry
 from models import Project, Task
 from tests.pages import list_rows, text
 from tests.test_links import submit

@@ -2,7 +2,7 @@
 
 from sqlmodel import Session, select
 
-from admin_app.audit import AuditEntry
+from admin_app.writing.audit import AuditEntry
 from models import Project, Tag, Task, TaskPriority, TaskStatus, TaskTagLink
 from models.seed import seed_demo
 from tests.pages import field_errors, text

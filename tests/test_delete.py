@@ -2,7 +2,7 @@
 
 from sqlmodel import Session, select
 
-from admin_app.audit import AuditEntry
+from admin_app.writing.audit import AuditEntry
 from models import Task, TaskAssignment, TaskTagLink
 from models.seed import seed_demo
 from tests.other_models import Author, Book

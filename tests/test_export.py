@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import insert, text
 from sqlmodel import Session, select
 
-from admin_app.audit import AuditEntry
+from admin_app.writing.audit import AuditEntry
 from models import Project, Task, TaskStatus, Worker
 from tests.conftest import login
 from tests.live import live_server

@@ -1,6 +1,6 @@
 """Security headers on every admin response; pages are never cached."""
 
-from admin_app.headers import SECURITY_HEADERS
+from admin_app.site.headers import SECURITY_HEADERS
 
 
 def assert_secure(response, cached: bool = False) -> None:

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
 from admin_app import create_app
-from admin_app.audit import AuditEntry
+from admin_app.writing.audit import AuditEntry
 from models import Project, Task, TaskTagLink
 from models.seed import seed_demo
 from tests.conftest import PASSWORD, SECRET_KEY, add_staff, csrf_token_of, login

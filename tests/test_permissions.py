@@ -6,8 +6,8 @@ import pytest
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
-from admin_app.audit import AuditEntry
 from admin_app.auth.models import GroupGrant, StaffGroup, StaffUser
+from admin_app.writing.audit import AuditEntry
 from models import Project, Tag, Task, TaskTagLink
 from models.seed import seed_demo
 from tests.conftest import add_staff, login

@@ -10,9 +10,9 @@ from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
 from admin_app import create_app
-from admin_app.audit import AuditEntry
 from admin_app.auth.models import LoginAttempt
 from admin_app.auth.throttle import _address_key
+from admin_app.writing.audit import AuditEntry
 from tests.conftest import PASSWORD, SECRET_KEY, add_staff, csrf_token_of, login
 from tests.live import live_server
 from tests.pages import text

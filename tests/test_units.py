@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import Column, DateTime
 
-from admin_app.keys import BadKey, parse_key
-from admin_app.labels import escape_like, label_for
-from admin_app.writes import normalise_datetime, unchanged
+from admin_app.model.keys import BadKey, parse_key
+from admin_app.model.labels import escape_like, label_for
+from admin_app.model.values import normalise_datetime, unchanged
 from models import Project, TaskAssignment, TaskCreate
 from tests.other_models import Author, Genre, Shelf
 
@@ -72,7 +72,7 @@ def test_keys_parse_by_column_type():
 
 
 def test_identifiers_round_trip_through_parse_key():
-    from admin_app.keys import identifier
+    from admin_app.model.keys import identifier
     from tests.other_models import BookGenre
 
     for values in [(3, 4), (1, "a;b\\c"), (7, "plain")]:

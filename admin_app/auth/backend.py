@@ -13,13 +13,13 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from admin_app.audit import record
 from admin_app.auth.accounts import check_credentials
 from admin_app.auth.csrf import CSRFMiddleware
 from admin_app.auth.models import StaffUser
 from admin_app.auth.session_scope import SessionScope
 from admin_app.auth.throttle import Throttle
 from admin_app.clock import utcnow
+from admin_app.writing.audit import record
 
 SESSION_COOKIE = "admin_session"
 SEEN_RESOLUTION = 60  # seconds: how stale the idle clock may get between writes

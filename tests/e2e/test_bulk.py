@@ -6,7 +6,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import func
 from sqlmodel import select
 
-from admin_app.audit import AuditEntry
+from admin_app.writing.audit import AuditEntry
 from models.task import Task, TaskPriority, TaskStatus
 from tests.e2e.conftest import Site, screenshot
 

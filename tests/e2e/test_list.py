@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import func
 from sqlmodel import select
 
-from admin_app.audit import AuditEntry
+from admin_app.writing.audit import AuditEntry
 from models.project import Project
 from models.task import Task, TaskStatus
 from tests.conftest import add_staff

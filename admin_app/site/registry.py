@@ -12,7 +12,7 @@ from types import ModuleType
 
 from sqlmodel import SQLModel
 
-from admin_app.views import AdminView
+from admin_app.site.views import AdminView
 
 
 def _import_if_present(name: str) -> ModuleType | None:

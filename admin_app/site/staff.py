@@ -17,8 +17,8 @@ from admin_app.auth.grants import grant_value, parse_grant, permission_rows
 from admin_app.auth.models import GroupGrant, StaffGroup, StaffUser
 from admin_app.auth.passwords import WeakPassword
 from admin_app.auth.permissions import SuperuserWrites
-from admin_app.views import AdminView
-from admin_app.writes import FormErrors
+from admin_app.site.views import AdminView
+from admin_app.writing.writes import FormErrors
 
 PERMISSIONS = "permissions"
 

@@ -26,15 +26,15 @@ from sqlalchemy import Engine, Select, and_, inspect, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import RelationshipDirection, Session, aliased
 
-from admin_app import metadata
-from admin_app.exportcells import (
+from admin_app.listing.cells import (
     FORMULA_START,
     Converter,
     register_sqlite_functions,
     sql_cell,
 )
-from admin_app.labels import label_column, label_for
-from admin_app.query import ListQuery
+from admin_app.listing.query import ListQuery
+from admin_app.model import metadata
+from admin_app.model.labels import label_column, label_for
 
 BATCH = 5000
 

@@ -6,7 +6,7 @@ none of them reads filter, search, sort or selection parameters on its own.
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from sqlalchemy import (
     Select,
@@ -25,11 +25,26 @@ from sqlalchemy.sql import ColumnElement
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from admin_app.filters import BadFilter, Chip
-from admin_app.keys import BadKey, parse_key
+from admin_app.listing.filters import BadFilter, Chip
+from admin_app.model.keys import BadKey, parse_key
 
-if TYPE_CHECKING:
-    from admin_app.views import AdminView
+
+class ListedView(Protocol):
+    """What the list query needs of the view it serves (the site's `AdminView`
+    provides it; the list path does not import the site)."""
+
+    model: Any
+    page_size: int
+    page_size_options: list[int]
+    _sort_fields: list[str]
+    _list_relations: list[Any]
+
+    def get_filters(self) -> list[Any]: ...
+    def list_query(self, request: Request) -> Select: ...
+    def search_query(self, stmt: Select, term: str) -> Select: ...
+    def _get_prop_name(self, prop: Any) -> str: ...
+    def _get_default_sort(self) -> list[tuple[str, bool]]: ...
+
 
 MAX_PAGE = 1_000_000
 MAX_SELECTION = 100_000
@@ -72,7 +87,7 @@ def key_condition(model: type, identifiers: Sequence[str]) -> ColumnElement:
 class ListQuery:
     """What the user asked the list for: filters, search, sort, selection, page."""
 
-    view: "AdminView"
+    view: "ListedView"
     base: Select
     conditions: tuple[ColumnElement, ...]
     chips: tuple[Chip, ...]
@@ -83,7 +98,7 @@ class ListQuery:
     page_size: int
 
     @classmethod
-    def from_request(cls, view: "AdminView", request: Request) -> "ListQuery":
+    def from_request(cls, view: "ListedView", request: Request) -> "ListQuery":
         """Parse and check every list parameter; anything malformed is a 400."""
         params = request.query_params
         if any("\x00" in value for _, value in params.multi_items()):
@@ -118,7 +133,7 @@ class ListQuery:
 
     @staticmethod
     def _order(
-        view: "AdminView", params: Mapping[str, str]
+        view: "ListedView", params: Mapping[str, str]
     ) -> tuple[tuple[str, bool], ...]:
         sort_by = params.get("sortBy")
         direction = params.get("sort", "asc")

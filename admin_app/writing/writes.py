@@ -9,19 +9,17 @@ of a database exception with SQL text in it.
 
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import Column, UniqueConstraint, and_, inspect, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import RelationshipDirection, RelationshipProperty, Session
 
-from admin_app.keys import BadKey, parse_key
-from admin_app.labels import field_label
-
-if TYPE_CHECKING:
-    from admin_app.links import LinkSpec
+from admin_app.model.keys import BadKey, parse_key
+from admin_app.model.labels import field_label
+from admin_app.model.values import normalise_datetime, unchanged
+from admin_app.writing.links import LinkSpec, LinkWriter
 
 logger = logging.getLogger(__name__)
 
@@ -38,44 +36,11 @@ class FormErrors(ValueError):
         super().__init__(" ".join(overall) or "Please correct the errors below.")
 
 
-def _is_aware_column(column: Column) -> bool:
-    return bool(getattr(column.type, "timezone", False))
-
-
-def normalise_datetime(column: Column, value: Any) -> Any:
-    """Aware values become naive UTC for naive columns; naive values are read as
-    UTC for columns declared with a time zone."""
-    if not isinstance(value, datetime):
-        return value
-    if _is_aware_column(column):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
-
-
-def unchanged(old: Any, new: Any) -> bool:
-    """Whether `new`, as read back from a form, is what `old` showed there.
-
-    Forms show datetimes to the second, so a form saved unchanged must not
-    shave the microseconds off a stored timestamp; browsers send line breaks
-    as CRLF, so stored LF text is not rewritten either.
-    """
-    if isinstance(old, str) and isinstance(new, str):
-        return old.replace("\r\n", "\n") == new.replace("\r\n", "\n")
-    if isinstance(old, datetime) and isinstance(new, datetime):
-        if (old.tzinfo is None) != (new.tzinfo is None):
-            old, new = (
-                v.astimezone(UTC).replace(tzinfo=None) if v.tzinfo else v
-                for v in (old, new)
-            )
-        return old.replace(microsecond=0) == new if new.microsecond == 0 else old == new
-    return old == new
-
-
 class RowWriter:
     """Applies one form's values to one row of `model`, inside `session`."""
 
     def __init__(
-        self, model: type, session: Session, links: Sequence["LinkSpec"] = ()
+        self, model: type, session: Session, links: Sequence[LinkSpec] = ()
     ) -> None:
         self.model = model
         self.links = links
@@ -121,8 +86,6 @@ class RowWriter:
 
     def _apply_links(self, obj: Any, data: dict[str, Any]) -> None:
         """Save inline link rows once the parent has its key, in its transaction."""
-        from admin_app.links import LinkWriter
-
         for spec in self.links:
             if spec.name in data:
                 errors = LinkWriter(self.session, spec).apply(

@@ -2,7 +2,7 @@
 
 A mixin of `AdminView` that replaces SQLAdmin's `insert_model`,
 `update_model` and `delete_model` with the write path every form shares
-(`admin_app.writes`): one transaction per save holding the change, its inline
+(`admin_app.writing.writes`): one transaction per save holding the change, its inline
 link rows and its audit entry.
 """
 
@@ -19,13 +19,13 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
-from admin_app import metadata
-from admin_app.audit import diff, record
-from admin_app.concurrency import VERSION_FIELD, changed_since, digests, encode
-from admin_app.keys import key_or_404
-from admin_app.labels import field_label, label_for
-from admin_app.links import current_rows
-from admin_app.writes import FormErrors, RowWriter, database_error_message
+from admin_app.model import metadata
+from admin_app.model.keys import key_or_404
+from admin_app.model.labels import field_label, label_for
+from admin_app.writing.audit import diff, record
+from admin_app.writing.concurrency import VERSION_FIELD, changed_since, digests, encode
+from admin_app.writing.links import current_rows
+from admin_app.writing.writes import FormErrors, RowWriter, database_error_message
 
 logger = logging.getLogger(__name__)
 

@@ -16,16 +16,16 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from admin_app.bulk import (
+from admin_app.listing.query import ListQuery
+from admin_app.writing.bulk import (
     BulkChange,
     BulkEditor,
     editable_fields,
     link_fields,
     parse_change,
 )
-from admin_app.deletion import Consequence, consequences, delete_selected
-from admin_app.query import ListQuery
-from admin_app.writes import FormErrors, database_error_message
+from admin_app.writing.deletion import Consequence, consequences, delete_selected
+from admin_app.writing.writes import FormErrors, database_error_message
 
 logger = logging.getLogger(__name__)
 

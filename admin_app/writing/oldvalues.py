@@ -37,9 +37,9 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
-from admin_app.audit import AuditEntry, jsonable
 from admin_app.clock import utcnow
-from admin_app.exportcells import enum_values
+from admin_app.listing.cells import enum_values
+from admin_app.writing.audit import AuditEntry, jsonable
 
 DIALECTS = ("sqlite", "postgresql")
 

@@ -9,7 +9,7 @@ audit entry, which keeps the affected keys and their old values for a revert
 """
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from pydantic import TypeAdapter, ValidationError
 from sqladmin.helpers import get_object_identifier
@@ -27,15 +27,27 @@ from sqlalchemy import (
 from sqlalchemy.orm import RelationshipProperty, Session
 from sqlalchemy.sql import ColumnElement
 
-from admin_app import metadata, oldvalues
-from admin_app.audit import AuditEntry, jsonable, key_text, record, username_of
-from admin_app.keys import BadKey, identifier, parse_key
-from admin_app.labels import field_label
-from admin_app.query import ListQuery
-from admin_app.writes import NO_ROW, normalise_datetime
+from admin_app.listing.query import ListQuery
+from admin_app.model import metadata
+from admin_app.model.keys import BadKey, identifier, parse_key
+from admin_app.model.labels import field_label
+from admin_app.model.values import normalise_datetime
+from admin_app.writing import oldvalues
+from admin_app.writing.audit import AuditEntry, jsonable, key_text, record, username_of
+from admin_app.writing.writes import NO_ROW
 
-if TYPE_CHECKING:
-    from admin_app.views import AdminView
+
+class EditedView(Protocol):
+    """What a bulk edit needs of the view it serves."""
+
+    model: Any
+    identity: str
+    session_maker: Any
+    bulk_edit_excluded: tuple[str, ...]
+    _form_prop_names: list[str]
+
+    def count_words(self, count: int) -> str: ...
+    def mapper_relationship(self, name: str) -> Any: ...
 
 
 @dataclass
@@ -50,7 +62,7 @@ class BulkChange:
         return bool(self.values or self.add or self.remove)
 
 
-def editable_fields(view: "AdminView") -> list[str]:
+def editable_fields(view: "EditedView") -> list[str]:
     """Form fields a bulk edit may set: not keys, not unique columns, not those
     the view keeps out of bulk edits."""
     names = []
@@ -66,7 +78,7 @@ def editable_fields(view: "AdminView") -> list[str]:
     return names
 
 
-def link_fields(view: "AdminView") -> list[str]:
+def link_fields(view: "EditedView") -> list[str]:
     return [n for n in metadata.many_to_many(view.model) if n in view._form_prop_names]
 
 
@@ -77,7 +89,7 @@ def _key_columns(model: type) -> list[Column]:
 class BulkEditor:
     """Validates and applies one `BulkChange` to the rows of a `ListQuery`."""
 
-    def __init__(self, view: "AdminView", query: ListQuery) -> None:
+    def __init__(self, view: "EditedView", query: ListQuery) -> None:
         self.view, self.query, self.model = view, query, view.model
         self.mapper = inspect(self.model)
 
@@ -265,7 +277,7 @@ class BulkEditor:
 
 
 def parse_change(
-    view: "AdminView", editor: BulkEditor, form: Any, formdata: Any
+    view: "EditedView", editor: BulkEditor, form: Any, formdata: Any
 ) -> tuple[BulkChange, dict[str, list[str]]]:
     """The change a bulk-edit form asks for, and what is wrong with it."""
     change, errors = BulkChange(), {}

@@ -25,9 +25,9 @@ from sqlalchemy.orm import RelationshipProperty
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.types import Float, Integer, TypeDecorator, TypeEngine
 
-from admin_app.keys import BadKey, parse_key
-from admin_app.labels import choices_if_small, enum_label, field_label, label_for
-from admin_app.writes import normalise_datetime
+from admin_app.model.keys import BadKey, parse_key
+from admin_app.model.labels import choices_if_small, enum_label, field_label, label_for
+from admin_app.model.values import normalise_datetime
 
 TRUE_WORDS = {"true", "1", "yes", "on"}
 FALSE_WORDS = {"false", "0", "no", "off"}

@@ -7,17 +7,23 @@ admin lists related objects before a delete.
 """
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqladmin.helpers import get_object_identifier
 from sqlalchemy import ForeignKey, Table, func, select
 from sqlalchemy.orm import Session
 
-from admin_app.audit import jsonable, key_text, record
-from admin_app.query import ListQuery
+from admin_app.listing.query import ListQuery
+from admin_app.writing.audit import jsonable, key_text, record
 
-if TYPE_CHECKING:
-    from admin_app.views import AdminView
+
+class DeletingView(Protocol):
+    """What a deletion needs of the view it serves."""
+
+    model: Any
+    identity: str
+
+    def count_words(self, count: int) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -83,7 +89,7 @@ def consequences(session: Session, query: ListQuery) -> list[Consequence]:
 
 
 def delete_selected(
-    session: Session, view: "AdminView", query: ListQuery, request: Any
+    session: Session, view: "DeletingView", query: ListQuery, request: Any
 ) -> int:
     """Delete the selected rows in `session`'s transaction, with one audit entry."""
     model = view.model

@@ -28,9 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from wtforms import Form, HiddenField, TextAreaField
 
-from admin_app import metadata
-from admin_app.concurrency import VERSION_FIELD
-from admin_app.filters import (
+from admin_app.listing.filters import (
     ChoiceFilter,
     EmptyFilter,
     ListFilter,
@@ -39,9 +37,10 @@ from admin_app.filters import (
     is_choice_type,
     is_range_type,
 )
-from admin_app.forms import AdminForm
-from admin_app.keys import BadKey, parse_key
-from admin_app.labels import (
+from admin_app.listing.query import ListQuery
+from admin_app.model import metadata
+from admin_app.model.keys import BadKey, parse_key
+from admin_app.model.labels import (
     LIST_LIMIT,
     choices_if_small,
     enum_label,
@@ -52,10 +51,11 @@ from admin_app.labels import (
     local_time,
     search_by_label,
 )
-from admin_app.links import inline_field, link_specs
-from admin_app.query import ListQuery
-from admin_app.saving import RowSaving
-from admin_app.selection_views import SelectionActions
+from admin_app.site.selection_views import SelectionActions
+from admin_app.writing.concurrency import VERSION_FIELD
+from admin_app.writing.forms import AdminForm
+from admin_app.writing.links import inline_field, link_specs
+from admin_app.writing.saving import RowSaving
 
 logger = logging.getLogger(__name__)
 

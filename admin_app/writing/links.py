@@ -20,16 +20,18 @@ from sqlalchemy import Column, inspect, select
 from sqlalchemy.orm import RelationshipDirection, RelationshipProperty, Session
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, StringField
 
-from admin_app.keys import BadKey, identifier, parse_key
-from admin_app.labels import field_label, label_for
-from admin_app.writes import normalise_datetime, unchanged
+from admin_app.model.keys import BadKey, identifier, parse_key
+from admin_app.model.labels import field_label, label_for
+from admin_app.model.values import normalise_datetime, unchanged
 
 BLANK_ROWS = 3  # empty rows offered for new links (more after each save)
 MAX_ROWS = 1000
 
 # Widgets render while WTForms renders a field, synchronously; SQLAdmin's own
 # environment is asynchronous, so widget templates get an environment of their own.
-_WIDGETS = Environment(loader=PackageLoader("admin_app", "templates"), autoescape=True)
+_WIDGETS = Environment(
+    loader=PackageLoader("admin_app.site", "templates"), autoescape=True
+)
 
 
 @dataclass(frozen=True)

@@ -17,14 +17,14 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from admin_app.audit import AuditEntry, record
 from admin_app.auth.csrf import csrf_token
 from admin_app.auth.routes import AuthRoutes
 from admin_app.clock import utcnow
-from admin_app.export import CsvExport
-from admin_app.labels import label_for, local_time
-from admin_app.query import ListQuery
-from admin_app.views import AdminView, form_request
+from admin_app.listing.export import CsvExport
+from admin_app.listing.query import ListQuery
+from admin_app.model.labels import label_for, local_time
+from admin_app.site.views import AdminView, form_request
+from admin_app.writing.audit import AuditEntry, record
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"

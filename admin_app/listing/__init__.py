@@ -1,0 +1,1 @@
+"""The list path: one `ListQuery` from the query string, its filters, the exports."""

@@ -1,0 +1,1 @@
+"""Facts about the served models: metadata, labels, keys and field descriptions."""

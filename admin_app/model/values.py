@@ -1,0 +1,43 @@
+"""Values as the database stores them: the time-zone rule and "unchanged".
+
+Every write path (forms, bulk edits, link rows, filters reading a datetime)
+applies the same two rules, so they live with the other facts about models.
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Column
+
+
+def _is_aware_column(column: Column) -> bool:
+    return bool(getattr(column.type, "timezone", False))
+
+
+def normalise_datetime(column: Column, value: Any) -> Any:
+    """Aware values become naive UTC for naive columns; naive values are read as
+    UTC for columns declared with a time zone."""
+    if not isinstance(value, datetime):
+        return value
+    if _is_aware_column(column):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+def unchanged(old: Any, new: Any) -> bool:
+    """Whether `new`, as read back from a form, is what `old` showed there.
+
+    Forms show datetimes to the second, so a form saved unchanged must not
+    shave the microseconds off a stored timestamp; browsers send line breaks
+    as CRLF, so stored LF text is not rewritten either.
+    """
+    if isinstance(old, str) and isinstance(new, str):
+        return old.replace("\r\n", "\n") == new.replace("\r\n", "\n")
+    if isinstance(old, datetime) and isinstance(new, datetime):
+        if (old.tzinfo is None) != (new.tzinfo is None):
+            old, new = (
+                v.astimezone(UTC).replace(tzinfo=None) if v.tzinfo else v
+                for v in (old, new)
+            )
+        return old.replace(microsecond=0) == new if new.microsecond == 0 else old == new
+    return old == new

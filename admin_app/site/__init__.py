@@ -1,0 +1,1 @@
+"""The SQLAdmin site: the base view, registry, index, audit log pages, templates."""

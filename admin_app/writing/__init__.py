@@ -1,0 +1,1 @@
+"""The write path: parse, validate, write and audit; links, bulk edits, deletions."""
