@@ -36,10 +36,10 @@ def test_only_the_configured_tables_are_served(librarian):
     index = page_text(librarian.get("/admin/").text)
     for name in (
         "Authors",
-        "Book Genres",
+        "Book genres",
         "Genres",
         "Publications",
-        "Shelfs",
+        "Shelves",
         "Staff users",
     ):
         assert name in index

@@ -235,8 +235,8 @@ def test_index_lists_every_table_with_its_row_count(client, people):
     assert [(name, count) for name, count, _add in rows] == [
         ("Projects", "1"),
         ("Tags", "1"),
-        ("Task Assignments", "0"),
-        ("Task Tag Links", "0"),
+        ("Task assignments", "0"),
+        ("Task tag links", "0"),
         ("Tasks", "1"),
         ("Workers", "1"),
         ("Staff users", "1"),

@@ -10,8 +10,10 @@ import importlib.util
 from collections.abc import Iterable
 from types import ModuleType
 
+from sqladmin.helpers import prettify_class_name
 from sqlmodel import SQLModel
 
+from admin_app.model.names import model_words, plural
 from admin_app.site.views import AdminView
 
 
@@ -71,9 +73,13 @@ def view_for(model: type, base: type[AdminView] = AdminView) -> type[AdminView]:
     SQLAdmin stores the site's session factory and templates on the view class,
     so each site gets its own subclass and two sites never share that state.
     """
-    attrs = {}
-    if base is not AdminView:
-        attrs = {"name": base.name, "name_plural": base.name_plural}
+    default = prettify_class_name(model.__name__)  # SQLAdmin's, when unset
+    name = base.name if base is not AdminView and base.name != default else None
+    name = name or model_words(model.__name__)
+    chosen_plural = base.name_plural if base is not AdminView else None
+    if not chosen_plural or chosen_plural == f"{base.name}s":
+        chosen_plural = plural(name)
+    attrs = {"name": name, "name_plural": chosen_plural}
     return type(f"{model.__name__}Admin", (base,), attrs, model=model)  # type: ignore[return-value]
 
 

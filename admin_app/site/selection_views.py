@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from admin_app.listing.query import ListQuery
+from admin_app.model.names import count_words
 from admin_app.writing.bulk import (
     BulkChange,
     BulkEditor,
@@ -118,7 +119,7 @@ class SelectionActions:
 
     def count_words(self, count: int) -> str:
         """`1 Task`, `2,500 Tasks`."""
-        return f"{count:,} {self.name if count == 1 else self.name_plural}"
+        return count_words(count, self.name, self.name_plural)
 
     def _count(self, query: ListQuery) -> int:
         with self.session_maker() as session:
