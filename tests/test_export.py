@@ -117,13 +117,13 @@ def test_dates_flags_and_labels_read_the_same_on_every_backend(client, db, backe
     assert [
         (c["title"], c["due_date"], c["project"], c["created_at"]) for c in cells
     ] == [
-        ("whole seconds", "2026-05-06", "'+Launch", "2026-01-02 03:04:05"),
-        ("", "", "", "0999-12-31 23:59:59.120000"),
+        ("whole seconds", "2026-05-06", "'+Launch", "2026-01-02T03:04:05"),
+        ("", "", "", "0999-12-31T23:59:59.120000"),
     ]
     header, rows, _raw = export(client, "project")
     project_cells = dict(zip(header, rows[0], strict=True))
     assert project_cells["archived"] == "true"
-    assert project_cells["created_at"] == "2026-03-04 00:00:00"
+    assert project_cells["created_at"] == "2026-03-04T00:00:00"
     header, rows, _raw = export(client, "worker")
     assert dict(zip(header, rows[0], strict=True))["active"] == "false"
     if backend == "sqlite":  # datetimes some other program wrote as text
@@ -137,7 +137,7 @@ def test_dates_flags_and_labels_read_the_same_on_every_backend(client, db, backe
         header, rows, _raw = export(client, "task", "sortBy=id")
         last = dict(zip(header, rows[-1], strict=True))
         assert (last["created_at"], last["due_date"]) == (
-            "2026-01-02 03:04:05.500000",
+            "2026-01-02T03:04:05.500000",
             "2026-05-06",
         )
 
