@@ -4,17 +4,23 @@ import csv
 import io
 import time
 import tracemalloc
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import time as time_of_day
 from decimal import Decimal
+from uuid import UUID
 
 import httpx2 as httpx
 import pytest
 from sqlalchemy import insert, text
 from sqlmodel import Session, select
+from starlette.testclient import TestClient
 
+from admin_app import create_app
+from admin_app.listing.export import converter
 from admin_app.writing.audit import AuditEntry
 from models import Project, Task, TaskStatus, Worker
-from tests.conftest import login
+from tests.cell_models import Mood, Size, Specimen
+from tests.conftest import SECRET_KEY, add_staff, login, migrated
 from tests.live import live_server
 from tests.test_filters import listed, tracker  # noqa: F401  (a fixture)
 
@@ -239,3 +245,210 @@ def test_a_client_that_leaves_mid_download_releases_the_connection(app, superuse
         while pool.checkedout() and time.monotonic() < deadline:
             time.sleep(0.05)
         assert pool.checkedout() == 0
+
+
+# Every column type, on both databases: the cells of `listing.cells`.
+
+CELLS = "tests.cell_models"
+PLUS_TWO = timezone(timedelta(hours=2))
+
+
+@pytest.fixture
+def specimens(empty_database_url):
+    """An admin serving a table with a column of every type the export writes."""
+    app = create_app(migrated(empty_database_url, (CELLS,)), CELLS, SECRET_KEY)
+    yield app
+    app.state.engine.dispose()
+
+
+@pytest.fixture
+def curator(specimens):
+    add_staff(specimens, "curator", superuser=True)
+    with TestClient(specimens) as client:
+        assert login(client, "curator").status_code == 302
+        yield client
+
+
+def add_specimens(app, *specimens) -> list[str]:
+    """Store the rows; their keys as the export writes them."""
+    with Session(app.state.engine) as session:
+        session.add_all(specimens)
+        session.commit()
+        return [str(specimen.id) for specimen in specimens]
+
+
+def exported_by_key(client, query: str = "") -> dict[str, dict[str, str]]:
+    header, rows, _raw = export(client, "specimen", query)
+    return {row[0]: dict(zip(header, row, strict=True)) for row in rows}
+
+
+def set_session_time_zone(app, zone: str) -> None:
+    """Make every new PostgreSQL session of the app use `zone`."""
+    engine = app.state.engine
+    with engine.connect() as connection:
+        name = connection.exec_driver_sql("SELECT current_database()").scalar()
+        connection.exec_driver_sql(f'ALTER DATABASE "{name}" SET timezone = {zone!r}')
+        connection.commit()
+    engine.dispose()
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SHOW timezone").scalar() == zone
+
+
+def test_every_column_type_has_one_format_on_every_database(
+    specimens, curator, backend
+):
+    if backend == "postgresql":  # UTC is written whatever the session's zone
+        set_session_time_zone(specimens, "Asia/Kolkata")
+    full, other, empty = add_specimens(
+        specimens,
+        Specimen(
+            label="plain",
+            count=-5,
+            ratio=0.5,
+            price=Decimal("0.0000001"),
+            flag=True,
+            naive_at=datetime(2026, 12, 1, 20, 37, 50),
+            aware_at=datetime(2026, 12, 1, 20, 37, 50, 298217, tzinfo=UTC),
+            sqlmodel_at=datetime(2026, 12, 1, 22, 37, 50, tzinfo=PLUS_TWO),
+            day=date(2026, 12, 1),
+            clock=time_of_day(20, 37, 50),
+            size=Size.large,
+            mood=Mood.loud,
+            data={"name": "é", "list": [1, 2.5, None, True]},
+            blob=b"\x00\xff",
+        ),
+        Specimen(
+            label="-5",
+            count=0,
+            ratio=-1e20,
+            price=Decimal("1E+2"),
+            flag=False,
+            naive_at=datetime(999, 1, 2, 3, 4, 5, 6),
+            aware_at=datetime(2026, 1, 1, tzinfo=UTC),
+            sqlmodel_at=datetime(2026, 1, 1, 0, 0, 0, 500000, tzinfo=UTC),
+            day=date(999, 1, 2),
+            clock=time_of_day(0, 0, 0, 1),
+            size=Size.small,
+            mood=Mood.calm,
+            data=[],
+            blob=b"",
+        ),
+        Specimen(label=""),
+    )
+    cells = exported_by_key(curator)
+    assert cells[full] == {
+        "id": full,  # canonical, hyphenated (SQLite holds 32 hex digits)
+        "label": "plain",
+        "count": "-5",  # a number: never escaped
+        "ratio": "0.5",
+        "price": "0.00000010",  # the column's scale, no exponent
+        "flag": "true",
+        "naive_at": "2026-12-01T20:37:50",
+        "aware_at": "2026-12-01T20:37:50.298217+00:00",
+        "sqlmodel_at": "2026-12-01T20:37:50+00:00",  # stored in UTC
+        "day": "2026-12-01",
+        "clock": "20:37:50",
+        "size": "2",  # an IntEnum by its value
+        "mood": "'=loud",  # an enum's text value is text like any other
+        "data": '{"name":"é","list":[1,2.5,null,true]}',
+        "blob": "\\x00ff",
+    }
+    assert cells[other] == {
+        "id": other,
+        "label": "'-5",  # text that looks like a negative number is text
+        "count": "0",
+        "ratio": "-1e+20",
+        "price": "100.00000000",
+        "flag": "false",
+        "naive_at": "0999-01-02T03:04:05.000006",
+        "aware_at": "2026-01-01T00:00:00+00:00",
+        "sqlmodel_at": "2026-01-01T00:00:00.500000+00:00",
+        "day": "0999-01-02",
+        "clock": "00:00:00.000001",
+        "size": "1",
+        "mood": "calm",
+        "data": "[]",
+        "blob": "\\x",
+    }
+    assert cells[empty] == {"id": empty} | {
+        name: "" for name in cells[empty] if name != "id"
+    }
+    assert all(str(UUID(key)) == key for key in cells), "keys are canonical UUIDs"
+
+
+def test_the_database_and_python_write_the_same_cells(specimens, curator):
+    """Most cells are made in SQL; `converter` (used where SQL cannot) must
+    give the same text for every column, so which path runs never shows."""
+    add_specimens(
+        specimens,
+        Specimen(
+            label="\u00a0=1+1",
+            count=7,
+            ratio=1 / 3,
+            price=Decimal("-12.5"),
+            flag=True,
+            naive_at=datetime(2026, 12, 1, 20, 37, 50, 120000),
+            aware_at=datetime(2026, 12, 1, 20, 37, 50, tzinfo=UTC),
+            sqlmodel_at=datetime(2026, 12, 1, 20, 37, 50, 1, tzinfo=PLUS_TWO),
+            day=date(2026, 2, 28),
+            clock=time_of_day(23, 59, 59, 999999),
+            size=Size.small,
+            mood=Mood.loud,
+            data={"b": {"c": "\u00a0=x"}},
+            blob=bytes(range(256)),
+        ),
+        Specimen(label="ok"),
+    )
+    cells = exported_by_key(curator)
+    table = Specimen.__table__
+    with Session(specimens.state.engine) as session:
+        for specimen in session.exec(select(Specimen)):
+            python = {
+                column.key: str(converter(column)(getattr(specimen, column.key)))
+                for column in table.columns
+            }
+            exported = cells[str(specimen.id)]
+            assert {k: python[k] for k in exported} == exported
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])  # only SQLite stores them as text
+def test_datetimes_other_programs_wrote_in_sqlite_read_the_same(specimens, curator):
+    """SQLite lets any program store any text: datetimes with a `T`, an offset
+    or no seconds are parsed as Python would; text that is no value at all is
+    written as it is, escaped."""
+    key, junk = add_specimens(specimens, Specimen(label="a"), Specimen(label="b"))
+    with specimens.state.engine.begin() as connection:
+        connection.execute(
+            text(
+                "UPDATE cells_specimen SET naive_at = '2026-12-01T22:37:50+02:00', "
+                "aware_at = '2026-12-01 22:37:50.5+02:00', "
+                "sqlmodel_at = '2026-12-01T20:37:50Z', day = '2026-12-01 00:00:00', "
+                "clock = '20:37', id = :hyphenated WHERE id = :hex"
+            ),
+            {"hyphenated": key.upper(), "hex": UUID(key).hex},
+        )
+        connection.execute(
+            text(
+                "UPDATE cells_specimen SET naive_at = '=1+1', aware_at = ' @x', "
+                "day = '@today', clock = '-1', id = 'not a key' WHERE id = :hex"
+            ),
+            {"hex": UUID(junk).hex},
+        )
+    cells = exported_by_key(curator)
+    assert {name: cells[key][name] for name in TIMES} == {
+        "naive_at": "2026-12-01T20:37:50",  # converted to naive UTC
+        "aware_at": "2026-12-01T20:37:50.500000+00:00",
+        "sqlmodel_at": "2026-12-01T20:37:50+00:00",
+        "day": "2026-12-01",
+        "clock": "20:37:00",
+    }
+    assert {name: cells["not a key"][name] for name in TIMES} == {
+        "naive_at": "'=1+1",
+        "aware_at": "' @x",
+        "sqlmodel_at": "",
+        "day": "'@today",
+        "clock": "'-1",
+    }
+
+
+TIMES = ("naive_at", "aware_at", "sqlmodel_at", "day", "clock")

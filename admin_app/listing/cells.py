@@ -88,8 +88,10 @@ FORMULA_START = "\t\r\0" + FORMULA_CHARS
 # Cf), Unicode's other default-ignorable fillers and variation selectors, and
 # the blank Braille pattern. Spreadsheets trim some of them (LibreOffice's
 # "Trim spaces", Google Sheets), so a formula after them is still a formula.
+# Not NUL, which SQLite's `ltrim` cannot take (a text starting with NUL is
+# escaped by `FORMULA_START`).
 BLANKS = _chars(
-    (0x00, 0x20),
+    (0x01, 0x20),
     (0x7F, 0xA0),
     (0xAD, 0xAD),
     (0x34F, 0x34F),
@@ -179,11 +181,7 @@ def text_cell(expr: ColumnElement, dialect: Dialect) -> ColumnElement:
     binary = text.collate("BINARY" if dialect.name == "sqlite" else "C")
     sqlite = dialect.name == "sqlite"
     # PostgreSQL text cannot hold NUL, and refuses it as a parameter.
-    start, blanks = (
-        (FORMULA_START, BLANKS)
-        if sqlite
-        else (FORMULA_START.replace("\0", ""), BLANKS.replace("\0", ""))
-    )
+    start = FORMULA_START if sqlite else FORMULA_START.replace("\0", "")
     first = func.substr(text, 1, 1)
     quoted = literal("'") + text
     whens: list[tuple[Any, Any]] = [
@@ -193,9 +191,9 @@ def text_cell(expr: ColumnElement, dialect: Dialect) -> ColumnElement:
         whens.append((and_(binary < "\x01", binary != ""), quoted))
     whens += [
         (first.in_(list(start)), quoted),
-        (first.not_in(list(blanks)), text),
+        (first.not_in(list(BLANKS)), text),
         (
-            func.substr(func.ltrim(text, literal(blanks, String)), 1, 1).in_(
+            func.substr(func.ltrim(text, literal(BLANKS, String)), 1, 1).in_(
                 list(FORMULA_CHARS)
             ),
             quoted,
