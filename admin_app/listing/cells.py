@@ -174,8 +174,8 @@ def text_cell(expr: ColumnElement, dialect: Dialect) -> ColumnElement:
     read it as a formula.
 
     Most text starts with a letter and is let through by two byte-wise
-    comparisons; only other text has its first character looked up, and only
-    text starting with a blank is trimmed to find the first visible one.
+    comparisons; only other text has its first character looked up, and is
+    trimmed of blanks to find the first visible one.
     """
     text = expr if isinstance(expr.type, String) else cast(expr, String)
     binary = text.collate("BINARY" if dialect.name == "sqlite" else "C")
@@ -191,7 +191,8 @@ def text_cell(expr: ColumnElement, dialect: Dialect) -> ColumnElement:
         whens.append((and_(binary < "\x01", binary != ""), quoted))
     whens += [
         (first.in_(list(start)), quoted),
-        (first.not_in(list(BLANKS)), text),
+        # One parameter, however many blanks: a wide table stays far below
+        # the databases' limits on parameters per statement.
         (
             func.substr(func.ltrim(text, literal(BLANKS, String)), 1, 1).in_(
                 list(FORMULA_CHARS)
