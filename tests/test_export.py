@@ -281,7 +281,9 @@ def add_specimens(app, *specimens) -> list[str]:
 
 def exported_by_key(client, query: str = "") -> dict[str, dict[str, str]]:
     header, rows, _raw = export(client, "specimen", query)
-    return {row[0]: dict(zip(header, row, strict=True)) for row in rows}
+    return {
+        row[header.index("id")]: dict(zip(header, row, strict=True)) for row in rows
+    }
 
 
 def set_session_time_zone(app, zone: str) -> None:
