@@ -133,12 +133,14 @@ _START = frozenset(FORMULA_START)
 _FORMULA = frozenset(FORMULA_CHARS)
 _BLANK = frozenset(BLANKS)
 
-SQLITE_DIGIT = "[0-9]"
-SQLITE_DATE = "-".join(SQLITE_DIGIT * n for n in (4, 2, 2))
-SQLITE_TIME = ":".join([SQLITE_DIGIT * 2] * 3)
-SQLITE_SECONDS = SQLITE_DATE + " " + SQLITE_TIME
-SQLITE_MICROSECONDS = "." + SQLITE_DIGIT * 6
-SQLITE_UUID = "[0-9a-f]" * 32
+# GLOB shapes of the text SQLAlchemy writes. The first character must be a
+# digit (no formula starts with one); the others only need to be there, which
+# GLOB tests much faster than a class per character.
+SQLITE_DATE = "[0-9]???-??-??"
+SQLITE_TIME = "[0-9]?:??:??"
+SQLITE_SECONDS = SQLITE_DATE + " ??:??:??"
+SQLITE_MICROSECONDS = ".??????"
+SQLITE_UUID = "[0-9a-f]" + "?" * 31
 SQLITE_DATETIME_FUNCTION = "admin_csv_datetime"
 SQLITE_UTC_DATETIME_FUNCTION = "admin_csv_utc_datetime"
 SQLITE_DATE_FUNCTION = "admin_csv_date"
@@ -185,7 +187,8 @@ def text_cell(expr: ColumnElement, dialect: Dialect) -> ColumnElement:
     first = func.substr(text, 1, 1)
     quoted = literal("'") + text
     whens: list[tuple[Any, Any]] = [
-        (and_(binary >= PLAIN_FROM, binary < PLAIN_BEFORE), text)
+        (text.is_(None), null()),  # else NULL would go through every test
+        (and_(binary >= PLAIN_FROM, binary < PLAIN_BEFORE), text),
     ]
     if sqlite:  # SQLite's text functions stop at a NUL; comparisons do not
         whens.append((and_(binary < "\x01", binary != ""), quoted))
@@ -329,15 +332,19 @@ def _datetime_cell(
     expr: ColumnElement, dialect: Dialect, *, utc: bool
 ) -> ColumnElement | None:
     """See `datetime_text` and `utc_datetime_text`."""
-    offset = literal(UTC_OFFSET) if utc else literal("")
+
+    def zoned(text: ColumnElement) -> ColumnElement:
+        return text + literal(UTC_OFFSET) if utc else text
+
     if dialect.name == "sqlite":
-        day, seconds = func.substr(expr, 1, 10), func.substr(expr, 12, 8)
-        whole = day + literal("T") + seconds + offset
-        fraction = day + literal("T") + func.substr(expr, 12) + offset
+        # As few function calls per row as can be: they are the cost.
         shapes = [
-            (SQLITE_SECONDS + NO_MICROSECONDS, whole),
-            (SQLITE_SECONDS + SQLITE_MICROSECONDS, fraction),
-            (SQLITE_SECONDS, whole),
+            (
+                SQLITE_SECONDS + NO_MICROSECONDS,
+                zoned(func.replace(func.substr(expr, 1, 19), " ", "T")),
+            ),
+            (SQLITE_SECONDS + SQLITE_MICROSECONDS, zoned(func.replace(expr, " ", "T"))),
+            (SQLITE_SECONDS, zoned(func.replace(expr, " ", "T"))),
         ]
         fallback = SQLITE_UTC_DATETIME_FUNCTION if utc else SQLITE_DATETIME_FUNCTION
         return _sqlite_formatted(expr, shapes, fallback)
@@ -345,7 +352,7 @@ def _datetime_cell(
         # In UTC whatever the session's time zone; naive values as they are.
         value = func.timezone("UTC", expr) if utc else expr
         text = func.replace(func.to_char(value, PG_DATETIME), NO_MICROSECONDS, "")
-        return type_coerce(text + offset if utc else text, String)
+        return type_coerce(zoned(text), String)
     return None
 
 
