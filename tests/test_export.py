@@ -3,8 +3,10 @@
 import csv
 import io
 import random
+import sys
 import time
 import tracemalloc
+import unicodedata
 from datetime import UTC, date, datetime, timedelta, timezone
 from datetime import time as time_of_day
 from decimal import Decimal
@@ -541,3 +543,18 @@ def test_disguised_formulas_are_escaped_and_sql_agrees_with_python(
         label: label for label in PLAIN_TEXT
     }
     assert exported == {label: safe_text(label) for label in labels}
+
+
+def test_every_invisible_character_counts_as_blank_before_a_formula():
+    """Controls, spaces, separators and format characters, as Unicode
+    classifies them: a formula after any of them is escaped."""
+    invisible = [
+        chr(c)
+        for c in range(1, sys.maxunicode + 1)
+        if chr(c).isspace() or unicodedata.category(chr(c)) in BLANK_CATEGORIES
+    ]
+    assert set(invisible) <= set(BLANKS)
+    assert [c for c in invisible if safe_text(c + "=1") != "'" + c + "=1"] == []
+
+
+BLANK_CATEGORIES = ("Cc", "Cf", "Zs", "Zl", "Zp")

@@ -387,7 +387,7 @@ def _uuid_cell(expr: ColumnElement, dialect: Dialect) -> ColumnElement | None:
         for part in parts[1:]:
             hyphenated = hyphenated + literal("-") + part
         return _sqlite_formatted(
-            expr, [(SQLITE_UUID, hyphenated)], SQLITE_UUID_FUNCTION
+            expr, [(SQLITE_UUID, func.lower(hyphenated))], SQLITE_UUID_FUNCTION
         )
     if dialect.name == "postgresql":
         return type_coerce(cast(expr, String), String)
