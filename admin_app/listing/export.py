@@ -8,8 +8,9 @@ so memory stays flat however many rows there are.
 
 Format: UTF-8, a header row of column names, one row per record; None is an
 empty cell; a to-one relationship is the related row's label (joined in the
-query); text starting with `=`, `+`, `-`, `@`, tab or carriage return gets a
-leading `'` so spreadsheets never evaluate it; numbers stay numbers.
+query); text a spreadsheet would evaluate as a formula gets a leading `'`;
+numbers stay numbers; datetimes are ISO 8601, in UTC with `+00:00` for columns
+with a time zone. `listing.cells` has every format and writes most cells in SQL.
 """
 
 import csv
@@ -20,17 +21,22 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from anyio import to_thread
-from sqlalchemy import Engine, Select, and_, inspect, select
+from sqlalchemy import JSON, Engine, Select, and_, inspect, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import RelationshipDirection, Session, aliased
 
 from admin_app.listing.cells import (
-    FORMULA_START,
     Converter,
+    bytes_text,
+    datetime_text,
+    json_text,
     register_sqlite_functions,
+    safe_text,
     sql_cell,
+    utc_datetime_text,
 )
 from admin_app.listing.query import ListQuery
 from admin_app.model import metadata
@@ -39,26 +45,49 @@ from admin_app.model.labels import label_column, label_for
 BATCH = 5000
 
 
-def safe_text(value: str) -> str:
-    """Text a spreadsheet shows as text, never as a formula."""
-    return "'" + value if value.startswith(FORMULA_START) else value
-
-
 def _text_cell(value: Any) -> Any:
     return safe_text(value) if isinstance(value, str) else cell(value)
 
 
 def _number_cell(value: Any) -> Any:
-    return "" if value is None else value
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value, "f")  # never an exponent: `1E+2` is `100`
+    return value
+
+
+def _typed(kind: type, text: Callable[[Any], Any]) -> Converter:
+    """A cell function for values of one type; other values as `cell` has them."""
+
+    def convert(value: Any) -> Any:
+        return text(value) if isinstance(value, kind) else cell(value)
+
+    return convert
+
+
+_UTC_DATETIME_CELL = _typed(datetime, utc_datetime_text)
+_DATETIME_CELL = _typed(datetime, datetime_text)
+
+
+def _json_cell(value: Any) -> Any:
+    return "" if value is None else json_text(value)
 
 
 def converter(column: Any) -> Callable[[Any], Any]:
     """The cell function for one selected column, chosen once per export: the
-    per-row work is then one call per cell."""
+    per-row work is then one call per cell. It writes what `sql_cell` would."""
+    type_ = column.type
+    if isinstance(type_, JSON):
+        return _json_cell
     try:
-        python_type = column.type.python_type
+        python_type = type_.python_type
     except (NotImplementedError, AttributeError):
         return cell
+    if python_type is datetime:
+        # A naive value in a column with time zone is UTC by convention.
+        timezone = getattr(type_, "timezone", False)
+        return _UTC_DATETIME_CELL if timezone else _DATETIME_CELL
     if python_type in (int, float, Decimal) and not issubclass(python_type, bool):
         return _number_cell
     if python_type is str or python_type is object:
@@ -67,7 +96,7 @@ def converter(column: Any) -> Callable[[Any], Any]:
 
 
 def cell(value: Any) -> Any:
-    """One value as a CSV cell."""
+    """One value as a CSV cell (see `listing.cells` for the formats)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -77,9 +106,17 @@ def cell(value: Any) -> Any:
     if isinstance(value, str):
         return safe_text(value)
     if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
+        return utc_datetime_text(value) if value.tzinfo else datetime_text(value)
     if isinstance(value, date | time):
         return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes_text(value)
+    if isinstance(value, dict | list):
+        return json_text(value)
     return value  # numbers stay numbers
 
 
@@ -166,7 +203,7 @@ class CsvExport:
         self, dialect: Dialect
     ) -> tuple[Select, list[tuple[int, Converter]], list[_Relation]]:
         """`statement()` with each cell computed in SQL where the database can
-        (see `exportcells`), and the Python converters of the other columns by
+        (see `listing.cells`), and the Python converters of the other columns by
         position. Keys read for a custom label stay as stored."""
         stmt, deferred = self.statement()
         keys = {
