@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool, Pool, QueuePool
 
-from admin_app.drivers import require_driver, synchronous_url
+from admin_app.drivers import SyncURL, require_driver, synchronous_url
 from admin_app.settings import ImproperlyConfigured
 
 logger = logging.getLogger(__name__)
@@ -36,27 +36,27 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
-def admin_url(database_url: str | URL) -> URL:
+def admin_url(database_url: str | URL) -> SyncURL:
     """The URL the admin connects with, its translation logged once."""
     translated = synchronous_url(database_url)
     if translated.note and translated.note not in _noted:
         _noted.add(translated.note)
         logger.warning(translated.note)
     require_driver(translated.url)
-    return translated.url
+    return translated
 
 
 def make_engine(database_url: str | URL, **options: object) -> Engine:
     """The admin's own engine on `database_url`; `options` are pool settings."""
-    url = admin_url(database_url)
+    translated = admin_url(database_url)
+    url, connect_args = translated.url, dict(translated.connect_args)
     if url.get_backend_name() == "sqlite":
-        engine = create_engine(
-            url, connect_args={"check_same_thread": False}, **options
-        )
+        connect_args["check_same_thread"] = False
+        engine = create_engine(url, connect_args=connect_args, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     options.setdefault("pool_pre_ping", True)
-    return create_engine(url, **options)
+    return create_engine(url, connect_args=connect_args, **options)
 
 
 def engine_for(engine: Engine | AsyncEngine) -> Engine:

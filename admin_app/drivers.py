@@ -7,12 +7,14 @@ as SQLAdmin does with a synchronous engine, so it serves such a URL through
 the same database's synchronous driver. The two drivers do not always spell
 their options alike: asyncpg's `ssl=require` (as hosted PostgreSQL services
 document it) is libpq's `sslmode=require`, and asyncpg's statement cache has
-no psycopg counterpart. Everything else in the URL is kept.
+no psycopg counterpart, except that turning it off (`=0`, as PgBouncer and
+hosted poolers ask) is psycopg's `prepare_threshold=None`. Everything else in
+the URL is kept.
 """
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
@@ -45,11 +47,12 @@ INSTALL = {
 }
 
 LIBPQ_SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+# asyncpg's statement caches; 0 turns prepared statements off.
+ASYNCPG_STATEMENT_CACHES = ("prepared_statement_cache_size", "statement_cache_size")
 # asyncpg's connect() options that psycopg has no counterpart for.
 ASYNCPG_ONLY = (
-    "prepared_statement_cache_size",
+    *ASYNCPG_STATEMENT_CACHES,
     "prepared_statement_name_func",
-    "statement_cache_size",
     "max_cached_statement_lifetime",
     "max_cacheable_statement_size",
     "command_timeout",
@@ -65,6 +68,8 @@ class SyncURL:
     url: URL
     note: str | None
     """One line saying what was translated, or None when nothing was."""
+    connect_args: dict[str, object] = field(default_factory=dict)
+    """Options for the synchronous driver that a URL cannot carry."""
 
 
 def parse_url(value: str | URL) -> URL:
@@ -88,16 +93,21 @@ def synchronous_url(value: str | URL) -> SyncURL:
     if sync_driver is None:
         return SyncURL(url, None)
     changes: list[str] = []
+    connect_args: dict[str, object] = {}
     query: Mapping[str, str | tuple[str, ...]] = url.query
     if url.drivername == "postgresql+asyncpg":
         query, changes = _libpq_options(query)
+        if any(url.query.get(name) == "0" for name in ASYNCPG_STATEMENT_CACHES):
+            connect_args["prepare_threshold"] = None
+            changes.append("no prepared statements (prepare_threshold=None)")
     sync = url.set(drivername=sync_driver, query=query)
     note = (
         f"The database URL names the async driver {url.get_driver_name()}; the "
         f"admin connects with {sync.drivername}, the synchronous driver of the "
         "same database"
     )
-    return SyncURL(sync, note + "".join(f"; {change}" for change in changes) + ".")
+    note += "".join(f"; {change}" for change in changes) + "."
+    return SyncURL(sync, note, connect_args)
 
 
 def _libpq_options(

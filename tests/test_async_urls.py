@@ -43,7 +43,7 @@ def as_async(url: str) -> str:
         return parsed.set(drivername="sqlite+aiosqlite").render_as_string(False)
     # asyncpg's own spelling of options, as hosted PostgreSQL services document it
     asyncpg = parsed.set(drivername="postgresql+asyncpg").update_query_dict(
-        {"ssl": "disable", "prepared_statement_cache_size": "100"}
+        {"ssl": "disable", "prepared_statement_cache_size": "0"}
     )
     return asyncpg.render_as_string(hide_password=False)
 
@@ -108,9 +108,19 @@ def test_the_note_says_what_was_translated_and_never_the_password():
         "The database URL names the async driver asyncpg; the admin connects "
         "with postgresql+psycopg, the synchronous driver of the same database; "
         "ssl=require read as sslmode=require; prepared_statement_cache_size "
-        "left out (asyncpg only)."
+        "left out (asyncpg only); no prepared statements (prepare_threshold=None)."
     )
     assert "s3cret" not in note
+
+
+def test_asyncpg_without_a_statement_cache_is_psycopg_without_prepared_statements():
+    """PgBouncer and hosted poolers ask asyncpg apps for a cache size of 0."""
+    for name in ("prepared_statement_cache_size", "statement_cache_size"):
+        off = synchronous_url(f"postgresql+asyncpg://app@db/shop?{name}=0")
+        assert off.connect_args == {"prepare_threshold": None}
+        assert off.url.query == {}
+        on = synchronous_url(f"postgresql+asyncpg://app@db/shop?{name}=100")
+        assert on.connect_args == {}
 
 
 @pytest.mark.parametrize(
@@ -224,7 +234,11 @@ def async_app(database_url: str) -> Iterator:  # type: ignore[type-arg]
 
 
 def test_the_served_app_logs_in_through_an_async_url(async_app, database_url):
-    assert async_app.state.engine.dialect.is_async is False
+    engine = async_app.state.engine
+    assert engine.dialect.is_async is False
+    if engine.dialect.name == "postgresql":  # prepared_statement_cache_size=0
+        with engine.connect() as connection:
+            assert connection.connection.driver_connection.prepare_threshold is None
     add_staff(async_app, "admin", superuser=True)
     with TestClient(async_app) as browser:
         assert login(browser, "admin").status_code == 302
