@@ -23,7 +23,8 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount
 from starlette.testclient import TestClient
 
-from models import Project
+from admin_app.model.labels import LIST_LIMIT
+from models import Project, Worker
 from tests.conftest import PASSWORD, csrf_token_of
 from tests.pages import form_values, list_rows
 
@@ -114,7 +115,7 @@ def host_session(browser: TestClient) -> dict:
     return json.loads(base64.b64decode(data))
 
 
-def test_the_admin_answers_at_the_mount_point(browser, prefix):
+def test_the_admin_answers_at_the_mount_point(browser, prefix, app):
     first = browser.get(f"{prefix}/", follow_redirects=False)
     assert first.status_code == 302
     assert first.headers["location"].startswith(f"http://testserver{prefix}/login")
@@ -135,6 +136,23 @@ def test_the_admin_answers_at_the_mount_point(browser, prefix):
     assert index.status_code == 200
     assert f'href="http://testserver{prefix}/task/list"' in index.text
     assert_under(prefix, index.text)
+    # On a large table, filters and inline link editors search as you type,
+    # from URLs of their own.
+    with Session(app.state.engine) as session:
+        session.add_all(
+            Worker(name=f"Worker {n}", email=f"worker{n}@example.com")
+            for n in range(LIST_LIMIT + 1)
+        )
+        session.commit()
+    task_list = browser.get(f"{prefix}/task/list").text
+    assert f'data-url="http://testserver{prefix}/task/filter-options"' in task_list
+    assert_under(prefix, task_list)
+    task_form = browser.get(f"{prefix}/task/create").text
+    assert f'data-url="{prefix}/task/link-options"' in task_form
+    assert_under(prefix, task_form)
+    found = browser.get(f"{prefix}/task/link-options?name=assignments&term=Worker 7")
+    assert found.status_code == 200
+    assert "Worker 7" in [result["text"] for result in found.json()["results"]]
 
 
 def test_a_staff_story_through_the_mounted_admin(browser, prefix, app):
