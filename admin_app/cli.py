@@ -23,6 +23,7 @@ from admin_app.settings import (
     DEFAULT_ALLOWED_HOSTS,
     DEFAULT_MODELS,
     SECRET_KEY_FILE,
+    ImproperlyConfigured,
     load_or_create_secret_key,
 )
 
@@ -35,7 +36,12 @@ def _models() -> tuple[str, ...]:
 
 
 def _engine():  # type: ignore[no-untyped-def]
-    return make_engine(database_url_from_env())
+    """The engine on DATABASE_URL (an async driver's URL too, as create_app
+    reads it); a URL that cannot be served is one line, not a traceback."""
+    try:
+        return make_engine(database_url_from_env())
+    except ImproperlyConfigured as error:
+        raise click.ClickException(str(error)) from error
 
 
 def _migrate(engine) -> None:  # type: ignore[no-untyped-def]

@@ -17,7 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from admin_app.auth.backend import LoginThrottled
-from admin_app.auth.next_url import safe_next
+from admin_app.auth.next_url import admin_path, safe_next
 
 NEXT_KEY = "next"
 
@@ -27,11 +27,11 @@ class AuthRoutes:
 
     async def login(self, request: Request) -> Response:
         if request.method == "GET":
-            target = safe_next(request.query_params.get("next"), self.base_url)
+            target = safe_next(request.query_params.get("next"), admin_path(request))
             if target:
                 request.session[NEXT_KEY] = target
             return await super().login(request)
-        target = safe_next(request.session.get(NEXT_KEY), self.base_url)
+        target = safe_next(request.session.get(NEXT_KEY), admin_path(request))
         try:
             response = await super().login(request)
         except LoginThrottled as throttled:

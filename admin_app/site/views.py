@@ -336,13 +336,17 @@ class AdminView(SelectionActions, RowSaving, ModelView):
         own, plus the version token that guards against overwriting changes."""
         form = await super().scaffold_form(rules)
         extra: dict[str, Any] = {VERSION_FIELD: HiddenField()}
+        request = _FORM_REQUEST.get()
+        url = (  # from the request: the admin may be mounted anywhere
+            request.url_for(f"admin:view-{self.identity}-link_options").path
+            if request is not None
+            else f"{self._admin_ref.base_url}/{self.identity}/link-options"
+        )
         for spec in self._link_specs:
             choices = await to_thread.run_sync(self._choices, spec.other_model)
-            url = f"{self._admin_ref.base_url}/{self.identity}/link-options"
             extra[spec.name] = await inline_field(
                 spec, self.session_maker, choices, url
             )
-        request = _FORM_REQUEST.get()
         if request is not None:
             for name, other in self._link_targets().items():
                 if not self.may_link(request, other):
