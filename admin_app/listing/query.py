@@ -7,6 +7,7 @@ none of them reads filter, search, sort or selection parameters on its own.
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import urlencode
 
 from sqlalchemy import (
     Select,
@@ -48,6 +49,11 @@ class ListedView(Protocol):
 
 MAX_PAGE = 1_000_000
 MAX_SELECTION = 100_000
+MAX_PARAMETERS = 200
+"""No list needs more query parameters; each one is repeated by the page's
+links, so thousands of them would multiply the page."""
+LIST_PARAMETERS = ("search", "sortBy", "sort", "pageSize", "pks", "select")
+"""The parameters a list understands besides its filters' (and `page`)."""
 
 
 def bad_request(message: str) -> HTTPException:
@@ -101,6 +107,11 @@ class ListQuery:
     def from_request(cls, view: "ListedView", request: Request) -> "ListQuery":
         """Parse and check every list parameter; anything malformed is a 400."""
         params = request.query_params
+        if len(params.multi_items()) > MAX_PARAMETERS:
+            raise bad_request(
+                f"A list takes at most {MAX_PARAMETERS} query parameters; "
+                f"this address has {len(params.multi_items()):,}."
+            )
         if any("\x00" in value for _, value in params.multi_items()):
             raise bad_request("The request holds a NUL character, which no value has.")
         conditions: list[ColumnElement] = []
@@ -198,9 +209,27 @@ class ListQuery:
     def active(self) -> bool:
         return bool(self.chips or self.search)
 
+    def kept_parameters(
+        self, request: Request, without: Sequence[str] = ()
+    ) -> list[tuple[str, str]]:
+        """The query parameters this list understands, but the page and
+        `without`: what its filter forms and links carry over. Anything else
+        in the address (made-up parameters, an `error=` text) is dropped."""
+        known = {*LIST_PARAMETERS, *self.filter_parameters()} - {"page", *without}
+        return [(k, v) for k, v in request.query_params.multi_items() if k in known]
+
+    def url_with(
+        self, request: Request, without: Sequence[str] = (), **values: str
+    ) -> str:
+        """This list's URL with the parameters it understands, `without`
+        removed, `values` set, and page 1."""
+        params = self.kept_parameters(request, [*without, *values])
+        query = urlencode([*params, *values.items()])
+        return str(request.url.replace(query=query))
+
     def url_without(self, request: Request, names: Sequence[str]) -> str:
         """This page's URL with the parameters `names` (and the page) removed."""
-        return str(request.url.remove_query_params(["page", *names]))
+        return self.url_with(request, names)
 
     def filter_parameters(self) -> list[str]:
         return [name for f in self.view.get_filters() for name in f.parameters()]
