@@ -430,8 +430,10 @@ def test_error_text_in_the_url_is_not_shown(client, project):
     sentence = "Session expired. Re-enter your password at evil.example"
     page = client.get("/admin/project/list", params={"error": sentence})
     assert page.status_code == 200
-    assert "evil.example" not in page.text
-    assert "Session expired" not in text(page.text)
+    assert "evil.example" not in text(page.text)
+    assert 'role="alert"' not in page.text
+    export = page.text.split('id="export-csv"', 1)[1].split(">", 1)[0]
+    assert "error" not in export  # links of the list's own do not carry it
 
 
 def test_a_refused_delete_says_why_on_the_next_page(librarian, library):

@@ -218,14 +218,22 @@ class ListQuery:
         known = {*LIST_PARAMETERS, *self.filter_parameters()} - {"page", *without}
         return [(k, v) for k, v in request.query_params.multi_items() if k in known]
 
+    def query_string(
+        self, request: Request, without: Sequence[str] = (), **values: str
+    ) -> str:
+        """The parameters this list understands, `without` removed and `values`
+        set, as a query string (for its links, exports and bulk actions)."""
+        params = self.kept_parameters(request, [*without, *values])
+        return urlencode([*params, *values.items()])
+
     def url_with(
         self, request: Request, without: Sequence[str] = (), **values: str
     ) -> str:
         """This list's URL with the parameters it understands, `without`
         removed, `values` set, and page 1."""
-        params = self.kept_parameters(request, [*without, *values])
-        query = urlencode([*params, *values.items()])
-        return str(request.url.replace(query=query))
+        return str(
+            request.url.replace(query=self.query_string(request, without, **values))
+        )
 
     def url_without(self, request: Request, names: Sequence[str]) -> str:
         """This page's URL with the parameters `names` (and the page) removed."""

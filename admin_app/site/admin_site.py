@@ -10,7 +10,6 @@ from sqladmin.authentication import login_required
 from sqladmin.templating import Jinja2Templates
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError, SQLAlchemyError
-from starlette.datastructures import URL
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
@@ -112,7 +111,7 @@ class AdminSite(AuthRoutes, Admin):
     @login_required
     async def index(self, request: Request) -> Response:
         views = self.views_for(request)
-        counts = await to_thread.run_sync(self._count_rows, views)
+        counts = await to_thread.run_sync(self._count_rows, request, views)
         audit = next((v for v in views if v.model is AuditEntry), None)
         recent = (
             await to_thread.run_sync(self._recent_changes, audit.list_query(request))
@@ -136,10 +135,11 @@ class AdminSite(AuthRoutes, Admin):
         try:
             await to_thread.run_sync(view.delete_keys, request, pks)
         except ValueError as error:
-            return PlainTextResponse(
-                str(URL(str(url)).include_query_params(error=str(error)))
-            )
-        Flash.success(request, f"{view.count_words(len(pks))} deleted.")
+            # The message travels in the session, never in the URL: a URL's
+            # text on the page would let any link put words in the admin's mouth.
+            Flash.error(request, str(error))
+        else:
+            Flash.success(request, f"{view.count_words(len(pks))} deleted.")
         return PlainTextResponse(str(url))
 
     @login_required
@@ -193,13 +193,16 @@ class AdminSite(AuthRoutes, Admin):
         with form_request(request):
             return await super().edit(request)
 
-    def _count_rows(self, views: list[AdminView]) -> list[int | None]:
+    def _count_rows(self, request: Request, views: list[AdminView]) -> list[int | None]:
+        """Each table's rows as its list shows them to this user (its own
+        `list_query`: the audit log counts only the entries the user may see)."""
         counts: list[int | None] = []
         with self.session_maker() as session:
             for view in views:
+                rows = view.list_query(request).order_by(None).subquery()
                 try:
                     counts.append(
-                        session.scalar(select(func.count()).select_from(view.model))
+                        session.scalar(select(func.count()).select_from(rows))
                     )
                 except SQLAlchemyError:  # a table not created yet
                     session.rollback()
