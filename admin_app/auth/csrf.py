@@ -89,7 +89,7 @@ class CSRFMiddleware:
         session = scope["session"]
         if scope["method"] not in SAFE_METHODS:
             try:
-                _refuse_cross_site(Headers(scope=scope))
+                refuse_cross_site(Headers(scope=scope))
                 expected = session.get(SESSION_KEY)
                 if not expected:  # no page was ever served to this session
                     raise CSRFRefused(_EXPIRED)
@@ -200,7 +200,9 @@ class _Unreadable(Exception):
     pass
 
 
-def _refuse_cross_site(headers: Headers) -> None:
+def refuse_cross_site(headers: Headers) -> None:
+    """Raise `CSRFRefused` for a request a browser marks as coming from another
+    site (or whose `Origin` is another host)."""
     site = headers.get("sec-fetch-site")
     if site is not None and site not in ("same-origin", "none"):
         raise CSRFRefused("Requests from other sites may not change anything here.")

@@ -40,7 +40,7 @@ class ListedView(Protocol):
     _sort_fields: list[str]
     _list_relations: list[Any]
 
-    def get_filters(self) -> list[Any]: ...
+    def filters_for(self, request: Request) -> list[Any]: ...
     def list_query(self, request: Request) -> Select: ...
     def search_query(self, stmt: Select, term: str) -> Select: ...
     def _get_prop_name(self, prop: Any) -> str: ...
@@ -94,6 +94,8 @@ class ListQuery:
     """What the user asked the list for: filters, search, sort, selection, page."""
 
     view: "ListedView"
+    filters: tuple[Any, ...]
+    """The filters this request's user may use (see `filters_for`)."""
     base: Select
     conditions: tuple[ColumnElement, ...]
     chips: tuple[Chip, ...]
@@ -116,8 +118,9 @@ class ListQuery:
             raise bad_request("The request holds a NUL character, which no value has.")
         conditions: list[ColumnElement] = []
         chips: list[Chip] = []
+        filters = tuple(view.filters_for(request))
         try:
-            for list_filter in view.get_filters():
+            for list_filter in filters:
                 conditions += list_filter.conditions(params)
                 chips += list_filter.chips(params)
         except BadFilter as error:
@@ -132,6 +135,7 @@ class ListQuery:
                 raise bad_request(f"Select at most {MAX_SELECTION:,} rows by key.")
         return cls(
             view=view,
+            filters=filters,
             base=view.list_query(request),
             conditions=tuple(conditions),
             chips=tuple(chips),
@@ -240,4 +244,4 @@ class ListQuery:
         return self.url_with(request, names)
 
     def filter_parameters(self) -> list[str]:
-        return [name for f in self.view.get_filters() for name in f.parameters()]
+        return [name for f in self.filters for name in f.parameters()]

@@ -1,5 +1,7 @@
 """The SQLAdmin site with the admin's own index page, static files and error pages."""
 
+from __future__ import annotations
+
 import logging
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,7 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from admin_app.auth.csrf import csrf_token
+from admin_app.auth.csrf import CSRFRefused, csrf_token, refuse_cross_site
 from admin_app.auth.routes import AuthRoutes
 from admin_app.clock import utcnow
 from admin_app.listing.export import CsvExport
@@ -28,6 +30,10 @@ from admin_app.writing.audit import AuditEntry, record
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 logger = logging.getLogger(__name__)
+_CROSS_SITE_EXPORT = (
+    "Exports start from this site's own pages only. Open the list here and "
+    "use its Export button."
+)
 
 
 class AdminSite(AuthRoutes, Admin):
@@ -144,7 +150,15 @@ class AdminSite(AuthRoutes, Admin):
 
     @login_required
     async def export(self, request: Request) -> Response:
-        """Stream the filtered, sorted list as CSV (all pages, in the list's order)."""
+        """Stream the filtered, sorted list as CSV (all pages, in the list's order).
+
+        An export writes an audit entry in the user's name, so another site may
+        not start one with a link (a cross-site top-level GET carries the
+        SameSite=Lax cookie): refused before anything is written."""
+        try:
+            refuse_cross_site(request.headers)
+        except CSRFRefused as refused:
+            raise HTTPException(403, _CROSS_SITE_EXPORT) from refused
         await self._export(request)  # SQLAdmin's permission checks
         view = self._find_model_view(request.path_params["identity"])
         query = view.list_query_for(request)
@@ -184,6 +198,10 @@ class AdminSite(AuthRoutes, Admin):
         with self.session_maker() as session:
             stmt = entries.order_by(AuditEntry.id.desc()).limit(limit)
             return list(session.scalars(stmt))
+
+    async def list(self, request: Request) -> Response:
+        with form_request(request):  # the filter panel shows what the user may use
+            return await super().list(request)
 
     async def create(self, request: Request) -> Response:
         with form_request(request):
