@@ -7,6 +7,7 @@ none of them reads filter, search, sort or selection parameters on its own.
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import urlencode
 
 from sqlalchemy import (
     Select,
@@ -39,7 +40,7 @@ class ListedView(Protocol):
     _sort_fields: list[str]
     _list_relations: list[Any]
 
-    def get_filters(self) -> list[Any]: ...
+    def filters_for(self, request: Request) -> list[Any]: ...
     def list_query(self, request: Request) -> Select: ...
     def search_query(self, stmt: Select, term: str) -> Select: ...
     def _get_prop_name(self, prop: Any) -> str: ...
@@ -48,6 +49,11 @@ class ListedView(Protocol):
 
 MAX_PAGE = 1_000_000
 MAX_SELECTION = 100_000
+MAX_PARAMETERS = 200
+"""No list needs more query parameters; each one is repeated by the page's
+links, so thousands of them would multiply the page."""
+LIST_PARAMETERS = ("search", "sortBy", "sort", "pageSize", "pks", "select")
+"""The parameters a list understands besides its filters' (and `page`)."""
 
 
 def bad_request(message: str) -> HTTPException:
@@ -88,6 +94,8 @@ class ListQuery:
     """What the user asked the list for: filters, search, sort, selection, page."""
 
     view: "ListedView"
+    filters: tuple[Any, ...]
+    """The filters this request's user may use (see `filters_for`)."""
     base: Select
     conditions: tuple[ColumnElement, ...]
     chips: tuple[Chip, ...]
@@ -101,12 +109,18 @@ class ListQuery:
     def from_request(cls, view: "ListedView", request: Request) -> "ListQuery":
         """Parse and check every list parameter; anything malformed is a 400."""
         params = request.query_params
+        if len(params.multi_items()) > MAX_PARAMETERS:
+            raise bad_request(
+                f"A list takes at most {MAX_PARAMETERS} query parameters; "
+                f"this address has {len(params.multi_items()):,}."
+            )
         if any("\x00" in value for _, value in params.multi_items()):
             raise bad_request("The request holds a NUL character, which no value has.")
         conditions: list[ColumnElement] = []
         chips: list[Chip] = []
+        filters = tuple(view.filters_for(request))
         try:
-            for list_filter in view.get_filters():
+            for list_filter in filters:
                 conditions += list_filter.conditions(params)
                 chips += list_filter.chips(params)
         except BadFilter as error:
@@ -121,6 +135,7 @@ class ListQuery:
                 raise bad_request(f"Select at most {MAX_SELECTION:,} rows by key.")
         return cls(
             view=view,
+            filters=filters,
             base=view.list_query(request),
             conditions=tuple(conditions),
             chips=tuple(chips),
@@ -198,9 +213,35 @@ class ListQuery:
     def active(self) -> bool:
         return bool(self.chips or self.search)
 
+    def kept_parameters(
+        self, request: Request, without: Sequence[str] = ()
+    ) -> list[tuple[str, str]]:
+        """The query parameters this list understands, but the page and
+        `without`: what its filter forms and links carry over. Anything else
+        in the address (made-up parameters, an `error=` text) is dropped."""
+        known = {*LIST_PARAMETERS, *self.filter_parameters()} - {"page", *without}
+        return [(k, v) for k, v in request.query_params.multi_items() if k in known]
+
+    def query_string(
+        self, request: Request, without: Sequence[str] = (), **values: str
+    ) -> str:
+        """The parameters this list understands, `without` removed and `values`
+        set, as a query string (for its links, exports and bulk actions)."""
+        params = self.kept_parameters(request, [*without, *values])
+        return urlencode([*params, *values.items()])
+
+    def url_with(
+        self, request: Request, without: Sequence[str] = (), **values: str
+    ) -> str:
+        """This list's URL with the parameters it understands, `without`
+        removed, `values` set, and page 1."""
+        return str(
+            request.url.replace(query=self.query_string(request, without, **values))
+        )
+
     def url_without(self, request: Request, names: Sequence[str]) -> str:
         """This page's URL with the parameters `names` (and the page) removed."""
-        return str(request.url.remove_query_params(["page", *names]))
+        return self.url_with(request, names)
 
     def filter_parameters(self) -> list[str]:
-        return [name for f in self.view.get_filters() for name in f.parameters()]
+        return [name for f in self.filters for name in f.parameters()]

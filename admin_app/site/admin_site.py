@@ -1,5 +1,7 @@
 """The SQLAdmin site with the admin's own index page, static files and error pages."""
 
+from __future__ import annotations
+
 import logging
 from pathlib import Path
 from typing import Any
@@ -10,14 +12,13 @@ from sqladmin.authentication import login_required
 from sqladmin.templating import Jinja2Templates
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError, SQLAlchemyError
-from starlette.datastructures import URL
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from admin_app.auth.csrf import csrf_token
+from admin_app.auth.csrf import CSRFRefused, csrf_token, refuse_cross_site
 from admin_app.auth.routes import AuthRoutes
 from admin_app.clock import utcnow
 from admin_app.listing.export import CsvExport
@@ -29,6 +30,10 @@ from admin_app.writing.audit import AuditEntry, record
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 logger = logging.getLogger(__name__)
+_CROSS_SITE_EXPORT = (
+    "Exports start from this site's own pages only. Open the list here and "
+    "use its Export button."
+)
 
 
 class AdminSite(AuthRoutes, Admin):
@@ -112,7 +117,7 @@ class AdminSite(AuthRoutes, Admin):
     @login_required
     async def index(self, request: Request) -> Response:
         views = self.views_for(request)
-        counts = await to_thread.run_sync(self._count_rows, views)
+        counts = await to_thread.run_sync(self._count_rows, request, views)
         audit = next((v for v in views if v.model is AuditEntry), None)
         recent = (
             await to_thread.run_sync(self._recent_changes, audit.list_query(request))
@@ -136,15 +141,24 @@ class AdminSite(AuthRoutes, Admin):
         try:
             await to_thread.run_sync(view.delete_keys, request, pks)
         except ValueError as error:
-            return PlainTextResponse(
-                str(URL(str(url)).include_query_params(error=str(error)))
-            )
-        Flash.success(request, f"{view.count_words(len(pks))} deleted.")
+            # The message travels in the session, never in the URL: a URL's
+            # text on the page would let any link put words in the admin's mouth.
+            Flash.error(request, str(error))
+        else:
+            Flash.success(request, f"{view.count_words(len(pks))} deleted.")
         return PlainTextResponse(str(url))
 
     @login_required
     async def export(self, request: Request) -> Response:
-        """Stream the filtered, sorted list as CSV (all pages, in the list's order)."""
+        """Stream the filtered, sorted list as CSV (all pages, in the list's order).
+
+        An export writes an audit entry in the user's name, so another site may
+        not start one with a link (a cross-site top-level GET carries the
+        SameSite=Lax cookie): refused before anything is written."""
+        try:
+            refuse_cross_site(request.headers)
+        except CSRFRefused as refused:
+            raise HTTPException(403, _CROSS_SITE_EXPORT) from refused
         await self._export(request)  # SQLAdmin's permission checks
         view = self._find_model_view(request.path_params["identity"])
         query = view.list_query_for(request)
@@ -185,6 +199,10 @@ class AdminSite(AuthRoutes, Admin):
             stmt = entries.order_by(AuditEntry.id.desc()).limit(limit)
             return list(session.scalars(stmt))
 
+    async def list(self, request: Request) -> Response:
+        with form_request(request):  # the filter panel shows what the user may use
+            return await super().list(request)
+
     async def create(self, request: Request) -> Response:
         with form_request(request):
             return await super().create(request)
@@ -193,13 +211,16 @@ class AdminSite(AuthRoutes, Admin):
         with form_request(request):
             return await super().edit(request)
 
-    def _count_rows(self, views: list[AdminView]) -> list[int | None]:
+    def _count_rows(self, request: Request, views: list[AdminView]) -> list[int | None]:
+        """Each table's rows as its list shows them to this user (its own
+        `list_query`: the audit log counts only the entries the user may see)."""
         counts: list[int | None] = []
         with self.session_maker() as session:
             for view in views:
+                rows = view.list_query(request).order_by(None).subquery()
                 try:
                     counts.append(
-                        session.scalar(select(func.count()).select_from(view.model))
+                        session.scalar(select(func.count()).select_from(rows))
                     )
                 except SQLAlchemyError:  # a table not created yet
                     session.rollback()

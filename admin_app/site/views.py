@@ -59,14 +59,16 @@ from admin_app.writing.saving import RowSaving
 
 logger = logging.getLogger(__name__)
 
-# SQLAdmin builds a form class without the request; the fields a user may see
-# depend on it (links to tables they cannot view are left out).
+# SQLAdmin builds a form class, and lists the filter panel, without the
+# request; the fields and filters a user may see depend on it (rows of tables
+# they cannot view are never offered to choose from).
 _FORM_REQUEST: ContextVar[Request | None] = ContextVar("form_request", default=None)
 
 
 @contextmanager
 def form_request(request: Request) -> Iterator[None]:
-    """Forms scaffolded inside this block are shaped for `request`'s user."""
+    """Forms scaffolded and filter panels shown inside this block are shaped
+    for `request`'s user."""
     token = _FORM_REQUEST.set(request)
     try:
         yield
@@ -264,7 +266,18 @@ class AdminView(SelectionActions, RowSaving, ModelView):
         return found
 
     def get_filters(self) -> list[ListFilter]:
-        return self._filters
+        """SQLAdmin's filter panel: the filters of the request being served."""
+        request = _FORM_REQUEST.get()
+        return self._filters if request is None else self.filters_for(request)
+
+    def filters_for(self, request: Request) -> list[ListFilter]:
+        """The filters `request`'s user may use: a related-row filter chooses
+        rows of another table, which takes view permission on that table."""
+        return [
+            f
+            for f in self._filters
+            if not isinstance(f, RelatedFilter) or self.may_link(request, f.target)
+        ]
 
     def list_query_for(self, request: Request) -> ListQuery:
         """The request's `ListQuery`, parsed once per request."""
@@ -348,10 +361,29 @@ class AdminView(SelectionActions, RowSaving, ModelView):
                 spec, self.session_maker, choices, url
             )
         if request is not None:
-            for name, other in self._link_targets().items():
+            for name, other in self._choice_targets().items():
                 if not self.may_link(request, other):
                     extra[name] = None  # WTForms: no such field on this form
         return type(form.__name__, (form,), extra)
+
+    async def form_for(self, request: Request, rules: list[str] | None) -> type[Form]:
+        """The form as `request`'s user may fill it in."""
+        with form_request(request):
+            return await self.scaffold_form(rules)
+
+    def _choice_targets(self) -> dict[str, type]:
+        """Every form field that chooses rows of another table, by that table:
+        to-one selects (and their key columns, if a view shows those), many-to-
+        many selects and inline link editors."""
+        to_one = metadata.to_one(self.model)
+        return {
+            **{name: rel.mapper.class_ for name, rel in to_one.items()},
+            **{
+                column: to_one[name].mapper.class_
+                for column, name in metadata.columns_shown_by(self.model).items()
+            },
+            **self._link_targets(),
+        }
 
     def _link_targets(self) -> dict[str, type]:
         """Every many-to-many field and inline link editor, by the table it links to."""
@@ -364,7 +396,9 @@ class AdminView(SelectionActions, RowSaving, ModelView):
         }
 
     def may_link(self, request: Request, other: type) -> bool:
-        """Editing links takes view permission on the table on the other side."""
+        """Choosing or filtering by rows of another table (a select, a link
+        editor, a related-row filter, their searches) takes view permission on
+        that table, as Django's autocomplete does."""
         return any(view.model is other for view in self._admin_ref.views_for(request))
 
     def is_accessible(self, request: Request) -> bool:

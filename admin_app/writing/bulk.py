@@ -281,7 +281,9 @@ def parse_change(
 ) -> tuple[BulkChange, dict[str, list[str]]]:
     """The change a bulk-edit form asks for, and what is wrong with it."""
     change, errors = BulkChange(), {}
-    allowed = editable_fields(view)
+    # A field left out of this user's form (it chooses rows of a table they
+    # may not view) cannot be changed in bulk either.
+    allowed = [name for name in editable_fields(view) if name in form]
     for name in formdata.getlist("fields"):
         if name not in allowed:
             errors.setdefault("", []).append(f"{name!r} cannot be changed in bulk.")
