@@ -64,3 +64,15 @@ class KeyedRate(SQLModel, table=True):
     day: date = Field(primary_key=True)
     band: Decimal = Field(primary_key=True, max_digits=6, decimal_places=2)
     percent: int = 0
+
+
+class KeyedBlob(SQLModel, table=True):
+    """An integer key with UUID and bytes columns: their old values in a bulk
+    edit's audit entry are written by the database (`oldvalues`)."""
+
+    __tablename__ = "keyed_blob"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: uuid.UUID | None = None
+    blob: bytes | None = None
+    label: str = Field(default="", max_length=50)

@@ -22,6 +22,7 @@ from admin_app.auth.routes import AuthRoutes
 from admin_app.clock import utcnow
 from admin_app.listing.export import CsvExport
 from admin_app.listing.query import ListQuery, selected_keys
+from admin_app.model.keys import url_key
 from admin_app.model.labels import label_for, local_time
 from admin_app.site.keyed_urls import KeyedRedirects
 from admin_app.site.views import AdminView, form_request
@@ -150,6 +151,7 @@ class AdminSite(KeyedRedirects, AuthRoutes, Admin):
         templates.env.globals["csrf_token"] = csrf_token
         templates.env.globals["label_for"] = label_for
         templates.env.globals["local_time"] = local_time
+        templates.env.filters["url_key"] = url_key
         return templates
 
     @login_required
