@@ -105,11 +105,13 @@ def row_links(page: str) -> dict[str, dict[str, str]]:
     return found
 
 
-def post_form(client: TestClient, page: str, changes: dict[str, str]):  # type: ignore[no-untyped-def]
+def post_form(  # type: ignore[no-untyped-def]
+    client: TestClient, page: str, changes: dict[str, str], button: str = "Save"
+):
     """Submit the page's form as a browser would, with some fields changed."""
     action = html.unescape(re.search(r'<form action="([^"]+)"', page).group(1))
     values = [(n, v) for n, v in form_values(page) if n not in changes]
-    values += list(changes.items()) + [("save", "Save")]
+    values += [*changes.items(), ("save", button)]
     body: dict[str, list[str]] = {}
     for name, value in values:
         body.setdefault(name, []).append(value)
@@ -208,6 +210,8 @@ def test_uuid_rows_are_selected_bulk_edited_reverted_exported_and_bulk_deleted(
     now = {str(i.id): (i.description, i.owner_id) for i in kdb.exec(select(KeyedItem))}
     assert {k: now[k] for k in chosen} == dict.fromkeys(chosen, ("moved", bob.id))
     assert [v for k, v in now.items() if k not in chosen] == [(None, ada.id)] * 2
+    by_owner = keeper.get(f"/admin/keyed-item/list?owner_id={bob.id}")
+    assert sorted(row_links(by_owner.text)) == sorted(chosen)
     (entry,) = entries(kdb, "bulk_edit")
     assert sorted(entry.keys()) == sorted(chosen)
     assert entry.change_data()["old"] == {
@@ -367,7 +371,11 @@ def test_composite_keys_holding_separators_round_trip(keeper, keyed, kdb):
         details = keeper.get(row["details"])
         assert details.status_code == 200, key
         edit = keeper.get(row["edit"])
-        assert post_form(keeper, edit.text, {"note": "seen"}).status_code == 302, key
+        saved = post_form(
+            keeper, edit.text, {"note": "seen"}, "Save and continue editing"
+        )
+        assert saved.status_code == 302, key
+        assert saved.headers["location"] == row["edit"]  # back to the same row
         entry = entries(kdb, "edit")[-1]
         assert entry.keys() == [key]
         by_pair[tuple(entry_values(kdb, key))] = key
@@ -537,3 +545,123 @@ def test_a_bulk_edit_of_uuid_and_bytes_columns_is_recorded_and_reverted(
         (first, b"\x00\xff"),
         (None, None),
     ]
+
+
+# The rules underneath, on their own
+
+
+def test_audit_values_are_json_that_reads_back():
+    import enum
+    import json
+    from datetime import datetime, time
+
+    from admin_app.writing.audit import jsonable
+
+    class Colour(enum.Enum):
+        red = "r"
+
+    key = uuid.UUID("12345678-1234-5678-1234-567812345678")
+    value = {
+        "id": key,
+        "price": Decimal("12.50"),
+        "day": date(2025, 1, 2),
+        "at": datetime(2025, 1, 2, 3, 4, 5),
+        "time": time(6, 7),
+        "colour": Colour.red,
+        "blob": b"\x00\xff",
+        "tags": {"b", "a"},
+        "nested": [(key, None)],
+        key: True,
+    }
+    assert json.loads(json.dumps(jsonable(value))) == {
+        "id": str(key),
+        "price": "12.50",
+        "day": "2025-01-02",
+        "at": "2025-01-02T03:04:05",
+        "time": "06:07:00",
+        "colour": "r",
+        "blob": "00ff",
+        "tags": ["a", "b"],
+        "nested": [[str(key), None]],
+        str(key): True,
+    }
+
+
+@pytest.mark.parametrize(
+    ("model", "text", "values"),
+    [
+        (KeyedUser, "12345678-1234-5678-1234-567812345678", None),
+        (OddKeyPair, "a\\;b;c,d", ("a;b", "c,d")),
+        (OddKeyPair, "a\\\\;b", ("a\\", "b")),
+        (KeyedRate, "2025-01-02;1.50", (date(2025, 1, 2), Decimal("1.50"))),
+    ],
+)
+def test_canonical_identifiers_are_read(model, text, values):
+    from admin_app.model.keys import identifier, parse_key
+
+    parsed = parse_key(model, text)
+    assert identifier(parsed) == text
+    if values is not None:
+        assert parsed == values
+
+
+@pytest.mark.parametrize(
+    ("model", "text"),
+    [
+        (KeyedBlob, "1_2"),
+        (KeyedBlob, " 12"),
+        (KeyedBlob, "\uff11\uff12"),  # fullwidth digits
+        (KeyedBlob, "012"),
+        (KeyedBlob, "-0"),
+        (KeyedBlob, "9223372036854775808"),
+        (KeyedUser, "12345678-1234-5678-1234-56781234567A"),
+        (KeyedUser, "12345678123456781234567812345678"),
+        (OddKeyPair, "a\\b;c"),  # a backslash escapes only `;` and itself
+        (OddKeyPair, "a;b;c"),
+        (KeyedRate, "2025-01-02;1.5"),
+        (KeyedRate, "2025-01-02;NaN"),
+    ],
+)
+def test_other_spellings_are_not_identifiers(model, text):
+    from admin_app.model.keys import BadKey, parse_key
+
+    with pytest.raises(BadKey):
+        parse_key(model, text)
+
+
+def test_selections_escape_percent_and_comma_inside_keys():
+    from admin_app.model.keys import BadKey, parse_selection, selection_text
+
+    keys = ["a,b", "50%", "%2C", "plain", "x;y"]
+    assert selection_text(keys) == "a%2Cb,50%25,%252C,plain,x;y"
+    assert parse_selection(selection_text(keys)) == keys
+    assert parse_selection("1,,2,") == ["1", "2"]
+    with pytest.raises(BadKey):
+        parse_selection("50%")
+    with pytest.raises(BadKey):
+        parse_selection("%41")
+
+
+def test_statements_too_large_are_told_from_outages(empty_database_url, backend):
+    from sqlalchemy import create_engine, literal, or_, text
+    from sqlalchemy.exc import OperationalError
+
+    from admin_app.db import make_engine
+    from admin_app.site.admin_site import statement_too_large
+
+    engine = make_engine(empty_database_url)
+    if backend == "sqlite":
+        too_large = select(literal(1)).where(
+            or_(*(literal(n) == n for n in range(1001)))
+        )
+        down = create_engine("sqlite:////nonexistent/directory/admin.db")
+    else:
+        too_large = text("SELECT " + ", ".join(["1"] * 1700))  # 1,664 at most
+        down = create_engine("postgresql+psycopg://postgres@127.0.0.1:1/none")
+    with pytest.raises(OperationalError) as refused, engine.connect() as connection:
+        connection.execute(too_large)
+    assert statement_too_large(refused.value)
+    with pytest.raises(OperationalError) as unavailable, down.connect():
+        pass
+    assert not statement_too_large(unavailable.value)
+    engine.dispose()
