@@ -11,12 +11,11 @@ from urllib.parse import urlencode
 
 from sqlalchemy import (
     Select,
-    and_,
     asc,
     desc,
+    false,
     func,
     inspect,
-    or_,
     select,
     true,
     tuple_,
@@ -27,7 +26,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from admin_app.listing.filters import BadFilter, Chip
-from admin_app.model.keys import BadKey, parse_key
+from admin_app.model.keys import BadKey, parse_key, parse_selection
 
 
 class ListedView(Protocol):
@@ -48,7 +47,21 @@ class ListedView(Protocol):
 
 
 MAX_PAGE = 1_000_000
-MAX_SELECTION = 100_000
+MAX_SELECTION = 10_000
+"""Rows a `pks=` list may name (a list page holds at most 100; select all
+matching rows with `select=all` instead)."""
+MAX_KEY_VALUES = 20_000
+"""Key values one statement may bind: SQLite takes at most 32,766 variables,
+and a statement also binds its filters' values."""
+MAX_SEARCH = 200
+"""Characters a search may have: SQLite refuses LIKE patterns over 50,000
+bytes, and no label or text a person searches for is longer."""
+
+
+def max_selection(model: type) -> int:
+    """How many rows of `model` one `pks=` list may name."""
+    width = len(inspect(model).primary_key)
+    return min(MAX_SELECTION, MAX_KEY_VALUES // width)
 MAX_PARAMETERS = 200
 """No list needs more query parameters; each one is repeated by the page's
 links, so thousands of them would multiply the page."""
@@ -74,7 +87,11 @@ def _positive_int(
 
 
 def key_condition(model: type, identifiers: Sequence[str]) -> ColumnElement:
-    """Rows of `model` named by SQLAdmin identifiers (`pks=1,2` or `pks=1;2,3;4`)."""
+    """Rows of `model` named by identifiers (`pks=1,2` or `pks=1;2,3;4`).
+
+    One `IN` list, of row values for a composite key (`(a, b) IN (VALUES
+    ...)`): SQLite refuses an `OR` of a thousand `AND`s as too deep.
+    """
     keys = list(inspect(model).primary_key)
     try:
         values = [parse_key(model, text) for text in identifiers]
@@ -82,11 +99,43 @@ def key_condition(model: type, identifiers: Sequence[str]) -> ColumnElement:
         raise bad_request(
             f"pks: {error.args[0]!r} names no {model.__name__}."
         ) from error
+    if not values:
+        return false()
     if len(keys) == 1:
         return keys[0].in_([value[0] for value in values])
-    return or_(
-        *(and_(*(k == v for k, v in zip(keys, value, strict=True))) for value in values)
-    )
+    return tuple_(*keys).in_(values)
+
+
+def selected_keys(model: type, params: Mapping[str, str]) -> tuple[str, ...] | None:
+    """The identifiers `pks=` names (see `admin_app.model.keys`), checked:
+    each must be a key of `model`, and at most `max_selection` of them."""
+    text = params.get("pks")
+    if not text:
+        return None
+    try:
+        chosen = tuple(parse_selection(text))
+    except BadKey as error:
+        raise bad_request(
+            f"pks: {error.args[0]!r} is not a key: write % and , inside a key "
+            "as %25 and %2C."
+        ) from error
+    limit = max_selection(model)
+    if len(chosen) > limit:
+        raise bad_request(
+            f"Select at most {limit:,} rows by key (pks names {len(chosen):,}); "
+            "to act on every matching row, use select=all with the list's filters."
+        )
+    key_condition(model, chosen)  # each key checked now: a 400, not later
+    return chosen
+
+
+def search_term(params: Mapping[str, str]) -> str:
+    term = params.get("search", "").strip()
+    if len(term) > MAX_SEARCH:
+        raise bad_request(
+            f"Search for at most {MAX_SEARCH} characters, not {len(term):,}."
+        )
+    return term
 
 
 @dataclass(frozen=True)
@@ -128,20 +177,15 @@ class ListQuery:
         page_size = _positive_int(
             params, "pageSize", view.page_size, max(view.page_size_options)
         )
-        selection = None
-        if params.get("pks"):
-            selection = tuple(p for p in params["pks"].split(",") if p)
-            if len(selection) > MAX_SELECTION:
-                raise bad_request(f"Select at most {MAX_SELECTION:,} rows by key.")
         return cls(
             view=view,
             filters=filters,
             base=view.list_query(request),
             conditions=tuple(conditions),
             chips=tuple(chips),
-            search=params.get("search", "").strip(),
+            search=search_term(params),
             order=cls._order(view, params),
-            selection=selection,
+            selection=selected_keys(view.model, params),
             page=_positive_int(params, "page", 1, MAX_PAGE),
             page_size=page_size,
         )

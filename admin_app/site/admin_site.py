@@ -22,8 +22,10 @@ from admin_app.auth.csrf import CSRFRefused, csrf_token, refuse_cross_site
 from admin_app.auth.routes import AuthRoutes
 from admin_app.clock import utcnow
 from admin_app.listing.export import CsvExport
-from admin_app.listing.query import ListQuery
+from admin_app.listing.query import ListQuery, selected_keys
+from admin_app.model.keys import url_key
 from admin_app.model.labels import label_for, local_time
+from admin_app.site.keyed_urls import KeyedRedirects
 from admin_app.site.views import AdminView, form_request
 from admin_app.writing.audit import AuditEntry, record
 
@@ -36,7 +38,31 @@ _CROSS_SITE_EXPORT = (
 )
 
 
-class AdminSite(AuthRoutes, Admin):
+TOO_LARGE = (
+    "too many sql variables",
+    "expression tree is too large",
+    "like or glob pattern too complex",
+    "string or blob too big",
+    "too many terms in compound select",
+    "parser stack overflow",
+    "number of parameters must be between",
+)
+
+
+def statement_too_large(error: Exception) -> bool:
+    """Whether the database refused one statement as beyond its limits
+    (SQLite's expression depth, variables and pattern length; PostgreSQL's
+    program limits, SQLSTATE class 54) rather than being unavailable."""
+    orig = getattr(error, "orig", None)
+    if str(getattr(orig, "sqlstate", "") or "").startswith("54"):
+        return True
+    if getattr(orig, "sqlite_errorname", "") == "SQLITE_TOOBIG":
+        return True
+    message = str(orig if orig is not None else error).lower()
+    return any(text in message for text in TOO_LARGE)
+
+
+class AdminSite(KeyedRedirects, AuthRoutes, Admin):
     """SQLAdmin's `Admin`, with an index that lists every table and its size."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -51,6 +77,8 @@ class AdminSite(AuthRoutes, Admin):
 
     async def _database_unavailable(self, request: Request, exc: Exception) -> Response:
         """A database that is down or locked: a page that says so, not a 500."""
+        if statement_too_large(exc):
+            return await self._statement_too_large(request, exc)
         logger.error("Database unavailable: %s", exc)
         response = await self.templates.TemplateResponse(
             request,
@@ -64,6 +92,22 @@ class AdminSite(AuthRoutes, Admin):
         )
         response.headers["Retry-After"] = "30"
         return response
+
+    async def _statement_too_large(self, request: Request, exc: Exception) -> Response:
+        """A request the database refuses as too large: the database is up,
+        so this is no outage (no 503, no ERROR line), and the user can ask
+        for less."""
+        logger.warning("Database refused a statement as too large: %s", exc)
+        return await self.templates.TemplateResponse(
+            request,
+            "sqladmin/error.html",
+            {
+                "status_code": 400,
+                "message": "The request is too large for the database: choose "
+                "fewer rows, or search for shorter text. Nothing was changed.",
+            },
+            status_code=400,
+        )
 
     async def _database_refused(self, request: Request, exc: Exception) -> Response:
         """A value the database cannot hold or compare (PostgreSQL refuses NUL
@@ -112,6 +156,7 @@ class AdminSite(AuthRoutes, Admin):
         templates.env.globals["csrf_token"] = csrf_token
         templates.env.globals["label_for"] = label_for
         templates.env.globals["local_time"] = local_time
+        templates.env.filters["url_key"] = url_key
         return templates
 
     @login_required
@@ -133,10 +178,21 @@ class AdminSite(AuthRoutes, Admin):
     @login_required
     async def delete(self, request: Request) -> Response:
         """SQLAdmin's delete route (the trash icon and its modal), with every
-        selected row deleted in one transaction instead of one at a time."""
-        await self._delete(request)  # SQLAdmin's per-row permission checks
+        selected row deleted in one transaction instead of one at a time.
+
+        SQLAdmin's own checks (`_delete`) split `pks` at every comma, so they
+        are made here on the keys as `pks` names them (`parse_selection`)."""
         view = self._find_model_view(request.path_params["identity"])
-        pks = [pk for pk in request.query_params.get("pks", "").split(",") if pk]
+        if not view.can_delete or not view.is_accessible(request):
+            raise HTTPException(403)
+        pks = list(selected_keys(view.model, request.query_params) or ())
+        if not pks:
+            raise HTTPException(400, "Choose rows first: pks names none.")
+        for pk in pks:
+            request.path_params["pk"] = pk
+            row = await view.get_object_for_details(request)
+            if await view.check_can_delete(request, row) is not True:
+                raise HTTPException(403)
         url = request.url_for("admin:list", identity=view.identity)
         try:
             await to_thread.run_sync(view.delete_keys, request, pks)

@@ -51,6 +51,7 @@ from admin_app.model.labels import (
     local_time,
     search_by_label,
 )
+from admin_app.site.keyed_urls import KeyedLinks
 from admin_app.site.selection_views import SelectionActions
 from admin_app.writing.concurrency import VERSION_FIELD
 from admin_app.writing.forms import AdminForm
@@ -121,7 +122,7 @@ def _is_unset(view: type, option: str) -> bool:
     return not getattr(view, option, None)
 
 
-class AdminView(SelectionActions, RowSaving, ModelView):
+class AdminView(KeyedLinks, SelectionActions, RowSaving, ModelView):
     """Base of every generated view; subclass it with `model=` to override one.
 
     Related tables with more than `small_table_rows` rows get search-as-you-type

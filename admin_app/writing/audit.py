@@ -8,6 +8,7 @@ change without its entry and no entry without its change.
 
 import enum
 import json
+import uuid
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -21,6 +22,7 @@ from sqlmodel import Field, SQLModel
 from starlette.requests import Request
 
 from admin_app.clock import utcnow
+from admin_app.model.keys import part_text
 
 
 class AuditEntry(SQLModel, table=True):
@@ -48,20 +50,31 @@ class AuditEntry(SQLModel, table=True):
 
 
 def jsonable(value: Any) -> Any:
-    """A value as JSON can hold it, readable in the audit log."""
+    """A value as JSON can hold it, readable in the audit log and read back by
+    a revert (`admin_app.site.auditlog`): UUIDs, decimals, dates and times as
+    their canonical text, enums by value, bytes as hex, sets as sorted lists,
+    anything else JSON has no type for as its text."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
     if isinstance(value, enum.Enum):
-        return value.value
+        return jsonable(value.value)
     if isinstance(value, datetime | date | time):
         return value.isoformat()
-    if isinstance(value, Decimal):
+    if isinstance(value, Decimal | uuid.UUID):
         return str(value)
-    if isinstance(value, bytes):
-        return f"<{len(value)} bytes>"
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).hex()
+    if isinstance(value, set | frozenset):
+        return sorted((jsonable(v) for v in value), key=_sort_key)
     if isinstance(value, list | tuple):
         return [jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    return value
+    if isinstance(value, Mapping):
+        return {str(jsonable(k)): jsonable(v) for k, v in value.items()}
+    return str(value)
+
+
+def _sort_key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
 
 
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
@@ -74,8 +87,10 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[
 
 
 def key_text(key: Any) -> str:
-    """A row key as stored in `object_keys` (commas in a key are escaped)."""
-    return quote(str(key), safe=";:-_.@ ")
+    """A row's identifier as stored in `object_keys` (commas in a key are
+    escaped). `key` is the identifier (`admin_app.model.keys`), or a single
+    key value, written as its identifier."""
+    return quote(part_text(key), safe=";:-_.@ ")
 
 
 def username_of(request: Request | None) -> str:

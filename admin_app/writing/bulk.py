@@ -33,7 +33,7 @@ from admin_app.model.keys import BadKey, identifier, parse_key
 from admin_app.model.labels import field_label
 from admin_app.model.values import normalise_datetime
 from admin_app.writing import oldvalues
-from admin_app.writing.audit import AuditEntry, jsonable, key_text, record, username_of
+from admin_app.writing.audit import AuditEntry, jsonable, record, username_of
 from admin_app.writing.writes import NO_ROW
 
 
@@ -235,7 +235,7 @@ class BulkEditor:
             request,
             "bulk_edit",
             self.view.identity,
-            [key_text(k) for k in old],
+            list(old),
             self._summary(change, len(old)),
             {**self._head(change), "old": old},
         )

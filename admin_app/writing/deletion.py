@@ -9,12 +9,12 @@ admin lists related objects before a delete.
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqladmin.helpers import get_object_identifier
 from sqlalchemy import ForeignKey, Table, func, select
 from sqlalchemy.orm import Session
 
 from admin_app.listing.query import ListQuery
-from admin_app.writing.audit import jsonable, key_text, record
+from admin_app.model.keys import row_identifier
+from admin_app.writing.audit import jsonable, record
 
 
 class DeletingView(Protocol):
@@ -96,7 +96,7 @@ def delete_selected(
     rows = session.execute(query.filtered()).scalars().all()
     if not rows:
         return 0
-    keys = [str(get_object_identifier(row)) for row in rows]
+    keys = [row_identifier(row) for row in rows]
     old = {
         key: {c.key: jsonable(getattr(row, c.key)) for c in model.__table__.columns}
         for key, row in zip(keys, rows, strict=True)
@@ -109,7 +109,7 @@ def delete_selected(
         request,
         "bulk_delete" if len(keys) > 1 else "delete",
         view.identity,
-        [key_text(k) for k in keys],
+        keys,
         f"Deleted {view.count_words(len(keys))}",
         {"old": old},
     )

@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from admin_app.model import metadata
-from admin_app.model.keys import key_or_404
+from admin_app.model.keys import key_or_404, row_identifier
 from admin_app.model.labels import field_label, label_for
 from admin_app.writing.audit import diff, record
 from admin_app.writing.concurrency import VERSION_FIELD, changed_since, digests, encode
@@ -203,7 +203,7 @@ class RowSaving:
                             request,
                             "delete",
                             self.identity,
-                            [pk],
+                            [row_identifier(obj)],
                             summary,
                             changes,
                         )
