@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from pydantic import NaiveDatetime
-from sqlalchemy import Text
+from sqlalchemy import DateTime, Text
 from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel
 from starlette.requests import Request
@@ -29,7 +29,8 @@ class AuditEntry(SQLModel, table=True):
     __tablename__ = "admin_audit_entry"
 
     id: int | None = Field(default=None, primary_key=True)
-    at: NaiveDatetime = Field(default_factory=utcnow, index=True)
+    # sa_type: SQLModel before 0.0.45 has no column type for NaiveDatetime
+    at: NaiveDatetime = Field(default_factory=utcnow, sa_type=DateTime, index=True)
     username: str = Field(default="", max_length=150, index=True)
     action: str = Field(max_length=30, index=True)
     table: str = Field(max_length=100, index=True)
