@@ -441,22 +441,27 @@ def referring_rows(session: Session, reference: Reference, obj: Any) -> list[Any
     )
 
 
-def any_text(model: type, obj: Any) -> list[str]:
-    """Every value of a row as text, related rows by label, for checking that a
-    search hit really holds the term somewhere."""
-    texts = []
+def holds(model: type, obj: Any, term: str) -> bool:
+    """Whether a search for `term` may find the row: a text value contains it,
+    a choice value is exactly it (a choice is a word, not text to search
+    inside), or another value or related row's label contains it as text."""
+    wanted = term.casefold()
     for column in columns(model):
-        if is_secret(column.key):
-            continue
         value = getattr(obj, column.key)
-        if value is not None:
-            texts.append(query_text(value))
+        if value is None or is_secret(column.key):
+            continue
+        value_text = query_text(value).casefold()
+        if kind(model, column) == "choice":
+            if value_text == wanted:
+                return True
+        elif wanted in value_text:
+            return True
     for rel in inspect(model).relationships:
         related = getattr(obj, rel.key)
         for item in related if isinstance(related, list) else [related]:
-            if item is not None:
-                texts.append(label(item))
-    return texts
+            if item is not None and wanted in label(item).casefold():
+                return True
+    return False
 
 
 def parse_like(model: type, column: Column, text: str) -> Any:

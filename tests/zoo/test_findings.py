@@ -19,7 +19,7 @@ from tests.zoo.browser import (
     list_page,
     path_key,
 )
-from tests.zoo.story import audit_rows, entry_changes, key_url
+from tests.zoo.story_base import audit_rows, entry_changes, key_url
 
 
 def export(site, identity: str, query: str = "") -> list[dict[str, str]]:
