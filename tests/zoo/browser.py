@@ -290,3 +290,33 @@ def delete_urls(html: str) -> list[str]:
     parser = _DeleteLinks()
     parser.feed(html)
     return parser.urls
+
+
+class _MainText(HTMLParser):
+    """Visible text outside the navigation (the menu names every table)."""
+
+    SKIPPED = ("script", "style", "aside", "header", "nav")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in self.SKIPPED:
+            self._skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.SKIPPED and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def main_text(html: str) -> str:
+    """The page's own text, whitespace folded, without the menu."""
+    parser = _MainText()
+    parser.feed(html)
+    return " ".join(" ".join(parser.parts).split())
