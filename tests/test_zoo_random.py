@@ -9,6 +9,7 @@ seeds it with drawn values and runs the zoo's staff story steps on it.
 
 import importlib.machinery
 import itertools
+import re
 import sys
 import tempfile
 import types
@@ -57,16 +58,25 @@ KINDS: dict[str, tuple[str, str]] = {
 }
 KEYS = ("int", "str", "uuid", "composite")
 
-words = st.text(
-    alphabet=st.characters(
-        codec="utf-8", categories=("L", "N", "P", "Zs"), exclude_characters="\x00"
-    ),
-    min_size=1,
-    max_size=12,
-).map(lambda s: " ".join(s.split()))
-key_words = st.text(
-    alphabet=st.sampled_from("abcXYZ019 %?#/&=@éü-_."), min_size=1, max_size=10
-).map(str.strip)
+words = (
+    st.text(
+        alphabet=st.characters(
+            codec="utf-8", categories=("L", "N", "P", "Zs"), exclude_characters="\x00"
+        ),
+        min_size=1,
+        max_size=12,
+    )
+    .map(lambda s: " ".join(s.split()))
+    .filter(bool)
+)
+key_words = (
+    st.text(alphabet=st.sampled_from("abcXYZ019 %?#/&=@éü-_."), min_size=1, max_size=10)
+    .map(str.strip)
+    # "." and ".." name no path; Starlette's TestClient decodes a path twice,
+    # so a key holding an escape such as "%20" is tried on a real server in
+    # tests/zoo/test_findings.py instead
+    .filter(lambda k: k.strip(".") and not re.search("%[0-9A-Fa-f]{2}", k))
+)
 
 
 @dataclass(frozen=True)
@@ -232,8 +242,8 @@ def rows_for(spec: Spec, model: type, module, prefix: str) -> st.SearchStrategy:
     keys = {
         "int": st.just({}),
         "uuid": st.just({}),
-        "str": key_words.filter(bool).map(lambda k: {"code": k}),
-        "composite": st.tuples(key_words.filter(bool), st.integers(0, 99)).map(
+        "str": key_words.map(lambda k: {"code": k}),
+        "composite": st.tuples(key_words, st.integers(0, 99)).map(
             lambda k: {"hall": k[0], "seat": k[1]}
         ),
     }[spec.key]

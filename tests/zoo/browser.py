@@ -1,6 +1,7 @@
 """Read admin pages as a browser does: list rows and their links, the filter
 panel, form fields with their options, the details table."""
 
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -107,6 +108,15 @@ def list_page(html: str) -> ListPage:
     parser = _ListParser()
     parser.feed(html)
     return parser.page
+
+
+ENCODED_PATH = re.compile(r"^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*$")
+
+
+def is_encoded(href: str) -> bool:
+    """Whether a link's path is percent-encoded as a URL must be: no raw space,
+    `#`, `?`, non-ASCII letter, and `%` only in an escape."""
+    return bool(ENCODED_PATH.match(urlsplit(href).path))
 
 
 def path_key(href: str, route: str) -> str | None:

@@ -180,7 +180,7 @@ def seed_columns(session: Session) -> None:
     )
     session.add_all(
         [
-            columns.ZooCode(code="A%20B", title="Percent", shelf_id=top.id),
+            columns.ZooCode(code="50% off", title="Percent", shelf_id=top.id),
             columns.ZooCode(code="why?", title="Question", shelf_id=top.id),
             columns.ZooCode(code="#hash", title="Hash", shelf_id=bottom.id),
             columns.ZooCode(code="a/b", title="Slash", shelf_id=bottom.id),

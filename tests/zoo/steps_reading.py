@@ -18,6 +18,7 @@ from tests.zoo.browser import (
     details,
     filter_panel,
     form_fields,
+    is_encoded,
     list_page,
     path_key,
 )
@@ -87,6 +88,9 @@ class ReadingSteps(StoryBase):
             link = next((h for h in row.links if "/details/" in h), None)
             if link is None:
                 broken.append(f"{row.key}: no details link")
+                continue
+            if not is_encoded(link):
+                broken.append(f"{row.key}: link {link!r} is not percent-encoded")
                 continue
             if path_key(link, "details") != row.key:
                 broken.append(f"{row.key}: link {link!r} names another key")
