@@ -50,6 +50,8 @@ class WritingSteps(StoryBase):
             choice = next((k for k in keys if k != current), keys[0])
             return [str(choice)], facts.comparable(self.model, column, choice)
         if found == "secret":
+            if current is not None:  # left empty on an edit: the stored one stays
+                return shown(field), current
             return ["$2b$12$" + tag.ljust(53, "x")], SKIP
         if found == "bool":
             checked = not current if current is not None else True
@@ -98,6 +100,9 @@ class WritingSteps(StoryBase):
                 if tag == "new"
                 else (datetime(2026, 1, 1, 10, 45).time())
             )
+            if field.step not in (None, "", "60"):  # the input shows seconds
+                value = value.replace(second=15)
+                return [value.strftime("%H:%M:%S")], value
             return [value.strftime("%H:%M")], value
         if found in ("datetime", "aware"):
             value = (
@@ -106,6 +111,8 @@ class WritingSteps(StoryBase):
                 else datetime(2027, 5, 6, 7, 8, 9)
             )
             expected = value.replace(tzinfo=UTC) if found == "aware" else value
+            if field.type == "datetime-local":  # as a browser sends it
+                return [value.strftime("%Y-%m-%dT%H:%M:%S")], expected
             return [value.strftime("%Y-%m-%d %H:%M:%S")], expected
         if found == "uuid":
             if column.primary_key:
@@ -366,12 +373,16 @@ class WritingSteps(StoryBase):
             if value:
                 data[column.key] = "y"
         elif found == "choice":
-            values = facts.choices(self.model, column)
-            text_value = next(
-                v
-                for v in values
-                if v != facts.query_text(before[chosen[0]][column.key])
+            offered = next(
+                (f for f in form_fields(page.text) if f.name == column.key), None
             )
+            values = (
+                option_values(offered)
+                if offered is not None and offered.tag == "select"
+                else facts.choices(self.model, column)
+            )
+            now = before[chosen[0]][column.key]
+            text_value = next(v for v in values if self.parsed(column, v) != now)
             data[column.key], value = text_value, self.parsed(column, text_value)
         elif found == "int":
             low, high = facts.int_bounds(self.model, column)
