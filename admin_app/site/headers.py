@@ -40,8 +40,10 @@ STATIC_PREFIXES = ("/statics/", "/static/")  # SQLAdmin's and ours, in the admin
 def _is_static(scope: Scope) -> bool:
     path, root = scope["path"], scope.get("root_path", "")
     path = path[len(root) :] if path.startswith(root) else path
-    if not serves_at_root_path(scope):
-        path = path.removeprefix(BASE_URL)
+    if not serves_at_root_path(scope):  # the admin is under /admin
+        if not path.startswith(BASE_URL + "/"):
+            return False
+        path = path[len(BASE_URL) :]
     return path.startswith(STATIC_PREFIXES)
 
 
