@@ -26,6 +26,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from admin_app.listing.filters import BadFilter, Chip
+from admin_app.model.fields import sort_terms
 from admin_app.model.keys import BadKey, parse_key
 
 
@@ -34,6 +35,7 @@ class ListedView(Protocol):
     provides it; the list path does not import the site)."""
 
     model: Any
+    field_specs: Mapping[str, Any]  # name -> FieldSpec: how each field sorts
     page_size: int
     page_size_options: list[int]
     _sort_fields: list[str]
@@ -159,14 +161,26 @@ class ListQuery:
 
     def ordered(self) -> Select:
         """`filtered()` in the list's order, ending with the primary key so that
-        pages and exports are stable when sort values repeat."""
+        pages and exports are stable when sort values repeat. A related row
+        sorts by its label, as the list shows it."""
         stmt = self.filtered()
         model = self.view.model
-        used = set()
+        fields = getattr(self.view, "field_specs", {})
+        used: set[Any] = set()
         for name, is_desc in self.order:
-            column = getattr(model, name)
-            stmt = stmt.order_by(desc(column) if is_desc else asc(column))
-            used.add(name)
+            spec = fields.get(name)
+            if spec is None:
+                joins, terms = [], [getattr(model, name)]
+            else:
+                joins, terms = sort_terms(spec)
+            for target, on in joins:
+                stmt = stmt.outerjoin(target, on)
+            for term in terms:
+                stmt = stmt.order_by(desc(term) if is_desc else asc(term))
+            if spec is None:
+                used.add(name)
+            else:
+                used |= {c.key for c in spec.columns if any(c is t for t in terms)}
         for key in inspect(model).primary_key:
             if key.key not in used:
                 stmt = stmt.order_by(asc(key))
