@@ -651,16 +651,17 @@ def _relationship_specs(model: type) -> list[FieldSpec]:
         )
         if facts is not None and identity not in inline_links:
             inline_links.add(identity)
-            found.append(
-                _spec(
-                    model,
-                    rel.key,
-                    Kind.LINK_WITH_DATA,
-                    relationship=rel,
-                    target=facts.other_model,
-                    link=facts,
-                )
+            spec = _spec(
+                model,
+                rel.key,
+                Kind.LINK_WITH_DATA,
+                relationship=rel,
+                target=facts.other_model,
+                link=facts,
             )
+            # Through `link_model=` the details page lists the rows linked.
+            many = rel.direction is RelationshipDirection.MANYTOMANY
+            found.append(spec.replace(in_details=many))
             continue
         spec = _spec(
             model, rel.key, Kind.TO_MANY, relationship=rel, target=rel.mapper.class_

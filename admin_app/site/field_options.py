@@ -153,7 +153,7 @@ def _form_options(
             overrides[name] = TextAreaField
         elif spec.kind is Kind.SECRET:
             overrides[name] = SecretField
-        elif spec.kind is Kind.CHOICE and not _is_enum(spec):
+        elif spec.kind is Kind.CHOICE:
             overrides[name] = ChoiceField
             blank = [("", "")] if spec.nullable else []
             args[name] = {"choices": blank + spec.choice_texts, "coerce": spec.parse}
@@ -180,9 +180,3 @@ def _form_options(
         "form_widget_args": _merged(widgets, view.form_widget_args),
         "form_include_pk": include_pk,
     }
-
-
-def _is_enum(spec: FieldSpec) -> bool:
-    """Enum columns keep SQLAdmin's enum select (labelled by the converter)."""
-    column = spec.column
-    return column is not None and hasattr(column.type, "enums")

@@ -29,7 +29,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from wtforms import Form, HiddenField
+from wtforms import FloatField, Form, HiddenField
+from wtforms.widgets import NumberInput
 
 from admin_app.listing.export import ExportColumn, export_columns
 from admin_app.listing.filters import (
@@ -103,13 +104,10 @@ class LabelledConverter(ModelConverter):
 
     view: ClassVar[AdminView | None] = None
 
-    @converts("Enum")
-    def conv_enum(self, model: type, prop: Any, kwargs: dict[str, Any]) -> Any:
-        field = super().conv_enum(model, prop, kwargs)
-        field.kwargs["choices"] = [
-            (value, enum_label(value)) for value, _ in field.kwargs["choices"]
-        ]
-        return field
+    @converts("Float", "Double", "REAL")
+    def conv_float(self, model: type, prop: Any, kwargs: dict[str, Any]) -> Any:
+        """SQLAlchemy 2.1's `Float` is no `Numeric`: SQLAdmin finds no field."""
+        return FloatField(widget=NumberInput(step="any"), **kwargs)
 
     async def convert(  # type: ignore[override]
         self,

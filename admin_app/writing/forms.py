@@ -57,8 +57,10 @@ class SecretField(PasswordField):
 
 
 class ChoiceField(SelectField):
-    """A select of a choice column's values (a `Literal[...]` stored as text),
-    labelled as lists show them; `coerce` is the field's own parser."""
+    """A select of a choice column's values (an enum, a `Literal[...]`),
+    labelled as lists show them. `coerce` is the field's own parser, so the
+    data is the value the column stores (an enum member, not its name: an
+    IntEnum's `high` is 3)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.pop("allow_blank", None)
