@@ -80,6 +80,7 @@ class ClinicNurse(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     name: str
+    grade: Severity = Severity.middle  # an IntEnum: names differ from values
 
     patients: list["ClinicPatient"] = Relationship(
         back_populates="nurses",
@@ -111,7 +112,6 @@ class ClinicPatient(SQLModel, table=True):
     status: Literal["admitted", "in_care", "discharged"] = Field(
         default="admitted", sa_type=String
     )
-    severity: Severity = Severity.middle
     age: int | None = None
     weight: float | None = None
     api_token: str | None = None
