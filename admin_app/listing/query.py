@@ -10,8 +10,10 @@ from typing import Any, Protocol
 
 from sqlalchemy import (
     Select,
+    String,
     and_,
     asc,
+    cast,
     desc,
     func,
     inspect,
@@ -20,14 +22,15 @@ from sqlalchemy import (
     true,
     tuple_,
 )
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.sql import ColumnElement
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from admin_app.listing.filters import BadFilter, Chip
-from admin_app.model.fields import sort_terms
+from admin_app.model.fields import FieldSpec, Kind
 from admin_app.model.keys import BadKey, parse_key
+from admin_app.model.labels import label_column
 
 
 class ListedView(Protocol):
@@ -46,6 +49,29 @@ class ListedView(Protocol):
     def search_query(self, stmt: Select, term: str) -> Select: ...
     def _get_prop_name(self, prop: Any) -> str: ...
     def _get_default_sort(self) -> list[tuple[str, bool]]: ...
+
+
+def sort_terms(spec: FieldSpec) -> tuple[list[tuple[Any, Any]], list[ColumnElement]]:
+    """How a list sorts by a field: the outer joins it needs and its ORDER BY
+    terms. A related row sorts by its label column (joined), or by its key
+    when its label is not a column (`__admin_label__`, `<Class> #<key>`)."""
+    if spec.kind is Kind.TO_ONE and spec.target is not None and spec.target_columns:
+        label = label_column(spec.target)
+        if label is not None and not hasattr(spec.target, "__admin_label__"):
+            alias = aliased(spec.target)
+            mapper = inspect(spec.target)
+            on = and_(
+                *(
+                    local == getattr(alias, mapper.get_property_by_column(remote).key)
+                    for local, remote in zip(
+                        spec.columns, spec.target_columns, strict=True
+                    )
+                )
+            )
+            return [(alias, on)], [getattr(alias, label)]
+    if spec.kind is Kind.JSON:  # PostgreSQL cannot order `json` itself
+        return [], [cast(column, String) for column in spec.columns]
+    return [], list(spec.columns)
 
 
 MAX_PAGE = 1_000_000

@@ -24,14 +24,10 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import json
 import types
 import typing
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time
-from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
 
@@ -51,25 +47,42 @@ from sqlalchemy import (
     Text,
     Time,
     Uuid,
-    and_,
-    cast,
     inspect,
 )
-from sqlalchemy.orm import RelationshipDirection, RelationshipProperty, aliased
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy.orm import RelationshipDirection, RelationshipProperty
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from admin_app.model.labels import enum_label, field_label, label_column
-from admin_app.model.values import normalise_datetime
+from admin_app.model.labels import enum_label, field_label
+from admin_app.model.parsing import (
+    FALSE_WORDS,
+    PARSERS,
+    TRUE_WORDS,
+    BadValue,
+    choice_text,
+)
+from admin_app.model.relations import LinkFacts, foreign_key_target, link_facts
+
+__all__ = [
+    "FALSE_WORDS",
+    "PLACES",
+    "RANGE_KINDS",
+    "TRUE_WORDS",
+    "BadValue",
+    "FieldSpec",
+    "Kind",
+    "LinkFacts",
+    "apply_overrides",
+    "choice_text",
+    "field_specs",
+    "secrets_hidden",
+    "spec_for_column",
+]
 
 LONG_TEXT = 255  # text columns longer than this are long text (off the list)
 SECRET_NAMES = frozenset(
     {"password", "hashed_password", "password_hash", "secret", "token", "api_key"}
 )
 SECRET_SUFFIXES = ("_secret", "_token", "_hash")
-TRUE_WORDS = frozenset({"true", "1", "yes", "on", "y"})
-FALSE_WORDS = frozenset({"false", "0", "no", "off", "n"})
-INT64 = 2**63
 
 
 class Kind(enum.StrEnum):
@@ -106,49 +119,34 @@ PLACES = (
     "in_audit",
 )
 
-# Where each kind appears unless the field or the view says otherwise, in the
-# order of PLACES. A filter means a choice, range, related-row or empty filter.
+# Where each kind appears unless the field or the view says otherwise
+# (Y: yes, N: no). A filter is a choice, range, related-row or empty filter.
+Y, N = True, False
+# fmt: off
 _DEFAULT_PLACES: dict[Kind, tuple[bool, ...]] = {
-    #                    list   details form  filter search sort   export bulk   audit
-    Kind.TEXT: (True, True, True, False, True, True, True, True, True),
-    Kind.LONG_TEXT: (False, True, True, False, True, False, True, True, True),
-    Kind.SECRET: (False, False, True, False, False, False, False, False, False),
-    Kind.CHOICE: (True, True, True, True, True, True, True, True, True),
-    Kind.NUMBER: (True, True, True, True, False, True, True, True, True),
-    Kind.DECIMAL: (True, True, True, True, False, True, True, True, True),
-    Kind.BOOL: (True, True, True, True, False, True, True, True, True),
-    Kind.DATE: (True, True, True, True, False, True, True, True, True),
-    Kind.DATETIME: (True, True, True, True, False, True, True, True, True),
-    Kind.TIME: (True, True, True, True, False, True, True, True, True),
-    Kind.UUID: (True, True, True, True, False, True, True, False, True),
-    Kind.JSON: (True, True, True, True, False, True, True, False, True),
-    Kind.BYTES: (True, True, True, True, False, True, True, False, True),
-    Kind.OTHER: (True, True, True, True, False, True, True, False, True),
-    Kind.TO_ONE: (True, True, True, True, False, True, True, True, True),
-    Kind.TO_MANY: (False, True, True, True, False, False, False, False, True),
-    Kind.LINK_WITH_DATA: (False, False, True, False, False, False, False, False, True),
+    #                     list details form filter search sort export bulk audit
+    Kind.TEXT:            (Y, Y, Y, N, Y, Y, Y, Y, Y),
+    Kind.LONG_TEXT:       (N, Y, Y, N, Y, N, Y, Y, Y),
+    Kind.SECRET:          (N, N, Y, N, N, N, N, N, N),
+    Kind.CHOICE:          (Y, Y, Y, Y, Y, Y, Y, Y, Y),
+    Kind.NUMBER:          (Y, Y, Y, Y, N, Y, Y, Y, Y),
+    Kind.DECIMAL:         (Y, Y, Y, Y, N, Y, Y, Y, Y),
+    Kind.BOOL:            (Y, Y, Y, Y, N, Y, Y, Y, Y),
+    Kind.DATE:            (Y, Y, Y, Y, N, Y, Y, Y, Y),
+    Kind.DATETIME:        (Y, Y, Y, Y, N, Y, Y, Y, Y),
+    Kind.TIME:            (Y, Y, Y, Y, N, Y, Y, Y, Y),
+    Kind.UUID:            (Y, Y, Y, Y, N, Y, Y, N, Y),
+    Kind.JSON:            (Y, Y, Y, Y, N, Y, Y, N, Y),
+    Kind.BYTES:           (Y, Y, Y, Y, N, Y, Y, N, Y),
+    Kind.OTHER:           (Y, Y, Y, Y, N, Y, Y, N, Y),
+    Kind.TO_ONE:          (Y, Y, Y, Y, N, Y, Y, Y, Y),
+    Kind.TO_MANY:         (N, Y, Y, Y, N, N, N, N, Y),
+    Kind.LINK_WITH_DATA:  (N, N, Y, N, N, N, N, N, Y),
 }
+# fmt: on
 RANGE_KINDS = frozenset(
     {Kind.NUMBER, Kind.DECIMAL, Kind.DATE, Kind.DATETIME, Kind.TIME}
 )
-
-
-class BadValue(ValueError):
-    """Submitted text that the field cannot hold; the message says what it expects."""
-
-
-@dataclass(frozen=True)
-class LinkFacts:
-    """A link table with data of its own, seen from one parent: which link
-    columns point at the parent and which at the row on the other side."""
-
-    link_model: type
-    parent_pairs: tuple[tuple[Column, Column], ...]  # (link column, parent column)
-    other_model: type
-    other_pairs: tuple[tuple[Column, Column], ...]  # (link column, other column)
-    other_name: str  # the other side in words' source: `worker`
-    other: RelationshipProperty | None  # link -> other, when the link declares it
-    fields: tuple[str, ...]  # the link's own columns (`role`, `assigned_at`)
 
 
 @dataclass(frozen=True)
@@ -243,7 +241,7 @@ class FieldSpec:
             return text  # already a value (a form field parsed it)
         if text.strip() == "" and self.kind not in (Kind.TEXT, Kind.LONG_TEXT):
             return None
-        parser = _PARSERS.get(self.kind)
+        parser = PARSERS.get(self.kind)
         return parser(self, text) if parser is not None else text
 
     # -- changing ----------------------------------------------------------
@@ -262,126 +260,6 @@ class FieldSpec:
         if unknown:
             raise TypeError(f"FieldSpec has no {', '.join(sorted(unknown))}")
         return dataclasses.replace(self, **changes)
-
-
-def choice_text(value: Any) -> str:
-    """A choice as a form or query string names it: an enum by its value."""
-    if isinstance(value, enum.Enum):
-        value = value.value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-# -- parsers by kind ---------------------------------------------------------
-
-
-def _parse_bool(spec: FieldSpec, text: str) -> bool:
-    word = text.strip().lower()
-    if word in TRUE_WORDS:
-        return True
-    if word in FALSE_WORDS:
-        return False
-    raise BadValue(f"{text!r} is not true or false.")
-
-
-def _parse_choice(spec: FieldSpec, text: str) -> Any:
-    for value, _label in spec.choices:
-        if text in (choice_text(value), getattr(value, "name", None)):
-            return value
-    allowed = ", ".join(choice_text(value) for value, _label in spec.choices)
-    raise BadValue(f"{text!r} is not one of {allowed}.")
-
-
-def _parse_number(spec: FieldSpec, text: str) -> int | float:
-    try:
-        if spec.integer:
-            number = int(text.strip())
-            if not -INT64 <= number < INT64:
-                raise ValueError(text)
-            return number
-        value = float(text.strip())
-    except (ValueError, OverflowError) as error:
-        expected = "a whole number" if spec.integer else "a number"
-        raise BadValue(f"{text!r} is not {expected}.") from error
-    if value != value or value in (float("inf"), float("-inf")):
-        raise BadValue(f"{text!r} is not a number.")
-    return value
-
-
-def _parse_decimal(spec: FieldSpec, text: str) -> Decimal:
-    try:
-        value = Decimal(text.strip())
-    except InvalidOperation as error:
-        raise BadValue(f"{text!r} is not a number.") from error
-    if not value.is_finite():
-        raise BadValue(f"{text!r} is not a number.")
-    return value
-
-
-def _parse_datetime(spec: FieldSpec, text: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text.strip())
-    except ValueError as error:
-        raise BadValue(
-            f"{text!r} is not a date and time like 2026-01-31T09:30."
-        ) from error
-    column = spec.column
-    return normalise_datetime(column, value) if column is not None else value
-
-
-def _parse_date(spec: FieldSpec, text: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError as error:
-        raise BadValue(f"{text!r} is not a date like 2026-01-31.") from error
-
-
-def _parse_time(spec: FieldSpec, text: str) -> time:
-    try:
-        return time.fromisoformat(text.strip())
-    except ValueError as error:
-        raise BadValue(f"{text!r} is not a time like 09:30.") from error
-
-
-def _parse_uuid(spec: FieldSpec, text: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(text.strip())
-    except ValueError as error:
-        raise BadValue(f"{text!r} is not a UUID.") from error
-
-
-def _parse_json(spec: FieldSpec, text: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError as error:
-        raise BadValue(f"{text!r} is not JSON.") from error
-
-
-def _parse_related_key(spec: FieldSpec, text: str) -> Any:
-    """The key of a related row (what the foreign key column stores)."""
-    from admin_app.model.keys import BadKey, coerce_key_part
-
-    if len(spec.target_columns) != 1:
-        return text
-    try:
-        return coerce_key_part(spec.target_columns[0], text.strip())
-    except BadKey as error:
-        raise BadValue(f"{text!r} names no {spec.label.lower()}.") from error
-
-
-_PARSERS = {
-    Kind.BOOL: _parse_bool,
-    Kind.CHOICE: _parse_choice,
-    Kind.NUMBER: _parse_number,
-    Kind.DECIMAL: _parse_decimal,
-    Kind.DATETIME: _parse_datetime,
-    Kind.DATE: _parse_date,
-    Kind.TIME: _parse_time,
-    Kind.UUID: _parse_uuid,
-    Kind.JSON: _parse_json,
-    Kind.TO_ONE: _parse_related_key,
-}
 
 
 # -- deriving ----------------------------------------------------------------
@@ -445,12 +323,8 @@ def column_kind(model: type, column: Column) -> Kind:
         if isinstance(type_, sa_type):
             return kind
     if isinstance(type_, String):
-        length = getattr(type_, "length", None) or 0
-        return (
-            Kind.LONG_TEXT
-            if isinstance(type_, Text) or length > LONG_TEXT
-            else (Kind.TEXT)
-        )
+        long = isinstance(type_, Text) or (getattr(type_, "length", 0) or 0) > LONG_TEXT
+        return Kind.LONG_TEXT if long else Kind.TEXT
     return Kind.OTHER
 
 
@@ -476,16 +350,6 @@ def placements(kind: Kind, spec: FieldSpec | None = None) -> dict[str, bool]:
             placed["in_form"] = False
             placed["in_filter"] = False
     return placed
-
-
-def mapped_class(table: Any) -> type | None:
-    """The class SQLModel (or any registry of the same base) maps to `table`."""
-    from sqlmodel import SQLModel
-
-    for mapper in SQLModel._sa_registry.mappers:
-        if mapper.local_table is table:
-            return mapper.class_
-    return None
 
 
 def _spec(model: type, name: str, kind: Kind, **facts: Any) -> FieldSpec:
@@ -515,17 +379,6 @@ def _column_spec(model: type, name: str, column: Column) -> FieldSpec:
         generated=is_generated_key(column),
         unique=bool(column.unique),
     )
-
-
-def _foreign_key_target(column: Column) -> tuple[type, Column] | None:
-    """The mapped class and key column a single foreign key column points at,
-    when it points at that class's whole primary key."""
-    for fk in column.foreign_keys:
-        target = mapped_class(fk.column.table)
-        key = list(inspect(target).primary_key) if target is not None else []
-        if target is not None and key == [fk.column]:
-            return target, fk.column
-    return None
 
 
 def _label_name(name: str, taken: set[str]) -> str:
@@ -568,68 +421,6 @@ def _to_one_spec(
     )
 
 
-def _link_facts(model: type, rel: RelationshipProperty) -> LinkFacts | None:
-    """How `rel` reaches rows of a link table with data of its own, or None
-    when it does not (a plain many-to-many, a one-to-many to ordinary rows)."""
-    if rel.direction is RelationshipDirection.MANYTOMANY:
-        link_model = mapped_class(rel.secondary)
-        if link_model is None:
-            return None
-        parent = tuple((link, mine) for mine, link in rel.synchronize_pairs)
-        other = tuple(
-            (link, theirs) for theirs, link in rel.secondary_synchronize_pairs
-        )
-        other_model = rel.mapper.class_
-        other_rel = next(
-            (
-                r
-                for r in inspect(link_model).relationships
-                if r.direction is RelationshipDirection.MANYTOONE
-                and {local for local, _ in r.local_remote_pairs or []}
-                == {link for link, _ in other}
-            ),
-            None,
-        )
-    elif rel.direction is RelationshipDirection.ONETOMANY:
-        link_model = rel.mapper.class_
-        parent = tuple(
-            (remote, local) for local, remote in rel.local_remote_pairs or []
-        )
-        keys = set(inspect(link_model).primary_key)
-        rest = keys - {link for link, _ in parent}
-        others = [
-            r
-            for r in inspect(link_model).relationships
-            if r.direction is RelationshipDirection.MANYTOONE
-            and {local for local, _ in r.local_remote_pairs or []} == rest
-        ]
-        if len(others) != 1:
-            return None
-        other_rel = others[0]
-        other = tuple(other_rel.local_remote_pairs or ())
-        other_model = other_rel.mapper.class_
-    else:
-        return None
-    keys = set(inspect(link_model).primary_key)
-    if {link for link, _ in parent} | {link for link, _ in other} != keys:
-        return None  # the two sides do not name a link row
-    if not {link for link, _ in parent} < keys:
-        return None
-    fields = tuple(c.key for c in inspect(link_model).columns if c not in keys)
-    if not fields:
-        return None  # a plain link: edited as a multi-select
-    other_name = (
-        other_rel.key
-        if other_rel is not None
-        else other[0][0].key.removesuffix("_id")
-        if len(other) == 1
-        else "row"
-    )
-    return LinkFacts(
-        link_model, parent, other_model, other, other_name, other_rel, fields
-    )
-
-
 def _relationship_specs(model: type) -> list[FieldSpec]:
     """To-many relationships and link editors, one editor per link table."""
     found: list[FieldSpec] = []
@@ -643,7 +434,7 @@ def _relationship_specs(model: type) -> list[FieldSpec]:
     # over the same rows does not get a second editor.
     rels.sort(key=lambda r: r.direction is RelationshipDirection.MANYTOMANY)
     for rel in rels:
-        facts = _link_facts(model, rel)
+        facts = link_facts(rel)
         identity = (
             (facts.link_model, frozenset(c for c, _ in facts.parent_pairs))
             if facts is not None
@@ -709,7 +500,7 @@ def field_specs(model: type) -> Mapping[str, FieldSpec]:
                     taken,
                 )
             continue
-        target = _foreign_key_target(column) if column.foreign_keys else None
+        target = foreign_key_target(column) if column.foreign_keys else None
         if target is not None:
             specs[name] = _to_one_spec(
                 model, None, (column,), target[0], (target[1],), name, taken
@@ -741,10 +532,8 @@ def apply_overrides(
     changed = dict(specs)
     for name, override in overrides.items():
         if name not in changed:
-            raise KeyError(
-                f"field_overrides names {name!r}, which is not a field of "
-                f"{next(iter(specs.values())).model.__name__ if specs else 'the model'}"
-            )
+            known = ", ".join(changed)
+            raise KeyError(f"field_overrides names {name!r}; the fields are {known}")
         if isinstance(override, FieldSpec):
             changed[name] = override
         else:
@@ -760,26 +549,3 @@ def secrets_hidden(spec: FieldSpec) -> FieldSpec:
     return dataclasses.replace(
         spec, **{place: False for place in PLACES if place != "in_form"}
     )
-
-
-def sort_terms(spec: FieldSpec) -> tuple[list[tuple[Any, Any]], list[ColumnElement]]:
-    """How a list sorts by a field: the outer joins it needs and its ORDER BY
-    terms. A related row sorts by its label column (joined), or by its key
-    when its label is not a column (`__admin_label__`, `<Class> #<key>`)."""
-    if spec.kind is Kind.TO_ONE and spec.target is not None and spec.target_columns:
-        label = label_column(spec.target)
-        if label is not None and not hasattr(spec.target, "__admin_label__"):
-            alias = aliased(spec.target)
-            mapper = inspect(spec.target)
-            on = and_(
-                *(
-                    local == getattr(alias, mapper.get_property_by_column(remote).key)
-                    for local, remote in zip(
-                        spec.columns, spec.target_columns, strict=True
-                    )
-                )
-            )
-            return [(alias, on)], [getattr(alias, label)]
-    if spec.kind is Kind.JSON:  # PostgreSQL cannot order `json` itself
-        return [], [cast(column, String) for column in spec.columns]
-    return [], list(spec.columns)
