@@ -8,7 +8,7 @@ user sees it, against what the database holds, on SQLite and PostgreSQL.
 import csv
 import io
 import json
-from datetime import date
+from datetime import date, time
 from html.parser import HTMLParser
 
 import pytest
@@ -26,6 +26,7 @@ from tests.field_models import (
     ClinicDoctor,
     ClinicNurse,
     ClinicPatient,
+    ClinicScan,
     ClinicShift,
     ClinicVisit,
     ClinicWard,
@@ -595,3 +596,40 @@ def test_the_shipped_task_list_sorts_by_project(client, db):
     response = client.get("/admin/task/list?sortBy=project&sort=asc")
     assert response.status_code == 200
     assert [row["Title"] for row in list_rows(response.text)] == ["two", "one"]
+
+
+def test_times_bytes_and_json_read_back_as_stored(staff, clinic):
+    stored = [
+        ClinicScan(
+            name="a", taken_at=time(9, 30, 15), image=b"\x00\x01\xff", readings=[]
+        ),
+        ClinicScan(name="b", readings={"dose": 2}),
+        ClinicScan(name="c"),  # readings: JSON null
+    ]
+    with Session(clinic.state.engine, expire_on_commit=False) as session:
+        session.add_all(stored)
+        session.commit()
+    for scan in stored:
+        url = f"/admin/clinic-scan/edit/{scan.id}"
+        response = post(staff, url, form_values(staff.get(url).text))
+        assert response.status_code == 302, field_errors(response.text)
+        assert "No changes" in text(staff.get(response.headers["location"]).text)
+    with Session(clinic.state.engine) as session:
+        a, b, c = (session.get(ClinicScan, s.id) for s in stored)
+        assert (a.taken_at, a.image, a.readings) == (
+            time(9, 30, 15),
+            b"\x00\x01\xff",
+            [],
+        )
+        assert (b.readings, c.readings) == ({"dose": 2}, None)
+    form = staff.get(f"/admin/clinic-scan/edit/{stored[0].id}").text
+    assert element(form, "image")[1]["value"] == "AAH/"  # base64
+    url = f"/admin/clinic-scan/edit/{stored[1].id}"
+    assert submit(staff, url, {"image": "not base64!"}).status_code == 400
+    assert submit(staff, url, {"taken_at": "07:05"}).status_code == 302
+    with Session(clinic.state.engine) as session:
+        assert session.get(ClinicScan, stored[1].id).taken_at == time(7, 5)
+    empty = list_rows(staff.get("/admin/clinic-scan/list?readings__isnull=true").text)
+    assert [row["Name"] for row in empty] == ["c"]
+    rest = list_rows(staff.get("/admin/clinic-scan/list?readings__isnull=false").text)
+    assert sorted(row["Name"] for row in rest) == ["a", "b"]

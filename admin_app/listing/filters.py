@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from sqlalchemy import Column, inspect
+from sqlalchemy import Column, String, cast, inspect, or_
 from sqlalchemy.orm import RelationshipProperty
 from sqlalchemy.sql import ColumnElement
 
@@ -181,6 +181,7 @@ class EmptyFilter(ListFilter):
         spec: FieldSpec | None = None,
     ) -> None:
         self.model, self.column = model, column
+        self.json = spec is not None and spec.kind is Kind.JSON
         self.parameter_name = f"{column.key}__isnull"
         self.name = (
             spec.label
@@ -197,6 +198,9 @@ class EmptyFilter(ListFilter):
         if not text:
             return []
         empty = parse_bool(text, self.title)
+        if self.json:  # Python's None is stored as JSON `null` by default
+            null = or_(self.column.is_(None), cast(self.column, String) == "null")
+            return [null if empty else ~null]
         return [self.column.is_(None) if empty else self.column.is_not(None)]
 
     def chips(self, params: Mapping[str, str]) -> list[Chip]:

@@ -23,7 +23,12 @@ from admin_app.model.fields import (
     field_specs,
     secrets_hidden,
 )
-from admin_app.writing.forms import ChoiceField, SecretField
+from admin_app.writing.forms import (
+    BytesField,
+    ChoiceField,
+    JsonField,
+    SecretField,
+)
 
 # place -> (SQLAdmin's option naming it, the option excluding from it)
 OPTIONS: dict[str, tuple[str, str | None]] = {
@@ -161,6 +166,13 @@ def _form_options(
             # An empty required relation gets "This field is required." from
             # the write path rather than WTForms' "Not a valid choice".
             args[name] = {"allow_blank": True}
+        elif spec.kind is Kind.BYTES:
+            overrides[name] = BytesField
+        elif spec.kind is Kind.JSON:
+            overrides[name] = JsonField
+        elif spec.kind is Kind.TIME:  # seconds shown, so they are kept
+            args[name] = {"format": ["%H:%M:%S", "%H:%M"]}
+            widgets[name] = {"step": "1"}
         if spec.kind in (Kind.NUMBER, Kind.DECIMAL):
             widgets[name] = {"step": spec.step}
         if spec.description is not None:

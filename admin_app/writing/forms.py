@@ -1,10 +1,14 @@
 """The base form class of generated views, and the form fields that field
 descriptions ask for where SQLAdmin's converter has none."""
 
+import base64
+import binascii
+import json
 from typing import Any, ClassVar
 
+from sqladmin.fields import JSONField
 from starlette.datastructures import FormData
-from wtforms import Form, PasswordField, SelectField, validators
+from wtforms import Form, PasswordField, SelectField, StringField, validators
 
 
 class AdminForm(Form):
@@ -79,3 +83,40 @@ class KeySelectField(SelectField):
 
     def process_data(self, value: Any) -> None:
         self.data = "" if value is None else str(value)
+
+
+class BytesField(StringField):
+    """Bytes shown and typed as base64, so a form saved unchanged writes back
+    exactly the bytes it showed (SQLAdmin's textarea would store their repr)."""
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        if isinstance(self.data, bytes | bytearray | memoryview):
+            return base64.b64encode(bytes(self.data)).decode("ascii")
+        return ""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist:
+            return
+        text = str(valuelist[0]).strip()
+        if not text:
+            self.data = None
+            return
+        try:
+            self.data = base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError) as error:
+            self.data = None
+            raise ValueError("Not valid base64 (letters, digits, + and /).") from error
+
+
+class JsonField(JSONField):
+    """JSON that reads back as it was stored: empty for NULL, `[]` as `[]`
+    (SQLAdmin's field shows both as `{}`, so an unchanged save rewrote them)."""
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        if self.data is None:
+            return ""
+        return json.dumps(self.data, ensure_ascii=False)

@@ -9,10 +9,10 @@ Class and table names are unique across `models`, `tests.other_models` and
 """
 
 import enum
-from datetime import date
-from typing import Literal
+from datetime import date, time
+from typing import Any, Literal
 
-from sqlalchemy import String, Text
+from sqlalchemy import JSON, LargeBinary, String, Text
 from sqlmodel import Field, Relationship, SQLModel
 
 
@@ -152,3 +152,15 @@ class ClinicDevice(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str
     api_key: str
+
+
+class ClinicScan(SQLModel, table=True):
+    """Values a form must show exactly as stored to save them unchanged."""
+
+    __tablename__ = "clinic_scan"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    taken_at: time | None = None
+    image: bytes | None = Field(default=None, sa_type=LargeBinary)
+    readings: dict[str, Any] | list[Any] | None = Field(default=None, sa_type=JSON)
