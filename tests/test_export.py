@@ -76,15 +76,19 @@ def test_cells_follow_the_csv_contract(client, db):
     )
     db.commit()
     header, rows, raw = export(client, "task", "sortBy=id")
-    assert header == [
+    assert header == [  # every column, each foreign key with its label beside it
         "id",
         "title",
+        "description",
         "status",
         "priority",
         "progress",
         "due_date",
+        "project_id",
         "project",
+        "assignee_id",
         "assignee",
+        "parent_id",
         "parent",
         "created_at",
     ]
@@ -98,6 +102,8 @@ def test_cells_follow_the_csv_contract(client, db):
     }
     first = by_title["'=SUM(A1:A9)"]
     assert first["project"] == "Apollo"  # the label, not an id or a repr
+    assert first["project_id"] == str(project.id)  # beside its key
+    assert first["description"] == 'He said "hi",\nthen left'  # long text too
     assert first["assignee"] == "" and first["due_date"] == ""  # None is empty
     assert first["progress"] == "40" and ",40," in raw  # numbers stay numbers, unquoted
     assert by_title["'-5 apples"]["status"] == "done"
@@ -180,17 +186,26 @@ def test_an_export_is_audited(client, db):
 def test_numbers_and_labels_in_another_models_module(librarian, library):
     from tests.other_models import Author, Book
 
-    with Session(library.state.engine) as session:
+    with Session(library.state.engine, expire_on_commit=False) as session:
         author = Author(first_name="Ursula", last_name="Le Guin")
         session.add(
             Book(title="Earthsea", isbn="1", price=Decimal("12.50"), author=author)
         )
         session.commit()
     header, rows, _raw = export(librarian, "book")
-    assert header == ["title", "author", "price"]
-    assert rows == [
-        ["Earthsea", "Le Guin, Ursula", "12.50"]
-    ]  # a custom label, per batch
+    # The view names its list columns, not its export columns: every column.
+    assert header == [
+        "id",
+        "title",
+        "isbn",
+        "price",
+        "published_at",
+        "author_id",
+        "author",
+    ]
+    (row,) = rows
+    assert row[1:4] == ["Earthsea", "1", "12.50"] and row[4] == ""
+    assert row[5:] == [str(author.id), "Le Guin, Ursula"]  # a custom label, per batch
 
 
 def fill_tasks(engine, count: int) -> None:

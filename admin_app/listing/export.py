@@ -11,12 +11,17 @@ empty cell; a to-one relationship is the related row's label (joined in the
 query); text a spreadsheet would evaluate as a formula gets a leading `'`;
 numbers stay numbers; datetimes are ISO 8601, in UTC with `+00:00` for columns
 with a time zone. `listing.cells` has every format and writes most cells in SQL.
+
+Which columns: every column of the table, keys and foreign keys included, a
+foreign key also as its related row's label in the column beside it
+(`team_id,team`), unless the view names its export columns; secrets never
+(see `export_columns`, which reads the fields' descriptions).
 """
 
 import csv
 import enum
 import io
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -24,9 +29,9 @@ from typing import Any
 from uuid import UUID
 
 from anyio import to_thread
-from sqlalchemy import JSON, Engine, Select, and_, inspect, select
+from sqlalchemy import JSON, Column, Engine, Select, and_, inspect, select
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import RelationshipDirection, Session, aliased
+from sqlalchemy.orm import Session, aliased
 
 from admin_app.listing.cells import (
     Converter,
@@ -39,7 +44,7 @@ from admin_app.listing.cells import (
     utc_datetime_text,
 )
 from admin_app.listing.query import ListQuery
-from admin_app.model import metadata
+from admin_app.model.fields import FieldSpec, Kind
 from admin_app.model.labels import label_column, label_for
 
 BATCH = 5000
@@ -120,6 +125,63 @@ def cell(value: Any) -> Any:
     return value  # numbers stay numbers
 
 
+@dataclass(frozen=True)
+class ExportColumn:
+    """One column of the CSV: a stored value, or a related row's label."""
+
+    header: str
+    spec: FieldSpec
+    column: Column | None = None  # the stored value; None for the label
+
+    @property
+    def is_label(self) -> bool:
+        return self.column is None
+
+
+def export_columns(
+    fields: Mapping[str, FieldSpec], names: Sequence[str] | None = None
+) -> list[ExportColumn]:
+    """The CSV's columns from the fields' descriptions.
+
+    Without `names`: every column of every exported field (keys first, in
+    table order), each to-one's label beside its key. With `names` (a view's
+    `column_export_list`): those, a to-one by its label (`team`), a foreign
+    key column by its value (`team_id`). A secret is never exported; a name
+    that is neither a column nor a to-one is a ValueError."""
+    found: list[ExportColumn] = []
+    if names is None:
+        seen: set[Column] = set()
+        for spec in fields.values():
+            if not spec.in_export or spec.is_secret:
+                continue
+            for column in spec.columns:
+                if column not in seen:
+                    seen.add(column)
+                    found.append(ExportColumn(column.key, spec, column))
+            if spec.kind is Kind.TO_ONE and spec.target is not None:
+                found.append(ExportColumn(spec.label_name, spec))
+        return found
+    labels = {s.label_name: s for s in fields.values() if s.kind is Kind.TO_ONE}
+    columns = {c.key: (c, s) for s in fields.values() for c in s.columns}
+    for name in names:
+        spec = fields.get(name)
+        if spec is not None and spec.is_secret:
+            continue
+        if spec is not None and spec.kind is Kind.TO_ONE and spec.relationship:
+            found.append(ExportColumn(name, spec))
+        elif name in columns:
+            column, owner = columns[name]
+            if not owner.is_secret:
+                found.append(ExportColumn(name, owner, column))
+        elif name in labels:
+            found.append(ExportColumn(name, labels[name]))
+        else:
+            raise ValueError(
+                f"{name!r} cannot be exported: not a column or a to-one link"
+            )
+    return found
+
+
 @dataclass
 class _Relation:
     """A to-one relationship whose label cannot be read with a join (a custom
@@ -133,39 +195,35 @@ class _Relation:
 class CsvExport:
     """The CSV of one `ListQuery`."""
 
-    def __init__(self, query: ListQuery, names: Sequence[str]) -> None:
+    def __init__(self, query: ListQuery, columns: Sequence[ExportColumn]) -> None:
         self.query = query
         self.model = query.view.model
-        self.names = list(names)
+        self.columns = list(columns)
+        self.names = [column.header for column in self.columns]
 
     def statement(self) -> tuple[Select, list[_Relation]]:
         """The list's own query, narrowed to the exported columns, with the
         labels of related rows joined in."""
-        mapper = inspect(self.model)
-        relations = metadata.to_one(self.model)
         columns: list[Any] = []
         joins: list[tuple[Any, Any]] = []
         deferred: list[_Relation] = []
-        for name in self.names:
-            if name in mapper.columns:
-                columns.append(mapper.columns[name])
+        for exported in self.columns:
+            if exported.column is not None:
+                columns.append(exported.column)
                 continue
-            rel = relations.get(name)
-            if rel is None or rel.direction is not RelationshipDirection.MANYTOONE:
-                raise ValueError(
-                    f"{name!r} cannot be exported: not a column or a to-one link"
-                )
-            target = rel.mapper.class_
+            spec = exported.spec
+            target = spec.target
+            pairs = list(zip(spec.columns, spec.target_columns, strict=True))
             label = label_column(target)
             if label is None or hasattr(target, "__admin_label__"):
-                keys = [local for local, _remote in rel.local_remote_pairs]
-                deferred.append(_Relation(len(columns), len(keys), target))
-                columns.extend(keys)
+                deferred.append(_Relation(len(columns), len(pairs), target))
+                columns.extend(local for local, _remote in pairs)
                 continue
             alias = aliased(target)
+            mapper = inspect(target)
             on = [
-                local == getattr(alias, remote.key)
-                for local, remote in rel.local_remote_pairs
+                local == getattr(alias, mapper.get_property_by_column(remote).key)
+                for local, remote in pairs
             ]
             joins.append((alias, on))
             columns.append(getattr(alias, label))

@@ -11,7 +11,10 @@ from urllib.parse import urlencode
 
 from sqlalchemy import (
     Select,
+    String,
+    and_,
     asc,
+    cast,
     desc,
     false,
     func,
@@ -20,13 +23,15 @@ from sqlalchemy import (
     true,
     tuple_,
 )
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.sql import ColumnElement
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from admin_app.listing.filters import BadFilter, Chip
+from admin_app.model.fields import FieldSpec, Kind
 from admin_app.model.keys import BadKey, parse_key, parse_selection
+from admin_app.model.labels import label_column
 
 
 class ListedView(Protocol):
@@ -34,6 +39,7 @@ class ListedView(Protocol):
     provides it; the list path does not import the site)."""
 
     model: Any
+    field_specs: Mapping[str, Any]  # name -> FieldSpec: how each field sorts
     page_size: int
     page_size_options: list[int]
     _sort_fields: list[str]
@@ -44,6 +50,29 @@ class ListedView(Protocol):
     def search_query(self, stmt: Select, term: str) -> Select: ...
     def _get_prop_name(self, prop: Any) -> str: ...
     def _get_default_sort(self) -> list[tuple[str, bool]]: ...
+
+
+def sort_terms(spec: FieldSpec) -> tuple[list[tuple[Any, Any]], list[ColumnElement]]:
+    """How a list sorts by a field: the outer joins it needs and its ORDER BY
+    terms. A related row sorts by its label column (joined), or by its key
+    when its label is not a column (`__admin_label__`, `<Class> #<key>`)."""
+    if spec.kind is Kind.TO_ONE and spec.target is not None and spec.target_columns:
+        label = label_column(spec.target)
+        if label is not None and not hasattr(spec.target, "__admin_label__"):
+            alias = aliased(spec.target)
+            mapper = inspect(spec.target)
+            on = and_(
+                *(
+                    local == getattr(alias, mapper.get_property_by_column(remote).key)
+                    for local, remote in zip(
+                        spec.columns, spec.target_columns, strict=True
+                    )
+                )
+            )
+            return [(alias, on)], [getattr(alias, label)]
+    if spec.kind is Kind.JSON:  # PostgreSQL cannot order `json` itself
+        return [], [cast(column, String) for column in spec.columns]
+    return [], list(spec.columns)
 
 
 MAX_PAGE = 1_000_000
@@ -62,6 +91,8 @@ def max_selection(model: type) -> int:
     """How many rows of `model` one `pks=` list may name."""
     width = len(inspect(model).primary_key)
     return min(MAX_SELECTION, MAX_KEY_VALUES // width)
+
+
 MAX_PARAMETERS = 200
 """No list needs more query parameters; each one is repeated by the page's
 links, so thousands of them would multiply the page."""
@@ -218,14 +249,26 @@ class ListQuery:
 
     def ordered(self) -> Select:
         """`filtered()` in the list's order, ending with the primary key so that
-        pages and exports are stable when sort values repeat."""
+        pages and exports are stable when sort values repeat. A related row
+        sorts by its label, as the list shows it."""
         stmt = self.filtered()
         model = self.view.model
-        used = set()
+        fields = getattr(self.view, "field_specs", {})
+        used: set[Any] = set()
         for name, is_desc in self.order:
-            column = getattr(model, name)
-            stmt = stmt.order_by(desc(column) if is_desc else asc(column))
-            used.add(name)
+            spec = fields.get(name)
+            if spec is None:
+                joins, terms = [], [getattr(model, name)]
+            else:
+                joins, terms = sort_terms(spec)
+            for target, on in joins:
+                stmt = stmt.outerjoin(target, on)
+            for term in terms:
+                stmt = stmt.order_by(desc(term) if is_desc else asc(term))
+            if spec is None:
+                used.add(name)
+            else:
+                used |= {c.key for c in spec.columns if any(c is t for t in terms)}
         for key in inspect(model).primary_key:
             if key.key not in used:
                 stmt = stmt.order_by(asc(key))

@@ -218,8 +218,8 @@ class AdminSite(KeyedRedirects, AuthRoutes, Admin):
         await self._export(request)  # SQLAdmin's permission checks
         view = self._find_model_view(request.path_params["identity"])
         query = view.list_query_for(request)
-        export = CsvExport(query, view._export_prop_names)
         try:
+            export = CsvExport(query, view.export_columns())
             export.statement()  # an unexportable column: say so before logging
         except ValueError as error:
             raise HTTPException(400, str(error)) from error

@@ -97,8 +97,10 @@ def delete_selected(
     if not rows:
         return 0
     keys = [row_identifier(row) for row in rows]
+    hidden = getattr(view, "_audit_hidden", ())  # secrets are never recorded
+    recorded = [c for c in model.__table__.columns if c.key not in hidden]
     old = {
-        key: {c.key: jsonable(getattr(row, c.key)) for c in model.__table__.columns}
+        key: {c.key: jsonable(getattr(row, c.key)) for c in recorded}
         for key, row in zip(keys, rows, strict=True)
     }
     for row in rows:  # through the ORM: its cascades and hooks apply

@@ -16,6 +16,7 @@ from sqlalchemy import Column, UniqueConstraint, and_, inspect, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import RelationshipDirection, RelationshipProperty, Session
 
+from admin_app.model.fields import BadValue, Kind, field_specs
 from admin_app.model.keys import BadKey, parse_key
 from admin_app.model.labels import field_label
 from admin_app.model.values import normalise_datetime, unchanged
@@ -58,7 +59,10 @@ class RowWriter:
         values: dict[str, Any] = {}
         to_many: dict[str, list[Any]] = {}
         creating = inspect(obj).transient
+        inline = {spec.name for spec in self.links}  # saved by `_apply_links`
         for key, value in data.items():
+            if key in inline:
+                continue
             if key in self.mapper.relationships:
                 rel = self.mapper.relationships[key]
                 if rel.direction is RelationshipDirection.MANYTOONE:
@@ -114,6 +118,8 @@ class RowWriter:
             if not column.nullable:
                 self.error(column.key, "This field is required.")
             return None
+        if column.foreign_keys and isinstance(value, str):
+            return self._related_key(column, value)
         if value is None or value == "":
             if column.nullable:
                 return None
@@ -123,6 +129,21 @@ class RowWriter:
                 self.error(column.key, "This field is required.")
                 return None
         return normalise_datetime(column, value)
+
+    def _related_key(self, column: Column, text: str) -> Any:
+        """A foreign key that no relationship names, typed or chosen as text:
+        the key of a row that exists, else one clear error."""
+        spec = field_specs(self.model).get(column.key)
+        if spec is None or spec.kind is not Kind.TO_ONE or spec.target is None:
+            return text  # a key to a table the admin does not map
+        try:
+            key = spec.parse(text)
+        except BadValue:
+            key = None
+        if key is None or self.session.get(spec.target, key) is None:
+            self.error(column.key, "Choose a valid option: that row does not exist.")
+            return None
+        return key
 
     def _to_one(self, rel: RelationshipProperty, value: Any) -> dict[str, Any]:
         pairs = list(rel.local_remote_pairs or [])
@@ -166,6 +187,8 @@ class RowWriter:
         except ValidationError as error:
             for problem in error.errors():
                 field = str(problem["loc"][0]) if problem["loc"] else ""
+                if self._field_of.get(field, field) in self.errors:
+                    continue  # one clear message per field: it has one already
                 message = problem["msg"].removeprefix("Value error, ")
                 self.error(field if field in current else "", message)
             raise FormErrors(self.errors) from error
