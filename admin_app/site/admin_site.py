@@ -127,19 +127,20 @@ class AdminSite(AuthRoutes, Admin):
 
     @login_required
     async def delete(self, request: Request) -> Response:
-        """SQLAdmin's delete route (the trash icon and its modal), with every
-        selected row deleted in one transaction instead of one at a time."""
+        """SQLAdmin's delete route (the trash icon, the details page and their
+        modal): every selected row deleted in one transaction instead of one at
+        a time, after the same check as bulk delete."""
         await self._delete(request)  # SQLAdmin's per-row permission checks
         view = self._find_model_view(request.path_params["identity"])
         pks = [pk for pk in request.query_params.get("pks", "").split(",") if pk]
         url = request.url_for("admin:list", identity=view.identity)
         try:
-            await to_thread.run_sync(view.delete_keys, request, pks)
+            deleted = await to_thread.run_sync(view.delete_keys, request, pks)
         except ValueError as error:
             return PlainTextResponse(
                 str(URL(str(url)).include_query_params(error=str(error)))
             )
-        Flash.success(request, f"{view.count_words(len(pks))} deleted.")
+        Flash.success(request, f"{view.count_words(deleted)} deleted.")
         return PlainTextResponse(str(url))
 
     @login_required
