@@ -18,7 +18,7 @@ from anyio import to_thread
 from sqladmin import ModelView, expose
 from sqladmin.ajax import QueryAjaxModelLoader
 from sqladmin.formatters import BASE_FORMATTERS
-from sqladmin.forms import ModelConverter, converts
+from sqladmin.forms import converts
 from sqladmin.helpers import get_object_identifier
 from sqladmin.pagination import Pagination
 from sqlalchemy import Select, String, cast, false, func, inspect, or_, select
@@ -53,7 +53,7 @@ from admin_app.model.labels import (
 )
 from admin_app.site.selection_views import SelectionActions
 from admin_app.writing.concurrency import VERSION_FIELD
-from admin_app.writing.forms import AdminForm
+from admin_app.writing.forms import AdminForm, WriteConverter
 from admin_app.writing.links import inline_field, link_specs
 from admin_app.writing.saving import RowSaving
 
@@ -93,7 +93,7 @@ class LabelledAjaxLoader(QueryAjaxModelLoader):
         return self.format(rows[0]) if rows else {}
 
 
-class LabelledConverter(ModelConverter):
+class LabelledConverter(WriteConverter):
     """Plain selects (small related tables, enums) labelled the way lists are."""
 
     @converts("Enum")

@@ -41,6 +41,7 @@ MINE, THEIRS = "mine", "theirs"
 _FORMAT = 2
 
 Describe = Callable[[], tuple[str, str]]  # -> (theirs, mine) as a person reads them
+DescribeRow = Callable[[Iterable[str]], tuple[str, str]]  # the same, for some fields
 
 
 class DamagedToken(ValueError):
@@ -277,10 +278,11 @@ class Merge:
         mine: Mapping[str, Any],
         current: Mapping[str, Any] | None,
         label: str,
-        describe: Describe,
+        describe: DescribeRow,
     ) -> LinkAction:
         """What to do with submitted link row `key` of `relation`: `mine` holds
-        the fields the user submitted, `current` the row now (None if absent)."""
+        the fields the user submitted, `current` the row now (None if absent).
+        `describe(fields)` says both versions of those fields in words."""
         shown_rows = self.shown.links.get(relation) if self.shown is not None else None
         if shown_rows is None:  # no token: the submitted rows as they are
             if removed:
@@ -290,9 +292,13 @@ class Merge:
         seen = shown_rows.get(key)
 
         def decide(
-            clash: bool, change: dict[str, Any], kind: str, fields: Iterable[str] = ()
+            clash: bool,
+            change: dict[str, Any],
+            kind: str,
+            fields: Iterable[str] = (),
+            shown: Iterable[str] | None = None,
         ) -> LinkAction:
-            theirs_text, mine_text = describe()
+            theirs_text, mine_text = describe(mine if shown is None else shown)
             conflict = Conflict(
                 f"{relation}-{key}", relation, label, theirs_text, mine_text
             )
@@ -323,6 +329,5 @@ class Merge:
             return decide(True, {"values": dict(mine)}, "insert", mine)
         theirs = {f for f in changed if digest(current.get(f)) != seen.get(f)}
         clash = any(not same(mine[f], current.get(f)) for f in theirs)
-        return decide(
-            clash, {"values": {f: mine[f] for f in changed}}, "update", changed - theirs
-        )
+        change = {"values": {f: mine[f] for f in changed}}
+        return decide(clash, change, "update", changed - theirs, shown=changed)

@@ -132,20 +132,30 @@ def _rule(mapper: Mapper | None, constraint: ForeignKeyConstraint) -> tuple[str,
     their own relationships apply in turn). `mapper` is None when the rows
     are deleted by the database (their relationships do not run)."""
     columns = set(constraint.columns)
-    for rel in mapper.relationships if mapper is not None else ():
-        if rel.viewonly or rel.passive_deletes:
-            continue
-        if rel.direction is RelationshipDirection.ONETOMANY:
-            remote = {r for _local, r in rel.local_remote_pairs or []}
-            if rel.mapper.local_table is constraint.table and remote == columns:
-                if rel.cascade.delete:
-                    return "delete", True
-                nullable = all(c.nullable for c in constraint.columns)
-                return ("empty" if nullable else "block"), False
-        elif rel.direction is RelationshipDirection.MANYTOMANY:
-            pairs = {s for _local, s in rel.synchronize_pairs or []}
-            if rel.secondary is constraint.table and pairs == columns:
-                return "delete", False  # the ORM deletes the link rows
+    relationships = [
+        rel
+        for rel in (mapper.relationships if mapper is not None else ())
+        if not rel.viewonly and not rel.passive_deletes
+    ]
+    for rel in relationships:  # the ORM loads these rows, then deletes or empties
+        remote = {r for _local, r in rel.local_remote_pairs or []}
+        if (
+            rel.direction is RelationshipDirection.ONETOMANY
+            and rel.mapper.local_table is constraint.table
+            and remote == columns
+        ):
+            if rel.cascade.delete:
+                return "delete", True
+            nullable = all(c.nullable for c in constraint.columns)
+            return ("empty" if nullable else "block"), False
+    for rel in relationships:  # a many-to-many: the ORM deletes its link rows
+        pairs = {s for _local, s in rel.synchronize_pairs or []}
+        if (
+            rel.direction is RelationshipDirection.MANYTOMANY
+            and rel.secondary is constraint.table
+            and pairs == columns
+        ):
+            return "delete", False
     ondelete = (constraint.ondelete or "").upper()
     if ondelete == "CASCADE":
         return "delete", False

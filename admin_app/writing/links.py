@@ -9,7 +9,7 @@ deselected; here the rows are saved as a diff, validated by the link's own
 model, in the same transaction as the parent.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,7 @@ from admin_app.model.keys import BadKey, identifier, parse_key
 from admin_app.model.labels import field_label, label_for
 from admin_app.model.values import normalise_datetime, unchanged
 from admin_app.writing.concurrency import Merge
+from admin_app.writing.forms import WriteConverter
 from admin_app.writing.validation import validate_row
 
 BLANK_ROWS = 3  # empty rows offered for new links (more after each save)
@@ -147,6 +148,7 @@ async def inline_field(
         session_maker=session_maker,
         only=list(spec.fields),
         column_labels={f: field_label(spec.link_model, f) for f in spec.fields},
+        form_converter=WriteConverter,
     )
     row_form = type(
         f"{spec.link_model.__name__}RowForm",
@@ -304,7 +306,14 @@ class LinkWriter:
             return
         mine = {f: getattr(validated, f) for f in values}
         now = {f: getattr(current, f) for f in spec.fields} if current else None
-        mine_text = "removed" if removed else self._text(mine)
+
+        def describe(fields: Iterable[str]) -> tuple[str, str]:
+            names = list(fields) or list(spec.fields)
+            theirs = {f: now[f] for f in names} if now is not None else None
+            if removed:
+                return self._text(theirs), "removed"
+            return self._text(theirs), self._text({f: mine[f] for f in names})
+
         action = self.merge.link_row(
             spec.name,
             identifier(key),
@@ -312,7 +321,7 @@ class LinkWriter:
             mine=mine,
             current=now,
             label=label_for(other),
-            describe=lambda: (self._text(now), mine_text),
+            describe=describe,
         )
         if action.kind == "delete":
             plan.steps.append(lambda: self.session.delete(current))

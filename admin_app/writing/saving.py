@@ -8,6 +8,7 @@ changed (`admin_app.writing.concurrency`); when a save is refused, the form
 comes back with the user's changes in it and every other field as it is now.
 """
 
+import enum
 import logging
 from dataclasses import dataclass, replace
 from typing import Any
@@ -24,7 +25,7 @@ from starlette.responses import Response
 
 from admin_app.model import metadata
 from admin_app.model.keys import identifier, key_or_404
-from admin_app.model.labels import field_label, label_for
+from admin_app.model.labels import enum_label, field_label, label_for
 from admin_app.writing.audit import diff, record
 from admin_app.writing.concurrency import (
     CHOICE_PREFIX,
@@ -38,9 +39,15 @@ from admin_app.writing.concurrency import (
 )
 from admin_app.writing.deletion import delete_selected
 from admin_app.writing.links import current_rows
-from admin_app.writing.writes import FormErrors, RowWriter, database_error_message
+from admin_app.writing.writes import (
+    FormErrors,
+    RowWriter,
+    database_error_message,
+    log_refusals_in_one_line,
+)
 
 logger = logging.getLogger(__name__)
+log_refusals_in_one_line()  # a refused save is a 400, not a traceback in the log
 
 CHANGED_MEANWHILE = "Changed by someone else after you opened the form."
 DAMAGED_FORM = (
@@ -123,6 +130,8 @@ class RowSaving:
             return "empty"
         if hasattr(type(value), "__table__"):
             return label_for(value)
+        if isinstance(value, enum.Enum):
+            return enum_label(value)
         shown = self._default_formatter_detail(value)
         if isinstance(shown, Markup):  # a <time> element: its text
             shown = shown.striptags()

@@ -57,6 +57,28 @@ class FormErrors(ValueError):
         super().__init__(" ".join(overall) or "Please correct the errors below.")
 
 
+class ExpectedRefusals(logging.Filter):
+    """SQLAdmin's create and edit routes log every refused save with
+    `logger.exception`. A FormErrors is an expected 400 (the form shown again
+    with its messages): one line without a traceback, at INFO. Unexpected
+    errors keep their traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, FormErrors):
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            record.msg, record.args = "Refused save: %s", (str(error),)
+        return True
+
+
+def log_refusals_in_one_line(logger_name: str = "sqladmin.application") -> None:
+    """Install `ExpectedRefusals` on SQLAdmin's logger (once)."""
+    target = logging.getLogger(logger_name)
+    if not any(isinstance(f, ExpectedRefusals) for f in target.filters):
+        target.addFilter(ExpectedRefusals())
+
+
 def plain_text(value: Any) -> str:
     """A value as a sentence shows it, when the view gives no formatter."""
     if value is None:
