@@ -12,7 +12,7 @@
 
 from datetime import datetime
 
-from pydantic import field_validator, model_validator
+from pydantic import NaiveDatetime, field_validator, model_validator
 from sqlalchemy import DateTime
 from sqlmodel import Field, Relationship, SQLModel
 
@@ -42,11 +42,13 @@ class WrOwner(SQLModel, table=True):
     email: str = Field(max_length=40)
     name: str = Field(default="", max_length=40)
     seen_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
-    due_at: datetime | None = None
+    due_at: NaiveDatetime | None = None  # a column without time zone
 
     items: list["WrThing"] = Relationship(back_populates="owner", cascade_delete=True)
     keys: list["WrKey"] = Relationship(back_populates="owner")
-    values: list[WrValue] = Relationship(back_populates="owners", link_model=WrOwnerValue)
+    values: list[WrValue] = Relationship(
+        back_populates="owners", link_model=WrOwnerValue
+    )
 
     @field_validator("email")
     @classmethod
