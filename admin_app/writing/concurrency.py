@@ -206,7 +206,8 @@ class Merge:
     def __init__(self, shown: Shown | None, choices: Mapping[str, str]) -> None:
         self.shown = shown
         self.choices = choices
-        self.mine_fields: set[str] = set()  # form fields holding the user's change
+        self.decided: set[str] = set()  # form fields compared three ways
+        self.mine_fields: set[str] = set()  # of those, the ones the user changed
         self.conflicts: list[Conflict] = []
         self.to_many_changes: dict[str, tuple[set[str], set[str]]] = {}
         self.link_changes: dict[str, dict[str, dict[str, Any]]] = {}
@@ -235,6 +236,7 @@ class Merge:
     ) -> bool:
         """Whether to write the submitted value of form field `name`, whose
         columns have `values` {column: (submitted, current)}."""
+        self.decided.add(name)
         shown = self.shown.columns if self.shown is not None else None
         if shown is None or any(column not in shown for column in values):
             changed = any(not same(m, c) for m, c in values.values())
@@ -258,6 +260,7 @@ class Merge:
     ) -> set[str]:
         """The keys to link: the user's additions and removals applied to the
         selection as it is now."""
+        self.decided.add(name)
         submitted, current = set(submitted), set(current)
         if self.shown is None or name not in self.shown.to_many:
             added, removed = submitted - current, current - submitted
@@ -283,6 +286,7 @@ class Merge:
         """What to do with submitted link row `key` of `relation`: `mine` holds
         the fields the user submitted, `current` the row now (None if absent).
         `describe(fields)` says both versions of those fields in words."""
+        self.decided.add(relation)
         shown_rows = self.shown.links.get(relation) if self.shown is not None else None
         if shown_rows is None:  # no token: the submitted rows as they are
             if removed:

@@ -346,8 +346,8 @@ class RowSaving:
                 _reprocess(field, rows)
             elif name in merge.link_changes:
                 _reprocess(field, _merged_rows(fresh[name], merge.link_changes[name]))
-            elif name not in merge.mine_fields and name in fresh:
-                _reprocess(field, fresh[name])
+            elif name in merge.decided - merge.mine_fields and name in fresh:
+                _reprocess(field, fresh[name])  # untouched: the value now
         for name, conflicts in _by_field(merge.conflicts).items():
             field = form._fields.get(name)
             if field is not None:
