@@ -10,11 +10,11 @@ comes back with the user's changes in it and every other field as it is now.
 
 import enum
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from anyio import from_thread, to_thread
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqladmin import Flash, ModelView
 from sqladmin.helpers import get_object_identifier
 from sqlalchemy import Select, inspect, select
@@ -32,13 +32,13 @@ from admin_app.writing.concurrency import (
     MINE,
     THEIRS,
     VERSION_FIELD,
-    Conflict,
     DamagedToken,
     Merge,
     Shown,
 )
 from admin_app.writing.deletion import delete_selected
 from admin_app.writing.links import current_rows
+from admin_app.writing.refused import RefusedForm, show_again
 from admin_app.writing.writes import (
     FormErrors,
     RowWriter,
@@ -49,7 +49,6 @@ from admin_app.writing.writes import (
 logger = logging.getLogger(__name__)
 log_refusals_in_one_line()  # a refused save is a 400, not a traceback in the log
 
-CHANGED_MEANWHILE = "Changed by someone else after you opened the form."
 DAMAGED_FORM = (
     "This form cannot be saved: its version token is damaged or comes from an "
     "older version of the admin. Nothing was saved; open the row again."
@@ -58,15 +57,6 @@ DAMAGED_FORM = (
 
 def _key_of(obj: Any) -> str:
     return identifier(inspect(type(obj)).primary_key_from_instance(obj))
-
-
-@dataclass
-class RefusedForm:
-    """A refused edit, to show again: the row as it is now and the decisions."""
-
-    fresh: dict[str, Any]  # the form's data for the row as it is now
-    merge: Merge
-    to_many: dict[str, list[Any]]  # many-to-many fields as the merge leaves them
 
 
 class RowSaving:
@@ -329,30 +319,11 @@ class RowSaving:
         return len(deleted)
 
     def show_refused_form(self, form: Any, request: Request) -> str:
-        """Called by the form template: after a refused edit, the fields the user
-        did not change show the row as it is now, and each conflict is marked
-        with both values and a choice. Returns nothing to render."""
+        """Called by the form template: after a refused edit, show the form
+        again around the user's changes (see `refused.show_again`)."""
         refused: RefusedForm | None = getattr(request.state, "refused_form", None)
-        if refused is None:
-            return ""
-        merge, fresh = refused.merge, refused.fresh
-        for name, field in form._fields.items():
-            if name == VERSION_FIELD:
-                _reprocess(field, fresh[VERSION_FIELD])
-            elif name in refused.to_many:
-                rows = refused.to_many[name]
-                if not hasattr(field, "loader"):  # a plain select compares keys
-                    rows = [str(get_object_identifier(row)) for row in rows]
-                _reprocess(field, rows)
-            elif name in merge.link_changes:
-                _reprocess(field, _merged_rows(fresh[name], merge.link_changes[name]))
-            elif name in merge.decided - merge.mine_fields and name in fresh:
-                _reprocess(field, fresh[name])  # untouched: the value now
-        for name, conflicts in _by_field(merge.conflicts).items():
-            field = form._fields.get(name)
-            if field is not None:
-                field.errors = [*field.errors, CHANGED_MEANWHILE]
-                field.description = _choices_html(conflicts)
+        if refused is not None:
+            show_again(form, refused)
         return ""
 
 
@@ -366,56 +337,3 @@ def _labels(rows: Any) -> list[str]:
     return sorted(
         label if counts[label] == 1 else f"{label} (#{key})" for label, key in labels
     )
-
-
-def _reprocess(field: Any, value: Any) -> None:
-    """Show `value` in a bound form field instead of what was submitted."""
-    field.raw_data = None
-    if hasattr(field, "last_index"):  # a list of rows: number them afresh
-        field.last_index = -1
-    field.process(None, data=value)
-
-
-def _merged_rows(
-    rows: list[dict[str, Any]], changes: dict[str, dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """Link rows as they are now, with the user's changes applied."""
-    merged = [dict(row) for row in rows]
-    by_key = {row["other"]: row for row in merged}
-    for key, change in changes.items():
-        row = by_key.get(key)
-        if row is None:  # added by the user (or removed meanwhile): a new row
-            row = {"other": key, "label": "", "remove": False}
-            merged.append(row)
-        if change.get("remove"):
-            row["remove"] = True
-        row.update(change.get("values", {}))
-    return merged
-
-
-def _by_field(conflicts: list[Conflict]) -> dict[str, list[Conflict]]:
-    found: dict[str, list[Conflict]] = {}
-    for conflict in conflicts:
-        found.setdefault(conflict.field, []).append(conflict)
-    return found
-
-
-def _choices_html(conflicts: list[Conflict]) -> Markup:
-    """Per conflict, both values and a choice between them, inside the form."""
-    parts = []
-    for c in conflicts:
-        theirs, mine = escape(c.theirs), escape(c.mine)
-        name = escape(c.choice_name)
-        parts.append(
-            f'<span class="save-conflict d-block mt-1 text-body" role="group" '
-            f'aria-label="Choose the value of {escape(c.label)}">'
-            f'<span class="d-block">{escape(c.label)}: someone else saved '
-            f"“{theirs}”; you entered “{mine}”.</span>"
-            f'<label class="form-check form-check-inline">'
-            f'<input class="form-check-input" type="radio" name="{name}" '
-            f'value="{THEIRS}"> Keep theirs (“{theirs}”)</label>'
-            f'<label class="form-check form-check-inline">'
-            f'<input class="form-check-input" type="radio" name="{name}" '
-            f'value="{MINE}"> Use mine (“{mine}”)</label></span>'
-        )
-    return Markup("".join(parts))
