@@ -20,9 +20,12 @@ from tests.write_models import (
     WrCrewJob,
     WrJob,
     WrKey,
+    WrMember,
     WrNote,
     WrOwner,
     WrOwnerValue,
+    WrSquad,
+    WrSquadMember,
     WrThing,
     WrValue,
 )
@@ -233,6 +236,20 @@ def test_link_rows_declared_both_ways_without_cascade_block(keeper, shapes):
     with Session(shapes.state.engine) as session:
         assert session.exec(select(WrCrewJob)).one().role == "owner"
         assert session.get(WrCrew, "@claude-code") is not None
+
+
+def test_link_rows_with_data_reached_through_link_model_only_block(keeper, shapes):
+    """The ORM would delete a many-to-many's link rows with the squad; rows
+    with data of their own (`is_training`) are data, so they block."""
+    with Session(shapes.state.engine, expire_on_commit=False) as session:
+        squad = WrSquad(name="Preventers", members=[WrMember(name="Rusty")])
+        session.add(squad)
+        session.commit()
+    sentence = "1 wr squad member refers to it, so it cannot be deleted."
+    found = preview(keeper, "wr-squad", squad.id)
+    assert found["blocked"] and sentence in [e["sentence"] for e in found["effects"]]
+    assert f"Nothing was deleted: {sentence}" in trash(keeper, "wr-squad", squad.id)
+    assert (count(shapes, WrSquad), count(shapes, WrSquadMember)) == (1, 1)
 
 
 def test_a_row_nothing_refers_to_is_deleted_by_every_path(keeper, shapes, owners):

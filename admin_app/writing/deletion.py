@@ -5,13 +5,14 @@ same check first, read from the metadata the way the deletion will really go
 (rows are deleted through the ORM, as SQLAdmin deletes them), as Django's admin
 lists related objects before a delete:
 
-- an ORM relationship with delete cascade (`cascade_delete=True`), a
-  many-to-many's link rows (the ORM deletes those), or `ON DELETE CASCADE`:
-  the referring rows are deleted with the selection;
+- an ORM relationship with delete cascade (`cascade_delete=True`), the
+  rows of a plain many-to-many link (the ORM deletes those), or `ON DELETE
+  CASCADE`: the referring rows are deleted with the selection;
 - `ON DELETE SET NULL`, or a one-to-many relationship without cascade over a
   nullable key (the ORM empties it): the referring rows stay, key emptied;
-- anything else (a non-nullable key the ORM would have to empty, a key with
-  no action or RESTRICT): the referring rows block the deletion.
+- anything else (a non-nullable key the ORM would have to empty, link rows
+  with data of their own such as a role and no cascade, a key with no action
+  or RESTRICT): the referring rows block the deletion.
 
 What is removed with the rows is shown before and recorded in the audit entry
 after (the deleted rows with their values, the emptied keys with their old
@@ -148,6 +149,7 @@ def _rule(mapper: Mapper | None, constraint: ForeignKeyConstraint) -> tuple[str,
                 return "delete", True
             nullable = all(c.nullable for c in constraint.columns)
             return ("empty" if nullable else "block"), False
+    cascades = (constraint.ondelete or "").upper() == "CASCADE"
     for rel in relationships:  # a many-to-many: the ORM deletes its link rows
         pairs = {s for _local, s in rel.synchronize_pairs or []}
         if (
@@ -155,9 +157,12 @@ def _rule(mapper: Mapper | None, constraint: ForeignKeyConstraint) -> tuple[str,
             and rel.secondary is constraint.table
             and pairs == columns
         ):
-            return "delete", False
+            # Rows of a plain link are only the link; rows with data of their
+            # own (a role) go only where the schema says so.
+            plain = all(column.foreign_keys for column in constraint.table.columns)
+            return ("delete" if plain or cascades else "block"), False
     ondelete = (constraint.ondelete or "").upper()
-    if ondelete == "CASCADE":
+    if cascades:
         return "delete", False
     if ondelete in ("SET NULL", "SET DEFAULT"):
         return "empty", False

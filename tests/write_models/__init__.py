@@ -7,7 +7,8 @@
   emptied (a nullable key and a relationship without cascade); `WrNote` has a
   required foreign key without a relationship (it blocks a delete).
 - `WrCrewJob` is a link with a `role`, declared both ways: `link_model=`
-  relationships on both sides and the link's own relationships.
+  relationships on both sides and the link's own relationships;
+  `WrSquadMember` a link with data reached only through `link_model=`.
 """
 
 from datetime import datetime
@@ -138,4 +139,36 @@ class WrJob(SQLModel, table=True):
     )
     assignments: list[WrCrewJob] = Relationship(
         back_populates="job", sa_relationship_kwargs={"overlaps": "crews"}
+    )
+
+
+class WrSquadMember(SQLModel, table=True):
+    """A link with data of its own, reached only through `link_model=`."""
+
+    __tablename__ = "wr_squad_member"
+
+    squad_id: int = Field(foreign_key="wr_squad.id", primary_key=True)
+    member_id: int = Field(foreign_key="wr_member.id", primary_key=True)
+    is_training: bool = False
+
+
+class WrMember(SQLModel, table=True):
+    __tablename__ = "wr_member"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=40)
+
+    squads: list["WrSquad"] = Relationship(
+        back_populates="members", link_model=WrSquadMember
+    )
+
+
+class WrSquad(SQLModel, table=True):
+    __tablename__ = "wr_squad"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=40)
+
+    members: list[WrMember] = Relationship(
+        back_populates="squads", link_model=WrSquadMember
     )
