@@ -353,3 +353,33 @@ def test_the_audit_entry_of_a_merged_save_has_only_my_change(client, db, app, ta
     entry = db.exec(select(AuditEntry).where(AuditEntry.action == "edit")).one()
     assert json.loads(entry.changes) == {"title": ["Launch", "Launch v2"]}
     assert entry.summary == "Changed Task “Launch v2”: title"
+
+
+def test_a_relation_both_changed_is_shown_by_label(client, db, app, task):
+    from models import Project
+
+    with Session(app.state.engine, expire_on_commit=False) as session:
+        projects = {n: Project(name=n) for n in ("Apollo", "Borealis", "Cobalt")}
+        session.add_all(projects.values())
+        session.flush()
+        session.get(Task, task.id).project_id = projects["Apollo"].id
+        session.add(Tag(name="red"))
+        session.commit()
+    mine = form_values(client.get(edit_url(task)).text)
+    colleague(app, task.id, project_id=projects["Borealis"].id)
+    set_tags(app, task.id, ["red"])  # and a tag they add
+
+    refused = post_form(
+        client, edit_url(task), typed(mine, project=str(projects["Cobalt"].id))
+    )
+    assert refused.status_code == 400
+    words = text(refused.text)
+    assert "Project: someone else saved “Borealis”; you entered “Cobalt”." in words
+    shown = form_values(refused.text)
+    red = db.exec(select(Tag).where(Tag.name == "red")).one()
+    assert ("tags", str(red.id)) in shown  # their tag, on the form I get back
+    done = post_form(client, edit_url(task), [*shown, ("admin_keep__project", "mine")])
+    assert done.status_code == 302, text(done.text)
+    saved = reload(db, task.id)
+    assert saved.project_id == projects["Cobalt"].id
+    assert tags_of(db, task.id) == {"red"}
