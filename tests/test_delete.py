@@ -22,9 +22,9 @@ def test_the_confirmation_counts_what_goes_with_the_rows(client, db, app):
     page = client.get("/admin/task/bulk-delete?status=blocked&select=all")
     words = text(page.text)
     assert f"This deletes {len(chosen)} Tasks" in words
-    assert f"{len(links)} task_assignment rows will be deleted with them" in words
+    assert f"{len(links)} task assignments will be deleted with them." in words
     if children:
-        assert f"{len(children)} task row" in words and "parent_id emptied" in words
+        assert f"{len(children)} task" in words and "parent emptied." in words
 
     response = client.post(
         "/admin/task/bulk-delete?status=blocked&select=all", follow_redirects=False
@@ -61,8 +61,8 @@ def test_rows_still_referred_to_are_not_deleted(librarian, library):
         session.commit()
     page = librarian.get(f"/admin/author/bulk-delete?pks={kept.id},{alone.id}")
     words = text(page.text)
-    assert "1 library_book row will have author_id emptied." in words
-    assert "1 library_contribution row refer to them through author_id" in words
+    assert "1 book will have its author emptied." in words
+    assert "1 contribution refers to them, so they cannot be deleted." in words
     assert 'id="confirm-delete" disabled' in page.text
     refused = librarian.post(f"/admin/author/bulk-delete?pks={kept.id},{alone.id}")
     assert refused.status_code == 400

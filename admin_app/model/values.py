@@ -16,11 +16,13 @@ def _is_aware_column(column: Column) -> bool:
 
 def normalise_datetime(column: Column, value: Any) -> Any:
     """Aware values become naive UTC for naive columns; naive values are read as
-    UTC for columns declared with a time zone."""
+    UTC for columns declared with a time zone, and aware ones are given in UTC
+    (SQLite keeps no offset: `12:00+02:00` stored as it is would read back as
+    12:00 UTC, two hours off)."""
     if not isinstance(value, datetime):
         return value
     if _is_aware_column(column):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
     return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
 
 

@@ -177,8 +177,9 @@ class AdminSite(KeyedRedirects, AuthRoutes, Admin):
 
     @login_required
     async def delete(self, request: Request) -> Response:
-        """SQLAdmin's delete route (the trash icon and its modal), with every
-        selected row deleted in one transaction instead of one at a time.
+        """SQLAdmin's delete route (the trash icon, the details page and their
+        modal): every selected row deleted in one transaction instead of one at
+        a time, after the same check as bulk delete.
 
         SQLAdmin's own checks (`_delete`) split `pks` at every comma, so they
         are made here on the keys as `pks` names them (`parse_selection`)."""
@@ -195,13 +196,13 @@ class AdminSite(KeyedRedirects, AuthRoutes, Admin):
                 raise HTTPException(403)
         url = request.url_for("admin:list", identity=view.identity)
         try:
-            await to_thread.run_sync(view.delete_keys, request, pks)
+            deleted = await to_thread.run_sync(view.delete_keys, request, pks)
         except ValueError as error:
             # The message travels in the session, never in the URL: a URL's
             # text on the page would let any link put words in the admin's mouth.
             Flash.error(request, str(error))
         else:
-            Flash.success(request, f"{view.count_words(len(pks))} deleted.")
+            Flash.success(request, f"{view.count_words(deleted)} deleted.")
         return PlainTextResponse(str(url))
 
     @login_required

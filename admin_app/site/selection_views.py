@@ -14,7 +14,7 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from admin_app.listing.query import ListQuery
 from admin_app.model.names import count_words
@@ -152,11 +152,23 @@ class SelectionActions:
                 Flash.success(request, f"{self.count_words(deleted)} deleted.")
                 return self._back_to_list(request)
         count, effects = await to_thread.run_sync(self._delete_preview, query)
+        blocked = any(e.rule == "block" for e in effects)
+        if "application/json" in request.headers.get("accept", ""):
+            # what the trash icon's confirmation shows before the DELETE
+            return JSONResponse(
+                {
+                    "count": count,
+                    "blocked": blocked,
+                    "effects": [
+                        {"rule": e.rule, "sentence": e.sentence} for e in effects
+                    ],
+                }
+            )
         context = {
             "model_view": self,
             "count": count,
             "effects": effects,
-            "blocked": any(e.rule == "block" for e in effects),
+            "blocked": blocked,
             "error": error,
             "title": f"Delete {self.count_words(count)}?",
         }
@@ -172,14 +184,11 @@ class SelectionActions:
             return session.scalar(query.count()) or 0, consequences(session, query)
 
     def _delete_selected(self, query: ListQuery, request: Request) -> int:
+        """The same deletion as the trash icon's (`delete_selected`): refused
+        if other rows block it, else with what goes with it, audited."""
         try:
             with self.session_maker() as session, session.begin():
-                blocking = [
-                    e for e in consequences(session, query) if e.rule == "block"
-                ]
-                if blocking:
-                    raise FormErrors({}, " ".join(e.sentence for e in blocking))
-                return delete_selected(session, self, query, request)
+                return len(delete_selected(session, self, query, request))
         except (SQLAlchemyError, AssertionError) as error:  # see delete_keys
             logger.warning("Bulk delete of %s refused: %s", self.identity, error)
             raise FormErrors({}, database_error_message(error)) from error

@@ -21,7 +21,7 @@ from sqladmin import ModelView, expose
 from sqladmin.ajax import QueryAjaxModelLoader
 from sqladmin.fields import AjaxSelectField
 from sqladmin.formatters import BASE_FORMATTERS
-from sqladmin.forms import ModelConverter, converts
+from sqladmin.forms import converts
 from sqladmin.helpers import get_object_identifier
 from sqladmin.pagination import Pagination
 from sqlalchemy import Select, String, cast, false, func, inspect, or_, select
@@ -57,7 +57,7 @@ from admin_app.site.field_options import view_fields
 from admin_app.site.keyed_urls import KeyedLinks
 from admin_app.site.selection_views import SelectionActions
 from admin_app.writing.concurrency import VERSION_FIELD
-from admin_app.writing.forms import AdminForm, KeySelectField
+from admin_app.writing.forms import AdminForm, KeySelectField, WriteConverter
 from admin_app.writing.links import inline_field, link_specs
 from admin_app.writing.saving import RowSaving
 from admin_app.writing.writes import FormErrors
@@ -100,7 +100,7 @@ class LabelledAjaxLoader(QueryAjaxModelLoader):
         return self.format(rows[0]) if rows else {}
 
 
-class LabelledConverter(ModelConverter):
+class LabelledConverter(WriteConverter):
     """Form fields as the view's field descriptions say: selects labelled the
     way lists are, foreign keys without a relationship as related rows, and
     search-as-you-type only where the related table is large right now."""

@@ -1,12 +1,24 @@
-"""The base form class of generated views, and the form fields that field
-descriptions ask for where SQLAdmin's converter has none."""
+"""The form classes of generated views: how submitted text becomes a value,
+and the form fields that field descriptions ask for where SQLAdmin's converter
+has none.
+
+- `AdminForm` reads a submitted `0` for a related row as "none".
+- Datetimes are read as people and scripts type ISO 8601: `2025-06-01 12:00:00`
+  (the form's own format), `2025-06-01T12:00`, `2025-06-01 12:00`, and with an
+  offset or `Z` (`2025-06-01T12:00:00+02:00`). SQLAdmin's field knows only
+  `%Y-%m-%d %H:%M:%S` and refused the rest. An aware value is then stored by
+  the time-zone rule (`admin_app.model.values.normalise_datetime`): naive UTC
+  for a column without time zone, aware for one with it.
+"""
 
 import base64
 import binascii
 import json
+from datetime import datetime
 from typing import Any, ClassVar
 
-from sqladmin.fields import JSONField
+from sqladmin.fields import DateTimeField, JSONField, TimezoneAwareDateTimeField
+from sqladmin.forms import ModelConverter, converts
 from starlette.datastructures import FormData
 from wtforms import Form, PasswordField, SelectField, StringField, validators
 
@@ -120,3 +132,48 @@ class JsonField(JSONField):
         if self.data is None:
             return ""
         return json.dumps(self.data, ensure_ascii=False)
+
+
+def parse_datetime(text: str) -> datetime:
+    """A datetime typed as ISO 8601, with a `T` or a space, with or without
+    seconds, fractions and an offset; ValueError otherwise."""
+    text = text.strip()
+    if not text or len(text) > 40:
+        raise ValueError(text)
+    if text[-1:] in ("z", "Z"):
+        text = text[:-1] + "+00:00"
+    return datetime.fromisoformat(text)
+
+
+class IsoDateTimeField(DateTimeField):
+    """SQLAdmin's datetime field, reading any ISO 8601 datetime."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if not valuelist:
+            return
+        try:
+            self.data = parse_datetime(" ".join(valuelist))
+        except ValueError:
+            self.data = None
+            raise ValueError(self.gettext("Not a valid datetime value.")) from None
+
+
+class IsoAwareDateTimeField(TimezoneAwareDateTimeField):
+    """SQLAdmin's field for columns with a time zone, reading any ISO 8601
+    datetime; a value typed without an offset is in the display time zone."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        IsoDateTimeField.process_formdata(self, valuelist)  # type: ignore[arg-type]
+        if self.data is not None and self.data.tzinfo is None:
+            self.data = self._localize(self.data)
+
+
+class WriteConverter(ModelConverter):
+    """SQLAdmin's converter with the fields above."""
+
+    @converts("DateTime")
+    def conv_datetime(self, model: type, prop: Any, kwargs: dict[str, Any]) -> Any:
+        column = prop.columns[0]
+        if getattr(column.type, "timezone", False):
+            return IsoAwareDateTimeField(**kwargs)
+        return IsoDateTimeField(**kwargs)

@@ -9,7 +9,7 @@ deselected; here the rows are saved as a diff, validated by the link's own
 model, in the same transaction as the parent.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,9 @@ from admin_app.model.fields import FieldSpec, Kind, field_specs
 from admin_app.model.keys import BadKey, identifier, parse_key
 from admin_app.model.labels import field_label, label_for
 from admin_app.model.values import normalise_datetime, unchanged
+from admin_app.writing.concurrency import Merge
+from admin_app.writing.forms import WriteConverter
+from admin_app.writing.validation import validate_row
 
 BLANK_ROWS = 3  # empty rows offered for new links (more after each save)
 MAX_ROWS = 1000
@@ -153,6 +156,7 @@ async def inline_field(
         session_maker=session_maker,
         only=list(spec.fields),
         column_labels={f: field_label(spec.link_model, f) for f in spec.fields},
+        form_converter=WriteConverter,
     )
     row_form = type(
         f"{spec.link_model.__name__}RowForm",
@@ -191,15 +195,44 @@ def current_rows(session: Session, spec: LinkSpec, parent: Any) -> list[dict[str
     return sorted(rows, key=lambda r: r["label"].casefold())
 
 
-class LinkWriter:
-    """Saves submitted link rows as a diff against the database."""
+class LinkPlan:
+    """The link-row changes of one save, planned before anything is written."""
 
-    def __init__(self, session: Session, spec: LinkSpec) -> None:
+    def __init__(self) -> None:
+        self.steps: list[Callable[[], None]] = []
+
+    def apply(self) -> None:
+        for step in self.steps:
+            step()
+
+
+class LinkWriter:
+    """Saves submitted link rows as a diff against the database.
+
+    Only the rows (and fields) the user changed are written: `merge` compares
+    each with what the form showed and with the row as it is now."""
+
+    def __init__(
+        self,
+        session: Session,
+        spec: LinkSpec,
+        merge: Merge | None = None,
+        describe: Callable[[str, Any], str] | None = None,
+    ) -> None:
         self.session, self.spec = session, spec
+        self.merge = merge if merge is not None else Merge(None, {})
+        self.describe = describe or (lambda _name, value: str(value))
         self.errors: list[str] = []
 
     def apply(self, parent: Any, rows: list[dict[str, Any]]) -> list[str]:
         """Insert, change and delete link rows; return what was refused."""
+        plan = self.plan(parent, rows)
+        if not self.errors:
+            plan.apply()
+        return self.errors
+
+    def plan(self, parent: Any, rows: list[dict[str, Any]]) -> LinkPlan:
+        """What saving `rows` does; refusals are collected in `errors`."""
         spec, link = self.spec, self.spec.link_model
         parent_values = spec.parent_values(parent)
         existing = {
@@ -210,6 +243,7 @@ class LinkWriter:
                 )
             )
         }
+        plan = LinkPlan()
         seen: set[tuple[Any, ...]] = set()
         for number, row in enumerate(rows, start=1):
             if not row.get("other"):
@@ -225,52 +259,107 @@ class LinkWriter:
                 )
                 continue
             seen.add(key)
-            current = existing.get(key)
-            if row.get("remove"):
-                if current is not None:
-                    self.session.delete(current)
-                continue
-            values = {
-                f: normalise_datetime(link.__table__.columns[f], row[f])
-                for f in spec.fields
-                if row.get(f) not in (None, "")
+            self._plan_row(plan, number, key, row, existing.get(key), parent_values)
+        return plan
+
+    def _submitted(self, row: dict[str, Any], current: Any) -> dict[str, Any]:
+        """The fields a row sets. Empty means "keep" (or the default, for a new
+        row); with a token, an emptied optional field of a shown row is cleared."""
+        columns = self.spec.link_model.__table__.columns
+        clearing = self.merge.shown is not None and current is not None
+        return {
+            f: normalise_datetime(columns[f], row.get(f))
+            if row.get(f) not in (None, "")
+            else None
+            for f in self.spec.fields
+            if row.get(f) not in (None, "") or (clearing and columns[f].nullable)
+        }
+
+    def _plan_row(
+        self,
+        plan: LinkPlan,
+        number: int,
+        key: tuple[Any, ...],
+        row: dict[str, Any],
+        current: Any,
+        parent_values: dict[str, Any],
+    ) -> None:
+        spec = self.spec
+        removed = bool(row.get("remove"))
+        other = (
+            getattr(current, spec.other.key)
+            if current is not None
+            else self.session.get(spec.other_model, key)
+        )
+        if other is None:
+            if not removed:
+                self.errors.append(
+                    f"Row {number}: that {spec.other.key} does not exist."
+                )
+            return
+        values = {} if removed else self._submitted(row, current)
+        if current is not None:
+            candidate = {
+                prop.key: getattr(current, prop.key)
+                for prop in inspect(spec.link_model).column_attrs
             }
-            if current is None:
-                self._insert(number, key, parent_values, values)
-            else:
-                self._update(number, current, values)
-        return self.errors
+        else:
+            other_values = {
+                local.key: getattr(other, remote.key)
+                for local, remote in spec.other_pairs
+            }
+            candidate = {**parent_values, **other_values}
+        validated = self._validate(number, {**candidate, **values})
+        if validated is None:
+            return
+        mine = {f: getattr(validated, f) for f in values}
+        now = {f: getattr(current, f) for f in spec.fields} if current else None
+
+        def describe(fields: Iterable[str]) -> tuple[str, str]:
+            names = list(fields) or list(spec.fields)
+            theirs = {f: now[f] for f in names} if now is not None else None
+            if removed:
+                return self._text(theirs), "removed"
+            return self._text(theirs), self._text({f: mine[f] for f in names})
+
+        action = self.merge.link_row(
+            spec.name,
+            identifier(key),
+            removed=removed,
+            mine=mine,
+            current=now,
+            label=label_for(other),
+            describe=describe,
+        )
+        if action.kind == "delete":
+            plan.steps.append(lambda: self.session.delete(current))
+        elif action.kind == "insert":  # the row as validated, with its defaults
+            plan.steps.append(lambda: self.session.add(validated))
+        elif action.kind == "update":
+            chosen = {f: mine[f] for f in action.fields}
+            merged = self._validate(number, {**candidate, **chosen})
+            if merged is not None:
+                plan.steps.append(lambda: self._set(current, merged))
+
+    def _text(self, values: dict[str, Any] | None) -> str:
+        """A link row's fields as a person reads them; "not linked" if absent."""
+        if values is None:
+            return "not linked"
+        return ", ".join(
+            f"{field_label(self.spec.link_model, f)}: {self.describe(f, v)}"
+            for f, v in values.items()
+        )
 
     def _validate(self, number: int, candidate: dict[str, Any]) -> Any:
         try:
-            return self.spec.link_model.model_validate(candidate)
+            return validate_row(self.spec.link_model, candidate)
         except ValidationError as error:
             for problem in error.errors():
                 where = field_label(self.spec.link_model, str(problem["loc"][0]))
                 self.errors.append(f"Row {number}: {where}: {problem['msg']}")
             return None
 
-    def _insert(
-        self, number: int, key: tuple, parent_values: dict, values: dict
-    ) -> None:
-        spec = self.spec
-        other = self.session.get(spec.other_model, key)
-        if other is None:
-            self.errors.append(f"Row {number}: that {spec.other_name} does not exist.")
-            return
-        other_values = {
-            local.key: getattr(other, remote.key) for local, remote in spec.other_pairs
-        }
-        new = self._validate(number, {**parent_values, **other_values, **values})
-        if new is not None:
-            self.session.add(new)
-
-    def _update(self, number: int, current: Any, values: dict) -> None:
-        columns = inspect(self.spec.link_model).column_attrs
-        candidate = {prop.key: getattr(current, prop.key) for prop in columns}
-        validated = self._validate(number, {**candidate, **values})
-        if validated is None:
-            return
+    def _set(self, current: Any, validated: Any) -> None:
         for name in self.spec.fields:
             new = getattr(validated, name)
             if not unchanged(getattr(current, name), new):

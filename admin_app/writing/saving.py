@@ -1,17 +1,21 @@
-"""How a view saves: validated writes, deletes, and the stale-edit check.
+"""How a view saves: validated writes, deletes, and the stale-edit merge.
 
 A mixin of `AdminView` that replaces SQLAdmin's `insert_model`,
 `update_model` and `delete_model` with the write path every form shares
-(`admin_app.writing.writes`): one transaction per save holding the change, its inline
-link rows and its audit entry.
+(`admin_app.writing.writes`): one transaction per save holding the change, its
+inline link rows and its audit entry. An edit writes only what its user
+changed (`admin_app.writing.concurrency`); when a save is refused, the form
+comes back with the user's changes in it and every other field as it is now.
 """
 
+import enum
 import logging
+from dataclasses import replace
 from typing import Any
 
 from anyio import from_thread, to_thread
 from markupsafe import Markup
-from sqladmin import Flash
+from sqladmin import Flash, ModelView
 from sqladmin.helpers import get_object_identifier
 from sqlalchemy import Select, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -21,13 +25,38 @@ from starlette.responses import Response
 
 from admin_app.model import metadata
 from admin_app.model.keys import key_or_404, row_identifier
-from admin_app.model.labels import field_label, label_for
+from admin_app.model.labels import enum_label, field_label, label_for
 from admin_app.writing.audit import diff, record
-from admin_app.writing.concurrency import VERSION_FIELD, changed_since, digests, encode
+from admin_app.writing.concurrency import (
+    CHOICE_PREFIX,
+    MINE,
+    THEIRS,
+    VERSION_FIELD,
+    DamagedToken,
+    Merge,
+    Shown,
+)
+from admin_app.writing.deletion import delete_selected
 from admin_app.writing.links import current_rows
-from admin_app.writing.writes import FormErrors, RowWriter, database_error_message
+from admin_app.writing.refused import RefusedForm, show_again
+from admin_app.writing.writes import (
+    FormErrors,
+    RowWriter,
+    database_error_message,
+    log_refusals_in_one_line,
+)
 
 logger = logging.getLogger(__name__)
+log_refusals_in_one_line()  # a refused save is a 400, not a traceback in the log
+
+DAMAGED_FORM = (
+    "This form cannot be saved: its version token is damaged or comes from an "
+    "older version of the admin. Nothing was saved; open the row again."
+)
+
+
+def _key_of(obj: Any) -> str:
+    return row_identifier(obj)
 
 
 class RowSaving:
@@ -35,59 +64,68 @@ class RowSaving:
 
     async def get_form_data_for_edit(self, obj: Any) -> dict[str, Any]:
         data = await super().get_form_data_for_edit(obj)
-        data.update(await to_thread.run_sync(self._edit_state, obj))
+        data.update(await to_thread.run_sync(self._edit_state, obj, data, ()))
         return data
 
-    def _edit_state(self, obj: Any) -> dict[str, Any]:
+    def _edit_state(
+        self, obj: Any, form_data: dict[str, Any], pending: tuple[str, ...]
+    ) -> dict[str, Any]:
         """The inline link rows and the version token of `obj` as it is now."""
         with self.session_maker() as session:
             obj = session.merge(obj, load=False)
             rows = {s.name: current_rows(session, s, obj) for s in self._link_specs}
-            return {**rows, VERSION_FIELD: encode(self._digests(obj, rows))}
+            shown = self._shown(obj, form_data, rows, pending)
+            return {**rows, VERSION_FIELD: shown.encode()}
 
-    @staticmethod
-    def _digests(
-        obj: Any, link_rows: dict[str, list[dict[str, Any]]]
-    ) -> dict[str, str]:
-        without_labels = {
-            name: [{k: v for k, v in row.items() if k != "label"} for row in rows]
-            for name, rows in link_rows.items()
+    def _to_many_fields(self) -> list[str]:
+        """The many-to-many selections on the form (saved as a diff)."""
+        names = set(self._form_prop_names)
+        return [n for n in metadata.many_to_many(self.model) if n in names]
+
+    def _shown(
+        self,
+        obj: Any,
+        form_data: dict[str, Any],
+        link_rows: dict[str, list[dict[str, Any]]],
+        pending: tuple[str, ...],
+    ) -> Shown:
+        """What the edit form shows of `obj`: its columns (a field's value as
+        the form holds it), selections and link rows."""
+        columns = {
+            prop.key: form_data.get(prop.key, getattr(obj, prop.key))
+            if prop.key in self._form_columns()
+            else getattr(obj, prop.key)
+            for prop in inspect(self.model).column_attrs
+            if prop.key not in self._audit_hidden
         }
-        return digests(obj, without_labels)
+        to_many = {
+            name: [_key_of(t) for t in getattr(obj, name)]
+            for name in self._to_many_fields()
+        }
+        links = {
+            spec.name: {
+                row["other"]: {f: row[f] for f in spec.fields}
+                for row in link_rows[spec.name]
+            }
+            for spec in self._link_specs
+        }
+        return Shown.of(self.identity, _key_of(obj), columns, to_many, links, pending)
 
-    def _refuse_if_changed(
-        self, request: Request, session: Session, obj: Any, token: str
-    ) -> None:
-        """Refuse the save when someone changed the row since the form was opened."""
-        rows = {s.name: current_rows(session, s, obj) for s in self._link_specs}
-        now = self._digests(obj, rows)
-        changed = changed_since(token, now)
-        if not changed:
-            return
-        request.state.fresh_row_version = encode(now)
-        news = [self._describe_change(obj, name, rows) for name in changed]
-        raise FormErrors(
-            {},
-            "Someone else saved this row after you opened the form: "
-            + "; ".join(news)
-            + ". Your changes are not saved; they are still in the form below. "
-            "Save again to apply them over the new values.",
-        )
+    def _form_columns(self) -> set[str]:
+        return set(self._form_prop_names) & set(inspect(self.model).columns.keys())
 
-    def _describe_change(self, obj: Any, name: str, link_rows: dict) -> str:
-        label = field_label(self.model, name)
-        shown_by = metadata.columns_shown_by(self.model)
-        if name in link_rows:
-            return f"{label} were changed"
-        if name in shown_by:
-            related = label_for(getattr(obj, shown_by[name])) or "none"
-            return f"{field_label(self.model, shown_by[name])} is now “{related}”"
-        if name in self._details_prop_names or name in self._form_prop_names:
-            value = self._default_formatter_detail(getattr(obj, name))
-            if isinstance(value, Markup):  # a <time> element: its text
-                value = value.striptags()
-            return f"{label} is now “{'' if value is None else value}”"
-        return f"{label} was changed"
+    def _describe_value(self, name: str, value: Any) -> str:
+        """A value as a person reads it in a conflict: labels, not keys."""
+        if value is None or value == "":
+            return "empty"
+        if hasattr(type(value), "__table__"):
+            return label_for(value)
+        if isinstance(value, enum.Enum):
+            return enum_label(value)
+        shown = self._default_formatter_detail(value)
+        if isinstance(shown, Markup):  # a <time> element: its text
+            shown = shown.striptags()
+        return str(shown)
 
     def _stmt_by_identifier(self, identifier: str) -> Select:
         """Every SQLAdmin lookup by URL key passes here: a malformed key is a 404."""
@@ -105,12 +143,24 @@ class RowSaving:
 
     async def _save(self, request: Request, pk: str | None, data: dict) -> Any:
         token = data.pop(VERSION_FIELD, None) or ""
+        choices = {}
+        if pk is not None:
+            submitted = await request.form()  # parsed once; SQLAdmin read it first
+            choices = {
+                str(name): str(value)
+                for name, value in submitted.items()
+                if str(name).startswith(CHOICE_PREFIX) and value in (MINE, THEIRS)
+            }
         try:
             obj, message = await to_thread.run_sync(
-                self._save_sync, request, pk, data, token
+                self._save_sync, request, pk, data, token, choices
             )
         except FormErrors as error:
             request.state.form_errors = error.fields  # shown next to the fields
+            if pk is not None and error.merge is not None:
+                request.state.refused_form = await self._refused_form(
+                    request, error.merge
+                )
             raise
         Flash.success(request, message)
         result = await self.after_model_change(data, obj, pk is None, request)
@@ -119,44 +169,56 @@ class RowSaving:
         return obj
 
     def _save_sync(
-        self, request: Request, pk: str | None, data: dict, token: str
+        self,
+        request: Request,
+        pk: str | None,
+        data: dict,
+        token: str,
+        choices: dict[str, str],
     ) -> tuple[Any, str]:
         """Save in one transaction; return the row and what the next page says."""
         try:
             with self.session_maker() as session, session.begin():
+                merge = Merge(None, {})
                 if pk is None:
                     obj = self.model()
                 else:
-                    obj = session.get(self.model, key_or_404(self.model, pk))
+                    key = key_or_404(self.model, pk)
+                    obj = session.get(self.model, key, with_for_update=True)
                     if obj is None:
                         raise FormErrors({}, "This row no longer exists.")
                     if token:
-                        self._refuse_if_changed(request, session, obj, token)
+                        try:
+                            shown = Shown.decode(token, self.identity, _key_of(obj))
+                        except DamagedToken as error:
+                            raise FormErrors({}, DAMAGED_FORM) from error
+                        merge = Merge(shown, choices)
                 before = self._state(session, obj) if pk is not None else {}
                 from_thread.run(self.on_model_change, data, obj, pk is None, request)
-                RowWriter(self.model, session, self._link_specs).apply(obj, data)
+                writer = RowWriter(
+                    self.model, session, self._link_specs, merge, self._describe_value
+                )
+                writer.apply(obj, data)
                 changes = diff(before, self._state(session, obj))
                 if changes:
-                    key = get_object_identifier(obj)
-                    if pk is None:
-                        action, summary = (
-                            "create",
-                            f"Added {self.name} “{label_for(obj)}”",
-                        )
-                    else:
-                        names = ", ".join(
-                            field_label(self.model, n).lower() for n in changes
-                        )
-                        action = "edit"
-                        summary = f"Changed {self.name} “{label_for(obj)}”: {names}"
-                    record(
-                        session, request, action, self.identity, [key], summary, changes
-                    )
+                    self._record_save(session, request, obj, pk, changes)
                 message = self._saved_message(obj, pk, changes)
             return obj, message
         except SQLAlchemyError as error:
             logger.exception("Saving %s failed", self.model.__name__)
             raise FormErrors({}, database_error_message(error)) from error
+
+    def _record_save(
+        self, session: Session, request: Request, obj: Any, pk: str | None, changes
+    ) -> None:
+        key = get_object_identifier(obj)
+        if pk is None:
+            action, summary = "create", f"Added {self.name} “{label_for(obj)}”"
+        else:
+            names = ", ".join(field_label(self.model, n).lower() for n in changes)
+            action = "edit"
+            summary = f"Changed {self.name} “{label_for(obj)}”: {names}"
+        record(session, request, action, self.identity, [key], summary, changes)
 
     def _saved_message(self, obj: Any, pk: str | None, changes: dict) -> str:
         """What the next page tells the user the save did."""
@@ -168,10 +230,13 @@ class RowSaving:
         return f"{self.name} “{label_for(obj)}” saved ({names} changed)."
 
     def _state(self, session: Session, obj: Any) -> dict[str, Any]:
-        """Every column and inline link row of `obj`, as the audit trail records it."""
+        """Every column, selection and inline link row of `obj`, as the audit
+        trail records it and the saved message counts it."""
         state = {p.key: getattr(obj, p.key) for p in inspect(self.model).column_attrs}
         if self._audit_hidden:
             state = {k: v for k, v in state.items() if k not in self._audit_hidden}
+        for name in self._to_many_fields():
+            state[name] = _labels(getattr(obj, name))
         for spec in self._link_specs:
             rows = current_rows(session, spec, obj)
             state[spec.name] = sorted(
@@ -180,41 +245,95 @@ class RowSaving:
             )
         return state
 
+    async def _refused_form(self, request: Request, merge: Merge) -> RefusedForm | None:
+        """The row as it is now, to show the refused form again around the
+        user's changes, with a fresh token naming the conflicts still open."""
+        obj = await self.get_object_for_edit(request)
+        if obj is None:
+            return None
+        fresh = await self.get_form_data_for_edit(obj)
+        pending = tuple(c.id for c in merge.conflicts)
+        fresh.update(await to_thread.run_sync(self._edit_state, obj, fresh, pending))
+        to_many = await to_thread.run_sync(self._merged_selections, obj, merge)
+        return RefusedForm(fresh, merge, to_many)
+
+    def _merged_selections(self, obj: Any, merge: Merge) -> dict[str, list[Any]]:
+        """Each changed selection as the merge leaves it: the rows now, with the
+        user's additions and removals applied."""
+        found: dict[str, list[Any]] = {}
+        with self.session_maker() as session:
+            obj = session.merge(obj, load=False)
+            for name, (added, removed) in merge.to_many_changes.items():
+                rel = inspect(self.model).relationships[name]
+                rows = {_key_of(t): t for t in getattr(obj, name)}
+                for key in added - rows.keys():
+                    target = session.get(
+                        rel.mapper.class_, key_or_404(rel.mapper.class_, key)
+                    )
+                    if target is not None:
+                        rows[key] = target
+                found[name] = [rows[k] for k in sorted(rows) if k not in removed]
+        return found
+
     async def delete_model(self, request: Request, pk: Any) -> None:
         await to_thread.run_sync(self.delete_keys, request, [str(pk)])
 
-    def delete_keys(self, request: Request, pks: list[str]) -> None:
-        """Delete the rows named by `pks` in one transaction: all or none."""
-        deleted = []
+    def hidden_columns(self, table: Any) -> set[str]:
+        """Columns of `table` the audit trail never records (a view's
+        `audit_hidden`, for this table or the table of another view)."""
+        if table is self.model.__table__:
+            return set(self._audit_hidden)
+        for view in getattr(self._admin_ref, "views", ()):
+            if getattr(getattr(view, "model", None), "__table__", None) is table:
+                return set(getattr(view, "_audit_hidden", ()))
+        return set()
+
+    def delete_keys(self, request: Request, pks: list[str]) -> int:
+        """Delete the rows named by `pks` (the trash icon, the details page)
+        in one transaction, all or none, after the same check as bulk delete:
+        rows that block it refuse it (ValueError with the sentence), rows that
+        go with it are deleted and recorded. Returns how many were deleted."""
+        query = replace(self.list_query_for(request), selection=tuple(pks))
+        hook = None
+        if type(self).on_model_delete is not ModelView.on_model_delete:
+
+            def hook(row: Any) -> None:
+                from_thread.run(self.on_model_delete, row, request)
+
         with self.session_maker() as session:
             try:
                 with session.begin():
-                    for pk in pks:
-                        obj = session.get(self.model, key_or_404(self.model, pk))
-                        if obj is None:
-                            continue  # already gone: the user's intent holds
-                        label = label_for(obj)
-                        from_thread.run(self.on_model_delete, obj, request)
-                        state = self._state(session, obj)
-                        summary = f"Deleted {self.name} “{label}”"
-                        changes = diff(state, dict.fromkeys(state))
-                        record(
-                            session,
-                            request,
-                            "delete",
-                            self.identity,
-                            [row_identifier(obj)],
-                            summary,
-                            changes,
-                        )
-                        session.delete(obj)
-                        session.flush()
-                        deleted.append(obj)
+                    deleted = delete_selected(session, self, query, request, hook)
+            except FormErrors as refused:
+                logger.info("Deleting %s %s refused: %s", self.identity, pks, refused)
+                raise ValueError(f"Nothing was deleted: {refused}") from refused
             # SQLAlchemy raises AssertionError when deleting would blank a key
             # column of a row that refers to this one: that row blocks it too.
             except (SQLAlchemyError, AssertionError) as error:
                 logger.warning("Deleting %s %s refused: %s", self.identity, pks, error)
                 message = database_error_message(error)
                 raise ValueError(f"Nothing was deleted: {message}") from error
-        for obj in deleted:
-            from_thread.run(self.after_model_delete, obj, request)
+        if type(self).after_model_delete is not ModelView.after_model_delete:
+            for row in deleted:
+                from_thread.run(self.after_model_delete, row, request)
+        return len(deleted)
+
+    def show_refused_form(self, form: Any, request: Request) -> str:
+        """Called by the form template: after a refused edit, show the form
+        again around the user's changes (see `refused.show_again`)."""
+        refused: RefusedForm | None = getattr(request.state, "refused_form", None)
+        if refused is not None:
+            show_again(form, refused)
+        return ""
+
+
+def _labels(rows: Any) -> list[str]:
+    """Selected rows as the audit trail names them: by label, by key where two
+    share a label."""
+    labels = [(label_for(row), _key_of(row)) for row in rows]
+    counts: dict[str, int] = {}
+    for label, _ in labels:
+        counts[label] = counts.get(label, 0) + 1
+    return sorted(
+        label if counts[label] == 1 else f"{label} (#{key})" for label, key in labels
+    )

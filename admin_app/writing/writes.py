@@ -1,14 +1,17 @@
-"""The write path every form shares: resolve, validate, then change in one transaction.
+"""The write path every form shares: resolve, validate, merge, then change in one
+transaction.
 
 SQLAdmin sets form values on the ORM object as they come; here they first pass
 through the SQLModel class's own validation (`model_validate`, with its field
 constraints and validators), related rows are looked up by key, and unique
 values are checked, so a mistake becomes a message next to its field instead
-of a database exception with SQL text in it.
+of a database exception with SQL text in it. An edit then writes only the
+fields the user changed (`admin_app.writing.concurrency.Merge`).
 """
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
@@ -17,87 +20,236 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import RelationshipDirection, RelationshipProperty, Session
 
 from admin_app.model.fields import BadValue, Kind, field_specs
-from admin_app.model.keys import BadKey, parse_key
-from admin_app.model.labels import field_label
+from admin_app.model.keys import BadKey, identifier, parse_key
+from admin_app.model.labels import field_label, label_for
 from admin_app.model.values import normalise_datetime, unchanged
-from admin_app.writing.links import LinkSpec, LinkWriter
+from admin_app.writing.concurrency import Merge
+from admin_app.writing.links import LinkPlan, LinkSpec, LinkWriter
+from admin_app.writing.validation import validate_row
 
 logger = logging.getLogger(__name__)
 
 NO_ROW = (None, "", "0", 0, "__None")  # what forms send for "no related row"
 OMIT = object()  # leave the column out, so a new row gets its default
+CONFLICT_MESSAGE = (
+    "Someone else saved this row after you opened the form and changed some of "
+    "the fields you changed. Nothing was saved. For each field marked below, "
+    "choose whose value to keep, then save again. Your other changes are still "
+    "in the form, and the fields you did not change show the new values."
+)
 
 
 class FormErrors(ValueError):
-    """What is wrong with submitted values: messages by form field, and overall."""
+    """What is wrong with submitted values: messages by form field, and overall.
 
-    def __init__(self, fields: dict[str, list[str]], message: str = "") -> None:
+    An expected refusal (a 400 with the form shown again), logged as one line.
+    `merge` holds the save's decisions, so the form can be shown again with
+    the user's changes in it and every other field as it is now."""
+
+    def __init__(
+        self,
+        fields: dict[str, list[str]],
+        message: str = "",
+        merge: Merge | None = None,
+    ) -> None:
         self.fields = {name: msgs for name, msgs in fields.items() if name}
+        self.merge = merge
         overall = [*fields.get("", []), *([message] if message else [])]
         super().__init__(" ".join(overall) or "Please correct the errors below.")
+
+
+class ExpectedRefusals(logging.Filter):
+    """SQLAdmin's create and edit routes log every refused save with
+    `logger.exception`. A FormErrors is an expected 400 (the form shown again
+    with its messages): one line without a traceback, at INFO. Unexpected
+    errors keep their traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, FormErrors):
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            record.msg, record.args = "Refused save: %s", (str(error),)
+        return True
+
+
+def log_refusals_in_one_line(logger_name: str = "sqladmin.application") -> None:
+    """Install `ExpectedRefusals` on SQLAdmin's logger (once)."""
+    target = logging.getLogger(logger_name)
+    if not any(isinstance(f, ExpectedRefusals) for f in target.filters):
+        target.addFilter(ExpectedRefusals())
+
+
+def plain_text(value: Any) -> str:
+    """A value as a sentence shows it, when the view gives no formatter."""
+    if value is None:
+        return ""
+    if hasattr(value, "__table__"):
+        return label_for(value)
+    return str(getattr(value, "value", value))
+
+
+@dataclass
+class _Submitted:
+    """A form's values resolved to columns and related rows."""
+
+    columns: dict[str, Any] = field(default_factory=dict)  # column key -> value
+    field_of: dict[str, str] = field(default_factory=dict)  # column -> form field
+    related: dict[str, Any] = field(default_factory=dict)  # to-one field -> row
+    to_many: dict[str, list[Any]] = field(default_factory=dict)
 
 
 class RowWriter:
     """Applies one form's values to one row of `model`, inside `session`."""
 
     def __init__(
-        self, model: type, session: Session, links: Sequence[LinkSpec] = ()
+        self,
+        model: type,
+        session: Session,
+        links: Sequence[LinkSpec] = (),
+        merge: Merge | None = None,
+        describe: Callable[[str, Any], str] | None = None,
     ) -> None:
         self.model = model
         self.links = links
         self.mapper = inspect(model)
         self.session = session
+        self.merge = merge if merge is not None else Merge(None, {})
+        self.describe = describe or (lambda _name, value: plain_text(value))
         self.errors: dict[str, list[str]] = {}
         # foreign key column -> the relationship field the user sees for it
         self._field_of: dict[str, str] = {}
 
     def error(self, field: str, message: str) -> None:
-        self.errors.setdefault(self._field_of.get(field, field), []).append(message)
+        name = self._field_of.get(field, field)
+        messages = self.errors.setdefault(name, [])
+        if name and messages:
+            return  # one clear message per field, never two contradictory ones
+        messages.append(message)
 
     def apply(self, obj: Any, data: dict[str, Any]) -> Any:
-        """Set `data` on `obj` after validation, or raise FormErrors."""
-        values: dict[str, Any] = {}
-        to_many: dict[str, list[Any]] = {}
+        """Set `data` on `obj` after validation and the merge, or raise FormErrors."""
         creating = inspect(obj).transient
-        inline = {spec.name for spec in self.links}  # saved by `_apply_links`
+        submitted = self._parse(data, creating)
+        canonical, validated = self._canonical(obj, submitted.columns)
+        values = self._merge_columns(obj, submitted, canonical)
+        to_many = {
+            name: self._merge_to_many(obj, name, targets)
+            for name, targets in submitted.to_many.items()
+        }
+        plans = [] if creating else self._plan_links(obj, data)
+        if self.errors:
+            raise FormErrors(self.errors, merge=self.merge)
+        if self.merge.conflicts:
+            raise FormErrors({}, CONFLICT_MESSAGE, merge=self.merge)
+        if not values and not creating:
+            validated = None  # no column changed: nothing to validate or write
+        elif values != canonical:  # the merge kept current values: validate that
+            validated = self._validate(obj, values)
+        if validated is not None:
+            self._check_unique(obj, validated)
+            if self.errors:
+                raise FormErrors(self.errors, merge=self.merge)
+            for prop in self.mapper.column_attrs:
+                new = getattr(validated, prop.key)
+                if not unchanged(getattr(obj, prop.key), new):
+                    setattr(obj, prop.key, new)
+        for key, targets in to_many.items():
+            if set(map(id, targets)) != set(map(id, getattr(obj, key))):
+                setattr(obj, key, targets)
+        self.session.add(obj)
+        self.flush()
+        if creating:
+            plans = self._plan_links(obj, data)
+            if self.errors:
+                raise FormErrors(self.errors, merge=self.merge)
+        for plan in plans:
+            plan.apply()
+        self.flush()
+        return obj
+
+    def _parse(self, data: dict[str, Any], creating: bool) -> _Submitted:
+        submitted = _Submitted()
+        inline = {spec.name for spec in self.links}  # saved by the link plans
         for key, value in data.items():
             if key in inline:
                 continue
             if key in self.mapper.relationships:
                 rel = self.mapper.relationships[key]
                 if rel.direction is RelationshipDirection.MANYTOONE:
-                    values.update(self._to_one(rel, value))
+                    submitted.columns.update(self._to_one(rel, value, submitted))
                 elif rel.direction is RelationshipDirection.MANYTOMANY:
-                    to_many[key] = self._to_many(rel, value)
+                    submitted.to_many[key] = self._to_many(rel, value)
             elif key in self.mapper.columns:
-                value = self._column_value(self.mapper.columns[key], value, creating)
+                column = self.mapper.columns[key]
+                value = self._column_value(column, value, creating)
                 if value is not OMIT:
-                    values[key] = value
-        validated = self._validate(obj, values)
-        self._check_unique(obj, validated)
-        if self.errors:
-            raise FormErrors(self.errors)
-        for prop in self.mapper.column_attrs:
-            new = getattr(validated, prop.key)
-            if not unchanged(getattr(obj, prop.key), new):
-                setattr(obj, prop.key, new)
-        for key, targets in to_many.items():
-            setattr(obj, key, targets)
-        self.session.add(obj)
-        self.flush()
-        self._apply_links(obj, data)
-        return obj
+                    submitted.columns[key] = value
+        return submitted
 
-    def _apply_links(self, obj: Any, data: dict[str, Any]) -> None:
-        """Save inline link rows once the parent has its key, in its transaction."""
+    def _canonical(
+        self, obj: Any, values: dict[str, Any]
+    ) -> tuple[dict[str, Any], Any]:
+        """The submitted values as the model holds them once validated (enum
+        members, normalised numbers), to compare with what the form showed, and
+        the validated row. If validation fails, the errors are kept and the
+        values stay as sent."""
+        if not values:
+            return {}, None
+        try:
+            validated = validate_row(self.model, {**self._current(obj), **values})
+        except ValidationError as error:
+            self._report(error)
+            return dict(values), None
+        return {name: getattr(validated, name) for name in values}, validated
+
+    def _current(self, obj: Any) -> dict[str, Any]:
+        return {prop.key: getattr(obj, prop.key) for prop in self.mapper.column_attrs}
+
+    def _merge_columns(
+        self, obj: Any, submitted: _Submitted, canonical: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The submitted column values this save writes: those the user changed."""
+        if inspect(obj).transient:
+            return canonical
+        by_field: dict[str, list[str]] = {}
+        for column in canonical:
+            by_field.setdefault(self._field_of.get(column, column), []).append(column)
+        chosen: dict[str, Any] = {}
+        for name, columns in by_field.items():
+            pairs = {c: (canonical[c], getattr(obj, c)) for c in columns}
+
+            def describe(name: str = name, columns: list[str] = columns) -> tuple:
+                if name in submitted.related or name in self.mapper.relationships:
+                    theirs, mine = getattr(obj, name), submitted.related.get(name)
+                else:
+                    theirs, mine = getattr(obj, columns[0]), canonical[columns[0]]
+                return self.describe(name, theirs), self.describe(name, mine)
+
+            label = field_label(self.model, name)
+            if self.merge.column_field(name, pairs, label, describe):
+                chosen.update({c: canonical[c] for c in columns})
+        return chosen
+
+    def _merge_to_many(self, obj: Any, name: str, targets: list[Any]) -> list[Any]:
+        """The rows to link: the user's additions and removals, merged."""
+        current = {_key_of(t): t for t in getattr(obj, name)}
+        submitted = {_key_of(t): t for t in targets}
+        keys = self.merge.to_many(name, submitted, current)
+        rows = {**current, **submitted}
+        return [rows[k] for k in sorted(keys)]
+
+    def _plan_links(self, obj: Any, data: dict[str, Any]) -> list[LinkPlan]:
+        """Each inline editor's rows, planned against the database (and merged)."""
+        plans = []
         for spec in self.links:
             if spec.name in data:
-                errors = LinkWriter(self.session, spec).apply(
-                    obj, data[spec.name] or []
-                )
-                if errors:
-                    raise FormErrors({spec.name: errors})
-        self.flush()
+                writer = LinkWriter(self.session, spec, self.merge, self.describe)
+                plan = writer.plan(obj, data[spec.name] or [])
+                if writer.errors:
+                    self.errors.setdefault(spec.name, []).extend(writer.errors)
+                plans.append(plan)
+        return plans
 
     def flush(self) -> None:
         """Flush, turning a constraint the checks above missed into plain words."""
@@ -109,6 +261,7 @@ class RowWriter:
                 {},
                 "The change conflicts with other data: a value that must be unique "
                 "is taken, or a related row is missing or still in use.",
+                merge=self.merge,
             ) from error
 
     def _column_value(self, column: Column, value: Any, creating: bool) -> Any:
@@ -117,6 +270,7 @@ class RowWriter:
         if column.foreign_keys and value in NO_ROW and not isinstance(value, bool):
             if not column.nullable:
                 self.error(column.key, "This field is required.")
+                return OMIT
             return None
         if column.foreign_keys and isinstance(value, str):
             return self._related_key(column, value)
@@ -127,7 +281,7 @@ class RowWriter:
                 return OMIT
             if value is None:
                 self.error(column.key, "This field is required.")
-                return None
+                return OMIT
         return normalise_datetime(column, value)
 
     def _related_key(self, column: Column, text: str) -> Any:
@@ -145,17 +299,22 @@ class RowWriter:
             return None
         return key
 
-    def _to_one(self, rel: RelationshipProperty, value: Any) -> dict[str, Any]:
+    def _to_one(
+        self, rel: RelationshipProperty, value: Any, submitted: _Submitted
+    ) -> dict[str, Any]:
         pairs = list(rel.local_remote_pairs or [])
         for local, _remote in pairs:
             self._field_of[local.key] = rel.key
         if value in NO_ROW:
             if not all(local.nullable for local, _ in pairs):
                 self.error(rel.key, "This field is required.")
+                return {}
+            submitted.related[rel.key] = None
             return {local.key: None for local, _ in pairs}
         target = self._load(rel, value)
         if target is None:
             return {}
+        submitted.related[rel.key] = target
         return {local.key: getattr(target, remote.key) for local, remote in pairs}
 
     def _to_many(self, rel: RelationshipProperty, values: Any) -> list[Any]:
@@ -178,20 +337,20 @@ class RowWriter:
             self.error(rel.key, "Choose a valid option: that row does not exist.")
         return target
 
+    def _report(self, error: ValidationError) -> None:
+        """The model's validation errors, each next to its field."""
+        columns = set(self.mapper.columns.keys())
+        for problem in error.errors():
+            field = str(problem["loc"][0]) if problem["loc"] else ""
+            message = problem["msg"].removeprefix("Value error, ")
+            self.error(field if field in columns else "", message)
+
     def _validate(self, obj: Any, values: dict[str, Any]) -> Any:
-        current = {
-            prop.key: getattr(obj, prop.key) for prop in self.mapper.column_attrs
-        }
         try:
-            return self.model.model_validate({**current, **values})
+            return validate_row(self.model, {**self._current(obj), **values})
         except ValidationError as error:
-            for problem in error.errors():
-                field = str(problem["loc"][0]) if problem["loc"] else ""
-                if self._field_of.get(field, field) in self.errors:
-                    continue  # one clear message per field: it has one already
-                message = problem["msg"].removeprefix("Value error, ")
-                self.error(field if field in current else "", message)
-            raise FormErrors(self.errors) from error
+            self._report(error)
+            raise FormErrors(self.errors, merge=self.merge) from error
 
     def _check_unique(self, obj: Any, validated: Any) -> None:
         """Name the field whose value another row already has."""
@@ -226,6 +385,10 @@ class RowWriter:
                     field_label(self.model, c.key).lower() for c in columns
                 )
                 self.error(columns[0].key, f"Another row already has this {names}.")
+
+
+def _key_of(row: Any) -> str:
+    return identifier(inspect(type(row)).primary_key_from_instance(row))
 
 
 def database_error_message(error: Exception) -> str:

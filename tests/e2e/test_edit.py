@@ -108,7 +108,9 @@ def test_edit_assignments_inline(admin_page: Page, site: Site) -> None:
     assert after == expected
 
 
-def test_a_stale_save_is_refused(admin_page: Page, site: Site, new_page) -> None:  # type: ignore[no-untyped-def]
+def test_a_stale_save_keeps_a_colleagues_change_and_asks_about_a_shared_one(
+    admin_page: Page, site: Site, new_page
+) -> None:  # type: ignore[no-untyped-def]
     mine = admin_page
     with site.session() as db:
         task = db.get(Task, 7)
@@ -117,16 +119,36 @@ def test_a_stale_save_is_refused(admin_page: Page, site: Site, new_page) -> None
     theirs = new_page()
     theirs.goto(f"/admin/task/edit/{task.id}")
     theirs.get_by_label("Title").fill("Renamed by a colleague")
+    theirs.get_by_label("Progress").fill(str((progress + 20) % 100))
     theirs.get_by_role("button", name="Save", exact=True).click()
-    expect(theirs.get_by_role("status")).to_contain_text("saved (title changed)")
+    expect(theirs.get_by_role("status")).to_contain_text(
+        "saved (title, progress changed)"
+    )
 
-    mine.get_by_label("Progress").fill(str((progress + 10) % 100))
+    # I change the progress too, on the form I opened before their save.
+    mine_progress = (progress + 10) % 100
+    mine.get_by_label("Progress").fill(str(mine_progress))
     mine.get_by_role("button", name="Save", exact=True).click()
     expect(mine.get_by_role("alert")).to_contain_text(
-        "Someone else saved this row after you opened the form: "
-        "Title is now “Renamed by a colleague”"
+        "Someone else saved this row after you opened the form"
     )
+    conflict = mine.get_by_role("group", name="Choose the value of Progress")
+    expect(conflict).to_contain_text(
+        f"someone else saved “{(progress + 20) % 100}”; you entered “{mine_progress}”"
+    )
+    # The field I did not change shows their title; nothing is saved yet.
+    expect(mine.get_by_label("Title")).to_have_value("Renamed by a colleague")
+    with site.session() as db:
+        assert db.get(Task, 7).progress == (progress + 20) % 100
+
+    # Saving again without choosing is refused again: a stale form never wins.
+    mine.get_by_role("button", name="Save", exact=True).click()
+    expect(mine.get_by_role("alert")).to_contain_text("Nothing was saved")
+    conflict = mine.get_by_role("group", name="Choose the value of Progress")
+    conflict.get_by_label(f"Use mine (“{mine_progress}”)").check()
+    mine.get_by_role("button", name="Save", exact=True).click()
+    expect(mine.get_by_role("status")).to_contain_text("saved (progress changed)")
     with site.session() as db:
         task = db.get(Task, 7)
-        assert (task.title, task.progress) == ("Renamed by a colleague", progress)
+        assert (task.title, task.progress) == ("Renamed by a colleague", mine_progress)
     assert title != task.title

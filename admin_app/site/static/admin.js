@@ -133,6 +133,35 @@
     );
   });
 
+  // The delete confirmation of the trash icon and the details page: before
+  // anything is deleted, say what goes with the row and what blocks it, from
+  // the check the server runs again on delete (the bulk-delete page's).
+  if (window.jQuery && window.fetch) {
+    window.jQuery(document).on("shown.bs.modal", "#modal-delete", function () {
+      var button = document.getElementById("modal-delete-button");
+      var text = document.getElementById("modal-delete-text");
+      var url = button ? button.getAttribute("data-url") || "" : "";
+      if (!text || !/\/delete\?/.test(url)) return;
+      button.disabled = true;
+      fetch(url.replace(/\/delete\?/, "/bulk-delete?"), {
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+      })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (found) {
+          button.disabled = Boolean(found && found.blocked);
+          if (!found) return;
+          found.effects.forEach(function (effect) {
+            var line = document.createElement("div");
+            line.className = "delete-effect" + (effect.rule === "block" ? " text-danger" : "");
+            line.textContent = effect.sentence;
+            text.appendChild(line);
+          });
+        })
+        .catch(function () { button.disabled = false; });
+    });
+  }
+
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", function () {
       showLocalTimes(document);
