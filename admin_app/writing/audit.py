@@ -55,10 +55,10 @@ def jsonable(value: Any) -> Any:
     a revert (`admin_app.site.auditlog`): UUIDs, decimals, dates and times as
     their canonical text, enums by value, bytes as hex, sets as sorted lists,
     anything else JSON has no type for as its text."""
+    if isinstance(value, enum.Enum):  # before str and int: StrEnum, IntEnum
+        return jsonable(value.value)
     if value is None or isinstance(value, bool | int | float | str):
         return value
-    if isinstance(value, enum.Enum):
-        return jsonable(value.value)
     if isinstance(value, datetime | date | time):
         return value.isoformat()
     if isinstance(value, Decimal | uuid.UUID):
