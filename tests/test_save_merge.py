@@ -383,3 +383,26 @@ def test_a_relation_both_changed_is_shown_by_label(client, db, app, task):
     saved = reload(db, task.id)
     assert saved.project_id == projects["Cobalt"].id
     assert tags_of(db, task.id) == {"red"}
+
+
+def test_a_row_they_removed_and_i_changed_comes_back_only_if_i_say_so(
+    client, db, app, task, crew
+):
+    page = client.get(edit_url(task)).text
+    mine, bob = form_values(page), row_index(page, "Bob")
+    with Session(app.state.engine) as session:  # a colleague removes Bob
+        session.delete(session.get(TaskAssignment, (task.id, crew["Bob"].id)))
+        session.commit()
+    changed = typed(mine, **{f"assignments-{bob}-role": "reviewer"})
+    refused = post_form(client, edit_url(task), changed)
+    assert refused.status_code == 400
+    assert "Bob: someone else saved “not linked”; you entered “Role: Reviewer" in (
+        text(refused.text)
+    )
+    assert roles(db, task.id) == {"Ada": "owner"}
+    choice = f"admin_keep__assignments-{crew['Bob'].id}"
+    done = post_form(
+        client, edit_url(task), [*form_values(refused.text), (choice, "mine")]
+    )
+    assert done.status_code == 302, text(done.text)
+    assert roles(db, task.id) == {"Ada": "owner", "Bob": "reviewer"}

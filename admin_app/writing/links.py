@@ -309,18 +309,21 @@ class LinkWriter:
                 for local, remote in spec.other_pairs
             }
             candidate = {**parent_values, **other_values}
-        validated = self._validate(number, {**candidate, **values})
-        if validated is None:
-            return
+        validated = None
+        if not removed:  # a row being removed need not be valid
+            validated = self._validate(number, {**candidate, **values})
+            if validated is None:
+                return
         mine = {f: getattr(validated, f) for f in values}
         now = {f: getattr(current, f) for f in spec.fields} if current else None
 
         def describe(fields: Iterable[str]) -> tuple[str, str]:
             names = list(fields) or list(spec.fields)
-            theirs = {f: now[f] for f in names} if now is not None else None
+            theirs = {f: now.get(f) for f in names} if now is not None else None
             if removed:
                 return self._text(theirs), "removed"
-            return self._text(theirs), self._text({f: mine[f] for f in names})
+            row = {f: getattr(validated, f) for f in names}  # defaults included
+            return self._text(theirs), self._text(row)
 
         action = self.merge.link_row(
             spec.name,

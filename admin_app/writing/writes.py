@@ -94,7 +94,6 @@ class _Submitted:
     """A form's values resolved to columns and related rows."""
 
     columns: dict[str, Any] = field(default_factory=dict)  # column key -> value
-    field_of: dict[str, str] = field(default_factory=dict)  # column -> form field
     related: dict[str, Any] = field(default_factory=dict)  # to-one field -> row
     to_many: dict[str, list[Any]] = field(default_factory=dict)
 
