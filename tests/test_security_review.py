@@ -126,6 +126,13 @@ def test_a_head_on_a_page_answers_like_the_get_without_a_body(client, tasks):
     assert client.head("/admin/task/list?status=nonsense").status_code == 400
 
 
+def test_a_head_on_an_export_ends_after_the_headers(client, tasks):
+    head = client.head("/admin/task/export/csv")
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-type"].startswith("text/csv")
+    assert head.headers["content-disposition"].startswith("attachment")
+
+
 def test_a_head_through_a_real_server_answers_headers_only(app, superuser):
     with live_server(app) as base, httpx.Client(base_url=base) as browser:
         assert browser.head("/admin/login").status_code == 200
@@ -136,6 +143,13 @@ def test_a_head_through_a_real_server_answers_headers_only(app, superuser):
             data={"username": "admin", "password": PASSWORD, "csrf_token": token},
         )
         assert browser.get("/admin/", follow_redirects=False).status_code == 302
+        browser.post(
+            "/admin/login",
+            data={"username": "admin", "password": PASSWORD, "csrf_token": token},
+        )
+        export = browser.head("/admin/task/export/csv")
+        assert export.status_code == 200 and export.content == b""
+        assert export.headers["content-type"].startswith("text/csv")
 
 
 @pytest.mark.parametrize("method", ["OPTIONS", "TRACE"])
