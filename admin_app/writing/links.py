@@ -287,14 +287,14 @@ class LinkWriter:
         spec = self.spec
         removed = bool(row.get("remove"))
         other = (
-            getattr(current, spec.other.key)
+            spec.other_row(self.session, current)
             if current is not None
             else self.session.get(spec.other_model, key)
         )
         if other is None:
             if not removed:
                 self.errors.append(
-                    f"Row {number}: that {spec.other.key} does not exist."
+                    f"Row {number}: that {spec.other_name} does not exist."
                 )
             return
         values = {} if removed else self._submitted(row, current)
