@@ -135,9 +135,9 @@ _DEFAULT_PLACES: dict[Kind, tuple[bool, ...]] = {
     Kind.DATE:            (Y, Y, Y, Y, N, Y, Y, Y, Y),
     Kind.DATETIME:        (Y, Y, Y, Y, N, Y, Y, Y, Y),
     Kind.TIME:            (Y, Y, Y, Y, N, Y, Y, Y, Y),
-    Kind.UUID:            (Y, Y, Y, Y, N, Y, Y, N, Y),
+    Kind.UUID:            (Y, Y, Y, Y, N, Y, Y, Y, Y),
     Kind.JSON:            (Y, Y, Y, Y, N, Y, Y, N, Y),
-    Kind.BYTES:           (Y, Y, Y, Y, N, Y, Y, N, Y),
+    Kind.BYTES:           (Y, Y, Y, Y, N, Y, Y, Y, Y),
     Kind.OTHER:           (Y, Y, Y, Y, N, Y, Y, N, Y),
     Kind.TO_ONE:          (Y, Y, Y, Y, N, Y, Y, Y, Y),
     Kind.TO_MANY:         (N, Y, Y, Y, N, N, N, N, Y),
@@ -339,6 +339,15 @@ def is_generated_key(column: Column) -> bool:
     )
 
 
+def _made_by_model(model: type, column: Column) -> bool:
+    """A single primary key the model makes itself (`default_factory=uuid4`,
+    as the FastAPI template's keys): no form field, like a numbered key."""
+    if not column.primary_key or len(column.table.primary_key.columns) != 1:
+        return False
+    info = getattr(model, "model_fields", {}).get(column.key)
+    return info is not None and info.default_factory is not None
+
+
 def placements(kind: Kind, spec: FieldSpec | None = None) -> dict[str, bool]:
     """Where a field of `kind` appears by default; keys are never bulk edited,
     generated keys are never typed in."""
@@ -376,7 +385,7 @@ def _column_spec(model: type, name: str, column: Column) -> FieldSpec:
         aware=bool(getattr(column.type, "timezone", False)),
         nullable=bool(column.nullable),
         primary_key=bool(column.primary_key),
-        generated=is_generated_key(column),
+        generated=is_generated_key(column) or _made_by_model(model, column),
         unique=bool(column.unique),
     )
 
