@@ -52,7 +52,7 @@ class ZooSample(SQLModel, table=True):
     size: Size | None = None
     price: Decimal = Field(default=Decimal("0"), max_digits=10, decimal_places=2)
     ratio: float | None = None
-    payload: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    payload: dict[str, Any] | list[Any] | None = Field(default=None, sa_type=JSON)
     born_on: date | None = None
     opens_at: time | None = None
     blob: bytes | None = Field(default=None, sa_type=LargeBinary)

@@ -373,10 +373,11 @@ def _number(cell: str, cls: type = float) -> Any:
 
 def _bytes_readings(cell: str) -> list[bytes]:
     """The bytes a cell may spell: DESIGN.md does not fix one encoding, so hex
-    and base64 are both taken."""
+    (plain, or `\\x`-prefixed as PostgreSQL writes `bytea`) and base64 are
+    all taken."""
     found = []
     with contextlib.suppress(ValueError):
-        found.append(bytes.fromhex(cell))
+        found.append(bytes.fromhex(cell.removeprefix("\\x")))
     with contextlib.suppress(ValueError):
         found.append(base64.b64decode(cell, validate=True))
     return found

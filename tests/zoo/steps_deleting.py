@@ -6,6 +6,7 @@ import re
 from typing import Any
 from urllib.parse import urlencode
 
+from admin_app.model.keys import selection_text  # the admin's `pks` format
 from tests.zoo import facts
 from tests.zoo.browser import (
     delete_urls,
@@ -143,7 +144,7 @@ class DeletingSteps(StoryBase):
         problems += self.check_deletion([trash_key], trash, "trash icon")
 
         bulk_keys = [k for k in order[1:3] if k in self.values()]
-        query = urlencode({"pks": ",".join(bulk_keys)})
+        query = urlencode({"pks": selection_text(bulk_keys)})
         effects = self.consequences(bulk_keys)
 
         def bulk_delete():  # type: ignore[no-untyped-def]

@@ -159,6 +159,15 @@ class ReadingSteps(StoryBase):
         if sort_by in mapper_columns:
             column = mapper_columns[sort_by]
             stmt = select(column).order_by(direction(column), *map(asc, keys))
+            by_label = self.label_of_target(column)
+            if by_label is not None:  # a foreign key without a relationship
+                target, key_column, label = by_label
+                stmt = (
+                    select(label)
+                    .select_from(self.model)
+                    .outerjoin(target, column == key_column)
+                    .order_by(direction(label), *map(asc, keys))
+                )
         else:
             rel = facts.relationships(self.model).get(sort_by)
             if rel is None:
@@ -183,8 +192,24 @@ class ReadingSteps(StoryBase):
         except SQLAlchemyError:
             return None
 
+    def label_of_target(self, column: Any) -> tuple[Any, Any, Any] | None:
+        """(target, its key column, its label column) when a foreign key's
+        rows are named by a label column: such a key sorts by that label."""
+        target = facts.fk_target(column)
+        if target is None:
+            return None
+        model, key_column = target
+        name = facts.label_column(model)
+        if name is None or hasattr(model, "__admin_label__"):
+            return None
+        return model, key_column, getattr(model, name)
+
     def sort_value(self, obj: Any, sort_by: str) -> Any:
         if sort_by in self.model.__table__.columns:
+            column = self.model.__table__.columns[sort_by]
+            if self.label_of_target(column) is not None:
+                value = getattr(obj, sort_by)
+                return self.target_label(column, value) if value is not None else None
             return getattr(obj, sort_by)
         rel = facts.relationships(self.model)[sort_by]
         related = getattr(obj, sort_by)

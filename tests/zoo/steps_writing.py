@@ -9,7 +9,8 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from tests.pages import form_values, text
+from admin_app.model.keys import selection_text  # the admin's `pks` format
+from tests.pages import field_errors, form_values, text
 from tests.zoo import facts
 from tests.zoo.browser import (
     FormField,
@@ -325,7 +326,8 @@ class WritingSteps(StoryBase):
                 continue
             saved = self.post(url, form_values(page.text))
             if saved.status_code != 302:
-                problems.append(f"{key}: {saved.status_code} {text(saved.text)[:150]}")
+                shown = field_errors(saved.text) or text(saved.text)[:150]
+                problems.append(f"{key}: {saved.status_code} {shown}")
                 continue
             if "No changes" not in self.message_after(saved):
                 problems.append(f"{key}: the message does not say no changes")
@@ -363,7 +365,7 @@ class WritingSteps(StoryBase):
             return
         before = self.values()
         chosen = sorted(before)[:2]
-        query = urlencode({"pks": ",".join(chosen)})
+        query = urlencode({"pks": selection_text(chosen)})
         page = self.client.get(f"{self.base}/bulk-edit?{query}")
         assert page.status_code == 200, f"bulk edit form: {page.status_code}"
         found = self.kind(column)
