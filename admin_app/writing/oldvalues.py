@@ -55,7 +55,19 @@ def supported(model: type, dialect: Dialect) -> bool:
     type_ = keys[0].type
     if isinstance(type_, TypeDecorator):
         type_ = type_.load_dialect_impl(dialect)
-    return isinstance(type_, Integer)
+    return isinstance(type_, Integer) and not _has_number_enum(model)
+
+
+def _has_number_enum(model: type) -> bool:
+    """An enum whose values are numbers (IntEnum): SQL's CASE cannot mix its
+    JSON numbers with the stored names' text, so such tables take the Python
+    path."""
+    return any(
+        isinstance(column.type, Enum)
+        and column.type.enum_class is not None
+        and any(not isinstance(m.value, str) for m in column.type.enum_class)
+        for column in inspect(model).columns
+    )
 
 
 def _json_value(column: Any, dialect: Dialect) -> ColumnElement:

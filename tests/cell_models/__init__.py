@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from pydantic import NaiveDatetime
-from sqlalchemy import JSON, DateTime, LargeBinary
+from sqlalchemy import JSON, DateTime, LargeBinary, Numeric
 from sqlmodel import Field, SQLModel
 
 
@@ -28,9 +28,12 @@ class Specimen(SQLModel, table=True):
     label: str = Field(default="", max_length=200)
     count: int | None = None
     ratio: float | None = None
-    price: Decimal | None = Field(default=None, max_digits=20, decimal_places=8)
+    # Numeric(20, 8) as sa_type: pydantic 2.0 refuses max_digits on an optional
+    # Decimal
+    price: Decimal | None = Field(default=None, sa_type=Numeric(20, 8))
     flag: bool | None = None
-    naive_at: NaiveDatetime | None = None
+    # sa_type: SQLModel before 0.0.45 has no column type for NaiveDatetime
+    naive_at: NaiveDatetime | None = Field(default=None, sa_type=DateTime)
     aware_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     sqlmodel_at: datetime | None = None  # SQLModel's own aware UTC column
     day: date | None = None
