@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
 from admin_app import create_app
+from admin_app.model.fields import Kind, apply_overrides, field_specs
 from admin_app.site.views import AdminView
 from admin_app.writing.audit import AuditEntry
 from tests.conftest import SECRET_KEY, add_staff, login, migrated
@@ -183,6 +184,20 @@ def test_a_view_changes_one_field_and_the_others_keep_their_defaults(staff, rows
     assert element(form, "patient_id")[0] == "select"  # the others as generated
     (visit,) = export(staff, "clinic-visit")
     assert visit["summary"] == "Ok" and visit["patient"] == "Ada Lovelace"
+
+
+def test_a_new_kind_brings_its_placements_and_a_typo_is_named():
+    summary = field_specs(ClinicVisit)["summary"]
+    assert summary.kind is Kind.TEXT and summary.in_list and summary.in_search
+    long = summary.replace(kind="long_text")
+    assert not long.in_list and long.in_details and long.in_export
+    secret = summary.replace(kind="secret", label="Code")
+    assert secret.in_form and secret.label == "Code"
+    assert not (secret.in_export or secret.in_audit or secret.in_search)
+    with pytest.raises(KeyError, match="summry"):
+        apply_overrides(field_specs(ClinicVisit), {"summry": {"kind": "long_text"}})
+    with pytest.raises(TypeError, match="in_lsit"):
+        summary.replace(in_lsit=False)
 
 
 # The export
