@@ -1,6 +1,8 @@
 """Assemble the Starlette application: settings, engine, login, views."""
 
 from sqladmin import Admin
+from sqlalchemy import Engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -8,19 +10,18 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
-from admin_app.auth.backend import StaffAuthBackend
+from admin_app.auth.backend import SESSION_COOKIE, StaffAuthBackend
 from admin_app.auth.models import StaffGroup, StaffUser
 from admin_app.auth.permissions import StaffAuthorization
-from admin_app.db import make_engine, make_session_factory
-from admin_app.settings import Settings
+from admin_app.db import engine_for, make_engine, make_session_factory
+from admin_app.settings import ImproperlyConfigured, Settings
 from admin_app.site.admin_site import TEMPLATES_DIR, AdminSite
 from admin_app.site.auditlog import AuditEntryAdmin
 from admin_app.site.headers import SecurityHeadersMiddleware
+from admin_app.site.mounting import BASE_URL, AdminRouter, CookiePathFollowsMount
 from admin_app.site.registry import build_views
 from admin_app.site.staff import StaffGroupAdmin, StaffUserAdmin
 from admin_app.writing.audit import AuditEntry
-
-BASE_URL = "/admin"
 
 # The admin's own tables and the views that serve them.
 BUILTIN_VIEWS = {
@@ -31,35 +32,48 @@ BUILTIN_VIEWS = {
 
 
 async def _to_admin(request: Request) -> RedirectResponse:
-    return RedirectResponse(f"{BASE_URL}/", status_code=302)
+    return RedirectResponse(request.url_for("admin:index").path, status_code=302)
 
 
 async def _icon(request: Request) -> RedirectResponse:
     """Browsers ask for /favicon.ico whatever the page names."""
-    return RedirectResponse(f"{BASE_URL}/static/favicon.svg", status_code=301)
+    icon = request.url_for("admin:admin_static", path="favicon.svg")
+    return RedirectResponse(icon.path, status_code=301)
 
 
 def create_app(
     database_url: str | None = None,
     models: str | list[str] | None = None,
     secret_key: str | None = None,
+    engine: Engine | AsyncEngine | None = None,
 ) -> Starlette:
-    """The admin site as a Starlette app, mounted at `/admin`.
+    """The admin site as a Starlette app: at `/admin` when served on its own,
+    at the mount point when mounted (`host.mount("/admin", create_app())`).
 
     Missing arguments come from `DATABASE_URL`, `ADMIN_MODELS` (a dotted module
     path, or several separated by commas; default `models`) and
-    `ADMIN_SECRET_KEY`.
+    `ADMIN_SECRET_KEY`. `engine` is the host application's `Engine` or
+    `AsyncEngine`, instead of a URL; an async driver, in a URL or an engine,
+    is served through the same database's synchronous driver.
     """
+    if engine is not None and database_url is not None:
+        raise ImproperlyConfigured("Pass create_app() a database_url or an engine.")
+    if engine is not None:
+        engine = engine_for(engine)
+        database_url = engine.url.render_as_string(hide_password=False)
     settings = Settings.load(database_url, models, secret_key)
-    engine = make_engine(settings.database_url)
+    if engine is None:
+        engine = make_engine(settings.database_url)
     session_factory = make_session_factory(engine)
     app = Starlette(
-        routes=[Route("/", _to_admin), Route("/favicon.ico", _icon)],
         middleware=[
             Middleware(SecurityHeadersMiddleware),
             # SQLAdmin builds absolute redirects from the Host header.
             Middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts),
         ],
+    )
+    app.router = AdminRouter(
+        routes=[Route("/", _to_admin), Route("/favicon.ico", _icon)]
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -69,9 +83,8 @@ def create_app(
         session_maker=session_factory,
         base_url=BASE_URL,
         title=settings.title,
-        # Named, so browsers do not ask for a /favicon.ico that is not there.
-        favicon_url=f"{BASE_URL}/static/favicon.svg",
         templates_dir=str(TEMPLATES_DIR),
+        middlewares=[Middleware(CookiePathFollowsMount, cookie_name=SESSION_COOKIE)],
         authentication_backend=StaffAuthBackend(
             settings.secret_key,
             session_factory,
@@ -84,5 +97,6 @@ def create_app(
     )
     for view in build_views(settings.models, BUILTIN_VIEWS):
         site.add_view(view)
+    app.router.serve_at_mount_point(site.admin)
     app.state.admin = site
     return app

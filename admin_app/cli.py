@@ -8,6 +8,7 @@ import os
 import secrets
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from sqlalchemy import inspect
@@ -23,7 +24,9 @@ from admin_app.settings import (
     DEFAULT_ALLOWED_HOSTS,
     DEFAULT_MODELS,
     SECRET_KEY_FILE,
+    ImproperlyConfigured,
     load_or_create_secret_key,
+    trusted_proxies,
 )
 
 DEMO_ROWS = 2000
@@ -35,7 +38,12 @@ def _models() -> tuple[str, ...]:
 
 
 def _engine():  # type: ignore[no-untyped-def]
-    return make_engine(database_url_from_env())
+    """The engine on DATABASE_URL (an async driver's URL too, as create_app
+    reads it); a URL that cannot be served is one line, not a traceback."""
+    try:
+        return make_engine(database_url_from_env())
+    except ImproperlyConfigured as error:
+        raise click.ClickException(str(error)) from error
 
 
 def _migrate(engine) -> None:  # type: ignore[no-untyped-def]
@@ -82,6 +90,10 @@ def serve(host: str, port: int, workers: int, demo: bool) -> None:
     """Apply migrations, then serve the admin at http://HOST:PORT/admin/."""
     import uvicorn
 
+    try:
+        options = uvicorn_options()
+    except ImproperlyConfigured as error:
+        raise click.ClickException(str(error)) from error
     if demo and not serves_shipped_models(_models()):
         raise click.UsageError("--demo seeds the shipped `models` package only.")
     engine = _engine()
@@ -107,8 +119,20 @@ def serve(host: str, port: int, workers: int, demo: bool) -> None:
         host=host,
         port=port,
         workers=workers,
-        proxy_headers=True,
+        **options,
     )
+
+
+def uvicorn_options() -> dict[str, Any]:
+    """How `serve` runs uvicorn: forwarded headers believed only from the
+    proxies in ADMIN_TRUSTED_PROXIES (uvicorn would trust 127.0.0.1, so any
+    local client could forge them), and no `server` header naming it."""
+    proxies = trusted_proxies()
+    return {
+        "proxy_headers": bool(proxies),
+        "forwarded_allow_ips": list(proxies) or None,
+        "server_header": False,
+    }
 
 
 def _allow_host(host: str) -> None:

@@ -1,8 +1,25 @@
-"""Engine and session factory: one synchronous code path for SQLite and PostgreSQL."""
+"""Engine and session factory: one synchronous code path for SQLite and PostgreSQL.
+
+A URL with an async driver is served through the same database's synchronous
+driver (see `admin_app.drivers`); a host application's `AsyncEngine` gives the
+admin a synchronous engine on the same URL with the same pool sizes. A host's
+synchronous `Engine` is used as it is.
+"""
+
+import logging
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool, Pool, QueuePool
+
+from admin_app.drivers import SyncURL, require_driver, synchronous_url
+from admin_app.settings import ImproperlyConfigured
+
+logger = logging.getLogger(__name__)
+_noted: set[str] = set()  # translations already logged by this process
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -19,15 +36,99 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
-def make_engine(database_url: str) -> Engine:
-    url = make_url(database_url)
+def admin_url(database_url: str | URL) -> SyncURL:
+    """The URL the admin connects with, its translation logged once."""
+    translated = synchronous_url(database_url)
+    if translated.note and translated.note not in _noted:
+        _noted.add(translated.note)
+        logger.warning(translated.note)
+    require_driver(translated.url)
+    return translated
+
+
+def make_engine(database_url: str | URL, **options: object) -> Engine:
+    """The admin's own engine on `database_url`; `options` are pool settings."""
+    translated = admin_url(database_url)
+    url, connect_args = translated.url, dict(translated.connect_args)
     if url.get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        connect_args["check_same_thread"] = False
+        engine = create_engine(url, connect_args=connect_args, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    if url.drivername in ("postgresql", "postgres"):
-        url = url.set(drivername="postgresql+psycopg")  # psycopg 3, the one we ship
-    return create_engine(url, pool_pre_ping=True)
+    options.setdefault("pool_pre_ping", True)
+    return create_engine(url, connect_args=connect_args, **options)
+
+
+def engine_for(engine: Engine | AsyncEngine) -> Engine:
+    """The synchronous engine the admin uses beside a host application's engine.
+
+    An `AsyncEngine` (or its `sync_engine`) cannot run the admin's synchronous
+    sessions; the admin makes its own engine on the same URL, translated to the
+    synchronous driver, with the same pool sizes. The options given to
+    `create_async_engine` as `connect_args` belong to the async driver and are
+    not carried over: put them in the URL.
+
+    A synchronous `Engine` is shared as it is: same pool, no listeners added.
+    On SQLite that means foreign keys are enforced only if the host turns them
+    on; if not, this logs one line saying so, since ON DELETE CASCADE and SET
+    NULL then do nothing when the admin deletes a row.
+    """
+    if isinstance(engine, AsyncEngine):
+        engine = engine.sync_engine
+    if not isinstance(engine, Engine):
+        raise ImproperlyConfigured(
+            "create_app(engine=...) takes a SQLAlchemy Engine or AsyncEngine, "
+            f"not {type(engine).__name__}."
+        )
+    if engine.dialect.is_async:
+        if _in_memory(engine.url):
+            raise ImproperlyConfigured(
+                "An in-memory SQLite database lives inside the connection of the "
+                "engine that made it; the admin cannot reach it. Use a file, "
+                "such as sqlite+aiosqlite:///app.db."
+            )
+        return make_engine(engine.url, echo=engine.echo, **_pool_options(engine.pool))
+    if engine.dialect.name == "sqlite" and _foreign_keys_off(engine):
+        logger.warning(
+            "The SQLite engine given to create_app() does not enforce foreign "
+            "keys (SQLite's default) and the admin leaves it as it is: deleting "
+            "a row then leaves in place the rows ON DELETE CASCADE or SET NULL "
+            "would change. Run PRAGMA foreign_keys=ON on connect in your app."
+        )
+    return engine
+
+
+def _in_memory(url: URL) -> bool:
+    return url.get_backend_name() == "sqlite" and (
+        url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
+    )
+
+
+def _pool_options(pool: Pool) -> dict[str, object]:
+    """The settings of an async engine's pool, for a synchronous pool."""
+    if isinstance(pool, QueuePool):  # AsyncAdaptedQueuePool is one
+        options: dict[str, object] = {
+            "pool_size": pool.size(),
+            "pool_timeout": pool.timeout(),
+            "pool_recycle": pool._recycle,
+            "pool_use_lifo": pool._pool.use_lifo,
+        }
+        if pool._max_overflow >= 0:
+            options["max_overflow"] = pool._max_overflow
+        if pool._pre_ping:
+            options["pool_pre_ping"] = True
+        return options
+    if isinstance(pool, NullPool):
+        return {"poolclass": NullPool}
+    return {}  # SQLite's in-process pools: the synchronous default fits
+
+
+def _foreign_keys_off(engine: Engine) -> bool:
+    try:
+        with engine.connect() as connection:
+            return not connection.exec_driver_sql("PRAGMA foreign_keys").scalar()
+    except SQLAlchemyError:  # not reachable now: nothing to say yet
+        return False
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

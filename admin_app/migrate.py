@@ -14,6 +14,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, inspect
+from sqlalchemy.engine import URL
 from sqlmodel import SQLModel
 
 from admin_app.settings import DEFAULT_DATABASE_URL
@@ -52,6 +53,7 @@ def serves_shipped_models(model_modules: tuple[str, ...]) -> bool:
 def upgrade(engine: Engine, model_modules: tuple[str, ...]) -> list[str]:
     """Bring the database up to date; return the names of tables created outside
     the migrations (a project's own tables that did not exist yet)."""
+    create_private_sqlite_file(engine.url)
     shipped = serves_shipped_models(model_modules)
     config = alembic_config(
         engine.url.render_as_string(hide_password=False),
@@ -61,6 +63,25 @@ def upgrade(engine: Engine, model_modules: tuple[str, ...]) -> list[str]:
         config.attributes["connection"] = connection
         command.upgrade(config, "heads" if shipped else "admin@head")
     return create_missing_tables(engine, model_modules) if not shipped else []
+
+
+def create_private_sqlite_file(url: URL) -> None:
+    """Create a new SQLite database file readable by its owner only, as the
+    session key file is: SQLite would create it (and its -wal and -shm files,
+    which copy its mode) readable by every account on the machine. An
+    existing file keeps the mode its owner gave it."""
+    database = url.database
+    if (
+        url.get_backend_name() != "sqlite"
+        or not database
+        or database == ":memory:"
+        or url.query.get("uri")
+    ):
+        return
+    try:
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except OSError:  # it exists, or its folder does not: SQLite says which
+        return
 
 
 def create_missing_tables(engine: Engine, model_modules: tuple[str, ...]) -> list[str]:

@@ -5,6 +5,7 @@ or an embedding application can pass everything explicitly while an operator
 configures a deployment with variables alone.
 """
 
+import ipaddress
 import os
 import secrets
 import stat
@@ -85,6 +86,26 @@ class Settings:
             session_idle_timeout=_env_seconds("ADMIN_SESSION_IDLE_TIMEOUT", 3600),
             allowed_hosts=_env_list("ADMIN_ALLOWED_HOSTS", DEFAULT_ALLOWED_HOSTS),
         )
+
+
+def trusted_proxies() -> tuple[str, ...]:
+    """`ADMIN_TRUSTED_PROXIES`: the addresses or networks of the reverse proxies
+    whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed. None by
+    default: without a proxy, any client could claim any address, and so dodge
+    the per-address login limit and write a forged address into the audit log.
+    """
+    proxies = _env_list("ADMIN_TRUSTED_PROXIES", ())
+    for proxy in proxies:
+        if proxy == "*":
+            continue
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"ADMIN_TRUSTED_PROXIES: {proxy!r} is not an address or network "
+                "(like 10.0.0.5, 10.0.0.0/8 or fd00::/8), nor *."
+            ) from None
+    return proxies
 
 
 def load_or_create_secret_key(path: Path) -> tuple[str, bool]:

@@ -3,6 +3,7 @@
 from typing import TYPE_CHECKING
 
 from pydantic import NaiveDatetime
+from sqlalchemy import DateTime
 from sqlmodel import Field, Relationship, SQLModel
 
 from models.validation import NaiveUTCDateTime, utcnow
@@ -19,7 +20,8 @@ class ProjectBase(SQLModel):
 
 class Project(ProjectBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    # sa_type: SQLModel before 0.0.45 has no column type for NaiveDatetime
+    created_at: NaiveDatetime = Field(default_factory=utcnow, sa_type=DateTime)
 
     tasks: list["Task"] = Relationship(back_populates="project")
 

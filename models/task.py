@@ -5,7 +5,7 @@ from datetime import date
 from typing import Optional
 
 from pydantic import NaiveDatetime
-from sqlalchemy import CheckConstraint
+from sqlalchemy import CheckConstraint, DateTime
 from sqlmodel import Field, Relationship, SQLModel
 
 from models.project import Project
@@ -54,7 +54,8 @@ class Task(TaskBase, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    # sa_type: SQLModel before 0.0.45 has no column type for NaiveDatetime
+    created_at: NaiveDatetime = Field(default_factory=utcnow, sa_type=DateTime)
 
     project: Project | None = Relationship(back_populates="tasks")
     assignee: Worker | None = Relationship(back_populates="assigned_tasks")
@@ -100,7 +101,7 @@ class AssignmentRole(enum.StrEnum):
 
 class TaskAssignmentBase(SQLModel):
     role: AssignmentRole = Field(default=AssignmentRole.contributor)
-    assigned_at: NaiveDatetime = Field(default_factory=utcnow)
+    assigned_at: NaiveDatetime = Field(default_factory=utcnow, sa_type=DateTime)
 
 
 class TaskAssignment(TaskAssignmentBase, table=True):

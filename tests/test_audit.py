@@ -67,7 +67,7 @@ def test_password_hashes_never_reach_the_audit_log(client, db):
         "/admin/staff-user/create",
         data={
             "username": "clerk",
-            "new_password": "a long enough secret",
+            "password_hash": "a long enough secret",
             "save": "Save",
         },
     )

@@ -68,7 +68,9 @@ def test_a_host_applications_session_is_left_alone(app, superuser):
         host_cookie = browser.cookies["session"]
         assert login(browser, "admin").status_code == 302
         assert browser.get("/admin/task/list").status_code == 200
-        assert browser.cookies["session"] == host_cookie
+        # The cookie's data, before its timestamped signature: Starlette before
+        # 1.0 re-signs a non-empty session on every response.
+        assert browser.cookies["session"].split(".")[0] == host_cookie.split(".")[0]
         assert browser.get("/shop").text == "3 apples"
 
 

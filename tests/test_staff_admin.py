@@ -11,7 +11,7 @@ from tests.pages import field_errors, text
 def create_staff(client, **fields):
     data = {
         "username": "clerk",
-        "new_password": "a long enough secret",
+        "password_hash": "a long enough secret",
         "is_active": "y",
     }
     return client.post(
@@ -41,7 +41,7 @@ def test_a_new_staff_user_gets_a_hashed_password_that_logs_in(client, db, app):
 
 
 def test_a_weak_password_is_refused_and_nothing_saved(client, db):
-    response = create_staff(client, new_password="short")
+    response = create_staff(client, password_hash="short")
     assert response.status_code == 400
     assert "The password must have at least 12 characters." in field_errors(
         response.text
@@ -52,7 +52,7 @@ def test_a_weak_password_is_refused_and_nothing_saved(client, db):
 
 
 def test_a_new_staff_user_needs_a_password(client, db):
-    response = create_staff(client, new_password="")
+    response = create_staff(client, password_hash="")
     assert response.status_code == 400
     assert field_errors(response.text) == ["A new staff user needs a password."]
 
@@ -66,7 +66,7 @@ def test_editing_without_a_password_keeps_it_and_a_new_one_replaces_it(client, d
         data={
             "username": "clerk",
             "is_active": "y",
-            "new_password": "",
+            "password_hash": "",
             "save": "Save",
         },
     )
@@ -77,7 +77,7 @@ def test_editing_without_a_password_keeps_it_and_a_new_one_replaces_it(client, d
         data={
             "username": "clerk",
             "is_active": "y",
-            "new_password": "another long secret",
+            "password_hash": "another long secret",
             "save": "Save",
         },
     )

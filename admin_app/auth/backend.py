@@ -15,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 
 from admin_app.auth.accounts import check_credentials
 from admin_app.auth.csrf import CSRFMiddleware
+from admin_app.auth.methods import MethodGuard
 from admin_app.auth.models import StaffUser
 from admin_app.auth.session_scope import SessionScope
 from admin_app.auth.throttle import Throttle
@@ -53,7 +54,8 @@ class StaffAuthBackend(AuthenticationBackend):
     `max_age` seconds after login and after `idle_timeout` seconds unused. The
     cookie has its own name and `path=/admin`, so a host application's session
     is left alone. The CSRF middleware runs inside the session middleware,
-    since its token lives in the session.
+    since its token lives in the session; HEAD, OPTIONS and TRACE are answered
+    before either (see `methods`).
     """
 
     def __init__(
@@ -76,6 +78,7 @@ class StaffAuthBackend(AuthenticationBackend):
             max_age=max_age,
         )
         self.middlewares = [
+            Middleware(MethodGuard),  # before anything reads the method
             Middleware(SessionScope),
             *self.middlewares,  # SQLAdmin's SessionMiddleware
             Middleware(CSRFMiddleware),

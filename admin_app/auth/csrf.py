@@ -14,6 +14,9 @@ send it. Hence this small middleware:
   or the `csrf_token` field of an urlencoded or multipart body (buffered, up to
   a size cap, then replayed to the endpoint), else 403 and the endpoint never
   runs, so nothing changes;
+- a session that has not logged in may send 16 KiB at most and no multipart
+  body (413 or 415 before reading further, whichever way it sends the token),
+  so anonymous clients cannot make the server buffer large bodies;
 - a first, cheap layer refuses requests a browser marks as cross-site
   (`Sec-Fetch-Site`) or whose `Origin` is another host;
 - SQLAdmin's forms have no hook for an extra field, so a hidden `csrf_token`
@@ -36,9 +39,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 FIELD = "csrf_token"
 HEADER = "x-csrf-token"
 SESSION_KEY = "csrf"
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+# HEAD, OPTIONS and TRACE are answered before this (see `methods`); should one
+# get here anyway, it needs a token like any other method but GET.
+SAFE_METHODS = frozenset({"GET"})
 MAX_FORM_BYTES = 32 * 1024 * 1024  # multipart: SQLAdmin's import sends files
 MAX_URLENCODED_BYTES = 1024 * 1024
+# Before login the only form is the login form (a username, a password and the
+# token: a few hundred bytes), so a session that has not logged in may send
+# this much at most, and no multipart body.
+MAX_ANONYMOUS_BYTES = 16 * 1024
 _POST_FORM = re.compile(
     rb"<form\b[^>]*\bmethod\s*=\s*[\"']?post\b[^>]*>", re.IGNORECASE
 )
@@ -80,10 +89,12 @@ class CSRFMiddleware:
         session = scope["session"]
         if scope["method"] not in SAFE_METHODS:
             try:
-                _refuse_cross_site(Headers(scope=scope))
+                refuse_cross_site(Headers(scope=scope))
                 expected = session.get(SESSION_KEY)
                 if not expected:  # no page was ever served to this session
                     raise CSRFRefused(_EXPIRED)
+                if not _logged_in(session):
+                    receive = await self._anonymous_body(scope, receive)
                 submitted, receive = await self._submitted_token(scope, receive)
                 if not submitted or not hmac.compare_digest(submitted, expected):
                     raise CSRFRefused(_EXPIRED)
@@ -93,10 +104,25 @@ class CSRFMiddleware:
             except _TooLarge:
                 await _refusal("The request is too large.", 413)(scope, receive, send)
                 return
+            except _NotBeforeLogin:
+                await _refusal(_LOG_IN_FIRST, 415)(scope, receive, send)
+                return
             except _Unreadable:
                 await _refusal("The form could not be read.", 400)(scope, receive, send)
                 return
         await self.app(scope, receive, _FormTokenWriter(send, session))
+
+    async def _anonymous_body(self, scope: Scope, receive: Receive) -> Receive:
+        """Read a body sent before login now, within its cap, whatever the
+        route does with it later; a `receive` that replays it."""
+        headers = Headers(scope=scope)
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_ANONYMOUS_BYTES:
+            raise _TooLarge  # refused before a byte of it is read
+        if _content_type(headers) == "multipart/form-data":
+            raise _NotBeforeLogin
+        body = await self._read_body(receive, MAX_ANONYMOUS_BYTES)
+        return _replay(body, receive)
 
     async def _submitted_token(
         self, scope: Scope, receive: Receive
@@ -106,7 +132,7 @@ class CSRFMiddleware:
         headers = Headers(scope=scope)
         if HEADER in headers:
             return headers[HEADER], receive
-        content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        content_type = _content_type(headers)
         if content_type not in (
             "application/x-www-form-urlencoded",
             "multipart/form-data",
@@ -153,11 +179,30 @@ class _TooLarge(Exception):
     pass
 
 
+class _NotBeforeLogin(Exception):
+    pass
+
+
+_LOG_IN_FIRST = "Log in first: before login only the login form is accepted."
+
+
+def _logged_in(session: MutableMapping[str, Any]) -> bool:
+    """Whether the signed session says a user logged in. Cheap (no database),
+    which is all the body cap needs; `authenticate` checks the rest later."""
+    return isinstance(session.get("user_id"), int)
+
+
+def _content_type(headers: Headers) -> str:
+    return headers.get("content-type", "").split(";")[0].strip().lower()
+
+
 class _Unreadable(Exception):
     pass
 
 
-def _refuse_cross_site(headers: Headers) -> None:
+def refuse_cross_site(headers: Headers) -> None:
+    """Raise `CSRFRefused` for a request a browser marks as coming from another
+    site (or whose `Origin` is another host)."""
     site = headers.get("sec-fetch-site")
     if site is not None and site not in ("same-origin", "none"):
         raise CSRFRefused("Requests from other sites may not change anything here.")

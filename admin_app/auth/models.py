@@ -6,7 +6,7 @@ project's own `user` table.
 """
 
 from pydantic import NaiveDatetime
-from sqlalchemy import UniqueConstraint, event, inspect
+from sqlalchemy import DateTime, UniqueConstraint, event, inspect
 from sqlmodel import Field, Relationship, SQLModel
 
 from admin_app.clock import utcnow
@@ -36,8 +36,9 @@ class StaffUser(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     is_active: bool = True
     is_superuser: bool = False
-    last_login: NaiveDatetime | None = None
-    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    # sa_type: SQLModel before 0.0.45 has no column type for NaiveDatetime
+    last_login: NaiveDatetime | None = Field(default=None, sa_type=DateTime)
+    created_at: NaiveDatetime = Field(default_factory=utcnow, sa_type=DateTime)
     session_version: int = Field(
         default=1,
         description="Bumped to end every session of this user at once.",
@@ -102,6 +103,6 @@ class LoginAttempt(SQLModel, table=True):
     __tablename__ = "admin_login_attempt"
 
     id: int | None = Field(default=None, primary_key=True)
-    at: NaiveDatetime = Field(default_factory=utcnow, index=True)
+    at: NaiveDatetime = Field(default_factory=utcnow, sa_type=DateTime, index=True)
     username: str = Field(default="", max_length=150, index=True)
     address: str = Field(default="", max_length=64, index=True)

@@ -3,6 +3,8 @@
 import re
 from urllib.parse import unquote
 
+from starlette.requests import Request
+
 _UNSAFE = re.compile(r"[\x00-\x20\x7f\\]")
 
 
@@ -24,3 +26,8 @@ def safe_next(value: object, base_url: str = "/admin") -> str | None:
     if path != base_url and not path.startswith(base_url + "/"):
         return None
     return value
+
+
+def admin_path(request: Request) -> str:
+    """The path the admin is served at: `/admin`, or a host's mount point."""
+    return request.url_for("admin:index").path.rstrip("/")

@@ -17,7 +17,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from admin_app.auth.backend import LoginThrottled
-from admin_app.auth.next_url import safe_next
+from admin_app.auth.next_url import admin_path, safe_next
+from admin_app.model.keys import BadKey, parse_selection
 
 NEXT_KEY = "next"
 
@@ -27,11 +28,11 @@ class AuthRoutes:
 
     async def login(self, request: Request) -> Response:
         if request.method == "GET":
-            target = safe_next(request.query_params.get("next"), self.base_url)
+            target = safe_next(request.query_params.get("next"), admin_path(request))
             if target:
                 request.session[NEXT_KEY] = target
             return await super().login(request)
-        target = safe_next(request.session.get(NEXT_KEY), self.base_url)
+        target = safe_next(request.session.get(NEXT_KEY), admin_path(request))
         try:
             response = await super().login(request)
         except LoginThrottled as throttled:
@@ -92,7 +93,11 @@ class AuthRoutes:
         async def confirm(site: Any, request: Request) -> Response:
             if not instance.has_permission(request, custom_action(slug)):
                 raise HTTPException(403)
-            pks = [pk for pk in request.query_params.get("pks", "").split(",") if pk]
+            try:
+                pks = parse_selection(request.query_params.get("pks", ""))
+            except BadKey as error:
+                message = f"pks: {error.args[0]!r} is not a key."
+                raise HTTPException(400, message) from error
             return await site._confirm(
                 request,
                 title=label,

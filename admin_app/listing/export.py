@@ -8,40 +8,46 @@ so memory stays flat however many rows there are.
 
 Format: UTF-8, a header row of column names, one row per record; None is an
 empty cell; a to-one relationship is the related row's label (joined in the
-query); text starting with `=`, `+`, `-`, `@`, tab or carriage return gets a
-leading `'` so spreadsheets never evaluate it; numbers stay numbers.
+query); text a spreadsheet would evaluate as a formula gets a leading `'`;
+numbers stay numbers; datetimes are ISO 8601, in UTC with `+00:00` for columns
+with a time zone. `listing.cells` has every format and writes most cells in SQL.
+
+Which columns: every column of the table, keys and foreign keys included, a
+foreign key also as its related row's label in the column beside it
+(`team_id,team`), unless the view names its export columns; secrets never
+(see `export_columns`, which reads the fields' descriptions).
 """
 
 import csv
 import enum
 import io
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from anyio import to_thread
-from sqlalchemy import Engine, Select, and_, inspect, select
+from sqlalchemy import JSON, Column, Engine, Select, and_, inspect, select
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import RelationshipDirection, Session, aliased
+from sqlalchemy.orm import Session, aliased
 
 from admin_app.listing.cells import (
-    FORMULA_START,
     Converter,
+    bytes_text,
+    datetime_text,
+    json_text,
     register_sqlite_functions,
+    safe_text,
     sql_cell,
+    utc_datetime_text,
 )
 from admin_app.listing.query import ListQuery
-from admin_app.model import metadata
+from admin_app.model.fields import FieldSpec, Kind
 from admin_app.model.labels import label_column, label_for
 
 BATCH = 5000
-
-
-def safe_text(value: str) -> str:
-    """Text a spreadsheet shows as text, never as a formula."""
-    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def _text_cell(value: Any) -> Any:
@@ -49,16 +55,44 @@ def _text_cell(value: Any) -> Any:
 
 
 def _number_cell(value: Any) -> Any:
-    return "" if value is None else value
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value, "f")  # never an exponent: `1E+2` is `100`
+    return value
+
+
+def _typed(kind: type, text: Callable[[Any], Any]) -> Converter:
+    """A cell function for values of one type; other values as `cell` has them."""
+
+    def convert(value: Any) -> Any:
+        return text(value) if isinstance(value, kind) else cell(value)
+
+    return convert
+
+
+_UTC_DATETIME_CELL = _typed(datetime, utc_datetime_text)
+_DATETIME_CELL = _typed(datetime, datetime_text)
+
+
+def _json_cell(value: Any) -> Any:
+    return "" if value is None else json_text(value)
 
 
 def converter(column: Any) -> Callable[[Any], Any]:
     """The cell function for one selected column, chosen once per export: the
-    per-row work is then one call per cell."""
+    per-row work is then one call per cell. It writes what `sql_cell` would."""
+    type_ = column.type
+    if isinstance(type_, JSON):
+        return _json_cell
     try:
-        python_type = column.type.python_type
+        python_type = type_.python_type
     except (NotImplementedError, AttributeError):
         return cell
+    if python_type is datetime:
+        # A naive value in a column with time zone is UTC by convention.
+        timezone = getattr(type_, "timezone", False)
+        return _UTC_DATETIME_CELL if timezone else _DATETIME_CELL
     if python_type in (int, float, Decimal) and not issubclass(python_type, bool):
         return _number_cell
     if python_type is str or python_type is object:
@@ -67,7 +101,7 @@ def converter(column: Any) -> Callable[[Any], Any]:
 
 
 def cell(value: Any) -> Any:
-    """One value as a CSV cell."""
+    """One value as a CSV cell (see `listing.cells` for the formats)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -77,10 +111,75 @@ def cell(value: Any) -> Any:
     if isinstance(value, str):
         return safe_text(value)
     if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
+        return utc_datetime_text(value) if value.tzinfo else datetime_text(value)
     if isinstance(value, date | time):
         return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes_text(value)
+    if isinstance(value, dict | list):
+        return json_text(value)
     return value  # numbers stay numbers
+
+
+@dataclass(frozen=True)
+class ExportColumn:
+    """One column of the CSV: a stored value, or a related row's label."""
+
+    header: str
+    spec: FieldSpec
+    column: Column | None = None  # the stored value; None for the label
+
+    @property
+    def is_label(self) -> bool:
+        return self.column is None
+
+
+def export_columns(
+    fields: Mapping[str, FieldSpec], names: Sequence[str] | None = None
+) -> list[ExportColumn]:
+    """The CSV's columns from the fields' descriptions.
+
+    Without `names`: every column of every exported field (keys first, in
+    table order), each to-one's label beside its key. With `names` (a view's
+    `column_export_list`): those, a to-one by its label (`team`), a foreign
+    key column by its value (`team_id`). A secret is never exported; a name
+    that is neither a column nor a to-one is a ValueError."""
+    found: list[ExportColumn] = []
+    if names is None:
+        seen: set[Column] = set()
+        for spec in fields.values():
+            if not spec.in_export or spec.is_secret:
+                continue
+            for column in spec.columns:
+                if column not in seen:
+                    seen.add(column)
+                    found.append(ExportColumn(column.key, spec, column))
+            if spec.kind is Kind.TO_ONE and spec.target is not None:
+                found.append(ExportColumn(spec.label_name, spec))
+        return found
+    labels = {s.label_name: s for s in fields.values() if s.kind is Kind.TO_ONE}
+    columns = {c.key: (c, s) for s in fields.values() for c in s.columns}
+    for name in names:
+        spec = fields.get(name)
+        if spec is not None and spec.is_secret:
+            continue
+        if spec is not None and spec.kind is Kind.TO_ONE and spec.relationship:
+            found.append(ExportColumn(name, spec))
+        elif name in columns:
+            column, owner = columns[name]
+            if not owner.is_secret:
+                found.append(ExportColumn(name, owner, column))
+        elif name in labels:
+            found.append(ExportColumn(name, labels[name]))
+        else:
+            raise ValueError(
+                f"{name!r} cannot be exported: not a column or a to-one link"
+            )
+    return found
 
 
 @dataclass
@@ -96,39 +195,35 @@ class _Relation:
 class CsvExport:
     """The CSV of one `ListQuery`."""
 
-    def __init__(self, query: ListQuery, names: Sequence[str]) -> None:
+    def __init__(self, query: ListQuery, columns: Sequence[ExportColumn]) -> None:
         self.query = query
         self.model = query.view.model
-        self.names = list(names)
+        self.columns = list(columns)
+        self.names = [column.header for column in self.columns]
 
     def statement(self) -> tuple[Select, list[_Relation]]:
         """The list's own query, narrowed to the exported columns, with the
         labels of related rows joined in."""
-        mapper = inspect(self.model)
-        relations = metadata.to_one(self.model)
         columns: list[Any] = []
         joins: list[tuple[Any, Any]] = []
         deferred: list[_Relation] = []
-        for name in self.names:
-            if name in mapper.columns:
-                columns.append(mapper.columns[name])
+        for exported in self.columns:
+            if exported.column is not None:
+                columns.append(exported.column)
                 continue
-            rel = relations.get(name)
-            if rel is None or rel.direction is not RelationshipDirection.MANYTOONE:
-                raise ValueError(
-                    f"{name!r} cannot be exported: not a column or a to-one link"
-                )
-            target = rel.mapper.class_
+            spec = exported.spec
+            target = spec.target
+            pairs = list(zip(spec.columns, spec.target_columns, strict=True))
             label = label_column(target)
             if label is None or hasattr(target, "__admin_label__"):
-                keys = [local for local, _remote in rel.local_remote_pairs]
-                deferred.append(_Relation(len(columns), len(keys), target))
-                columns.extend(keys)
+                deferred.append(_Relation(len(columns), len(pairs), target))
+                columns.extend(local for local, _remote in pairs)
                 continue
             alias = aliased(target)
+            mapper = inspect(target)
             on = [
-                local == getattr(alias, remote.key)
-                for local, remote in rel.local_remote_pairs
+                local == getattr(alias, mapper.get_property_by_column(remote).key)
+                for local, remote in pairs
             ]
             joins.append((alias, on))
             columns.append(getattr(alias, label))
@@ -166,7 +261,7 @@ class CsvExport:
         self, dialect: Dialect
     ) -> tuple[Select, list[tuple[int, Converter]], list[_Relation]]:
         """`statement()` with each cell computed in SQL where the database can
-        (see `exportcells`), and the Python converters of the other columns by
+        (see `listing.cells`), and the Python converters of the other columns by
         position. Keys read for a custom label stay as stored."""
         stmt, deferred = self.statement()
         keys = {

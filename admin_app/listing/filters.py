@@ -1,4 +1,4 @@
-"""List filters: one per column by its type, plus a project's own.
+"""List filters: one per field as its description places it, plus a project's own.
 
 Each filter reads its own query parameters (the public contract in DESIGN.md:
 `col=`, `col__gte=`, `col__lte=`, `col__isnull=`, `relationship=`), turns them
@@ -8,29 +8,22 @@ does not parse is a `BadFilter` with a sentence the user can act on.
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
-from sqlalchemy import (
-    Boolean,
-    Column,
-    Date,
-    DateTime,
-    Enum,
-    Numeric,
-    inspect,
-)
+from sqlalchemy import Column, String, cast, inspect, or_
 from sqlalchemy.orm import RelationshipProperty
 from sqlalchemy.sql import ColumnElement
-from sqlalchemy.types import Float, Integer, TypeDecorator, TypeEngine
 
+from admin_app.model.fields import (
+    FALSE_WORDS,
+    TRUE_WORDS,
+    BadValue,
+    FieldSpec,
+    Kind,
+    spec_for_column,
+)
 from admin_app.model.keys import BadKey, parse_key
-from admin_app.model.labels import choices_if_small, enum_label, field_label, label_for
-from admin_app.model.values import normalise_datetime
-
-TRUE_WORDS = {"true", "1", "yes", "on"}
-FALSE_WORDS = {"false", "0", "no", "off"}
+from admin_app.model.labels import choices_if_small, field_label, label_for
 
 
 class BadFilter(ValueError):
@@ -45,10 +38,6 @@ class Chip:
     parameters: tuple[str, ...]
 
 
-def _base_type(type_: TypeEngine) -> TypeEngine:
-    return type_.impl_instance if isinstance(type_, TypeDecorator) else type_
-
-
 def parse_bool(text: str, title: str) -> bool:
     word = text.strip().lower()
     if word in TRUE_WORDS:
@@ -58,49 +47,12 @@ def parse_bool(text: str, title: str) -> bool:
     raise BadFilter(f"{title}: {text!r} is not true or false.")
 
 
-def parse_value(column: Column, text: str, title: str) -> Any:
-    """A query-string value as the column's Python value, or BadFilter."""
-    type_ = _base_type(column.type)
+def parse_value(spec: FieldSpec, text: str, title: str) -> Any:
+    """A query-string value as the field's Python value, or BadFilter."""
     try:
-        if isinstance(type_, Boolean):
-            return parse_bool(text, title)
-        if isinstance(type_, Enum):
-            return parse_enum(type_, text, title)
-        if isinstance(type_, DateTime):
-            return normalise_datetime(column, datetime.fromisoformat(text.strip()))
-        if isinstance(type_, Date):
-            return date.fromisoformat(text.strip())
-        if isinstance(type_, Integer):
-            number = int(text.strip())
-            if not -(2**63) <= number < 2**63:
-                raise ValueError(text)
-            return number
-        if isinstance(type_, Float):
-            return float(text.strip())
-        if isinstance(type_, Numeric):
-            return Decimal(text.strip())
-    except BadFilter:
-        raise
-    except (ValueError, InvalidOperation, OverflowError) as error:
-        kind = {
-            DateTime: "a date and time like 2026-01-31T09:30",
-            Date: "a date like 2026-01-31",
-            Integer: "a whole number",
-        }
-        expected = next(
-            (words for cls, words in kind.items() if isinstance(type_, cls)), "a number"
-        )
-        raise BadFilter(f"{title}: {text!r} is not {expected}.") from error
-    return text
-
-
-def parse_enum(type_: Enum, text: str, title: str) -> Any:
-    members = list(type_.enum_class) if type_.enum_class else list(type_.enums)
-    for member in members:
-        if text in (getattr(member, "value", member), getattr(member, "name", member)):
-            return member
-    allowed = ", ".join(str(getattr(m, "value", m)) for m in members)
-    raise BadFilter(f"{title}: {text!r} is not one of {allowed}.")
+        return spec.parse(text)
+    except BadValue as error:
+        raise BadFilter(f"{title}: {error}") from error
 
 
 class ListFilter:
@@ -125,24 +77,26 @@ class ListFilter:
 
 
 class ChoiceFilter(ListFilter):
-    """Exact match against a short list of choices (booleans, enums)."""
+    """Exact match against a short list of choices (booleans, enums, `Literal`s)."""
 
     def __init__(
-        self, model: type, column: Column, choices: Sequence[tuple[str, str]] = ()
+        self,
+        model: type,
+        column: Column,
+        choices: Sequence[tuple[str, str]] = (),
+        *,
+        spec: FieldSpec | None = None,
     ) -> None:
         self.model, self.column = model, column
+        self.spec = spec if spec is not None else spec_for_column(model, column)
         self.parameter_name = column.key
-        self.title = field_label(model, column.key)
-        type_ = _base_type(column.type)
+        self.title = self.spec.label
         if choices:
             self.choices = list(choices)
-        elif isinstance(type_, Boolean):
+        elif self.spec.kind is Kind.BOOL:
             self.choices = [("true", "Yes"), ("false", "No")]
         else:
-            members = list(type_.enum_class) if type_.enum_class else list(type_.enums)
-            self.choices = [
-                (str(getattr(m, "value", m)), enum_label(m)) for m in members
-            ]
+            self.choices = self.spec.choice_texts
 
     def lookups(self, *_args: Any) -> Sequence[tuple[str, str]]:
         return self.choices
@@ -151,8 +105,8 @@ class ChoiceFilter(ListFilter):
         text = params.get(self.parameter_name)
         if text is None or text == "":
             return []
-        if is_choice_type(self.column):
-            return [self.column == parse_value(self.column, text, self.title)]
+        if self.spec.kind in (Kind.BOOL, Kind.CHOICE):
+            return [self.column == parse_value(self.spec, text, self.title)]
         if text not in dict(self.choices):
             allowed = ", ".join(value for value, _label in self.choices)
             raise BadFilter(f"{self.title}: {text!r} is not one of {allowed}.")
@@ -171,17 +125,16 @@ class RangeFilter(ListFilter):
 
     template = "sqladmin/filters/range.html"
 
-    def __init__(self, model: type, column: Column) -> None:
+    def __init__(
+        self, model: type, column: Column, *, spec: FieldSpec | None = None
+    ) -> None:
         self.model, self.column = model, column
+        self.spec = spec if spec is not None else spec_for_column(model, column)
         self.parameter_name = column.key
-        self.title = field_label(model, column.key)
-        type_ = _base_type(column.type)
-        if isinstance(type_, DateTime):
-            self.input_type = "datetime-local"
-        elif isinstance(type_, Date):
-            self.input_type = "date"
-        else:
-            self.input_type = "number"
+        self.title = self.spec.label
+        self.input_type = self.spec.input_type
+        # Whole numbers for integers; seconds for times; any number otherwise.
+        self.step = {"number": self.spec.step, "date": ""}.get(self.input_type, "1")
 
     BOUNDS: ClassVar[dict[str, tuple[str, str]]] = {
         "": ("is", "__eq__"),
@@ -197,7 +150,7 @@ class RangeFilter(ListFilter):
         for suffix in self.BOUNDS:
             text = params.get(self.parameter_name + suffix)
             if text:
-                found.append((suffix, text, parse_value(self.column, text, self.title)))
+                found.append((suffix, text, parse_value(self.spec, text, self.title)))
         return found
 
     def conditions(self, params: Mapping[str, str]) -> list[ColumnElement]:
@@ -219,10 +172,22 @@ class RangeFilter(ListFilter):
 class EmptyFilter(ListFilter):
     """Empty / not empty for nullable columns (`col__isnull=true|false`)."""
 
-    def __init__(self, model: type, column: Column, name: str | None = None) -> None:
+    def __init__(
+        self,
+        model: type,
+        column: Column,
+        name: str | None = None,
+        *,
+        spec: FieldSpec | None = None,
+    ) -> None:
         self.model, self.column = model, column
+        self.json = spec is not None and spec.kind is Kind.JSON
         self.parameter_name = f"{column.key}__isnull"
-        self.name = field_label(model, name or column.key)
+        self.name = (
+            spec.label
+            if spec is not None
+            else (spec_for_column(model, column).label if name is None else name)
+        )
         self.title = f"{self.name} set?"
 
     def lookups(self, *_args: Any) -> Sequence[tuple[str, str]]:
@@ -233,6 +198,9 @@ class EmptyFilter(ListFilter):
         if not text:
             return []
         empty = parse_bool(text, self.title)
+        if self.json:  # Python's None is stored as JSON `null` by default
+            null = or_(self.column.is_(None), cast(self.column, String) == "null")
+            return [null if empty else ~null]
         return [self.column.is_(None) if empty else self.column.is_not(None)]
 
     def chips(self, params: Mapping[str, str]) -> list[Chip]:
@@ -249,25 +217,33 @@ class EmptyFilter(ListFilter):
 
 
 class RelatedFilter(ListFilter):
-    """Rows related to one chosen row: a foreign key (`project_id=3`) or a
-    many-to-many relationship (`tags=3`). The row is chosen by label; a large
-    related table is searched as you type instead of listed."""
+    """Rows related to one chosen row: a foreign key (`project_id=3`, with or
+    without a relationship) or a many-to-many relationship (`tags=3`). The row
+    is chosen by label; a large related table is searched as you type instead
+    of listed."""
 
     template = "sqladmin/filters/related.html"
 
     def __init__(
         self,
         model: type,
-        relationship: RelationshipProperty,
+        relationship: RelationshipProperty | None,
         session_factory: Callable[[], Any],
         *,
         column: Column | None,
+        spec: FieldSpec | None = None,
     ) -> None:
         self.model, self.relationship, self.column = model, relationship, column
         self.session_factory = session_factory
-        self.target = relationship.mapper.class_
-        self.parameter_name = column.key if column is not None else relationship.key
-        self.title = field_label(model, relationship.key)
+        if spec is not None and spec.target is not None:
+            self.target = spec.target
+        elif relationship is not None:
+            self.target = relationship.mapper.class_
+        else:
+            raise ValueError("A related-row filter needs a relationship or a field.")
+        name = relationship.key if relationship is not None else column.key
+        self.parameter_name = column.key if column is not None else name
+        self.title = spec.label if spec is not None else field_label(model, name)
 
     def _target_key(self, text: str) -> tuple[Any, ...]:
         try:
@@ -344,14 +320,3 @@ class SimpleListFilter(ListFilter):
         if not value or value not in self.choices:
             return []
         return [Chip(f"{self.title}: {self.choices[value][0]}", (self.parameter_name,))]
-
-
-def is_range_type(column: Column) -> bool:
-    type_ = _base_type(column.type)
-    return isinstance(
-        type_, Integer | Numeric | Float | Date | DateTime
-    ) and not isinstance(type_, Boolean)
-
-
-def is_choice_type(column: Column) -> bool:
-    return isinstance(_base_type(column.type), Boolean | Enum)

@@ -7,26 +7,31 @@ none of them reads filter, search, sort or selection parameters on its own.
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import urlencode
 
 from sqlalchemy import (
     Select,
+    String,
     and_,
     asc,
+    cast,
     desc,
+    false,
     func,
     inspect,
-    or_,
     select,
     true,
     tuple_,
 )
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.sql import ColumnElement
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from admin_app.listing.filters import BadFilter, Chip
-from admin_app.model.keys import BadKey, parse_key
+from admin_app.model.fields import FieldSpec, Kind
+from admin_app.model.keys import BadKey, parse_key, parse_selection
+from admin_app.model.labels import label_column
 
 
 class ListedView(Protocol):
@@ -34,20 +39,65 @@ class ListedView(Protocol):
     provides it; the list path does not import the site)."""
 
     model: Any
+    field_specs: Mapping[str, Any]  # name -> FieldSpec: how each field sorts
     page_size: int
     page_size_options: list[int]
     _sort_fields: list[str]
     _list_relations: list[Any]
 
-    def get_filters(self) -> list[Any]: ...
+    def filters_for(self, request: Request) -> list[Any]: ...
     def list_query(self, request: Request) -> Select: ...
     def search_query(self, stmt: Select, term: str) -> Select: ...
     def _get_prop_name(self, prop: Any) -> str: ...
     def _get_default_sort(self) -> list[tuple[str, bool]]: ...
 
 
+def sort_terms(spec: FieldSpec) -> tuple[list[tuple[Any, Any]], list[ColumnElement]]:
+    """How a list sorts by a field: the outer joins it needs and its ORDER BY
+    terms. A related row sorts by its label column (joined), or by its key
+    when its label is not a column (`__admin_label__`, `<Class> #<key>`)."""
+    if spec.kind is Kind.TO_ONE and spec.target is not None and spec.target_columns:
+        label = label_column(spec.target)
+        if label is not None and not hasattr(spec.target, "__admin_label__"):
+            alias = aliased(spec.target)
+            mapper = inspect(spec.target)
+            on = and_(
+                *(
+                    local == getattr(alias, mapper.get_property_by_column(remote).key)
+                    for local, remote in zip(
+                        spec.columns, spec.target_columns, strict=True
+                    )
+                )
+            )
+            return [(alias, on)], [getattr(alias, label)]
+    if spec.kind is Kind.JSON:  # PostgreSQL cannot order `json` itself
+        return [], [cast(column, String) for column in spec.columns]
+    return [], list(spec.columns)
+
+
 MAX_PAGE = 1_000_000
-MAX_SELECTION = 100_000
+MAX_SELECTION = 10_000
+"""Rows a `pks=` list may name (a list page holds at most 100; select all
+matching rows with `select=all` instead)."""
+MAX_KEY_VALUES = 20_000
+"""Key values one statement may bind: SQLite takes at most 32,766 variables,
+and a statement also binds its filters' values."""
+MAX_SEARCH = 200
+"""Characters a search may have: SQLite refuses LIKE patterns over 50,000
+bytes, and no label or text a person searches for is longer."""
+
+
+def max_selection(model: type) -> int:
+    """How many rows of `model` one `pks=` list may name."""
+    width = len(inspect(model).primary_key)
+    return min(MAX_SELECTION, MAX_KEY_VALUES // width)
+
+
+MAX_PARAMETERS = 200
+"""No list needs more query parameters; each one is repeated by the page's
+links, so thousands of them would multiply the page."""
+LIST_PARAMETERS = ("search", "sortBy", "sort", "pageSize", "pks", "select")
+"""The parameters a list understands besides its filters' (and `page`)."""
 
 
 def bad_request(message: str) -> HTTPException:
@@ -68,7 +118,11 @@ def _positive_int(
 
 
 def key_condition(model: type, identifiers: Sequence[str]) -> ColumnElement:
-    """Rows of `model` named by SQLAdmin identifiers (`pks=1,2` or `pks=1;2,3;4`)."""
+    """Rows of `model` named by identifiers (`pks=1,2` or `pks=1;2,3;4`).
+
+    One `IN` list, of row values for a composite key (`(a, b) IN (VALUES
+    ...)`): SQLite refuses an `OR` of a thousand `AND`s as too deep.
+    """
     keys = list(inspect(model).primary_key)
     try:
         values = [parse_key(model, text) for text in identifiers]
@@ -76,11 +130,43 @@ def key_condition(model: type, identifiers: Sequence[str]) -> ColumnElement:
         raise bad_request(
             f"pks: {error.args[0]!r} names no {model.__name__}."
         ) from error
+    if not values:
+        return false()
     if len(keys) == 1:
         return keys[0].in_([value[0] for value in values])
-    return or_(
-        *(and_(*(k == v for k, v in zip(keys, value, strict=True))) for value in values)
-    )
+    return tuple_(*keys).in_(values)
+
+
+def selected_keys(model: type, params: Mapping[str, str]) -> tuple[str, ...] | None:
+    """The identifiers `pks=` names (see `admin_app.model.keys`), checked:
+    each must be a key of `model`, and at most `max_selection` of them."""
+    text = params.get("pks")
+    if not text:
+        return None
+    try:
+        chosen = tuple(parse_selection(text))
+    except BadKey as error:
+        raise bad_request(
+            f"pks: {error.args[0]!r} is not a key: write % and , inside a key "
+            "as %25 and %2C."
+        ) from error
+    limit = max_selection(model)
+    if len(chosen) > limit:
+        raise bad_request(
+            f"Select at most {limit:,} rows by key (pks names {len(chosen):,}); "
+            "to act on every matching row, use select=all with the list's filters."
+        )
+    key_condition(model, chosen)  # each key checked now: a 400, not later
+    return chosen
+
+
+def search_term(params: Mapping[str, str]) -> str:
+    term = params.get("search", "").strip()
+    if len(term) > MAX_SEARCH:
+        raise bad_request(
+            f"Search for at most {MAX_SEARCH} characters, not {len(term):,}."
+        )
+    return term
 
 
 @dataclass(frozen=True)
@@ -88,6 +174,8 @@ class ListQuery:
     """What the user asked the list for: filters, search, sort, selection, page."""
 
     view: "ListedView"
+    filters: tuple[Any, ...]
+    """The filters this request's user may use (see `filters_for`)."""
     base: Select
     conditions: tuple[ColumnElement, ...]
     chips: tuple[Chip, ...]
@@ -101,12 +189,18 @@ class ListQuery:
     def from_request(cls, view: "ListedView", request: Request) -> "ListQuery":
         """Parse and check every list parameter; anything malformed is a 400."""
         params = request.query_params
+        if len(params.multi_items()) > MAX_PARAMETERS:
+            raise bad_request(
+                f"A list takes at most {MAX_PARAMETERS} query parameters; "
+                f"this address has {len(params.multi_items()):,}."
+            )
         if any("\x00" in value for _, value in params.multi_items()):
             raise bad_request("The request holds a NUL character, which no value has.")
         conditions: list[ColumnElement] = []
         chips: list[Chip] = []
+        filters = tuple(view.filters_for(request))
         try:
-            for list_filter in view.get_filters():
+            for list_filter in filters:
                 conditions += list_filter.conditions(params)
                 chips += list_filter.chips(params)
         except BadFilter as error:
@@ -114,19 +208,15 @@ class ListQuery:
         page_size = _positive_int(
             params, "pageSize", view.page_size, max(view.page_size_options)
         )
-        selection = None
-        if params.get("pks"):
-            selection = tuple(p for p in params["pks"].split(",") if p)
-            if len(selection) > MAX_SELECTION:
-                raise bad_request(f"Select at most {MAX_SELECTION:,} rows by key.")
         return cls(
             view=view,
+            filters=filters,
             base=view.list_query(request),
             conditions=tuple(conditions),
             chips=tuple(chips),
-            search=params.get("search", "").strip(),
+            search=search_term(params),
             order=cls._order(view, params),
-            selection=selection,
+            selection=selected_keys(view.model, params),
             page=_positive_int(params, "page", 1, MAX_PAGE),
             page_size=page_size,
         )
@@ -159,14 +249,26 @@ class ListQuery:
 
     def ordered(self) -> Select:
         """`filtered()` in the list's order, ending with the primary key so that
-        pages and exports are stable when sort values repeat."""
+        pages and exports are stable when sort values repeat. A related row
+        sorts by its label, as the list shows it."""
         stmt = self.filtered()
         model = self.view.model
-        used = set()
+        fields = getattr(self.view, "field_specs", {})
+        used: set[Any] = set()
         for name, is_desc in self.order:
-            column = getattr(model, name)
-            stmt = stmt.order_by(desc(column) if is_desc else asc(column))
-            used.add(name)
+            spec = fields.get(name)
+            if spec is None:
+                joins, terms = [], [getattr(model, name)]
+            else:
+                joins, terms = sort_terms(spec)
+            for target, on in joins:
+                stmt = stmt.outerjoin(target, on)
+            for term in terms:
+                stmt = stmt.order_by(desc(term) if is_desc else asc(term))
+            if spec is None:
+                used.add(name)
+            else:
+                used |= {c.key for c in spec.columns if any(c is t for t in terms)}
         for key in inspect(model).primary_key:
             if key.key not in used:
                 stmt = stmt.order_by(asc(key))
@@ -198,9 +300,35 @@ class ListQuery:
     def active(self) -> bool:
         return bool(self.chips or self.search)
 
+    def kept_parameters(
+        self, request: Request, without: Sequence[str] = ()
+    ) -> list[tuple[str, str]]:
+        """The query parameters this list understands, but the page and
+        `without`: what its filter forms and links carry over. Anything else
+        in the address (made-up parameters, an `error=` text) is dropped."""
+        known = {*LIST_PARAMETERS, *self.filter_parameters()} - {"page", *without}
+        return [(k, v) for k, v in request.query_params.multi_items() if k in known]
+
+    def query_string(
+        self, request: Request, without: Sequence[str] = (), **values: str
+    ) -> str:
+        """The parameters this list understands, `without` removed and `values`
+        set, as a query string (for its links, exports and bulk actions)."""
+        params = self.kept_parameters(request, [*without, *values])
+        return urlencode([*params, *values.items()])
+
+    def url_with(
+        self, request: Request, without: Sequence[str] = (), **values: str
+    ) -> str:
+        """This list's URL with the parameters it understands, `without`
+        removed, `values` set, and page 1."""
+        return str(
+            request.url.replace(query=self.query_string(request, without, **values))
+        )
+
     def url_without(self, request: Request, names: Sequence[str]) -> str:
         """This page's URL with the parameters `names` (and the page) removed."""
-        return str(request.url.remove_query_params(["page", *names]))
+        return self.url_with(request, names)
 
     def filter_parameters(self) -> list[str]:
-        return [name for f in self.view.get_filters() for name in f.parameters()]
+        return [name for f in self.filters for name in f.parameters()]

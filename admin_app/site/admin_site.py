@@ -1,5 +1,7 @@
 """The SQLAdmin site with the admin's own index page, static files and error pages."""
 
+from __future__ import annotations
+
 import logging
 from pathlib import Path
 from typing import Any
@@ -10,28 +12,57 @@ from sqladmin.authentication import login_required
 from sqladmin.templating import Jinja2Templates
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError, SQLAlchemyError
-from starlette.datastructures import URL
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from admin_app.auth.csrf import csrf_token
+from admin_app.auth.csrf import CSRFRefused, csrf_token, refuse_cross_site
 from admin_app.auth.routes import AuthRoutes
 from admin_app.clock import utcnow
 from admin_app.listing.export import CsvExport
-from admin_app.listing.query import ListQuery
+from admin_app.listing.query import ListQuery, selected_keys
+from admin_app.model.keys import url_key
 from admin_app.model.labels import label_for, local_time
+from admin_app.site.keyed_urls import KeyedRedirects
 from admin_app.site.views import AdminView, form_request
 from admin_app.writing.audit import AuditEntry, record
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 logger = logging.getLogger(__name__)
+_CROSS_SITE_EXPORT = (
+    "Exports start from this site's own pages only. Open the list here and "
+    "use its Export button."
+)
 
 
-class AdminSite(AuthRoutes, Admin):
+TOO_LARGE = (
+    "too many sql variables",
+    "expression tree is too large",
+    "like or glob pattern too complex",
+    "string or blob too big",
+    "too many terms in compound select",
+    "parser stack overflow",
+    "number of parameters must be between",
+)
+
+
+def statement_too_large(error: Exception) -> bool:
+    """Whether the database refused one statement as beyond its limits
+    (SQLite's expression depth, variables and pattern length; PostgreSQL's
+    program limits, SQLSTATE class 54) rather than being unavailable."""
+    orig = getattr(error, "orig", None)
+    if str(getattr(orig, "sqlstate", "") or "").startswith("54"):
+        return True
+    if getattr(orig, "sqlite_errorname", "") == "SQLITE_TOOBIG":
+        return True
+    message = str(orig if orig is not None else error).lower()
+    return any(text in message for text in TOO_LARGE)
+
+
+class AdminSite(KeyedRedirects, AuthRoutes, Admin):
     """SQLAdmin's `Admin`, with an index that lists every table and its size."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -46,6 +77,8 @@ class AdminSite(AuthRoutes, Admin):
 
     async def _database_unavailable(self, request: Request, exc: Exception) -> Response:
         """A database that is down or locked: a page that says so, not a 500."""
+        if statement_too_large(exc):
+            return await self._statement_too_large(request, exc)
         logger.error("Database unavailable: %s", exc)
         response = await self.templates.TemplateResponse(
             request,
@@ -59,6 +92,22 @@ class AdminSite(AuthRoutes, Admin):
         )
         response.headers["Retry-After"] = "30"
         return response
+
+    async def _statement_too_large(self, request: Request, exc: Exception) -> Response:
+        """A request the database refuses as too large: the database is up,
+        so this is no outage (no 503, no ERROR line), and the user can ask
+        for less."""
+        logger.warning("Database refused a statement as too large: %s", exc)
+        return await self.templates.TemplateResponse(
+            request,
+            "sqladmin/error.html",
+            {
+                "status_code": 400,
+                "message": "The request is too large for the database: choose "
+                "fewer rows, or search for shorter text. Nothing was changed.",
+            },
+            status_code=400,
+        )
 
     async def _database_refused(self, request: Request, exc: Exception) -> Response:
         """A value the database cannot hold or compare (PostgreSQL refuses NUL
@@ -107,12 +156,13 @@ class AdminSite(AuthRoutes, Admin):
         templates.env.globals["csrf_token"] = csrf_token
         templates.env.globals["label_for"] = label_for
         templates.env.globals["local_time"] = local_time
+        templates.env.filters["url_key"] = url_key
         return templates
 
     @login_required
     async def index(self, request: Request) -> Response:
         views = self.views_for(request)
-        counts = await to_thread.run_sync(self._count_rows, views)
+        counts = await to_thread.run_sync(self._count_rows, request, views)
         audit = next((v for v in views if v.model is AuditEntry), None)
         recent = (
             await to_thread.run_sync(self._recent_changes, audit.list_query(request))
@@ -129,28 +179,48 @@ class AdminSite(AuthRoutes, Admin):
     async def delete(self, request: Request) -> Response:
         """SQLAdmin's delete route (the trash icon, the details page and their
         modal): every selected row deleted in one transaction instead of one at
-        a time, after the same check as bulk delete."""
-        await self._delete(request)  # SQLAdmin's per-row permission checks
+        a time, after the same check as bulk delete.
+
+        SQLAdmin's own checks (`_delete`) split `pks` at every comma, so they
+        are made here on the keys as `pks` names them (`parse_selection`)."""
         view = self._find_model_view(request.path_params["identity"])
-        pks = [pk for pk in request.query_params.get("pks", "").split(",") if pk]
+        if not view.can_delete or not view.is_accessible(request):
+            raise HTTPException(403)
+        pks = list(selected_keys(view.model, request.query_params) or ())
+        if not pks:
+            raise HTTPException(400, "Choose rows first: pks names none.")
+        for pk in pks:
+            request.path_params["pk"] = pk
+            row = await view.get_object_for_details(request)
+            if await view.check_can_delete(request, row) is not True:
+                raise HTTPException(403)
         url = request.url_for("admin:list", identity=view.identity)
         try:
             deleted = await to_thread.run_sync(view.delete_keys, request, pks)
         except ValueError as error:
-            return PlainTextResponse(
-                str(URL(str(url)).include_query_params(error=str(error)))
-            )
-        Flash.success(request, f"{view.count_words(deleted)} deleted.")
+            # The message travels in the session, never in the URL: a URL's
+            # text on the page would let any link put words in the admin's mouth.
+            Flash.error(request, str(error))
+        else:
+            Flash.success(request, f"{view.count_words(deleted)} deleted.")
         return PlainTextResponse(str(url))
 
     @login_required
     async def export(self, request: Request) -> Response:
-        """Stream the filtered, sorted list as CSV (all pages, in the list's order)."""
+        """Stream the filtered, sorted list as CSV (all pages, in the list's order).
+
+        An export writes an audit entry in the user's name, so another site may
+        not start one with a link (a cross-site top-level GET carries the
+        SameSite=Lax cookie): refused before anything is written."""
+        try:
+            refuse_cross_site(request.headers)
+        except CSRFRefused as refused:
+            raise HTTPException(403, _CROSS_SITE_EXPORT) from refused
         await self._export(request)  # SQLAdmin's permission checks
         view = self._find_model_view(request.path_params["identity"])
         query = view.list_query_for(request)
-        export = CsvExport(query, view._export_prop_names)
         try:
+            export = CsvExport(query, view.export_columns())
             export.statement()  # an unexportable column: say so before logging
         except ValueError as error:
             raise HTTPException(400, str(error)) from error
@@ -186,6 +256,10 @@ class AdminSite(AuthRoutes, Admin):
             stmt = entries.order_by(AuditEntry.id.desc()).limit(limit)
             return list(session.scalars(stmt))
 
+    async def list(self, request: Request) -> Response:
+        with form_request(request):  # the filter panel shows what the user may use
+            return await super().list(request)
+
     async def create(self, request: Request) -> Response:
         with form_request(request):
             return await super().create(request)
@@ -194,13 +268,16 @@ class AdminSite(AuthRoutes, Admin):
         with form_request(request):
             return await super().edit(request)
 
-    def _count_rows(self, views: list[AdminView]) -> list[int | None]:
+    def _count_rows(self, request: Request, views: list[AdminView]) -> list[int | None]:
+        """Each table's rows as its list shows them to this user (its own
+        `list_query`: the audit log counts only the entries the user may see)."""
         counts: list[int | None] = []
         with self.session_maker() as session:
             for view in views:
+                rows = view.list_query(request).order_by(None).subquery()
                 try:
                     counts.append(
-                        session.scalar(select(func.count()).select_from(view.model))
+                        session.scalar(select(func.count()).select_from(rows))
                     )
                 except SQLAlchemyError:  # a table not created yet
                     session.rollback()

@@ -8,7 +8,7 @@ from anyio import to_thread
 from markupsafe import Markup, escape
 from pydantic import TypeAdapter
 from sqladmin import Flash, expose
-from sqlalchemy import Select, inspect, select, update
+from sqlalchemy import LargeBinary, Select, inspect, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
@@ -229,9 +229,16 @@ def revert_bulk_edit(
 
 
 def _python_value(model: type, name: str, value: Any) -> Any:
-    """A value read back from the audit log's JSON, as the column stores it."""
+    """A value read back from the audit log's JSON, as the column stores it
+    (bytes were written as hex by `jsonable`)."""
     if value is None:
         return None
+    column = inspect(model).columns.get(name)
+    if column is not None and isinstance(column.type, LargeBinary):
+        try:
+            return bytes.fromhex(value)
+        except (TypeError, ValueError) as error:
+            raise RevertRefused(f"The entry's old {name} is not hex.") from error
     info = model.model_fields.get(name)
     if info is None:
         return value

@@ -8,6 +8,8 @@ private, so they keep the static server's caching headers.
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from admin_app.site.mounting import BASE_URL, serves_at_root_path
+
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
@@ -32,7 +34,17 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
 }
 
-STATIC_PREFIXES = ("/admin/statics/", "/admin/static/")
+STATIC_PREFIXES = ("/statics/", "/static/")  # SQLAdmin's and ours, in the admin
+
+
+def _is_static(scope: Scope) -> bool:
+    path, root = scope["path"], scope.get("root_path", "")
+    path = path[len(root) :] if path.startswith(root) else path
+    if not serves_at_root_path(scope):  # the admin is under /admin
+        if not path.startswith(BASE_URL + "/"):
+            return False
+        path = path[len(BASE_URL) :]
+    return path.startswith(STATIC_PREFIXES)
 
 
 class SecurityHeadersMiddleware:
@@ -43,8 +55,7 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path = scope["path"]
-        cacheable = path.startswith(STATIC_PREFIXES)
+        cacheable = _is_static(scope)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

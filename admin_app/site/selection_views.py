@@ -60,7 +60,7 @@ class SelectionActions:
         """Change fields of many rows at once: the checked ones (`pks=`) or all
         that match the list's filters (`select=all`)."""
         query = self._selection(request, "bulk_edit", self.can_edit)
-        form_class = await self.scaffold_form(self._form_edit_rules)
+        form_class = await self.form_for(request, self._form_edit_rules)
         editor = BulkEditor(self, query)
         links = [
             name
@@ -99,7 +99,7 @@ class SelectionActions:
             "model_view": self,
             "form": form,
             "count": count,
-            "fields": editable_fields(self),
+            "fields": [name for name in editable_fields(self) if name in form],
             "links": {
                 name: await to_thread.run_sync(
                     self._choices, self.mapper_relationship(name).mapper.class_

@@ -1,7 +1,8 @@
 """The admin pages for staff accounts and groups.
 
-Accounts never show a hash and hash what is typed; groups carry the grants
-their members hold. Only superusers change either.
+Accounts follow the rule for every secret (their hash is never shown) and
+hash what is typed; groups carry the grants their members hold. Only
+superusers change either.
 """
 
 from typing import Any
@@ -10,7 +11,7 @@ from anyio import to_thread
 from sqladmin.contrib.rbac import PermissionMatrixField
 from sqlalchemy import func, select
 from starlette.requests import Request
-from wtforms import Form, PasswordField, validators
+from wtforms import Form
 
 from admin_app.auth.accounts import set_password
 from admin_app.auth.grants import grant_value, parse_grant, permission_rows
@@ -37,39 +38,38 @@ class StaffUserAdmin(SuperuserWrites, AdminView, model=StaffUser):
         "created_at",
     ]
     column_searchable_list = ["username"]
-    form_columns = ["username", "is_active", "is_superuser", "groups"]
-    audit_hidden = ("password_hash",)
+    # The password hash is a secret like any other (never shown, exported,
+    # searched, bulk edited or audited); its form field takes a new password.
+    form_columns = ["username", "password_hash", "is_active", "is_superuser", "groups"]
+    field_overrides = {
+        "password_hash": {
+            "label": "Password",
+            "description": "At least 12 characters. "
+            "Leave empty to keep the current one.",
+        }
+    }
     # Deactivating ends the user's sessions through an attribute event, which a
     # bulk UPDATE (and its revert) would skip.
     bulk_edit_excluded = ("is_active",)
 
-    async def scaffold_form(self, rules: list[str] | None = None) -> type[Form]:
-        form = await super().scaffold_form(rules)
-        password = PasswordField(
-            "Password",
-            validators=[validators.Optional()],
-            description="At least 12 characters. Leave empty to keep the current one.",
-            render_kw={"autocomplete": "new-password"},
-        )
-        return type("StaffUserForm", (form,), {"new_password": password})
-
     async def on_model_change(
         self, data: dict[str, Any], model: Any, is_created: bool, request: Request
     ) -> None:
-        password = data.pop("new_password", None)
+        """Store what is typed as a password as its hash, never as typed."""
+        password = data.pop("password_hash", None)
         username = str(data.get("username") or model.username or "")
         if await to_thread.run_sync(self._name_taken, username, model.id):
             raise FormErrors(
                 {"username": ["A staff user with this name exists (case is ignored)."]}
             )
         if is_created and not password:
-            raise FormErrors({"new_password": ["A new staff user needs a password."]})
+            raise FormErrors({"password_hash": ["A new staff user needs a password."]})
         if password:
             model.username = data.get("username", model.username)
             try:
                 set_password(model, password)
             except WeakPassword as error:
-                raise FormErrors({"new_password": [str(error)]}) from error
+                raise FormErrors({"password_hash": [str(error)]}) from error
 
     def _name_taken(self, username: str, own_id: int | None) -> bool:
         """Names are unique ignoring case, as at login throttling and in

@@ -1,12 +1,13 @@
 """The base view every table's admin page is generated from.
 
-Each default comes from the table's metadata and applies only where the class
-(or a project's override of it) leaves the option unset, the way Django's
-`ModelAdmin` options work.
+Every default comes from the fields' descriptions (`admin_app.model.fields`)
+and applies only where the class (or a project's override of it) leaves the
+option unset, the way Django's `ModelAdmin` options work.
 """
 
 from __future__ import annotations
 
+import enum
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,8 +16,10 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from anyio import to_thread
+from markupsafe import Markup
 from sqladmin import ModelView, expose
 from sqladmin.ajax import QueryAjaxModelLoader
+from sqladmin.fields import AjaxSelectField
 from sqladmin.formatters import BASE_FORMATTERS
 from sqladmin.forms import converts
 from sqladmin.helpers import get_object_identifier
@@ -26,47 +29,51 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from wtforms import Form, HiddenField, TextAreaField
+from wtforms import FloatField, Form, HiddenField
+from wtforms.widgets import NumberInput
 
+from admin_app.listing.export import ExportColumn, export_columns
 from admin_app.listing.filters import (
     ChoiceFilter,
     EmptyFilter,
     ListFilter,
     RangeFilter,
     RelatedFilter,
-    is_choice_type,
-    is_range_type,
 )
 from admin_app.listing.query import ListQuery
-from admin_app.model import metadata
+from admin_app.model.fields import RANGE_KINDS, FieldSpec, Kind, field_specs
 from admin_app.model.keys import BadKey, parse_key
 from admin_app.model.labels import (
     LIST_LIMIT,
     choices_if_small,
     enum_label,
     escape_like,
-    field_label,
     label_column,
     label_for,
     local_time,
     search_by_label,
 )
+from admin_app.site.field_options import view_fields
+from admin_app.site.keyed_urls import KeyedLinks
 from admin_app.site.selection_views import SelectionActions
 from admin_app.writing.concurrency import VERSION_FIELD
-from admin_app.writing.forms import AdminForm, WriteConverter
+from admin_app.writing.forms import AdminForm, KeySelectField, WriteConverter
 from admin_app.writing.links import inline_field, link_specs
 from admin_app.writing.saving import RowSaving
+from admin_app.writing.writes import FormErrors
 
 logger = logging.getLogger(__name__)
 
-# SQLAdmin builds a form class without the request; the fields a user may see
-# depend on it (links to tables they cannot view are left out).
+# SQLAdmin builds a form class, and lists the filter panel, without the
+# request; the fields and filters a user may see depend on it (rows of tables
+# they cannot view are never offered to choose from).
 _FORM_REQUEST: ContextVar[Request | None] = ContextVar("form_request", default=None)
 
 
 @contextmanager
 def form_request(request: Request) -> Iterator[None]:
-    """Forms scaffolded inside this block are shaped for `request`'s user."""
+    """Forms scaffolded and filter panels shown inside this block are shaped
+    for `request`'s user."""
     token = _FORM_REQUEST.set(request)
     try:
         yield
@@ -94,15 +101,82 @@ class LabelledAjaxLoader(QueryAjaxModelLoader):
 
 
 class LabelledConverter(WriteConverter):
-    """Plain selects (small related tables, enums) labelled the way lists are."""
+    """Form fields as the view's field descriptions say: selects labelled the
+    way lists are, foreign keys without a relationship as related rows, and
+    search-as-you-type only where the related table is large right now."""
 
-    @converts("Enum")
-    def conv_enum(self, model: type, prop: Any, kwargs: dict[str, Any]) -> Any:
-        field = super().conv_enum(model, prop, kwargs)
-        field.kwargs["choices"] = [
-            (value, enum_label(value)) for value, _ in field.kwargs["choices"]
-        ]
-        return field
+    view: ClassVar[AdminView | None] = None
+
+    @converts("Float", "Double", "REAL")
+    def conv_float(self, model: type, prop: Any, kwargs: dict[str, Any]) -> Any:
+        """SQLAlchemy 2.1's `Float` is no `Numeric`: SQLAdmin finds no field."""
+        return FloatField(widget=NumberInput(step="any"), **kwargs)
+
+    async def convert(  # type: ignore[override]
+        self,
+        model: type,
+        prop: Any,
+        session_maker: Any,
+        field_args: dict[str, Any],
+        field_widget_args: dict[str, Any],
+        form_include_pk: bool,
+        label: str | None = None,
+        override: Any = None,
+        form_ajax_refs: dict[str, Any] | None = None,
+    ) -> Any:
+        view = self.view
+        spec = view.field_specs.get(prop.key) if view is not None else None
+        refs = dict(form_ajax_refs or {})
+        if (
+            view is not None
+            and spec is not None
+            and prop.key in refs
+            and prop.key not in view._chosen_ajax
+            and await to_thread.run_sync(view.is_small, spec.target)
+        ):
+            del refs[prop.key]  # few rows: a plain select of them all
+        if (
+            view is not None
+            and spec is not None
+            and spec.kind is Kind.TO_ONE
+            and spec.relationship is None
+            and override is None
+        ):
+            return await self._key_field(
+                view, spec, refs.get(prop.key), label, field_args, field_widget_args
+            )
+        return await super().convert(
+            model,
+            prop,
+            session_maker,
+            field_args,
+            field_widget_args,
+            form_include_pk,
+            label=label,
+            override=override,
+            form_ajax_refs=refs,
+        )
+
+    @staticmethod
+    async def _key_field(
+        view: AdminView,
+        spec: FieldSpec,
+        loader: Any,
+        label: str | None,
+        field_args: dict[str, Any],
+        widget_args: dict[str, Any],
+    ) -> Any:
+        """A foreign key that no relationship names, chosen by label like one
+        that has a relationship: a select, or search-as-you-type."""
+        kwargs = {
+            "label": label,
+            "render_kw": {"class": "form-control", **widget_args},
+            **field_args,
+        }
+        if loader is not None:
+            return AjaxSelectField(loader, allow_blank=True, **kwargs)
+        choices = await to_thread.run_sync(view.all_choices, spec.target)
+        return KeySelectField(choices=[("", ""), *choices], **kwargs)
 
     async def _prepare_select_options(self, prop, session_maker):  # type: ignore[no-untyped-def]
         target = prop.mapper.class_
@@ -115,17 +189,15 @@ class LabelledConverter(WriteConverter):
         return [(str(get_object_identifier(obj)), label_for(obj)) for obj in rows]
 
 
-def _is_unset(view: type, option: str) -> bool:
-    return not getattr(view, option, None)
-
-
-class AdminView(SelectionActions, RowSaving, ModelView):
+class AdminView(KeyedLinks, SelectionActions, RowSaving, ModelView):
     """Base of every generated view; subclass it with `model=` to override one.
 
-    Related tables with more than `small_table_rows` rows get search-as-you-type
-    selects, and their to-many links stay off forms and the details page, so a
-    page never loads a whole large table. The sizes are read when the site
-    starts; set `form_ajax_refs` or `form_columns` to decide yourself.
+    Every page reads the fields' descriptions (`admin_app.model.fields`):
+    change one with `field_overrides`, or set any SQLAdmin option, and the
+    rest keep their generated defaults. Related tables with more than
+    `small_table_rows` rows get search-as-you-type selects; their size is read
+    each time a form is made, so a table that grows (or starts empty) is
+    treated as it is now. Set `form_ajax_refs` to always search as you type.
     """
 
     page_size = 25
@@ -133,138 +205,161 @@ class AdminView(SelectionActions, RowSaving, ModelView):
     page_size_options = [10, 25, 50, 100]
     form_converter = LabelledConverter
     small_table_rows: ClassVar[int] = LIST_LIMIT
+    field_overrides: ClassVar[dict[str, Any]] = {}
+    """Changes to one field's description, by field name, e.g.
+    `{"notes": {"kind": "long_text"}, "pin": {"kind": "secret"}}`."""
     audit_hidden: ClassVar[tuple[str, ...]] = ()
-    """Columns whose values the audit trail never records (say, a hash)."""
+    """Columns whose values the audit trail never records (secrets never are)."""
     bulk_edit_excluded: ClassVar[tuple[str, ...]] = ()
     """Fields that change one row at a time only (a bulk UPDATE runs no hooks)."""
     extra_filters: ClassVar[list[ListFilter | type[ListFilter]]] = []
     """A project's own filters, shown after the generated ones."""
 
     def __init__(self) -> None:
-        self._small_tables: dict[type, bool] = {}
-        self._link_specs = link_specs(self.model)
-        self._audit_hidden = set(type(self).audit_hidden)
         view = type(self)
         model = self.model
-        fields = metadata.field_order(model)
-        if _is_unset(view, "column_list") and _is_unset(view, "column_exclude_list"):
-            self.column_list = [
-                name
-                for name in fields
-                if not (col := metadata.column(model, name)) is not None
-                or not metadata.is_long_text(col)
-            ]
-        if _is_unset(view, "column_details_list") and _is_unset(
-            view, "column_details_exclude_list"
-        ):
-            self.column_details_list = fields + self._small_many_to_many()
-        if _is_unset(view, "column_searchable_list"):
-            self.column_searchable_list = [
-                col.key for col in inspect(model).columns if metadata.is_text(col)
-            ]
-        if _is_unset(view, "column_sortable_list"):
-            self.column_sortable_list = [
-                name for name in fields if metadata.column(model, name) is not None
-            ]
-        if _is_unset(view, "form_columns") and _is_unset(view, "form_excluded_columns"):
-            self.form_columns = [
-                name
-                for name in fields
-                if not (
-                    (col := metadata.column(model, name)) is not None
-                    and metadata.is_generated_pk(col)
-                )
-            ] + self._small_many_to_many()
-        if _is_unset(view, "form_overrides"):
-            self.form_overrides = {
-                col.key: TextAreaField
-                for col in inspect(model).columns
-                if metadata.is_long_text(col)
-            }
+        fields = view_fields(view)
+        self.field_specs: dict[str, FieldSpec] = fields.specs
+        self._export_names = fields.export_names
+        self._audit_hidden = set(fields.audit_hidden)
+        self._link_specs = link_specs(model, fields.specs)
+        for option, value in fields.options.items():
+            setattr(self, option, value)
+        specs = self.field_specs
         form_names = [self._get_prop_name(c) for c in self.form_columns or []]
-        if not view.form_include_pk:
-            self.form_include_pk = any(
-                (col := metadata.column(model, name)) is not None
-                and (col.primary_key or col.foreign_keys)
-                for name in form_names
-            )
-        if _is_unset(view, "form_ajax_refs"):
-            self.form_ajax_refs = {
-                name: self._ajax_options(rel.mapper.class_)
-                for name, rel in {
-                    **metadata.to_one(model),
-                    **metadata.many_to_many(model),
-                }.items()
-                if name in form_names and not self._is_small(rel.mapper.class_)
-            }
-        self.column_labels = {
-            **{
-                name: field_label(model, name)
-                for name in [
-                    *inspect(model).columns.keys(),
-                    *inspect(model).relationships.keys(),
-                ]
-            },
-            **{self._get_prop_name(k): v for k, v in view.column_labels.items()},
+        self._chosen_ajax = {self._get_prop_name(k) for k in view.form_ajax_refs}
+        sized = {
+            name: specs[name]
+            for name in form_names
+            if name in specs and specs[name].size_dependent
         }
-        # An empty required relation gets "This field is required." from the
-        # write path rather than WTForms' "Not a valid choice".
-        self.form_args = {
-            **{name: {"allow_blank": True} for name in metadata.to_one(model)},
-            **view.form_args,
+        # Every related field gets a search-as-you-type loader; the form uses
+        # it only while the related table is large (see LabelledConverter).
+        self.form_ajax_refs = {
+            **{
+                name: self._ajax_options(spec.target)
+                for name, spec in sized.items()
+                if spec.relationship is not None
+            },
+            **view.form_ajax_refs,
         }
         if view.form_base_class is Form:
             self.form_base_class = type(
                 f"{model.__name__}Form",
                 (AdminForm,),
-                {"zero_means_none": frozenset(metadata.to_one(model))},
+                {
+                    "zero_means_none": frozenset(
+                        n for n, s in specs.items() if s.kind is Kind.TO_ONE
+                    ),
+                    "kept_when_empty": frozenset(
+                        n for n, s in specs.items() if s.is_secret
+                    ),
+                },
             )
-        related = {rel.mapper.class_ for rel in inspect(model).relationships}
+        if isinstance(view.form_converter, type) and issubclass(
+            view.form_converter, LabelledConverter
+        ):
+            self.form_converter = type(
+                view.form_converter.__name__, (view.form_converter,), {"view": self}
+            )
+        related = {s.target for s in specs.values() if s.target is not None}
+        enums = {
+            type(value)
+            for s in specs.values()
+            for value, _label in s.choices
+            if isinstance(value, enum.Enum)
+        }
         self.column_type_formatters = {
             **BASE_FORMATTERS,
             **{cls: label_for for cls in related | {model}},
             datetime: local_time,
-            **dict.fromkeys(metadata.enum_classes(model), enum_label),
+            **dict.fromkeys(enums, enum_label),
             **view.column_type_formatters,
+        }
+        plain_choices = {
+            n: _choice_formatter(s)
+            for n, s in specs.items()
+            if s.kind is Kind.CHOICE
+            and s.choices
+            and not any(isinstance(v, enum.Enum) for v, _ in s.choices)
+        }
+        self.column_formatters = {**plain_choices, **view.column_formatters}
+        self.column_formatters_detail = {
+            **plain_choices,
+            **view.column_formatters_detail,
         }
         super().__init__()
         self._filters: list[ListFilter] = list(view.column_filters) or [
             *self._generated_filters(),
             *(f() if isinstance(f, type) else f for f in view.extra_filters),
         ]
-        self._form_ajax_refs = {
+        loaders = {
             name: LabelledAjaxLoader(
                 name, loader.model, self, **self.form_ajax_refs[name]
             )
             for name, loader in self._form_ajax_refs.items()
         }
+        for name, spec in sized.items():
+            if spec.relationship is None and name not in loaders:
+                loaders[name] = LabelledAjaxLoader(
+                    name, spec.target, self, **self._ajax_options(spec.target)
+                )
+        self._form_ajax_refs = loaders
+        self._ajax_relation_names = set(loaders) & set(self._relation_names)
 
     def _generated_filters(self) -> list[ListFilter]:
-        """A filter for every column by its type, and for many-to-many links."""
+        """A filter for every field its description puts in the filter panel:
+        related rows, choices, ranges, and empty / not empty."""
         model = self.model
-        relationships = inspect(model).relationships
-        shown_by = metadata.columns_shown_by(model)
         found: list[ListFilter] = []
-        for column in inspect(model).columns:
-            if column.key in shown_by:
-                rel = relationships[shown_by[column.key]]
-                found.append(
-                    RelatedFilter(model, rel, self.session_maker, column=column)
-                )
-            elif metadata.is_generated_pk(column) or metadata.is_text(column):
+        for spec in self.field_specs.values():
+            if not spec.in_filter:
                 continue
-            elif is_choice_type(column):
-                found.append(ChoiceFilter(model, column))
-            elif is_range_type(column):
-                found.append(RangeFilter(model, column))
-            if column.nullable and not metadata.is_text(column):
-                found.append(EmptyFilter(model, column, shown_by.get(column.key)))
-        for rel in metadata.many_to_many(model).values():
-            found.append(RelatedFilter(model, rel, self.session_maker, column=None))
+            column = spec.column
+            if spec.kind is Kind.TO_MANY:
+                found.append(
+                    RelatedFilter(
+                        model,
+                        spec.relationship,
+                        self.session_maker,
+                        column=None,
+                        spec=spec,
+                    )
+                )
+                continue
+            if column is None:
+                continue
+            if spec.kind is Kind.TO_ONE:
+                found.append(
+                    RelatedFilter(
+                        model,
+                        spec.relationship,
+                        self.session_maker,
+                        column=column,
+                        spec=spec,
+                    )
+                )
+            elif spec.kind in (Kind.CHOICE, Kind.BOOL):
+                found.append(ChoiceFilter(model, column, spec=spec))
+            elif spec.kind in RANGE_KINDS:
+                found.append(RangeFilter(model, column, spec=spec))
+            if spec.nullable:
+                found.append(EmptyFilter(model, column, spec=spec))
         return found
 
     def get_filters(self) -> list[ListFilter]:
-        return self._filters
+        """SQLAdmin's filter panel: the filters of the request being served."""
+        request = _FORM_REQUEST.get()
+        return self._filters if request is None else self.filters_for(request)
+
+    def filters_for(self, request: Request) -> list[ListFilter]:
+        """The filters `request`'s user may use: a related-row filter chooses
+        rows of another table, which takes view permission on that table."""
+        return [
+            f
+            for f in self._filters
+            if not isinstance(f, RelatedFilter) or self.may_link(request, f.target)
+        ]
 
     def list_query_for(self, request: Request) -> ListQuery:
         """The request's `ListQuery`, parsed once per request."""
@@ -278,25 +373,144 @@ class AdminView(SelectionActions, RowSaving, ModelView):
 
     async def list(self, request: Request) -> Pagination:
         query = self.list_query_for(request)
-        count, page, rows = await to_thread.run_sync(self._read_page, query)
+        count, page, rows, related = await to_thread.run_sync(self._read_page, query)
+        request.state.__dict__.setdefault("_related_rows", {})[self.identity] = related
         return Pagination(rows=rows, page=page, page_size=query.page_size, count=count)
 
-    def _read_page(self, query: ListQuery) -> tuple[int, int, list[Any]]:
+    def _read_page(
+        self, query: ListQuery
+    ) -> tuple[int, int, list[Any], dict[str, dict[Any, Any]]]:
         with self.session_maker() as session:
             count = session.scalar(query.count()) or 0
             page = min(query.page, Pagination.max_page(count, query.page_size))
             rows = list(session.scalars(query.page_rows(page)).unique().all())
-        return count, page, rows
+            related = self._keyed_rows(session, rows, self._list_prop_names)
+        return count, page, rows, related
+
+    def _keyed_field(self, name: str) -> FieldSpec | None:
+        """The field of a foreign key column that no relationship names."""
+        spec = self.field_specs.get(name)
+        if spec is None or spec.kind is not Kind.TO_ONE or spec.relationship:
+            return None
+        return spec if spec.column is not None else None
+
+    def _keyed_rows(
+        self, session: Any, rows: list[Any], names: list[str]
+    ) -> dict[str, dict[Any, Any]]:
+        """The related rows of those foreign keys on a page, one query per
+        field, so the list shows labels without a query per row."""
+        found: dict[str, dict[Any, Any]] = {}
+        for name in names:
+            spec = self._keyed_field(name)
+            if spec is None:
+                continue
+            (key,) = spec.target_columns
+            values = {getattr(row, name) for row in rows} - {None}
+            targets = (
+                session.scalars(select(spec.target).where(key.in_(values))).all()
+                if values
+                else []
+            )
+            attr = inspect(spec.target).get_property_by_column(key).key
+            found[name] = {getattr(t, attr): t for t in targets}
+        return found
+
+    def _related_row(self, spec: FieldSpec, value: Any) -> Any:
+        if value is None:
+            return None
+        with self.session_maker() as session:
+            return self._keyed_rows(
+                session, [type("Row", (), {spec.name: value})()], [spec.name]
+            )[spec.name].get(value)
+
+    def _related_cell(
+        self, request: Request | None, spec: FieldSpec, related: Any, value: Any
+    ) -> Any:
+        """A related row by label, linked to its details when it has a page."""
+        if related is None:
+            return "" if value is None else str(value)
+        label = label_for(related)
+        served = any(
+            getattr(v, "model", None) is spec.target
+            for v in getattr(self._admin_ref, "views", [])
+        )
+        if request is None or not served:
+            return label
+        url = self._build_url_for("admin:details", request, related)
+        return Markup('<a href="{}">{}</a>').format(url, label)
+
+    async def get_list_value(
+        self, obj: Any, prop: str, request: Request | None = None
+    ) -> tuple[Any, Any]:
+        spec = self._keyed_field(prop)
+        if spec is None or prop in self._list_formatters:
+            return await super().get_list_value(obj, prop, request)
+        value = getattr(obj, prop, None)
+        page = (
+            request.state.__dict__.get("_related_rows", {}).get(self.identity, {})
+            if request is not None
+            else {}
+        )
+        if prop in page:
+            related = page[prop].get(value)
+        else:
+            related = await to_thread.run_sync(self._related_row, spec, value)
+        return value, self._related_cell(request, spec, related, value)
+
+    async def get_detail_value(
+        self, obj: Any, prop: str, request: Request | None = None
+    ) -> tuple[Any, Any]:
+        spec = self._keyed_field(prop)
+        if spec is None or prop in self._detail_formatters:
+            return await super().get_detail_value(obj, prop, request)
+        value = getattr(obj, prop, None)
+        related = await to_thread.run_sync(self._related_row, spec, value)
+        return value, self._related_cell(request, spec, related, value)
 
     def search_query(self, stmt: Select, term: str) -> Select:
-        """Rows where a searchable column contains `term`, wildcards taken literally."""
+        """Rows where a searchable text column contains `term` (wildcards taken
+        literally) or a choice column is exactly `term` (its value or label)."""
         pattern = f"%{escape_like(term)}%"
-        columns = [getattr(self.model, name) for name in self._search_fields]
-        return stmt.where(
-            or_(
-                false(), *(cast(c, String).ilike(pattern, escape="\\") for c in columns)
-            )
-        )
+        conditions = []
+        for name in self._search_fields:
+            spec = self.field_specs.get(name)
+            if (
+                spec is not None
+                and spec.kind is Kind.CHOICE
+                and spec.column is not None
+            ):
+                found, value = spec.choice_for_search(term)
+                if found:
+                    conditions.append(spec.column == value)
+                continue
+            if spec is not None and (spec.is_secret or spec.column is None):
+                continue  # never searched; relations are filtered instead
+            attr = getattr(self.model, name)
+            conditions.append(cast(attr, String).ilike(pattern, escape="\\"))
+        return stmt.where(or_(false(), *conditions))
+
+    def export_columns(self) -> list[ExportColumn]:
+        """The CSV's columns: every column of the table (a foreign key also as
+        its related row's label beside it) unless the view names them."""
+        return export_columns(self.field_specs, self._export_names)
+
+    async def on_model_change(
+        self, data: dict, model: Any, is_created: bool, request: Request
+    ) -> None:
+        """A new row needs the secrets its table requires; on an edit an empty
+        secret keeps the stored one (the form leaves it out of `data`)."""
+        if not is_created:
+            return
+        missing = {
+            name: ["This field is required."]
+            for name, spec in self.field_specs.items()
+            if spec.is_secret
+            and name in self._form_prop_names
+            and not data.get(name)
+            and _required(spec)
+        }
+        if missing:
+            raise FormErrors(missing)
 
     @expose("/filter-options", methods=["GET"])
     async def filter_options(self, request: Request) -> Response:
@@ -335,32 +549,62 @@ class AdminView(SelectionActions, RowSaving, ModelView):
         """SQLAdmin's form, plus an inline editor per link table with data of its
         own, plus the version token that guards against overwriting changes."""
         form = await super().scaffold_form(rules)
+        # SQLAdmin reads edit-form data of these by relationship; a foreign
+        # key without one is read as a plain column.
+        self._ajax_relation_names = set(self._form_ajax_refs) & set(
+            self._relation_names
+        )
         extra: dict[str, Any] = {VERSION_FIELD: HiddenField()}
+        request = _FORM_REQUEST.get()
+        url = (  # from the request: the admin may be mounted anywhere
+            request.url_for(f"admin:view-{self.identity}-link_options").path
+            if request is not None
+            else f"{self._admin_ref.base_url}/{self.identity}/link-options"
+        )
         for spec in self._link_specs:
             choices = await to_thread.run_sync(self._choices, spec.other_model)
-            url = f"{self._admin_ref.base_url}/{self.identity}/link-options"
             extra[spec.name] = await inline_field(
                 spec, self.session_maker, choices, url
             )
-        request = _FORM_REQUEST.get()
         if request is not None:
-            for name, other in self._link_targets().items():
+            for name, other in self._choice_targets().items():
                 if not self.may_link(request, other):
                     extra[name] = None  # WTForms: no such field on this form
         return type(form.__name__, (form,), extra)
+
+    async def form_for(self, request: Request, rules: list[str] | None) -> type[Form]:
+        """The form as `request`'s user may fill it in."""
+        with form_request(request):
+            return await self.scaffold_form(rules)
+
+    def _choice_targets(self) -> dict[str, type]:
+        """Every form field that chooses rows of another table, by that table:
+        to-one selects (and their key columns, if a view shows those), many-to-
+        many selects and inline link editors."""
+        targets: dict[str, type] = {}
+        for name, spec in self.field_specs.items():
+            if spec.kind is Kind.TO_ONE and spec.target is not None:
+                targets[name] = spec.target
+                targets.update(
+                    dict.fromkeys((c.key for c in spec.columns), spec.target)
+                )
+        return {**targets, **self._link_targets()}
 
     def _link_targets(self) -> dict[str, type]:
         """Every many-to-many field and inline link editor, by the table it links to."""
         return {
             **{
-                name: rel.mapper.class_
-                for name, rel in metadata.many_to_many(self.model).items()
+                name: spec.target
+                for name, spec in self.field_specs.items()
+                if spec.kind is Kind.TO_MANY and spec.target is not None
             },
             **{spec.name: spec.other_model for spec in self._link_specs},
         }
 
     def may_link(self, request: Request, other: type) -> bool:
-        """Editing links takes view permission on the table on the other side."""
+        """Choosing or filtering by rows of another table (a select, a link
+        editor, a related-row filter, their searches) takes view permission on
+        that table, as Django's autocomplete does."""
         return any(view.model is other for view in self._admin_ref.views_for(request))
 
     def is_accessible(self, request: Request) -> bool:
@@ -371,6 +615,13 @@ class AdminView(SelectionActions, RowSaving, ModelView):
     def _choices(self, model: type) -> list[tuple[str, str]] | None:
         with self.session_maker() as session:
             return choices_if_small(session, model)
+
+    def all_choices(self, model: type) -> list[tuple[str, str]]:
+        """(key, label) of every row of `model`, by label (a small table)."""
+        with self.session_maker() as session:
+            rows = session.scalars(select(model)).all()
+        pairs = [(str(get_object_identifier(row)), label_for(row)) for row in rows]
+        return sorted(pairs, key=lambda pair: pair[1].casefold())
 
     @expose("/link-options", methods=["GET"])
     async def link_options(self, request: Request) -> Response:
@@ -385,35 +636,53 @@ class AdminView(SelectionActions, RowSaving, ModelView):
             raise HTTPException(403)
         return await self._search_response(request, model, "a link editor")
 
-    def _small_many_to_many(self) -> list[str]:
-        return [
-            name
-            for name, rel in metadata.many_to_many(self.model).items()
-            if self._is_small(rel.mapper.class_)
-        ]
+    def is_small(self, model: type) -> bool:
+        """Whether `model`'s table has at most `small_table_rows` rows now.
 
-    def _is_small(self, model: type) -> bool:
-        """Whether `model`'s table has at most `small_table_rows` rows."""
-        if model not in self._small_tables:
-            limit = self.small_table_rows
-            stmt = select(func.count()).select_from(
-                select(1).select_from(model).limit(limit + 1).subquery()
-            )
-            try:
-                with self.session_maker() as session:
-                    rows = session.scalar(stmt) or 0
-            except SQLAlchemyError:
-                rows = limit + 1  # no table yet: assume it will be large
-            self._small_tables[model] = rows <= limit
-        return self._small_tables[model]
+        Read each time a form is made (a bounded count, at most
+        `small_table_rows + 1` rows), so a table that grows is searched as you
+        type from then on; a table not created yet counts as large."""
+        limit = self.small_table_rows
+        stmt = select(func.count()).select_from(
+            select(1).select_from(model).limit(limit + 1).subquery()
+        )
+        try:
+            with self.session_maker() as session:
+                rows = session.scalar(stmt) or 0
+        except SQLAlchemyError:
+            return False
+        return rows <= limit
 
     @staticmethod
     def _ajax_options(target: type) -> dict[str, Any]:
         label = label_column(target)
-        texts = [col.key for col in inspect(target).columns if metadata.is_text(col)]
+        texts = [
+            s.name
+            for s in field_specs(target).values()
+            if s.kind in (Kind.TEXT, Kind.LONG_TEXT)
+        ]
         keys = [col.key for col in inspect(target).primary_key]
         return {
             "fields": [label] if label else texts or keys,
             "order_by": label or keys[0],
             "limit": 20,
         }
+
+
+def _required(spec: FieldSpec) -> bool:
+    """Whether a new row must be given a value for the field."""
+    return any(
+        not c.nullable and c.default is None and c.server_default is None
+        for c in spec.columns
+    )
+
+
+def _choice_formatter(spec: FieldSpec) -> Any:
+    """A choice column's value shown by its label, as filters name it."""
+    labels = dict(spec.choices)
+
+    def show(obj: Any, prop: str) -> Any:
+        value = getattr(obj, prop, None)
+        return "" if value is None else labels.get(value, value)
+
+    return show

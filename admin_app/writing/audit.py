@@ -8,6 +8,7 @@ change without its entry and no entry without its change.
 
 import enum
 import json
+import uuid
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -15,19 +16,21 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from pydantic import NaiveDatetime
-from sqlalchemy import Text
+from sqlalchemy import DateTime, Text
 from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel
 from starlette.requests import Request
 
 from admin_app.clock import utcnow
+from admin_app.model.keys import part_text
 
 
 class AuditEntry(SQLModel, table=True):
     __tablename__ = "admin_audit_entry"
 
     id: int | None = Field(default=None, primary_key=True)
-    at: NaiveDatetime = Field(default_factory=utcnow, index=True)
+    # sa_type: SQLModel before 0.0.45 has no column type for NaiveDatetime
+    at: NaiveDatetime = Field(default_factory=utcnow, sa_type=DateTime, index=True)
     username: str = Field(default="", max_length=150, index=True)
     action: str = Field(max_length=30, index=True)
     table: str = Field(max_length=100, index=True)
@@ -48,20 +51,31 @@ class AuditEntry(SQLModel, table=True):
 
 
 def jsonable(value: Any) -> Any:
-    """A value as JSON can hold it, readable in the audit log."""
-    if isinstance(value, enum.Enum):
-        return value.value
+    """A value as JSON can hold it, readable in the audit log and read back by
+    a revert (`admin_app.site.auditlog`): UUIDs, decimals, dates and times as
+    their canonical text, enums by value, bytes as hex, sets as sorted lists,
+    anything else JSON has no type for as its text."""
+    if isinstance(value, enum.Enum):  # before str and int: StrEnum, IntEnum
+        return jsonable(value.value)
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
     if isinstance(value, datetime | date | time):
         return value.isoformat()
-    if isinstance(value, Decimal):
+    if isinstance(value, Decimal | uuid.UUID):
         return str(value)
-    if isinstance(value, bytes):
-        return f"<{len(value)} bytes>"
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).hex()
+    if isinstance(value, set | frozenset):
+        return sorted((jsonable(v) for v in value), key=_sort_key)
     if isinstance(value, list | tuple):
         return [jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    return value
+    if isinstance(value, Mapping):
+        return {str(jsonable(k)): jsonable(v) for k, v in value.items()}
+    return str(value)
+
+
+def _sort_key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
 
 
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
@@ -74,8 +88,10 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[
 
 
 def key_text(key: Any) -> str:
-    """A row key as stored in `object_keys` (commas in a key are escaped)."""
-    return quote(str(key), safe=";:-_.@ ")
+    """A row's identifier as stored in `object_keys` (commas in a key are
+    escaped). `key` is the identifier (`admin_app.model.keys`), or a single
+    key value, written as its identifier."""
+    return quote(part_text(key), safe=";:-_.@ ")
 
 
 def username_of(request: Request | None) -> str:

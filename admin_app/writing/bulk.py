@@ -8,6 +8,7 @@ audit entry, which keeps the affected keys and their old values for a revert
 (computed by the database where it can: see `oldvalues`).
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Protocol
 
@@ -29,11 +30,12 @@ from sqlalchemy.sql import ColumnElement
 
 from admin_app.listing.query import ListQuery
 from admin_app.model import metadata
+from admin_app.model.fields import BadValue, FieldSpec, Kind
 from admin_app.model.keys import BadKey, identifier, parse_key
 from admin_app.model.labels import field_label
 from admin_app.model.values import normalise_datetime
 from admin_app.writing import oldvalues
-from admin_app.writing.audit import AuditEntry, jsonable, key_text, record, username_of
+from admin_app.writing.audit import AuditEntry, jsonable, record, username_of
 from admin_app.writing.writes import NO_ROW
 
 
@@ -44,6 +46,7 @@ class EditedView(Protocol):
     identity: str
     session_maker: Any
     bulk_edit_excluded: tuple[str, ...]
+    field_specs: Mapping[str, FieldSpec]
     _form_prop_names: list[str]
 
     def count_words(self, count: int) -> str: ...
@@ -63,23 +66,37 @@ class BulkChange:
 
 
 def editable_fields(view: "EditedView") -> list[str]:
-    """Form fields a bulk edit may set: not keys, not unique columns, not those
-    the view keeps out of bulk edits."""
+    """Form fields a bulk edit may set, as their descriptions say: not keys,
+    not unique columns, not secrets, not those the view keeps out of bulk
+    edits (links are added and removed instead, see `link_fields`)."""
     names = []
     for name in view._form_prop_names:
-        column = metadata.column(view.model, name)
+        spec = view.field_specs.get(name)
+        if spec is not None:
+            if spec.in_bulk_edit and spec.kind not in LINKS:
+                names.append(name)
+            continue
+        column = metadata.column(view.model, name)  # a project's own field
         if column is not None and (column.primary_key or column.unique):
             continue
-        if name in view.bulk_edit_excluded:
-            continue
-        if name in metadata.many_to_many(view.model):
-            continue
-        names.append(name)
+        if name not in view.bulk_edit_excluded:
+            names.append(name)
     return names
 
 
 def link_fields(view: "EditedView") -> list[str]:
-    return [n for n in metadata.many_to_many(view.model) if n in view._form_prop_names]
+    """Plain many-to-many links on the form, added and removed in bulk."""
+    return [
+        name
+        for name, spec in view.field_specs.items()
+        if spec.kind is Kind.TO_MANY
+        and spec.relationship is not None
+        and spec.relationship.secondary is not None
+        and name in view._form_prop_names
+    ]
+
+
+LINKS = (Kind.TO_MANY, Kind.LINK_WITH_DATA)
 
 
 def _key_columns(model: type) -> list[Column]:
@@ -98,6 +115,9 @@ class BulkEditor:
         relations = metadata.to_one(self.model)
         if name in relations:
             return self._relation_value(relations[name], value, errors)
+        spec = self.view.field_specs.get(name)
+        if spec is not None and spec.kind is Kind.TO_ONE and spec.column is not None:
+            return self._key_value(spec, value, errors)
         column = self.mapper.columns[name]
         if value in ("", None) and column.nullable:
             return {name: None}
@@ -113,6 +133,27 @@ class BulkEditor:
             errors.setdefault(name, []).append("This field is required.")
             return {}
         return {name: normalise_datetime(column, value)}
+
+    def _key_value(self, spec: FieldSpec, value: Any, errors: dict) -> dict:
+        """A foreign key that no relationship names: the key of an existing row."""
+        column = spec.column
+        if value in NO_ROW or value is None:
+            if not column.nullable:
+                errors.setdefault(spec.name, []).append("This field is required.")
+                return {}
+            return {column.key: None}
+        try:
+            key = spec.parse(str(value))
+            with self.view.session_maker() as session:
+                found = session.get(spec.target, key) is not None
+        except BadValue:
+            found = False
+        if not found:
+            errors.setdefault(spec.name, []).append(
+                "Choose a valid option: that row does not exist."
+            )
+            return {}
+        return {column.key: key}
 
     def _relation_value(
         self, rel: RelationshipProperty, value: Any, errors: dict
@@ -235,7 +276,7 @@ class BulkEditor:
             request,
             "bulk_edit",
             self.view.identity,
-            [key_text(k) for k in old],
+            list(old),
             self._summary(change, len(old)),
             {**self._head(change), "old": old},
         )
@@ -281,7 +322,9 @@ def parse_change(
 ) -> tuple[BulkChange, dict[str, list[str]]]:
     """The change a bulk-edit form asks for, and what is wrong with it."""
     change, errors = BulkChange(), {}
-    allowed = editable_fields(view)
+    # A field left out of this user's form (it chooses rows of a table they
+    # may not view) cannot be changed in bulk either.
+    allowed = [name for name in editable_fields(view) if name in form]
     for name in formdata.getlist("fields"):
         if name not in allowed:
             errors.setdefault("", []).append(f"{name!r} cannot be changed in bulk.")

@@ -23,7 +23,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sqladmin.helpers import get_object_identifier
 from sqlalchemy import (
     ForeignKeyConstraint,
     Select,
@@ -37,7 +36,7 @@ from sqlalchemy.orm import Mapper, RelationshipDirection, Session
 from sqlalchemy.sql import ColumnElement
 
 from admin_app.listing.query import ListQuery
-from admin_app.model.keys import identifier
+from admin_app.model.keys import identifier, row_identifier
 from admin_app.model.labels import field_label, label_for
 from admin_app.model.names import table_words
 from admin_app.writing.audit import jsonable, record
@@ -288,7 +287,7 @@ def delete_selected(
     removed = _removed(session, effects, view.hidden_columns, len(rows) > 1)
     hidden = view.hidden_columns(model.__table__)
     columns = [c for c in model.__table__.columns if c.key not in hidden]
-    keys = [str(get_object_identifier(row)) for row in rows]
+    keys = [row_identifier(row) for row in rows]
     old = {
         key: {c.key: jsonable(getattr(row, c.key)) for c in columns}
         for key, row in zip(keys, rows, strict=True)

@@ -1,4 +1,6 @@
-"""The form classes of generated views: how submitted text becomes a value.
+"""The form classes of generated views: how submitted text becomes a value,
+and the form fields that field descriptions ask for where SQLAdmin's converter
+has none.
 
 - `AdminForm` reads a submitted `0` for a related row as "none".
 - Datetimes are read as people and scripts type ISO 8601: `2025-06-01 12:00:00`
@@ -9,17 +11,21 @@
   for a column without time zone, aware for one with it.
 """
 
+import base64
+import binascii
+import json
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqladmin.fields import DateTimeField, TimezoneAwareDateTimeField
+from sqladmin.fields import DateTimeField, JSONField, TimezoneAwareDateTimeField
 from sqladmin.forms import ModelConverter, converts
 from starlette.datastructures import FormData
-from wtforms import Form, fields
+from wtforms import Form, PasswordField, SelectField, StringField, fields, validators
 
 
 class AdminForm(Form):
-    """Reads a submitted `0` for a related row as "none".
+    """Reads a submitted `0` for a related row as "none", and leaves an empty
+    secret out of the data so the stored one is kept.
 
     Scripts and browsers send `0` for an empty foreign key; SQLAdmin's select
     would reject it as "Not a valid choice". The write path then stores NULL,
@@ -27,6 +33,7 @@ class AdminForm(Form):
     """
 
     zero_means_none: ClassVar[frozenset[str]] = frozenset()
+    kept_when_empty: ClassVar[frozenset[str]] = frozenset()
 
     def process(self, formdata: Any = None, *args: Any, **kwargs: Any) -> None:
         if formdata is not None and self.zero_means_none:
@@ -37,6 +44,94 @@ class AdminForm(Form):
                 ]
             )
         super().process(formdata, *args, **kwargs)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return {
+            name: value
+            for name, value in super().data.items()
+            if not (name in self.kept_when_empty and value in (None, ""))
+        }
+
+
+class SecretField(PasswordField):
+    """A secret's input: it starts empty (the stored value is never sent to
+    the browser), and left empty it keeps the stored value, so it is never
+    required here; a new row that needs one is refused by the view."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kept = [
+            v
+            for v in kwargs.pop("validators", None) or []
+            if not isinstance(v, validators.InputRequired | validators.DataRequired)
+        ]
+        kwargs["validators"] = [validators.Optional(), *kept]
+        render_kw = dict(kwargs.pop("render_kw", None) or {})
+        render_kw.setdefault("autocomplete", "new-password")
+        kwargs.setdefault("description", "Leave empty to keep the current value.")
+        super().__init__(*args, render_kw=render_kw, **kwargs)
+
+
+class ChoiceField(SelectField):
+    """A select of a choice column's values (an enum, a `Literal[...]`),
+    labelled as lists show them. `coerce` is the field's own parser, so the
+    data is the value the column stores (an enum member, not its name: an
+    IntEnum's `high` is 3)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.pop("allow_blank", None)
+        super().__init__(*args, **kwargs)
+
+
+class KeySelectField(SelectField):
+    """A select of related rows by label for a foreign key column that no
+    relationship names; its data is the chosen row's key as text, which the
+    write path parses and looks up."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.pop("allow_blank", None)
+        kwargs.setdefault("coerce", str)
+        super().__init__(*args, **kwargs)
+
+    def process_data(self, value: Any) -> None:
+        self.data = "" if value is None else str(value)
+
+
+class BytesField(StringField):
+    """Bytes shown and typed as base64, so a form saved unchanged writes back
+    exactly the bytes it showed (SQLAdmin's textarea would store their repr)."""
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        if isinstance(self.data, bytes | bytearray | memoryview):
+            return base64.b64encode(bytes(self.data)).decode("ascii")
+        return ""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist:
+            return
+        text = str(valuelist[0]).strip()
+        if not text:
+            self.data = None
+            return
+        try:
+            self.data = base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError) as error:
+            self.data = None
+            raise ValueError("Not valid base64 (letters, digits, + and /).") from error
+
+
+class JsonField(JSONField):
+    """JSON that reads back as it was stored: empty for NULL, `[]` as `[]`
+    (SQLAdmin's field shows both as `{}`, so an unchanged save rewrote them)."""
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        if self.data is None:
+            return ""
+        return json.dumps(self.data, ensure_ascii=False)
 
 
 def parse_datetime(text: str) -> datetime:

@@ -9,7 +9,7 @@ deselected; here the rows are saved as a diff, validated by the link's own
 model, in the same transaction as the parent.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,9 +18,10 @@ from markupsafe import Markup
 from pydantic import ValidationError
 from sqladmin.forms import get_model_form
 from sqlalchemy import Column, inspect, select
-from sqlalchemy.orm import RelationshipDirection, RelationshipProperty, Session
+from sqlalchemy.orm import RelationshipProperty, Session
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, StringField
 
+from admin_app.model.fields import FieldSpec, Kind, field_specs
 from admin_app.model.keys import BadKey, identifier, parse_key
 from admin_app.model.labels import field_label, label_for
 from admin_app.model.values import normalise_datetime, unchanged
@@ -42,19 +43,29 @@ _WIDGETS = Environment(
 class LinkSpec:
     """One parent's view of a link table: which columns point where."""
 
-    name: str  # the parent's relationship to the link rows, e.g. "assignments"
+    name: str  # the parent's field for the link rows, e.g. "assignments"
     link_model: type
     parent_pairs: tuple[tuple[Column, Column], ...]  # (link column, parent column)
-    other: RelationshipProperty  # link -> the row on the other side
+    other_model: type  # the row on the other side, e.g. Worker
+    other_pairs: tuple[tuple[Column, Column], ...]  # (link column, other column)
+    other_name: str  # the other side as the link names it, e.g. "worker"
     fields: tuple[str, ...]  # the link's own columns
+    other: RelationshipProperty | None = None  # link -> other, if declared
 
-    @property
-    def other_model(self) -> type:
-        return self.other.mapper.class_
-
-    @property
-    def other_pairs(self) -> tuple[tuple[Column, Column], ...]:
-        return tuple(self.other.local_remote_pairs or ())
+    @classmethod
+    def from_field(cls, spec: FieldSpec) -> "LinkSpec":
+        facts = spec.link
+        assert facts is not None, f"{spec.name} is not a link with data"
+        return cls(
+            spec.name,
+            facts.link_model,
+            facts.parent_pairs,
+            facts.other_model,
+            facts.other_pairs,
+            facts.other_name,
+            facts.fields,
+            facts.other,
+        )
 
     def parent_values(self, parent: Any) -> dict[str, Any]:
         return {link.key: getattr(parent, col.key) for link, col in self.parent_pairs}
@@ -62,29 +73,26 @@ class LinkSpec:
     def other_key(self, link_row: Any) -> tuple[Any, ...]:
         return tuple(getattr(link_row, link.key) for link, _ in self.other_pairs)
 
+    def other_row(self, session: Session, link_row: Any) -> Any:
+        """The row a link row points at on the other side."""
+        if self.other is not None:
+            return getattr(link_row, self.other.key)
+        return session.get(self.other_model, self.other_key(link_row))
 
-def link_specs(model: type) -> list[LinkSpec]:
-    """The link tables with data of their own that point at `model`."""
-    specs = []
-    for rel in inspect(model).relationships:
-        if rel.direction is not RelationshipDirection.ONETOMANY:
-            continue
-        link_mapper = inspect(rel.mapper.class_)
-        keys = set(link_mapper.primary_key)
-        parent_cols = {remote for _local, remote in rel.local_remote_pairs or []}
-        others = [
-            other
-            for other in link_mapper.relationships
-            if other.direction is RelationshipDirection.MANYTOONE
-            and {local for local, _ in other.local_remote_pairs or []}
-            == keys - parent_cols
-        ]
-        fields = tuple(c.key for c in link_mapper.columns if c not in keys)
-        if not parent_cols < keys or len(others) != 1 or not fields:
-            continue  # not a link table, or a plain one (edited as a multi-select)
-        pairs = tuple((remote, local) for local, remote in rel.local_remote_pairs or [])
-        specs.append(LinkSpec(rel.key, rel.mapper.class_, pairs, others[0], fields))
-    return specs
+
+def link_specs(
+    model: type, fields: Mapping[str, FieldSpec] | None = None
+) -> list[LinkSpec]:
+    """The link tables with data of their own that point at `model`, one per
+    link table however the relationships are declared (the link's own
+    one-to-many, a `link_model=` many-to-many, or both), as its field
+    descriptions (`fields`, by default the model's) place them on the form."""
+    fields = field_specs(model) if fields is None else fields
+    return [
+        LinkSpec.from_field(spec)
+        for spec in fields.values()
+        if spec.kind is Kind.LINK_WITH_DATA and spec.in_form and spec.link
+    ]
 
 
 class InlineRowsWidget:
@@ -105,7 +113,7 @@ class InlineRowsWidget:
             _WIDGETS.get_template("sqladmin/inline_links.html").render(
                 field=field,
                 fields=spec.fields,
-                other_title=field_label(spec.link_model, spec.other.key),
+                other_title=field_label(spec.link_model, spec.other_name),
                 choices=self.choices,
                 search_url=self.url,
             )
@@ -175,7 +183,7 @@ def current_rows(session: Session, spec: LinkSpec, parent: Any) -> list[dict[str
     )
     rows = []
     for row in session.scalars(stmt):
-        other = getattr(row, spec.other.key)
+        other = spec.other_row(session, row)
         rows.append(
             {
                 "other": identifier(spec.other_key(row)),
@@ -243,11 +251,11 @@ class LinkWriter:
             try:
                 key = parse_key(spec.other_model, str(row["other"]))
             except BadKey:
-                self.errors.append(f"Row {number}: choose a valid {spec.other.key}.")
+                self.errors.append(f"Row {number}: choose a valid {spec.other_name}.")
                 continue
             if key in seen:
                 self.errors.append(
-                    f"Row {number}: this {spec.other.key} is listed twice."
+                    f"Row {number}: this {spec.other_name} is listed twice."
                 )
                 continue
             seen.add(key)
@@ -279,14 +287,14 @@ class LinkWriter:
         spec = self.spec
         removed = bool(row.get("remove"))
         other = (
-            getattr(current, spec.other.key)
+            spec.other_row(self.session, current)
             if current is not None
             else self.session.get(spec.other_model, key)
         )
         if other is None:
             if not removed:
                 self.errors.append(
-                    f"Row {number}: that {spec.other.key} does not exist."
+                    f"Row {number}: that {spec.other_name} does not exist."
                 )
             return
         values = {} if removed else self._submitted(row, current)

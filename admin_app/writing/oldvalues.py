@@ -9,7 +9,8 @@ UPDATE. The JSON has the shape the Python path writes (`{"new": ..., "old":
 {key: {field: value}}, ...}`), so the audit log and revert read both alike.
 
 Only tables with a single integer key take this path (their keys need no
-escaping in `object_keys`); others read the rows in Python as before.
+escaping in `object_keys`); tables with other keys (UUID, text, composite)
+have their rows read in Python (`BulkEditor._apply_reading_rows`).
 """
 
 import json
@@ -21,8 +22,10 @@ from sqlalchemy import (
     Boolean,
     Enum,
     Integer,
+    LargeBinary,
     String,
     TypeDecorator,
+    Uuid,
     case,
     cast,
     func,
@@ -52,18 +55,51 @@ def supported(model: type, dialect: Dialect) -> bool:
     type_ = keys[0].type
     if isinstance(type_, TypeDecorator):
         type_ = type_.load_dialect_impl(dialect)
-    return isinstance(type_, Integer)
+    return isinstance(type_, Integer) and not _has_number_enum(model)
+
+
+def _has_number_enum(model: type) -> bool:
+    """An enum whose values are numbers (IntEnum): SQL's CASE cannot mix its
+    JSON numbers with the stored names' text, so such tables take the Python
+    path."""
+    return any(
+        isinstance(column.type, Enum)
+        and column.type.enum_class is not None
+        and any(not isinstance(m.value, str) for m in column.type.enum_class)
+        for column in inspect(model).columns
+    )
 
 
 def _json_value(column: Any, dialect: Dialect) -> ColumnElement:
-    """A column's value as the audit log shows it: enums by their Python value
-    (the table stores names), flags as JSON booleans."""
+    """A column's value as the audit log shows it, as `jsonable` writes it in
+    Python: enums by their Python value (the table stores names), flags as
+    JSON booleans, UUIDs in their hyphenated text (SQLite stores 32 hex
+    digits), bytes as hex (SQLite's JSON cannot hold a BLOB)."""
     type_ = column.type
     if isinstance(type_, Enum):
         return enum_values(column, dialect, jsonable)
-    if isinstance(type_, Boolean) and dialect.name == "sqlite":
+    sqlite = dialect.name == "sqlite"
+    if isinstance(type_, Boolean) and sqlite:
         return case((column, func.json("true")), (not_(column), func.json("false")))
+    if isinstance(type_, Uuid) and sqlite:
+        return _hyphenated(func.lower(column))
+    if isinstance(type_, LargeBinary) and sqlite:  # hex(NULL) is ''
+        return case((column.is_not(None), func.lower(func.hex(column))))
+    if isinstance(type_, LargeBinary):
+        return func.encode(column, "hex")
     return column
+
+
+def _hyphenated(hex_digits: ColumnElement) -> ColumnElement:
+    """`0123...` (32 hex digits) as `01234567-89ab-...`; NULL stays NULL."""
+    parts = [func.substr(hex_digits, start, length) for start, length in UUID_PARTS]
+    text = parts[0]
+    for part in parts[1:]:
+        text = text + literal("-", String) + part
+    return text
+
+
+UUID_PARTS = ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
 
 
 def _old_values(columns: list[Any], key: Any, dialect: Dialect) -> ColumnElement:

@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
-from admin_app.model import metadata
-from admin_app.model.keys import identifier, key_or_404
+from admin_app.model.fields import Kind
+from admin_app.model.keys import key_or_404, row_identifier
 from admin_app.model.labels import enum_label, field_label, label_for
 from admin_app.writing.audit import diff, record
 from admin_app.writing.concurrency import (
@@ -56,7 +56,7 @@ DAMAGED_FORM = (
 
 
 def _key_of(obj: Any) -> str:
-    return identifier(inspect(type(obj)).primary_key_from_instance(obj))
+    return row_identifier(obj)
 
 
 class RowSaving:
@@ -80,7 +80,11 @@ class RowSaving:
     def _to_many_fields(self) -> list[str]:
         """The many-to-many selections on the form (saved as a diff)."""
         names = set(self._form_prop_names)
-        return [n for n in metadata.many_to_many(self.model) if n in names]
+        return [
+            name
+            for name, spec in self.field_specs.items()
+            if spec.kind is Kind.TO_MANY and name in names
+        ]
 
     def _shown(
         self,

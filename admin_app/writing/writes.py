@@ -19,6 +19,7 @@ from sqlalchemy import Column, UniqueConstraint, and_, inspect, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import RelationshipDirection, RelationshipProperty, Session
 
+from admin_app.model.fields import BadValue, Kind, field_specs
 from admin_app.model.keys import BadKey, identifier, parse_key
 from admin_app.model.labels import field_label, label_for
 from admin_app.model.values import normalise_datetime, unchanged
@@ -168,7 +169,10 @@ class RowWriter:
 
     def _parse(self, data: dict[str, Any], creating: bool) -> _Submitted:
         submitted = _Submitted()
+        inline = {spec.name for spec in self.links}  # saved by the link plans
         for key, value in data.items():
+            if key in inline:
+                continue
             if key in self.mapper.relationships:
                 rel = self.mapper.relationships[key]
                 if rel.direction is RelationshipDirection.MANYTOONE:
@@ -267,6 +271,8 @@ class RowWriter:
                 self.error(column.key, "This field is required.")
                 return OMIT
             return None
+        if column.foreign_keys and isinstance(value, str):
+            return self._related_key(column, value)
         if value is None or value == "":
             if column.nullable:
                 return None
@@ -276,6 +282,21 @@ class RowWriter:
                 self.error(column.key, "This field is required.")
                 return OMIT
         return normalise_datetime(column, value)
+
+    def _related_key(self, column: Column, text: str) -> Any:
+        """A foreign key that no relationship names, typed or chosen as text:
+        the key of a row that exists, else one clear error."""
+        spec = field_specs(self.model).get(column.key)
+        if spec is None or spec.kind is not Kind.TO_ONE or spec.target is None:
+            return text  # a key to a table the admin does not map
+        try:
+            key = spec.parse(text)
+        except BadValue:
+            key = None
+        if key is None or self.session.get(spec.target, key) is None:
+            self.error(column.key, "Choose a valid option: that row does not exist.")
+            return None
+        return key
 
     def _to_one(
         self, rel: RelationshipProperty, value: Any, submitted: _Submitted

@@ -43,7 +43,7 @@ class WrOwner(SQLModel, table=True):
     email: str = Field(max_length=40)
     name: str = Field(default="", max_length=40)
     seen_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
-    due_at: NaiveDatetime | None = None  # a column without time zone
+    due_at: NaiveDatetime | None = Field(default=None, sa_type=DateTime)  # no zone
 
     items: list["WrThing"] = Relationship(back_populates="owner", cascade_delete=True)
     keys: list["WrKey"] = Relationship(back_populates="owner")

@@ -36,14 +36,26 @@
     form.submit();
   }
 
+  // The `pks=` value naming the checked rows: keys joined by ",", with "%"
+  // and "," inside a key written %25 and %2C (admin_app/model/keys.py).
   function checkedKeys() {
     var keys = [];
     document.querySelectorAll(".select-box:checked").forEach(function (box) {
       var key = box.parentElement.querySelector('input[type="hidden"]');
-      if (key) keys.push(key.value);
+      if (key) keys.push(key.value.replace(/%/g, "%25").replace(/,/g, "%2C"));
     });
     return keys.join(",");
   }
+
+  // SQLAdmin's "Delete selected items" joins the keys into its URL as they
+  // are; after its handler runs, give the modal a URL that encodes them.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("#action-delete") : null;
+    if (!link || !window.jQuery) return;
+    var url = link.getAttribute("data-url") + "?pks=" + encodeURIComponent(checkedKeys());
+    window.jQuery(link).data("url", url);
+    window.jQuery("#modal-delete-button").attr("data-url", url);
+  });
 
   // Actions change data, so they are POST only; SQLAdmin's menu and buttons
   // navigate with GET. Without this script a GET shows a confirmation page.

@@ -1,0 +1,140 @@
+"""How submitted text becomes a field's value: one parser per field kind.
+
+Filters, forms and bulk edits read query strings and form posts through these,
+so `1.5` is refused for an integer column everywhere with the same sentence,
+and a datetime typed with an offset is read the same way on every page.
+"""
+
+import enum
+import json
+import uuid
+from collections.abc import Callable
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from admin_app.model.keys import BadKey, coerce_key_part
+from admin_app.model.values import normalise_datetime
+
+TRUE_WORDS = frozenset({"true", "1", "yes", "on", "y"})
+FALSE_WORDS = frozenset({"false", "0", "no", "off", "n"})
+INT64 = 2**63
+
+
+class BadValue(ValueError):
+    """Submitted text that the field cannot hold; the message says what it expects."""
+
+
+def choice_text(value: Any) -> str:
+    """A choice as a form or query string names it: an enum by its value."""
+    if isinstance(value, enum.Enum):
+        value = value.value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _parse_bool(spec: Any, text: str) -> bool:
+    word = text.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise BadValue(f"{text!r} is not true or false.")
+
+
+def _parse_choice(spec: Any, text: str) -> Any:
+    for value, _label in spec.choices:
+        if text in (choice_text(value), getattr(value, "name", None)):
+            return value
+    allowed = ", ".join(choice_text(value) for value, _label in spec.choices)
+    raise BadValue(f"{text!r} is not one of {allowed}.")
+
+
+def _parse_number(spec: Any, text: str) -> int | float:
+    try:
+        if spec.integer:
+            number = int(text.strip())
+            if not -INT64 <= number < INT64:
+                raise ValueError(text)
+            return number
+        value = float(text.strip())
+    except (ValueError, OverflowError) as error:
+        expected = "a whole number" if spec.integer else "a number"
+        raise BadValue(f"{text!r} is not {expected}.") from error
+    if value != value or value in (float("inf"), float("-inf")):
+        raise BadValue(f"{text!r} is not a number.")
+    return value
+
+
+def _parse_decimal(spec: Any, text: str) -> Decimal:
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation as error:
+        raise BadValue(f"{text!r} is not a number.") from error
+    if not value.is_finite():
+        raise BadValue(f"{text!r} is not a number.")
+    return value
+
+
+def _parse_datetime(spec: Any, text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError as error:
+        raise BadValue(
+            f"{text!r} is not a date and time like 2026-01-31T09:30."
+        ) from error
+    column = spec.column
+    return normalise_datetime(column, value) if column is not None else value
+
+
+def _parse_date(spec: Any, text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError as error:
+        raise BadValue(f"{text!r} is not a date like 2026-01-31.") from error
+
+
+def _parse_time(spec: Any, text: str) -> time:
+    try:
+        return time.fromisoformat(text.strip())
+    except ValueError as error:
+        raise BadValue(f"{text!r} is not a time like 09:30.") from error
+
+
+def _parse_uuid(spec: Any, text: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text.strip())
+    except ValueError as error:
+        raise BadValue(f"{text!r} is not a UUID.") from error
+
+
+def _parse_json(spec: Any, text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        raise BadValue(f"{text!r} is not JSON.") from error
+
+
+def _parse_related_key(spec: Any, text: str) -> Any:
+    """The key of a related row (what the foreign key column stores)."""
+    if len(spec.target_columns) != 1:
+        return text
+    try:
+        return coerce_key_part(spec.target_columns[0], text.strip())
+    except BadKey as error:
+        raise BadValue(f"{text!r} names no {spec.label.lower()}.") from error
+
+
+PARSERS: dict[str, Callable[[Any, str], Any]] = {
+    "bool": _parse_bool,
+    "choice": _parse_choice,
+    "number": _parse_number,
+    "decimal": _parse_decimal,
+    "datetime": _parse_datetime,
+    "date": _parse_date,
+    "time": _parse_time,
+    "uuid": _parse_uuid,
+    "json": _parse_json,
+    "to_one": _parse_related_key,
+}

@@ -1,0 +1,107 @@
+"""How a model's relations reach other rows: foreign keys without a
+relationship, and link tables with data of their own however they are
+declared (the link's one-to-many, a `link_model=` many-to-many, or both).
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Column, inspect
+from sqlalchemy.orm import RelationshipDirection, RelationshipProperty
+
+
+@dataclass(frozen=True)
+class LinkFacts:
+    """A link table with data of its own, seen from one parent: which link
+    columns point at the parent and which at the row on the other side."""
+
+    link_model: type
+    parent_pairs: tuple[tuple[Column, Column], ...]  # (link column, parent column)
+    other_model: type
+    other_pairs: tuple[tuple[Column, Column], ...]  # (link column, other column)
+    other_name: str  # the other side in words' source: `worker`
+    other: RelationshipProperty | None  # link -> other, when the link declares it
+    fields: tuple[str, ...]  # the link's own columns (`role`, `assigned_at`)
+
+
+def mapped_class(table: Any) -> type | None:
+    """The class SQLModel (or any registry of the same base) maps to `table`."""
+    from sqlmodel import SQLModel
+
+    for mapper in SQLModel._sa_registry.mappers:
+        if mapper.local_table is table:
+            return mapper.class_
+    return None
+
+
+def foreign_key_target(column: Column) -> tuple[type, Column] | None:
+    """The mapped class and key column a single foreign key column points at,
+    when it points at that class's whole primary key."""
+    for fk in column.foreign_keys:
+        target = mapped_class(fk.column.table)
+        key = list(inspect(target).primary_key) if target is not None else []
+        if target is not None and key == [fk.column]:
+            return target, fk.column
+    return None
+
+
+def link_facts(rel: RelationshipProperty) -> LinkFacts | None:
+    """How `rel` reaches rows of a link table with data of its own, or None
+    when it does not (a plain many-to-many, a one-to-many to ordinary rows)."""
+    if rel.direction is RelationshipDirection.MANYTOMANY:
+        link_model = mapped_class(rel.secondary)
+        if link_model is None:
+            return None
+        parent = tuple((link, mine) for mine, link in rel.synchronize_pairs)
+        other = tuple(
+            (link, theirs) for theirs, link in rel.secondary_synchronize_pairs
+        )
+        other_model = rel.mapper.class_
+        other_rel = next(
+            (
+                r
+                for r in inspect(link_model).relationships
+                if r.direction is RelationshipDirection.MANYTOONE
+                and {local for local, _ in r.local_remote_pairs or []}
+                == {link for link, _ in other}
+            ),
+            None,
+        )
+    elif rel.direction is RelationshipDirection.ONETOMANY:
+        link_model = rel.mapper.class_
+        parent = tuple(
+            (remote, local) for local, remote in rel.local_remote_pairs or []
+        )
+        keys = set(inspect(link_model).primary_key)
+        rest = keys - {link for link, _ in parent}
+        others = [
+            r
+            for r in inspect(link_model).relationships
+            if r.direction is RelationshipDirection.MANYTOONE
+            and {local for local, _ in r.local_remote_pairs or []} == rest
+        ]
+        if len(others) != 1:
+            return None
+        other_rel = others[0]
+        other = tuple(other_rel.local_remote_pairs or ())
+        other_model = other_rel.mapper.class_
+    else:
+        return None
+    keys = set(inspect(link_model).primary_key)
+    if {link for link, _ in parent} | {link for link, _ in other} != keys:
+        return None  # the two sides do not name a link row
+    if not {link for link, _ in parent} < keys:
+        return None
+    fields = tuple(c.key for c in inspect(link_model).columns if c not in keys)
+    if not fields:
+        return None  # a plain link: edited as a multi-select
+    other_name = (
+        other_rel.key
+        if other_rel is not None
+        else other[0][0].key.removesuffix("_id")
+        if len(other) == 1
+        else "row"
+    )
+    return LinkFacts(
+        link_model, parent, other_model, other, other_name, other_rel, fields
+    )

@@ -1,0 +1,54 @@
+"""Links to rows with the row's key percent-encoded, so that every key round-trips.
+
+SQLAdmin puts `get_object_identifier(obj)` into its links as it is: a key
+holding `%`, `?`, `#` or a space gives a link to another page or none (a 404),
+and a `pks=` list splits a key holding `,`. Its links are built in a few
+methods (`_build_url_for`, `_url_for_delete`, `get_save_redirect_url`); these
+overrides encode the key (see `admin_app.model.keys`) and change nothing else.
+"""
+
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.datastructures import URL, FormData
+from starlette.requests import Request
+
+from admin_app.model.keys import row_identifier, selection_text, url_key
+
+
+def row_url(request: Request, name: str, identity: str, obj: Any) -> URL:
+    """The URL of route `name` (`admin:details`, `admin:edit`) for row `obj`."""
+    return request.url_for(name, identity=identity, pk=url_key(row_identifier(obj)))
+
+
+def pks_query(identifiers: list[str]) -> str:
+    """`pks=...` naming the rows, as a query string."""
+    return urlencode({"pks": selection_text(identifiers)})
+
+
+class KeyedLinks:
+    """A view's links to its rows (list icons, details buttons, related rows)."""
+
+    def _build_url_for(self, name: str, request: Request, obj: Any) -> URL:
+        return row_url(request, name, self._identity_for_object(obj), obj)
+
+    def _url_for_delete(self, request: Request, obj: Any) -> str:
+        url = request.url_for("admin:delete", identity=self._identity_for_object(obj))
+        return f"{url}?{pks_query([row_identifier(obj)])}"
+
+
+class KeyedRedirects:
+    """The site's redirect after "Save and continue editing" (SQLAdmin's
+    builds the edit URL with the key as it is)."""
+
+    def get_save_redirect_url(
+        self, request: Request, form: FormData, model_view: Any, obj: Any
+    ) -> str | URL:
+        url = super().get_save_redirect_url(request, form, model_view, obj)
+        identity = request.path_params["identity"]
+        unencoded = request.url_for(
+            "admin:edit", identity=identity, pk=row_identifier(obj)
+        )
+        if str(url) == str(unencoded):
+            return row_url(request, "admin:edit", identity, obj)
+        return url

@@ -1,0 +1,12 @@
+"""The clinic's own views: each changes one field's description only."""
+
+from admin_app import AdminView
+from tests.field_models import ClinicVisit, ClinicWard
+
+
+class ClinicWardAdmin(AdminView, model=ClinicWard):
+    field_overrides = {"access_code": {"kind": "secret"}}
+
+
+class ClinicVisitAdmin(AdminView, model=ClinicVisit):
+    field_overrides = {"summary": {"kind": "long_text", "label": "Visit summary"}}

@@ -1,0 +1,86 @@
+"""One table per kind of column the admin claims to serve.
+
+Composite primary keys, IntEnum, StrEnum and a plain Enum, Decimal, float,
+JSON, date, time, bytes, naive and aware datetimes, long `Text`, a UUID that is
+not a key, foreign keys without a `Relationship` (nullable and required), and
+text primary keys holding `%`, `?`, `#`, `/`, spaces and non-ASCII letters.
+"""
+
+import enum
+import uuid
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, LargeBinary, Text
+from sqlmodel import Field, SQLModel
+
+
+class Level(enum.IntEnum):
+    low = 1
+    middle = 2
+    high = 3
+
+
+class Colour(enum.StrEnum):
+    red = "red"
+    green = "green"
+    deep_blue = "deep_blue"
+
+
+class Size(enum.Enum):
+    small = "S"
+    large = "L"
+
+
+class ZooShelf(SQLModel, table=True):
+    __tablename__ = "zoo_shelf"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+
+
+class ZooSample(SQLModel, table=True):
+    """Every column type, most of them nullable, and a key to a shelf that no
+    relationship names."""
+
+    __tablename__ = "zoo_sample"
+
+    id: int | None = Field(default=None, primary_key=True)
+    level: Level = Level.middle
+    colour: Colour = Colour.red
+    size: Size | None = None
+    price: Decimal = Field(default=Decimal("0"), max_digits=10, decimal_places=2)
+    ratio: float | None = None
+    payload: dict[str, Any] | list[Any] | None = Field(default=None, sa_type=JSON)
+    born_on: date | None = None
+    opens_at: time | None = None
+    blob: bytes | None = Field(default=None, sa_type=LargeBinary)
+    seen_naive: datetime | None = Field(default=None, sa_type=DateTime())
+    seen_aware: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    notes: str | None = Field(default=None, sa_type=Text)
+    flag: bool = False
+    external_id: uuid.UUID | None = None
+    shelf_id: int | None = Field(default=None, foreign_key="zoo_shelf.id")
+
+
+class ZooCode(SQLModel, table=True):
+    """A text key as people type them, and a required key to a shelf without a
+    relationship."""
+
+    __tablename__ = "zoo_code"
+
+    code: str = Field(primary_key=True)
+    title: str
+    shelf_id: int = Field(foreign_key="zoo_shelf.id")
+
+
+class ZooSeat(SQLModel, table=True):
+    """A composite key of text and number."""
+
+    __tablename__ = "zoo_seat"
+
+    hall: str = Field(primary_key=True)
+    number: int = Field(primary_key=True)
+    holder: str | None = None
+    booked_on: date | None = None

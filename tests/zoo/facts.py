@@ -1,0 +1,488 @@
+"""What a model's metadata says a staff user should get, read independently of
+the admin: the tests' own oracle.
+
+Nothing here imports `admin_app`: the expectations come from SQLAlchemy's
+inspection of the table and the rules written in DESIGN.md (secrets, long
+text, labels, the CSV format), so a wrong rule in the admin cannot also make
+the test agree with it.
+"""
+
+import base64
+import contextlib
+import enum
+import json
+import re
+import types
+import typing
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+import annotated_types
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    Time,
+    Uuid,
+    inspect,
+)
+from sqlalchemy.orm import RelationshipDirection, RelationshipProperty, Session
+from sqlalchemy.types import TypeDecorator, TypeEngine
+from sqlmodel import SQLModel, select
+
+SECRET_NAMES = {
+    "password",
+    "hashed_password",
+    "password_hash",
+    "secret",
+    "token",
+    "api_key",
+}
+SECRET_SUFFIXES = ("_secret", "_token", "_hash")
+LABEL_COLUMNS = ("name", "title", "username", "email", "slug")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+LONG_TEXT = 255
+
+
+def tables_of(module: types.ModuleType) -> list[type[SQLModel]]:
+    """The SQLModel table classes a module defines, in the order it defines them."""
+    return [
+        value
+        for value in vars(module).values()
+        if isinstance(value, type)
+        and issubclass(value, SQLModel)
+        and hasattr(value, "__table__")
+        and value.__module__ == module.__name__
+    ]
+
+
+def identity(model: type) -> str:
+    """SQLAdmin's slug of the class name (`HeroTeamLink` -> `hero-team-link`)."""
+    dashed = re.sub("(.)([A-Z][a-z]+)", r"\1-\2", model.__name__)
+    return re.sub("([a-z0-9])([A-Z])", r"\1-\2", dashed).lower()
+
+
+def words(name: str) -> str:
+    """A class or column name as a person writes it: `HeroTeamLink` -> `hero
+    team link`, `secret_name` -> `secret name`."""
+    spaced = re.sub("([a-z0-9])([A-Z])", r"\1 \2", name).replace("_", " ")
+    return " ".join(spaced.split()).lower()
+
+
+def base_type(type_: TypeEngine) -> TypeEngine:
+    return type_.impl_instance if isinstance(type_, TypeDecorator) else type_
+
+
+def annotation(model: type, name: str) -> Any:
+    """The pydantic annotation of a field, `Optional` removed."""
+    field = model.model_fields.get(name)
+    if field is None:
+        return None
+    found = field.annotation
+    if typing.get_origin(found) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(found) if a is not type(None)]
+        if len(args) == 1:
+            found = args[0]
+    return found
+
+
+def literal_choices(model: type, name: str) -> list[str] | None:
+    found = annotation(model, name)
+    if typing.get_origin(found) is typing.Literal:
+        return [str(value) for value in typing.get_args(found)]
+    return None
+
+
+def choices(model: type, column: Column) -> list[str] | None:
+    """The values a choice column holds, as a query string or form names them
+    (an enum member by its value), or None if it is not a choice column."""
+    literal = literal_choices(model, column.key)
+    if literal is not None:
+        return literal
+    type_ = base_type(column.type)
+    if isinstance(type_, Enum):
+        if type_.enum_class is not None:
+            return [str(member.value) for member in type_.enum_class]
+        return list(type_.enums)
+    return None
+
+
+def is_secret(name: str) -> bool:
+    return name in SECRET_NAMES or name.endswith(SECRET_SUFFIXES)
+
+
+def is_aware(column: Column) -> bool:
+    return bool(getattr(base_type(column.type), "timezone", False))
+
+
+def kind(model: type, column: Column) -> str:
+    """One word for what the column holds, as DESIGN.md's field kinds name them."""
+    type_ = base_type(column.type)
+    if is_secret(column.key):
+        return "secret"
+    if choices(model, column) is not None:
+        return "choice"
+    if isinstance(type_, Boolean):
+        return "bool"
+    if isinstance(type_, Uuid):
+        return "uuid"
+    if isinstance(type_, JSON):
+        return "json"
+    if isinstance(type_, LargeBinary):
+        return "bytes"
+    if isinstance(type_, DateTime):
+        return "aware" if is_aware(column) else "datetime"
+    if isinstance(type_, Date):
+        return "date"
+    if isinstance(type_, Time):
+        return "time"
+    if isinstance(type_, Integer):
+        return "int"
+    if isinstance(type_, Float):
+        return "float"
+    if isinstance(type_, Numeric):
+        return "decimal"
+    if isinstance(type_, String):
+        if isinstance(type_, Text) or (type_.length or 0) > LONG_TEXT:
+            return "longtext"
+        return "text"
+    return "other"
+
+
+def is_email(model: type, column: Column) -> bool:
+    found = annotation(model, column.key)
+    return getattr(found, "__name__", "") == "EmailStr" or column.key == "email"
+
+
+def columns(model: type) -> list[Column]:
+    return list(model.__table__.columns)
+
+
+def primary_key(model: type) -> list[Column]:
+    return list(model.__table__.primary_key.columns)
+
+
+def is_generated_key(column: Column) -> bool:
+    """A single integer key the database numbers (or a key with a default
+    factory): a create form may leave it empty."""
+    table = column.table
+    if not column.primary_key or len(table.primary_key.columns) != 1:
+        return False
+    if isinstance(base_type(column.type), Integer) and not column.foreign_keys:
+        return True
+    return column.default is not None
+
+
+def model_of_table(table: Any) -> type | None:
+    for mapper in SQLModel._sa_registry.mappers:
+        if mapper.local_table is table:
+            return mapper.class_
+    return None
+
+
+def to_one(model: type) -> dict[str, RelationshipProperty]:
+    """Foreign key column key -> the many-to-one relationship that shows it."""
+    found: dict[str, RelationshipProperty] = {}
+    for rel in inspect(model).relationships:
+        if rel.direction is RelationshipDirection.MANYTOONE:
+            for local, _remote in rel.local_remote_pairs or []:
+                found.setdefault(local.key, rel)
+    return found
+
+
+def relationships(model: type) -> dict[str, RelationshipProperty]:
+    return dict(inspect(model).relationships.items())
+
+
+def fk_target(column: Column) -> tuple[type, Column] | None:
+    """The model and column a foreign key column points at."""
+    for fk in column.foreign_keys:
+        target = model_of_table(fk.column.table)
+        if target is not None:
+            return target, fk.column
+    return None
+
+
+def label_column(model: type) -> str | None:
+    keys = model.__table__.columns.keys()
+    return next((name for name in LABEL_COLUMNS if name in keys), None)
+
+
+def label(obj: Any) -> str:
+    """DESIGN.md's label: `__admin_label__`, else the first label column, else
+    `<Class> #<pk>`."""
+    if obj is None:
+        return ""
+    custom = getattr(type(obj), "__admin_label__", None)
+    if custom is not None:
+        value = obj.__admin_label__
+        return str(value() if callable(value) else value)
+    column = label_column(type(obj))
+    if column is not None and getattr(obj, column) not in (None, ""):
+        return str(getattr(obj, column))
+    return f"{type(obj).__name__} #{identifier(obj)}"
+
+
+def key_values(obj: Any) -> tuple[Any, ...]:
+    return tuple(getattr(obj, column.key) for column in primary_key(type(obj)))
+
+
+def key_text(value: Any) -> str:
+    return str(value)
+
+
+def identifier(obj: Any) -> str:
+    """SQLAdmin's identifier of a row in URLs: the key, or `a;b` with `;` and
+    `\\` escaped for a composite key."""
+    values = [key_text(v) for v in key_values(obj)]
+    if len(values) == 1:
+        return values[0]
+    return ";".join(v.replace("\\", "\\\\").replace(";", r"\;") for v in values)
+
+
+def rows(session: Session, model: type) -> list[Any]:
+    session.expire_all()
+    return list(session.exec(select(model)).all())
+
+
+def by_identifier(session: Session, model: type) -> dict[str, Any]:
+    return {identifier(row): row for row in rows(session, model)}
+
+
+def snapshot(session: Session, model: type) -> dict[str, dict[str, Any]]:
+    """Every row's column values by identifier, for before/after comparisons."""
+    return {
+        key: {c.key: getattr(row, c.key) for c in columns(model)}
+        for key, row in by_identifier(session, model).items()
+    }
+
+
+def as_utc(value: datetime) -> datetime:
+    """An aware column's value in UTC (SQLite gives it back naive, as UTC)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def comparable(model: type, column: Column, value: Any) -> Any:
+    """A stored value in a form that compares across databases and drivers."""
+    if value is None:
+        return None
+    found = kind(model, column)
+    if found == "aware" and isinstance(value, datetime):
+        return as_utc(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    if found == "decimal":
+        return Decimal(value)
+    return value
+
+
+def query_text(value: Any) -> str:
+    """A value as a query string or form names it."""
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def constraint(model: type, name: str, cls: type) -> Any:
+    field = model.model_fields.get(name)
+    for item in field.metadata if field is not None else ():
+        if isinstance(item, cls):
+            return item
+    return None
+
+
+def max_length(model: type, column: Column) -> int | None:
+    found = constraint(model, column.key, annotated_types.MaxLen)
+    if found is not None:
+        return found.max_length
+    return getattr(base_type(column.type), "length", None)
+
+
+def int_bounds(model: type, column: Column) -> tuple[int, int]:
+    low = constraint(model, column.key, annotated_types.Ge)
+    high = constraint(model, column.key, annotated_types.Le)
+    return (
+        low.ge if low is not None else -1000,
+        high.le if high is not None else 1000,
+    )
+
+
+# The CSV contract of DESIGN.md, cell by cell.
+
+
+def safe_text(value: str) -> str:
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
+def cell_matches(model: type, column: Column, value: Any, cell: str) -> bool:
+    """Whether a CSV cell is the stored value as DESIGN.md writes it."""
+    if value is None:
+        return cell == ""
+    found = kind(model, column)
+    if found == "aware":
+        return cell == as_utc(value).isoformat()
+    if found == "datetime":
+        return cell == value.isoformat()
+    if found in ("date", "time"):
+        return cell == value.isoformat()
+    if found == "bool":
+        return cell == ("true" if value else "false")
+    if found == "choice":
+        return cell == safe_text(query_text(value))
+    if found == "int":
+        return cell == str(value)
+    if found == "float":
+        return _number(cell) == value
+    if found == "decimal":
+        return _number(cell, Decimal) == Decimal(value)
+    if found == "uuid":
+        return cell == str(value)
+    if found == "json":
+        try:
+            return json.loads(cell.removeprefix("'")) == value
+        except ValueError:
+            return False
+    if found == "bytes":
+        return value in _bytes_readings(cell)
+    return cell == safe_text(str(value))
+
+
+def _number(cell: str, cls: type = float) -> Any:
+    try:
+        return cls(cell)
+    except (ValueError, ArithmeticError):
+        return None
+
+
+def _bytes_readings(cell: str) -> list[bytes]:
+    """The bytes a cell may spell: DESIGN.md does not fix one encoding, so hex
+    (plain, or `\\x`-prefixed as PostgreSQL writes `bytea`) and base64 are
+    all taken."""
+    found = []
+    with contextlib.suppress(ValueError):
+        found.append(bytes.fromhex(cell.removeprefix("\\x")))
+    with contextlib.suppress(ValueError):
+        found.append(base64.b64decode(cell, validate=True))
+    return found
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Rows of another table that point at a row through one foreign key."""
+
+    model: type
+    column: Column
+    rule: str  # "delete", "empty", "block" or "either"
+
+
+def references_to(model: type, tables: Iterable[type]) -> list[Reference]:
+    """Every single-column foreign key of the served tables pointing at
+    `model`, with what deleting a referenced row does to the referencing ones:
+    CASCADE (or an ORM delete cascade) deletes them, SET NULL or a nullable key
+    empties them, anything else blocks. A plain link row without data of its
+    own (the secondary of a many-to-many) may go either way."""
+    table = model.__table__
+    found = []
+    cascaded = {
+        rel.mapper.class_
+        for rel in inspect(model).relationships
+        if "delete" in rel.cascade and rel.secondary is None
+    }
+    plain_links = {
+        rel.secondary
+        for rel in inspect(model).relationships
+        if rel.secondary is not None
+    }
+    for other in tables:
+        for fk_constraint in other.__table__.foreign_key_constraints:
+            if fk_constraint.referred_table is not table:
+                continue
+            if len(fk_constraint.elements) != 1:
+                continue
+            column = fk_constraint.elements[0].parent
+            rule = (fk_constraint.elements[0].ondelete or "").upper()
+            if rule == "CASCADE" or other in cascaded:
+                verdict = "delete"
+            elif rule == "SET NULL" or column.nullable:
+                verdict = "empty"
+            elif other.__table__ in plain_links and all(
+                c.foreign_keys for c in other.__table__.columns
+            ):
+                verdict = "either"
+            else:
+                verdict = "block"
+            found.append(Reference(other, column, verdict))
+    return found
+
+
+def referring_rows(session: Session, reference: Reference, obj: Any) -> list[Any]:
+    target = next(iter(reference.column.foreign_keys)).column
+    value = getattr(obj, target.key)
+    return list(
+        session.exec(
+            select(reference.model).where(reference.column == value)  # type: ignore[arg-type]
+        ).all()
+    )
+
+
+def holds(model: type, obj: Any, term: str) -> bool:
+    """Whether a search for `term` may find the row: a text value contains it,
+    a choice value is exactly it (a choice is a word, not text to search
+    inside), or another value or related row's label contains it as text."""
+    wanted = term.casefold()
+    for column in columns(model):
+        value = getattr(obj, column.key)
+        if value is None or is_secret(column.key):
+            continue
+        value_text = query_text(value).casefold()
+        if kind(model, column) == "choice":
+            if value_text == wanted:
+                return True
+        elif wanted in value_text:
+            return True
+    for rel in inspect(model).relationships:
+        related = getattr(obj, rel.key)
+        for item in related if isinstance(related, list) else [related]:
+            if item is not None and wanted in label(item).casefold():
+                return True
+    return False
+
+
+def parse_like(model: type, column: Column, text: str) -> Any:
+    """Query-string text as the column's value, for range filters."""
+    found = kind(model, column)
+    if found == "int":
+        return int(text)
+    if found == "float":
+        return float(text)
+    if found == "decimal":
+        return Decimal(text)
+    if found == "date":
+        return date.fromisoformat(text)
+    if found == "time":
+        return time.fromisoformat(text)
+    if found in ("datetime", "aware"):
+        value = datetime.fromisoformat(text)
+        if found == "aware":
+            return as_utc(value)
+        return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+    if found == "uuid":
+        return uuid.UUID(text)
+    return text

@@ -1,0 +1,105 @@
+"""A task tracker as a popular SQLModel guide writes it.
+
+`Literal` statuses and roles stored as strings (`sa_type=String`), workers
+keyed by their handle (`@claude-code`), an `Assignment` link with a `role` and
+an `assigned_at` declared both ways (`TrackerTask.workers` through
+`link_model=` and the link's own relationships, with the `overlaps=` that
+SQLAlchemy asks for), a plain many-to-many of labels, and subtasks through a
+self-referential `parent_id`.
+
+The guide calls them Task, Worker, Assignment and Label; they are prefixed
+here because the shipped demo already has a `Task` and a `task` table.
+"""
+
+from datetime import UTC, date, datetime
+from typing import Literal, Optional
+
+from sqlalchemy import String, Text
+from sqlmodel import Field, Relationship, SQLModel
+
+Status = Literal["todo", "doing", "review", "done"]
+Role = Literal["owner", "reviewer", "helper"]
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class TrackerTaskLabel(SQLModel, table=True):
+    __tablename__ = "tracker_task_label"
+
+    task_id: int = Field(foreign_key="tracker_task.id", primary_key=True)
+    label_id: int = Field(foreign_key="tracker_label.id", primary_key=True)
+
+
+class TrackerAssignment(SQLModel, table=True):
+    __tablename__ = "tracker_assignment"
+
+    task_id: int = Field(foreign_key="tracker_task.id", primary_key=True)
+    worker_id: str = Field(foreign_key="tracker_worker.id", primary_key=True)
+    role: Role = Field(default="owner", sa_type=String)
+    assigned_at: datetime = Field(default_factory=now)
+
+    task: "TrackerTask" = Relationship(
+        back_populates="assignments", sa_relationship_kwargs={"overlaps": "workers"}
+    )
+    worker: "TrackerWorker" = Relationship(
+        back_populates="assignments", sa_relationship_kwargs={"overlaps": "tasks"}
+    )
+
+
+class TrackerLabel(SQLModel, table=True):
+    __tablename__ = "tracker_label"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+
+    tasks: list["TrackerTask"] = Relationship(
+        back_populates="labels", link_model=TrackerTaskLabel
+    )
+
+
+class TrackerWorker(SQLModel, table=True):
+    __tablename__ = "tracker_worker"
+
+    id: str = Field(primary_key=True)  # the handle: "@claude-code"
+    name: str
+    kind: Literal["human", "agent"] = Field(default="human", sa_type=String)
+
+    tasks: list["TrackerTask"] = Relationship(
+        back_populates="workers",
+        link_model=TrackerAssignment,
+        sa_relationship_kwargs={"overlaps": "assignments,task,worker"},
+    )
+    assignments: list[TrackerAssignment] = Relationship(
+        back_populates="worker", sa_relationship_kwargs={"overlaps": "tasks"}
+    )
+
+
+class TrackerTask(SQLModel, table=True):
+    __tablename__ = "tracker_task"
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str
+    description: str | None = Field(default=None, sa_type=Text)
+    status: Status = Field(default="todo", sa_type=String, index=True)
+    priority: int = Field(default=3, ge=1, le=5)
+    due_on: date | None = None
+    parent_id: int | None = Field(default=None, foreign_key="tracker_task.id")
+
+    parent: Optional["TrackerTask"] = Relationship(
+        back_populates="subtasks",
+        sa_relationship_kwargs={"remote_side": "TrackerTask.id"},
+    )
+    subtasks: list["TrackerTask"] = Relationship(back_populates="parent")
+    workers: list[TrackerWorker] = Relationship(
+        back_populates="tasks",
+        link_model=TrackerAssignment,
+        sa_relationship_kwargs={"overlaps": "assignments,task,worker"},
+    )
+    assignments: list[TrackerAssignment] = Relationship(
+        back_populates="task", sa_relationship_kwargs={"overlaps": "workers"}
+    )
+    labels: list[TrackerLabel] = Relationship(
+        back_populates="tasks", link_model=TrackerTaskLabel
+    )
