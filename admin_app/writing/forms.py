@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 from sqladmin.fields import DateTimeField, JSONField, TimezoneAwareDateTimeField
 from sqladmin.forms import ModelConverter, converts
 from starlette.datastructures import FormData
-from wtforms import Form, PasswordField, SelectField, StringField, validators
+from wtforms import Form, PasswordField, SelectField, StringField, fields, validators
 
 
 class AdminForm(Form):
@@ -145,25 +145,32 @@ def parse_datetime(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
+def _read_datetime(field: fields.DateTimeField, valuelist: list[str]) -> None:
+    """The field's own format first (as the date picker sends it, `15:52:9`
+    included), then any ISO 8601 datetime."""
+    try:
+        fields.DateTimeField.process_formdata(field, valuelist)
+    except ValueError as refused:
+        try:
+            field.data = parse_datetime(" ".join(valuelist))
+        except ValueError:
+            field.data = None
+            raise refused from None
+
+
 class IsoDateTimeField(DateTimeField):
-    """SQLAdmin's datetime field, reading any ISO 8601 datetime."""
+    """SQLAdmin's datetime field, reading ISO 8601 datetimes too."""
 
     def process_formdata(self, valuelist: list[str]) -> None:
-        if not valuelist:
-            return
-        try:
-            self.data = parse_datetime(" ".join(valuelist))
-        except ValueError:
-            self.data = None
-            raise ValueError(self.gettext("Not a valid datetime value.")) from None
+        _read_datetime(self, valuelist)
 
 
 class IsoAwareDateTimeField(TimezoneAwareDateTimeField):
-    """SQLAdmin's field for columns with a time zone, reading any ISO 8601
-    datetime; a value typed without an offset is in the display time zone."""
+    """SQLAdmin's field for columns with a time zone, reading ISO 8601
+    datetimes too; a value typed without an offset is in the display time zone."""
 
     def process_formdata(self, valuelist: list[str]) -> None:
-        IsoDateTimeField.process_formdata(self, valuelist)  # type: ignore[arg-type]
+        _read_datetime(self, valuelist)
         if self.data is not None and self.data.tzinfo is None:
             self.data = self._localize(self.data)
 
