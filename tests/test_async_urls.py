@@ -6,7 +6,6 @@ same database through the synchronous driver; a driver that is missing is one
 line naming what to install.
 """
 
-import asyncio
 import logging
 import re
 import sys
@@ -31,6 +30,7 @@ from admin_app.cli import main
 from admin_app.drivers import synchronous_url
 from admin_app.settings import ImproperlyConfigured
 from models import Project, Task
+from tests.aio import run_coroutine
 from tests.conftest import PASSWORD, SECRET_KEY, add_staff, csrf_token_of, login
 from tests.pages import list_rows
 from tests.test_cli import _read_until_running, _serve
@@ -351,7 +351,7 @@ def test_engine_arguments_that_cannot_work_are_one_line(tmp_path):
     memory = create_async_engine("sqlite+aiosqlite://")
     with pytest.raises(ImproperlyConfigured, match="Use a file"):
         create_app(models="models", secret_key=SECRET_KEY, engine=memory)
-    asyncio.run(memory.dispose())
+    run_coroutine(memory.dispose())
     engine.dispose()
 
 
@@ -368,5 +368,5 @@ def test_staff_table_is_shared_with_the_host_engine(database_url):
         await engine.dispose()
         return names
 
-    assert asyncio.run(usernames()) == ["clerk"]
+    assert run_coroutine(usernames()) == ["clerk"]
     app.state.engine.dispose()

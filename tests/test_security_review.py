@@ -4,7 +4,6 @@ forwarded headers, counts and related rows beyond a user's grants, messages
 from the URL, and the smaller ones (server header, database file mode,
 cross-site exports)."""
 
-import asyncio
 import stat
 
 import httpx2 as httpx
@@ -20,6 +19,7 @@ from admin_app.settings import ImproperlyConfigured
 from admin_app.writing.audit import AuditEntry
 from models import Project, Tag, Task, Worker
 from models.seed import seed_demo
+from tests.aio import run_coroutine
 from tests.conftest import PASSWORD, add_staff, csrf_token_of, login
 from tests.live import live_server
 from tests.pages import list_rows, text
@@ -225,7 +225,7 @@ def _post_in_chunks(app, cookies: str, chunks: list[bytes]) -> tuple[int, int]:
         "client": ("127.0.0.1", 50000),
         "server": ("testserver", 80),
     }
-    asyncio.run(app(scope, receive, send))
+    run_coroutine(app(scope, receive, send))
     return status[0], read
 
 

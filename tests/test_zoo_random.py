@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
+from pydantic import VERSION as PYDANTIC
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
@@ -57,6 +58,13 @@ KINDS: dict[str, tuple[str, str]] = {
     "json": ("dict[str, Any]", "sa_type=JSON"),
 }
 KEYS = ("int", "str", "uuid", "composite")
+# Before pydantic 2.8 an optional Decimal with `max_digits` cannot be declared
+# at all (pydantic refuses the schema), so such projects give the column type.
+OPTIONAL_DECIMAL = (
+    "sa_type=Numeric(10, 2)"
+    if tuple(map(int, PYDANTIC.split(".")[:2])) < (2, 8)
+    else KINDS["decimal"][1]
+)
 
 words = (
     st.text(
@@ -104,7 +112,7 @@ def source(spec: Spec, prefix: str) -> str:
         "from datetime import date, datetime, time",
         "from decimal import Decimal",
         "from typing import Any, Literal",
-        "from sqlalchemy import JSON, DateTime, String, Text",
+        "from sqlalchemy import JSON, DateTime, Numeric, String, Text",
         "from sqlmodel import Field, SQLModel",
         "",
         f"class {prefix}Colour(enum.StrEnum):",
@@ -135,6 +143,8 @@ def source(spec: Spec, prefix: str) -> str:
         arguments = [a for a in (arguments,) if a]
         if nullable:
             annotation += " | None"
+            if kind == "decimal":
+                arguments = [OPTIONAL_DECIMAL]
             arguments.insert(0, "default=None")
         elif kind == "bool":
             arguments.insert(0, "default=False")
