@@ -20,12 +20,21 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 from starlette.applications import Starlette
+from starlette.routing import Mount
 from starlette.testclient import TestClient
 
 from admin_app import create_app
 from admin_app.site import read_routing
+from admin_app.writing.audit import AuditEntry
 from models import Project
-from tests.conftest import SECRET_KEY, add_staff, login, migrated
+from tests.conftest import (
+    PASSWORD,
+    SECRET_KEY,
+    add_staff,
+    csrf_token_of,
+    login,
+    migrated,
+)
 from tests.pages import form_values, list_rows
 from tests.pgserver import PostgresServer, StandbyServer
 from tests.zoo import fullstack
@@ -191,6 +200,11 @@ def test_lists_read_the_replica_and_a_saver_sees_their_own_row(
     export = reader.get("/admin/project/export/csv")
     assert export.status_code == 200
     assert "Hidden" not in export.text and "Apollo" in export.text
+    with Session(shop.state.engine) as session:  # its audit entry: the primary's
+        exports = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "export")
+        ).all()
+    assert [e.summary for e in exports] == ["Exported 1 Projects"]
     index = reader.get("/admin/")
     assert index.status_code == 200
 
@@ -255,6 +269,34 @@ def test_without_the_marker_a_saver_would_read_the_replica(replicated, monkeypat
             )
             assert created.status_code == 200
             assert names(writer) == set()
+    finally:
+        app.state.read_replica.dispose()
+        app.state.engine.dispose()
+
+
+def test_a_mounted_admin_reads_the_replica_too(replicated, long_window):
+    """Mounted in a host application, the reading pages are recognised below
+    the mount point."""
+    app = serve(replicated, "models")
+    host = Starlette(routes=[Mount("/backoffice", app=app)])
+    try:
+        add_staff(app, "reader", superuser=True)
+        replicated.caught_up()
+        with TestClient(host) as reader:
+            token = csrf_token_of(reader.get("/backoffice/login").text)
+            logged_in = reader.post(
+                "/backoffice/login",
+                data={"username": "reader", "password": PASSWORD, "csrf_token": token},
+                follow_redirects=False,
+            )
+            assert logged_in.status_code == 302
+            replicated.pause_replay()
+            insert_on_primary(app, "Hidden")
+            listed = reader.get("/backoffice/project/list")
+            assert listed.status_code == 200
+            assert list_rows(listed.text) == []  # the standby's: no row yet
+            form = reader.get("/backoffice/project/create")
+            assert form.status_code == 200
     finally:
         app.state.read_replica.dispose()
         app.state.engine.dispose()
