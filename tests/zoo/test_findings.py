@@ -412,6 +412,27 @@ def test_every_column_type_gets_a_form(columns_site):
     assert field(response.text, "level").tag == "select"
 
 
+def test_columns_named_data_meta_and_errors_are_edited_like_any_other(columns_site):
+    """WTForms forms have attributes of those names; a column `meta` broke
+    every form of its table and `data` the bulk-edit form."""
+    form = shown_form(columns_site.client.get("/admin/zoo-event/edit/1").text)
+    assert form["data"] == ["ada@example.com"]
+    assert form["errors"] == ["0"]
+    form.update(data=["bob@example.com"], meta=['{"ip": "10.0.0.1"}'], errors=["2"])
+    response = save(columns_site, "/admin/zoo-event/edit/1", form)
+    assert "saved" in message_after(columns_site, response)
+    bulk = columns_site.client.get("/admin/zoo-event/bulk-edit?pks=2,3")
+    assert bulk.status_code == 200, text(bulk.text)[:200]
+    assert field(bulk.text, "data") is not None
+    with columns_site.session() as session:
+        event = session.get(columns.ZooEvent, 1)
+        assert (event.data, event.meta, event.errors) == (
+            "bob@example.com",
+            {"ip": "10.0.0.1"},
+            2,
+        )
+
+
 def test_an_intenum_filter_applies(columns_site):
     response = columns_site.client.get("/admin/zoo-sample/list?level=3")
     assert response.status_code == 200, text(response.text)[:200]
