@@ -26,6 +26,7 @@ from admin_app.listing.export import CsvExport
 from admin_app.listing.query import ListQuery, selected_keys
 from admin_app.model.keys import url_key
 from admin_app.model.labels import label_for, local_time
+from admin_app.replica import engine_for_reads
 from admin_app.site.keyed_urls import KeyedRedirects
 from admin_app.site.views import AdminView, form_request
 from admin_app.writing.audit import AuditEntry, record
@@ -228,7 +229,7 @@ class AdminSite(KeyedRedirects, AuthRoutes, Admin):
         count = await to_thread.run_sync(self._record_export, request, view, query)
         filename = f"{view.identity}-{utcnow().strftime('%Y%m%d-%H%M%S')}.csv"
         return StreamingResponse(
-            export.stream(self.engine),
+            export.stream(engine_for_reads(self.session_maker)),
             media_type="text/csv; charset=utf-8",
             headers={
                 "Content-Disposition": f'attachment; filename="{filename}"',
