@@ -33,18 +33,25 @@ PASSWORD = "correct horse battery staple"
 BACKENDS = ["sqlite", "postgresql"]
 
 
+def start_own_postgres(tests: str) -> PostgresServer:
+    """A throwaway PostgreSQL server started from the machine's binaries;
+    without them the caller's `tests` are skipped, except under CI, where
+    that is an error."""
+    try:
+        return start_postgres()
+    except (FileNotFoundError, RuntimeError) as error:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the {tests}: {error}")
+        pytest.skip(f"no postgres server here (under CI this fails): {error}")
+
+
 @pytest.fixture(scope="session")
 def postgres_server_url() -> Iterator[str]:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
         yield url
         return
-    try:
-        server = start_postgres()
-    except (FileNotFoundError, RuntimeError) as error:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the PostgreSQL tests: {error}")
-        pytest.skip(f"no postgres server here (under CI this fails): {error}")
+    server = start_own_postgres("PostgreSQL tests")
     yield server.url
     server.stop()
 
@@ -54,12 +61,7 @@ def replicated_postgres() -> Iterator[tuple[PostgresServer, StandbyServer]]:
     """A throwaway primary and a hot standby streaming from it (`pg_basebackup
     -R`), both of their own, so pausing the standby's replay or stopping it
     touches no other test's database."""
-    try:
-        primary = start_postgres()
-    except (FileNotFoundError, RuntimeError) as error:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the replica tests: {error}")
-        pytest.skip(f"no postgres server here (under CI this fails): {error}")
+    primary = start_own_postgres("replica tests")
     try:
         standby = start_standby(primary)
     except RuntimeError:

@@ -43,13 +43,19 @@ def served(
         _wait_until_answering(base, process, directory / "server.log")
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         log.close()
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop a server as an operator does (SIGTERM: uvicorn finishes its
+    requests), killing it if it does not stop in time."""
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=30)
 
 
 def _wait_until_answering(base: str, process: subprocess.Popen, log: Path) -> None:

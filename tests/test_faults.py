@@ -22,8 +22,8 @@ from admin_app.migrate import upgrade
 from admin_app.writing.audit import AuditEntry
 from models import Project, Task
 from models.seed import seed_demo
-from tests.conftest import PASSWORD, csrf_token_of
-from tests.pgserver import PostgresServer, start_postgres
+from tests.conftest import PASSWORD, csrf_token_of, start_own_postgres
+from tests.pgserver import PostgresServer
 from tests.served import served
 
 TASKS = 200
@@ -32,12 +32,7 @@ TASKS = 200
 @pytest.fixture(scope="module")
 def own_postgres() -> Iterator[PostgresServer]:
     """A PostgreSQL server of this module's own, since its tests stop it."""
-    try:
-        server = start_postgres()
-    except (FileNotFoundError, RuntimeError) as error:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the fault tests: {error}")
-        pytest.skip(f"no postgres server here (under CI this fails): {error}")
+    server = start_own_postgres("fault tests")
     yield server
     server.stop()
 

@@ -26,6 +26,7 @@ from admin_app.auth.models import LoginAttempt
 from admin_app.db import make_engine
 from models import Project
 from tests.conftest import csrf_token_of
+from tests.served import stop
 from tests.test_cli import _read_until_running, _serve
 
 DISCOVERY_CONNECTIONS = 200  # new connections tried until both workers answered
@@ -129,12 +130,7 @@ def two_workers(tmp_path, empty_database_url) -> Iterator[tuple[str, str, Server
         log.wait_for("Application startup complete", 2)
         yield f"http://127.0.0.1:{port}/admin", password, log
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=30)
+        stop(process)
 
 
 def test_sessions_csrf_messages_and_login_limits_hold_across_workers(

@@ -85,19 +85,9 @@ class Staff(HttpUser):
         form = self.client.get(f"/admin/task/edit/{key}", name="edit form")
         shown = [(n, v) for n, v in form_values(form.text) if n != "save"]
         values = [(n, v) for n, v in shown if n != "progress"]
-        progress = random.choice(
-            [p for p in range(101) if (("progress", str(p)) not in shown)]
-        )
-        values += [("progress", str(progress)), ("save", "Save")]  # always a change
-        with self.client.post(
-            f"/admin/task/edit/{key}",
-            data=values,
-            name="edit save",
-            allow_redirects=False,
-            catch_response=True,
-        ) as response:
-            if response.status_code != 302:
-                response.failure(f"edit answered {response.status_code}")
+        others = [p for p in range(101) if ("progress", str(p)) not in shown]
+        values += [("progress", str(random.choice(others))), ("save", "Save")]
+        self._submit(f"/admin/task/edit/{key}", values, "edit save")
 
     @task(1)
     def export(self) -> None:
@@ -112,16 +102,17 @@ class Staff(HttpUser):
     @task(1)
     def bulk_edit(self) -> None:
         keys = ",".join(map(str, self._own_tasks(5)))
+        values = {
+            "fields": "progress",
+            "progress": str(random.randint(0, 100)),
+            "csrf_token": self.token,
+        }
+        self._submit(f"/admin/task/bulk-edit?pks={keys}", values, "bulk edit")
+
+    def _submit(self, path: str, data: object, name: str) -> None:
+        """POST a form; anything but the redirect after a save is a failure."""
         with self.client.post(
-            f"/admin/task/bulk-edit?pks={keys}",
-            data={
-                "fields": "progress",
-                "progress": str(random.randint(0, 100)),
-                "csrf_token": self.token,
-            },
-            name="bulk edit",
-            allow_redirects=False,
-            catch_response=True,
+            path, data=data, name=name, allow_redirects=False, catch_response=True
         ) as response:
             if response.status_code != 302:
-                response.failure(f"bulk edit answered {response.status_code}")
+                response.failure(f"{name} answered {response.status_code}")
