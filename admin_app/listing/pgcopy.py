@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, String, event, func, literal
 
-ROWS_PER_CHUNK = 2000
+CHUNK_BYTES = 64 * 1024  # whole rows, about this many bytes a chunk
 
 
 def copy_select(stmt: Select) -> Select:
@@ -69,7 +69,7 @@ def crlf(rows: bytes) -> bytes:
 
 
 def copy_chunks(connection: Connection, stmt: Select) -> Iterator[bytes]:
-    """The CSV rows of `stmt` (without header), a few thousand rows a chunk.
+    """The CSV rows of `stmt` (without header), whole rows, about 64 KiB a chunk.
 
     Closing the generator early (a client that hangs up) cancels the COPY on
     the server; a broken connection is invalidated, never returned to the pool.
@@ -83,14 +83,16 @@ def copy_chunks(connection: Connection, stmt: Select) -> Iterator[bytes]:
     raw = connection.connection.driver_connection
     try:
         with raw.cursor() as cursor, cursor.copy(copy, parameters) as rows:
-            batch: list[Any] = []
-            for row in rows:  # PostgreSQL sends one CSV row per message
-                batch.append(row)
-                if len(batch) == ROWS_PER_CHUNK:
-                    yield crlf(b"".join(batch))
-                    batch.clear()
-            if batch:
-                yield crlf(b"".join(batch))
+            read = rows.read  # one CSV row per call: PostgreSQL sends them so
+            buffer = bytearray()
+            while row := read():
+                buffer += row
+                if len(buffer) >= CHUNK_BYTES:
+                    chunk = bytes(buffer)
+                    buffer.clear()
+                    yield crlf(chunk)
+            if buffer:
+                yield crlf(bytes(buffer))
     except BaseException:
         if raw.broken or raw.closed:
             connection.invalidate()
