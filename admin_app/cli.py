@@ -7,6 +7,7 @@ Every command reads DATABASE_URL, ADMIN_MODELS and ADMIN_SECRET_KEY like
 import os
 import secrets
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -61,9 +62,13 @@ def _seed(engine, rows: int) -> None:  # type: ignore[no-untyped-def]
             length=rows, label="Seeding demo tasks", file=sys.stderr
         ) as bar,
     ):
+        started = time.perf_counter()
         added = seed_demo(session, rows, progress=bar.update)
         session.commit()
+        seconds = time.perf_counter() - started
+    total = sum(added.values())
     click.echo("Added " + ", ".join(f"{n:,} {kind}" for kind, n in added.items()))
+    click.echo(f"{total:,} rows in {seconds:.1f} s ({total / seconds:,.0f} rows/s)")
 
 
 @click.group()
