@@ -145,55 +145,65 @@ def _insert_returning_ids(session: Session, model: type, rows: list[dict]) -> li
     return list(session.scalars(stmt, rows))
 
 
-Writer = Callable[[Table, Sequence[str], list[tuple]], None]
+Writer = Callable[[Table, Sequence[str], Iterable[tuple]], int]
 
 
 def _writer(session: Session) -> Writer:
     """Writes rows (tuples in the order of the named columns) into a table, in
-    the session's transaction, the fastest way its database takes them."""
+    the session's transaction, the fastest way its database takes them, and
+    says how many. On PostgreSQL rows go out as they are made, so the server
+    files them while Python makes the next."""
     connection = session.connection()
     dialect = connection.dialect
     raw = connection.connection.driver_connection
     if dialect.name == "postgresql" and dialect.driver == "psycopg":
 
-        def copy(table: Table, names: Sequence[str], rows: list[tuple]) -> None:
+        def copy(table: Table, names: Sequence[str], rows: Iterable[tuple]) -> int:
             columns = ", ".join(f'"{name}"' for name in names)
+            written = 0
             with (
                 raw.cursor() as cursor,
                 cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as out,
             ):
+                write_row = out.write_row
                 for row in rows:
-                    out.write_row(row)
+                    write_row(row)
+                    written += 1
+            return written
 
         return copy
     if dialect.name == "sqlite":
 
-        def executemany(table: Table, names: Sequence[str], rows: list[tuple]) -> None:
+        def executemany(
+            table: Table, names: Sequence[str], rows: Iterable[tuple]
+        ) -> int:
             # The text SQLAlchemy itself stores for dates, datetimes, enums.
             processors = [
                 table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
                 for name in names
             ]
             converted = [(i, p) for i, p in enumerate(processors) if p is not None]
-            if converted:
-                rows = [_processed(row, converted) for row in rows]
+            values = [_processed(row, converted) for row in rows]
             columns = ", ".join(f'"{name}"' for name in names)
             marks = ", ".join("?" * len(names))
-            raw.executemany(
-                f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})', rows
-            )
+            insert_sql = f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})'
+            raw.executemany(insert_sql, values)
+            return len(values)
 
         return executemany
 
-    def multirow(table: Table, names: Sequence[str], rows: list[tuple]) -> None:
-        connection.execute(
-            insert(table), [dict(zip(names, row, strict=True)) for row in rows]
-        )
+    def multirow(table: Table, names: Sequence[str], rows: Iterable[tuple]) -> int:
+        values = [dict(zip(names, row, strict=True)) for row in rows]
+        if values:  # an insert of no rows would be one row of defaults
+            connection.execute(insert(table), values)
+        return len(values)
 
     return multirow
 
 
 def _processed(row: tuple, converted: list[tuple[int, Callable[[Any], Any]]]) -> tuple:
+    if not converted:
+        return row
     values = list(row)
     for position, process in converted:
         if values[position] is not None:
@@ -246,7 +256,7 @@ def _tasks(
     worker_ids: list[int],
     today: date,
     now: Any,
-) -> list[tuple]:
+) -> Iterator[tuple]:
     """One batch of task rows; a fifth are subtasks of a task seeded before."""
     titles = [f"{verb} {thing}" for verb in VERBS for thing in OBJECTS]
     statuses = [(status.name, *PROGRESS[status]) for status in TaskStatus]
@@ -254,49 +264,41 @@ def _tasks(
     random_ = rng.random
     choice = rng.choice
     randint = rng.randint
-    rows = []
     for task_id in ids:
         status, low, high = choice(statuses)
-        rows.append(
-            (
-                task_id,
-                choice(titles),
-                "Generated for the demo." if random_() < 0.5 else None,
-                status,
-                choice(priorities),
-                low if low == high else randint(low, high),
-                today + timedelta(days=randint(-60, 120)) if random_() < 0.8 else None,
-                choice(project_ids) if random_() < 0.95 else None,
-                choice(worker_ids) if random_() < 0.8 else None,
-                randint(first_id, task_id - 1)
-                if task_id > first_id and random_() < 0.2
-                else None,
-                now - timedelta(minutes=randint(0, 500_000)),
-            )
+        yield (
+            task_id,
+            choice(titles),
+            "Generated for the demo." if random_() < 0.5 else None,
+            status,
+            choice(priorities),
+            low if low == high else randint(low, high),
+            today + timedelta(days=randint(-60, 120)) if random_() < 0.8 else None,
+            choice(project_ids) if random_() < 0.95 else None,
+            choice(worker_ids) if random_() < 0.8 else None,
+            randint(first_id, task_id - 1)
+            if task_id > first_id and random_() < 0.2
+            else None,
+            now - timedelta(minutes=randint(0, 500_000)),
         )
-    return rows
 
 
 def _assignments(
     rng: random.Random, ids: range, worker_ids: list[int], now: Any
-) -> list[tuple]:
+) -> Iterator[tuple]:
     """Up to two workers per task, each with a role."""
     roles = [role.name for role in AssignmentRole]
-    rows = []
     for task_id in ids:
         for worker_id in rng.sample(worker_ids, rng.randint(0, 2)):
             when = now - timedelta(minutes=rng.randint(0, 500_000))
-            rows.append((task_id, worker_id, rng.choice(roles), when))
-    return rows
+            yield (task_id, worker_id, rng.choice(roles), when)
 
 
-def _links(rng: random.Random, ids: Iterable[int], tag_ids: list[int]) -> list[tuple]:
+def _links(rng: random.Random, ids: range, tag_ids: list[int]) -> Iterator[tuple]:
     """Up to three tags per task."""
-    return [
-        (task_id, tag_id)
-        for task_id in ids
-        for tag_id in rng.sample(tag_ids, rng.randint(0, 3))
-    ]
+    for task_id in ids:
+        for tag_id in rng.sample(tag_ids, rng.randint(0, 3)):
+            yield (task_id, tag_id)
 
 
 def seed_demo(
@@ -351,12 +353,7 @@ def seed_demo(
         session.execute(insert(Tag), new_tags)
     tag_ids = list(session.scalars(select(Tag.id)))
 
-    writer = _writer(session)
-
-    def write(table: Table, names: Sequence[str], rows: list[tuple]) -> None:
-        if rows:  # an insert of no rows would be one row of defaults
-            writer(table, names, rows)
-
+    write = _writer(session)
     first_id = next_id = _next_task_id(session)
     assignments = links = 0
     for size in _batches(tasks):
@@ -365,11 +362,10 @@ def seed_demo(
         rows = _tasks(rng, ids, first_id, project_ids, worker_ids, today, now)
         write(Task.__table__, TASK_COLUMNS, rows)
         assignment_rows = _assignments(rng, ids, worker_ids, now)
-        write(TaskAssignment.__table__, ASSIGNMENT_COLUMNS, assignment_rows)
-        link_rows = _links(rng, ids, tag_ids)
-        write(TaskTagLink.__table__, LINK_COLUMNS, link_rows)
-        assignments += len(assignment_rows)
-        links += len(link_rows)
+        assignments += write(
+            TaskAssignment.__table__, ASSIGNMENT_COLUMNS, assignment_rows
+        )
+        links += write(TaskTagLink.__table__, LINK_COLUMNS, _links(rng, ids, tag_ids))
         progress(size)
     _move_task_sequence(session)
     return {
