@@ -8,6 +8,7 @@ import copy
 import os
 import secrets
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -62,9 +63,13 @@ def _seed(engine, rows: int) -> None:  # type: ignore[no-untyped-def]
             length=rows, label="Seeding demo tasks", file=sys.stderr
         ) as bar,
     ):
+        started = time.perf_counter()
         added = seed_demo(session, rows, progress=bar.update)
         session.commit()
+        seconds = time.perf_counter() - started
+    total = sum(added.values())
     click.echo("Added " + ", ".join(f"{n:,} {kind}" for kind, n in added.items()))
+    click.echo(f"{total:,} rows in {seconds:.1f} s ({total / seconds:,.0f} rows/s)")
 
 
 @click.group()

@@ -7,8 +7,10 @@ Seeds a fresh SQLite file (with `--postgres`, a throwaway PostgreSQL server
 started as the tests start theirs) with N tasks, then measures, each in its
 own server process: our admin's CSV export over HTTP, plain SQLAdmin 0.32's
 export of the same table, the database's own CSV tool on the same query
-(`sqlite3 -csv`, or `psql` with `COPY ... TO STDOUT WITH CSV`), and the Python
-floor (the raw driver's `fetchmany` written by `csv.writer`, no HTTP); the list
+(`sqlite3 -csv`, or `psql` with `COPY ... TO STDOUT WITH CSV`; on PostgreSQL
+also `psql` running the admin's own export statement, cells made in SQL), and
+the Python floor (the raw driver's `fetchmany` written by `csv.writer`, no
+HTTP); the list
 page's median latency for both admins; and a bulk edit of 100,000 rows (or all
 of them, if fewer) against a raw UPDATE of the same rows. Figures are ratios
 from this one run, so the machine's speed cancels out.
@@ -200,14 +202,46 @@ def database_cli(url: str) -> tuple[str, float | None]:
         name, command = "sqlite3 -csv", ["sqlite3", "-csv", "-header"]
         command += [sqlite_path(url), EXPORT_SQL]
     else:
-        name = "psql COPY ... TO STDOUT CSV"
-        copy = f"COPY ({EXPORT_SQL.strip()}) TO STDOUT WITH (FORMAT csv, HEADER)"
-        command = ["psql", "-X", "-q", libpq_url(url), "-c", copy.replace("\n", " ")]
+        return "psql COPY ... TO STDOUT CSV", psql_copy(url, EXPORT_SQL)
     if shutil.which(command[0]) is None:
         return name, None
     start = time.perf_counter()
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
     return name, time.perf_counter() - start
+
+
+def export_statement(url: str) -> str:
+    """The admin's own export SELECT of the task table, as one SQL text with
+    its parameters merged by psycopg (what its COPY runs)."""
+    import psycopg
+    from starlette.requests import Request
+
+    from admin_app import create_app
+    from admin_app.listing.export import CsvExport
+    from admin_app.listing.pgcopy import copy_select, driver_statement
+
+    app = create_app(url, "models", "bench-secret-key" * 3)
+    engine = app.state.engine
+    (view,) = [v for v in app.state.admin.views if v.identity == "task"]
+    request = Request({"type": "http", "query_string": b"", "headers": []})
+    export = CsvExport(view.list_query_for(request), view.export_columns())
+    stmt, _python, _deferred = export.formatted(engine.dialect)
+    with engine.connect() as connection:
+        sql, parameters = driver_statement(connection, copy_select(stmt))
+    engine.dispose()
+    with psycopg.connect(libpq_url(url)) as connection:
+        return psycopg.ClientCursor(connection).mogrify(sql, parameters)
+
+
+def psql_copy(url: str, sql: str) -> float | None:
+    """`psql` writing the CSV of `sql` with COPY, to /dev/null."""
+    copy = f"COPY ({sql.strip()}) TO STDOUT WITH (FORMAT csv, HEADER)"
+    command = ["psql", "-X", "-q", libpq_url(url), "-c", copy.replace("\n", " ")]
+    if shutil.which(command[0]) is None:
+        return None
+    start = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
 
 
 def raw_update(url: str, rows: int) -> float:
@@ -284,6 +318,8 @@ def measure(url: str, rows: int, with_plain: bool) -> dict:
         plain.stop()
     results["floor"] = python_floor(url)
     results["cli"] = database_cli(url)
+    if not url.startswith("sqlite"):
+        results["same_query"] = psql_copy(url, export_statement(url))
     return results
 
 
@@ -305,11 +341,21 @@ def report(title: str, r: dict) -> None:
     name, cli = r["cli"]
     if cli:
         print(f"{name:30}{cli:10.2f}{rows / cli:12,.0f}{cli / floor:9.2f}")
+    same = r.get("same_query")
+    if same:
+        label = "psql COPY, the admin's query"
+        print(f"{label:30}{same:10.2f}{rows / same:12,.0f}{same / floor:9.2f}")
     ours = r["ours"]
+    seconds = ours["seconds"]
+    print(f"\nexport: this admin takes {seconds / floor:.2f}x the Python floor")
+    if cli:
+        print(f"export: this admin takes {seconds / cli:.2f}x {name}")
+    if same:
+        print(f"export: this admin takes {seconds / same:.2f}x psql COPY of its query")
     if "plain" in r:
         plain = r["plain"]
         print(
-            f"\nexport: this admin is {plain['seconds'] / ours['seconds']:.1f}x "
+            f"export: this admin is {plain['seconds'] / seconds:.1f}x "
             "faster than plain SQLAdmin"
         )
         print(

@@ -11,14 +11,15 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlalchemy import func, text
+from sqlmodel import Session, select
 
 from admin_app.auth.accounts import check_credentials
 from admin_app.auth.models import StaffUser
 from admin_app.cli import main
 from admin_app.db import make_engine
-from models import Project, Tag, Task, TaskAssignment, Worker
+from models import Project, Tag, Task, TaskAssignment, TaskTagLink, Worker
+from models.task import AssignmentRole, TaskStatus
 from tests.conftest import PASSWORD, csrf_token_of
 from tests.pgserver import _free_port
 
@@ -138,6 +139,56 @@ def test_seed_demo_adds_realistic_rows(run, empty_database_url):
     again = run("seed-demo", "--rows", "100")  # names stay unique on a second run
     assert again.exit_code == 0, again.output
     assert count(empty_database_url, Task) == 600
+
+
+def test_seed_demo_writes_thousands_of_rows_that_hold_together(run, empty_database_url):
+    result = run("seed-demo", "--rows", "5000")
+    assert result.exit_code == 0, result.output
+    assert "Seeding demo tasks" in result.output  # the progress bar's label
+    assert "5,000 tasks" in result.output and "rows/s" in result.output
+    assert count(empty_database_url, Task) == 5000
+    assert count(empty_database_url, Project) == 25
+    assert count(empty_database_url, Worker) == 100
+    assert count(empty_database_url, TaskAssignment) > 2000
+    assert count(empty_database_url, TaskTagLink) > 3000
+    engine = make_engine(empty_database_url)
+    with Session(engine) as session:
+        dangling = {
+            "project": "SELECT count(*) FROM task t LEFT JOIN project p"
+            " ON p.id = t.project_id WHERE t.project_id IS NOT NULL AND p.id IS NULL",
+            "assignee": "SELECT count(*) FROM task t LEFT JOIN worker w"
+            " ON w.id = t.assignee_id WHERE t.assignee_id IS NOT NULL AND w.id IS NULL",
+            "parent": "SELECT count(*) FROM task t LEFT JOIN task p"
+            " ON p.id = t.parent_id WHERE t.parent_id IS NOT NULL"
+            " AND (p.id IS NULL OR p.id >= t.id)",
+            "assignment": "SELECT count(*) FROM task_assignment a"
+            " LEFT JOIN task t ON t.id = a.task_id"
+            " LEFT JOIN worker w ON w.id = a.worker_id"
+            " WHERE t.id IS NULL OR w.id IS NULL",
+            "tag link": "SELECT count(*) FROM task_tag_link l"
+            " LEFT JOIN task t ON t.id = l.task_id LEFT JOIN tag g ON g.id = l.tag_id"
+            " WHERE t.id IS NULL OR g.id IS NULL",
+        }
+        for name, sql in dangling.items():
+            assert session.scalar(text(sql)) == 0, name
+        tasks = session.exec(select(Task)).all()  # every row reads as a Task
+        assert {task.status for task in tasks} == set(TaskStatus)
+        assert all(" " in task.title and task.title[0].isupper() for task in tasks)
+        assert sum(task.parent_id is not None for task in tasks) > 500
+        assert all(
+            task.progress == 100 for task in tasks if task.status is TaskStatus.done
+        )
+        roles = session.exec(select(TaskAssignment.role)).all()
+        assert set(roles) == set(AssignmentRole)
+        # A task added afterwards gets the next key (the sequence moved on).
+        later = Task(title="Added by hand")
+        session.add(later)
+        session.commit()
+        assert later.id == 5001
+    engine.dispose()
+    again = run("seed-demo", "--rows", "1000")
+    assert again.exit_code == 0, again.output
+    assert count(empty_database_url, Task) == 6001
 
 
 def test_seed_demo_refuses_other_models(run, monkeypatch):
