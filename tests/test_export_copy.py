@@ -58,7 +58,7 @@ PLUS_TWO = timezone(timedelta(hours=2))
 
 # Columns whose cells Python writes (floats, JSON): their table's export is
 # Python's as a whole, never a file mixing the two.
-PYTHON_WRITES = {"zoo-sample"}
+PYTHON_WRITES = {"zoo-sample", "zoo-event"}
 
 
 def views(app) -> list:
