@@ -88,6 +88,28 @@ class Settings:
         )
 
 
+DEFAULT_STATEMENT_TIMEOUT = 30.0
+
+
+def statement_timeout() -> float:
+    """`ADMIN_STATEMENT_TIMEOUT`: seconds a list, count or index query may run
+    on PostgreSQL before the database cancels it (0: no limit). Read each
+    time, so a test or an operator's change applies without a restart."""
+    text = os.environ.get("ADMIN_STATEMENT_TIMEOUT", "").strip()
+    if not text:
+        return DEFAULT_STATEMENT_TIMEOUT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < 1e6:
+        raise ImproperlyConfigured(
+            "ADMIN_STATEMENT_TIMEOUT must be a number of seconds (0 for no limit), "
+            f"not {text!r}."
+        )
+    return seconds
+
+
 def trusted_proxies() -> tuple[str, ...]:
     """`ADMIN_TRUSTED_PROXIES`: the addresses or networks of the reverse proxies
     whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed. None by
