@@ -67,6 +67,7 @@ class Settings:
         models: str | list[str] | tuple[str, ...] | None = None,
         secret_key: str | None = None,
     ) -> "Settings":
+        statement_timeout()  # a bad value stops the start, not a request
         secret_key = secret_key or os.environ.get("ADMIN_SECRET_KEY")
         if not secret_key:
             raise ImproperlyConfigured(
