@@ -451,3 +451,39 @@ def test_a_bad_statement_timeout_is_refused_at_start(
     monkeypatch.setenv("ADMIN_STATEMENT_TIMEOUT", "soon")
     with pytest.raises(ImproperlyConfigured, match="ADMIN_STATEMENT_TIMEOUT"):
         create_app(migrated(empty_database_url, (TRACKER,)), TRACKER, SECRET_KEY)
+
+
+def test_suggest_indexes_prints_statements_and_applies_none(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+    from sqlalchemy import create_engine, inspect
+
+    from admin_app.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("ADMIN_MODELS", "models")
+    engine = create_engine(database_url)
+    before = {i["name"] for i in inspect(engine).get_indexes("task")}
+    result = CliRunner().invoke(main, ["suggest-indexes"])
+    assert result.exit_code == 0, result.output
+    statements = [line for line in result.output.splitlines() if line.strip()]
+    assert "CREATE INDEX IF NOT EXISTS ix_task_progress ON task (progress, id);" in (
+        statements
+    )
+    assert not any("(due_date" in s for s in statements)  # indexed already
+    postgres = engine.dialect.name == "postgresql"
+    assert ("CREATE EXTENSION IF NOT EXISTS pg_trgm;" in statements) == postgres
+    if postgres:
+        assert (
+            "CREATE INDEX IF NOT EXISTS ix_task_title_trgm ON task USING gin "
+            "(title gin_trgm_ops);"
+        ) in statements
+    assert {i["name"] for i in inspect(engine).get_indexes("task")} == before
+    with engine.begin() as connection:  # each statement is one the database takes
+        for statement in statements:
+            connection.exec_driver_sql(statement)
+    assert "ix_task_progress" in {
+        i["name"] for i in inspect(engine).get_indexes("task")
+    }
+    engine.dispose()
