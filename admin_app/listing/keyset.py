@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import Enum, String, and_, false, or_
+from sqlalchemy import Enum, String, and_, false, literal, or_
 from sqlalchemy.sql import ColumnElement
 
 MAX_CURSOR = 4_000
@@ -70,8 +70,16 @@ class Cursor:
     skip: int = 0
 
 
+def _bound_value(term: SortTerm, value: Any) -> Any:
+    """`value` as a parameter of the term's type (SQLAlchemy refuses `<` with a
+    bare True or False)."""
+    return literal(value, type_=term.expression.type)
+
+
 def _equal(term: SortTerm, value: Any) -> ColumnElement:
-    return term.expression.is_(None) if value is None else term.expression == value
+    if value is None:
+        return term.expression.is_(None)
+    return term.expression == _bound_value(term, value)
 
 
 def _beyond(term: SortTerm, value: Any) -> ColumnElement | None:
@@ -79,6 +87,7 @@ def _beyond(term: SortTerm, value: Any) -> ColumnElement | None:
     column = term.expression
     if value is None:
         return column.is_not(None) if term.nulls_first else None
+    value = _bound_value(term, value)
     step = column < value if term.descending else column > value
     if term.nullable and not term.nulls_first:
         return or_(step, column.is_(None))
@@ -91,6 +100,7 @@ def _bound(term: SortTerm, value: Any) -> ColumnElement | None:
     column = term.expression
     if value is None:
         return None if term.nulls_first else column.is_(None)
+    value = _bound_value(term, value)
     step = column <= value if term.descending else column >= value
     if term.nullable and not term.nulls_first:
         return or_(step, column.is_(None))

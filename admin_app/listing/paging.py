@@ -120,7 +120,8 @@ def read_page(
 def _with_sort_values(query: ListQuery, stmt: Select) -> Select:
     """`stmt` selecting, beside each row, its sort values (for the cursors)."""
     _joins, terms = query.sort_plan()
-    return query.with_relations(stmt.add_columns(*(term for term, _d, _n in terms)))
+    values = (term.label(f"sort_value_{n}") for n, (term, _d, _n) in enumerate(terms))
+    return query.with_relations(stmt.add_columns(*values))
 
 
 def _by_offset(session: Session, query: ListQuery, page: int) -> list[Any]:
