@@ -1,4 +1,5 @@
-"""The `admin-app` command: serve, migrate, createsuperuser, seed-demo.
+"""The `admin-app` command: serve, migrate, createsuperuser, seed-demo,
+suggest-indexes.
 
 Every command reads DATABASE_URL, ADMIN_MODELS and ADMIN_SECRET_KEY like
 `create_app()` does.

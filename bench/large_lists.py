@@ -1,7 +1,7 @@
 """List pages of a large table against the same pages of a 10,000-row table.
 
     python bench/large_lists.py --rows 10000000
-    python bench/large_lists.py --rows 1000000 --runs 5
+    python bench/large_lists.py --rows 1000000 --runs 5 --suggested-indexes
 
 Starts a throwaway PostgreSQL server (as the tests start theirs), fills two
 databases with the shipped `task` table (10,000 rows, and N rows, by
@@ -12,13 +12,16 @@ million-row tables": the first page, a deep page (half-way through the list)
 reached by the cursor of the page before it and by a bare `?page=N`, a
 filtered deep page, a search, a sort by due date, and the index page; median
 of `--runs` each. The figures are ratios from this one run, so the machine's
-speed cancels out.
+speed cancels out. `--suggested-indexes` first creates, on both databases,
+what `admin-app suggest-indexes` prints (trigram indexes for the search).
 """
 
 import argparse
 import html
+import os
 import re
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -96,6 +99,26 @@ def seed(url: str, rows: int) -> None:
     engine.dispose()
 
 
+def apply_suggested_indexes(url: str) -> int:
+    """Create what `admin-app suggest-indexes` prints for the database."""
+    output = subprocess.run(
+        [sys.executable, "-m", "admin_app", "suggest-indexes"],
+        env={**os.environ, "DATABASE_URL": url, "ADMIN_MODELS": "models"},
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    statements = [line for line in output.splitlines() if line.startswith("CREATE")]
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        for statement in statements:
+            connection.exec_driver_sql(statement)
+        connection.exec_driver_sql("ANALYZE")
+    engine.dispose()
+    return len(statements)
+
+
 def median_ms(client: httpx.Client, url: str, runs: int) -> float:
     times = []
     for _ in range(runs):
@@ -157,6 +180,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--suggested-indexes",
+        action="store_true",
+        help="first create the indexes `admin-app suggest-indexes` prints",
+    )
     args = parser.parse_args()
     server = start_postgres()
     try:
@@ -166,12 +194,15 @@ def main() -> None:
             print(f"Seeding {rows:,} tasks ...", flush=True)
             started = time.perf_counter()
             seed(url, rows)
+            if args.suggested_indexes:
+                print(f"  {apply_suggested_indexes(url)} suggested indexes", flush=True)
             print(f"  {time.perf_counter() - started:.1f} s", flush=True)
         small, small_count = measure(small_url, SMALL, args.runs)
         large, large_count = measure(large_url, args.rows, args.runs)
     finally:
         server.stop()
-    print(f"\nList pages on PostgreSQL, median of {args.runs} (this admin)")
+    indexes = " with the suggested indexes" if args.suggested_indexes else ""
+    print(f"\nList pages on PostgreSQL{indexes}, median of {args.runs} (this admin)")
     print(f"row count shown: {small_count} and {large_count}")
     names = list(pages(args.rows))  # the small table's pages are as far in
     header = f"{'page':48}{f'{SMALL:,} rows':>12}{f'{args.rows:,} rows':>16}"

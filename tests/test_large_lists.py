@@ -365,6 +365,10 @@ def retoken(link: str, change) -> str:  # type: ignore[no-untyped-def]
         lambda link: retoken(link, lambda p: p[3].__setitem__(0, "not a date")),
         lambda link: retoken(link, lambda p: p[3].__setitem__(1, {"u": "zz"})),
         lambda link: retoken(link, lambda p: p[3].append(1)),
+        lambda link: retoken(link, lambda p: p[3].__setitem__(1, 10**30)),
+        lambda link: retoken(link, lambda p: p[3].__setitem__(1, "7")),
+        lambda link: retoken(link, lambda p: p[3].__setitem__(1, None)),
+        lambda link: retoken(link, lambda p: p.__setitem__(0, "another list")),
         lambda link: retoken(link, lambda p: p.__setitem__(2, 10**9)),
         lambda link: retoken(link, lambda p: p.__setitem__(3, {"a": 1})),
         lambda link: link.replace("sort=desc", "sort=asc"),  # another order's cursor

@@ -255,4 +255,8 @@ def _typed(term: SortTerm, decoded: Any) -> Any:
         raise ValueError("a datetime for a date")
     if isinstance(value, bool) or not isinstance(value, expected):
         raise ValueError(f"not a {expected.__name__}")
+    if isinstance(value, int) and not -(2**63) <= value < 2**63:
+        raise ValueError("beyond any column's range")  # SQLite cannot bind it
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise ValueError("not a finite number")
     return value

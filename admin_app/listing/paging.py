@@ -88,8 +88,8 @@ def read_page(
         found = _by_cursor(session, query, terms, cursor)
         if cursor.before:
             has_next = True
-            if len(found) <= size and page > 1:
-                page = 1 + (cursor.skip // size)  # nothing before it: the first pages
+            if len(found) <= size:
+                page = 1  # no row before these: they start the list
             found = found[:size][::-1]
         else:
             has_next = len(found) > size
