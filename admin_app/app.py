@@ -13,12 +13,18 @@ from starlette.routing import Route
 from admin_app.auth.backend import SESSION_COOKIE, StaffAuthBackend
 from admin_app.auth.models import StaffGroup, StaffUser
 from admin_app.auth.permissions import StaffAuthorization
-from admin_app.db import engine_for, make_engine, make_session_factory
+from admin_app.db import (
+    engine_for,
+    make_engine,
+    make_read_replica,
+    make_session_factory,
+)
 from admin_app.settings import ImproperlyConfigured, Settings
 from admin_app.site.admin_site import TEMPLATES_DIR, AdminSite
 from admin_app.site.auditlog import AuditEntryAdmin
 from admin_app.site.headers import SecurityHeadersMiddleware
 from admin_app.site.mounting import BASE_URL, AdminRouter, CookiePathFollowsMount
+from admin_app.site.read_routing import ReadRouting
 from admin_app.site.registry import build_views
 from admin_app.site.staff import StaffGroupAdmin, StaffUserAdmin
 from admin_app.writing.audit import AuditEntry
@@ -46,6 +52,7 @@ def create_app(
     models: str | list[str] | None = None,
     secret_key: str | None = None,
     engine: Engine | AsyncEngine | None = None,
+    read_database_url: str | None = None,
 ) -> Starlette:
     """The admin site as a Starlette app: at `/admin` when served on its own,
     at the mount point when mounted (`host.mount("/admin", create_app())`).
@@ -55,16 +62,36 @@ def create_app(
     `ADMIN_SECRET_KEY`. `engine` is the host application's `Engine` or
     `AsyncEngine`, instead of a URL; an async driver, in a URL or an engine,
     is served through the same database's synchronous driver.
+    `read_database_url` (else `ADMIN_READ_DATABASE_URL`) names a read replica
+    for list pages, counts, exports and details (see `admin_app.replica`).
     """
     if engine is not None and database_url is not None:
         raise ImproperlyConfigured("Pass create_app() a database_url or an engine.")
     if engine is not None:
         engine = engine_for(engine)
         database_url = engine.url.render_as_string(hide_password=False)
-    settings = Settings.load(database_url, models, secret_key)
+    settings = Settings.load(database_url, models, secret_key, read_database_url)
     if engine is None:
         engine = make_engine(settings.database_url)
+    # Logins, sessions and grants always read the primary: a logout, a
+    # deactivation or a revoked grant counts at once.
     session_factory = make_session_factory(engine)
+    replica = (
+        make_read_replica(settings.read_database_url, engine)
+        if settings.read_database_url
+        else None
+    )
+    pages_factory = make_session_factory(engine, replica)
+    backend = StaffAuthBackend(
+        settings.secret_key,
+        session_factory,
+        base_url=BASE_URL,
+        https_only=settings.https_only,
+        max_age=settings.session_max_age,
+        idle_timeout=settings.session_idle_timeout,
+    )
+    if replica is not None:
+        backend.middlewares.append(Middleware(ReadRouting))
     app = Starlette(
         middleware=[
             Middleware(SecurityHeadersMiddleware),
@@ -77,22 +104,16 @@ def create_app(
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.read_replica = replica
     site: Admin = AdminSite(
         app,
         engine=engine,
-        session_maker=session_factory,
+        session_maker=pages_factory,
         base_url=BASE_URL,
         title=settings.title,
         templates_dir=str(TEMPLATES_DIR),
         middlewares=[Middleware(CookiePathFollowsMount, cookie_name=SESSION_COOKIE)],
-        authentication_backend=StaffAuthBackend(
-            settings.secret_key,
-            session_factory,
-            base_url=BASE_URL,
-            https_only=settings.https_only,
-            max_age=settings.session_max_age,
-            idle_timeout=settings.session_idle_timeout,
-        ),
+        authentication_backend=backend,
         authorization_backend=StaffAuthorization(session_factory),
     )
     for view in build_views(settings.models, BUILTIN_VIEWS):

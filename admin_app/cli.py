@@ -5,6 +5,7 @@ Every command reads DATABASE_URL, ADMIN_MODELS and ADMIN_SECRET_KEY like
 `create_app()` does.
 """
 
+import copy
 import os
 import secrets
 import sys
@@ -114,14 +115,31 @@ def serve(host: str, port: int, workers: int, demo: bool) -> None:
     os.environ["ADMIN_MODELS"] = ",".join(_models())
     _allow_host(host)
     click.echo(f"Admin at http://{host}:{port}/admin/")
+    # Several workers need the app as an import string: each worker process
+    # imports it and builds its own app (and pool) from the environment.
     uvicorn.run(
         "admin_app.app:create_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
+        log_config=log_config(workers),
         **options,
     )
+
+
+def log_config(workers: int) -> dict[str, Any]:
+    """uvicorn's logging; with several workers each line names the worker's
+    process id, so an operator can tell which worker served a request."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    if workers > 1:
+        for formatter in config["formatters"].values():
+            formatter["fmt"] = formatter["fmt"].replace(
+                "%(levelprefix)s", "%(levelprefix)s [pid %(process)d]", 1
+            )
+    return config
 
 
 def uvicorn_options() -> dict[str, Any]:

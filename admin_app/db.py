@@ -16,7 +16,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool, Pool, QueuePool
 
 from admin_app.drivers import SyncURL, require_driver, synchronous_url
-from admin_app.settings import ImproperlyConfigured, statement_timeout
+from admin_app.replica import ReadReplica, RoutingSession
+from admin_app.settings import (
+    ImproperlyConfigured,
+    pool_settings,
+    statement_timeout,
+)
 
 logger = logging.getLogger(__name__)
 _noted: set[str] = set()  # translations already logged by this process
@@ -47,7 +52,14 @@ def admin_url(database_url: str | URL) -> SyncURL:
 
 
 def make_engine(database_url: str | URL, **options: object) -> Engine:
-    """The admin's own engine on `database_url`; `options` are pool settings."""
+    """The admin's own engine on `database_url`; `options` are pool settings.
+
+    On a database server (not SQLite) the pool settings of the environment
+    (`ADMIN_POOL_SIZE` and its kin, see `pool_settings`) win over `options`,
+    and pre-ping is on unless turned off: a connection the server or a proxy
+    dropped is replaced before use instead of failing a request.
+    """
+    env_options = pool_settings()  # a bad value is refused on SQLite too
     translated = admin_url(database_url)
     url, connect_args = translated.url, dict(translated.connect_args)
     if url.get_backend_name() == "sqlite":
@@ -55,8 +67,15 @@ def make_engine(database_url: str | URL, **options: object) -> Engine:
         engine = create_engine(url, connect_args=connect_args, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    options.update(env_options)
     options.setdefault("pool_pre_ping", True)
     return create_engine(url, connect_args=connect_args, **options)
+
+
+def make_read_replica(database_url: str | URL, primary: Engine) -> ReadReplica:
+    """The read replica on `database_url`, falling back to `primary`; its
+    engine takes the same pool settings as the primary's."""
+    return ReadReplica(make_engine(database_url), primary)
 
 
 def engine_for(engine: Engine | AsyncEngine) -> Engine:
@@ -137,10 +156,18 @@ def limit_statement_time(session: Session) -> None:
     column of a huge table is cancelled by the database instead of holding a
     worker. `SET LOCAL` ends with the transaction, so a host application's
     shared engine keeps its own settings."""
-    if session.get_bind().dialect.name != "postgresql":
+    reads = (
+        session.bind_for_reads()
+        if isinstance(session, RoutingSession)
+        else session.get_bind()
+    )  # the replica, when the request's reads go there
+    if reads.dialect.name != "postgresql":
         return
     milliseconds = round(statement_timeout() * 1000)
-    session.execute(text(f"SET LOCAL statement_timeout = {int(milliseconds)}"))
+    session.execute(
+        text(f"SET LOCAL statement_timeout = {int(milliseconds)}"),
+        bind_arguments={"bind": reads},
+    )
 
 
 def statement_timed_out(error: BaseException) -> bool:
@@ -149,5 +176,15 @@ def statement_timed_out(error: BaseException) -> bool:
     return str(getattr(orig, "sqlstate", "") or "") == "57014"
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+def make_session_factory(
+    engine: Engine, replica: ReadReplica | None = None
+) -> sessionmaker[Session]:
+    """Sessions on `engine`; with a `replica`, their reads go there while a
+    request allows it (see `admin_app.replica`), everything else to `engine`."""
+    return sessionmaker(
+        bind=engine,
+        class_=RoutingSession,
+        replica=replica,
+        expire_on_commit=False,
+        autoflush=False,
+    )

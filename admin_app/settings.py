@@ -59,6 +59,8 @@ class Settings:
     """A session unused for this long, in seconds, has to log in again."""
     allowed_hosts: tuple[str, ...] = DEFAULT_ALLOWED_HOSTS
     """`Host` headers the site answers; any other gets 400 (`*.example.com` works)."""
+    read_database_url: str | None = None
+    """A read replica for lists, counts, exports and details (optional)."""
 
     @classmethod
     def load(
@@ -66,6 +68,7 @@ class Settings:
         database_url: str | None = None,
         models: str | list[str] | tuple[str, ...] | None = None,
         secret_key: str | None = None,
+        read_database_url: str | None = None,
     ) -> "Settings":
         statement_timeout()  # a bad value stops the start, not a request
         secret_key = secret_key or os.environ.get("ADMIN_SECRET_KEY")
@@ -86,6 +89,9 @@ class Settings:
             session_max_age=_env_seconds("ADMIN_SESSION_MAX_AGE", 12 * 3600),
             session_idle_timeout=_env_seconds("ADMIN_SESSION_IDLE_TIMEOUT", 3600),
             allowed_hosts=_env_list("ADMIN_ALLOWED_HOSTS", DEFAULT_ALLOWED_HOSTS),
+            read_database_url=read_database_url
+            or os.environ.get("ADMIN_READ_DATABASE_URL", "").strip()
+            or None,
         )
 
 
@@ -109,6 +115,48 @@ def statement_timeout() -> float:
             f"not {text!r}."
         )
     return seconds
+
+
+_FLAGS = {"1": True, "true": True, "yes": True, "on": True}
+_FLAGS.update({"0": False, "false": False, "no": False, "off": False})
+
+
+def _env_count(name: str, minimum: int) -> int | None:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or int(text) < minimum:
+        raise ImproperlyConfigured(
+            f"{name} must be a whole number, at least {minimum}."
+        )
+    return int(text)
+
+
+def pool_settings() -> dict[str, object]:
+    """The connection pool options set in the environment, as SQLAlchemy names
+    them: `ADMIN_POOL_SIZE`, `ADMIN_MAX_OVERFLOW`, `ADMIN_POOL_RECYCLE`
+    (seconds) and `ADMIN_POOL_PRE_PING`. Only those set are returned, so the
+    engine's defaults (and pre-ping on) apply to the rest. Each worker process
+    has its own pool: the database sees up to workers x (size + overflow)
+    connections, twice that with a read replica.
+    """
+    options: dict[str, object] = {}
+    for name, option, minimum in (
+        ("ADMIN_POOL_SIZE", "pool_size", 1),
+        ("ADMIN_MAX_OVERFLOW", "max_overflow", 0),
+        ("ADMIN_POOL_RECYCLE", "pool_recycle", 1),
+    ):
+        value = _env_count(name, minimum)
+        if value is not None:
+            options[option] = value
+    text = os.environ.get("ADMIN_POOL_PRE_PING", "").strip().lower()
+    if text:
+        if text not in _FLAGS:
+            raise ImproperlyConfigured(
+                "ADMIN_POOL_PRE_PING must be on or off (true/false, 1/0, yes/no)."
+            )
+        options["pool_pre_ping"] = _FLAGS[text]
+    return options
 
 
 def trusted_proxies() -> tuple[str, ...]:

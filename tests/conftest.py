@@ -23,7 +23,7 @@ from admin_app.auth.accounts import create_staff_user
 from admin_app.auth.models import GroupGrant, StaffGroup, StaffUser
 from admin_app.db import make_engine
 from admin_app.migrate import upgrade
-from tests.pgserver import start_postgres
+from tests.pgserver import PostgresServer, StandbyServer, start_postgres, start_standby
 
 # TestClient sends `Host: testserver`; browsers in the e2e tests use 127.0.0.1.
 os.environ.setdefault("ADMIN_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
@@ -47,6 +47,31 @@ def postgres_server_url() -> Iterator[str]:
         pytest.skip(f"no postgres server here (under CI this fails): {error}")
     yield server.url
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def replicated_postgres() -> Iterator[tuple[PostgresServer, StandbyServer]]:
+    """A throwaway primary and a hot standby streaming from it (`pg_basebackup
+    -R`), both of their own, so pausing the standby's replay or stopping it
+    touches no other test's database."""
+    try:
+        primary = start_postgres()
+    except (FileNotFoundError, RuntimeError) as error:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the replica tests: {error}")
+        pytest.skip(f"no postgres server here (under CI this fails): {error}")
+    try:
+        standby = start_standby(primary)
+    except RuntimeError:
+        primary.stop()
+        raise
+    try:
+        yield primary, standby
+    finally:
+        try:
+            standby.stop()  # a standby stops before its primary
+        finally:
+            primary.stop()
 
 
 @pytest.fixture(params=BACKENDS)

@@ -263,6 +263,40 @@ def test_a_database_that_is_down_answers_a_clear_503(url):
     app.state.engine.dispose()
 
 
+@pytest.mark.parametrize("backend", ["postgresql"])
+@pytest.mark.parametrize("path", ["/admin/project/create", "/admin/project/edit/{id}"])
+def test_a_connection_lost_during_a_save_is_the_503_page(app, client, db, path):
+    """The server ends the connection in the middle of the INSERT or UPDATE
+    (as a restart does): the user is told to try again, not shown the
+    driver's words as if the input were wrong."""
+    project = Project(name="Before")
+    db.add(project)
+    db.commit()
+    with app.state.engine.begin() as connection:
+        connection.execute(
+            text(
+                "CREATE FUNCTION drop_connection() RETURNS trigger AS $$ BEGIN "
+                "PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NEW; "
+                "END $$ LANGUAGE plpgsql"
+            )
+        )
+        connection.execute(
+            text(
+                "CREATE TRIGGER drop_connection BEFORE INSERT OR UPDATE ON project "
+                "FOR EACH ROW EXECUTE FUNCTION drop_connection()"
+            )
+        )
+    response = client.post(
+        path.format(id=project.id), data={"name": "After", "save": "Save"}
+    )
+    assert response.status_code == 503
+    assert "The database cannot be reached right now" in page_text(response.text)
+    for leak in (*LEAKS, "terminating connection", "psycopg", "sqlalche.me"):
+        assert leak not in response.text
+    db.expire_all()
+    assert db.exec(select(Project.name)).all() == ["Before"]
+
+
 def test_an_outdated_password_hash_is_remade_at_login(app, anonymous, db):
     user = add_staff(app, "old-timer", superuser=True)
     weak = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=8192),)).hash(PASSWORD)

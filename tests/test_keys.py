@@ -647,7 +647,7 @@ def test_statements_too_large_are_told_from_outages(empty_database_url, backend)
     from sqlalchemy.exc import OperationalError
 
     from admin_app.db import make_engine
-    from admin_app.site.admin_site import statement_too_large
+    from admin_app.db_errors import statement_too_large
 
     engine = make_engine(empty_database_url)
     if backend == "sqlite":

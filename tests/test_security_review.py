@@ -115,6 +115,18 @@ def test_a_head_login_does_not_log_in(anonymous, superuser, db):
     assert db.exec(select(LoginAttempt)).all() == []
 
 
+def test_a_head_on_an_export_tells_the_count_and_logs_no_export(client, db, tasks):
+    head = client.head("/admin/task/export/csv?status=todo")
+    assert head.status_code == 200
+    assert head.content == b""
+    todo = db.exec(select(func.count()).where(Task.status == "todo")).one()
+    assert int(head.headers["x-row-count"]) == todo > 0
+    exports = select(AuditEntry).where(AuditEntry.action == "export")
+    assert db.exec(exports).all() == []
+    client.get("/admin/task/export/csv?status=todo")
+    assert len(db.exec(exports).all()) == 1
+
+
 def test_a_head_on_a_page_answers_like_the_get_without_a_body(client, tasks):
     page = client.get("/admin/task/list")
     head = client.head("/admin/task/list")

@@ -16,6 +16,7 @@ from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REFUSED_METHODS = frozenset({"OPTIONS", "TRACE"})
+_HEAD = "admin.head"  # in the scope of a GET that answers a HEAD
 ALLOWED = "GET, HEAD, POST, DELETE"
 
 
@@ -37,7 +38,14 @@ class MethodGuard:
             await refusal(scope, receive, send)
             return
         # A copy: the server keeps its own scope saying HEAD.
-        await _HeadAsGet(self.app)({**scope, "method": "GET"}, receive, send)
+        as_get = {**scope, "method": "GET", _HEAD: True}
+        await _HeadAsGet(self.app)(as_get, receive, send)
+
+
+def answers_head(scope: Scope) -> bool:
+    """Whether this GET only answers a HEAD: its body is never sent, so
+    nothing it would log as done for the user (an export) happened."""
+    return bool(scope.get(_HEAD))
 
 
 class _HeadAsGet:

@@ -113,14 +113,17 @@ def planner_estimate(session: Session, table: Table) -> int | None:
     if session.get_bind().dialect.name != "postgresql":
         return None
     where = "n.nspname = :schema" if table.schema else "pg_table_is_visible(c.oid)"
-    row = session.execute(
-        text(
-            "SELECT c.reltuples::bigint, c.relpages FROM pg_class c "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace "
-            f"WHERE c.relname = :name AND c.relkind = 'r' AND {where}"
-        ),
-        {"name": table.name, **({"schema": table.schema} if table.schema else {})},
-    ).first()
+    condition = text(f"c.relname = :name AND c.relkind = 'r' AND {where}")
+    condition = condition.bindparams(
+        name=table.name, **({"schema": table.schema} if table.schema else {})
+    )
+    # A SELECT, not text: on a read replica it is read where the list is.
+    stmt = (
+        select(literal_column("c.reltuples::bigint"), literal_column("c.relpages"))
+        .select_from(text("pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"))
+        .where(condition)
+    )
+    row = session.execute(stmt).first()
     if row is None:
         return None
     tuples, pages = row

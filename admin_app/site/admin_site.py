@@ -19,14 +19,17 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from admin_app.auth.csrf import CSRFRefused, csrf_token, refuse_cross_site
+from admin_app.auth.methods import answers_head
 from admin_app.auth.routes import AuthRoutes
 from admin_app.clock import utcnow
 from admin_app.db import limit_statement_time, statement_timed_out
+from admin_app.db_errors import noted_outage, statement_too_large
 from admin_app.listing.counts import RowCount, count_rows
 from admin_app.listing.export import CsvExport
 from admin_app.listing.query import ListQuery, selected_keys
 from admin_app.model.keys import url_key
 from admin_app.model.labels import label_for, local_time
+from admin_app.replica import engine_for_reads
 from admin_app.site.keyed_urls import KeyedRedirects
 from admin_app.site.views import AdminView, form_request
 from admin_app.writing.audit import AuditEntry, record
@@ -38,30 +41,6 @@ _CROSS_SITE_EXPORT = (
     "Exports start from this site's own pages only. Open the list here and "
     "use its Export button."
 )
-
-
-TOO_LARGE = (
-    "too many sql variables",
-    "expression tree is too large",
-    "like or glob pattern too complex",
-    "string or blob too big",
-    "too many terms in compound select",
-    "parser stack overflow",
-    "number of parameters must be between",
-)
-
-
-def statement_too_large(error: Exception) -> bool:
-    """Whether the database refused one statement as beyond its limits
-    (SQLite's expression depth, variables and pattern length; PostgreSQL's
-    program limits, SQLSTATE class 54) rather than being unavailable."""
-    orig = getattr(error, "orig", None)
-    if str(getattr(orig, "sqlstate", "") or "").startswith("54"):
-        return True
-    if getattr(orig, "sqlite_errorname", "") == "SQLITE_TOOBIG":
-        return True
-    message = str(orig if orig is not None else error).lower()
-    return any(text in message for text in TOO_LARGE)
 
 
 class AdminSite(KeyedRedirects, AuthRoutes, Admin):
@@ -250,7 +229,7 @@ class AdminSite(KeyedRedirects, AuthRoutes, Admin):
         count = await to_thread.run_sync(self._record_export, request, view, query)
         filename = f"{view.identity}-{utcnow().strftime('%Y%m%d-%H%M%S')}.csv"
         return StreamingResponse(
-            export.stream(self.engine),
+            export.stream(engine_for_reads(self.session_maker)),
             media_type="text/csv; charset=utf-8",
             headers={
                 "Content-Disposition": f'attachment; filename="{filename}"',
@@ -263,6 +242,8 @@ class AdminSite(KeyedRedirects, AuthRoutes, Admin):
     ) -> int:
         with self.session_maker() as session, session.begin():
             count = session.scalar(query.count()) or 0
+            if answers_head(request.scope):
+                return count
             record(
                 session,
                 request,
@@ -285,11 +266,23 @@ class AdminSite(KeyedRedirects, AuthRoutes, Admin):
 
     async def create(self, request: Request) -> Response:
         with form_request(request):
-            return await super().create(request)
+            return await self._unless_unavailable(
+                request, await super().create(request)
+            )
 
     async def edit(self, request: Request) -> Response:
         with form_request(request):
-            return await super().edit(request)
+            response = await super().edit(request)
+        return await self._unless_unavailable(request, response)
+
+    async def _unless_unavailable(
+        self, request: Request, response: Response
+    ) -> Response:
+        """`response`, or the 503 page if the database went away during it."""
+        outage = noted_outage(request)
+        if outage is None:
+            return response
+        return await self._database_unavailable(request, outage)
 
     def _count_rows(
         self, request: Request, views: list[AdminView]

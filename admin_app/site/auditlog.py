@@ -16,12 +16,12 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from admin_app.db_errors import database_error_message
 from admin_app.listing.filters import Chip, ChoiceFilter, ListFilter, RangeFilter
 from admin_app.listing.query import key_condition
 from admin_app.model.keys import identifier
 from admin_app.site.views import AdminView
 from admin_app.writing.audit import AuditEntry, key_text, record
-from admin_app.writing.writes import database_error_message
 
 
 def _changes_html(entry: AuditEntry, _name: str) -> Markup:

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from admin_app.db_errors import database_error_message
 from admin_app.listing.query import ListQuery
 from admin_app.model.names import count_words
 from admin_app.writing.bulk import (
@@ -26,7 +27,7 @@ from admin_app.writing.bulk import (
     parse_change,
 )
 from admin_app.writing.deletion import Consequence, consequences, delete_selected
-from admin_app.writing.writes import FormErrors, database_error_message
+from admin_app.writing.writes import FormErrors
 
 logger = logging.getLogger(__name__)
 

@@ -29,7 +29,6 @@ from sqlalchemy.orm import RelationshipProperty, Session
 from sqlalchemy.sql import ColumnElement
 
 from admin_app.listing.query import ListQuery
-from admin_app.model import metadata
 from admin_app.model.fields import BadValue, FieldSpec, Kind
 from admin_app.model.keys import BadKey, identifier, parse_key
 from admin_app.model.labels import field_label
@@ -76,7 +75,7 @@ def editable_fields(view: "EditedView") -> list[str]:
             if spec.in_bulk_edit and spec.kind not in LINKS:
                 names.append(name)
             continue
-        column = metadata.column(view.model, name)  # a project's own field
+        column = inspect(view.model).columns.get(name)  # a project's own field
         if column is not None and (column.primary_key or column.unique):
             continue
         if name not in view.bulk_edit_excluded:
@@ -112,12 +111,12 @@ class BulkEditor:
 
     def column_value(self, name: str, value: Any, errors: dict[str, list[str]]) -> dict:
         """{column: value} for one toggled field, validated like the edit form."""
-        relations = metadata.to_one(self.model)
-        if name in relations:
-            return self._relation_value(relations[name], value, errors)
         spec = self.view.field_specs.get(name)
-        if spec is not None and spec.kind is Kind.TO_ONE and spec.column is not None:
-            return self._key_value(spec, value, errors)
+        if spec is not None and spec.kind is Kind.TO_ONE:
+            if spec.relationship is not None:
+                return self._relation_value(spec.relationship, value, errors)
+            if spec.column is not None:
+                return self._key_value(spec, value, errors)
         column = self.mapper.columns[name]
         if value in ("", None) and column.nullable:
             return {name: None}

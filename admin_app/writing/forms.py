@@ -2,6 +2,8 @@
 and the form fields that field descriptions ask for where SQLAdmin's converter
 has none.
 
+- `ColumnForm` finds its fields by column name, even a column named as one of
+  a form's own attributes (`data`, `meta`, `errors`, `validate`).
 - `AdminForm` reads a submitted `0` for a related row as "none".
 - Datetimes are read as people and scripts type ISO 8601: `2025-06-01 12:00:00`
   (the form's own format), `2025-06-01T12:00`, `2025-06-01 12:00`, and with an
@@ -18,12 +20,49 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from sqladmin.fields import DateTimeField, JSONField, TimezoneAwareDateTimeField
-from sqladmin.forms import ModelConverter, converts
+from sqladmin.forms import WTFORMS_ATTRS_REVERSED, ModelConverter, converts
 from starlette.datastructures import FormData
 from wtforms import Form, PasswordField, SelectField, StringField, fields, validators
+from wtforms.fields.core import UnboundField
+
+# What a WTForms form holds under its own names: a field there would hide
+# them (a column `meta` broke every form, `data` the values read from it).
+_FORM_ATTRIBUTES = frozenset(dir(Form)) | {"meta", "form_errors"}
 
 
-class AdminForm(Form):
+class ColumnForm(Form):
+    """A form whose fields are found by column name: `form.data`, `form.errors`
+    and `form[name]` are keyed by the columns, and each input is named after
+    its column, whatever the column is called.
+
+    A field whose column bears a name the form itself uses is kept under
+    another attribute; WTForms still names its input after the column.
+    SQLAdmin does so for five such names (as `data_`) and hands the edit
+    form's values under those; it missed `meta`, and its `data_` keys broke
+    every page that looks a field up by its column.
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, value in list(vars(cls).items()):
+            if isinstance(value, UnboundField) and name in _FORM_ATTRIBUTES:
+                delattr(cls, name)
+                alias = f"{name}_column"
+                while hasattr(cls, alias):
+                    alias += "_"
+                value.name = name
+                setattr(cls, alias, value)
+
+    def process(
+        self, formdata: Any = None, obj: Any = None, data: Any = None, **kwargs: Any
+    ) -> None:
+        self._fields = {field.short_name: field for field in self._fields.values()}
+        if data is not None:
+            data = {WTFORMS_ATTRS_REVERSED.get(k, k): v for k, v in data.items()}
+        super().process(formdata, obj, data=data, **kwargs)
+
+
+class AdminForm(ColumnForm):
     """Reads a submitted `0` for a related row as "none", and leaves an empty
     secret out of the data so the stored one is kept.
 

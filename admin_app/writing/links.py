@@ -26,7 +26,7 @@ from admin_app.model.keys import BadKey, identifier, parse_key
 from admin_app.model.labels import field_label, label_for
 from admin_app.model.values import normalise_datetime, unchanged
 from admin_app.writing.concurrency import Merge
-from admin_app.writing.forms import WriteConverter
+from admin_app.writing.forms import ColumnForm, WriteConverter
 from admin_app.writing.validation import validate_row
 
 BLANK_ROWS = 3  # empty rows offered for new links (more after each save)
@@ -157,6 +157,7 @@ async def inline_field(
         only=list(spec.fields),
         column_labels={f: field_label(spec.link_model, f) for f in spec.fields},
         form_converter=WriteConverter,
+        form_class=ColumnForm,
     )
     row_form = type(
         f"{spec.link_model.__name__}RowForm",

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
+from admin_app.db_errors import database_error_message, noting_outage
 from admin_app.model.fields import Kind
 from admin_app.model.keys import key_or_404, row_identifier
 from admin_app.model.labels import enum_label, field_label, label_for
@@ -42,7 +43,6 @@ from admin_app.writing.refused import RefusedForm, show_again
 from admin_app.writing.writes import (
     FormErrors,
     RowWriter,
-    database_error_message,
     log_refusals_in_one_line,
 )
 
@@ -156,9 +156,10 @@ class RowSaving:
                 if str(name).startswith(CHOICE_PREFIX) and value in (MINE, THEIRS)
             }
         try:
-            obj, message = await to_thread.run_sync(
-                self._save_sync, request, pk, data, token, choices
-            )
+            with noting_outage(request):
+                obj, message = await to_thread.run_sync(
+                    self._save_sync, request, pk, data, token, choices
+                )
         except FormErrors as error:
             request.state.form_errors = error.fields  # shown next to the fields
             if pk is not None and error.merge is not None:
@@ -209,8 +210,9 @@ class RowSaving:
                 message = self._saved_message(obj, pk, changes)
             return obj, message
         except SQLAlchemyError as error:
+            message = database_error_message(error)  # an outage is raised again
             logger.exception("Saving %s failed", self.model.__name__)
-            raise FormErrors({}, database_error_message(error)) from error
+            raise FormErrors({}, message) from error
 
     def _record_save(
         self, session: Session, request: Request, obj: Any, pk: str | None, changes

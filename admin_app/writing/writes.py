@@ -388,10 +388,3 @@ class RowWriter:
 
 def _key_of(row: Any) -> str:
     return identifier(inspect(type(row)).primary_key_from_instance(row))
-
-
-def database_error_message(error: Exception) -> str:
-    """Words for a database failure that show no SQL."""
-    if isinstance(error, IntegrityError | AssertionError):
-        return "The row is still used by other rows, or the change conflicts with them."
-    return "The database refused the change. Nothing was saved."

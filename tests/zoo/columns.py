@@ -84,3 +84,16 @@ class ZooSeat(SQLModel, table=True):
     number: int = Field(primary_key=True)
     holder: str | None = None
     booked_on: date | None = None
+
+
+class ZooEvent(SQLModel, table=True):
+    """Columns named as event and log tables name them, which are also the
+    names of a form's own attributes (`data`, `meta`, `errors`)."""
+
+    __tablename__ = "zoo_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    data: str | None = None
+    meta: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    errors: int = 0

@@ -198,6 +198,14 @@ def seed_columns(session: Session) -> None:
             columns.ZooSeat(hall="Hall B", number=10),
         ]
     )
+    session.add_all(
+        [
+            columns.ZooEvent(name="signup", data="ada@example.com", meta={"ip": "::1"}),
+            columns.ZooEvent(name="retry", errors=3),
+            columns.ZooEvent(name="=export", data='a,b\n"c"'),
+            columns.ZooEvent(name="logout", meta={"data": None, "meta": []}),
+        ]
+    )
 
 
 SEEDS: dict[str, Callable[[Session], None]] = {
