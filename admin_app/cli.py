@@ -1,4 +1,5 @@
-"""The `admin-app` command: serve, migrate, createsuperuser, seed-demo.
+"""The `admin-app` command: serve, migrate, createsuperuser, seed-demo,
+suggest-indexes.
 
 Every command reads DATABASE_URL, ADMIN_MODELS and ADMIN_SECRET_KEY like
 `create_app()` does.
@@ -240,3 +241,30 @@ def seed_demo(rows: int) -> None:
     engine = _engine()
     _migrate(engine)
     _seed(engine, rows)
+
+
+@main.command("suggest-indexes")
+def suggest_indexes_command() -> None:
+    """Print the CREATE INDEX statements that would make the lists fast.
+
+    Btree indexes on the lists' sort and filter columns (sort columns with the
+    primary key after them, as deep pages seek on them) and, on PostgreSQL,
+    trigram (pg_trgm) indexes on the searched text columns. Nothing is applied:
+    review them and add them through your own migrations."""
+    from admin_app.app import create_app
+    from admin_app.listing.indexes import suggest_indexes
+
+    try:
+        app = create_app(
+            database_url_from_env(), _models(), secret_key="suggest-indexes"
+        )
+    except ImproperlyConfigured as error:
+        raise click.ClickException(str(error)) from error
+    engine = app.state.engine
+    views = [v for v in app.state.admin.views if hasattr(v, "field_specs")]
+    statements = suggest_indexes(views, engine.dialect)
+    engine.dispose()
+    if not statements:
+        click.echo("-- Every list's sort, filter and search columns have an index.")
+    for statement in statements:
+        click.echo(statement)

@@ -8,7 +8,7 @@ synchronous `Engine` is used as it is.
 
 import logging
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -17,7 +17,11 @@ from sqlalchemy.pool import NullPool, Pool, QueuePool
 
 from admin_app.drivers import SyncURL, require_driver, synchronous_url
 from admin_app.replica import ReadReplica, RoutingSession
-from admin_app.settings import ImproperlyConfigured, pool_settings
+from admin_app.settings import (
+    ImproperlyConfigured,
+    pool_settings,
+    statement_timeout,
+)
 
 logger = logging.getLogger(__name__)
 _noted: set[str] = set()  # translations already logged by this process
@@ -144,6 +148,32 @@ def _foreign_keys_off(engine: Engine) -> bool:
             return not connection.exec_driver_sql("PRAGMA foreign_keys").scalar()
     except SQLAlchemyError:  # not reachable now: nothing to say yet
         return False
+
+
+def limit_statement_time(session: Session) -> None:
+    """Bound every statement of `session`'s transaction by the statement
+    timeout (`ADMIN_STATEMENT_TIMEOUT`), on PostgreSQL: a sort on an unindexed
+    column of a huge table is cancelled by the database instead of holding a
+    worker. `SET LOCAL` ends with the transaction, so a host application's
+    shared engine keeps its own settings."""
+    reads = (
+        session.bind_for_reads()
+        if isinstance(session, RoutingSession)
+        else session.get_bind()
+    )  # the replica, when the request's reads go there
+    if reads.dialect.name != "postgresql":
+        return
+    milliseconds = round(statement_timeout() * 1000)
+    session.execute(
+        text(f"SET LOCAL statement_timeout = {int(milliseconds)}"),
+        bind_arguments={"bind": reads},
+    )
+
+
+def statement_timed_out(error: BaseException) -> bool:
+    """Whether the database cancelled a statement for running too long."""
+    orig = getattr(error, "orig", None)
+    return str(getattr(orig, "sqlstate", "") or "") == "57014"
 
 
 def make_session_factory(

@@ -70,6 +70,7 @@ class Settings:
         secret_key: str | None = None,
         read_database_url: str | None = None,
     ) -> "Settings":
+        statement_timeout()  # a bad value stops the start, not a request
         secret_key = secret_key or os.environ.get("ADMIN_SECRET_KEY")
         if not secret_key:
             raise ImproperlyConfigured(
@@ -92,6 +93,28 @@ class Settings:
             or os.environ.get("ADMIN_READ_DATABASE_URL", "").strip()
             or None,
         )
+
+
+DEFAULT_STATEMENT_TIMEOUT = 30.0
+
+
+def statement_timeout() -> float:
+    """`ADMIN_STATEMENT_TIMEOUT`: seconds a list, count or index query may run
+    on PostgreSQL before the database cancels it (0: no limit). Read each
+    time, so a test or an operator's change applies without a restart."""
+    text = os.environ.get("ADMIN_STATEMENT_TIMEOUT", "").strip()
+    if not text:
+        return DEFAULT_STATEMENT_TIMEOUT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < 1e6:
+        raise ImproperlyConfigured(
+            "ADMIN_STATEMENT_TIMEOUT must be a number of seconds (0 for no limit), "
+            f"not {text!r}."
+        )
+    return seconds
 
 
 _FLAGS = {"1": True, "true": True, "yes": True, "on": True}

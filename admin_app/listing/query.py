@@ -6,6 +6,7 @@ none of them reads filter, search, sort or selection parameters on its own.
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
@@ -29,6 +30,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from admin_app.listing.filters import BadFilter, Chip
+from admin_app.listing.keyset import list_identity
 from admin_app.model.fields import FieldSpec, Kind
 from admin_app.model.keys import BadKey, parse_key, parse_selection
 from admin_app.model.labels import label_column
@@ -96,7 +98,7 @@ def max_selection(model: type) -> int:
 MAX_PARAMETERS = 200
 """No list needs more query parameters; each one is repeated by the page's
 links, so thousands of them would multiply the page."""
-LIST_PARAMETERS = ("search", "sortBy", "sort", "pageSize", "pks", "select")
+LIST_PARAMETERS = ("search", "sortBy", "sort", "pageSize", "pks", "select", "count")
 """The parameters a list understands besides its filters' (and `page`)."""
 
 
@@ -160,6 +162,20 @@ def selected_keys(model: type, params: Mapping[str, str]) -> tuple[str, ...] | N
     return chosen
 
 
+def _exact_count(params: Mapping[str, str]) -> bool:
+    text = params.get("count", "")
+    if text not in ("", "exact"):
+        raise bad_request(f"count can only be exact, not {text!r}.")
+    return text == "exact"
+
+
+def _nullable(term: Any) -> bool:
+    """Whether a sort term of the list's own table may be NULL."""
+    prop = getattr(term, "property", None)
+    columns = getattr(prop, "columns", None) or [term]
+    return bool(getattr(columns[0], "nullable", True))
+
+
 def search_term(params: Mapping[str, str]) -> str:
     term = params.get("search", "").strip()
     if len(term) > MAX_SEARCH:
@@ -184,6 +200,12 @@ class ListQuery:
     selection: tuple[str, ...] | None
     page: int
     page_size: int
+    exact_count: bool = False
+    """`count=exact`: the user asked for the exact number of matching rows."""
+    cursor: str = ""
+    """`cursor=`: where the page starts (see `admin_app.listing.keyset`)."""
+    signature: tuple[tuple[str, str], ...] = ()
+    """The parameters that choose the rows (filters, search, selection)."""
 
     @classmethod
     def from_request(cls, view: "ListedView", request: Request) -> "ListQuery":
@@ -219,6 +241,16 @@ class ListQuery:
             selection=selected_keys(view.model, params),
             page=_positive_int(params, "page", 1, MAX_PAGE),
             page_size=page_size,
+            exact_count=_exact_count(params),
+            cursor=params.get("cursor", ""),
+            signature=tuple(
+                sorted(
+                    (k, v)
+                    for k, v in params.multi_items()
+                    if k in {"search", "pks", "select"}
+                    or any(k in f.parameters() for f in filters)
+                )
+            ),
         )
 
     @staticmethod
@@ -247,31 +279,49 @@ class ListQuery:
             stmt = self.view.search_query(stmt, self.search)
         return stmt
 
-    def ordered(self) -> Select:
-        """`filtered()` in the list's order, ending with the primary key so that
-        pages and exports are stable when sort values repeat. A related row
-        sorts by its label, as the list shows it."""
-        stmt = self.filtered()
+    def sort_plan(self) -> tuple[list[tuple[Any, Any]], list[tuple[Any, bool, bool]]]:
+        """`_sort_plan`, made once: its joined aliases are the ones the page's
+        ORDER BY, cursor values and seek conditions all name."""
+        return self._sort_plan
+
+    @cached_property
+    def _sort_plan(self) -> tuple[list[tuple[Any, Any]], list[tuple[Any, bool, bool]]]:
+        """The list's order: the outer joins it needs and its ORDER BY terms as
+        (expression, descending, nullable), ending with the primary key so
+        that no two rows tie. A related row sorts by its label, as the list
+        shows it."""
         model = self.view.model
         fields = getattr(self.view, "field_specs", {})
+        joins: list[tuple[Any, Any]] = []
+        terms: list[tuple[Any, bool, bool]] = []
         used: set[Any] = set()
         for name, is_desc in self.order:
             spec = fields.get(name)
             if spec is None:
-                joins, terms = [], [getattr(model, name)]
+                found, sorted_by = [], [getattr(model, name)]
             else:
-                joins, terms = sort_terms(spec)
-            for target, on in joins:
-                stmt = stmt.outerjoin(target, on)
-            for term in terms:
-                stmt = stmt.order_by(desc(term) if is_desc else asc(term))
+                found, sorted_by = sort_terms(spec)
+            joins += found
+            terms += [(t, is_desc, bool(found) or _nullable(t)) for t in sorted_by]
             if spec is None:
                 used.add(name)
             else:
-                used |= {c.key for c in spec.columns if any(c is t for t in terms)}
+                used |= {c.key for c in spec.columns if any(c is t for t in sorted_by)}
         for key in inspect(model).primary_key:
             if key.key not in used:
-                stmt = stmt.order_by(asc(key))
+                terms.append((getattr(model, key.key), False, False))
+        return joins, terms
+
+    def ordered(self, reverse: bool = False) -> Select:
+        """`filtered()` in the list's order (`reverse`: backwards, for the page
+        before a cursor), ending with the primary key so that pages and
+        exports are stable when sort values repeat."""
+        stmt = self.filtered()
+        joins, terms = self.sort_plan()
+        for target, on in joins:
+            stmt = stmt.outerjoin(target, on)
+        for term, is_desc, _nullable_term in terms:
+            stmt = stmt.order_by(desc(term) if is_desc != reverse else asc(term))
         return stmt
 
     def where_selected(self) -> ColumnElement:
@@ -291,10 +341,22 @@ class ListQuery:
         )
 
     def page_rows(self, page: int) -> Select:
-        stmt = self.ordered().limit(self.page_size).offset((page - 1) * self.page_size)
+        return self.with_relations(
+            self.ordered().limit(self.page_size).offset((page - 1) * self.page_size)
+        )
+
+    def with_relations(self, stmt: Select) -> Select:
+        """`stmt` loading the related rows the list shows, in one query each."""
         for relation in self.view._list_relations:
             stmt = stmt.options(selectinload(relation))
         return stmt
+
+    def cursor_identity(self) -> str:
+        """What a page cursor of this list is bound to: its order, filters,
+        search, selection and page size (see `admin_app.listing.keyset`)."""
+        return list_identity(
+            [self.view.model.__name__, self.order, self.page_size, *self.signature]
+        )
 
     @property
     def active(self) -> bool:

@@ -10,7 +10,7 @@ from anyio import to_thread
 from sqladmin import Admin, Flash
 from sqladmin.authentication import login_required
 from sqladmin.templating import Jinja2Templates
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError, SQLAlchemyError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -22,7 +22,9 @@ from admin_app.auth.csrf import CSRFRefused, csrf_token, refuse_cross_site
 from admin_app.auth.methods import answers_head
 from admin_app.auth.routes import AuthRoutes
 from admin_app.clock import utcnow
+from admin_app.db import limit_statement_time, statement_timed_out
 from admin_app.db_errors import noted_outage, statement_too_large
+from admin_app.listing.counts import RowCount, count_rows
 from admin_app.listing.export import CsvExport
 from admin_app.listing.query import ListQuery, selected_keys
 from admin_app.model.keys import url_key
@@ -58,6 +60,8 @@ class AdminSite(KeyedRedirects, AuthRoutes, Admin):
         """A database that is down or locked: a page that says so, not a 500."""
         if statement_too_large(exc):
             return await self._statement_too_large(request, exc)
+        if statement_timed_out(exc):
+            return await self._took_too_long(request, exc)
         logger.error("Database unavailable: %s", exc)
         response = await self.templates.TemplateResponse(
             request,
@@ -66,6 +70,25 @@ class AdminSite(KeyedRedirects, AuthRoutes, Admin):
                 "status_code": 503,
                 "message": "The database cannot be reached right now. "
                 "Nothing was changed; try again in a minute.",
+            },
+            status_code=503,
+        )
+        response.headers["Retry-After"] = "30"
+        return response
+
+    async def _took_too_long(self, request: Request, exc: Exception) -> Response:
+        """A query the statement timeout (`ADMIN_STATEMENT_TIMEOUT`) cancelled:
+        the database is up and the worker free again; the user can ask for
+        less (a filter, a search, another sort)."""
+        logger.warning("A query ran past the statement timeout: %s", request.url.path)
+        response = await self.templates.TemplateResponse(
+            request,
+            "sqladmin/error.html",
+            {
+                "status_code": 503,
+                "message": "This list took too long to load, and the database "
+                "stopped it. Try a filter or a search to narrow it, or sort by "
+                "another column. Nothing was changed.",
             },
             status_code=503,
         )
@@ -261,18 +284,27 @@ class AdminSite(KeyedRedirects, AuthRoutes, Admin):
             return response
         return await self._database_unavailable(request, outage)
 
-    def _count_rows(self, request: Request, views: list[AdminView]) -> list[int | None]:
+    def _count_rows(
+        self, request: Request, views: list[AdminView]
+    ) -> list[RowCount | None]:
         """Each table's rows as its list shows them to this user (its own
-        `list_query`: the audit log counts only the entries the user may see)."""
-        counts: list[int | None] = []
+        `list_query`: the audit log counts only the entries the user may see),
+        counted as its list page counts them: "about N" for a large table."""
+        counts: list[RowCount | None] = []
         with self.session_maker() as session:
             for view in views:
-                rows = view.list_query(request).order_by(None).subquery()
                 try:
+                    limit_statement_time(session)  # again after a rollback
                     counts.append(
-                        session.scalar(select(func.count()).select_from(rows))
+                        count_rows(
+                            session,
+                            view.list_query(request),
+                            limits=view.count_limits(),
+                        )
                     )
-                except SQLAlchemyError:  # a table not created yet
+                except SQLAlchemyError as error:  # a table not created yet
+                    if statement_timed_out(error):
+                        raise
                     session.rollback()
                     counts.append(None)
         return counts

@@ -32,6 +32,8 @@ from starlette.responses import JSONResponse, Response
 from wtforms import FloatField, Form, HiddenField
 from wtforms.widgets import NumberInput
 
+from admin_app.db import limit_statement_time
+from admin_app.listing.counts import COUNT_CAP, ESTIMATE_ABOVE, CountLimits
 from admin_app.listing.export import ExportColumn, export_columns
 from admin_app.listing.filters import (
     ChoiceFilter,
@@ -40,6 +42,7 @@ from admin_app.listing.filters import (
     RangeFilter,
     RelatedFilter,
 )
+from admin_app.listing.paging import PageRead, read_page
 from admin_app.listing.query import ListQuery
 from admin_app.model.fields import RANGE_KINDS, FieldSpec, Kind, field_specs
 from admin_app.model.keys import BadKey, parse_key
@@ -55,6 +58,7 @@ from admin_app.model.labels import (
 )
 from admin_app.site.field_options import view_fields
 from admin_app.site.keyed_urls import KeyedLinks
+from admin_app.site.list_pagination import ListPagination
 from admin_app.site.selection_views import SelectionActions
 from admin_app.writing.concurrency import VERSION_FIELD
 from admin_app.writing.forms import AdminForm, KeySelectField, WriteConverter
@@ -205,6 +209,11 @@ class AdminView(KeyedLinks, SelectionActions, RowSaving, ModelView):
     page_size_options = [10, 25, 50, 100]
     form_converter = LabelledConverter
     small_table_rows: ClassVar[int] = LIST_LIMIT
+    count_cap: ClassVar[int] = COUNT_CAP
+    """The list's count reads at most this many matching rows ("10,000+")."""
+    estimate_above: ClassVar[int] = ESTIMATE_ABOVE
+    """On PostgreSQL, a whole table larger than this (by the planner's
+    statistics) is counted by its estimate ("about 10,000,000")."""
     field_overrides: ClassVar[dict[str, Any]] = {}
     """Changes to one field's description, by field name, e.g.
     `{"notes": {"kind": "long_text"}, "pin": {"kind": "secret"}}`."""
@@ -373,19 +382,22 @@ class AdminView(KeyedLinks, SelectionActions, RowSaving, ModelView):
 
     async def list(self, request: Request) -> Pagination:
         query = self.list_query_for(request)
-        count, page, rows, related = await to_thread.run_sync(self._read_page, query)
+        read, related = await to_thread.run_sync(self._read_page, query)
         request.state.__dict__.setdefault("_related_rows", {})[self.identity] = related
-        return Pagination(rows=rows, page=page, page_size=query.page_size, count=count)
+        return ListPagination.of(read)
+
+    def count_limits(self) -> CountLimits:
+        """How far this list's counts read (`count_cap`, `estimate_above`)."""
+        return CountLimits(cap=self.count_cap, estimate_above=self.estimate_above)
 
     def _read_page(
         self, query: ListQuery
-    ) -> tuple[int, int, list[Any], dict[str, dict[Any, Any]]]:
+    ) -> tuple[PageRead, dict[str, dict[Any, Any]]]:
         with self.session_maker() as session:
-            count = session.scalar(query.count()) or 0
-            page = min(query.page, Pagination.max_page(count, query.page_size))
-            rows = list(session.scalars(query.page_rows(page)).unique().all())
-            related = self._keyed_rows(session, rows, self._list_prop_names)
-        return count, page, rows, related
+            limit_statement_time(session)
+            read = read_page(session, query, self.count_limits())
+            related = self._keyed_rows(session, read.rows, self._list_prop_names)
+        return read, related
 
     def _keyed_field(self, name: str) -> FieldSpec | None:
         """The field of a foreign key column that no relationship names."""

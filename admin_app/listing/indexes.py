@@ -1,0 +1,132 @@
+"""`CREATE INDEX` statements that would make the configured lists fast.
+
+A list sorts by its sort columns with the primary key last (keyset pages
+seek on exactly that), filters by its filter columns and, on PostgreSQL,
+searches its text columns with `ILIKE '%term%'`, which only a trigram index
+(`pg_trgm`, GIN) answers without reading the whole table. This module only
+writes the statements; `admin-app suggest-indexes` prints them, and the
+project decides which to apply (through its own migrations).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
+
+from sqlalchemy import Column, Table
+
+from admin_app.model.fields import Kind
+
+
+class IndexedView(Protocol):
+    model: Any
+    field_specs: Mapping[str, Any]
+    _sort_fields: list[str]
+    _search_fields: list[str]
+    _filters: list[Any]
+
+
+def _leading_columns(table: Table) -> set[str]:
+    """Columns an existing index (or the primary key) starts with."""
+    found = {c.name for c in list(table.primary_key.columns)[:1]}
+    for index in table.indexes:
+        columns = list(index.columns)
+        if columns:
+            found.add(columns[0].name)
+    for constraint in table.constraints:
+        columns = list(getattr(constraint, "columns", []))
+        if columns:
+            found.add(columns[0].name)
+    return found
+
+
+def _quote(dialect: Any, name: str) -> str:
+    return dialect.identifier_preparer.quote(name)
+
+
+def _index_name(table: Table, *parts: str) -> str:
+    return "_".join(["ix", table.name, *parts])[:63]
+
+
+def _own_column(table: Table, column: Any) -> Column | None:
+    if isinstance(column, Column) and column.table is table:
+        return column
+    prop = getattr(column, "property", None)
+    columns = getattr(prop, "columns", None)
+    if columns and isinstance(columns[0], Column) and columns[0].table is table:
+        return columns[0]
+    return None
+
+
+def _create(
+    dialect: Any, table: Table, name: str, columns: list[str], using: str
+) -> str:
+    target = _quote(dialect, table.name)
+    if table.schema:
+        target = f"{_quote(dialect, table.schema)}.{target}"
+    return (
+        f"CREATE INDEX IF NOT EXISTS {_quote(dialect, name)} ON {target}"
+        f"{using} ({', '.join(columns)});"
+    )
+
+
+def suggest_indexes(views: Iterable[IndexedView], dialect: Any) -> list[str]:
+    """The statements, one per missing index, in view order."""
+    statements: list[str] = []
+    trigram = dialect.name == "postgresql"
+    needs_extension = False
+    for view in views:
+        table = view.model.__table__
+        if not isinstance(table, Table):
+            continue
+        have = _leading_columns(table)
+        keys = [c.name for c in table.primary_key.columns]
+
+        def q(name: str) -> str:
+            return _quote(dialect, name)
+
+        def add(
+            name: str, columns: list[str], using: str = "", table: Table = table
+        ) -> None:
+            statements.append(_create(dialect, table, name, columns, using))
+
+        for name in view._sort_fields:
+            spec = view.field_specs.get(name)
+            column = _own_column(table, spec.column if spec else None)
+            if column is None or column.name in have:
+                continue
+            have.add(column.name)
+            add(
+                _index_name(table, column.name),
+                [q(column.name), *(q(k) for k in keys if k != column.name)],
+            )
+        for list_filter in view._filters:
+            column = _own_column(table, getattr(list_filter, "column", None))
+            if column is None or column.name in have:
+                continue
+            have.add(column.name)
+            add(_index_name(table, column.name), [q(column.name)])
+        if not trigram:
+            continue
+        names = {i.name for i in table.indexes}
+        for name in view._search_fields:
+            spec = view.field_specs.get(name)
+            if (
+                spec is None
+                or spec.is_secret
+                or spec.kind
+                not in (
+                    Kind.TEXT,
+                    Kind.LONG_TEXT,
+                )
+            ):
+                continue
+            column = _own_column(table, spec.column)
+            index = _index_name(table, name, "trgm")
+            if column is None or index in names:
+                continue
+            needs_extension = True
+            add(index, [f"{q(column.name)} gin_trgm_ops"], " USING gin")
+    if needs_extension:
+        statements.insert(0, "CREATE EXTENSION IF NOT EXISTS pg_trgm;")
+    return statements

@@ -1,0 +1,144 @@
+"""One list page read from the database: its count, its rows, its neighbours.
+
+The count is as cheap as it may be shown (`admin_app.listing.counts`); the
+rows are read from the page's cursor when its link carried one (keyset, no
+OFFSET), else by page number. The page also says where the pages before and
+after it start, for the links it renders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select
+from sqlalchemy.orm import Session
+
+from admin_app.listing.counts import (
+    DEFAULT_LIMITS,
+    CountLimits,
+    RowCount,
+    count_rows,
+    exact_count,
+)
+from admin_app.listing.keyset import (
+    Cursor,
+    SortTerm,
+    after,
+    decode_cursor,
+    encode_cursor,
+    nulls_first,
+)
+from admin_app.listing.query import ListQuery
+
+
+@dataclass(frozen=True)
+class PageRead:
+    """What one list page shows, and where its neighbours start."""
+
+    rows: list[Any]
+    page: int
+    total: RowCount
+    has_next: bool
+    first_values: tuple[Any, ...] | None
+    last_values: tuple[Any, ...] | None
+    identity: str
+    page_size: int
+
+    def link_cursor(self, target: int) -> str | None:
+        """The cursor of a link from this page to page `target`: from this
+        page's first row backwards or its last row forwards, skipping the pages
+        between (a few at most); None for page 1 and for pages too far away,
+        which are linked by number."""
+        if target <= 1 or target == self.page or not self.rows:
+            return None
+        if target > self.page:
+            values, before, skip = self.last_values, False, target - self.page - 1
+        else:
+            values, before, skip = self.first_values, True, self.page - target - 1
+        if values is None or skip > 10:
+            return None
+        cursor = Cursor(values, before=before, skip=skip * self.page_size)
+        return encode_cursor(self.identity, cursor)
+
+
+def sort_terms_for(query: ListQuery, dialect: str) -> list[SortTerm]:
+    _joins, terms = query.sort_plan()
+    return [
+        SortTerm(term, is_desc, nullable, nulls_first(dialect, is_desc))
+        for term, is_desc, nullable in terms
+    ]
+
+
+def read_page(
+    session: Session, query: ListQuery, limits: CountLimits = DEFAULT_LIMITS
+) -> PageRead:
+    """The page `query` asks for, in one transaction of `session`."""
+    dialect = session.get_bind().dialect.name
+    terms = sort_terms_for(query, dialect)
+    identity = query.cursor_identity()
+    size = query.page_size
+    total = count_rows(
+        session, query.filtered(), exact=query.exact_count, limits=limits
+    )
+    cursor = decode_cursor(identity, query.cursor, terms, size)
+    page = query.page
+    found: list[Any] = []
+    if cursor is not None and page > 1:
+        found = _by_cursor(session, query, terms, cursor)
+        if cursor.before:
+            has_next = True
+            if len(found) <= size:
+                page = 1  # no row before these: they start the list
+            found = found[:size][::-1]
+        else:
+            has_next = len(found) > size
+            found = found[:size]
+    if not found:
+        if total.exact:
+            page = min(page, max(1, -(-int(total) // size)))
+        found = _by_offset(session, query, page)
+        if not found and page > 1:  # beyond the end of a capped count
+            total = exact_count(session, query.filtered())
+            page = max(1, -(-int(total) // size))
+            found = _by_offset(session, query, page)
+        has_next = len(found) > size
+        found = found[:size]
+    shown = (page - 1) * size + len(found) + (1 if has_next else 0)
+    return PageRead(
+        rows=[row[0] for row in found],
+        page=page,
+        total=total.at_least(shown),
+        has_next=has_next,
+        first_values=tuple(found[0][1:]) if found else None,
+        last_values=tuple(found[-1][1:]) if found else None,
+        identity=identity,
+        page_size=size,
+    )
+
+
+def _with_sort_values(query: ListQuery, stmt: Select) -> Select:
+    """`stmt` selecting, beside each row, its sort values (for the cursors)."""
+    _joins, terms = query.sort_plan()
+    values = (term.label(f"sort_value_{n}") for n, (term, _d, _n) in enumerate(terms))
+    return query.with_relations(stmt.add_columns(*values))
+
+
+def _by_offset(session: Session, query: ListQuery, page: int) -> list[Any]:
+    size = query.page_size
+    stmt = query.ordered().limit(size + 1).offset((page - 1) * size)
+    return list(session.execute(_with_sort_values(query, stmt)).unique().all())
+
+
+def _by_cursor(
+    session: Session, query: ListQuery, terms: list[SortTerm], cursor: Cursor
+) -> list[Any]:
+    """Rows after the cursor's row (or, backwards, before it: nearest first)."""
+    seek = [t.reversed() for t in terms] if cursor.before else terms
+    stmt = (
+        query.ordered(reverse=cursor.before)
+        .where(after(seek, cursor.values))
+        .offset(cursor.skip)
+        .limit(query.page_size + 1)
+    )
+    return list(session.execute(_with_sort_values(query, stmt)).unique().all())
