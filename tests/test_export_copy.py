@@ -348,12 +348,16 @@ def test_every_cell_type_is_written_by_copy_as_python_writes_it(curator):
 
 
 def fill_tasks(engine, count: int) -> None:
+    """`count` tasks of about 250 bytes of CSV each: 300,000 of them are far
+    more than the sockets between the database, the admin and the client
+    hold, so the COPY is still running when the client has read the start."""
     with engine.begin() as connection:
         connection.execute(
             text(
                 "INSERT INTO task (title, description, status, priority, progress,"
-                " created_at) SELECT 'Task ' || n, 'said \"hi\",\nleft', 'todo',"
-                " 'normal', n % 101, now() FROM generate_series(1, :count) AS n"
+                " created_at) SELECT 'Task ' || n, 'said \"hi\",\nleft ' ||"
+                " repeat('x', 200), 'todo', 'normal', n % 101, now()"
+                " FROM generate_series(1, :count) AS n"
             ),
             {"count": count},
         )

@@ -133,6 +133,16 @@ def test_a_database_restart_under_load_loses_no_acknowledged_write(own_postgres,
     assert set(writer.acknowledged) <= stored
 
 
+def waiting_for_locks(engine) -> int:  # type: ignore[no-untyped-def]
+    with engine.connect() as connection:
+        return connection.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                " AND datname = current_database()"
+            )
+        )
+
+
 def test_two_overlapping_bulk_edits_both_finish_and_are_both_audited(site):
     base, url = site
     first, second = logged_in(base), logged_in(base)
@@ -151,13 +161,20 @@ def test_two_overlapping_bulk_edits_both_finish_and_are_both_audited(site):
         )
         answers[client] = response.status_code
 
+    engine = make_engine(url)
+    # A colleague's transaction holds the shared rows until both edits have
+    # reached them, so the two really overlap (not one after the other).
+    colleague = engine.connect()
+    colleague.execute(text("SELECT id FROM task WHERE id <= 100 FOR UPDATE"))
     threads = [threading.Thread(target=bulk_edit, args=(c,)) for c in edits]
     for thread in threads:
         thread.start()
+    wait_for(lambda: waiting_for_locks(engine) == 2)
+    colleague.rollback()
+    colleague.close()
     for thread in threads:
         thread.join(timeout=120)
     assert answers == {first: 302, second: 302}
-    engine = make_engine(url)
     with Session(engine) as session:
         progress = dict(session.exec(select(Task.id, Task.progress)).all())
         entries = session.exec(

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Column,
     and_,
     delete,
+    func,
     insert,
     inspect,
     literal,
@@ -181,9 +182,31 @@ class BulkEditor:
 
     def apply(self, session: Session, change: BulkChange, request: Any) -> int:
         """Change every selected row in `session`'s transaction; return how many."""
+        self._lock_selected(session)
         if oldvalues.supported(self.model, session.get_bind().dialect):
             return self._apply_in_sql(session, change, request)
         return self._apply_reading_rows(session, change, request)
+
+    def _lock_selected(self, session: Session) -> None:
+        """Lock the selected rows before their old values are read.
+
+        Where the database locks rows (PostgreSQL), a second bulk edit of the
+        same rows waits here for the first to commit, then reads the values
+        the first one wrote: each audit entry holds the values its edit
+        really replaced, and a revert puts back those. Locked in key order,
+        so two edits wait for each other instead of deadlocking. SQLite lets
+        one writer at a time in anyway."""
+        if session.get_bind().dialect.name != "postgresql":
+            return
+        keys = _key_columns(self.model)
+        locked = (
+            select(*keys)
+            .where(self.query.where_selected())
+            .order_by(*keys)
+            .with_for_update()
+            .subquery()
+        )
+        session.execute(select(func.count()).select_from(locked))
 
     def _summary(self, change: BulkChange, count: int) -> str:
         names = [field_label(self.model, n).lower() for n in change.values]
