@@ -211,3 +211,22 @@ def librarian(library):
     with TestClient(library) as client:
         assert login(client, "librarian").status_code == 302
         yield client
+
+
+@pytest.fixture
+def shapes(empty_database_url: str) -> Iterator[Starlette]:
+    """The admin serving `tests.write_models` (the shapes saves and deletes
+    meet in other people's models)."""
+    models = "tests.write_models"
+    app = create_app(migrated(empty_database_url, (models,)), models, SECRET_KEY)
+    yield app
+    app.state.engine.dispose()
+
+
+@pytest.fixture
+def keeper(shapes: Starlette) -> Iterator[TestClient]:
+    """A superuser logged in to `shapes`."""
+    add_staff(shapes, "keeper", superuser=True)
+    with TestClient(shapes) as client:
+        assert login(client, "keeper").status_code == 302
+        yield client

@@ -8,12 +8,9 @@ emptied with the row.
 
 import pytest
 from sqlmodel import Session, select
-from starlette.testclient import TestClient
 
-from admin_app import create_app
 from admin_app.writing.audit import AuditEntry
 from models import AssignmentRole, Task, TaskAssignment, Worker
-from tests.conftest import SECRET_KEY, add_staff, login, migrated
 from tests.pages import text
 from tests.write_models import (
     WrCrew,
@@ -29,8 +26,6 @@ from tests.write_models import (
     WrThing,
     WrValue,
 )
-
-MODELS = "tests.write_models"
 
 
 def trash(client, identity, *keys) -> str:
@@ -115,21 +110,6 @@ def test_the_bulk_delete_page_shows_and_records_the_same(client, db, ada):
     assert db.exec(select(TaskAssignment)).all() == []
     (entry,) = entries(db, "delete")
     assert len(entry.change_data()["Task assignments deleted with it"][0]) == 2
-
-
-@pytest.fixture
-def shapes(empty_database_url):
-    app = create_app(migrated(empty_database_url, (MODELS,)), MODELS, SECRET_KEY)
-    yield app
-    app.state.engine.dispose()
-
-
-@pytest.fixture
-def keeper(shapes):
-    add_staff(shapes, "keeper", superuser=True)
-    with TestClient(shapes) as client:
-        assert login(client, "keeper").status_code == 302
-        yield client
 
 
 @pytest.fixture

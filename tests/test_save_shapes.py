@@ -11,30 +11,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import Session, select
 
-from admin_app import create_app
-from tests.conftest import SECRET_KEY, add_staff, login, migrated
 from tests.pages import field_errors, form_values, text
 from tests.test_links import post_form
 from tests.write_models import WrKey, WrNote, WrOwner, WrThing, WrValue
-
-MODELS = "tests.write_models"
-
-
-@pytest.fixture
-def shapes(empty_database_url):
-    app = create_app(migrated(empty_database_url, (MODELS,)), MODELS, SECRET_KEY)
-    yield app
-    app.state.engine.dispose()
-
-
-@pytest.fixture
-def staff(shapes):
-    from starlette.testclient import TestClient
-
-    add_staff(shapes, "keeper", superuser=True)
-    with TestClient(shapes) as client:
-        assert login(client, "keeper").status_code == 302
-        yield client
 
 
 def save(client, url, data):
@@ -54,8 +33,8 @@ def stored(shapes, model, key):
         return session.get(model, key)
 
 
-def test_a_model_with_relationships_named_items_keys_and_values_saves(staff, shapes):
-    response = save(staff, "/admin/wr-owner/create", {"email": "Ada@Example.com"})
+def test_a_model_with_relationships_named_items_keys_and_values_saves(keeper, shapes):
+    response = save(keeper, "/admin/wr-owner/create", {"email": "Ada@Example.com"})
     assert response.status_code == 302, text(response.text)
     with Session(shapes.state.engine) as session:
         row = session.exec(select(WrOwner)).one()
@@ -70,19 +49,19 @@ def test_a_model_with_relationships_named_items_keys_and_values_saves(staff, sha
         session.commit()
         key = row.id
     url = f"/admin/wr-owner/edit/{key}"
-    unchanged = post_form(staff, url, form_values(staff.get(url).text))
+    unchanged = post_form(keeper, url, form_values(keeper.get(url).text))
     assert unchanged.status_code == 302, text(unchanged.text)
-    assert "No changes" in text(staff.get(unchanged.headers["location"]).text)
+    assert "No changes" in text(keeper.get(unchanged.headers["location"]).text)
 
     values = [
-        *[(k, v) for k, v in form_values(staff.get(url).text) if k != "values"],
+        *[(k, v) for k, v in form_values(keeper.get(url).text) if k != "values"],
         ("values", "1"),
         ("name", "Ada"),
     ]
     values = [(k, v) for k, v in values if not (k == "name" and v == "")]
-    saved = post_form(staff, url, values)
+    saved = post_form(keeper, url, values)
     assert saved.status_code == 302, text(saved.text)
-    message = text(staff.get(saved.headers["location"]).text)
+    message = text(keeper.get(saved.headers["location"]).text)
     assert "saved (name, values changed)" in message
     with Session(shapes.state.engine) as session:
         row = session.get(WrOwner, key)
@@ -103,11 +82,11 @@ def test_a_model_with_relationships_named_items_keys_and_values_saves(staff, sha
     ],
 )
 def test_the_models_own_validation_runs_whatever_the_relationships_are_called(
-    staff, shapes, email, name, message
+    keeper, shapes, email, name, message
 ):
     row = owner(shapes)
     response = save(
-        staff, f"/admin/wr-owner/edit/{row.id}", {"email": email, "name": name}
+        keeper, f"/admin/wr-owner/edit/{row.id}", {"email": email, "name": name}
     )
     assert response.status_code == 400
     assert message in text(response.text)
@@ -115,9 +94,9 @@ def test_the_models_own_validation_runs_whatever_the_relationships_are_called(
 
 
 @pytest.mark.parametrize("empty", ["0", ""])
-def test_a_required_foreign_key_left_empty_gets_one_clear_error(staff, shapes, empty):
+def test_a_required_foreign_key_left_empty_gets_one_clear_error(keeper, shapes, empty):
     owner(shapes)
-    response = save(staff, "/admin/wr-note/create", {"text": "Hi", "owner_id": empty})
+    response = save(keeper, "/admin/wr-note/create", {"text": "Hi", "owner_id": empty})
     assert response.status_code == 400
     assert field_errors(response.text) == ["This field is required."]
     with Session(shapes.state.engine) as session:
@@ -135,10 +114,10 @@ def test_a_required_foreign_key_left_empty_gets_one_clear_error(staff, shapes, e
         "2025-06-01 10:00:0",  # as the date picker sends seconds below ten
     ],
 )
-def test_datetimes_typed_with_an_offset_or_a_t_are_accepted(staff, shapes, typed):
+def test_datetimes_typed_with_an_offset_or_a_t_are_accepted(keeper, shapes, typed):
     row = owner(shapes)
     response = save(
-        staff,
+        keeper,
         f"/admin/wr-owner/edit/{row.id}",
         {"email": "ada@example.com", "seen_at": typed, "due_at": typed},
     )
@@ -152,10 +131,10 @@ def test_datetimes_typed_with_an_offset_or_a_t_are_accepted(staff, shapes, typed
     assert saved.due_at == datetime(2025, 6, 1, 10, 0)
 
 
-def test_a_datetime_that_is_not_one_is_a_field_error(staff, shapes):
+def test_a_datetime_that_is_not_one_is_a_field_error(keeper, shapes):
     row = owner(shapes)
     response = save(
-        staff,
+        keeper,
         f"/admin/wr-owner/edit/{row.id}",
         {"email": "ada@example.com", "due_at": "next tuesday"},
     )
@@ -163,10 +142,10 @@ def test_a_datetime_that_is_not_one_is_a_field_error(staff, shapes):
     assert "Not a valid datetime value." in field_errors(response.text)
 
 
-def test_a_refused_save_is_one_line_in_the_log(staff, shapes, caplog):
+def test_a_refused_save_is_one_line_in_the_log(keeper, shapes, caplog):
     row = owner(shapes)
     with caplog.at_level(logging.INFO):
-        response = save(staff, f"/admin/wr-owner/edit/{row.id}", {"email": "nope"})
+        response = save(keeper, f"/admin/wr-owner/edit/{row.id}", {"email": "nope"})
     assert response.status_code == 400
     refusals = [r for r in caplog.records if r.name == "sqladmin.application"]
     assert refusals, "the refusal is logged"
