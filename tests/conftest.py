@@ -213,20 +213,28 @@ def librarian(library):
         yield client
 
 
-@pytest.fixture
-def shapes(empty_database_url: str) -> Iterator[Starlette]:
-    """The admin serving `tests.write_models` (the shapes saves and deletes
-    meet in other people's models)."""
-    models = "tests.write_models"
-    app = create_app(migrated(empty_database_url, (models,)), models, SECRET_KEY)
+def serving(url: str, models: str) -> Iterator[Starlette]:
+    """The admin serving the `models` module on a fresh database at `url`."""
+    app = create_app(migrated(url, (models,)), models, SECRET_KEY)
     yield app
     app.state.engine.dispose()
 
 
-@pytest.fixture
-def keeper(shapes: Starlette) -> Iterator[TestClient]:
-    """A superuser logged in to `shapes`."""
-    add_staff(shapes, "keeper", superuser=True)
-    with TestClient(shapes) as client:
+def superuser_browser(app: Starlette) -> Iterator[TestClient]:
+    """A superuser `keeper` logged in to `app`."""
+    add_staff(app, "keeper", superuser=True)
+    with TestClient(app) as client:
         assert login(client, "keeper").status_code == 302
         yield client
+
+
+@pytest.fixture
+def shapes(empty_database_url: str) -> Iterator[Starlette]:
+    """The admin serving `tests.write_models` (the shapes saves and deletes
+    meet in other people's models)."""
+    yield from serving(empty_database_url, "tests.write_models")
+
+
+@pytest.fixture
+def keeper(shapes: Starlette) -> Iterator[TestClient]:
+    yield from superuser_browser(shapes)

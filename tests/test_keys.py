@@ -24,9 +24,13 @@ from sqlmodel import Session, select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from admin_app import create_app
 from admin_app.writing.audit import AuditEntry
-from tests.conftest import SECRET_KEY, add_staff, login, migrated
+from tests.conftest import (
+    add_staff,
+    login,
+    serving,
+    superuser_browser,
+)
 from tests.keyed_models import (
     KeyedBlob,
     KeyedItem,
@@ -43,18 +47,13 @@ KEYED = "tests.keyed_models"
 
 @pytest.fixture
 def keyed(empty_database_url: str) -> Iterator[Starlette]:
-    app = create_app(migrated(empty_database_url, (KEYED,)), KEYED, SECRET_KEY)
-    yield app
-    app.state.engine.dispose()
+    yield from serving(empty_database_url, KEYED)
 
 
 @pytest.fixture
 def keeper(keyed: Starlette) -> Iterator[TestClient]:
     """A superuser's browser on the keyed tables."""
-    add_staff(keyed, "keeper", superuser=True)
-    with TestClient(keyed) as client:
-        assert login(client, "keeper").status_code == 302
-        yield client
+    yield from superuser_browser(keyed)
 
 
 @pytest.fixture

@@ -56,6 +56,17 @@ class AdminSite(KeyedRedirects, AuthRoutes, Admin):
         self.admin.add_exception_handler(DataError, self._database_refused)
         self.allow_post_logout()
 
+    async def _error_page(
+        self, request: Request, status: int, message: str
+    ) -> Response:
+        """The admin's error page: the status and what to do, no SQL."""
+        return await self.templates.TemplateResponse(
+            request,
+            "sqladmin/error.html",
+            {"status_code": status, "message": message},
+            status_code=status,
+        )
+
     async def _database_unavailable(self, request: Request, exc: Exception) -> Response:
         """A database that is down or locked: a page that says so, not a 500."""
         if statement_too_large(exc):
@@ -63,15 +74,11 @@ class AdminSite(KeyedRedirects, AuthRoutes, Admin):
         if statement_timed_out(exc):
             return await self._took_too_long(request, exc)
         logger.error("Database unavailable: %s", exc)
-        response = await self.templates.TemplateResponse(
+        response = await self._error_page(
             request,
-            "sqladmin/error.html",
-            {
-                "status_code": 503,
-                "message": "The database cannot be reached right now. "
-                "Nothing was changed; try again in a minute.",
-            },
-            status_code=503,
+            503,
+            "The database cannot be reached right now. "
+            "Nothing was changed; try again in a minute.",
         )
         response.headers["Retry-After"] = "30"
         return response
@@ -81,16 +88,12 @@ class AdminSite(KeyedRedirects, AuthRoutes, Admin):
         the database is up and the worker free again; the user can ask for
         less (a filter, a search, another sort)."""
         logger.warning("A query ran past the statement timeout: %s", request.url.path)
-        response = await self.templates.TemplateResponse(
+        response = await self._error_page(
             request,
-            "sqladmin/error.html",
-            {
-                "status_code": 503,
-                "message": "This list took too long to load, and the database "
-                "stopped it. Try a filter or a search to narrow it, or sort by "
-                "another column. Nothing was changed.",
-            },
-            status_code=503,
+            503,
+            "This list took too long to load, and the database "
+            "stopped it. Try a filter or a search to narrow it, or sort by "
+            "another column. Nothing was changed.",
         )
         response.headers["Retry-After"] = "30"
         return response
@@ -100,30 +103,22 @@ class AdminSite(KeyedRedirects, AuthRoutes, Admin):
         so this is no outage (no 503, no ERROR line), and the user can ask
         for less."""
         logger.warning("Database refused a statement as too large: %s", exc)
-        return await self.templates.TemplateResponse(
+        return await self._error_page(
             request,
-            "sqladmin/error.html",
-            {
-                "status_code": 400,
-                "message": "The request is too large for the database: choose "
-                "fewer rows, or search for shorter text. Nothing was changed.",
-            },
-            status_code=400,
+            400,
+            "The request is too large for the database: choose "
+            "fewer rows, or search for shorter text. Nothing was changed.",
         )
 
     async def _database_refused(self, request: Request, exc: Exception) -> Response:
         """A value the database cannot hold or compare (PostgreSQL refuses NUL
         characters, numbers beyond a column's range): a 400, not a 500."""
         logger.warning("Database refused a value: %s", exc)
-        return await self.templates.TemplateResponse(
+        return await self._error_page(
             request,
-            "sqladmin/error.html",
-            {
-                "status_code": 400,
-                "message": "A value in the request cannot be stored or compared "
-                "by the database (a NUL character, or a number out of range).",
-            },
-            status_code=400,
+            400,
+            "A value in the request cannot be stored or compared "
+            "by the database (a NUL character, or a number out of range).",
         )
 
     @login_required
