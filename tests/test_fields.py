@@ -593,9 +593,9 @@ def test_relationship_columns_sort_by_the_related_rows_label(staff, clinic, rows
         assert [row["Nurse"] for row in list_rows(response.text)] == expected
     exported = export(staff, "clinic-shift", "sortBy=nurse&sort=desc")
     assert [row["nurse"] for row in exported] == ["Joy", "Joy", "Abe"]
-    # Ties keep the primary key order.
+    # Ties follow the primary key in the sort's direction (one index serves both).
     joys = [row["patient_id"] for row in exported if row["nurse"] == "Joy"]
-    assert joys == sorted(joys, key=int)
+    assert joys == sorted(joys, key=int, reverse=True)
 
 
 def test_the_shipped_task_list_sorts_by_project(client, db):

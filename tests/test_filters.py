@@ -154,7 +154,7 @@ def test_sorting_and_paging_keep_the_filter(client, tracker):
     shown = listed(client, "task", "status=in_progress&sortBy=progress&sort=desc")
     expected = sorted(
         (t for t in tracker["tasks"] if t.status == "in_progress"),
-        key=lambda t: (-t.progress, t.id),
+        key=lambda t: (-t.progress, -t.id),
     )
     assert shown == [str(t.id) for t in expected]
 

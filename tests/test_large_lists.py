@@ -196,17 +196,17 @@ def assert_walks(site: Site, list_url: str, sql: str) -> None:
 TRACKER_ORDERS = [
     (
         "sortBy=due_on&sort=desc&",
-        "SELECT id FROM tracker_task ORDER BY due_on DESC, id",
+        "SELECT id FROM tracker_task ORDER BY due_on DESC, id DESC",
     ),
     ("sortBy=due_on&sort=asc&", "SELECT id FROM tracker_task ORDER BY due_on, id"),
     (
         "sortBy=title&sort=desc&",
-        "SELECT id FROM tracker_task ORDER BY title DESC, id",
+        "SELECT id FROM tracker_task ORDER BY title DESC, id DESC",
     ),
     (
         "sortBy=parent&sort=desc&",
         "SELECT t.id FROM tracker_task t LEFT JOIN tracker_task p "
-        "ON p.id = t.parent_id ORDER BY p.title DESC, t.id",
+        "ON p.id = t.parent_id ORDER BY p.title DESC, t.id DESC",
     ),
     (
         "status=todo&sortBy=priority&",
@@ -235,7 +235,7 @@ def test_composite_keys_with_a_text_part_page_through_every_assignment(
     assert_walks(
         big_tracker,
         "/admin/tracker-assignment/list?sortBy=assigned_at&sort=desc&",
-        key_sql("assigned_at DESC, task_id, worker_id"),
+        key_sql("assigned_at DESC, task_id DESC, worker_id DESC"),
     )
     assert_walks(
         big_tracker,
@@ -250,7 +250,7 @@ def test_uuid_keys_page_through_every_item_with_empty_sort_values(
     assert_walks(
         big_fullstack,
         "/admin/item/list?sortBy=description&sort=desc&",
-        "SELECT id FROM item ORDER BY description DESC, id",
+        "SELECT id FROM item ORDER BY description DESC, id DESC",
     )
     assert_walks(
         big_fullstack,
@@ -261,7 +261,7 @@ def test_uuid_keys_page_through_every_item_with_empty_sort_values(
         big_fullstack,
         "/admin/item/list?sortBy=owner&sort=desc&",
         'SELECT i.id FROM item i LEFT JOIN "user" u ON u.id = i.owner_id '
-        "ORDER BY u.email DESC, i.id",
+        "ORDER BY u.email DESC, i.id DESC",
     )
 
 
@@ -382,9 +382,9 @@ def test_a_hostile_or_stale_cursor_reads_the_page_by_its_number(
     spoiled = spoil(link)
     response = big_tracker.client.get(spoiled)
     assert response.status_code == 200
-    order = "due_on DESC" if "sort=desc" in spoiled else "due_on"
+    order = "due_on DESC, id DESC" if "sort=desc" in spoiled else "due_on, id"
     expected = expected_pages(
-        big_tracker, f"SELECT id FROM tracker_task ORDER BY {order}, id"
+        big_tracker, f"SELECT id FROM tracker_task ORDER BY {order}"
     )
     assert keys(response.text) == expected[1]
 
@@ -413,7 +413,7 @@ def test_the_shipped_task_list_pages_by_cursor(database_url: str) -> None:
                 assert_walks(
                     site,
                     f"/admin/task/list?sortBy={column}&sort={sort}&",
-                    f"SELECT id FROM {Task.__tablename__} ORDER BY {order}, id",
+                    f"SELECT id FROM {Task.__tablename__} ORDER BY {order}, id {sort}",
                 )
             assert "Tasks" in row_count(client.get("/admin/task/list").text)
     finally:
@@ -557,7 +557,8 @@ def test_every_sortable_kind_of_column_pages_in_the_databases_order(
             assert_walks(
                 big_columns,
                 f"/admin/zoo-sample/list?sortBy={name}&sort={direction}&",
-                f"SELECT s.id FROM {source[0]} ORDER BY {source[1]} {direction}, s.id",
+                f"SELECT s.id FROM {source[0]} "
+                f"ORDER BY {source[1]} {direction}, s.id {direction}",
             )
         walked.append(name)
     assert {"level", "price", "ratio", "born_on", "seen_aware"} <= set(walked)

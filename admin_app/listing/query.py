@@ -307,9 +307,13 @@ class ListQuery:
                 used.add(name)
             else:
                 used |= {c.key for c in spec.columns if any(c is t for t in sorted_by)}
+        # The key runs in the direction of the last sort term, so one index on
+        # (sort column, key) serves the list both ways (read backwards for
+        # `desc`), as a deep page's seek needs.
+        key_desc = terms[-1][1] if terms else False
         for key in inspect(model).primary_key:
             if key.key not in used:
-                terms.append((getattr(model, key.key), False, False))
+                terms.append((getattr(model, key.key), key_desc, False))
         return joins, terms
 
     def ordered(self, reverse: bool = False) -> Select:
