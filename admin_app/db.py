@@ -150,24 +150,36 @@ def _foreign_keys_off(engine: Engine) -> bool:
         return False
 
 
-def limit_statement_time(session: Session) -> None:
-    """Bound every statement of `session`'s transaction by the statement
-    timeout (`ADMIN_STATEMENT_TIMEOUT`), on PostgreSQL: a sort on an unindexed
-    column of a huge table is cancelled by the database instead of holding a
-    worker. `SET LOCAL` ends with the transaction, so a host application's
-    shared engine keeps its own settings."""
-    reads = (
-        session.bind_for_reads()
-        if isinstance(session, RoutingSession)
-        else session.get_bind()
-    )  # the replica, when the request's reads go there
-    if reads.dialect.name != "postgresql":
-        return
-    milliseconds = round(statement_timeout() * 1000)
+def reads_bind(session: Session) -> Engine:
+    """The engine `session`'s reads go to: the replica, when the request's
+    reads go there."""
+    if isinstance(session, RoutingSession):
+        return session.bind_for_reads()
+    bind = session.get_bind()
+    assert isinstance(bind, Engine)
+    return bind
+
+
+def set_local(session: Session, setting: str, value: str) -> None:
+    """PostgreSQL's `SET LOCAL setting = value` where `session` reads: it
+    ends with the transaction (or the savepoint it is in, if that is rolled
+    back), so a host application's shared engine keeps its own settings."""
     session.execute(
-        text(f"SET LOCAL statement_timeout = {int(milliseconds)}"),
-        bind_arguments={"bind": reads},
+        text("SELECT set_config(:setting, :value, true)"),
+        {"setting": setting, "value": value},
+        bind_arguments={"bind": reads_bind(session)},
     )
+
+
+def limit_statement_time(session: Session, seconds: float | None = None) -> None:
+    """Bound every statement of `session`'s transaction by the statement
+    timeout (`ADMIN_STATEMENT_TIMEOUT`, or `seconds`), on PostgreSQL: a sort
+    on an unindexed column of a huge table is cancelled by the database
+    instead of holding a worker."""
+    if reads_bind(session).dialect.name != "postgresql":
+        return
+    limit = statement_timeout() if seconds is None else seconds
+    set_local(session, "statement_timeout", str(round(limit * 1000)))
 
 
 def statement_timed_out(error: BaseException) -> bool:

@@ -10,7 +10,9 @@ serves each with our admin in its own uvicorn process. It then times, as a
 logged-in superuser, the pages of the issue "Production on PostgreSQL: 10-
 million-row tables": the first page, a deep page (half-way through the list)
 reached by the cursor of the page before it and by a bare `?page=N`, a
-filtered deep page, a search, a sort by due date, and the index page; median
+filtered deep page, a search, a sort by due date, the index page, the task
+form (whose parent select must not load the table) and the parent filter's
+search-as-you-type; median
 of `--runs` each. The figures are ratios from this one run, so the machine's
 speed cancels out. `--suggested-indexes` first creates, on both databases,
 what `admin-app suggest-indexes` prints (trigram indexes for the search).
@@ -158,6 +160,12 @@ def pages(rows: int) -> dict[str, tuple[str, int | None]]:
         "?search=Task 123": ("/task/list?search=Task%20123", None),
         "?sortBy=due_date&sort=desc": ("/task/list?sortBy=due_date&sort=desc", None),
         "index page (counts every table)": ("/", None),
+        "task create form (parent, project, assignee)": ("/task/create", None),
+        "task edit form": ("/task/edit/2", None),
+        "parent filter, search as you type": (
+            "/task/filter-options?name=parent_id&term=Task 4242",
+            None,
+        ),
     }
 
 

@@ -12,12 +12,13 @@ import base64
 import html
 import json
 import re
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlmodel import Session
 
 from admin_app.site.views import AdminView
@@ -211,6 +212,11 @@ TRACKER_ORDERS = [
     (
         "status=todo&sortBy=priority&",
         "SELECT id FROM tracker_task WHERE status = 'todo' ORDER BY priority, id",
+    ),
+    (
+        "search=about 2&sortBy=due_on&sort=desc&",  # few matches: read from them
+        "SELECT id FROM tracker_task WHERE description LIKE '%about 2%' "
+        "ORDER BY due_on DESC, id DESC",
     ),
     ("", "SELECT id FROM tracker_task ORDER BY id"),
 ]
@@ -440,6 +446,66 @@ def test_a_list_that_runs_past_the_statement_timeout_gets_a_clear_page(
     assert again.status_code == 200  # the worker and its connection are free again
 
 
+def page_settings(site: Site, url: str) -> list[str]:
+    """The planner settings the list page's statements set, in order."""
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, parameters, _context, _many):  # type: ignore[no-untyped-def]
+        if "set_config" in statement:
+            seen.append(f"{parameters['setting']}={parameters['value']}")
+
+    event.listen(site.engine, "before_cursor_execute", note)
+    try:
+        assert site.client.get(url).status_code == 200
+    finally:
+        event.remove(site.engine, "before_cursor_execute", note)
+    return seen
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])  # PostgreSQL's planner
+def test_a_page_with_few_matches_is_read_from_them_not_by_walking_an_index(
+    big_tracker: Site,
+) -> None:
+    few = page_settings(big_tracker, "/admin/tracker-task/list?search=about 2")
+    assert "enable_indexscan=off" in few
+    everything = page_settings(big_tracker, "/admin/tracker-task/list")
+    assert "enable_indexscan=off" not in everything
+    # Many matches: the index is walked first, for a quarter of a second at
+    # most, and the list's own time limit is back afterwards.
+    many = page_settings(big_tracker, "/admin/tracker-task/list?status=todo")
+    assert "enable_indexscan=off" not in many
+    assert many[-2:] == ["statement_timeout=250", "statement_timeout=30000"]
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_a_walk_that_takes_too_long_reads_the_page_from_its_matches(
+    big_tracker: Site,
+) -> None:
+    from admin_app.db import limit_statement_time
+    from admin_app.listing import paging
+
+    def walk() -> tuple[str, str]:
+        """A page read that is slow only while it may walk an index."""
+        slow = "CASE WHEN current_setting('enable_indexscan') = 'on' THEN 5 ELSE 0 END"
+        session.execute(text(f"SELECT pg_sleep({slow})"))
+        return tuple(
+            session.scalar(text(f"SHOW {name}"))
+            for name in ("enable_indexscan", "statement_timeout")
+        )
+
+    with Session(big_tracker.engine) as session:
+        limit_statement_time(session)
+        started = time.perf_counter()
+        assert paging._walk_else_matches(session, walk) == ("off", "30s")
+        assert time.perf_counter() - started < 5  # the walk was cut short
+    with Session(big_tracker.engine) as session:
+        limit_statement_time(session)
+        quick = paging._walk_else_matches(session, lambda: "read")
+        assert quick == "read"
+        assert session.scalar(text("SHOW statement_timeout")) == "30s"
+        assert session.scalar(text("SHOW enable_indexscan")) == "on"
+
+
 def test_a_bad_count_parameter_is_a_readable_400(big_tracker: Site) -> None:
     response = big_tracker.client.get("/admin/tracker-task/list?count=lots")
     assert response.status_code == 400
@@ -475,7 +541,12 @@ def test_suggest_indexes_prints_statements_and_applies_none(
     assert "CREATE INDEX IF NOT EXISTS ix_task_progress ON task (progress, id);" in (
         statements
     )
-    assert not any("(due_date" in s for s in statements)  # indexed already
+    # The model's one-column index on due_date cannot order (due_date, id):
+    # a second one is suggested beside it, under a name of its own.
+    assert (
+        "CREATE INDEX IF NOT EXISTS ix_task_due_date_id ON task (due_date, id);"
+    ) in statements
+    assert not any("(project_id" in s for s in statements)  # a filter, indexed
     postgres = engine.dialect.name == "postgresql"
     assert ("CREATE EXTENSION IF NOT EXISTS pg_trgm;" in statements) == postgres
     if postgres:

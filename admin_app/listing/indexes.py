@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Column, Table
 
+from admin_app.listing.query import sort_terms
 from admin_app.model.fields import Kind
 
 
@@ -26,18 +27,24 @@ class IndexedView(Protocol):
     _filters: list[Any]
 
 
-def _leading_columns(table: Table) -> set[str]:
-    """Columns an existing index (or the primary key) starts with."""
-    found = {c.name for c in list(table.primary_key.columns)[:1]}
-    for index in table.indexes:
-        columns = list(index.columns)
-        if columns:
-            found.add(columns[0].name)
-    for constraint in table.constraints:
-        columns = list(getattr(constraint, "columns", []))
-        if columns:
-            found.add(columns[0].name)
-    return found
+def _index_columns(table: Table) -> list[list[str]]:
+    """The columns of each existing index, unique constraint and the primary
+    key, in their order."""
+    found = [[c.name for c in table.primary_key.columns]]
+    found += [[c.name for c in index.columns] for index in table.indexes]
+    found += [
+        [c.name for c in getattr(constraint, "columns", [])]
+        for constraint in table.constraints
+    ]
+    return [columns for columns in found if columns]
+
+
+def _sort_index(column: str, keys: list[str]) -> list[str]:
+    """The index a sort by `column` needs: the column, then the primary key,
+    as the list orders and a deep page seeks. An index on the column alone
+    is not enough: the database then sorts every row that shares the first
+    page's value (a million NULL due dates) to find the first page."""
+    return [column, *(k for k in keys if k != column)]
 
 
 def _quote(dialect: Any, name: str) -> str:
@@ -79,8 +86,10 @@ def suggest_indexes(views: Iterable[IndexedView], dialect: Any) -> list[str]:
         table = view.model.__table__
         if not isinstance(table, Table):
             continue
-        have = _leading_columns(table)
+        existing = _index_columns(table)
+        have = {columns[0] for columns in existing}  # what a filter needs
         keys = [c.name for c in table.primary_key.columns]
+        index_names = {i.name for i in table.indexes}
 
         def q(name: str) -> str:
             return _quote(dialect, name)
@@ -92,14 +101,20 @@ def suggest_indexes(views: Iterable[IndexedView], dialect: Any) -> list[str]:
 
         for name in view._sort_fields:
             spec = view.field_specs.get(name)
+            if spec is not None and sort_terms(spec)[0]:
+                continue  # sorted by a joined row's label: no index of ours
             column = _own_column(table, spec.column if spec else None)
-            if column is None or column.name in have:
+            if column is None:
                 continue
+            needed = _sort_index(column.name, keys)
+            if any(columns[: len(needed)] == needed for columns in existing):
+                continue
+            existing.append(needed)
             have.add(column.name)
-            add(
-                _index_name(table, column.name),
-                [q(column.name), *(q(k) for k in keys if k != column.name)],
-            )
+            index = _index_name(table, column.name)
+            if index in index_names:  # the model's own one-column index
+                index = _index_name(table, *needed)
+            add(index, [q(c) for c in needed])
         for list_filter in view._filters:
             column = _own_column(table, getattr(list_filter, "column", None))
             if column is None or column.name in have:
@@ -108,7 +123,6 @@ def suggest_indexes(views: Iterable[IndexedView], dialect: Any) -> list[str]:
             add(_index_name(table, column.name), [q(column.name)])
         if not trigram:
             continue
-        names = {i.name for i in table.indexes}
         for name in view._search_fields:
             spec = view.field_specs.get(name)
             if (
@@ -123,7 +137,7 @@ def suggest_indexes(views: Iterable[IndexedView], dialect: Any) -> list[str]:
                 continue
             column = _own_column(table, spec.column)
             index = _index_name(table, name, "trgm")
-            if column is None or index in names:
+            if column is None or index in index_names:
                 continue
             needs_extension = True
             add(index, [f"{q(column.name)} gin_trgm_ops"], " USING gin")

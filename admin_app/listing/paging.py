@@ -8,12 +8,15 @@ after it start, for the links it renders.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from admin_app.db import limit_statement_time, set_local, statement_timed_out
 from admin_app.listing.counts import (
     DEFAULT_LIMITS,
     CountLimits,
@@ -30,6 +33,13 @@ from admin_app.listing.keyset import (
     nulls_first,
 )
 from admin_app.listing.query import ListQuery
+
+WALK_SECONDS = 0.25
+"""How long a narrowed page on PostgreSQL may walk the sort's index looking
+for matches before it is read from the matches instead (`_read_matches_first`)."""
+
+_Rows = tuple[list[Any], int, bool, RowCount]
+"""A page's rows, its number, whether a next page exists, and the count."""
 
 
 @dataclass(frozen=True)
@@ -82,8 +92,45 @@ def read_page(
         session, query.filtered(), exact=query.exact_count, limits=limits
     )
     cursor = decode_cursor(identity, query.cursor, terms, size)
+
+    def read() -> _Rows:
+        return _rows(session, query, terms, cursor, total)
+
+    narrowed = query.filtered().whereclause is not None
+    if dialect != "postgresql" or not narrowed:
+        found, page, has_next, total = read()
+    elif total.exact and int(total) <= limits.cap:
+        _read_matches_first(session)
+        found, page, has_next, total = read()
+    else:
+        found, page, has_next, total = _walk_else_matches(session, read)
+    shown = (page - 1) * size + len(found) + (1 if has_next else 0)
+    return PageRead(
+        rows=[row[0] for row in found],
+        page=page,
+        total=total.at_least(shown),
+        has_next=has_next,
+        first_values=tuple(found[0][1:]) if found else None,
+        last_values=tuple(found[-1][1:]) if found else None,
+        identity=identity,
+        page_size=size,
+    )
+
+
+def _rows(
+    session: Session,
+    query: ListQuery,
+    terms: list[SortTerm],
+    cursor: Cursor | None,
+    total: RowCount,
+) -> _Rows:
+    """The page's rows (one more, to know whether a next page exists), the
+    page number they turned out to be, and the count, made exact when the
+    page asked for lies beyond the end of a capped count."""
+    size = query.page_size
     page = query.page
     found: list[Any] = []
+    has_next = False
     if cursor is not None and page > 1:
         found = _by_cursor(session, query, terms, cursor)
         if cursor.before:
@@ -104,17 +151,40 @@ def read_page(
             found = _by_offset(session, query, page)
         has_next = len(found) > size
         found = found[:size]
-    shown = (page - 1) * size + len(found) + (1 if has_next else 0)
-    return PageRead(
-        rows=[row[0] for row in found],
-        page=page,
-        total=total.at_least(shown),
-        has_next=has_next,
-        first_values=tuple(found[0][1:]) if found else None,
-        last_values=tuple(found[-1][1:]) if found else None,
-        identity=identity,
-        page_size=size,
-    )
+    return found, page, has_next, total
+
+
+def _walk_else_matches(session: Session, read: Callable[[], _Rows]) -> _Rows:
+    """`read()` the page by walking the sort's index for `WALK_SECONDS` at
+    most (in a savepoint), else from the rows that match."""
+    try:
+        with session.begin_nested():
+            limit_statement_time(session, WALK_SECONDS)
+            rows = read()
+            limit_statement_time(session)
+            return rows
+    except OperationalError as error:
+        if not statement_timed_out(error):
+            raise
+    _read_matches_first(session)  # the savepoint's time limit is undone
+    return read()
+
+
+def _read_matches_first(session: Session) -> None:
+    """Make PostgreSQL read a narrowed page from the rows that match, then
+    sort them, for the rest of the transaction.
+
+    For `ORDER BY id DESC LIMIT 26` with a search or filter, the planner walks
+    the sort's index and checks each row, expecting matches to be spread
+    evenly along it; when they sit at the far end ("Task 123" among ten
+    million tasks) it reads millions of rows first, where a trigram or
+    filter index gives the matches at once. `read_page` takes this way when
+    the count says the matches are few, or when the walk has not found the
+    page within `WALK_SECONDS`; with an index for the search or filter it
+    reads only the matches (bitmap), without one, one pass over the table,
+    as the count did."""
+    set_local(session, "enable_indexscan", "off")
+    set_local(session, "enable_indexonlyscan", "off")
 
 
 def _with_sort_values(query: ListQuery, stmt: Select) -> Select:
