@@ -133,3 +133,29 @@ def test_no_export_button_without_the_export_grant(page: Page, site: Site) -> No
             )
             == 0
         )
+
+
+def test_search_waits_for_enter_and_slash_finds_the_box(
+    admin_page: Page, site: Site
+) -> None:
+    page = admin_page
+    page.get_by_role("link", name="Tasks").first.click()
+    expect(page.locator("#row-count")).to_have_text("300 Tasks")
+    listed = page.url
+    page.locator("body").press("/")  # from anywhere but a field
+    search = page.get_by_role("textbox", name=re.compile("^Search: Title"))
+    expect(search).to_be_focused()
+    search.press_sequentially("plan")
+    for _ in range(3):
+        page.keyboard.press("Tab")  # on to the filters, as a keyboard user goes
+    page.wait_for_timeout(1500)  # SQLAdmin's own script reloaded after 1 s
+    assert page.url == listed
+    expect(search).not_to_be_focused()
+
+    search.press("Enter")
+    expect(page).to_have_url(re.compile(r"search=plan"))
+    with site.session() as db:
+        titles = db.scalars(select(Task.title)).all()
+    matching = sum("plan" in title.lower() for title in titles)
+    assert 0 < matching < 300
+    expect(page.locator("#row-count")).to_have_text(f"{matching} Tasks matching")

@@ -162,11 +162,33 @@
     });
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", function () {
-      showLocalTimes(document);
+  // The list's search runs on Enter (or its button) only. SQLAdmin's script
+  // reloads the page a second after any key is released in the box, Tab
+  // included, so a keyboard user tabbing on from it never reached the filters.
+  function searchOnEnterOnly() {
+    var search = document.getElementById("search-input");
+    if (!search) return;
+    search.setAttribute("data-search-auto-submit", "false");
+    search.setAttribute("aria-label", search.getAttribute("placeholder") || "Search");
+    // "/" anywhere but in a field puts the caret in the search box.
+    document.addEventListener("keydown", function (event) {
+      var target = event.target;
+      var typing = target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName);
+      if (event.key !== "/" || typing || event.ctrlKey || event.metaKey || event.altKey) return;
+      event.preventDefault();
+      search.focus();
+      search.select();
     });
-  } else {
+  }
+
+  function ready() {
     showLocalTimes(document);
+    searchOnEnterOnly();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", ready);
+  } else {
+    ready();
   }
 })();
