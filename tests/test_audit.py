@@ -68,6 +68,7 @@ def test_password_hashes_never_reach_the_audit_log(client, db):
         data={
             "username": "clerk",
             "password_hash": "a long enough secret",
+            "password_repeat": "a long enough secret",
             "save": "Save",
         },
     )

@@ -252,6 +252,32 @@ def test_a_superuser_grants_through_the_group_matrix(app, client, db, rows):
     assert "task:export" in entry.changes
 
 
+def test_a_grant_saved_without_what_it_needs_gets_it(app, client, db, rows):
+    add_staff(app, "editor")
+    editor_id = db.exec(
+        select(StaffUser.id).where(StaffUser.username == "editor")
+    ).one()
+    response = client.post(
+        "/admin/staff-group/create",
+        data={
+            "name": "Bulk editors",
+            "members": [str(editor_id)],
+            "permissions": ["task:bulk_edit", "project:export"],
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 302, field_errors(response.text)
+    group = db.exec(select(StaffGroup).where(StaffGroup.name == "Bulk editors")).one()
+    form = client.get(f"/admin/staff-group/edit/{group.id}").text
+    for ticked in ("task:view", "task:edit", "task:bulk_edit", "project:view"):
+        assert re.search(rf'value="{ticked}"[^>]*checked', form), ticked
+    with TestClient(app) as browser:
+        assert login(browser, "editor").status_code == 302
+        assert browser.get("/admin/task/bulk-edit?select=all").status_code == 200
+        assert browser.get("/admin/project/export/csv").status_code == 200
+        assert browser.get("/admin/project/create").status_code == 403
+
+
 def test_a_forged_grant_is_refused_and_nothing_saved(client, db):
     response = client.post(
         "/admin/staff-group/create",

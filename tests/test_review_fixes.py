@@ -61,7 +61,11 @@ def test_searching_another_table_needs_view_permission_on_it(app, many_workers):
 def test_staff_names_are_unique_ignoring_case(client, superuser, db):
     response = client.post(
         "/admin/staff-user/create",
-        data={"username": "ADMIN", "password_hash": "another long passphrase"},
+        data={
+            "username": "ADMIN",
+            "password_hash": "another long passphrase",
+            "password_repeat": "another long passphrase",
+        },
     )
     assert response.status_code == 400
     assert "A staff user with this name exists (case is ignored)." in field_errors(

@@ -12,6 +12,7 @@ def create_staff(client, **fields):
     data = {
         "username": "clerk",
         "password_hash": "a long enough secret",
+        "password_repeat": "a long enough secret",
         "is_active": "y",
     }
     return client.post(
@@ -41,7 +42,7 @@ def test_a_new_staff_user_gets_a_hashed_password_that_logs_in(client, db, app):
 
 
 def test_a_weak_password_is_refused_and_nothing_saved(client, db):
-    response = create_staff(client, password_hash="short")
+    response = create_staff(client, password_hash="short", password_repeat="short")
     assert response.status_code == 400
     assert "The password must have at least 12 characters." in field_errors(
         response.text
@@ -52,7 +53,7 @@ def test_a_weak_password_is_refused_and_nothing_saved(client, db):
 
 
 def test_a_new_staff_user_needs_a_password(client, db):
-    response = create_staff(client, password_hash="")
+    response = create_staff(client, password_hash="", password_repeat="")
     assert response.status_code == 400
     assert field_errors(response.text) == ["A new staff user needs a password."]
 
@@ -78,6 +79,7 @@ def test_editing_without_a_password_keeps_it_and_a_new_one_replaces_it(client, d
             "username": "clerk",
             "is_active": "y",
             "password_hash": "another long secret",
+            "password_repeat": "another long secret",
             "save": "Save",
         },
     )
@@ -86,3 +88,35 @@ def test_editing_without_a_password_keeps_it_and_a_new_one_replaces_it(client, d
     with TestClient(app) as other:
         assert login(other, "clerk", "a long enough secret").status_code == 400
         assert login(other, "clerk", "another long secret").status_code == 302
+
+
+def test_the_password_is_asked_twice_and_must_match(client, db):
+    form = client.get("/admin/staff-user/create").text
+    assert form.count('type="password"') == 2
+    assert "Password again" in text(form)
+    assert "keep the current" not in text(form)  # a new user has none
+    response = create_staff(client, password_repeat="a long enough secreT")
+    assert response.status_code == 400
+    assert field_errors(response.text) == ["The two passwords differ."]
+    assert (
+        db.exec(select(StaffUser).where(StaffUser.username == "clerk")).first() is None
+    )
+
+
+def test_an_edit_keeps_the_password_when_both_boxes_are_empty(client, db):
+    create_staff(client)
+    user = db.exec(select(StaffUser).where(StaffUser.username == "clerk")).one()
+    form = client.get(f"/admin/staff-user/edit/{user.id}").text
+    assert "Leave both boxes empty to keep the current password." in text(form)
+    response = client.post(
+        f"/admin/staff-user/edit/{user.id}",
+        data={
+            "username": "clerk",
+            "is_active": "y",
+            "password_hash": "",
+            "password_repeat": "a typo only here",
+            "save": "Save",
+        },
+    )
+    assert response.status_code == 400
+    assert field_errors(response.text) == ["The two passwords differ."]

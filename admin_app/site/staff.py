@@ -11,17 +11,35 @@ from anyio import to_thread
 from sqladmin.contrib.rbac import PermissionMatrixField
 from sqlalchemy import func, select
 from starlette.requests import Request
-from wtforms import Form
+from wtforms import Form, PasswordField
+from wtforms.fields.core import UnboundField
 
 from admin_app.auth.accounts import set_password
 from admin_app.auth.grants import grant_value, parse_grant, permission_rows
 from admin_app.auth.models import GroupGrant, StaffGroup, StaffUser
 from admin_app.auth.passwords import WeakPassword
-from admin_app.auth.permissions import SuperuserWrites
-from admin_app.site.views import AdminView
+from admin_app.auth.permissions import SuperuserWrites, grants_needed
+from admin_app.site.views import AdminView, current_form_request
 from admin_app.writing.writes import FormErrors
 
 PERMISSIONS = "permissions"
+PASSWORD_AGAIN = "password_repeat"  # sorts after password_hash
+PASSWORD_AGAIN_LABEL = "Password again"
+KEEP_PASSWORD = (
+    "At least 12 characters, and not the username. Leave both boxes empty to "
+    "keep the current password."
+)
+
+
+def with_needed_grants(values: set[str]) -> set[str]:
+    """The ticked grants and those they need (View for any, Edit for Bulk
+    edit): a group given Export alone would otherwise save, and its members
+    find they may do nothing."""
+    needed = set(values)
+    for value in values:
+        identity, action = parse_grant(value)
+        needed |= {grant_value(identity, need) for need in grants_needed(action)}
+    return needed
 
 
 class StaffUserAdmin(SuperuserWrites, AdminView, model=StaffUser):
@@ -44,19 +62,44 @@ class StaffUserAdmin(SuperuserWrites, AdminView, model=StaffUser):
     field_overrides = {
         "password_hash": {
             "label": "Password",
-            "description": "At least 12 characters. "
-            "Leave empty to keep the current one.",
+            "description": "At least 12 characters, and not the username.",
         }
     }
     # Deactivating ends the user's sessions through an attribute event, which a
     # bulk UPDATE (and its revert) would skip.
     bulk_edit_excluded = ("is_active",)
 
+    async def scaffold_form(self, rules: list[str] | None = None) -> type[Form]:
+        """The form, with the password asked twice (a typo in a password
+        field cannot be seen), the second box right after the first; on an
+        edit form, empty boxes keep the password."""
+        form = await super().scaffold_form(rules)
+        typed = form.password_hash
+        request = current_form_request()
+        editing = request is not None and "pk" in request.path_params
+        description = KEEP_PASSWORD if editing else typed.kwargs.get("description")
+        password = UnboundField(
+            typed.field_class,
+            *typed.args,
+            **{**typed.kwargs, "description": description},
+        )
+        again = PasswordField(
+            PASSWORD_AGAIN_LABEL,
+            render_kw={"class": "form-control", "autocomplete": "new-password"},
+        )
+        # Fields are ordered by creation, then name: the same place, after it.
+        password.creation_counter = again.creation_counter = typed.creation_counter
+        return type(
+            form.__name__, (form,), {"password_hash": password, PASSWORD_AGAIN: again}
+        )
+
     async def on_model_change(
         self, data: dict[str, Any], model: Any, is_created: bool, request: Request
     ) -> None:
         """Store what is typed as a password as its hash, never as typed."""
         password = data.pop("password_hash", None)
+        if (data.pop(PASSWORD_AGAIN, None) or None) != (password or None):
+            raise FormErrors({PASSWORD_AGAIN: ["The two passwords differ."]})
         username = str(data.get("username") or model.username or "")
         if await to_thread.run_sync(self._name_taken, username, model.id):
             raise FormErrors(
@@ -102,7 +145,8 @@ class StaffGroupAdmin(SuperuserWrites, AdminView, model=StaffGroup):
             "Permissions",
             rows=permission_rows(self._admin_ref.views),
             validate_choice=True,
-            description="Every action needs View as well; Bulk edit needs Edit.",
+            description="Every action needs View as well, and Bulk edit needs "
+            "Edit: saving ticks them.",
         )
         return type("StaffGroupForm", (form,), {PERMISSIONS: matrix})
 
@@ -131,7 +175,8 @@ class StaffGroupAdmin(SuperuserWrites, AdminView, model=StaffGroup):
             for row in permission_rows(self._admin_ref.views)
             for choice in row.choices
         }
-        wanted = set(data.pop(PERMISSIONS) or []) & offered
+        wanted = with_needed_grants(set(data.pop(PERMISSIONS) or []) & offered)
+        wanted &= offered
         have = {grant_value(g.identity, g.action): g for g in model.grants}
         for value, grant in have.items():
             if value in offered and value not in wanted:

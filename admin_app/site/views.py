@@ -85,6 +85,11 @@ def form_request(request: Request) -> Iterator[None]:
         _FORM_REQUEST.reset(token)
 
 
+def current_form_request() -> Request | None:
+    """The request whose form is being scaffolded (see `form_request`)."""
+    return _FORM_REQUEST.get()
+
+
 class LabelledAjaxLoader(QueryAjaxModelLoader):
     """Search-as-you-type choices that show row labels, not reprs."""
 
