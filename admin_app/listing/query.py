@@ -45,6 +45,7 @@ class ListedView(Protocol):
     page_size: int
     page_size_options: list[int]
     _sort_fields: list[str]
+    _search_fields: list[str]
     _list_relations: list[Any]
 
     def filters_for(self, request: Request) -> list[Any]: ...
@@ -398,3 +399,25 @@ class ListQuery:
 
     def filter_parameters(self) -> list[str]:
         return [name for f in self.filters for name in f.parameters()]
+
+    def parameters_on(self, fields: set[str]) -> list[str]:
+        """The filter and search parameters that read any of `fields` (field,
+        column or relationship names): after those fields change, the rows
+        may no longer match them."""
+        names = set(fields)
+        for name in fields:
+            spec = self.view.field_specs.get(name)
+            names |= {c.key for c in spec.columns} if spec is not None else set()
+        found = [
+            parameter
+            for f in self.filters
+            if {
+                getattr(getattr(f, "column", None), "key", None),
+                getattr(getattr(f, "relationship", None), "key", None),
+            }
+            & names
+            for parameter in f.parameters()
+        ]
+        if names & set(self.view._search_fields):
+            found.append("search")
+        return found

@@ -6,6 +6,7 @@ generated or overridden view has them.
 """
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from anyio import to_thread
@@ -45,9 +46,12 @@ class SelectionActions:
             )
         return query
 
-    def _back_to_list(self, request: Request) -> RedirectResponse:
-        """To the list the rows were chosen on, with its filters."""
-        back = request.url.remove_query_params(["pks", "select"]).query
+    def _back_to_list(
+        self, request: Request, dropped: Sequence[str] = ()
+    ) -> RedirectResponse:
+        """To the list the rows were chosen on, with its filters but those
+        named in `dropped`."""
+        back = request.url.remove_query_params(["pks", "select", *dropped]).query
         to_list = request.url_for("admin:list", identity=self.identity)
         return RedirectResponse(
             f"{to_list}?{back}" if back else str(to_list), status_code=302
@@ -91,7 +95,10 @@ class SelectionActions:
                     request,
                     f"{self.count_words(changed)} updated.",
                 )
-                return self._back_to_list(request)
+                # The filters (and search) on the changed fields go: with them
+                # the list would no longer show the rows just changed.
+                fields = {*change.values, *change.add, *change.remove}
+                return self._back_to_list(request, query.parameters_on(fields))
         for name, messages in errors.items():
             if name and name in form:
                 form[name].errors = list(messages)

@@ -181,9 +181,26 @@
     });
   }
 
+  // Bulk edit: giving a field a value ticks its "Change" box (a value in an
+  // unticked row is kept out of the change, and was an easy slip).
+  function tickChangedFields() {
+    var apply = document.getElementById("apply-bulk");
+    if (!apply || !apply.form) return;
+    ["input", "change"].forEach(function (type) {
+      apply.form.addEventListener(type, function (event) {
+        var target = event.target;
+        if (target.name === "fields" || !target.closest) return;
+        var row = target.closest("tr");
+        var box = row ? row.querySelector('input[name="fields"]') : null;
+        if (box) box.checked = true;
+      });
+    });
+  }
+
   function ready() {
     showLocalTimes(document);
     searchOnEnterOnly();
+    tickChangedFields();
   }
 
   if (document.readyState === "loading") {
