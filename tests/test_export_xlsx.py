@@ -241,6 +241,19 @@ def test_every_column_type_is_a_cell_of_its_kind(specimens, curator, backend):  
     }
 
 
+def test_values_a_cell_cannot_hold_exactly_are_the_csvs_text():
+    assert xlsx.value_cell(10**15 - 1) == 10**15 - 1
+    assert xlsx.value_cell(-(10**15)) == "-1000000000000000"
+    assert xlsx.value_cell(Decimal("0.123456789012345")) == 0.123456789012345
+    assert xlsx.value_cell(Decimal("0.1234567890123456")) == "0.1234567890123456"
+    assert xlsx.value_cell(float("inf")) == "inf"
+    assert xlsx.value_cell(Decimal("NaN")) == "NaN"
+    assert xlsx.value_cell(timedelta(days=-1)) == "-1 day, 0:00:00"  # as csv
+    assert xlsx.value_cell(date(1899, 12, 31)) == "1899-12-31"
+    assert xlsx.value_cell(date(1900, 1, 1)) == date(1900, 1, 1)
+    assert xlsx.value_cell(Size.small) == 1 and xlsx.value_cell(Mood.loud) == "'=loud"
+
+
 def test_formula_like_text_is_escaped_as_in_the_csv(specimens, curator):  # noqa: F811
     add_specimens(specimens, *[Specimen(label=label) for label in DISGUISED])
     header, rows = sheet_of(curator, "specimen")

@@ -132,7 +132,10 @@ def value_cell(value: Any) -> Any:
         return value if value >= _EXCEL_EPOCH else value.isoformat()
     if isinstance(value, str):
         return safe_text(value)
-    return cell(value)  # times, UUIDs, bytes, JSON: the CSV's text
+    text = cell(value)  # times, UUIDs, bytes, JSON: the CSV's text
+    if isinstance(text, int | float) and not isinstance(text, bool):
+        return _number(text)
+    return text if isinstance(text, str) else str(text)  # as csv.writer has it
 
 
 def _json_cell(value: Any) -> Any:

@@ -7,6 +7,7 @@ audit entry, naming the format. A HEAD is answered with the GET's headers;
 it exports nothing, so it writes no entry.
 """
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 from anyio import to_thread
@@ -30,6 +31,13 @@ _CROSS_SITE_EXPORT = (
     "Exports start from this site's own pages only. Open the list here and "
     "use its Export button."
 )
+
+
+async def _nothing() -> AsyncIterator[bytes]:
+    """The body of a HEAD's answer, which is never sent: no length is
+    claimed for it (the GET's would be the workbook's)."""
+    return
+    yield b""
 
 
 class _TemporaryFileResponse(StreamingResponse):
@@ -101,7 +109,9 @@ class ExportRoutes:
             raise HTTPException(400, str(xlsx.too_many_rows(count)))
         headers["X-Row-Count"] = str(count)
         if answers_head(request.scope):  # no body will be read: write none
-            return Response(media_type=xlsx.MEDIA_TYPE, headers=headers)
+            return StreamingResponse(
+                _nothing(), media_type=xlsx.MEDIA_TYPE, headers=headers
+            )
         engine = engine_for_reads(self.session_maker)
         sheet = xlsx.sheet_name(str(view.name_plural))
         try:
