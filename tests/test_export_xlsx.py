@@ -7,6 +7,7 @@ import importlib
 import io
 import os
 import subprocess
+import time
 import zipfile
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -426,6 +427,37 @@ def test_memory_stays_flat_from_2k_to_20k_rows(app, superuser, temp_dir, monkeyp
     # written row by row to disk and sent in chunks.
     assert large < small * 1.5 + 2_000_000, (small, large)
     assert os.listdir(temp_dir) == []
+
+
+def test_a_client_that_leaves_stops_the_writing_and_its_file(
+    app, superuser, temp_dir, monkeypatch
+):
+    fill_tasks(app.state.engine, 3_000)
+    monkeypatch.setattr(xlsx, "BATCH", 100)
+    monkeypatch.setattr("admin_app.site.exports.DISCONNECT_POLL_SECONDS", 0.05)
+    written: list[int] = []
+    write_row = xlsx.XlsxExport._write_row
+
+    def slow_row(self, sheet, number, *args) -> None:  # a large, slow export
+        time.sleep(0.002)
+        written.append(number)
+        write_row(self, sheet, number, *args)
+
+    monkeypatch.setattr(xlsx.XlsxExport, "_write_row", slow_row)
+    pool = app.state.engine.pool
+    with live_server(app) as base, httpx.Client(base_url=base) as browser:
+        login(browser, "admin")
+        with pytest.raises(httpx.ReadTimeout):  # then the client hangs up
+            browser.get("/admin/task/export/xlsx", timeout=0.5)
+        deadline = time.monotonic() + 10
+        while (pool.checkedout() or os.listdir(temp_dir)) and (
+            time.monotonic() < deadline
+        ):
+            time.sleep(0.05)
+        assert pool.checkedout() == 0 and os.listdir(temp_dir) == []
+        assert 0 < len(written) < 3_000  # stopped, not written to the end
+    with Session(app.state.engine) as session:
+        assert session.exec(select(AuditEntry)).all() == []
 
 
 # LibreOffice Calc opens the workbook and reads the same values.

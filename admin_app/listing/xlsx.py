@@ -24,8 +24,9 @@ sent before the whole workbook is written. It is written in a worker thread
 to a temporary file with XlsxWriter in constant-memory mode (one row in
 memory at a time, rows read in batches through the CSV's server-side cursor),
 then sent in chunks and removed: memory stays flat however many rows there
-are, and a workbook that cannot be written whole (`Refused`) is a 400 before
-the download starts, never a file with rows or characters missing:
+are, a client that leaves stops the writing (see `site.exports`), and a
+workbook that cannot be written whole (`Refused`) is a 400 before the
+download starts, never a file with rows or characters missing:
 - a sheet holds at most `MAX_ROWS` rows, the header included (Excel's
   1,048,576): a longer export is refused, pointing to filters and the CSV;
 - a cell holds at most 32,767 characters: a longer text refuses the export,
@@ -36,6 +37,7 @@ import enum
 import math
 import os
 import tempfile
+import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -77,6 +79,10 @@ _EXCEL_EPOCH = date(1900, 1, 1)
 class Refused(ValueError):
     """A workbook that cannot hold the export whole; the message says why
     and what to do instead."""
+
+
+class Abandoned(Exception):
+    """The client left before the workbook was written: nobody will read it."""
 
 
 def too_many_rows(count: int | None = None) -> Refused:
@@ -211,7 +217,7 @@ class XlsxFile:
     """A written workbook waiting in a temporary file to be sent."""
 
     path: str
-    rows: int  # below the header
+    rows: int = 0  # below the header
 
     @property
     def size(self) -> int:
@@ -228,6 +234,15 @@ class XlsxFile:
                     yield chunk
         finally:
             self.remove()
+
+
+def new_file() -> XlsxFile:
+    """An empty temporary file for a workbook (in `TEMP_DIR`)."""
+    handle, path = tempfile.mkstemp(
+        prefix="admin-export-", suffix=".xlsx", dir=TEMP_DIR
+    )
+    os.close(handle)
+    return XlsxFile(path)
 
 
 class XlsxExport(ListExport):
@@ -257,21 +272,30 @@ class XlsxExport(ListExport):
         formats = [_date_format(exported, dialect) for exported in self.columns]
         return stmt, python, deferred, formats
 
-    def write(self, engine: Engine, sheet_name: str) -> XlsxFile:
-        """Write the workbook to a temporary file (in the calling thread: run
-        it in a worker). On `Refused` or any failure the file is removed."""
-        handle, path = tempfile.mkstemp(
-            prefix="admin-export-", suffix=".xlsx", dir=TEMP_DIR
-        )
-        os.close(handle)
+    def write(
+        self,
+        engine: Engine,
+        sheet_name: str,
+        file: XlsxFile | None = None,
+        stop: threading.Event | None = None,
+    ) -> XlsxFile:
+        """Write the workbook to `file` (a `new_file()` by default), in the
+        calling thread: run it in a worker. On `Refused` or any failure the
+        file is removed. `stop` set (the client left) ends the writing at the
+        next batch with `Abandoned`: a thread cannot be cancelled from outside."""
+        file = file or new_file()
         try:
-            rows = self._write(engine, path, sheet_name)
+            file.rows = self._write(
+                engine, file.path, sheet_name, stop or threading.Event()
+            )
         except BaseException:
-            os.unlink(path)
+            file.remove()
             raise
-        return XlsxFile(path, rows)
+        return file
 
-    def _write(self, engine: Engine, path: str, sheet_name: str) -> int:
+    def _write(
+        self, engine: Engine, path: str, sheet_name: str, stop: threading.Event
+    ) -> int:
         stmt, python, deferred, formats = self.typed(engine.dialect)
         book = xlsxwriter.Workbook(
             path,
@@ -300,6 +324,8 @@ class XlsxExport(ListExport):
                 result = self.execute(connection, stmt)
                 written = 0
                 while batch := result.fetchmany(BATCH):
+                    if stop.is_set():
+                        raise Abandoned
                     if written + len(batch) >= MAX_ROWS:
                         raise too_many_rows()
                     rows = self._format(connection, batch, python, deferred, value_cell)
