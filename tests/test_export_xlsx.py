@@ -23,6 +23,7 @@ from starlette.testclient import TestClient
 
 from admin_app.listing import xlsx
 from admin_app.listing.cells import safe_text
+from admin_app.site.views import AdminView
 from admin_app.writing.audit import AuditEntry
 from models import Project, Task
 from tests.cell_models import Mood, Size, Specimen
@@ -321,6 +322,14 @@ def test_the_export_needs_the_export_grant(app, db):
         response = exporter.get("/admin/task/export/xlsx")
         assert response.status_code == 200
         assert openpyxl.load_workbook(io.BytesIO(response.content)).active.max_row == 2
+
+
+def test_a_view_may_offer_the_csv_only(client, monkeypatch):
+    monkeypatch.setattr(AdminView, "export_types", ["csv"])
+    assert 'id="export-csv"' in client.get("/admin/task/list").text
+    assert 'id="export-xlsx"' not in client.get("/admin/task/list").text
+    assert "export/xlsx" not in client.get("/admin/").text
+    assert client.get("/admin/task/export/xlsx").status_code == 404
 
 
 @pytest.mark.parametrize(
