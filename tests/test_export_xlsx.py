@@ -11,6 +11,7 @@ import time
 import zipfile
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from datetime import time as time_of_day
 from decimal import Decimal
 from urllib.parse import quote
 
@@ -241,6 +242,37 @@ def test_every_column_type_is_a_cell_of_its_kind(specimens, curator, backend):  
     assert {n: c.value for n, c in cells[empty].items() if n != "id"} == {
         name: "" if name == "label" else None for name in header if name != "id"
     }
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])  # any text in any column
+def test_odd_values_other_programs_wrote_in_sqlite_are_the_csvs_text(
+    specimens,  # noqa: F811
+    curator,  # noqa: F811
+):
+    add_specimens(
+        specimens,
+        Specimen(label="odd", naive_at=datetime(2026, 1, 2), clock=time_of_day(1)),
+        Specimen(label="plain", naive_at=datetime(2026, 1, 2), day=date(2026, 1, 2)),
+    )
+    with specimens.state.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "UPDATE cells_specimen SET naive_at = 'yesterday', day = '=1+1', "
+            "clock = 'noon', blob = 'text' WHERE label = 'odd'"
+        )
+        connection.exec_driver_sql(
+            "UPDATE cells_specimen SET naive_at = '2026-01-02T03:04:05.500', "
+            "day = '2026-05-06 00:00:00' WHERE label = 'plain'"
+        )
+    assert assert_same_as_csv(curator, "specimen", "sortBy=label") == 2
+    header, rows = sheet_of(curator, "specimen", "sortBy=label")
+    odd, plain = (by_header(header, row) for row in rows)
+    assert [odd[name].value for name in ("naive_at", "day", "clock")] == [
+        "yesterday",
+        "'=1+1",
+        "noon",
+    ]
+    assert plain["naive_at"].value == datetime(2026, 1, 2, 3, 4, 5, 500000)
+    assert plain["day"].value == datetime(2026, 5, 6)
 
 
 def test_values_a_cell_cannot_hold_exactly_are_the_csvs_text():

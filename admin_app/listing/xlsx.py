@@ -47,7 +47,19 @@ from typing import Any
 
 import xlsxwriter
 from anyio import to_thread
-from sqlalchemy import JSON, Date, DateTime, Engine, String, type_coerce
+from sqlalchemy import (
+    BINARY,
+    JSON,
+    VARBINARY,
+    Date,
+    DateTime,
+    Engine,
+    LargeBinary,
+    String,
+    Time,
+    Uuid,
+    type_coerce,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import Select
 
@@ -55,7 +67,9 @@ from admin_app.listing.cells import (
     Converter,
     datetime_text,
     json_text,
+    register_sqlite_functions,
     safe_text,
+    sql_cell,
     stored_type,
     utc_datetime_text,
 )
@@ -74,6 +88,8 @@ UTC_DATETIME_FORMAT = 'yyyy-mm-dd hh:mm:ss "UTC"'
 # Column widths (characters) at which a date cell shows whole, not `####`.
 WIDTHS = {DATE_FORMAT: 11, DATETIME_FORMAT: 20, UTC_DATETIME_FORMAT: 24}
 _EXCEL_EPOCH = date(1900, 1, 1)
+# Types whose cell is the CSV's text: times, UUIDs, bytes.
+_CSV_TEXT_TYPES = (Time, Uuid, LargeBinary, BINARY, VARBINARY)
 
 
 class Refused(ValueError):
@@ -187,6 +203,12 @@ def column_cell(column: Any, dialect: Dialect) -> tuple[Any, Converter, str | No
     type_ = stored[1] if stored else column.type
     if isinstance(type_, JSON):
         return column, _json_cell, None
+    if stored and isinstance(type_, _CSV_TEXT_TYPES):
+        # The CSV's own cell, made by the database as for the CSV (with its
+        # fallbacks for odd values SQLite may hold, which Python would refuse).
+        in_sql = sql_cell(column, dialect, cell)
+        if in_sql is not None:
+            return in_sql, _as_is, None
     aware = _is_aware(column, type_)
     shown = UTC_DATETIME_FORMAT if aware else DATETIME_FORMAT
     if stored and dialect.name == "sqlite" and isinstance(type_, DateTime):
@@ -206,6 +228,10 @@ def column_cell(column: Any, dialect: Dialect) -> tuple[Any, Converter, str | No
     if isinstance(type_, Date):
         return column, value_cell, DATE_FORMAT
     return column, value_cell, None
+
+
+def _as_is(value: Any) -> Any:
+    return value
 
 
 def _aware_cell(value: Any, utc: bool) -> Any:
@@ -321,6 +347,9 @@ class XlsxExport(ListExport):
             for position, name in enumerate(self.names):
                 sheet.write_string(0, position, name, bold)
             with engine.connect() as connection:
+                if engine.dialect.name == "sqlite":  # for the CSV's text cells
+                    raw = connection.connection.driver_connection
+                    register_sqlite_functions(raw)
                 result = self.execute(connection, stmt)
                 written = 0
                 while batch := result.fetchmany(BATCH):
