@@ -111,6 +111,7 @@ def test_generated_requests_never_fail_or_leak(app, seeded_client, identity):
         for url in (
             "/list",
             "/export/csv",
+            "/export/xlsx",
             "/bulk-edit",
             "/filter-options",
             "/link-options",

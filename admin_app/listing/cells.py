@@ -64,6 +64,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ColumnElement
+from sqlalchemy.types import TypeEngine
 
 try:  # SQLModel 0.0.50's `datetime` column: aware, stored as UTC
     from sqlmodel.sql.sqltypes import UTCDateTime
@@ -422,6 +423,24 @@ def _is_utc_datetime(type_: Any) -> bool:
     return UTCDateTime is not None and isinstance(type_, UTCDateTime)
 
 
+def stored_type(
+    expr: ColumnElement, dialect: Dialect
+) -> tuple[ColumnElement, TypeEngine] | None:
+    """The type the database holds `expr` in, and `expr` typed by it (which
+    renders nothing), or None for a project's own type with a conversion of
+    its own, which Python must keep."""
+    type_ = expr.type
+    if _is_utc_datetime(type_):
+        type_ = DateTime(timezone=True)
+        return type_coerce(expr, type_), type_
+    if isinstance(type_, TypeDecorator):
+        if type(type_).process_result_value is not TypeDecorator.process_result_value:
+            return None  # the project's own conversion: keep it
+        type_ = type_.load_dialect_impl(dialect)
+        return type_coerce(expr, type_), type_
+    return expr, type_
+
+
 def sql_cell(
     expr: ColumnElement, dialect: Dialect, cell: Converter
 ) -> ColumnElement | None:
@@ -430,17 +449,12 @@ def sql_cell(
     `cell` is the Python formatting the SQL must agree with (used for enums,
     whose few values are formatted once here).
     """
-    type_ = expr.type
     if dialect.name not in ("sqlite", "postgresql"):
         return None
-    if _is_utc_datetime(type_):
-        type_ = DateTime(timezone=True)
-        expr = type_coerce(expr, type_)
-    elif isinstance(type_, TypeDecorator):
-        if type(type_).process_result_value is not TypeDecorator.process_result_value:
-            return None  # the project's own conversion: keep it
-        type_ = type_.load_dialect_impl(dialect)
-        expr = type_coerce(expr, type_)  # renders nothing; types the SQL below
+    stored = stored_type(expr, dialect)
+    if stored is None:
+        return None
+    expr, type_ = stored
     if isinstance(type_, Enum):
         return _enum_cell(expr, dialect, cell)
     if isinstance(type_, Boolean):

@@ -30,7 +30,17 @@ from typing import Any
 from uuid import UUID
 
 from anyio import to_thread
-from sqlalchemy import JSON, Column, Engine, Select, and_, inspect, select
+from sqlalchemy import (
+    JSON,
+    Column,
+    Connection,
+    CursorResult,
+    Engine,
+    Select,
+    and_,
+    inspect,
+    select,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, aliased
 
@@ -197,8 +207,10 @@ class _Relation:
     target: type
 
 
-class CsvExport:
-    """The CSV of one `ListQuery`."""
+class ListExport:
+    """What every export of one `ListQuery` shares, whatever its file format:
+    the columns, the list's own statement narrowed to them, and the labels of
+    related rows that SQL cannot join (`CsvExport`, `listing.xlsx`)."""
 
     def __init__(self, query: ListQuery, columns: Sequence[ExportColumn]) -> None:
         self.query = query
@@ -262,6 +274,44 @@ class CsvExport:
                 if row is not None
             }
 
+    def execute(self, connection: Connection, stmt: Select) -> CursorResult:
+        """`stmt` run to be read in batches. SQLite's cursor already reads the
+        database row by row as rows are fetched (SQLAlchemy's `stream_results`
+        would only add a buffer); others read through a server-side cursor."""
+        if connection.dialect.name != "sqlite":
+            connection = connection.execution_options(
+                stream_results=True, max_row_buffer=BATCH
+            )
+        return connection.execute(stmt)
+
+    def _format(
+        self,
+        connection: Any,
+        rows: Sequence[Any],
+        python: list[tuple[int, Converter]],
+        deferred: list[_Relation],
+        label: Converter | None = None,
+    ) -> list[list]:
+        """The batch's rows with each converter applied at its position, and
+        each custom-labelled relation's key columns replaced by one cell: the
+        related row's label as `label` (the CSV's `cell` by default) has it."""
+        label = label or cell
+        lookups = [(rel, self._labels(connection, rel, rows)) for rel in deferred]
+        out = []
+        for row in rows:
+            values = _converted(row, python)
+            for rel, labels in reversed(lookups):
+                key = tuple(values[rel.position : rel.position + rel.width])
+                values[rel.position : rel.position + rel.width] = [
+                    label(labels.get(key))
+                ]
+            out.append(values)
+        return out
+
+
+class CsvExport(ListExport):
+    """The CSV of one `ListQuery`."""
+
     def formatted(
         self, dialect: Dialect
     ) -> tuple[Select, list[tuple[int, Converter]], list[_Relation]]:
@@ -286,24 +336,6 @@ class CsvExport:
                 columns.append(in_sql)
         stmt = stmt.with_only_columns(*columns, maintain_column_froms=True)
         return stmt, python, deferred
-
-    def _format(
-        self,
-        connection: Any,
-        rows: Sequence[Any],
-        python: list[tuple[int, Converter]],
-        deferred: list[_Relation],
-    ) -> list[list]:
-        lookups = [(rel, self._labels(connection, rel, rows)) for rel in deferred]
-        out = []
-        for row in rows:
-            values = _converted(row, python)
-            for rel, labels in reversed(lookups):
-                key = tuple(values[rel.position : rel.position + rel.width])
-                label = labels.get(key)
-                values[rel.position : rel.position + rel.width] = [cell(label)]
-            out.append(values)
-        return out
 
     # PostgreSQL writes the CSV itself (`listing.pgcopy`) when it can write
     # every cell; False keeps the Python path everywhere.
@@ -345,13 +377,7 @@ class CsvExport:
             sqlite = engine.dialect.name == "sqlite"
             if sqlite:
                 register_sqlite_functions(connection.connection.driver_connection)
-            # SQLite's cursor already reads the database row by row as rows are
-            # fetched; SQLAlchemy's `stream_results` would only add a buffer.
-            if not sqlite:
-                connection = connection.execution_options(
-                    stream_results=True, max_row_buffer=BATCH
-                )
-            result = await to_thread.run_sync(connection.execute, stmt)
+            result = await to_thread.run_sync(self.execute, connection, stmt)
             # With every cell made in SQL the driver's rows are the CSV rows:
             # read them from its cursor, skipping the making of result rows.
             raw = sqlite and not python and not deferred

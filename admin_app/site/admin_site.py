@@ -14,36 +14,29 @@ from sqlalchemy import Select
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError, SQLAlchemyError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response, StreamingResponse
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from admin_app.auth.csrf import CSRFRefused, csrf_token, refuse_cross_site
-from admin_app.auth.methods import answers_head
+from admin_app.auth.csrf import csrf_token
 from admin_app.auth.routes import AuthRoutes
-from admin_app.clock import utcnow
 from admin_app.db import limit_statement_time, statement_timed_out
 from admin_app.db_errors import noted_outage, statement_too_large
 from admin_app.listing.counts import RowCount, count_rows
-from admin_app.listing.export import CsvExport
-from admin_app.listing.query import ListQuery, selected_keys
+from admin_app.listing.query import selected_keys
 from admin_app.model.keys import url_key
 from admin_app.model.labels import label_for, local_time
-from admin_app.replica import engine_for_reads
+from admin_app.site.exports import ExportRoutes
 from admin_app.site.keyed_urls import KeyedRedirects
 from admin_app.site.views import AdminView, form_request
-from admin_app.writing.audit import AuditEntry, record
+from admin_app.writing.audit import AuditEntry
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 logger = logging.getLogger(__name__)
-_CROSS_SITE_EXPORT = (
-    "Exports start from this site's own pages only. Open the list here and "
-    "use its Export button."
-)
 
 
-class AdminSite(KeyedRedirects, AuthRoutes, Admin):
+class AdminSite(ExportRoutes, KeyedRedirects, AuthRoutes, Admin):
     """SQLAdmin's `Admin`, with an index that lists every table and its size."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -201,53 +194,6 @@ class AdminSite(KeyedRedirects, AuthRoutes, Admin):
         else:
             Flash.success(request, f"{view.count_words(deleted)} deleted.")
         return PlainTextResponse(str(url))
-
-    @login_required
-    async def export(self, request: Request) -> Response:
-        """Stream the filtered, sorted list as CSV (all pages, in the list's order).
-
-        An export writes an audit entry in the user's name, so another site may
-        not start one with a link (a cross-site top-level GET carries the
-        SameSite=Lax cookie): refused before anything is written."""
-        try:
-            refuse_cross_site(request.headers)
-        except CSRFRefused as refused:
-            raise HTTPException(403, _CROSS_SITE_EXPORT) from refused
-        await self._export(request)  # SQLAdmin's permission checks
-        view = self._find_model_view(request.path_params["identity"])
-        query = view.list_query_for(request)
-        try:
-            export = CsvExport(query, view.export_columns())
-            export.statement()  # an unexportable column: say so before logging
-        except ValueError as error:
-            raise HTTPException(400, str(error)) from error
-        count = await to_thread.run_sync(self._record_export, request, view, query)
-        filename = f"{view.identity}-{utcnow().strftime('%Y%m%d-%H%M%S')}.csv"
-        return StreamingResponse(
-            export.stream(engine_for_reads(self.session_maker)),
-            media_type="text/csv; charset=utf-8",
-            headers={
-                "Content-Disposition": f'attachment; filename="{filename}"',
-                "X-Row-Count": str(count),
-            },
-        )
-
-    def _record_export(
-        self, request: Request, view: AdminView, query: ListQuery
-    ) -> int:
-        with self.session_maker() as session, session.begin():
-            count = session.scalar(query.count()) or 0
-            if answers_head(request.scope):
-                return count
-            record(
-                session,
-                request,
-                "export",
-                view.identity,
-                summary=f"Exported {count:,} {view.name_plural}",
-                changes={"parameters": request.url.query},
-            )
-        return count
 
     def _recent_changes(self, entries: Select, limit: int = 10) -> list[AuditEntry]:
         """The latest of `entries` (the audit log as this user may see it)."""

@@ -210,7 +210,7 @@ class AdminView(KeyedLinks, SelectionActions, RowSaving, ModelView):
     """
 
     page_size = 25
-    export_types = ["csv"]
+    export_types = ["csv", "xlsx"]
     page_size_options = [10, 25, 50, 100]
     form_converter = LabelledConverter
     small_table_rows: ClassVar[int] = LIST_LIMIT

@@ -4,6 +4,7 @@ import csv
 import io
 import re
 
+import openpyxl
 from playwright.sync_api import Page, expect
 from sqlalchemy import func
 from sqlmodel import select
@@ -114,6 +115,20 @@ def test_export_the_filtered_list(admin_page: Page, site: Site) -> None:
     assert entry.summary == f"Exported {done:,} Tasks"
     assert entry.username == "admin"
 
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Export XLSX").click()
+    download = download_info.value
+    assert re.fullmatch(r"task-\d{8}-\d{6}\.xlsx", download.suggested_filename)
+    expect(page.get_by_role("status")).to_contain_text(
+        f"Exporting {done:,} Tasks to XLSX"
+    )
+    with open(download.path(), "rb") as file:
+        sheet = openpyxl.load_workbook(file).active
+    header = [cell.value for cell in sheet[1]]
+    assert sorted(
+        row[header.index("id")] for row in sheet.iter_rows(2, values_only=True)
+    ) == list(ids)
+
 
 def test_no_export_button_without_the_export_grant(page: Page, site: Site) -> None:
     add_staff(site.app, "viewer", grants={"task": ["view"]})
@@ -121,6 +136,7 @@ def test_no_export_button_without_the_export_grant(page: Page, site: Site) -> No
     page.get_by_role("link", name="Tasks").first.click()
     expect(page.locator("#row-count")).to_have_text("300 Tasks")
     expect(page.get_by_role("link", name="Export CSV")).to_have_count(0)
+    expect(page.get_by_role("link", name="Export XLSX")).to_have_count(0)
     expect(page.get_by_role("link", name=re.compile("New Task"))).to_have_count(0)
     response = page.request.get("/admin/task/export/csv")
     assert response.status == 403

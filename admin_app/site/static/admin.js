@@ -128,7 +128,8 @@
     var link = event.target.closest ? event.target.closest("a[data-export-count]") : null;
     if (!link) return;
     announce(
-      "Exporting " + link.dataset.exportCount + " to CSV. " +
+      "Exporting " + link.dataset.exportCount + " to " +
+      (link.dataset.exportFormat || "CSV") + ". " +
       "Your browser shows the download as it arrives."
     );
   });
