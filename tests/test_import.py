@@ -317,3 +317,46 @@ def test_a_confirmation_needs_the_csrf_token(seeded, client):
         == 403
     )
     client.headers["X-CSRF-Token"] = token
+
+
+def test_rows_found_by_a_chosen_unique_column(seeded, client, db):
+    """Workers matched by e-mail: a file from another system has no ids."""
+    workers = rows_of(exported(client, "worker", "?sortBy=id"))
+    first = workers[0]
+    data = write_csv(
+        [
+            dict(first, id="", name="Renamed By Email"),
+            dict(first, id="", name="Brand New", email="brand.new@example.com"),
+        ]
+    )
+    form = client.get("/admin/worker/import").text
+    assert '<option value="email"' in form
+    found = preview(client, "worker", data, key="email").json()
+    assert found["errors"] == [], found
+    assert (found["new"], found["changed"]) == (1, 1)
+    assert found["rows"] == [
+        {
+            "row": 2,
+            "key": first["id"],
+            "changes": {"name": [first["name"], "Renamed By Email"]},
+        }
+    ]
+    client.post("/admin/worker/import/confirm", data={"token": found["token"]})
+    db.expire_all()
+    assert db.get(Worker, int(first["id"])).name == "Renamed By Email"
+    not_unique = preview(client, "worker", data, key="name")
+    assert not_unique.status_code == 400
+    assert not_unique.json()["error"] == "'name' is not a unique column of Workers."
+
+
+def test_the_preview_lists_the_first_50_refused_rows_and_counts_the_rest(
+    seeded, client
+):
+    rows = [{"id": "", "title": f"Task {n}", "progress": "101"} for n in range(60)]
+    page = client.post(
+        "/admin/task/import", files={"file": ("t.csv", write_csv(rows))}
+    ).text
+    shown = page_text(page)
+    assert "0 new, 0 changed, 0 unchanged, 60 refused." in shown
+    assert page.count("less than or equal to 100") == 50
+    assert "… and 10 more refused rows." in shown

@@ -106,6 +106,8 @@ def plan_columns(
             found.key.append(cell)
             if editable(cell.spec) and not cell.spec.generated:
                 found.values.append(cell)
+        elif cell.spec.generated and cell.column is not None:
+            continue  # the database's own key, beside the chosen key: never set
         elif not editable(cell.spec):
             raise BadFile(
                 f"The column {name!r} cannot be imported: you may not change it here."
