@@ -5,12 +5,13 @@ audit log. Every test runs on SQLite and PostgreSQL."""
 import csv
 import io
 import json
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from openpyxl import Workbook
 from sqlmodel import Session, select
 
+from admin_app.auth.models import StaffUser
 from admin_app.writing.audit import AuditEntry
 from admin_app.writing.import_columns import plan_columns
 from admin_app.writing.import_files import BadFile
@@ -133,6 +134,8 @@ def test_a_semicolon_file_with_a_bom_changes_exactly_the_cells_changed(
     again = client.post("/admin/task/import/confirm", data={"token": found["token"]})
     assert "unknown or was imported already" in page_text(again.text)
 
+    details = client.get(f"/admin/audit-entry/details/{entry.id}").text
+    assert "Revert this import" in details
     reverted = client.post(f"/admin/audit-entry/revert/{entry.id}")
     assert reverted.status_code == 200
     assert "2 Tasks put back as they were." in page_text(reverted.text)
@@ -360,3 +363,51 @@ def test_the_preview_lists_the_first_50_refused_rows_and_counts_the_rest(
     assert "0 new, 0 changed, 0 unchanged, 60 refused." in shown
     assert page.count("less than or equal to 100") == 50
     assert "… and 10 more refused rows." in shown
+
+
+def test_the_group_matrix_grants_import(seeded, client, app):
+    form = client.get("/admin/staff-group/create").text
+    assert 'value="task:import"' in form
+    assert 'value="audit-entry:import"' not in form  # the log takes no imports
+    assert 'value="staff-user:import"' not in form  # superusers only
+    add_staff(app, "clerk")
+    with Session(app.state.engine) as session:
+        clerk = session.exec(select(StaffUser).where(StaffUser.username == "clerk"))
+        clerk_id = clerk.one().id
+    created = client.post(
+        "/admin/staff-group/create",
+        data={
+            "name": "Importers",
+            "members": [str(clerk_id)],
+            "permissions": ["task:view", "task:edit", "task:import"],
+        },
+        follow_redirects=False,
+    )
+    assert created.status_code == 302
+    from starlette.testclient import TestClient
+
+    with TestClient(app) as browser:
+        assert login(browser, "clerk").status_code == 302
+        assert browser.get("/admin/task/import").status_code == 200
+        assert 'id="import"' in browser.get("/admin/task/list").text
+        assert browser.get("/admin/project/import").status_code == 403
+
+
+def test_cells_follow_the_edit_forms_rules(seeded, client, db):
+    """`0` for a nullable foreign key is NULL; an offset is converted to UTC
+    for a column without time zone; the form's parsers read the cells."""
+    rows = rows_of(exported(client, "task", "?sortBy=id"))
+    row = next(r for r in rows if r["project_id"])
+    old_project = int(row["project_id"])
+    row["project_id"] = "0"
+    row["created_at"] = "2026-01-01T12:00:00+02:00"
+    found = preview(client, "task", write_csv([row])).json()
+    assert found["errors"] == []
+    (changed,) = found["rows"]
+    assert changed["changes"]["project_id"] == [old_project, None]
+    assert changed["changes"]["created_at"][1] == "2026-01-01T10:00:00"
+    client.post("/admin/task/import/confirm", data={"token": found["token"]})
+    db.expire_all()
+    task = db.get(Task, int(row["id"]))
+    assert task.project_id is None
+    assert task.created_at == datetime(2026, 1, 1, 10, 0)
