@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sqlalchemy import inspect, select
+from sqlalchemy import Column, inspect, select
 from sqlalchemy.orm import Session
 
 from admin_app.listing.export import ExportColumn
@@ -33,6 +33,7 @@ from admin_app.writing.import_columns import ImportCell, ImportColumns
 from admin_app.writing.writes import FormErrors, RowWriter
 
 LABEL_SCAN_LIMIT = 10_000  # rows read to match labels made by `__admin_label__`
+PRELOAD_BATCH = 500  # keys per query when the rows a file names are read
 
 
 class ImportedView(Protocol):
@@ -121,13 +122,46 @@ class ImportRun:
         self.mapper = inspect(self.model)
         self._labels: dict[type, dict[str, list[str]]] = {}
         self._seen: dict[str, int] = {}
+        self._held: list[Any] = []  # preloaded rows, kept in the identity map
         self.result = ImportResult()
 
     def run(self, rows: list[tuple[int, list[str]]]) -> ImportResult:
         _begin_for_savepoints(self.session)
+        self._preload(rows)
         for number, cells in rows:
             self._row(number, cells)
         return self.result
+
+    def _preload(self, rows: list[tuple[int, list[str]]]) -> None:
+        """Read the rows the file names (its own rows by key, related rows by
+        their keys) in batches, and hold them: the session's identity map
+        keeps rows only while something refers to them, and each row's lookup
+        (`Session.get`, here and in `RowWriter`) would be a query of its own."""
+        wanted: list[tuple[ImportCell, Column, type]] = []
+        if len(self.columns.key) == 1 and len(self.columns.key_columns) == 1:
+            wanted.append(
+                (self.columns.key[0], self.columns.key_columns[0], self.model)
+            )
+        for cell in self.columns.values:
+            spec = cell.spec
+            if (
+                spec.kind is Kind.TO_ONE
+                and spec.target is not None
+                and len(spec.target_columns) == 1
+            ):
+                wanted.append((cell, spec.target_columns[0], spec.target))
+        for cell, column, model in wanted:
+            keys = set()
+            for _number, cells in rows:
+                try:
+                    keys.add(coerce_key_part(column, cells[cell.position].strip()))
+                except BadKey:
+                    continue
+            found = list(keys)
+            for start in range(0, len(found), PRELOAD_BATCH):
+                chunk = found[start : start + PRELOAD_BATCH]
+                stmt = select(model).where(column.in_(chunk))
+                self._held.extend(self.session.scalars(stmt))
 
     def error(self, row: int, column: str, message: str) -> None:
         self.result.errors.append(RowError(row, column, message))
