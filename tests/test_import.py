@@ -411,3 +411,79 @@ def test_cells_follow_the_edit_forms_rules(seeded, client, db):
     task = db.get(Task, int(row["id"]))
     assert task.project_id is None
     assert task.created_at == datetime(2026, 1, 1, 10, 0)
+
+
+def test_a_refused_confirmation_writes_no_row_at_all(seeded, client, db):
+    """The first row would still apply; the second now points at a project
+    that was deleted since the preview: nothing of either is written."""
+    rows = rows_of(exported(client, "task", "?sortBy=id"))[:2]
+    doomed = Project(name="Short-lived project")
+    db.add(doomed)
+    db.commit()
+    rows[0]["progress"] = "1" if rows[0]["progress"] != "1" else "2"
+    rows[1]["project_id"] = str(doomed.id)
+    found = preview(client, "task", write_csv(rows)).json()
+    assert (found["changed"], found["errors"]) == (2, [])
+    db.delete(doomed)
+    db.commit()
+    refused = client.post(
+        "/admin/task/import/confirm", data={"token": found["token"]}, headers=JSON
+    )
+    assert refused.status_code == 409
+    assert refused.json()["error"].startswith("Nothing was imported: Row 3 ")
+    db.expire_all()
+    assert str(db.get(Task, int(rows[0]["id"])).progress) != rows[0]["progress"]
+    assert audit_entries(seeded, "import") == []
+
+
+def test_a_preview_is_confirmed_on_another_worker_by_its_user_only(
+    seeded, client, database_url
+):
+    from starlette.testclient import TestClient
+
+    from admin_app import create_app
+    from tests.conftest import SECRET_KEY
+
+    rows = rows_of(exported(client, "task", "?sortBy=id"))[:1]
+    rows[0]["progress"] = "1" if rows[0]["progress"] != "1" else "2"
+    token = preview(client, "task", write_csv(rows)).json()["token"]
+    add_staff(seeded, "other", superuser=True)
+    other_worker = create_app(database_url, "models", SECRET_KEY)
+    try:
+        with TestClient(other_worker) as browser:
+            assert login(browser, "other").status_code == 302
+            stolen = browser.post(
+                "/admin/task/import/confirm", data={"token": token}, headers=JSON
+            )
+            assert stolen.status_code == 409
+            assert "unknown or was imported already" in stolen.json()["error"]
+        with TestClient(other_worker, cookies=client.cookies) as same_user:
+            same_user.headers["X-CSRF-Token"] = client.headers["X-CSRF-Token"]
+            done = same_user.post(
+                "/admin/task/import/confirm", data={"token": token}, headers=JSON
+            )
+            assert done.json() == {"added": 0, "changed": 1}
+    finally:
+        other_worker.state.engine.dispose()
+
+
+def test_an_expired_preview_is_refused(seeded, client, db):
+    from datetime import timedelta
+
+    from admin_app.writing.import_previews import ImportPreview
+
+    rows = rows_of(exported(client, "task", "?sortBy=id"))[:1]
+    rows[0]["progress"] = "1" if rows[0]["progress"] != "1" else "2"
+    token = preview(client, "task", write_csv(rows)).json()["token"]
+    stored = db.get(ImportPreview, token)
+    stored.created_at -= timedelta(hours=2)
+    db.add(stored)
+    db.commit()
+    refused = client.post(
+        "/admin/task/import/confirm", data={"token": token}, headers=JSON
+    )
+    assert refused.json()["error"] == "This preview expired: upload the file again."
+    # a new preview forgets the expired ones
+    preview(client, "task", write_csv(rows))
+    db.expire_all()
+    assert db.get(ImportPreview, token) is None
