@@ -180,7 +180,16 @@ def test_an_xlsx_made_with_openpyxl_adds_and_changes_rows(seeded, client, db):
 
 def test_a_stale_preview_is_refused_naming_the_row(seeded, client, db):
     rows = rows_of(exported(client, "task", "?sortBy=id"))
+    old_progress = rows[2]["progress"]
     rows[2]["progress"] = "77"
+    page = client.post(
+        "/admin/task/import", files={"file": ("t.csv", write_csv(rows))}
+    ).text
+    shown = page_text(page)
+    assert "0 new, 1 changed, " in shown and " unchanged, 0 refused." in shown
+    assert f"4 {rows[2]['id']} Progress {old_progress} 77" in shown
+    assert 'id="confirm-import"' in page
+    assert "Import: 1 Task changed, 0 added" in shown
     found = preview(client, "task", write_csv(rows)).json()
     assert found["changed"] == 1
     task = db.get(Task, int(rows[2]["id"]))
