@@ -414,6 +414,11 @@ def test_cells_follow_the_edit_forms_rules(seeded, client, db):
     assert found["errors"] == []
     (changed,) = found["rows"]
     assert changed["changes"]["project_id"] == [old_project, None]
+    page = client.post(
+        "/admin/task/import", files={"file": ("t.csv", write_csv([row]))}
+    )
+    shown = page_text(page.text)
+    assert f"Project {row['project']} ({old_project}) empty" in shown
     assert changed["changes"]["created_at"][1] == "2026-01-01T10:00:00"
     client.post("/admin/task/import/confirm", data={"token": found["token"]})
     db.expire_all()

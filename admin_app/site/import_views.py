@@ -15,13 +15,14 @@ from typing import Any, ClassVar
 from anyio import from_thread, to_thread
 from sqladmin import Flash, expose
 from sqlalchemy import inspect
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from admin_app.model.fields import FieldSpec, Kind
-from admin_app.model.labels import field_label
+from admin_app.model.labels import field_label, label_for
 from admin_app.settings import import_max_bytes
 from admin_app.writing.audit import username_of
 from admin_app.writing.import_apply import (
@@ -34,7 +35,7 @@ from admin_app.writing.import_apply import (
 )
 from admin_app.writing.import_columns import unique_keys
 from admin_app.writing.import_files import BadFile
-from admin_app.writing.importing import Permissions
+from admin_app.writing.importing import Permissions, RowOutcome
 
 
 def _wants_json(request: Request) -> bool:
@@ -130,26 +131,63 @@ class ImportActions:
             )
         shown = self.import_rows_shown
         changed = [o for o in result.outcomes if o.status == "changed"]
+        changed_rows = await to_thread.run_sync(
+            self._changed_rows, changed[:shown], request
+        )
         context = {
             "preview": preview,
             "counts": {s: result.count(s) for s in ("new", "changed", "unchanged")},
-            "changed_rows": [
-                {
-                    "row": o.row,
-                    "key": o.key,
-                    "fields": [
-                        (field_label(self.model, name), _shown(old), _shown(new))
-                        for name, (old, new) in o.changes.items()
-                    ],
-                }
-                for o in changed[:shown]
-            ],
+            "changed_rows": changed_rows,
             "changed_rest": max(0, len(changed) - shown),
             "errors": errors[:shown],
             "errors_rest": max(0, len(errors) - shown),
             "key": key,
         }
         return await self._import_response(request, context)
+
+    def _changed_rows(
+        self, outcomes: list[RowOutcome], request: Request
+    ) -> list[dict[str, Any]]:
+        """Each changed row's fields as the preview shows them: a foreign key
+        by the related row's label (and key), where the user may see it."""
+        related: dict[str, FieldSpec] = {}
+        for spec in self.field_specs.values():
+            if (
+                spec.kind is Kind.TO_ONE
+                and spec.column is not None
+                and spec.target is not None
+                and self.may_link(request, spec.target)
+            ):
+                related[spec.column.key] = spec
+        rows = []
+        with self.session_maker() as session:
+
+            def described(name: str, value: Any) -> str:
+                spec = related.get(name)
+                if spec is None or value is None:
+                    return _shown(value)
+                try:
+                    target = session.get(spec.target, value)
+                except (SQLAlchemyError, TypeError, ValueError):
+                    target = None
+                if target is None:
+                    return _shown(value)
+                return f"{label_for(target)} ({value})"
+
+            for outcome in outcomes:
+                fields = []
+                for name, (old, new) in outcome.changes.items():
+                    spec = related.get(name)
+                    label = spec.label if spec is not None else None
+                    fields.append(
+                        (
+                            label or field_label(self.model, name),
+                            described(name, old),
+                            described(name, new),
+                        )
+                    )
+                rows.append({"row": outcome.row, "key": outcome.key, "fields": fields})
+        return rows
 
     async def _import_refused(self, request: Request, message: str) -> Response:
         """A file refused as a whole: a 400 with its one sentence."""
