@@ -501,3 +501,22 @@ def test_an_expired_preview_is_refused(seeded, client, db):
     preview(client, "task", write_csv(rows))
     db.expire_all()
     assert db.get(ImportPreview, token) is None
+
+
+def test_a_label_naming_two_rows_is_a_refused_row(seeded, client, db):
+    db.add(Worker(name="Sam Twin", email="sam.one@example.com"))
+    db.add(Worker(name="Sam Twin", email="sam.two@example.com"))
+    db.commit()
+    rows = rows_of(exported(client, "task", "?sortBy=id"))[:1]
+    rows[0]["assignee"] = "Sam Twin"
+    del rows[0]["assignee_id"]
+    found = preview(client, "task", write_csv(rows)).json()
+    assert found["token"] is None
+    assert found["errors"] == [
+        {
+            "row": 2,
+            "column": "assignee",
+            "message": "2 rows of assignee are called 'Sam Twin': give the key "
+            "instead.",
+        }
+    ]
