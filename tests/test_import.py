@@ -83,6 +83,9 @@ def test_the_upload_form_and_the_list_button(seeded, client):
     assert form.status_code == 200
     assert 'type="file"' in form.text and 'name="file"' in form.text
     assert 'name="csrf_token"' in form.text
+    # the audit log takes no rows, from an import or otherwise
+    assert client.get("/admin/audit-entry/import").status_code == 403
+    assert client.get("/admin/no-such-table/import").status_code == 404
 
 
 def test_a_semicolon_file_with_a_bom_changes_exactly_the_cells_changed(
