@@ -117,6 +117,18 @@ def statement_timeout() -> float:
     return seconds
 
 
+DEFAULT_IMPORT_MAX_BYTES = 20 * 1024 * 1024
+
+
+def import_max_bytes() -> int:
+    """`ADMIN_IMPORT_MAX_BYTES`: the largest file an import accepts (an XLSX
+    may expand to five times that). Read each time, like the statement
+    timeout. Uploads above 32 MB are refused before this by the request size
+    limit, whatever this says."""
+    value = _env_count("ADMIN_IMPORT_MAX_BYTES", 1)
+    return DEFAULT_IMPORT_MAX_BYTES if value is None else value
+
+
 _FLAGS = {"1": True, "true": True, "yes": True, "on": True}
 _FLAGS.update({"0": False, "false": False, "no": False, "off": False})
 

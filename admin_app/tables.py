@@ -8,6 +8,7 @@ from admin_app.auth.models import (
     StaffUser,
 )
 from admin_app.writing.audit import AuditEntry
+from admin_app.writing.import_previews import ImportPreview
 
 ADMIN_TABLES = (
     StaffUser,
@@ -16,12 +17,14 @@ ADMIN_TABLES = (
     GroupGrant,
     LoginAttempt,
     AuditEntry,
+    ImportPreview,
 )
 
 __all__ = [
     "ADMIN_TABLES",
     "AuditEntry",
     "GroupGrant",
+    "ImportPreview",
     "LoginAttempt",
     "StaffGroup",
     "StaffGroupMember",

@@ -2,7 +2,7 @@
 
 It reuses SQLAdmin's `PermissionMatrixField` (which escapes every label and
 refuses any value it did not offer), with rows in the staff's own vocabulary
-(view, create, edit, delete, export, bulk edit) rather than SQLAdmin's.
+(view, create, edit, delete, export, bulk edit, import) rather than SQLAdmin's.
 """
 
 from dataclasses import dataclass, field
@@ -50,6 +50,7 @@ def permission_rows(views: list[Any]) -> list[TableRow]:
             "delete": view.can_delete,
             "export": view.can_export,
             "bulk_edit": view.can_edit,
+            "import": view.can_create or view.can_edit,
         }
         if getattr(view, "superuser_writes", False):
             flags = {"view": True}

@@ -2,7 +2,7 @@
 hold the grants of their groups.
 
 A grant is `(table, action)` with the actions staff think in: view, create,
-edit, delete, export, bulk_edit. SQLAdmin asks about its own names (list,
+edit, delete, export, bulk_edit, import. SQLAdmin asks about its own names (list,
 details, import, `action:<slug>`); `NEEDS` says which grants each one takes.
 Every action needs `view` too, so a table is in a user's menu exactly when they
 may see its rows. A project's own `@action` needs its own grant.
@@ -24,13 +24,15 @@ GRANTABLE = {
     "delete": "Delete",
     "export": "Export",
     "bulk_edit": "Bulk edit",
+    "import": "Import",
 }
 
 NEEDS: dict[str, tuple[str, ...]] = {
     "list": ("view",),
     "details": ("view",),
     "create": ("view", "create"),
-    "import": ("view", "create"),
+    # The admin's import; each new row also needs create, each changed row edit.
+    "import": ("view", "import"),
     "edit": ("view", "edit"),
     "delete": ("view", "delete"),
     "export": ("view", "export"),

@@ -48,6 +48,18 @@ class AdminSite(ExportRoutes, KeyedRedirects, AuthRoutes, Admin):
             self.admin.add_exception_handler(error, self._database_unavailable)
         self.admin.add_exception_handler(DataError, self._database_refused)
         self.allow_post_logout()
+        for route in self.admin.router.routes:
+            if getattr(route, "name", None) == "import":
+                route.methods = {"GET", "HEAD", "POST"}  # the form, then its preview
+
+    @login_required
+    async def import_endpoint(self, request: Request) -> Response:
+        """SQLAdmin's import route, replaced: the admin's own import with a
+        preview (`admin_app.site.import_views`) for every table it serves."""
+        view = self._find_model_view(request.path_params["identity"])
+        if not isinstance(view, AdminView):
+            raise HTTPException(404)
+        return await view.import_page(request)
 
     async def _error_page(
         self, request: Request, status: int, message: str

@@ -6,9 +6,8 @@ from typing import Any, ClassVar
 
 from anyio import to_thread
 from markupsafe import Markup, escape
-from pydantic import TypeAdapter
 from sqladmin import Flash, expose
-from sqlalchemy import LargeBinary, Select, inspect, select, update
+from sqlalchemy import Select, inspect, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
@@ -21,7 +20,14 @@ from admin_app.listing.filters import Chip, ChoiceFilter, ListFilter, RangeFilte
 from admin_app.listing.query import key_condition
 from admin_app.model.keys import identifier
 from admin_app.site.views import AdminView
-from admin_app.writing.audit import AuditEntry, key_text, record
+from admin_app.writing.audit import (
+    AuditEntry,
+    DamagedValue,
+    key_text,
+    record,
+    stored_value,
+)
+from admin_app.writing.import_revert import ImportRevertRefused, revert_import
 
 
 def _changes_html(entry: AuditEntry, _name: str) -> Markup:
@@ -78,7 +84,8 @@ class AuditEntryAdmin(AdminView, model=AuditEntry):
 
     @expose("/revert/{pk:int}", methods=["POST"])
     async def revert(self, request: Request) -> Response:
-        """Undo a bulk edit from its audit entry, if its rows are as it left them."""
+        """Undo a bulk edit or an import from its audit entry, if its rows are
+        as it left them."""
         entry_id = request.path_params["pk"]
         if entry_id > MAX_KEY:
             raise HTTPException(404)
@@ -97,6 +104,11 @@ class AuditEntryAdmin(AdminView, model=AuditEntry):
                     ),
                     None,
                 )
+                if entry.action == "import":
+                    if target is None or not target.may_import(request):
+                        raise HTTPException(403)
+                    count = revert_import(session, entry, target, request)
+                    return f"{target.count_words(count)} put back as they were."
                 if target is None or not target.has_permission(request, "bulk_edit"):
                     raise HTTPException(403)
                 count = revert_bulk_edit(session, entry, target, request)
@@ -104,7 +116,7 @@ class AuditEntryAdmin(AdminView, model=AuditEntry):
 
         try:
             Flash.success(request, await to_thread.run_sync(run))
-        except RevertRefused as error:
+        except (RevertRefused, ImportRevertRefused) as error:
             Flash.error(request, str(error))
         except SQLAlchemyError as error:
             Flash.error(request, database_error_message(error))
@@ -119,6 +131,7 @@ ACTIONS = {
     "bulk_delete": "Bulk delete",
     "export": "Export",
     "revert": "Revert",
+    "import": "Import",
     "login_failed": "Failed login",
     "login_throttled": "Throttled login",
 }
@@ -229,17 +242,8 @@ def revert_bulk_edit(
 
 
 def _python_value(model: type, name: str, value: Any) -> Any:
-    """A value read back from the audit log's JSON, as the column stores it
-    (bytes were written as hex by `jsonable`)."""
-    if value is None:
-        return None
-    column = inspect(model).columns.get(name)
-    if column is not None and isinstance(column.type, LargeBinary):
-        try:
-            return bytes.fromhex(value)
-        except (TypeError, ValueError) as error:
-            raise RevertRefused(f"The entry's old {name} is not hex.") from error
-    info = model.model_fields.get(name)
-    if info is None:
-        return value
-    return TypeAdapter(info.annotation).validate_python(value)
+    """A value read back from the audit log's JSON, as the column stores it."""
+    try:
+        return stored_value(model, name, value)
+    except DamagedValue as error:
+        raise RevertRefused(str(error)) from error

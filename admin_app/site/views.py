@@ -57,6 +57,7 @@ from admin_app.model.labels import (
     search_by_label,
 )
 from admin_app.site.field_options import view_fields
+from admin_app.site.import_views import ImportActions
 from admin_app.site.keyed_urls import KeyedLinks
 from admin_app.site.list_pagination import ListPagination
 from admin_app.site.selection_views import SelectionActions
@@ -198,7 +199,7 @@ class LabelledConverter(WriteConverter):
         return [(str(get_object_identifier(obj)), label_for(obj)) for obj in rows]
 
 
-class AdminView(KeyedLinks, SelectionActions, RowSaving, ModelView):
+class AdminView(KeyedLinks, SelectionActions, ImportActions, RowSaving, ModelView):
     """Base of every generated view; subclass it with `model=` to override one.
 
     Every page reads the fields' descriptions (`admin_app.model.fields`):

@@ -15,8 +15,8 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote, unquote
 
-from pydantic import NaiveDatetime
-from sqlalchemy import DateTime, Text
+from pydantic import NaiveDatetime, TypeAdapter
+from sqlalchemy import DateTime, LargeBinary, Text, inspect
 from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel
 from starlette.requests import Request
@@ -121,3 +121,24 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+class DamagedValue(ValueError):
+    """A value in an entry that its column cannot hold again."""
+
+
+def stored_value(model: type, name: str, value: Any) -> Any:
+    """A value read back from an entry's JSON, as the column stores it (bytes
+    were written as hex by `jsonable`); DamagedValue if it cannot be."""
+    if value is None:
+        return None
+    column = inspect(model).columns.get(name)
+    if column is not None and isinstance(column.type, LargeBinary):
+        try:
+            return bytes.fromhex(value)
+        except (TypeError, ValueError) as error:
+            raise DamagedValue(f"The entry's old {name} is not hex.") from error
+    info = model.model_fields.get(name)
+    if info is None:
+        return value
+    return TypeAdapter(info.annotation).validate_python(value)

@@ -1,0 +1,246 @@
+"""The import pages: upload a CSV or XLSX file, see what it would change, confirm.
+
+A mixin of `AdminView`. `GET /{identity}/import` shows the upload form;
+`POST` the same URL (multipart `file`, optional `key`) writes nothing and
+answers the preview (as JSON with `Accept: application/json`);
+`POST /{identity}/import/confirm` applies exactly the previewed change
+(`admin_app.writing.import_apply`). SQLAdmin's own import route, off unless a
+view enables it, is replaced for these views by the site
+(`AdminSite.import_endpoint`): it cannot read SQLModel's text columns and
+writes each row without the model's validation.
+"""
+
+from typing import Any, ClassVar
+
+from anyio import from_thread, to_thread
+from sqladmin import Flash, expose
+from sqlalchemy import inspect
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from admin_app.model.fields import FieldSpec, Kind
+from admin_app.model.labels import field_label, label_for
+from admin_app.settings import import_max_bytes
+from admin_app.writing.audit import username_of
+from admin_app.writing.import_apply import (
+    ImportRefused,
+    ImportSetup,
+    Preview,
+    confirm_import,
+    import_words,
+    preview_import,
+)
+from admin_app.writing.import_columns import unique_keys
+from admin_app.writing.import_files import BadFile
+from admin_app.writing.importing import Permissions, RowOutcome
+
+
+def _wants_json(request: Request) -> bool:
+    return "application/json" in request.headers.get("accept", "")
+
+
+def _shown(value: Any) -> str:
+    """A value of the preview as the page shows it."""
+    if value is None or value == "":
+        return "empty"
+    return str(value)
+
+
+class ImportActions:
+    """The import routes, with the permission checks every one of them makes."""
+
+    import_rows_shown: ClassVar[int] = 50
+    """Changed rows and refused rows listed on the preview page (the rest counted)."""
+
+    def may_import(self, request: Request) -> bool:
+        """The import grant, and create or edit (new rows need create, changed
+        rows edit: each row is checked for its own)."""
+        may_add = self.can_create and self.has_permission(request, "create")
+        may_change = self.can_edit and self.has_permission(request, "edit")
+        return self.has_permission(request, "import") and (may_add or may_change)
+
+    def _import_setup(self, request: Request) -> ImportSetup:
+        form_fields = set(self._form_prop_names)
+
+        def editable(spec: FieldSpec) -> bool:
+            if spec.is_secret or spec.name not in form_fields:
+                return False
+            related = spec.kind is Kind.TO_ONE and spec.target is not None
+            return not related or self.may_link(request, spec.target)
+
+        def hook(data: dict[str, Any], obj: Any, creating: bool) -> None:
+            from_thread.run(self.on_model_change, data, obj, creating, request)
+
+        return ImportSetup(
+            view=self,
+            username=username_of(request),
+            editable=editable,
+            hidden=frozenset(self._audit_hidden),
+            permissions=Permissions(
+                create=self.can_create and self.has_permission(request, "create"),
+                edit=self.can_edit and self.has_permission(request, "edit"),
+            ),
+            hook=hook,
+        )
+
+    async def import_page(self, request: Request) -> Response:
+        """The upload form (GET), or the preview of the uploaded file (POST)."""
+        if not self.may_import(request):
+            raise HTTPException(403)
+        if request.method != "POST":
+            return await self._import_response(request, {})
+        form = await request.form()
+        upload = form.get("file")
+        key = str(form.get("key") or "") or None
+        if not isinstance(upload, UploadFile):
+            return await self._import_refused(request, "Choose a file to import.")
+        limit = import_max_bytes()
+        data = await upload.read(limit + 1)
+        setup = self._import_setup(request)
+
+        def run() -> Preview:
+            with self.session_maker() as session:
+                return preview_import(setup, session, data, key, limit)
+
+        try:
+            preview = await to_thread.run_sync(run)
+        except BadFile as error:
+            return await self._import_refused(request, str(error))
+        result = preview.result
+        errors = [
+            {"row": e.row, "column": e.column, "message": e.message}
+            for e in result.errors
+        ]
+        if _wants_json(request):
+            return JSONResponse(
+                {
+                    "new": result.count("new"),
+                    "changed": result.count("changed"),
+                    "unchanged": result.count("unchanged"),
+                    "errors": errors,
+                    "token": preview.token,
+                    "rows": [
+                        {"row": o.row, "key": o.key, "changes": o.changes}
+                        for o in result.outcomes
+                        if o.status == "changed"
+                    ],
+                }
+            )
+        shown = self.import_rows_shown
+        changed = [o for o in result.outcomes if o.status == "changed"]
+        changed_rows = await to_thread.run_sync(
+            self._changed_rows, changed[:shown], request
+        )
+        context = {
+            "preview": preview,
+            "counts": {s: result.count(s) for s in ("new", "changed", "unchanged")},
+            "changed_rows": changed_rows,
+            "changed_rest": max(0, len(changed) - shown),
+            "errors": errors[:shown],
+            "errors_rest": max(0, len(errors) - shown),
+            "key": key,
+        }
+        return await self._import_response(request, context)
+
+    def _changed_rows(
+        self, outcomes: list[RowOutcome], request: Request
+    ) -> list[dict[str, Any]]:
+        """Each changed row's fields as the preview shows them: a foreign key
+        by the related row's label (and key), where the user may see it."""
+        related: dict[str, FieldSpec] = {}
+        for spec in self.field_specs.values():
+            if (
+                spec.kind is Kind.TO_ONE
+                and spec.column is not None
+                and spec.target is not None
+                and self.may_link(request, spec.target)
+            ):
+                related[spec.column.key] = spec
+        rows = []
+        with self.session_maker() as session:
+
+            def described(name: str, value: Any) -> str:
+                spec = related.get(name)
+                if spec is None or value is None:
+                    return _shown(value)
+                try:
+                    target = session.get(spec.target, value)
+                except (SQLAlchemyError, TypeError, ValueError):
+                    target = None
+                if target is None:
+                    return _shown(value)
+                return f"{label_for(target)} ({value})"
+
+            for outcome in outcomes:
+                fields = []
+                for name, (old, new) in outcome.changes.items():
+                    spec = related.get(name)
+                    label = spec.label if spec is not None else None
+                    fields.append(
+                        (
+                            label or field_label(self.model, name),
+                            described(name, old),
+                            described(name, new),
+                        )
+                    )
+                rows.append({"row": outcome.row, "key": outcome.key, "fields": fields})
+        return rows
+
+    async def _import_refused(self, request: Request, message: str) -> Response:
+        """A file refused as a whole: a 400 with its one sentence."""
+        if _wants_json(request):
+            return JSONResponse({"error": message}, status_code=400)
+        return await self._import_response(request, {"refused": message}, 400)
+
+    async def _import_response(
+        self, request: Request, context: dict[str, Any], status: int = 200
+    ) -> Response:
+        primary = [c.key for c in inspect(self.model).primary_key]
+        keys = [("", ", ".join(primary))] + [
+            (name, name)
+            for name in unique_keys(self.model, self.field_specs)
+            if name not in primary
+        ]
+        return await self.templates.TemplateResponse(
+            request,
+            "sqladmin/import.html",
+            {
+                "model_view": self,
+                "title": f"Import {self.name_plural}",
+                "keys": keys,
+                "max_bytes": import_max_bytes(),
+                **context,
+            },
+            status_code=status,
+        )
+
+    @expose("/import/confirm", methods=["POST"])
+    async def import_confirm(self, request: Request) -> Response:
+        """Apply a previewed import, all or nothing, then back to the list."""
+        if not self.may_import(request):
+            raise HTTPException(403)
+        form = await request.form()
+        token = str(form.get("token") or "")
+        setup = self._import_setup(request)
+
+        def run() -> tuple[int, int]:
+            with self.session_maker() as session:
+                return confirm_import(setup, session, token, request)
+
+        try:
+            added, changed = await to_thread.run_sync(run)
+        except ImportRefused as refused:
+            if _wants_json(request):
+                return JSONResponse({"error": str(refused)}, status_code=409)
+            Flash.error(request, str(refused))
+            url = request.url_for("admin:import", identity=self.identity)
+            return RedirectResponse(url, status_code=302)
+        message = f"{import_words(self, changed, added)}."
+        if _wants_json(request):
+            return JSONResponse({"added": added, "changed": changed})
+        Flash.success(request, message)
+        url = request.url_for("admin:list", identity=self.identity)
+        return RedirectResponse(url, status_code=302)

@@ -1,0 +1,219 @@
+"""Uploaded files as rows of text: the CSV and XLSX files people really have.
+
+An import reads what the admin's own CSV export writes, and what spreadsheets
+make of it: UTF-8 with or without a byte order mark, `,` or `;` between cells
+(Excel in many European locales saves with `;`), line breaks inside quoted
+cells, and XLSX workbooks whose dates and numbers are stored as Excel and
+LibreOffice store them (numbers as floats, dates as serial numbers with a date
+format). Every cell becomes the text the CSV export would have written, so one
+set of parsers (`admin_app.model.fields.FieldSpec.parse`) reads both.
+
+A file that cannot be read is refused as a whole with one sentence
+(`BadFile`), before anything is parsed or written: a zip that expands far
+beyond its size (a "zip bomb") is refused from its declared and its actual
+uncompressed sizes, before the XML parser sees it.
+"""
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from admin_app.listing.cells import needs_quote
+
+EXPANSION = 5  # an XLSX may expand to this many times the size limit
+DELIMITERS = (",", ";", "\t")
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls
+
+
+class BadFile(ValueError):
+    """A file refused as a whole; the message says why, in one sentence."""
+
+
+@dataclass
+class ImportFile:
+    """The header's names and the data rows, each with the row number a
+    spreadsheet shows for it (the header is row 1)."""
+
+    header: list[str]
+    rows: list[tuple[int, list[str]]] = field(default_factory=list)
+    # rows with more cells than the header has names: (row, how many extra)
+    overlong: list[int] = field(default_factory=list)
+
+
+def unquoted(text: str) -> str:
+    """A cell without the `'` the export puts before formula-like text, only
+    where the export would have put it (`listing.cells.safe_text`)."""
+    if text.startswith("'") and needs_quote(text[1:]):
+        return text[1:]
+    return text
+
+
+def read_upload(data: bytes, max_bytes: int) -> ImportFile:
+    """The rows of an uploaded CSV or XLSX file, or BadFile."""
+    if len(data) > max_bytes:
+        raise BadFile(
+            f"The file is larger than the limit of {_size(max_bytes)}: "
+            "split it into smaller files."
+        )
+    if data.startswith(ZIP_MAGIC):
+        table = _xlsx_rows(data, max_bytes * EXPANSION)
+    elif data.startswith(OLE_MAGIC) or b"\0" in data[:4096]:
+        raise BadFile("The file is not CSV or XLSX: save it as CSV or XLSX.")
+    else:
+        table = _csv_rows(data)
+    return _shaped(table)
+
+
+def _size(count: int) -> str:
+    if count >= 1024 * 1024:
+        return f"{count / (1024 * 1024):g} MB"
+    if count >= 1024:
+        return f"{count / 1024:g} KB"
+    return f"{count} bytes"
+
+
+def _decoded(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise BadFile(
+            f"The file is not UTF-8 text (byte {error.start + 1} cannot be read): "
+            "save it as CSV UTF-8 or as XLSX."
+        ) from error
+
+
+def _delimiter(header_line: str) -> str:
+    """The delimiter the header line uses most, outside quotes."""
+    counts = dict.fromkeys(DELIMITERS, 0)
+    quoted = False
+    for char in header_line:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _csv_rows(data: bytes) -> list[list[str]]:
+    text = _decoded(data)
+    if not text.strip():
+        raise BadFile("The file is empty.")
+    first_line = text.split("\n", 1)[0]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line))
+    try:
+        return [[unquoted(cell) for cell in row] for row in reader]
+    except csv.Error as error:
+        raise BadFile(
+            f"The file is not readable CSV (row {reader.line_num}): {error}."
+        ) from error
+
+
+def _check_expansion(archive: zipfile.ZipFile, limit: int) -> None:
+    """Refuse a zip whose members expand beyond `limit`: first by the sizes
+    the archive declares, then by the bytes it really inflates to (a forged
+    declared size is no way around it)."""
+    too_large = BadFile(
+        f"The XLSX file expands to more than {_size(limit)}: "
+        "split it into smaller files."
+    )
+    if sum(info.file_size for info in archive.infolist()) > limit:
+        raise too_large
+    total = 0
+    for info in archive.infolist():
+        with archive.open(info) as member:
+            while chunk := member.read(1 << 16):
+                total += len(chunk)
+                if total > limit:
+                    raise too_large
+
+
+def _xlsx_rows(data: bytes, expanded_limit: int) -> list[list[str]]:
+    from openpyxl import load_workbook  # only an XLSX import needs it
+
+    not_xlsx = BadFile("The file is not CSV or XLSX: save it as CSV or XLSX.")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError) as error:
+        raise not_xlsx from error
+    with archive:
+        if "xl/workbook.xml" not in archive.namelist():
+            raise not_xlsx
+        try:
+            _check_expansion(archive, expanded_limit)
+        except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as error:
+            raise BadFile("The XLSX file is damaged: save it again.") from error
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a broken file
+        raise BadFile("The XLSX file is damaged: save it again.") from error
+    try:
+        sheet = workbook.worksheets[0] if workbook.worksheets else None
+        if sheet is None:
+            raise BadFile("The file is empty.")
+        return [
+            [xlsx_text(value) for value in row]
+            for row in sheet.iter_rows(values_only=True)
+        ]
+    finally:
+        workbook.close()
+
+
+def xlsx_text(value: object) -> str:
+    """A spreadsheet cell as the CSV export writes its value: whole numbers
+    without `.0`, other floats with Excel's 15 significant digits (so 0.1 + 0.2
+    is `0.3`), a date stored as midnight as the date alone, flags as
+    `true`/`false`, text without the export's formula guard."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return format(value, ".15g")
+    if isinstance(value, datetime):
+        if value.time() == time(0) and value.tzinfo is None:
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, date | time):
+        return value.isoformat()
+    return unquoted(str(value))
+
+
+def _shaped(table: list[list[str]]) -> ImportFile:
+    """Header and rows, blank rows skipped, each row as wide as the header."""
+    rows = [(number, row) for number, row in enumerate(table, start=1)]
+    rows = [(n, row) for n, row in rows if any(cell.strip() for cell in row)]
+    if not rows:
+        raise BadFile("The file is empty.")
+    (_, header), data = rows[0], rows[1:]
+    names = [name.strip() for name in header]
+    while names and not names[-1]:
+        names.pop()
+    if not names:
+        raise BadFile("The file's first row names no column.")
+    seen: set[str] = set()
+    for name in names:
+        if name and name in seen:
+            raise BadFile(f"The header names the column {name!r} twice.")
+        seen.add(name)
+    found = ImportFile(names)
+    width = len(names)
+    for number, row in data:
+        extra = [cell for cell in row[width:] if cell.strip()]
+        if extra:
+            found.overlong.append(number)
+        cells = (row + [""] * width)[:width]
+        for position, name in enumerate(names):
+            if not name and cells[position].strip():
+                raise BadFile(
+                    f"Column {position + 1} has values but no name in the header."
+                )
+        found.rows.append((number, cells))
+    return found

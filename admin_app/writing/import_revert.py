@@ -1,0 +1,81 @@
+"""Revert an import from its audit entry, as a bulk edit is reverted.
+
+The entry holds each changed row's old and new values and each added row's
+values. A revert puts the old values back and deletes the added rows, in one
+transaction, only if every one of those rows is still as the import left it:
+otherwise reverting would overwrite someone's later change, and nothing is
+done.
+"""
+
+import json
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from admin_app.model.keys import BadKey, parse_key
+from admin_app.model.values import unchanged
+from admin_app.writing.audit import AuditEntry, DamagedValue, record, stored_value
+
+
+class ImportRevertRefused(ValueError):
+    """An import that cannot be reverted; the message says why."""
+
+
+def revert_import(session: Session, entry: AuditEntry, view: Any, request: Any) -> int:
+    """Undo the import of `entry`; return how many rows were put back or removed."""
+    data = entry.change_data()
+    if data.get("reverted_by"):
+        raise ImportRevertRefused("This import was reverted already.")
+    model = view.model
+    old, new, added = data.get("old", {}), data.get("new", {}), data.get("added", {})
+    rows: dict[str, Any] = {}
+    moved: list[str] = []
+    for key, values in [*new.items(), *added.items()]:
+        row = _row(session, model, key)
+        if row is None or not _as_left(model, row, values):
+            moved.append(key)
+        rows[key] = row
+    if moved:
+        raise ImportRevertRefused(
+            f"{view.count_words(len(moved))} changed or went away since this "
+            "import; reverting it would overwrite those changes."
+        )
+    for key, values in old.items():
+        for name, value in values.items():
+            setattr(rows[key], name, _value(model, name, value))
+    for key in added:
+        session.delete(rows[key])
+    session.flush()
+    revert = record(
+        session,
+        request,
+        "revert",
+        entry.table,
+        [*old, *added],
+        f"Reverted import #{entry.id}: {len(old):,} put back, {len(added):,} removed",
+        {"entry": entry.id},
+    )
+    session.flush()
+    entry.changes = json.dumps({**data, "reverted_by": revert.id})
+    return len(old) + len(added)
+
+
+def _row(session: Session, model: type, key: str) -> Any:
+    try:
+        return session.get(model, parse_key(model, key), with_for_update=True)
+    except BadKey:
+        return None
+
+
+def _as_left(model: type, row: Any, values: dict[str, Any]) -> bool:
+    return all(
+        unchanged(getattr(row, name), _value(model, name, value))
+        for name, value in values.items()
+    )
+
+
+def _value(model: type, name: str, value: Any) -> Any:
+    try:
+        return stored_value(model, name, value)
+    except DamagedValue as error:
+        raise ImportRevertRefused(str(error)) from error

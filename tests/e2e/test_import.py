@@ -1,0 +1,58 @@
+"""A staff user's import in the browser: export the list, change a cell in the
+file, upload it, read the preview, confirm, and see the change and its
+message; then the same file again previews as nothing to import."""
+
+import csv
+import io
+
+from playwright.sync_api import Page, expect
+from sqlmodel import select
+
+from models.task import Task
+from tests.e2e.conftest import Site, screenshot
+
+
+def test_export_change_a_cell_import_and_confirm(
+    admin_page: Page, site: Site, tmp_path
+) -> None:
+    page = admin_page
+    page.goto("/admin/task/list?sortBy=id")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Export CSV").click()
+    with open(download_info.value.path(), encoding="utf-8") as file:
+        rows = list(csv.DictReader(io.StringIO(file.read())))
+    first = rows[0]
+    old = first["progress"]
+    first["progress"] = "42" if old != "42" else "43"
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(first))
+    writer.writeheader()
+    writer.writerows(rows)
+    edited = tmp_path / "tasks.csv"
+    edited.write_text(out.getvalue(), encoding="utf-8")
+
+    page.get_by_role("link", name="Import").click()
+    page.get_by_label("File (CSV or XLSX").set_input_files(str(edited))
+    page.get_by_role("button", name="Preview").click()
+    counts = page.locator("#import-counts")
+    expect(counts).to_contain_text("0 new, 1 changed")
+    change = page.locator("#import-changes tbody tr")
+    expect(change.locator("td")).to_have_text(
+        ["2", first["id"], "Progress", old, first["progress"]]
+    )
+    screenshot(page, "import-preview")
+    with site.session() as db:
+        assert str(db.get(Task, int(first["id"])).progress) == old  # not yet
+
+    page.get_by_role("button", name="Import: 1 Task changed, 0 added").click()
+    expect(page.locator(".alert-success, .alert").first).to_contain_text(
+        "1 Task changed, 0 added."
+    )
+    with site.session() as db:
+        task = db.exec(select(Task).where(Task.id == int(first["id"]))).one()
+        assert str(task.progress) == first["progress"]
+
+    page.get_by_role("link", name="Import").click()
+    page.get_by_label("File (CSV or XLSX").set_input_files(str(edited))
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator("#import-nothing")).to_be_visible()

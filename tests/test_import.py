@@ -1,0 +1,525 @@
+"""Import with a preview: a staff user exports, edits the file in a spreadsheet,
+uploads it, sees exactly what it changes, confirms, and can revert it from the
+audit log. Every test runs on SQLite and PostgreSQL."""
+
+import csv
+import io
+import json
+from datetime import date, datetime
+
+import pytest
+from openpyxl import Workbook
+from sqlmodel import Session, select
+
+from admin_app.auth.models import StaffUser
+from admin_app.writing.audit import AuditEntry
+from admin_app.writing.import_columns import plan_columns
+from admin_app.writing.import_files import BadFile
+from models import Project, Task, Worker
+from models.seed import seed_demo
+from tests.conftest import add_staff, login
+from tests.pages import text as page_text
+
+JSON = {"Accept": "application/json"}
+
+
+@pytest.fixture
+def seeded(app):
+    with Session(app.state.engine) as session:
+        seed_demo(session, 30, seed=3)
+        session.commit()
+    return app
+
+
+def exported(client, table: str, query: str = "") -> str:
+    response = client.get(f"/admin/{table}/export/csv{query}")
+    assert response.status_code == 200
+    return response.text
+
+
+def preview(client, table: str, data: bytes, name: str = "file.csv", **form):
+    return client.post(
+        f"/admin/{table}/import",
+        files={"file": (name, data)},
+        data=form,
+        headers=JSON,
+    )
+
+
+def rows_of(csv_text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(csv_text)))
+
+
+def write_csv(rows: list[dict[str, str]], *, delimiter: str = ",", bom=False) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), delimiter=delimiter)
+    writer.writeheader()
+    writer.writerows(rows)
+    return (("\ufeff" if bom else "") + out.getvalue()).encode()
+
+
+def audit_entries(app, action: str) -> list[AuditEntry]:
+    with Session(app.state.engine) as session:
+        stmt = select(AuditEntry).where(AuditEntry.action == action)
+        return list(session.exec(stmt.order_by(AuditEntry.id)))
+
+
+def test_an_unchanged_export_imports_as_nothing_changed(seeded, client):
+    for table in ("task", "project", "worker", "tag", "task-assignment"):
+        csv_text = exported(client, table)
+        answer = preview(client, table, csv_text.encode())
+        assert answer.status_code == 200, (table, answer.text)
+        found = answer.json()
+        assert found["errors"] == [], table
+        assert (found["new"], found["changed"]) == (0, 0), (table, found)
+        assert found["unchanged"] == len(rows_of(csv_text)) > 0
+        assert found["token"] is None  # nothing to confirm
+
+
+def test_the_upload_form_and_the_list_button(seeded, client):
+    listing = client.get("/admin/task/list").text
+    assert 'id="import"' in listing and "/admin/task/import" in listing
+    form = client.get("/admin/task/import")
+    assert form.status_code == 200
+    assert 'type="file"' in form.text and 'name="file"' in form.text
+    assert 'name="csrf_token"' in form.text
+    # the audit log takes no rows, from an import or otherwise
+    assert client.get("/admin/audit-entry/import").status_code == 403
+    assert client.get("/admin/no-such-table/import").status_code == 404
+
+
+def test_a_semicolon_file_with_a_bom_changes_exactly_the_cells_changed(
+    seeded, client, db
+):
+    rows = rows_of(exported(client, "task", "?sortBy=id"))
+    first, second = rows[0], rows[1]
+    current = int(second["project_id"]) if second["project_id"] else None
+    project = db.exec(select(Project).where(Project.id != current)).first()
+    old_project = int(second["project_id"]) if second["project_id"] else None
+    assert old_project != project.id
+    first["progress"] = "55"
+    first["due_date"] = "2031-02-03"
+    for row in rows:  # only the label: each project found by its name
+        del row["project_id"]
+    second["project"] = project.name
+    data = write_csv(rows, delimiter=";", bom=True)
+    found = preview(client, "task", data).json()
+    assert found["errors"] == []
+    assert (found["new"], found["changed"]) == (0, 2)
+    changes = {row["key"]: row["changes"] for row in found["rows"]}
+    assert changes[first["id"]]["progress"][1] == 55
+    assert changes[first["id"]]["due_date"][1] == "2031-02-03"
+    assert set(changes[first["id"]]) == {"progress", "due_date"}
+    assert changes[second["id"]] == {"project_id": [old_project, project.id]}
+    # nothing is written by the preview
+    db.expire_all()
+    assert db.get(Task, int(first["id"])).progress != 55
+
+    confirmed = client.post(
+        "/admin/task/import/confirm",
+        data={"token": found["token"]},
+        follow_redirects=False,
+    )
+    assert confirmed.status_code == 302
+    assert confirmed.headers["location"].endswith("/admin/task/list")
+    landing = page_text(client.get("/admin/task/list").text)
+    assert "2 Tasks changed, 0 added." in landing
+    db.expire_all()
+    task = db.get(Task, int(first["id"]))
+    assert (task.progress, task.due_date) == (55, date(2031, 2, 3))
+    assert db.get(Task, int(second["id"])).project_id == project.id
+    (entry,) = audit_entries(seeded, "import")
+    assert set(entry.keys()) == {first["id"], second["id"]}
+    recorded = json.loads(entry.changes)
+    assert recorded["new"][first["id"]] == {"progress": 55, "due_date": "2031-02-03"}
+
+    # the same token cannot be used twice
+    again = client.post("/admin/task/import/confirm", data={"token": found["token"]})
+    assert "unknown or was imported already" in page_text(again.text)
+
+    details = client.get(f"/admin/audit-entry/details/{entry.id}").text
+    assert "Revert this import" in details
+    reverted = client.post(f"/admin/audit-entry/revert/{entry.id}")
+    assert reverted.status_code == 200
+    assert "2 Tasks put back as they were." in page_text(reverted.text)
+    db.expire_all()
+    task = db.get(Task, int(first["id"]))
+    assert task.progress == int(first["progress"]) or task.progress != 55
+    assert (
+        str(task.progress)
+        == rows_of(exported(client, "task", "?sortBy=id"))[0]["progress"]
+    )
+    assert task.due_date != date(2031, 2, 3)
+
+
+def test_an_xlsx_made_with_openpyxl_adds_and_changes_rows(seeded, client, db):
+    worker = db.exec(select(Worker).order_by(Worker.id)).first()
+    name = worker.name
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["id", "name", "email", "active"])
+    sheet.append([worker.id, worker.name + " Jr", worker.email, worker.active])
+    sheet.append([None, "New Person", "new.person@example.com", True])
+    out = io.BytesIO()
+    book.save(out)
+    found = preview(client, "worker", out.getvalue(), "people.xlsx").json()
+    assert found["errors"] == [], found
+    assert (found["new"], found["changed"]) == (1, 1)
+    confirmed = client.post(
+        "/admin/worker/import/confirm", data={"token": found["token"]}
+    )
+    assert "1 Worker changed, 1 added." in page_text(confirmed.text)
+    db.expire_all()
+    assert db.get(Worker, worker.id).name == name + " Jr"
+    added = db.exec(select(Worker).where(Worker.name == "New Person")).one()
+    assert added.email == "new.person@example.com"
+
+    (entry,) = audit_entries(seeded, "import")
+    client.post(f"/admin/audit-entry/revert/{entry.id}")
+    db.expire_all()
+    assert db.get(Worker, worker.id).name == name
+    assert db.exec(select(Worker).where(Worker.name == "New Person")).first() is None
+
+
+def test_a_stale_preview_is_refused_naming_the_row(seeded, client, db):
+    rows = rows_of(exported(client, "task", "?sortBy=id"))
+    old_progress = rows[2]["progress"]
+    rows[2]["progress"] = "77"
+    page = client.post(
+        "/admin/task/import", files={"file": ("t.csv", write_csv(rows))}
+    ).text
+    shown = page_text(page)
+    assert "0 new, 1 changed, " in shown and " unchanged, 0 refused." in shown
+    assert f"4 {rows[2]['id']} Progress {old_progress} 77" in shown
+    assert 'id="confirm-import"' in page
+    assert "Import: 1 Task changed, 0 added" in shown
+    found = preview(client, "task", write_csv(rows)).json()
+    assert found["changed"] == 1
+    task = db.get(Task, int(rows[2]["id"]))
+    task.title = "Changed by someone else"
+    db.add(task)
+    db.commit()
+    refused = client.post("/admin/task/import/confirm", data={"token": found["token"]})
+    shown = page_text(refused.text)
+    assert "Nothing was imported: Row 4 of the file changed" in shown
+    db.expire_all()
+    assert db.get(Task, int(rows[2]["id"])).progress != 77
+    assert audit_entries(seeded, "import") == []
+
+
+def test_refused_rows_are_listed_and_nothing_can_be_confirmed(seeded, client):
+    rows = rows_of(exported(client, "task", "?sortBy=id"))[:3]
+    rows[0]["progress"] = "150"
+    rows[1]["status"] = "sleeping"
+    rows[2]["project"] = "No such project"
+    for row in rows:
+        del row["project_id"]
+    found = preview(client, "task", write_csv(rows)).json()
+    assert found["token"] is None
+    by_row = {(e["row"], e["column"]): e["message"] for e in found["errors"]}
+    assert "less than or equal to 100" in by_row[(2, "progress")]
+    assert "'sleeping' is not one of" in by_row[(3, "status")]
+    assert by_row[(4, "project")] == "No project is called 'No such project'."
+    page = client.post(
+        "/admin/task/import", files={"file": ("t.csv", write_csv(rows))}
+    ).text
+    assert "Nothing can be imported until the refused rows are fixed" in page
+    assert 'id="confirm-import"' not in page
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "The file is empty."),
+        (b"\x00\x01binary", "The file is not CSV or XLSX"),
+        (b"id,title\n1,caf\xe9\n", "The file is not UTF-8 text"),
+        (b"colour,size\nred,1\n", "The header names no column of Tasks"),
+        (b"id,title,title\n1,a,b\n", "The header names the column 'title' twice."),
+        (b"id,title,colour\n1,a,red\n", "The header names 'colour'"),
+    ],
+)
+def test_bad_files_are_a_400_with_one_message(seeded, client, db, data, message):
+    before = db.exec(select(Task)).all()
+    answer = preview(client, "task", data)
+    assert answer.status_code == 400
+    assert answer.json()["error"].startswith(message)
+    page = client.post("/admin/task/import", files={"file": ("t.csv", data)})
+    assert page.status_code == 400 and message in page_text(page.text)
+    db.expire_all()
+    assert db.exec(select(Task)).all() == before
+
+
+def test_a_column_the_user_may_not_change_is_refused_by_name(app):
+    view = next(v for v in app.state.admin.views if getattr(v, "model", None) is Task)
+    with pytest.raises(BadFile, match="'created_at' cannot be imported"):
+        plan_columns(
+            Task,
+            "Tasks",
+            ["id", "title", "created_at"],
+            view.export_columns(),
+            view.field_specs,
+            lambda spec: spec.name != "created_at",
+        )
+
+
+def test_a_file_over_the_size_limit(seeded, client, monkeypatch):
+    monkeypatch.setenv("ADMIN_IMPORT_MAX_BYTES", "100")
+    answer = preview(client, "task", b"id,title\n" + b"1,a\n" * 40)
+    assert answer.status_code == 400
+    assert answer.json()["error"].startswith("The file is larger than the limit")
+
+
+def test_a_secret_column_is_refused_by_name(app, client):
+    answer = preview(client, "staff-user", b"id,username,password_hash\n1,a,x\n")
+    assert answer.status_code == 400
+    assert "'password_hash' holds a secret" in answer.json()["error"]
+
+
+def test_import_needs_its_grant_and_create_or_edit_per_row(seeded, app):
+    add_staff(app, "viewer", grants={"task": ["view", "edit"]})
+    add_staff(app, "editor", grants={"task": ["view", "edit", "import"]})
+    from starlette.testclient import TestClient
+
+    with TestClient(app) as browser:
+        assert login(browser, "viewer").status_code == 302
+        assert browser.get("/admin/task/import").status_code == 403
+        assert 'id="import"' not in browser.get("/admin/task/list").text
+        refused = preview(browser, "task", b"id,title\n1,x\n")
+        assert refused.status_code == 403
+        confirm = browser.post("/admin/task/import/confirm", data={"token": "x"})
+        assert confirm.status_code == 403
+    with TestClient(app) as browser:
+        assert login(browser, "editor").status_code == 302
+        rows = rows_of(exported_as_superuser(app))[:1]
+        # choosing projects takes view permission on projects: refused by name
+        refused = preview(browser, "task", write_csv(rows))
+        assert refused.status_code == 400
+        assert refused.json()["error"] == (
+            "The column 'project_id' cannot be imported: you may not change it here."
+        )
+        progress = "3" if rows[0]["progress"] != "3" else "4"
+        rows = [{"id": rows[0]["id"], "title": rows[0]["title"], "progress": progress}]
+        new = dict(rows[0], id="", title="Added by import")
+        answer = preview(browser, "task", write_csv([rows[0], new]))
+        assert answer.status_code == 200, answer.text
+        found = answer.json()
+        assert found["changed"] == 1 and found["new"] == 0
+        assert found["errors"] == [
+            {"row": 3, "column": "", "message": "You may not add Tasks."}
+        ]
+
+
+def exported_as_superuser(app) -> str:
+    from starlette.testclient import TestClient
+
+    add_staff(app, "exporter", superuser=True)
+    with TestClient(app) as browser:
+        assert login(browser, "exporter").status_code == 302
+        return exported(browser, "task", "?sortBy=id")
+
+
+def test_a_confirmation_needs_the_csrf_token(seeded, client):
+    rows = rows_of(exported(client, "task", "?sortBy=id"))[:1]
+    rows[0]["progress"] = "3" if rows[0]["progress"] != "3" else "4"
+    found = preview(client, "task", write_csv(rows)).json()
+    token = client.headers.pop("X-CSRF-Token")
+    upload = client.post("/admin/task/import", files={"file": ("t.csv", b"id\n")})
+    assert upload.status_code == 403
+    assert (
+        client.post(
+            "/admin/task/import/confirm", data={"token": found["token"]}
+        ).status_code
+        == 403
+    )
+    client.headers["X-CSRF-Token"] = token
+
+
+def test_rows_found_by_a_chosen_unique_column(seeded, client, db):
+    """Workers matched by e-mail: a file from another system has no ids."""
+    workers = rows_of(exported(client, "worker", "?sortBy=id"))
+    first = workers[0]
+    data = write_csv(
+        [
+            dict(first, id="", name="Renamed By Email"),
+            dict(first, id="", name="Brand New", email="brand.new@example.com"),
+        ]
+    )
+    form = client.get("/admin/worker/import").text
+    assert '<option value="email"' in form
+    found = preview(client, "worker", data, key="email").json()
+    assert found["errors"] == [], found
+    assert (found["new"], found["changed"]) == (1, 1)
+    assert found["rows"] == [
+        {
+            "row": 2,
+            "key": first["id"],
+            "changes": {"name": [first["name"], "Renamed By Email"]},
+        }
+    ]
+    client.post("/admin/worker/import/confirm", data={"token": found["token"]})
+    db.expire_all()
+    assert db.get(Worker, int(first["id"])).name == "Renamed By Email"
+    not_unique = preview(client, "worker", data, key="name")
+    assert not_unique.status_code == 400
+    assert not_unique.json()["error"] == "'name' is not a unique column of Workers."
+
+
+def test_the_preview_lists_the_first_50_refused_rows_and_counts_the_rest(
+    seeded, client
+):
+    rows = [{"id": "", "title": f"Task {n}", "progress": "101"} for n in range(60)]
+    page = client.post(
+        "/admin/task/import", files={"file": ("t.csv", write_csv(rows))}
+    ).text
+    shown = page_text(page)
+    assert "0 new, 0 changed, 0 unchanged, 60 refused." in shown
+    assert page.count("less than or equal to 100") == 50
+    assert "… and 10 more refused rows." in shown
+
+
+def test_the_group_matrix_grants_import(seeded, client, app):
+    form = client.get("/admin/staff-group/create").text
+    assert 'value="task:import"' in form
+    assert 'value="audit-entry:import"' not in form  # the log takes no imports
+    assert 'value="staff-user:import"' not in form  # superusers only
+    add_staff(app, "clerk")
+    with Session(app.state.engine) as session:
+        clerk = session.exec(select(StaffUser).where(StaffUser.username == "clerk"))
+        clerk_id = clerk.one().id
+    created = client.post(
+        "/admin/staff-group/create",
+        data={
+            "name": "Importers",
+            "members": [str(clerk_id)],
+            "permissions": ["task:view", "task:edit", "task:import"],
+        },
+        follow_redirects=False,
+    )
+    assert created.status_code == 302
+    from starlette.testclient import TestClient
+
+    with TestClient(app) as browser:
+        assert login(browser, "clerk").status_code == 302
+        assert browser.get("/admin/task/import").status_code == 200
+        assert 'id="import"' in browser.get("/admin/task/list").text
+        assert browser.get("/admin/project/import").status_code == 403
+
+
+def test_cells_follow_the_edit_forms_rules(seeded, client, db):
+    """`0` for a nullable foreign key is NULL; an offset is converted to UTC
+    for a column without time zone; the form's parsers read the cells."""
+    rows = rows_of(exported(client, "task", "?sortBy=id"))
+    row = next(r for r in rows if r["project_id"])
+    old_project = int(row["project_id"])
+    row["project_id"] = "0"
+    row["created_at"] = "2026-01-01T12:00:00+02:00"
+    found = preview(client, "task", write_csv([row])).json()
+    assert found["errors"] == []
+    (changed,) = found["rows"]
+    assert changed["changes"]["project_id"] == [old_project, None]
+    page = client.post(
+        "/admin/task/import", files={"file": ("t.csv", write_csv([row]))}
+    )
+    shown = page_text(page.text)
+    assert f"Project {row['project']} ({old_project}) empty" in shown
+    assert changed["changes"]["created_at"][1] == "2026-01-01T10:00:00"
+    client.post("/admin/task/import/confirm", data={"token": found["token"]})
+    db.expire_all()
+    task = db.get(Task, int(row["id"]))
+    assert task.project_id is None
+    assert task.created_at == datetime(2026, 1, 1, 10, 0)
+
+
+def test_a_refused_confirmation_writes_no_row_at_all(seeded, client, db):
+    """The first row would still apply; the second now points at a project
+    that was deleted since the preview: nothing of either is written."""
+    rows = rows_of(exported(client, "task", "?sortBy=id"))[:2]
+    doomed = Project(name="Short-lived project")
+    db.add(doomed)
+    db.commit()
+    rows[0]["progress"] = "1" if rows[0]["progress"] != "1" else "2"
+    rows[1]["project_id"] = str(doomed.id)
+    found = preview(client, "task", write_csv(rows)).json()
+    assert (found["changed"], found["errors"]) == (2, [])
+    db.delete(doomed)
+    db.commit()
+    refused = client.post(
+        "/admin/task/import/confirm", data={"token": found["token"]}, headers=JSON
+    )
+    assert refused.status_code == 409
+    assert refused.json()["error"].startswith("Nothing was imported: Row 3 ")
+    db.expire_all()
+    assert str(db.get(Task, int(rows[0]["id"])).progress) != rows[0]["progress"]
+    assert audit_entries(seeded, "import") == []
+
+
+def test_a_preview_is_confirmed_on_another_worker_by_its_user_only(
+    seeded, client, database_url
+):
+    from starlette.testclient import TestClient
+
+    from admin_app import create_app
+    from tests.conftest import SECRET_KEY
+
+    rows = rows_of(exported(client, "task", "?sortBy=id"))[:1]
+    rows[0]["progress"] = "1" if rows[0]["progress"] != "1" else "2"
+    token = preview(client, "task", write_csv(rows)).json()["token"]
+    add_staff(seeded, "other", superuser=True)
+    other_worker = create_app(database_url, "models", SECRET_KEY)
+    try:
+        with TestClient(other_worker) as browser:
+            assert login(browser, "other").status_code == 302
+            stolen = browser.post(
+                "/admin/task/import/confirm", data={"token": token}, headers=JSON
+            )
+            assert stolen.status_code == 409
+            assert "unknown or was imported already" in stolen.json()["error"]
+        with TestClient(other_worker, cookies=client.cookies) as same_user:
+            same_user.headers["X-CSRF-Token"] = client.headers["X-CSRF-Token"]
+            done = same_user.post(
+                "/admin/task/import/confirm", data={"token": token}, headers=JSON
+            )
+            assert done.json() == {"added": 0, "changed": 1}
+    finally:
+        other_worker.state.engine.dispose()
+
+
+def test_an_expired_preview_is_refused(seeded, client, db):
+    from datetime import timedelta
+
+    from admin_app.writing.import_previews import ImportPreview
+
+    rows = rows_of(exported(client, "task", "?sortBy=id"))[:1]
+    rows[0]["progress"] = "1" if rows[0]["progress"] != "1" else "2"
+    token = preview(client, "task", write_csv(rows)).json()["token"]
+    stored = db.get(ImportPreview, token)
+    stored.created_at -= timedelta(hours=2)
+    db.add(stored)
+    db.commit()
+    refused = client.post(
+        "/admin/task/import/confirm", data={"token": token}, headers=JSON
+    )
+    assert refused.json()["error"] == "This preview expired: upload the file again."
+    # a new preview forgets the expired ones
+    preview(client, "task", write_csv(rows))
+    db.expire_all()
+    assert db.get(ImportPreview, token) is None
+
+
+def test_a_label_naming_two_rows_is_a_refused_row(seeded, client, db):
+    db.add(Worker(name="Sam Twin", email="sam.one@example.com"))
+    db.add(Worker(name="Sam Twin", email="sam.two@example.com"))
+    db.commit()
+    rows = rows_of(exported(client, "task", "?sortBy=id"))[:1]
+    rows[0]["assignee"] = "Sam Twin"
+    del rows[0]["assignee_id"]
+    found = preview(client, "task", write_csv(rows)).json()
+    assert found["token"] is None
+    assert found["errors"] == [
+        {
+            "row": 2,
+            "column": "assignee",
+            "message": "2 rows of assignee are called 'Sam Twin': give the key "
+            "instead.",
+        }
+    ]

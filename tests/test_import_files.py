@@ -1,0 +1,131 @@
+"""Reading uploaded files: the CSV and XLSX files people really have, and the
+bad files each refused with one sentence."""
+
+import io
+import zipfile
+from datetime import date, datetime
+
+import pytest
+from openpyxl import Workbook
+
+from admin_app.writing.import_files import BadFile, read_upload, unquoted, xlsx_text
+
+LIMIT = 1024 * 1024
+
+
+def xlsx(rows: list[list[object]]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_a_csv_as_the_export_writes_it():
+    data = b'id,title,notes\r\n1,Plan,"two\nlines"\r\n2,\'=SUM(A1),\r\n'
+    found = read_upload(data, LIMIT)
+    assert found.header == ["id", "title", "notes"]
+    assert found.rows == [(2, ["1", "Plan", "two\nlines"]), (3, ["2", "=SUM(A1)", ""])]
+
+
+def test_a_semicolon_file_with_a_byte_order_mark_as_excel_saves_it():
+    data = "\ufeffid;title;price\r\n1;Café, bar;12,5\r\n".encode()
+    found = read_upload(data, LIMIT)
+    assert found.header == ["id", "title", "price"]
+    assert found.rows == [(2, ["1", "Café, bar", "12,5"])]
+
+
+def test_row_numbers_count_records_not_lines_and_skip_blank_rows():
+    data = b'id,notes\n1,"a\nb\nc"\n\n2,x\n'
+    assert [n for n, _ in read_upload(data, LIMIT).rows] == [2, 4]
+
+
+def test_the_formula_guard_is_removed_only_where_the_export_adds_it():
+    assert unquoted("'=1+1") == "=1+1"
+    assert unquoted("'-5") == "-5"
+    assert unquoted("'plain") == "'plain"  # the export adds none here
+    assert unquoted("it's") == "it's"
+
+
+def test_an_xlsx_with_dates_and_numbers_as_spreadsheets_store_them():
+    data = xlsx(
+        [
+            ["id", "due", "at", "progress", "price", "done", "title"],
+            [1, date(2026, 1, 31), datetime(2026, 1, 31, 9, 30), 40.0, 0.1 + 0.2],
+            [2, None, None, 7, 12.5, True, "'@home"],
+        ]
+    )
+    found = read_upload(data, LIMIT)
+    assert found.header == ["id", "due", "at", "progress", "price", "done", "title"]
+    assert found.rows == [
+        (2, ["1", "2026-01-31", "2026-01-31T09:30:00", "40", "0.3", "", ""]),
+        (3, ["2", "", "", "7", "12.5", "true", "@home"]),
+    ]
+    assert xlsx_text(1e20) == "1e+20"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "The file is empty."),
+        (b"\xef\xbb\xbf\r\n\r\n", "The file is empty."),
+        (b"id,title\n1,caf\xe9\n", "The file is not UTF-8 text (byte 15"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest", "The file is not CSV or XLSX"),
+        (b"\x89PNG\r\n\x1a\n\0\0\0", "The file is not CSV or XLSX"),
+        (b"id,title,id\n1,a,1\n", "The header names the column 'id' twice."),
+        (b"id,,title\n1,x,a\n", "Column 2 has values but no name in the header."),
+    ],
+)
+def test_bad_files_are_refused_with_one_sentence(data, message):
+    with pytest.raises(BadFile) as refused:
+        read_upload(data, LIMIT)
+    assert str(refused.value).startswith(message)
+
+
+def test_a_zip_that_is_no_workbook_is_refused():
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("readme.txt", "hello")
+    with pytest.raises(BadFile, match="not CSV or XLSX"):
+        read_upload(out.getvalue(), LIMIT)
+
+
+def test_a_file_over_the_limit_is_refused_before_it_is_read():
+    with pytest.raises(BadFile, match="larger than the limit of 1 KB"):
+        read_upload(b"id\n" + b"1\n" * 600, 1024)
+
+
+def test_an_xlsx_that_expands_beyond_its_limit_is_refused():
+    """A small workbook with a huge, highly compressible member: refused by its
+    declared size; with a forged declared size, as damaged."""
+    book = io.BytesIO(xlsx([["id"], [1]]))
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(book) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bomb,
+    ):
+        for info in source.infolist():
+            bomb.writestr(info, source.read(info))
+        bomb.writestr("xl/padding.xml", b"\0" * (6 * LIMIT))
+    data = out.getvalue()
+    assert len(data) < LIMIT
+    with pytest.raises(BadFile, match="expands to more than 5 MB"):
+        read_upload(data, LIMIT)
+    # Python's zip reader inflates no more than the declared size, so a forged
+    # small size ends in a failed checksum: refused before any XML is parsed.
+    forged = _forge_declared_sizes(data)
+    with pytest.raises(BadFile, match="The XLSX file is damaged"):
+        read_upload(forged, LIMIT)
+
+
+def _forge_declared_sizes(data: bytes) -> bytes:
+    """The same zip with every declared uncompressed size set to 1 byte in its
+    central directory (the sizes `ZipFile.infolist` reports)."""
+    buffer = bytearray(data)
+    start = 0
+    while (at := buffer.find(b"PK\x01\x02", start)) >= 0:
+        buffer[at + 24 : at + 28] = (1).to_bytes(4, "little")
+        start = at + 4
+    return bytes(buffer)
