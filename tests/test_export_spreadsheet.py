@@ -12,9 +12,6 @@ set), where `.ci/run` installs Debian's `libreoffice-calc-nogui`.
 
 import csv
 import io
-import os
-import shutil
-import subprocess
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +22,7 @@ from xml.etree import ElementTree
 import pytest
 
 from tests.cell_models import Specimen
+from tests.libreoffice import calc_converter
 from tests.test_export import (  # noqa: F401  (fixtures)
     DISGUISED,
     add_specimens,
@@ -32,7 +30,6 @@ from tests.test_export import (  # noqa: F401  (fixtures)
     specimens,
 )
 
-SOFFICE_PATHS = ("/usr/bin/soffice", "/usr/lib/libreoffice/program/soffice")
 SHEET = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 # LibreOffice's CSV import options: comma, double quote, UTF-8 (76), from line
 # 1, no column formats, default language, quoted fields not forced to text,
@@ -54,60 +51,19 @@ class Cell:
 Convert = Callable[[bytes, bool], list[dict[str, Cell]]]
 
 
-def soffice_path() -> str | None:
-    """LibreOffice's `soffice` (`SOFFICE` overrides)."""
-    candidates = [os.environ.get("SOFFICE", ""), shutil.which("soffice") or ""]
-    candidates += SOFFICE_PATHS
-    return next((p for p in candidates if p and os.access(p, os.X_OK)), None)
-
-
 @pytest.fixture(scope="session")
 def libreoffice(tmp_path_factory: pytest.TempPathFactory) -> Convert:
     """Convert a CSV to a sheet with LibreOffice Calc, as rows of header -> cell."""
-    soffice = soffice_path()
-    if soffice is None:
-        reason = (
-            "no LibreOffice at " + " or ".join(SOFFICE_PATHS) + " (apt-get install "
-            "libreoffice-calc-nogui; .ci/run does)"
-        )
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the spreadsheet tests: {reason}")
-        pytest.skip(f"spreadsheet tests skipped locally: {reason}")
-    # Its own home and profile: LibreOffice fails under a read-only or shared
-    # home, and two instances may not share a profile (parallel test workers).
-    home = tmp_path_factory.mktemp("libreoffice-home")
-    profile = (home / "profile").as_uri()
-    runs = iter(range(1_000_000))
+    calc = calc_converter(tmp_path_factory.mktemp("libreoffice-home"))
 
     def convert(data: bytes, trim_spaces: bool) -> list[dict[str, Cell]]:
-        folder = home / f"run-{next(runs)}"
-        folder.mkdir()
-        source = folder / "export.csv"
-        source.write_bytes(data)
-        subprocess.run(
-            [
-                soffice,
-                f"-env:UserInstallation={profile}",
-                "--headless",
-                "--norestore",
-                f"--infilter={CSV_IMPORT.format(trim=str(trim_spaces).lower())}",
-                "--convert-to",
-                "xlsx",
-                "--outdir",
-                str(folder),
-                str(source),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=300,
-            env={**os.environ, "HOME": str(home)},
-        )
-        return read_sheet(folder / "export.xlsx")
+        infilter = CSV_IMPORT.format(trim=str(trim_spaces).lower())
+        return read_sheet(io.BytesIO(calc(data, "csv", "xlsx", infilter)))
 
     return convert
 
 
-def read_sheet(path: Path) -> list[dict[str, Cell]]:
+def read_sheet(path: Path | io.BytesIO) -> list[dict[str, Cell]]:
     """The first sheet of an xlsx, as rows keyed by the first row's text."""
     with zipfile.ZipFile(path) as book:
         names = book.namelist()

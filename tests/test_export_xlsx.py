@@ -3,10 +3,10 @@ spreadsheet user sees it (openpyxl, and LibreOffice Calc): numbers are
 numbers, dates are dates, formulas stay text, and an export a workbook cannot
 hold whole is refused, never cut short."""
 
+import csv
 import importlib
 import io
 import os
-import subprocess
 import time
 import zipfile
 from collections.abc import Iterator
@@ -29,6 +29,7 @@ from admin_app.writing.audit import AuditEntry
 from models import Project, Task
 from tests.cell_models import Mood, Size, Specimen
 from tests.conftest import add_staff, login
+from tests.libreoffice import calc_converter
 from tests.live import live_server
 from tests.pages import text
 from tests.test_export import (  # noqa: F401  (fixtures)
@@ -41,7 +42,6 @@ from tests.test_export import (  # noqa: F401  (fixtures)
     set_session_time_zone,
     specimens,
 )
-from tests.test_export_spreadsheet import SOFFICE_PATHS, soffice_path
 from tests.test_filters import tracker  # noqa: F401  (a fixture)
 from tests.zoo import facts
 from tests.zoo.conftest import ZOO, Site, serve
@@ -507,46 +507,12 @@ def test_a_client_that_leaves_stops_the_writing_and_its_file(
 @pytest.fixture(scope="session")
 def calc_to_csv(tmp_path_factory: pytest.TempPathFactory):
     """Convert an xlsx to CSV with LibreOffice Calc; the CSV's rows."""
-    soffice = soffice_path()
-    if soffice is None:
-        reason = (
-            "no LibreOffice at " + " or ".join(SOFFICE_PATHS) + " (apt-get install "
-            "libreoffice-calc-nogui; .ci/run does)"
-        )
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the spreadsheet tests: {reason}")
-        pytest.skip(f"spreadsheet tests skipped locally: {reason}")
-    home = tmp_path_factory.mktemp("libreoffice-xlsx-home")
-    profile = (home / "profile").as_uri()
-    runs = iter(range(1_000_000))
+    calc = calc_converter(tmp_path_factory.mktemp("libreoffice-xlsx-home"))
 
     def convert(data: bytes) -> list[list[str]]:
-        import csv
-
-        folder = home / f"run-{next(runs)}"
-        folder.mkdir()
-        source = folder / "export.xlsx"
-        source.write_bytes(data)
-        subprocess.run(
-            [
-                soffice,
-                f"-env:UserInstallation={profile}",
-                "--headless",
-                "--norestore",
-                "--convert-to",
-                # comma, double quote, UTF-8: the cells as Calc shows them
-                "csv:Text - txt - csv (StarCalc):44,34,76",
-                "--outdir",
-                str(folder),
-                str(source),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=300,
-            env={**os.environ, "HOME": str(home)},
-        )
-        text = (folder / "export.csv").read_text(encoding="utf-8")
-        return list(csv.reader(io.StringIO(text)))
+        # comma, double quote, UTF-8: the cells as Calc shows them
+        text = calc(data, "xlsx", "csv:Text - txt - csv (StarCalc):44,34,76")
+        return list(csv.reader(io.StringIO(text.decode("utf-8"))))
 
     return convert
 

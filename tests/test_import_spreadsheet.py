@@ -9,8 +9,6 @@ export's spreadsheet tests (`.ci/run` installs `libreoffice-calc-nogui`).
 """
 
 import io
-import os
-import subprocess
 from datetime import datetime
 
 import pytest
@@ -18,7 +16,7 @@ from openpyxl import load_workbook
 from sqlmodel import Session
 
 from models.seed import seed_demo
-from tests.test_export_spreadsheet import soffice_path
+from tests.libreoffice import calc_converter
 
 # comma, double quote, UTF-8, from line 1, no column formats, default
 # language, quoted fields not forced to text, special numbers detected.
@@ -28,38 +26,8 @@ CSV_IMPORT = "CSV:44,34,76,1,,,false,true"
 @pytest.fixture
 def calc(tmp_path):
     """CSV bytes -> the XLSX bytes LibreOffice Calc saves from them."""
-    soffice = soffice_path()
-    if soffice is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI must run the spreadsheet tests: no LibreOffice")
-        pytest.skip("no LibreOffice (apt-get install libreoffice-calc-nogui)")
-    home = tmp_path / "home"
-    home.mkdir()
-
-    def convert(data: bytes) -> bytes:
-        source = tmp_path / "export.csv"
-        source.write_bytes(data)
-        subprocess.run(
-            [
-                soffice,
-                f"-env:UserInstallation={(home / 'profile').as_uri()}",
-                "--headless",
-                "--norestore",
-                f"--infilter={CSV_IMPORT}",
-                "--convert-to",
-                "xlsx",
-                "--outdir",
-                str(tmp_path),
-                str(source),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=300,
-            env={**os.environ, "HOME": str(home)},
-        )
-        return (tmp_path / "export.xlsx").read_bytes()
-
-    return convert
+    convert = calc_converter(tmp_path)
+    return lambda data: convert(data, "csv", "xlsx", CSV_IMPORT)
 
 
 def test_an_export_saved_by_libreoffice_calc_imports_unchanged(app, client, calc):

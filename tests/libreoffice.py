@@ -1,0 +1,74 @@
+"""LibreOffice Calc, run headless as a staff user's spreadsheet.
+
+One converter for every spreadsheet test: a file in, the file Calc saves out.
+Without `soffice` the tests that need it are skipped locally and fail under CI
+(`CI` set), where `.ci/run` installs Debian's `libreoffice-calc-nogui`.
+"""
+
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from itertools import count
+from pathlib import Path
+
+import pytest
+
+SOFFICE_PATHS = ("/usr/bin/soffice", "/usr/lib/libreoffice/program/soffice")
+
+Calc = Callable[..., bytes]
+"""`calc(data, source_suffix, target, infilter=None)`: the bytes Calc saves."""
+
+
+def soffice_path() -> str | None:
+    """LibreOffice's `soffice` (`SOFFICE` overrides)."""
+    candidates = [os.environ.get("SOFFICE", ""), shutil.which("soffice") or ""]
+    candidates += SOFFICE_PATHS
+    return next((p for p in candidates if p and os.access(p, os.X_OK)), None)
+
+
+def require_soffice() -> str:
+    """`soffice`, or skip the test locally and fail it under CI."""
+    soffice = soffice_path()
+    if soffice is None:
+        reason = (
+            "no LibreOffice at " + " or ".join(SOFFICE_PATHS) + " (apt-get install "
+            "libreoffice-calc-nogui; .ci/run does)"
+        )
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the spreadsheet tests: {reason}")
+        pytest.skip(f"spreadsheet tests skipped locally: {reason}")
+    return soffice
+
+
+def calc_converter(home: Path) -> Calc:
+    """A converter with its own home and profile under `home`: LibreOffice
+    fails under a read-only or shared home, and two instances may not share a
+    profile (parallel test workers)."""
+    soffice = require_soffice()
+    profile = (home / "profile").as_uri()
+    runs = count()
+
+    def convert(
+        data: bytes, source_suffix: str, target: str, infilter: str | None = None
+    ) -> bytes:
+        folder = home / f"run-{next(runs)}"
+        folder.mkdir()
+        source = folder / f"file.{source_suffix}"
+        source.write_bytes(data)
+        command = [soffice, f"-env:UserInstallation={profile}", "--headless"]
+        command += ["--norestore"]
+        if infilter:
+            command.append(f"--infilter={infilter}")
+        command += ["--convert-to", target, "--outdir", str(folder), str(source)]
+        subprocess.run(
+            command,
+            check=True,
+            capture_output=True,
+            timeout=300,
+            env={**os.environ, "HOME": str(home)},
+        )
+        extension = target.split(":", 1)[0]
+        return (folder / f"file.{extension}").read_bytes()
+
+    return convert
