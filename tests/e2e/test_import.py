@@ -56,3 +56,31 @@ def test_export_change_a_cell_import_and_confirm(
     page.get_by_label("File (CSV or XLSX").set_input_files(str(edited))
     page.get_by_role("button", name="Preview").click()
     expect(page.locator("#import-nothing")).to_be_visible()
+
+
+def test_the_import_is_in_the_audit_log_and_reverts(
+    admin_page: Page, site: Site, tmp_path
+) -> None:
+    page = admin_page
+    with site.session() as db:
+        task = db.exec(select(Task).order_by(Task.id.desc())).first()
+        old_title = task.title
+    edited = tmp_path / "retitle.csv"
+    edited.write_text(f"id,title\n{task.id},Imported title\n", encoding="utf-8")
+    page.goto("/admin/task/import")
+    page.get_by_label("File (CSV or XLSX").set_input_files(str(edited))
+    page.get_by_role("button", name="Preview").click()
+    page.get_by_role("button", name="Import: 1 Task changed, 0 added").click()
+    expect(page.locator(".alert").first).to_contain_text("1 Task changed")
+
+    with site.session() as db:
+        assert db.get(Task, task.id).title == "Imported title"
+    page.goto("/admin/audit-entry/list")
+    entry = page.locator("tbody tr", has_text="import").first
+    entry.locator("a[href*='/audit-entry/details/']").first.click()
+    revert = page.get_by_role("button", name="Revert this import")
+    expect(revert).to_be_visible()
+    revert.click()
+    with site.session() as db:
+        assert db.get(Task, task.id).title == old_title
+    expect(page.get_by_role("button", name="Revert this import")).to_have_count(0)
