@@ -1,5 +1,6 @@
 """Many-to-many links are edited from both sides; link rows keep their own data."""
 
+import re
 from datetime import datetime
 
 import pytest
@@ -88,6 +89,12 @@ def test_the_task_form_shows_its_assignments_with_their_roles(client, team):
     values = dict(form_values(page.text))
     ada = row_index(page.text, "Ada")
     assert values[f"assignments-{ada}-role"] == "owner"
+    # Choices read as lists show them: "Owner", not the stored "owner".
+    select = re.search(
+        rf'<select[^>]*name="assignments-{ada}-role".*?</select>', page.text, re.S
+    )
+    assert select is not None
+    assert re.search(r'<option selected value="owner">Owner</option>', select[0])
     assert values[f"assignments-{ada}-assigned_at"] == "2026-11-20 09:30:15"
     assert sum(1 for k in values if k.endswith("-other")) == 2 + 3  # and 3 empty rows
 

@@ -14,8 +14,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from wtforms import TextAreaField
-
 from admin_app.model.fields import (
     FieldSpec,
     Kind,
@@ -23,12 +21,7 @@ from admin_app.model.fields import (
     field_specs,
     secrets_hidden,
 )
-from admin_app.writing.forms import (
-    BytesField,
-    ChoiceField,
-    JsonField,
-    SecretField,
-)
+from admin_app.writing.forms import fields_by_kind
 
 # place -> (SQLAdmin's option naming it, the option excluding from it)
 OPTIONS: dict[str, tuple[str, str | None]] = {
@@ -147,36 +140,7 @@ def _form_options(
     view: type, specs: dict[str, FieldSpec], form_names: list[str]
 ) -> dict[str, Any]:
     """Form field classes, arguments and widget options by field kind."""
-    overrides: dict[str, Any] = {}
-    args: dict[str, dict] = {}
-    widgets: dict[str, dict] = {}
-    for name in form_names:
-        spec = specs.get(name)
-        if spec is None:
-            continue
-        if spec.kind is Kind.LONG_TEXT:
-            overrides[name] = TextAreaField
-        elif spec.kind is Kind.SECRET:
-            overrides[name] = SecretField
-        elif spec.kind is Kind.CHOICE:
-            overrides[name] = ChoiceField
-            blank = [("", "")] if spec.nullable else []
-            args[name] = {"choices": blank + spec.choice_texts, "coerce": spec.parse}
-        elif spec.kind is Kind.TO_ONE and spec.relationship is not None:
-            # An empty required relation gets "This field is required." from
-            # the write path rather than WTForms' "Not a valid choice".
-            args[name] = {"allow_blank": True}
-        elif spec.kind is Kind.BYTES:
-            overrides[name] = BytesField
-        elif spec.kind is Kind.JSON:
-            overrides[name] = JsonField
-        elif spec.kind is Kind.TIME:  # seconds shown, so they are kept
-            args[name] = {"format": ["%H:%M:%S", "%H:%M"]}
-            widgets[name] = {"step": "1"}
-        if spec.kind in (Kind.NUMBER, Kind.DECIMAL):
-            widgets[name] = {"step": spec.step}
-        if spec.description is not None:
-            args.setdefault(name, {})["description"] = spec.description
+    overrides, args, widgets = fields_by_kind(specs, form_names)
     include_pk = view.form_include_pk or any(
         any(c.primary_key for c in specs[n].columns)
         and specs[n].kind is not Kind.TO_ONE

@@ -16,14 +16,25 @@ has none.
 import base64
 import binascii
 import json
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, ClassVar
 
 from sqladmin.fields import DateTimeField, JSONField, TimezoneAwareDateTimeField
 from sqladmin.forms import WTFORMS_ATTRS_REVERSED, ModelConverter, converts
 from starlette.datastructures import FormData
-from wtforms import Form, PasswordField, SelectField, StringField, fields, validators
+from wtforms import (
+    Form,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    fields,
+    validators,
+)
 from wtforms.fields.core import UnboundField
+
+from admin_app.model.fields import FieldSpec, Kind
 
 # What a WTForms form holds under its own names: a field there would hide
 # them (a column `meta` broke every form, `data` the values read from it).
@@ -120,6 +131,15 @@ class ChoiceField(SelectField):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.pop("allow_blank", None)
         super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        """A value that is none of the choices is said in the choices' words
+        (WTForms says "Invalid Choice: could not coerce.")."""
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            labels = ", ".join(label for value, label in self.choices or () if value)
+            raise ValueError(f"Not a valid choice: choose {labels}.") from error
 
 
 class KeySelectField(SelectField):
@@ -223,3 +243,43 @@ class WriteConverter(ModelConverter):
         if getattr(column.type, "timezone", False):
             return IsoAwareDateTimeField(**kwargs)
         return IsoDateTimeField(**kwargs)
+
+
+def fields_by_kind(
+    specs: Mapping[str, FieldSpec], names: Iterable[str]
+) -> tuple[dict[str, Any], dict[str, dict], dict[str, dict]]:
+    """The form field class overrides, field arguments and widget options
+    that each field's kind takes, for SQLAdmin's form builder: one mapping for
+    a view's forms and for the rows of a link editor, so a role reads
+    "Owner" in both, as lists show it."""
+    overrides: dict[str, Any] = {}
+    args: dict[str, dict] = {}
+    widgets: dict[str, dict] = {}
+    for name in names:
+        spec = specs.get(name)
+        if spec is None:
+            continue
+        if spec.kind is Kind.LONG_TEXT:
+            overrides[name] = TextAreaField
+        elif spec.kind is Kind.SECRET:
+            overrides[name] = SecretField
+        elif spec.kind is Kind.CHOICE:
+            overrides[name] = ChoiceField
+            blank = [("", "")] if spec.nullable else []
+            args[name] = {"choices": blank + spec.choice_texts, "coerce": spec.parse}
+        elif spec.kind is Kind.TO_ONE and spec.relationship is not None:
+            # An empty required relation gets "This field is required." from
+            # the write path rather than WTForms' "Not a valid choice".
+            args[name] = {"allow_blank": True}
+        elif spec.kind is Kind.BYTES:
+            overrides[name] = BytesField
+        elif spec.kind is Kind.JSON:
+            overrides[name] = JsonField
+        elif spec.kind is Kind.TIME:  # seconds shown, so they are kept
+            args[name] = {"format": ["%H:%M:%S", "%H:%M"]}
+            widgets[name] = {"step": "1"}
+        if spec.kind in (Kind.NUMBER, Kind.DECIMAL):
+            widgets[name] = {"step": spec.step}
+        if spec.description is not None:
+            args.setdefault(name, {})["description"] = spec.description
+    return overrides, args, widgets

@@ -26,7 +26,7 @@ from admin_app.model.keys import BadKey, identifier, parse_key
 from admin_app.model.labels import field_label, label_for
 from admin_app.model.values import normalise_datetime, unchanged
 from admin_app.writing.concurrency import Merge
-from admin_app.writing.forms import ColumnForm, WriteConverter
+from admin_app.writing.forms import ColumnForm, WriteConverter, fields_by_kind
 from admin_app.writing.validation import validate_row
 
 BLANK_ROWS = 3  # empty rows offered for new links (more after each save)
@@ -151,6 +151,7 @@ async def inline_field(
     url: str,
 ) -> InlineLinksField:
     """The unbound form field that edits `spec`'s rows."""
+    overrides, args, widgets = fields_by_kind(field_specs(spec.link_model), spec.fields)
     fields_form = await get_model_form(
         model=spec.link_model,
         session_maker=session_maker,
@@ -158,6 +159,9 @@ async def inline_field(
         column_labels={f: field_label(spec.link_model, f) for f in spec.fields},
         form_converter=WriteConverter,
         form_class=ColumnForm,
+        form_overrides=overrides,
+        form_args=args,
+        form_widget_args=widgets,
     )
     row_form = type(
         f"{spec.link_model.__name__}RowForm",
