@@ -8,6 +8,7 @@ Without `soffice` these tests are skipped locally and fail under CI, like the
 export's spreadsheet tests (`.ci/run` installs `libreoffice-calc-nogui`).
 """
 
+import csv
 import io
 from datetime import datetime
 
@@ -15,6 +16,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import Session
 
+from models import Task
 from models.seed import seed_demo
 from tests.libreoffice import calc_converter
 
@@ -23,11 +25,17 @@ from tests.libreoffice import calc_converter
 CSV_IMPORT = "CSV:44,34,76,1,,,false,true"
 
 
+# Calc's CSV export: `;` between cells (as Calc saves in many locales), double
+# quote, UTF-8.
+SEMICOLON_CSV = "csv:Text - txt - csv (StarCalc):59,34,76"
+
+
 @pytest.fixture
 def calc(tmp_path):
-    """CSV bytes -> the XLSX bytes LibreOffice Calc saves from them."""
+    """CSV bytes -> the bytes LibreOffice Calc saves from them (XLSX unless
+    another of its formats is named)."""
     convert = calc_converter(tmp_path)
-    return lambda data: convert(data, "csv", "xlsx", CSV_IMPORT)
+    return lambda data, target="xlsx": convert(data, "csv", target, CSV_IMPORT)
 
 
 def test_an_export_saved_by_libreoffice_calc_imports_unchanged(app, client, calc):
@@ -52,3 +60,46 @@ def test_an_export_saved_by_libreoffice_calc_imports_unchanged(app, client, calc
     assert found["errors"] == [], found["errors"][:3]
     assert (found["new"], found["changed"]) == (0, 0), found["rows"][:3]
     assert found["unchanged"] == 40
+
+
+@pytest.mark.parametrize("target", ["xlsx", SEMICOLON_CSV])
+def test_cells_changed_in_a_spreadsheet_preview_as_exactly_those_changes(
+    app, client, calc, target
+):
+    """A staff user changes two cells of the export and LibreOffice saves the
+    file (XLSX, or CSV with `;`): the preview shows those two changes, no
+    other, and confirming writes them."""
+    with Session(app.state.engine) as session:
+        seed_demo(session, 30, seed=5)
+        session.commit()
+    rows = list(csv.DictReader(io.StringIO(client.get("/admin/task/export/csv").text)))
+    first, other = dict(rows[0]), dict(rows[7])  # as exported
+    new_progress = "17" if first["progress"] != "17" else "18"
+    rows[0]["progress"], rows[7]["title"] = new_progress, "Ship it"
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    saved = calc(out.getvalue().encode(), target)
+    name = "tasks.xlsx" if target == "xlsx" else "tasks.csv"
+    answer = client.post(
+        "/admin/task/import",
+        files={"file": (name, saved)},
+        headers={"Accept": "application/json"},
+    ).json()
+    assert answer["errors"] == []
+    assert (answer["new"], answer["changed"]) == (0, 2)
+    changes = {row["key"]: row["changes"] for row in answer["rows"]}
+    assert changes == {
+        first["id"]: {"progress": [int(first["progress"]), int(new_progress)]},
+        other["id"]: {"title": [other["title"], "Ship it"]},
+    }
+    confirmed = client.post(
+        "/admin/task/import/confirm",
+        data={"token": answer["token"]},
+        follow_redirects=False,
+    )
+    assert confirmed.status_code == 302
+    with Session(app.state.engine) as session:
+        assert session.get(Task, int(first["id"])).progress == int(new_progress)
+        assert session.get(Task, int(other["id"])).title == "Ship it"
