@@ -7,14 +7,15 @@ for itself.
 
 import re
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
-from sqlalchemy import func
+from sqlalchemy import and_, exists, func
 from sqlmodel import Session, select
 
 from admin_app.model.fields import field_specs
 from admin_app.site.views import AdminView
-from models import Project, Tag, Task, TaskTagLink, Worker
+from models import Project, Tag, Task, TaskAssignment, TaskTagLink, Worker
 from models.seed import seed_demo
 from tests.conftest import add_staff, login
 from tests.pages import text
@@ -267,4 +268,31 @@ def test_counts_on_a_large_table_are_capped(big_tracker):
     exact = site.client.get("/admin/tracker-task/list?count=exact").text
     assert {k: int(v) for k, v in panel(exact, "status").items()} == {
         label: statuses.get(label, 0) for label in labels.values()
+    }
+
+
+def test_the_projects_own_filters_count_their_choices(client, db, tasks):
+    overdue = and_(Task.due_date < date.today(), Task.status != "done")
+    not_overdue = ~overdue | Task.due_date.is_(None)
+    todo = Task.status == "todo"
+    html = page(client, "status=todo&overdue=no")
+    count = lambda *where: db.exec(select(func.count()).where(*where)).one()  # noqa: E731
+    assert panel(html, "overdue") == {
+        "Overdue": f"{count(todo, overdue):,}",
+        "Not overdue": f"{count(todo, not_overdue):,}",
+    }
+    nobody = and_(
+        Task.assignee_id.is_(None), ~exists().where(TaskAssignment.task_id == Task.id)
+    )
+    assert panel(html, "unassigned") == {
+        "Nobody assigned": f"{count(todo, nobody, not_overdue):,}"
+    }
+    projects = client.get("/admin/project/list").text
+    open_ones = db.exec(
+        select(func.count(func.distinct(Task.project_id))).where(Task.status != "done")
+    ).one()
+    total = db.exec(select(func.count()).select_from(Project)).one()
+    assert panel(projects, "open_tasks") == {
+        "Has open tasks": str(open_ones),
+        "No open tasks": str(total - open_ones),
     }
