@@ -251,3 +251,20 @@ def test_counting_independently(db, tasks):
         )
     ).one()
     assert counted == sum(d.year == year for d in dues(db))
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ("due_date__gte=2026-13-01", 400),
+        ("due_date__gte=2026-02-30&due_date__lte=2026-02-28", 400),
+        ("due_date__gte=9999-12-01&due_date__lte=9999-12-31", 200),
+        ("due_date__gte=0001-01-01&due_date__lte=0001-12-31", 200),
+        ("due_date__gte=2026-01-01&due_date__lte=2025-01-01", 200),
+        ("due_date=2026-01-01&due_date__gte=2026-01-01&due_date__lte=2026-12-31", 200),
+        ("created_at__gte=2026-01-01T00:00:00&created_at__lte=x", 400),
+    ],
+)
+def test_odd_ranges_are_a_page_or_a_400_never_a_500(client, tasks, query, status):
+    response = client.get(f"/admin/task/list?{query}")
+    assert response.status_code == status, text(response.text)[:300]
