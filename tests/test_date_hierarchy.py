@@ -87,6 +87,7 @@ def test_year_then_month_then_day_on_the_task_list(client, db, tasks):
     assert f"due_date__gte={year}-01-01" in dict(links)[str(year)]
     up, links, _ = drill(page)
     assert up[0] == "All dates"
+    assert f'id="date-drill-title">{year}:<' in page
     months = sorted({d.month for d in in_year})
     assert [label for label, _ in links] == [
         f"{calendar.month_name[m]} {year}" for m in months

@@ -51,6 +51,9 @@ class DrillDown:
     field: str
     up: DrillLink | None
     links: tuple[DrillLink, ...]
+    title: str = ""
+    """The chosen year or month named before its months or days (before the
+    years: the field's label)."""
 
 
 def _bounds(spec: FieldSpec, first: date, last: date) -> dict[str, str]:
@@ -219,4 +222,4 @@ def drill_down(
         return DrillDown(spec.column.key, up, (_link(spec, level, current=True),))
     read = _bounded_periods if large else _periods
     links = tuple(_link(spec, period) for period in read(session, query, spec, level))
-    return DrillDown(spec.column.key, up, links)
+    return DrillDown(spec.column.key, up, links, _label(level) if level else spec.label)
