@@ -34,9 +34,7 @@ from wtforms.widgets import NumberInput
 
 from admin_app.db import limit_statement_time
 from admin_app.listing.counts import COUNT_CAP, ESTIMATE_ABOVE, CountLimits
-from admin_app.listing.drilldown import DATE_KINDS, DrillDown, drill_down
 from admin_app.listing.export import ExportColumn, export_columns
-from admin_app.listing.facets import NO_FACETS, Facets, facet_counts
 from admin_app.listing.filters import (
     ChoiceFilter,
     EmptyFilter,
@@ -61,6 +59,7 @@ from admin_app.model.labels import (
 from admin_app.site.field_options import view_fields
 from admin_app.site.keyed_urls import KeyedLinks
 from admin_app.site.list_pagination import ListPagination
+from admin_app.site.list_panel import ListPanel
 from admin_app.site.selection_views import SelectionActions
 from admin_app.writing.concurrency import VERSION_FIELD
 from admin_app.writing.forms import AdminForm, KeySelectField, WriteConverter
@@ -200,11 +199,7 @@ class LabelledConverter(WriteConverter):
         return [(str(get_object_identifier(obj)), label_for(obj)) for obj in rows]
 
 
-FIRST_LISTED_DATE = "<first listed date>"
-"""`date_hierarchy`'s default: the first date or datetime field the list shows."""
-
-
-class AdminView(KeyedLinks, SelectionActions, RowSaving, ModelView):
+class AdminView(KeyedLinks, SelectionActions, ListPanel, RowSaving, ModelView):
     """Base of every generated view; subclass it with `model=` to override one.
 
     Every page reads the fields' descriptions (`admin_app.model.fields`):
@@ -234,14 +229,6 @@ class AdminView(KeyedLinks, SelectionActions, RowSaving, ModelView):
     """Fields that change one row at a time only (a bulk UPDATE runs no hooks)."""
     extra_filters: ClassVar[list[ListFilter | type[ListFilter]]] = []
     """A project's own filters, shown after the generated ones."""
-    show_facets: ClassVar[bool] = True
-    """Each choice in the filter panel says how many rows it would leave
-    ("Blocked (12)"), as Django's `ModelAdmin.show_facets`; a user may hide
-    the counts (`_facets=0`). False: never counted."""
-    date_hierarchy: ClassVar[str | None] = FIRST_LISTED_DATE
-    """The date or datetime field the list drills down by (years, months,
-    days), as Django's `date_hierarchy`; by default the first one listed;
-    None: no drill-down."""
 
     def __init__(self) -> None:
         view = type(self)
@@ -336,37 +323,6 @@ class AdminView(KeyedLinks, SelectionActions, RowSaving, ModelView):
         self._ajax_relation_names = set(loaders) & set(self._relation_names)
         self._date_spec = self._date_hierarchy_spec()
 
-    def _date_hierarchy_spec(self) -> FieldSpec | None:
-        """The field `date_hierarchy` names (checked now: a typo fails at
-        start-up, not on a page), or the first date field listed."""
-        name = type(self).date_hierarchy
-        if name is None:
-            return None
-        ranged = {f.parameter_name for f in self._filters if isinstance(f, RangeFilter)}
-        if name == FIRST_LISTED_DATE:
-            for listed in self._list_prop_names:
-                spec = self.field_specs.get(listed)
-                if (
-                    spec is not None
-                    and spec.kind in DATE_KINDS
-                    and spec.column is not None
-                    and spec.column.key in ranged
-                ):
-                    return spec
-            return None
-        spec = self.field_specs.get(name)
-        if (
-            spec is None
-            or spec.kind not in DATE_KINDS
-            or spec.column is None
-            or spec.column.key not in ranged
-        ):
-            raise ValueError(
-                f"{type(self).__name__}.date_hierarchy: {name!r} is not a date or "
-                "datetime column with a from / to filter."
-            )
-        return spec
-
     def _generated_filters(self) -> list[ListFilter]:
         """A filter for every field its description puts in the filter panel:
         related rows, choices, ranges, and empty / not empty."""
@@ -437,47 +393,8 @@ class AdminView(KeyedLinks, SelectionActions, RowSaving, ModelView):
         state = request.state.__dict__
         state.setdefault("_related_rows", {})[self.identity] = related
         panel = await to_thread.run_sync(self._read_panel, query, read)
-        state.setdefault("_list_panels", {})[self.identity] = panel
+        self.keep_panel(request, panel)
         return ListPagination.of(read)
-
-    def facets_shown(self, request: Request) -> bool:
-        """Whether the filter panel counts its choices for this request."""
-        return self.show_facets and self.list_query_for(request).facets_wanted
-
-    def _read_panel(
-        self, query: ListQuery, read: PageRead
-    ) -> tuple[Facets, DrillDown | None]:
-        """The filter panel's counts and the date drill-down of a list page,
-        read as the page was (bounded by the statement time limit)."""
-        facets, drill = NO_FACETS, None
-        with self.session_maker() as session:
-            limit_statement_time(session)
-            if self.show_facets and query.facets_wanted:
-                choices = {
-                    f.parameter_name: f.lookups()
-                    for f in query.filters
-                    if isinstance(f, RelatedFilter)
-                }
-                facets = facet_counts(session, query, self.count_limits(), choices)
-            if self._date_spec is not None:
-                drill = drill_down(
-                    session,
-                    query,
-                    self._date_spec,
-                    dict(query.signature),
-                    large=not read.total.exact,
-                )
-        return facets, drill
-
-    def facets_of(self, request: Request) -> Facets:
-        """The filter panel's counts of this request's list (none if hidden)."""
-        panels = request.state.__dict__.get("_list_panels", {})
-        return panels.get(self.identity, (NO_FACETS, None))[0]
-
-    def drill_down_of(self, request: Request) -> DrillDown | None:
-        """The date drill-down above this request's list, if the view has one."""
-        panels = request.state.__dict__.get("_list_panels", {})
-        return panels.get(self.identity, (NO_FACETS, None))[1]
 
     def count_limits(self) -> CountLimits:
         """How far this list's counts read (`count_cap`, `estimate_above`)."""
