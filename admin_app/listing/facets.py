@@ -64,6 +64,8 @@ class Facets:
     """The counts of every filter that shows them, by parameter name."""
 
     by_parameter: dict[str, Facet] = field(default_factory=dict)
+    choices: dict[str, list[tuple[str, str]] | None] = field(default_factory=dict)
+    """The related-row filters' listed rows, read once for counts and panel."""
 
     def words(self, list_filter: ListFilter, value: Any) -> str:
         facet = self.by_parameter.get(list_filter.parameter_name)
@@ -221,4 +223,4 @@ def facet_counts(
             continue
         counts, seen = _grouped(session, plan, cap)
         found[name] = Facet(counts, cap is None or seen <= cap, cap or 0)
-    return Facets(found)
+    return Facets(found, choices)
