@@ -1,7 +1,7 @@
 """What a list page shows around its rows: the filter panel's counts (Django's
 facets) and the date drill-down above the table (Django's `date_hierarchy`).
 
-Both are read in the worker thread right after the page's rows, from the
+Both are read in the page's own session right after its rows, from the
 request's one `ListQuery`, under the same statement time limit, and kept on
 the request for the templates (which run no queries of their own for them).
 """
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 
-from admin_app.db import limit_statement_time
 from admin_app.listing.drilldown import DATE_KINDS, DrillDown, drill_down
 from admin_app.listing.facets import NO_FACETS, Facets, facet_counts
 from admin_app.listing.filters import RangeFilter, RelatedFilter
@@ -23,7 +23,8 @@ from admin_app.model.fields import FieldSpec
 FIRST_LISTED_DATE = "<first listed date>"
 """`date_hierarchy`'s default: the first date or datetime field the list shows."""
 
-_Panel = tuple[Facets, DrillDown | None]
+Panel = tuple[Facets, DrillDown | None]
+"""A list page's filter counts and date drill-down."""
 
 
 class ListPanel:
@@ -79,33 +80,31 @@ class ListPanel:
         """Whether the filter panel counts its choices for this request."""
         return self.show_facets and self.list_query_for(request).facets_wanted
 
-    def _read_panel(self, query: ListQuery, read: PageRead) -> _Panel:
-        """The filter panel's counts and the date drill-down of a list page
-        (in the worker thread, after its rows)."""
+    def _read_panel(self, session: Session, query: ListQuery, read: PageRead) -> Panel:
+        """The filter panel's counts and the date drill-down of a list page,
+        read in the page's session after its rows (`read`: how large it is)."""
         facets, drill = NO_FACETS, None
-        with self.session_maker() as session:
-            limit_statement_time(session)
-            if self.show_facets and query.facets_wanted:
-                choices = {
-                    f.parameter_name: f.lookups()
-                    for f in query.filters
-                    if isinstance(f, RelatedFilter)
-                }
-                facets = facet_counts(session, query, self.count_limits(), choices)
-            if self._date_spec is not None:
-                drill = drill_down(
-                    session,
-                    query,
-                    self._date_spec,
-                    dict(query.signature),
-                    large=not read.total.exact,
-                )
+        if self.show_facets and query.facets_wanted:
+            choices = {
+                f.parameter_name: f.lookups()
+                for f in query.filters
+                if isinstance(f, RelatedFilter)
+            }
+            facets = facet_counts(session, query, self.count_limits(), choices)
+        if self._date_spec is not None:
+            drill = drill_down(
+                session,
+                query,
+                self._date_spec,
+                dict(query.signature),
+                large=not read.total.exact,
+            )
         return facets, drill
 
-    def keep_panel(self, request: Request, panel: _Panel) -> None:
+    def keep_panel(self, request: Request, panel: Panel) -> None:
         request.state.__dict__.setdefault("_list_panels", {})[self.identity] = panel
 
-    def _panel(self, request: Request) -> _Panel:
+    def _panel(self, request: Request) -> Panel:
         return request.state.__dict__.get("_list_panels", {}).get(
             self.identity, (NO_FACETS, None)
         )

@@ -59,7 +59,7 @@ from admin_app.model.labels import (
 from admin_app.site.field_options import view_fields
 from admin_app.site.keyed_urls import KeyedLinks
 from admin_app.site.list_pagination import ListPagination
-from admin_app.site.list_panel import ListPanel
+from admin_app.site.list_panel import ListPanel, Panel
 from admin_app.site.selection_views import SelectionActions
 from admin_app.writing.concurrency import VERSION_FIELD
 from admin_app.writing.forms import AdminForm, KeySelectField, WriteConverter
@@ -389,10 +389,8 @@ class AdminView(KeyedLinks, SelectionActions, ListPanel, RowSaving, ModelView):
 
     async def list(self, request: Request) -> Pagination:
         query = self.list_query_for(request)
-        read, related = await to_thread.run_sync(self._read_page, query)
-        state = request.state.__dict__
-        state.setdefault("_related_rows", {})[self.identity] = related
-        panel = await to_thread.run_sync(self._read_panel, query, read)
+        read, related, panel = await to_thread.run_sync(self._read_page, query)
+        request.state.__dict__.setdefault("_related_rows", {})[self.identity] = related
         self.keep_panel(request, panel)
         return ListPagination.of(read)
 
@@ -402,12 +400,15 @@ class AdminView(KeyedLinks, SelectionActions, ListPanel, RowSaving, ModelView):
 
     def _read_page(
         self, query: ListQuery
-    ) -> tuple[PageRead, dict[str, dict[Any, Any]]]:
+    ) -> tuple[PageRead, dict[str, dict[Any, Any]], Panel]:
+        """The page's rows, their related rows, and its filter counts and
+        drill-down: one session, under the list's statement time limit."""
         with self.session_maker() as session:
             limit_statement_time(session)
             read = read_page(session, query, self.count_limits())
             related = self._keyed_rows(session, read.rows, self._list_prop_names)
-        return read, related
+            panel = self._read_panel(session, query, read)
+        return read, related, panel
 
     def _keyed_field(self, name: str) -> FieldSpec | None:
         """The field of a foreign key column that no relationship names."""
