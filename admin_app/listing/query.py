@@ -99,7 +99,19 @@ def max_selection(model: type) -> int:
 MAX_PARAMETERS = 200
 """No list needs more query parameters; each one is repeated by the page's
 links, so thousands of them would multiply the page."""
-LIST_PARAMETERS = ("search", "sortBy", "sort", "pageSize", "pks", "select", "count")
+FACETS_PARAMETER = "_facets"
+"""`_facets=0` hides the filter panel's counts, `_facets=1` shows them (as
+Django's `_facets`); it chooses no rows, so exports and bulk edits ignore it."""
+LIST_PARAMETERS = (
+    "search",
+    "sortBy",
+    "sort",
+    "pageSize",
+    "pks",
+    "select",
+    "count",
+    FACETS_PARAMETER,
+)
 """The parameters a list understands besides its filters' (and `page`)."""
 
 
@@ -170,6 +182,13 @@ def _exact_count(params: Mapping[str, str]) -> bool:
     return text == "exact"
 
 
+def _facets_wanted(params: Mapping[str, str]) -> bool:
+    text = params.get(FACETS_PARAMETER, "")
+    if text not in ("", "0", "1"):
+        raise bad_request(f"{FACETS_PARAMETER} can only be 0 or 1, not {text!r}.")
+    return text != "0"
+
+
 def _nullable(term: Any) -> bool:
     """Whether a sort term of the list's own table may be NULL."""
     prop = getattr(term, "property", None)
@@ -207,6 +226,11 @@ class ListQuery:
     """`cursor=`: where the page starts (see `admin_app.listing.keyset`)."""
     signature: tuple[tuple[str, str], ...] = ()
     """The parameters that choose the rows (filters, search, selection)."""
+    filter_conditions: tuple[tuple[ColumnElement, ...], ...] = ()
+    """Each filter's own conditions, in the order of `filters` (a facet
+    counts the list without its own filter)."""
+    facets_wanted: bool = True
+    """`_facets=0`: the user hid the filter panel's counts."""
 
     @classmethod
     def from_request(cls, view: "ListedView", request: Request) -> "ListQuery":
@@ -219,12 +243,12 @@ class ListQuery:
             )
         if any("\x00" in value for _, value in params.multi_items()):
             raise bad_request("The request holds a NUL character, which no value has.")
-        conditions: list[ColumnElement] = []
         chips: list[Chip] = []
+        own: list[tuple[ColumnElement, ...]] = []
         filters = tuple(view.filters_for(request))
         try:
             for list_filter in filters:
-                conditions += list_filter.conditions(params)
+                own.append(tuple(list_filter.conditions(params)))
                 chips += list_filter.chips(params)
         except BadFilter as error:
             raise bad_request(str(error)) from error
@@ -235,7 +259,7 @@ class ListQuery:
             view=view,
             filters=filters,
             base=view.list_query(request),
-            conditions=tuple(conditions),
+            conditions=tuple(c for found in own for c in found),
             chips=tuple(chips),
             search=search_term(params),
             order=cls._order(view, params),
@@ -243,6 +267,8 @@ class ListQuery:
             page=_positive_int(params, "page", 1, MAX_PAGE),
             page_size=page_size,
             exact_count=_exact_count(params),
+            filter_conditions=tuple(own),
+            facets_wanted=_facets_wanted(params),
             cursor=params.get("cursor", ""),
             signature=tuple(
                 sorted(
@@ -273,7 +299,24 @@ class ListQuery:
 
     def filtered(self) -> Select:
         """The rows the list shows on all its pages, in no particular order."""
-        stmt = self.base.where(*self.conditions)
+        return self._filtered(self.conditions)
+
+    def filtered_except(self, list_filter: Any) -> Select:
+        """The list's rows with every filter but `list_filter` applied (and the
+        search and selection): what a facet of that filter counts, so each of
+        its choices says how many rows choosing it would leave."""
+        kept = [
+            condition
+            for found, conditions in zip(
+                self.filters, self.filter_conditions, strict=True
+            )
+            if found is not list_filter
+            for condition in conditions
+        ]
+        return self._filtered(tuple(kept))
+
+    def _filtered(self, conditions: tuple[ColumnElement, ...]) -> Select:
+        stmt = self.base.where(*conditions)
         if self.selection is not None:
             stmt = stmt.where(key_condition(self.view.model, self.selection))
         if self.search:

@@ -60,6 +60,7 @@ from admin_app.site.field_options import view_fields
 from admin_app.site.import_views import ImportActions
 from admin_app.site.keyed_urls import KeyedLinks
 from admin_app.site.list_pagination import ListPagination
+from admin_app.site.list_panel import ListPanel, Panel
 from admin_app.site.selection_views import SelectionActions
 from admin_app.writing.concurrency import VERSION_FIELD
 from admin_app.writing.forms import AdminForm, KeySelectField, WriteConverter
@@ -199,7 +200,9 @@ class LabelledConverter(WriteConverter):
         return [(str(get_object_identifier(obj)), label_for(obj)) for obj in rows]
 
 
-class AdminView(KeyedLinks, SelectionActions, ImportActions, RowSaving, ModelView):
+class AdminView(
+    KeyedLinks, SelectionActions, ImportActions, ListPanel, RowSaving, ModelView
+):
     """Base of every generated view; subclass it with `model=` to override one.
 
     Every page reads the fields' descriptions (`admin_app.model.fields`):
@@ -321,6 +324,7 @@ class AdminView(KeyedLinks, SelectionActions, ImportActions, RowSaving, ModelVie
                 )
         self._form_ajax_refs = loaders
         self._ajax_relation_names = set(loaders) & set(self._relation_names)
+        self._date_spec = self._date_hierarchy_spec()
 
     def _generated_filters(self) -> list[ListFilter]:
         """A filter for every field its description puts in the filter panel:
@@ -388,8 +392,9 @@ class AdminView(KeyedLinks, SelectionActions, ImportActions, RowSaving, ModelVie
 
     async def list(self, request: Request) -> Pagination:
         query = self.list_query_for(request)
-        read, related = await to_thread.run_sync(self._read_page, query)
+        read, related, panel = await to_thread.run_sync(self._read_page, query)
         request.state.__dict__.setdefault("_related_rows", {})[self.identity] = related
+        self.keep_panel(request, panel)
         return ListPagination.of(read)
 
     def count_limits(self) -> CountLimits:
@@ -398,12 +403,15 @@ class AdminView(KeyedLinks, SelectionActions, ImportActions, RowSaving, ModelVie
 
     def _read_page(
         self, query: ListQuery
-    ) -> tuple[PageRead, dict[str, dict[Any, Any]]]:
+    ) -> tuple[PageRead, dict[str, dict[Any, Any]], Panel]:
+        """The page's rows, their related rows, and its filter counts and
+        drill-down: one session, under the list's statement time limit."""
         with self.session_maker() as session:
             limit_statement_time(session)
             read = read_page(session, query, self.count_limits())
             related = self._keyed_rows(session, read.rows, self._list_prop_names)
-        return read, related
+            panel = self._read_panel(session, query, read)
+        return read, related, panel
 
     def _keyed_field(self, name: str) -> FieldSpec | None:
         """The field of a foreign key column that no relationship names."""

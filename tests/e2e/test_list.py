@@ -1,8 +1,10 @@
 """Stories on the task list: filter with the panel, sort, page, export."""
 
+import calendar
 import csv
 import io
 import re
+from datetime import date
 
 import openpyxl
 from playwright.sync_api import Page, expect
@@ -41,9 +43,13 @@ def test_filter_with_the_panel_and_see_the_chips(admin_page: Page, site: Site) -
     with site.session() as db:
         project = db.scalars(select(Project).order_by(Project.name)).first()
     projects = panel.locator("form[data-filter=project_id]")
-    projects.get_by_label("Project").select_option(label=project.name)
-    projects.get_by_role("button", name="Apply").click()
     both = count(site, Task.status == TaskStatus.blocked, Task.project_id == project.id)
+    # Each project says how many blocked tasks it has.
+    expect(projects.locator(f'option[value="{project.id}"]')).to_have_text(
+        f"{project.name} ({both})"
+    )
+    projects.get_by_label("Project").select_option(value=str(project.id))
+    projects.get_by_role("button", name="Apply").click()
     expect(page.locator("#row-count")).to_have_text(f"{both} Tasks matching")
     expect(page.locator(".filter-chip")).to_have_text(
         ["Status: Blocked \u00d7", f"Project: {project.name} \u00d7"]
@@ -175,3 +181,42 @@ def test_search_waits_for_enter_and_slash_finds_the_box(
     matching = sum("plan" in title.lower() for title in titles)
     assert 0 < matching < 300
     expect(page.locator("#row-count")).to_have_text(f"{matching} Tasks matching")
+
+
+def test_counts_in_the_panel_and_drill_down_by_date(
+    admin_page: Page, site: Site
+) -> None:
+    page = admin_page
+    page.goto("/admin/task/list")
+    statuses = page.locator("#filter-sidebar [data-filter=status]")
+    blocked = count(site, Task.status == TaskStatus.blocked)
+    expect(statuses.get_by_role("link", name="Blocked")).to_have_text(
+        f"Blocked ({blocked})"
+    )
+    with site.session() as db:
+        dues = [d for d in db.scalars(select(Task.due_date)) if d is not None]
+    year = max({d.year for d in dues}, key=[d.year for d in dues].count)
+    in_year = [d for d in dues if d.year == year]
+    month = max({d.month for d in in_year}, key=[d.month for d in in_year].count)
+    in_month = [d for d in in_year if d.month == month]
+    drill = page.locator("#date-drill")
+    drill.get_by_role("link", name=str(year), exact=True).click()
+    expect(page.locator("#row-count")).to_have_text(f"{len(in_year)} Tasks matching")
+    month_name = calendar.month_name[month]
+    drill.get_by_role("link", name=f"{month_name} {year}").click()
+    expect(page.locator("#row-count")).to_have_text(f"{len(in_month)} Tasks matching")
+    expect(drill.get_by_role("link", name=str(year), exact=False)).to_be_visible()
+    # The panel's counts follow the narrowed list.
+    in_month_blocked = count(
+        site,
+        Task.status == TaskStatus.blocked,
+        Task.due_date >= date(year, month, 1),
+        Task.due_date <= date(year, month, calendar.monthrange(year, month)[1]),
+    )
+    expect(statuses.get_by_role("link", name="Blocked")).to_have_text(
+        f"Blocked ({in_month_blocked})"
+    )
+    screenshot(page, "date-drill-down")
+    page.get_by_role("link", name="Hide counts").click()
+    expect(statuses.get_by_role("link", name="Blocked")).to_have_text("Blocked")
+    expect(page.locator("#row-count")).to_have_text(f"{len(in_month)} Tasks matching")
