@@ -10,6 +10,7 @@ import unicodedata
 from datetime import UTC, date, datetime, timedelta, timezone
 from datetime import time as time_of_day
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 import httpx2 as httpx
@@ -315,6 +316,28 @@ def set_session_time_zone(app, zone: str) -> None:
         assert connection.exec_driver_sql("SHOW timezone").scalar() == zone
 
 
+def plain_specimen(**changes: Any) -> Specimen:
+    """A specimen with a value in every column, as the cell tests of every
+    export format write it (`changes` replace some)."""
+    values: dict[str, Any] = {
+        "label": "plain",
+        "count": -5,
+        "ratio": 0.5,
+        "price": Decimal("0.0000001"),
+        "flag": True,
+        "naive_at": datetime(2026, 12, 1, 20, 37, 50),
+        "aware_at": datetime(2026, 12, 1, 20, 37, 50, 298217, tzinfo=UTC),
+        "sqlmodel_at": datetime(2026, 12, 1, 22, 37, 50, tzinfo=PLUS_TWO),
+        "day": date(2026, 12, 1),
+        "clock": time_of_day(20, 37, 50),
+        "size": Size.large,
+        "mood": Mood.loud,
+        "data": {"name": "é", "list": [1, 2.5, None, True]},
+        "blob": b"\x00\xff",
+    }
+    return Specimen(**{**values, **changes})
+
+
 def test_every_column_type_has_one_format_on_every_database(
     specimens, curator, backend
 ):
@@ -322,22 +345,7 @@ def test_every_column_type_has_one_format_on_every_database(
         set_session_time_zone(specimens, "Asia/Kolkata")
     full, other, empty = add_specimens(
         specimens,
-        Specimen(
-            label="plain",
-            count=-5,
-            ratio=0.5,
-            price=Decimal("0.0000001"),
-            flag=True,
-            naive_at=datetime(2026, 12, 1, 20, 37, 50),
-            aware_at=datetime(2026, 12, 1, 20, 37, 50, 298217, tzinfo=UTC),
-            sqlmodel_at=datetime(2026, 12, 1, 22, 37, 50, tzinfo=PLUS_TWO),
-            day=date(2026, 12, 1),
-            clock=time_of_day(20, 37, 50),
-            size=Size.large,
-            mood=Mood.loud,
-            data={"name": "é", "list": [1, 2.5, None, True]},
-            blob=b"\x00\xff",
-        ),
+        plain_specimen(),
         Specimen(
             label="-5",
             count=0,

@@ -207,6 +207,16 @@ class _Relation:
     target: type
 
 
+def key_positions(deferred: Sequence[_Relation]) -> set[int]:
+    """Result positions of the keys read for custom labels: they stay as
+    stored, to look the labels up by, whatever the file format."""
+    return {
+        position
+        for rel in deferred
+        for position in range(rel.position, rel.position + rel.width)
+    }
+
+
 class ListExport:
     """What every export of one `ListQuery` shares, whatever its file format:
     the columns, the list's own statement narrowed to them, and the labels of
@@ -319,11 +329,7 @@ class CsvExport(ListExport):
         (see `listing.cells`), and the Python converters of the other columns by
         position. Keys read for a custom label stay as stored."""
         stmt, deferred = self.statement()
-        keys = {
-            position
-            for rel in deferred
-            for position in range(rel.position, rel.position + rel.width)
-        }
+        keys = key_positions(deferred)
         columns: list[Any] = []
         python: list[tuple[int, Converter]] = []
         for position, column in enumerate(stmt.selected_columns):

@@ -73,7 +73,13 @@ from admin_app.listing.cells import (
     stored_type,
     utc_datetime_text,
 )
-from admin_app.listing.export import BATCH, ExportColumn, ListExport, cell
+from admin_app.listing.export import (
+    BATCH,
+    ExportColumn,
+    ListExport,
+    cell,
+    key_positions,
+)
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ROWS = 1_048_576  # a sheet's rows in Excel and LibreOffice, header included
@@ -280,11 +286,7 @@ class XlsxExport(ListExport):
         """`statement()` with each column's cell function by position, and the
         date format of each exported column."""
         stmt, deferred = self.statement()
-        keys = {
-            position
-            for rel in deferred
-            for position in range(rel.position, rel.position + rel.width)
-        }
+        keys = key_positions(deferred)
         columns: list[Any] = []
         python: list[tuple[int, Converter]] = []
         for position, column in enumerate(stmt.selected_columns):
