@@ -301,3 +301,14 @@ def test_the_dashboard_offers_only_what_the_user_may_do(app, rows):
     assert 'href="http://testserver/admin/task/export/csv"' in html
     assert "/admin/project/export/csv" not in html
     assert "/admin/task/create" not in html
+
+
+def test_the_history_link_shows_only_to_staff_who_may_open_the_audit_log(app, rows):
+    task = f"/admin/task/details/{rows[0]}"
+    viewer = staff(app, "reader", {"task": ["view"]})
+    assert 'id="history-link"' not in viewer.get(task).text  # it would be a 403
+    assert viewer.get("/admin/audit-entry/list").status_code == 403
+    auditor = staff(app, "auditor", {"task": ["view"], "audit-entry": ["view"]})
+    page = auditor.get(task).text
+    assert 'id="history-link"' in page
+    assert auditor.get("/admin/audit-entry/list").status_code == 200

@@ -633,6 +633,14 @@ class AdminView(
         that table, as Django's autocomplete does."""
         return any(view.model is other for view in self._admin_ref.views_for(request))
 
+    def may_see_history(self, request: Request) -> bool:
+        """Whether the row's History link leads anywhere for this user: it
+        opens the audit log, which takes its own view grant."""
+        return any(
+            view.identity == "audit-entry"
+            for view in self._admin_ref.views_for(request)
+        )
+
     def is_accessible(self, request: Request) -> bool:
         """The table is in the menu and its pages open only for users who may
         view its rows (every other action needs that too)."""
