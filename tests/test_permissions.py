@@ -312,3 +312,11 @@ def test_the_history_link_shows_only_to_staff_who_may_open_the_audit_log(app, ro
     page = auditor.get(task).text
     assert 'id="history-link"' in page
     assert auditor.get("/admin/audit-entry/list").status_code == 200
+
+
+def test_a_menu_category_shows_only_with_a_page_the_user_may_open(app, rows):
+    reader = staff(app, "plain reader", {"task": ["view"]})
+    assert "Administration" not in text(reader.get("/admin/task/list").text)
+    auditor = staff(app, "log reader", {"task": ["view"], "audit-entry": ["view"]})
+    menu = text(auditor.get("/admin/task/list").text)
+    assert "Administration" in menu and "Audit log" in menu

@@ -8,6 +8,7 @@ from typing import Any
 
 from anyio import to_thread
 from sqladmin import Admin, Flash
+from sqladmin._menu import CategoryMenu, ViewMenu
 from sqladmin.authentication import login_required
 from sqladmin.templating import Jinja2Templates
 from sqlalchemy import Select
@@ -34,6 +35,16 @@ from admin_app.writing.audit import AuditEntry
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 logger = logging.getLogger(__name__)
+
+
+class UsableCategory(CategoryMenu):
+    """A menu category that is there only while one of its pages is."""
+
+    def is_accessible(self, request: Request) -> bool:
+        return any(
+            child.is_visible(request) and child.is_accessible(request)
+            for child in self.children
+        )
 
 
 class AdminSite(ExportRoutes, KeyedRedirects, AuthRoutes, Admin):
@@ -143,6 +154,16 @@ class AdminSite(ExportRoutes, KeyedRedirects, AuthRoutes, Admin):
             return await super()._get_file(request)
         except (AttributeError, LookupError, TypeError, ValueError) as error:
             raise HTTPException(404) from error
+
+    def _build_menu(self, view: Any) -> None:
+        """SQLAdmin's menu, with categories (Administration) shown only to
+        users who may open one of their pages, never as an empty dropdown."""
+        if not view.category:
+            super()._build_menu(view)
+            return
+        menu = UsableCategory(name=view.category, icon=view.category_icon)
+        menu.add_child(ViewMenu(view=view, name=view.name, icon=view.icon))
+        self._menu.add(menu)
 
     def views_for(self, request: Request) -> list[AdminView]:
         """The tables the request's user may view: their menu, their dashboard,
