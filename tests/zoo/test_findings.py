@@ -461,3 +461,48 @@ def test_naive_and_aware_datetimes_export_in_one_iso_format(columns_site):
     assert first["seen_aware"] == "2026-12-01T20:37:50.298217+00:00"
     assert first["notes"] == "Long text\nover lines"  # long text is exported too
     assert first["external_id"] == "12345678-1234-5678-1234-567812345678"
+
+
+def test_a_link_rows_role_reads_as_the_list_shows_it(tracker_site):
+    url = f"/admin/tracker-task/edit/{task_id(tracker_site, 'Launch the tracker')}"
+    page = tracker_site.client.get(url).text
+    roles = [
+        f
+        for f in form_fields(page)
+        if f.name.startswith("assignments-") and f.name.endswith("-role")
+    ]
+    assert roles, "no role select in the assignments editor"
+    for role in roles:
+        assert role.tag == "select"
+        shown = [(value, label) for value, label, _s in role.options if value]
+        assert shown == [
+            ("owner", "Owner"),
+            ("reviewer", "Reviewer"),
+            ("helper", "Helper"),
+        ]
+
+
+def test_a_bulk_edit_of_the_filtered_field_comes_back_to_the_changed_rows(
+    tracker_site,
+):
+    client = tracker_site.client
+    with tracker_site.session() as session:
+        todo = session.exec(
+            select(tracker.TrackerTask.id).where(tracker.TrackerTask.status == "todo")
+        ).all()
+    assert todo
+    response = client.post(
+        "/admin/tracker-task/bulk-edit?status=todo&sortBy=title&select=all",
+        data={"fields": "status", "status": "review"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 302, text(response.text)[:300]
+    back = response.headers["location"]
+    assert "status=" not in back and "sortBy=title" in back  # the rest is kept
+    shown = {row.key for row in list_page(client.get(back).text).rows}
+    assert {str(key) for key in todo} <= shown
+    with tracker_site.session() as session:
+        statuses = session.exec(
+            select(tracker.TrackerTask.status).where(tracker.TrackerTask.id.in_(todo))
+        ).all()
+    assert set(statuses) == {"review"}
