@@ -1,8 +1,8 @@
 """LibreOffice Calc, run headless as a staff user's spreadsheet.
 
 One converter for every spreadsheet test: a file in, the file Calc saves out.
-Without `soffice` the tests that need it are skipped locally and fail under CI
-(`CI` set), where `.ci/run` installs Debian's `libreoffice-calc-nogui`.
+Without `soffice` the tests that need it fail, naming Debian's
+`libreoffice-calc-nogui` (which `.ci/run` installs).
 """
 
 import os
@@ -12,7 +12,7 @@ from collections.abc import Callable
 from itertools import count
 from pathlib import Path
 
-import pytest
+from tests.tools import require_program
 
 SOFFICE_PATHS = ("/usr/bin/soffice", "/usr/lib/libreoffice/program/soffice")
 
@@ -28,17 +28,8 @@ def soffice_path() -> str | None:
 
 
 def require_soffice() -> str:
-    """`soffice`, or skip the test locally and fail it under CI."""
-    soffice = soffice_path()
-    if soffice is None:
-        reason = (
-            "no LibreOffice at " + " or ".join(SOFFICE_PATHS) + " (apt-get install "
-            "libreoffice-calc-nogui; .ci/run does)"
-        )
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the spreadsheet tests: {reason}")
-        pytest.skip(f"spreadsheet tests skipped locally: {reason}")
-    return soffice
+    """`soffice`, or the test fails saying what to install."""
+    return require_program(soffice_path(), "LibreOffice", SOFFICE_PATHS)
 
 
 def calc_converter(home: Path) -> Calc:

@@ -6,8 +6,8 @@ with "Trim spaces" ticked (which turns ` =1+1` into a formula); the xlsx then
 says, cell by cell, whether Calc made a formula, a number or text. A control
 file with the same text unescaped shows that the judge does evaluate them.
 
-Without `soffice` these tests are skipped locally and fail under CI (`CI`
-set), where `.ci/run` installs Debian's `libreoffice-calc-nogui`.
+Without `soffice` these tests fail, naming the package to install
+(`tests/libreoffice.py`; `.ci/run` installs `libreoffice-calc-nogui`).
 """
 
 import csv

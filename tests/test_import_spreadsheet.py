@@ -4,8 +4,8 @@ does by default) and saved as XLSX imports as "0 changed". Calc keeps
 datetimes to the millisecond; like the edit form, which shows them to the
 second, an import does not count a cut-off fraction of a second as a change.
 
-Without `soffice` these tests are skipped locally and fail under CI, like the
-export's spreadsheet tests (`.ci/run` installs `libreoffice-calc-nogui`).
+Without `soffice` these tests fail, naming the package to install
+(`tests/libreoffice.py`; `.ci/run` installs `libreoffice-calc-nogui`).
 """
 
 import csv

@@ -2,8 +2,7 @@
 
 Each test module gets one seeded SQLite file served by uvicorn (tests/live.py);
 each test gets a fresh browser context (no cookies). Without a browser the
-stories are skipped locally and fail under CI (`CI` set), where `.ci/run`
-installs one.
+stories fail, naming Debian's `chromium` (which `.ci/run` installs).
 """
 
 import os
@@ -22,6 +21,7 @@ from admin_app.db import make_engine
 from models.seed import seed_demo
 from tests.conftest import PASSWORD, SECRET_KEY, add_staff, migrated
 from tests.live import live_server
+from tests.tools import require_program
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 TASKS = 300  # more than 100: related-task selects are searched as you type
@@ -50,15 +50,7 @@ def chromium_path() -> str | None:
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     """pytest-playwright's launch arguments, pointed at Debian's Chromium."""
-    path = chromium_path()
-    if path is None:
-        reason = (
-            "no Chromium at " + " or ".join(BROWSER_PATHS) + " (apt-get install "
-            "chromium; .ci/run does)"
-        )
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the browser stories: {reason}")
-        pytest.skip(f"browser stories skipped locally: {reason}")
+    path = require_program(chromium_path(), "Chromium", BROWSER_PATHS)
     return {
         **browser_type_launch_args,
         "executable_path": path,
