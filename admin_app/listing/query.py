@@ -213,7 +213,9 @@ class ListQuery:
     filters: tuple[Any, ...]
     """The filters this request's user may use (see `filters_for`)."""
     base: Select
-    conditions: tuple[ColumnElement, ...]
+    filter_conditions: tuple[tuple[ColumnElement, ...], ...]
+    """Each filter's own conditions, in the order of `filters` (a facet
+    counts the list without its own filter)."""
     chips: tuple[Chip, ...]
     search: str
     order: tuple[tuple[str, bool], ...]
@@ -226,9 +228,6 @@ class ListQuery:
     """`cursor=`: where the page starts (see `admin_app.listing.keyset`)."""
     signature: tuple[tuple[str, str], ...] = ()
     """The parameters that choose the rows (filters, search, selection)."""
-    filter_conditions: tuple[tuple[ColumnElement, ...], ...] = ()
-    """Each filter's own conditions, in the order of `filters` (a facet
-    counts the list without its own filter)."""
     facets_wanted: bool = True
     """`_facets=0`: the user hid the filter panel's counts."""
 
@@ -259,7 +258,7 @@ class ListQuery:
             view=view,
             filters=filters,
             base=view.list_query(request),
-            conditions=tuple(c for found in own for c in found),
+            filter_conditions=tuple(own),
             chips=tuple(chips),
             search=search_term(params),
             order=cls._order(view, params),
@@ -267,7 +266,6 @@ class ListQuery:
             page=_positive_int(params, "page", 1, MAX_PAGE),
             page_size=page_size,
             exact_count=_exact_count(params),
-            filter_conditions=tuple(own),
             facets_wanted=_facets_wanted(params),
             cursor=params.get("cursor", ""),
             signature=tuple(
@@ -299,7 +297,7 @@ class ListQuery:
 
     def filtered(self) -> Select:
         """The rows the list shows on all its pages, in no particular order."""
-        return self._filtered(self.conditions)
+        return self.filtered_except(None)
 
     def filtered_except(self, list_filter: Any) -> Select:
         """The list's rows with every filter but `list_filter` applied (and the
