@@ -198,10 +198,54 @@
     });
   }
 
+  // Below lg the filter panel is folded (admin.css); "Filters (n)" opens and
+  // closes it, saying so to screen readers, and moves the focus into it.
+  // Without this script the button is a link that shows the panel as the
+  // page's :target.
+  function foldingFilters() {
+    var toggle = document.getElementById("filters-toggle");
+    var panel = document.getElementById("filter-sidebar");
+    if (!toggle || !panel) return;
+    panel.setAttribute("tabindex", "-1");
+    function show(open) {
+      document.body.classList.toggle("filters-open", open);
+      toggle.setAttribute("aria-expanded", String(open));
+    }
+    show(location.hash === "#filter-sidebar");
+    toggle.addEventListener("click", function (event) {
+      event.preventDefault();
+      var open = !document.body.classList.contains("filters-open");
+      show(open);
+      if (open) panel.focus();
+    });
+  }
+
+  // A wide list scrolls in its frame with its first three columns (checkbox,
+  // action icons, first field) sticky (admin.css): each sticks where the ones
+  // before it end, which depends on the icons the user may use.
+  function stickyListColumns() {
+    document.querySelectorAll(".table-responsive > table").forEach(function (table) {
+      if (!table.querySelector("#select-all")) return;
+      function measure() {
+        var cells = table.rows.length ? table.rows[0].cells : [];
+        if (cells.length < 4) return;
+        var first = cells[0].getBoundingClientRect().width;
+        var second = cells[1].getBoundingClientRect().width;
+        table.style.setProperty("--sticky-left-2", first + "px");
+        table.style.setProperty("--sticky-left-3", first + second + "px");
+        table.classList.add("sticky-columns");
+      }
+      measure();
+      if (window.ResizeObserver) new ResizeObserver(measure).observe(table);
+    });
+  }
+
   function ready() {
     showLocalTimes(document);
     searchOnEnterOnly();
     tickChangedFields();
+    foldingFilters();
+    stickyListColumns();
   }
 
   if (document.readyState === "loading") {
