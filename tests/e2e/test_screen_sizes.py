@@ -5,6 +5,8 @@ phone the filter panel folds behind a "Filters (n)" button; forms and link
 editors stay usable with a thumb. The demo first, then the zoo's models on
 SQLite and PostgreSQL."""
 
+import csv
+import io
 from collections.abc import Iterator
 
 import pytest
@@ -184,6 +186,7 @@ PAGES = {
     "staff group form": "/admin/staff-group/create",
     "long words: details": "/admin/task/details/2",
     "long words: edit": "/admin/task/edit/2",
+    "long words: bulk delete": "/admin/task/bulk-delete?pks=2,3",
     "long words: list": f"/admin/task/list?search={LONG_TITLE}",
     "long words: audit log": "/admin/audit-entry/list?table=task&key=2",
     "long words: audit entry": "/admin/audit-entry/details/2",
@@ -379,3 +382,33 @@ def test_zoo_pages_fit_every_width(browser: Browser, zoo_url) -> None:  # type: 
                 assert page.goto(path).status == 200, path
                 assert_fits(page)
     context.close()
+
+
+@pytest.fixture(scope="module")
+def changed_csv(audited: Site, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """An export of tasks 6 and 7, one given a long title, the other a
+    progress the model refuses: a preview with a change and an error."""
+    with TestClient(audited.app) as client:
+        assert login(client, "admin").status_code == 302
+        exported = client.get("/admin/task/export/csv?pks=6,7").text
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    rows[0]["title"] = LONG_TITLE
+    rows[1]["progress"] = "500"
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    path = tmp_path_factory.mktemp("import") / "tasks.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_import_preview_fits(sized, changed_csv: str, width: int) -> None:
+    page = sized(width)
+    page.goto("/admin/task/import")
+    page.get_by_label("File (CSV or XLSX").set_input_files(changed_csv)
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator("#import-counts")).to_contain_text("1 changed")
+    expect(page.locator("#import-changes tbody tr")).to_have_count(1)
+    assert_fits(page)
