@@ -426,3 +426,17 @@ def test_a_message_naming_a_long_title_fits(sized, width: int) -> None:
     assert_fits(page)
     page.goto("/admin/task/list?parent_id=2")
     thumb_sized(page.locator(".filter-chip > a"))
+
+
+@pytest.mark.parametrize("width", (390, 768, 1280))
+def test_form_labels_stand_above_their_fields_below_lg(sized, width: int) -> None:
+    page = sized(width)
+    page.goto("/admin/task/edit/1")
+    for name in ("title", "description", "progress"):
+        label = page.locator(f"label[for={name}]").bounding_box()
+        field = page.locator(f"#{name}").bounding_box()
+        above = label["y"] + label["height"] <= field["y"] + 1
+        assert above == (width < 992), name
+        if above:  # one line: the label is not squeezed into a narrow column
+            assert label["height"] < 2 * 24, name
+    assert_fits(page)
