@@ -255,9 +255,14 @@ def test_filters_fold_behind_a_button(sized, site: Site, width: int) -> None:
     expect(page.locator(".filter-chip")).to_have_count(2)
     expect(page.get_by_role("button", name="Filters (2)")).to_be_visible()
     expect(panel).to_be_hidden()  # the new page starts folded again
+    # From the keyboard as a button: Space opens, Enter closes.
     toggle = page.get_by_role("button", name="Filters (2)")
-    toggle.click()
-    toggle.click()
+    toggle.focus()
+    page.keyboard.press("Space")
+    expect(panel).to_be_visible()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    toggle.focus()
+    page.keyboard.press("Enter")
     expect(panel).to_be_hidden()
     expect(toggle).to_have_attribute("aria-expanded", "false")
 

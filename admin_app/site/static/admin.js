@@ -218,6 +218,13 @@
       show(open);
       if (open) panel.focus();
     });
+    // A link in the markup (for pages without this script), a button to
+    // the user: Space presses it as it would a button.
+    toggle.addEventListener("keydown", function (event) {
+      if (event.key !== " ") return;
+      event.preventDefault();
+      toggle.click();
+    });
   }
 
   // A wide list scrolls in its frame with its first three columns (checkbox,
