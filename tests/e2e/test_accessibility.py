@@ -168,3 +168,19 @@ def test_icon_links_name_their_row(admin_page: Page, site: Site, theme: str) -> 
     expect(edit).to_have_attribute("href", re.compile(rf"/task/edit/{task.id}\?"))
     delete = row.get_by_role("link", name=f"Delete {named}", exact=True)
     expect(delete).to_have_attribute("data-pk", str(task.id))
+
+
+def test_a_refused_form_says_so_in_an_alert(
+    admin_page: Page, site: Site, theme: str
+) -> None:
+    page = admin_page
+    page.goto("/admin/task/create")
+    page.get_by_label("Title").fill("Too far along")
+    page.get_by_label("Progress").fill("150")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_role("alert")).to_have_text("Please correct the errors below.")
+    progress = page.locator(".form-group", has=page.get_by_label("Progress"))
+    expect(progress.locator(".invalid-feedback")).to_contain_text("100")
+    with site.session() as db:
+        assert db.scalars(select(Task).where(Task.title == "Too far along")).all() == []
+    assert_accessible(page)
