@@ -3,7 +3,7 @@ the page header; the choice stays with this browser across pages and reloads."""
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import VIEWPORT, Site, log_in
+from tests.e2e.conftest import VIEWPORT, Site, log_in, screenshot
 
 
 def theme_of(page: Page) -> str | None:
@@ -22,8 +22,10 @@ def test_choose_dark_then_light_then_the_system(admin_page: Page) -> None:
     page.reload()
     expect(page.get_by_label("Theme")).to_have_value("dark")
     assert theme_of(page) == "dark"
-    page.goto("/admin/")  # another page of the admin, the same choice
+    page.goto("/admin/task/list?status=blocked")  # another page, the same choice
+    expect(page.locator(".filter-chip")).to_have_count(1)
     assert theme_of(page) == "dark"
+    screenshot(page, "list-dark")
 
     page.get_by_label("Theme").select_option(label="Light")
     page.emulate_media(color_scheme="dark")  # the system turns dark: no matter
