@@ -84,6 +84,20 @@ def audit_log(page: Page, site: Site) -> None:
     expect(page.locator("tbody tr").first).to_be_visible()
 
 
+def audit_entry(page: Page, site: Site) -> None:
+    """One entry of the audit log, with its rows and its Revert button."""
+    audit_log(page, site)
+    entry = page.locator("tbody tr").first
+    entry.locator("a[href*='/audit-entry/details/']").first.click()
+    expect(page).to_have_url(re.compile(r"/audit-entry/details/"))
+
+
+def staff_user_form(page: Page, site: Site) -> None:
+    with site.session() as db:
+        user = db.scalars(select(StaffUser).order_by(StaffUser.id)).first()
+    page.goto(f"/admin/staff-user/edit/{user.id}")
+
+
 def forbidden(page: Page, site: Site) -> None:
     """A 403: a view-only colleague opens the create form."""
     name = "viewer"
@@ -116,8 +130,10 @@ PAGES: dict[str, Callable[..., None]] = {
     ),
     "import": lambda page, site: page.goto("/admin/task/import"),
     "audit log": audit_log,
+    "audit entry": audit_entry,
     "staff users": lambda page, site: page.goto("/admin/staff-user/list"),
-    "staff user form": lambda page, site: page.goto("/admin/staff-user/create"),
+    "new staff user": lambda page, site: page.goto("/admin/staff-user/create"),
+    "staff user form": staff_user_form,
     "staff groups": lambda page, site: page.goto("/admin/staff-group/list"),
     "staff group form": lambda page, site: page.goto("/admin/staff-group/create"),
     "not found": lambda page, site: page.goto("/admin/no-such-table/list"),
