@@ -31,7 +31,7 @@ def test_export_change_a_cell_import_and_confirm(
     edited = tmp_path / "tasks.csv"
     edited.write_text(out.getvalue(), encoding="utf-8")
 
-    page.get_by_role("link", name="Import").click()
+    page.get_by_role("link", name="Import", exact=True).click()
     page.get_by_label("File (CSV or XLSX").set_input_files(str(edited))
     page.get_by_role("button", name="Preview").click()
     counts = page.locator("#import-counts")
@@ -52,7 +52,7 @@ def test_export_change_a_cell_import_and_confirm(
         task = db.exec(select(Task).where(Task.id == int(first["id"]))).one()
         assert str(task.progress) == first["progress"]
 
-    page.get_by_role("link", name="Import").click()
+    page.get_by_role("link", name="Import", exact=True).click()
     page.get_by_label("File (CSV or XLSX").set_input_files(str(edited))
     page.get_by_role("button", name="Preview").click()
     expect(page.locator("#import-nothing")).to_be_visible()

@@ -247,7 +247,50 @@
     });
   }
 
+  // Names for what SQLAdmin's markup leaves unnamed, since its templates
+  // have no hook for them: a screen reader otherwise hears "link, link, link"
+  // along a list row, or an unnamed button or dialog.
+  function nameTheUnnamed() {
+    // The icon-only links of a list row say which row ("Edit Task “…”"):
+    // their keys and labels come from row-names (layout.html).
+    var data = document.getElementById("row-names");
+    if (data) {
+      var names = JSON.parse(data.textContent);
+      var labels = new Map(names.rows);
+      document.querySelectorAll("tbody tr").forEach(function (row) {
+        var key = row.querySelector('td > input[type="hidden"]');
+        if (!key || !labels.has(key.value)) return;
+        var what = names.model + " \u201c" + labels.get(key.value) + "\u201d";
+        row.querySelectorAll("a").forEach(function (link) {
+          var icon = link.querySelector("i.fa-eye, i.fa-pen-to-square, i.fa-trash");
+          if (!icon || link.textContent.trim()) return;
+          var verb = icon.classList.contains("fa-eye") ? "View"
+            : icon.classList.contains("fa-trash") ? "Delete" : "Edit";
+          link.setAttribute("aria-label", verb + " " + what);
+        });
+      });
+    }
+    // An empty to-one cell is an empty link to this page: make it plain text.
+    document.querySelectorAll('td > a[href=""]').forEach(function (link) {
+      if (!link.textContent.trim()) link.replaceWith(document.createTextNode(""));
+    });
+    // Pagination's prev / next at either end are "#" links, not disabled ones.
+    document.querySelectorAll(".page-item.disabled > .page-link").forEach(function (link) {
+      link.setAttribute("aria-disabled", "true");
+      link.setAttribute("tabindex", "-1");
+    });
+    var reset = document.getElementById("search-reset");
+    if (reset && !reset.getAttribute("aria-label")) reset.setAttribute("aria-label", "Clear search");
+    document.querySelectorAll('.modal[role="dialog"]').forEach(function (dialog) {
+      var title = dialog.querySelector("h3, .modal-title");
+      if (!title || dialog.hasAttribute("aria-labelledby")) return;
+      title.id = title.id || dialog.id + "-title";
+      dialog.setAttribute("aria-labelledby", title.id);
+    });
+  }
+
   function ready() {
+    nameTheUnnamed();
     showLocalTimes(document);
     searchOnEnterOnly();
     tickChangedFields();
