@@ -56,6 +56,7 @@ from admin_app.model.labels import (
     local_time,
     search_by_label,
 )
+from admin_app.site.details_links import DetailsLinks
 from admin_app.site.field_options import view_fields
 from admin_app.site.import_views import ImportActions
 from admin_app.site.keyed_urls import KeyedLinks
@@ -201,7 +202,13 @@ class LabelledConverter(WriteConverter):
 
 
 class AdminView(
-    KeyedLinks, SelectionActions, ImportActions, ListPanel, RowSaving, ModelView
+    KeyedLinks,
+    SelectionActions,
+    ImportActions,
+    ListPanel,
+    DetailsLinks,
+    RowSaving,
+    ModelView,
 ):
     """Base of every generated view; subclass it with `model=` to override one.
 
@@ -214,6 +221,7 @@ class AdminView(
     """
 
     page_size = 25
+    show_compact_lists = False  # related rows one per line, not "(bug) (docs)"
     export_types = ["csv", "xlsx"]
     page_size_options = [10, 25, 50, 100]
     form_converter = LabelledConverter
