@@ -64,11 +64,14 @@ def format_datetime(value: datetime) -> str:
 
 
 def local_time(value: datetime) -> Markup:
-    """A datetime for a page: UTC with the zone named, in a `<time>` element
-    that the admin's script rewrites into the reader's own time zone."""
+    """A datetime for a page: UTC with the zone named, in a `<time>` element.
+
+    One convention on every page (lists, details, audit log) and in every
+    form field (see `admin_app.writing.forms`): staff in several zones read
+    and type the same text, and a value read off a page can be typed back."""
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
-    return Markup('<time datetime="{}Z" data-local-time>{}</time>').format(
+    return Markup('<time datetime="{}Z">{}</time>').format(
         value.isoformat(timespec="seconds"), format_datetime(value)
     )
 

@@ -86,21 +86,15 @@
     true
   );
 
-  // Datetimes are rendered in UTC with the zone named; show them in the
-  // reader's own time zone, naming it, and keep the UTC text as a tooltip.
-  var localFormat = new Intl.DateTimeFormat(undefined, {
-    year: "numeric", month: "short", day: "numeric",
-    hour: "2-digit", minute: "2-digit", second: "2-digit",
-    timeZoneName: "short",
-  });
-
-  function showLocalTimes(root) {
-    root.querySelectorAll("time[data-local-time]").forEach(function (el) {
-      var when = new Date(el.getAttribute("datetime"));
-      if (isNaN(when)) return;
-      el.title = el.textContent.trim();
-      el.textContent = localFormat.format(when);
-      el.removeAttribute("data-local-time");
+  // Datetimes are shown and typed in UTC, the zone named, on every page.
+  // SQLAdmin's picker writes seconds without their leading zero ("21:11:9"):
+  // write them with it, and put the existing value back in that format.
+  function fixPickers(root) {
+    root.querySelectorAll('[data-role="datetimepicker"]').forEach(function (el) {
+      var picker = el._flatpickr;
+      if (!picker) return;
+      picker.set("dateFormat", "Y-m-d H:i:S");
+      if (picker.selectedDates.length) picker.setDate(picker.selectedDates[0], false);
     });
   }
 
@@ -199,7 +193,7 @@
   }
 
   function ready() {
-    showLocalTimes(document);
+    fixPickers(document);
     searchOnEnterOnly();
     tickChangedFields();
   }
