@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import Session
 from starlette.testclient import TestClient
 
-from models import Tag, Task
+from models import Project, Tag, Task, Worker
 from tests.conftest import add_staff, login
 from tests.pages import table, text
 from tests.test_links import team  # noqa: F401  (a fixture)
@@ -106,9 +106,33 @@ def test_tags_are_a_list_of_linked_names_not_parenthesised(client, app):
 
 
 def test_a_user_who_may_not_see_workers_sees_no_assignments(app, team):  # noqa: F811
-    add_staff(app, "clerk", grants={"task": ["list"]})
+    add_staff(app, "clerk", grants={"task": ["view"]})
     with TestClient(app) as clerk:
         assert login(clerk, "clerk").status_code == 302
-        page = clerk.get(f"/admin/task/details/{team['task'].id}").text
+        response = clerk.get(f"/admin/task/details/{team['task'].id}")
+    assert response.status_code == 200
+    page = response.text
+    assert "Launch" in text(page)
     assert link_table(page, "assignments") == ([], [])
     assert "Ada" not in text(page)
+
+
+def test_related_names_are_plain_text_for_a_user_who_may_not_open_them(app):
+    with Session(app.state.engine, expire_on_commit=False) as session:
+        ada = Worker(name="Ada", email="ada@example.com")
+        apollo = Project(name="Apollo")
+        task = Task(
+            title="Launch", assignee=ada, project=apollo, tags=[Tag(name="bug")]
+        )
+        session.add(task)
+        session.commit()
+    add_staff(app, "clerk", grants={"task": ["view"], "worker": ["view"]})
+    with TestClient(app) as clerk:
+        assert login(clerk, "clerk").status_code == 302
+        listing = clerk.get("/admin/task/list").text
+        details = clerk.get(f"/admin/task/details/{task.id}").text
+    assert "Launch" in text(listing) and "Launch" in text(details)
+    for page in (listing, details):
+        assert "Apollo" in text(page) and "/admin/project/details/" not in page
+        assert f"/admin/worker/details/{ada.id}" in page  # workers they may open
+    assert "bug" in text(details) and "/admin/tag/details/" not in details

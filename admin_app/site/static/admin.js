@@ -98,6 +98,22 @@
     });
   }
 
+  // A many-to-many select (tags) as select2's searchable chips, so choosing
+  // several needs no Ctrl-click; SQLAdmin loads select2 but uses it only for
+  // large tables (data-role="select2-ajax"). Without script it stays a select.
+  function chipPickers(root) {
+    var $ = window.jQuery;
+    if (!$ || !$.fn.select2) return;
+    $(root).find("select[multiple]:not([data-role])").each(function () {
+      var label = document.querySelector('label[for="' + this.id + '"]');
+      $(this).select2({
+        width: "100%",
+        closeOnSelect: false,
+        placeholder: "Type to choose" + (label ? " " + label.textContent.trim().toLowerCase() : ""),
+      });
+    });
+  }
+
   // Flash messages are plain alerts at the top of the page (flash.html); an
   // action that loads no new page (a CSV download) says what it started there.
   function announce(text) {
@@ -194,6 +210,7 @@
 
   function ready() {
     fixPickers(document);
+    chipPickers(document);
     searchOnEnterOnly();
     tickChangedFields();
   }
