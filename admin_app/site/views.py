@@ -57,6 +57,7 @@ from admin_app.model.labels import (
     local_time,
     search_by_label,
 )
+from admin_app.site.back_links import BackToList
 from admin_app.site.details_links import DetailsLinks
 from admin_app.site.field_options import view_fields
 from admin_app.site.import_views import ImportActions
@@ -221,6 +222,7 @@ class AdminView(
     ImportActions,
     ListPanel,
     DetailsLinks,
+    BackToList,
     RowSaving,
     ModelView,
 ):

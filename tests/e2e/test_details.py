@@ -2,6 +2,8 @@
 its tags by name; then a bulk edit read in the audit log and reverted only
 after its confirmation shows what it will change."""
 
+import re
+
 from playwright.sync_api import Page, expect
 from sqlalchemy import func
 from sqlmodel import select
@@ -106,3 +108,38 @@ def test_a_bulk_edit_reads_in_words_and_its_revert_asks_first(
     expect(page.get_by_role("status")).to_contain_text("2 Tasks put back as they were.")
     with site.session() as db:
         assert {i: db.get(Task, i).progress for i in ids} == before
+
+
+def test_from_a_filtered_list_to_a_rows_history_and_back(
+    admin_page: Page, site: Site
+) -> None:
+    page = admin_page
+    query = "status=blocked&sortBy=id&sort=asc"
+    page.goto(f"/admin/task/list?{query}")
+    row = page.locator("tbody tr").first
+    key = row.locator('td:first-child input[type="hidden"]').get_attribute("value")
+
+    # The row's History icon opens the audit log on that row.
+    row.get_by_role("link", name=f"History of row {key}").click()
+    expect(page).to_have_url(
+        re.compile(rf"/admin/audit-entry/list\?table=task&key={key}$")
+    )
+    expect(page.locator(".filter-chip")).to_contain_text(
+        ["Table: Tasks", f"Row: {key}"]
+    )
+
+    # Details, then Back to list: the same filtered, sorted list.
+    page.goto(f"/admin/task/list?{query}")
+    page.locator("tbody tr").first.locator("a[href*='/task/details/']").first.click()
+    expect(page).to_have_url(re.compile(rf"/admin/task/details/{key}$"))
+    page.get_by_role("link", name="Back to list").click()
+    expect(page).to_have_url(re.compile(rf"/admin/task/list\?{re.escape(query)}$"))
+
+    # Edit, Save and continue editing, then Back to list: the same list too.
+    page.locator("tbody tr").first.locator("a[href*='/task/edit/']").first.click()
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page).to_have_url(
+        re.compile(rf"/admin/task/edit/{key}\?{re.escape(query)}$")
+    )
+    page.get_by_role("link", name="Back to list").click()
+    expect(page).to_have_url(re.compile(rf"/admin/task/list\?{re.escape(query)}$"))

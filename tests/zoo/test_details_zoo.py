@@ -6,9 +6,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlmodel import select
 
-from tests.pages import table
+from tests.pages import form_values, table, text
 from tests.test_details_pages import link_table
-from tests.zoo import tracker
+from tests.zoo import fullstack, tracker
 
 pytestmark = pytest.mark.postgres
 
@@ -69,3 +69,26 @@ def test_a_tracker_assignments_aware_time_reads_in_utc(tracker_site):
     assert [[cell[0] for cell in row] for row in rows] == [
         ["Zoned", "Owner", "2026-02-17 04:59:15 UTC"]
     ]
+
+
+def test_a_uuid_keyed_item_saves_and_continues_then_goes_back(fullstack_site):
+    """The full-stack template's items (UUID keys): Save and continue editing
+    stays on the item, and Back to list returns to the filtered list."""
+    client = fullstack_site.client
+    with fullstack_site.session() as session:
+        item = session.exec(select(fullstack.Item)).first()
+    query = "search=a"
+    url = f"/admin/item/edit/{item.id}?{query}"
+    page = client.get(url)
+    assert page.status_code == 200
+    values = [(k, v) for k, v in form_values(page.text)]
+    data: dict[str, list[str]] = {}
+    for name, value in [*values, ("save", "Save and continue editing")]:
+        data.setdefault(name, []).append("Renamed" if name == "title" else value)
+    response = client.post(url, data=data, follow_redirects=False)
+    assert response.status_code == 302, text(response.text)[:300]
+    assert response.headers["location"].endswith(f"/admin/item/edit/{item.id}?{query}")
+    with fullstack_site.session() as session:
+        assert session.get(fullstack.Item, item.id).title == "Renamed"
+    again = client.get(response.headers["location"]).text
+    assert f'href="http://testserver/admin/item/list?{query}"' in again

@@ -114,6 +114,26 @@
     });
   }
 
+  // A History link beside each row's view / edit / delete icons, for staff
+  // who may open the audit log (the list marks that with #row-history).
+  function rowHistoryLinks() {
+    var marker = document.getElementById("row-history");
+    if (!marker) return;
+    document.querySelectorAll("tbody tr").forEach(function (row) {
+      var key = row.querySelector('td:first-child input[type="hidden"]');
+      var icons = row.querySelector("td.text-end");
+      if (!key || !icons || icons.querySelector(".row-history")) return;
+      var params = new URLSearchParams({ table: marker.dataset.table, key: key.value });
+      var link = document.createElement("a");
+      link.className = "row-history";
+      link.href = marker.dataset.url + "?" + params.toString();
+      link.title = "History";
+      link.setAttribute("aria-label", "History of row " + key.value);
+      link.innerHTML = '<span class="me-1"><i class="fa-solid fa-clock-rotate-left"></i></span>';
+      icons.appendChild(link);
+    });
+  }
+
   // Flash messages are plain alerts at the top of the page (flash.html); an
   // action that loads no new page (a CSV download) says what it started there.
   function announce(text) {
@@ -211,6 +231,7 @@
   function ready() {
     fixPickers(document);
     chipPickers(document);
+    rowHistoryLinks();
     searchOnEnterOnly();
     tickChangedFields();
   }
