@@ -164,3 +164,20 @@ def test_the_revert_page_shows_only_to_those_who_may_see_the_table(
         assert refused.status_code in (403, 404)
     db.expire_all()
     assert db.get(Task, first.id).status is TaskStatus.done
+
+
+def test_the_revert_page_needs_the_grants_of_the_revert(app, client, db, crew):
+    first = crew["tasks"][0]
+    client.post(
+        f"/admin/task/bulk-edit?pks={first.id}",
+        data={"fields": ["status"], "status": "done"},
+    )
+    (entry,) = entries(db, "bulk_edit")
+    add_staff(app, "reader", grants={"audit-entry": ["view"], "task": ["view"]})
+    with TestClient(app) as reader:
+        assert login(reader, "reader").status_code == 302
+        assert reader.get(f"/admin/audit-entry/details/{entry.id}").status_code == 200
+        assert reader.get(f"/admin/audit-entry/revert/{entry.id}").status_code == 403
+        assert reader.post(f"/admin/audit-entry/revert/{entry.id}").status_code == 403
+    db.expire_all()
+    assert db.get(Task, first.id).status is TaskStatus.done

@@ -176,6 +176,14 @@ class AuditEntryAdmin(AdminView, model=AuditEntry):
         entry = await to_thread.run_sync(read)
         if entry is None:
             raise HTTPException(404)
+        target = find_view(self._admin_ref.views, entry.table)
+        may = target is not None and (
+            target.may_import(request)
+            if entry.action == "import"
+            else target.has_permission(request, "bulk_edit")
+        )
+        if not may:  # the same grants as the revert itself
+            raise HTTPException(403)
         if entry.action not in ("bulk_edit", "import"):
             raise HTTPException(
                 400, f"A {action_words(entry.action).lower()} cannot be reverted."
