@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -23,7 +24,7 @@ from admin_app.listing.query import key_condition
 from admin_app.model.fields import FieldSpec, Kind
 from admin_app.model.keys import BadKey, row_identifier
 from admin_app.model.labels import field_label, format_datetime, label_for
-from admin_app.writing.audit import AuditEntry, jsonable
+from admin_app.writing.audit import AuditEntry, DamagedValue, jsonable, stored_value
 
 MAX_LINES = 500  # a details page shows at most this many changes
 EMPTY = "empty"
@@ -104,6 +105,10 @@ class ValueWords:
     def _read_label(self, spec: FieldSpec, value: Any) -> str:
         columns = spec.target_columns
         if len(columns) != 1:
+            return f"#{value}"
+        try:  # as the column holds it: a UUID key was recorded as its text
+            value = stored_value(spec.target, columns[0].key, value)
+        except (DamagedValue, ValidationError):
             return f"#{value}"
         try:
             row = self.session.scalars(

@@ -9,6 +9,7 @@ from sqlmodel import select
 from tests.pages import form_values, table, text
 from tests.test_details_pages import link_table
 from tests.zoo import fullstack, tracker
+from tests.zoo.story_base import audit_rows
 
 pytestmark = pytest.mark.postgres
 
@@ -92,3 +93,30 @@ def test_a_uuid_keyed_item_saves_and_continues_then_goes_back(fullstack_site):
         assert session.get(fullstack.Item, item.id).title == "Renamed"
     again = client.get(response.headers["location"]).text
     assert f'href="http://testserver/admin/item/list?{query}"' in again
+
+
+def test_an_items_owner_change_reads_by_email_in_the_audit_log(fullstack_site):
+    """UUID keys recorded as text read back as the owner's label."""
+    from tests.test_audit_words import changes_table
+
+    client = fullstack_site.client
+    with fullstack_site.session() as session:
+        laptop = session.exec(
+            select(fullstack.Item).where(fullstack.Item.title == "Laptop")
+        ).one()
+        dave = session.exec(
+            select(fullstack.User).where(fullstack.User.email == "dave@example.org")
+        ).one()
+        old_owner = session.get(fullstack.User, laptop.owner_id).email
+    url = f"/admin/item/edit/{laptop.id}"
+    values = form_values(client.get(url).text)
+    data: dict[str, list[str]] = {}
+    for name, value in [*values, ("save", "Save")]:
+        data.setdefault(name, []).append(str(dave.id) if name == "owner" else value)
+    response = client.post(url, data=data, follow_redirects=False)
+    assert response.status_code == 302, text(response.text)[:300]
+    entry = audit_rows(fullstack_site)[-1]
+    assert entry["action"] == "edit"
+    page = client.get(f"/admin/audit-entry/details/{entry['id']}").text
+    assert ["Owner", old_owner, "dave@example.org"] in changes_table(page)
+    assert str(dave.id) not in text(page).split("Rows:")[-1].split("Field")[-1]
