@@ -92,7 +92,7 @@ def test_the_audit_log_is_a_read_only_filtered_view_linked_from_details(client, 
     details = client.get(f"/admin/project/details/{project.id}").text
     history = details.split('id="history-link"')[1].split('href="')[1].split('"')[0]
     shown = list_rows(client.get(history.replace("&amp;", "&")).text)
-    assert [row["Action"] for row in shown] == ["create"]
+    assert [row["Action"] for row in shown] == ["Added"]
 
     entry = entries(db)[0]
     entry_page = text(client.get(f"/admin/audit-entry/details/{entry.id}").text)

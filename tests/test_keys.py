@@ -162,7 +162,7 @@ def test_uuid_rows_are_created_edited_shown_and_deleted(keeper, keyed, kdb):
     assert edited.keys() == [str(item.id)]
     assert edited.change_data() == {"title": ["Notebook", "Sketchbook"]}
     history = keeper.get(history_url(keeper.get(links["details"]).text))
-    assert [row["Action"] for row in list_rows(history.text)] == ["edit", "create"]
+    assert [row["Action"] for row in list_rows(history.text)] == ["Changed", "Added"]
 
     # A user without items, deleted with the trash icon of the list.
     add(keyed, loner := KeyedUser(email="loner@example.com"))
@@ -293,7 +293,7 @@ def test_an_integer_key_written_any_other_way_names_no_row(client, db, written):
     (deleted,) = entries(db, "delete")
     assert deleted.keys() == ["12"]
     history = client.get("/admin/audit-entry/list?table=tag&key=12")
-    assert [row["Action"] for row in list_rows(history.text)] == ["delete"]
+    assert [row["Action"] for row in list_rows(history.text)] == ["Deleted"]
 
 
 # Text keys: every link percent-encodes them, every route reads them back
@@ -355,7 +355,7 @@ def test_every_text_key_round_trips_through_every_link(served, keyed, kdb):
         assert kdb.get(OddKeyNote, key) is None, key
         assert entries(kdb, "delete")[-1].keys() == [key]
         found = list_rows(keeper.get(history).text)
-        assert [row["Action"] for row in found] == ["delete", "edit"], key
+        assert [row["Action"] for row in found] == ["Deleted", "Changed"], key
 
 
 PAIRS = [("a;b", "c,d"), ("50%", "x/y"), ("back\\", ";"), ("é #?", " "), ("1", "1")]

@@ -141,7 +141,7 @@ _DEFAULT_PLACES: dict[Kind, tuple[bool, ...]] = {
     Kind.OTHER:           (Y, Y, Y, Y, N, Y, Y, N, Y),
     Kind.TO_ONE:          (Y, Y, Y, Y, N, Y, Y, Y, Y),
     Kind.TO_MANY:         (N, Y, Y, Y, N, N, N, N, Y),
-    Kind.LINK_WITH_DATA:  (N, N, Y, N, N, N, N, N, Y),
+    Kind.LINK_WITH_DATA:  (N, Y, Y, N, N, N, N, N, Y),
 }
 # fmt: on
 RANGE_KINDS = frozenset(
@@ -459,15 +459,18 @@ def _relationship_specs(model: type) -> list[FieldSpec]:
                 target=facts.other_model,
                 link=facts,
             )
-            # Through `link_model=` the details page lists the rows linked.
-            many = rel.direction is RelationshipDirection.MANYTOMANY
-            found.append(spec.replace(in_details=many))
+            # The details page shows the link rows as a table of their own
+            # (admin_app.site.details_links), with the link's data.
+            found.append(spec)
             continue
         spec = _spec(
             model, rel.key, Kind.TO_MANY, relationship=rel, target=rel.mapper.class_
         )
-        if facts is not None:  # a second way to the same link rows: shown only
-            spec = spec.replace(in_form=False, in_bulk_edit=False, in_audit=False)
+        if facts is not None:  # a second way to the same link rows: their
+            # table on the details page shows them, with the link's data
+            spec = spec.replace(
+                in_form=False, in_details=False, in_bulk_edit=False, in_audit=False
+            )
         if rel.direction is RelationshipDirection.ONETOMANY:
             # rows that point here (a project's tasks): not part of this row
             spec = spec.replace(**dict.fromkeys(PLACES, False))

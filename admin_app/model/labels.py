@@ -5,6 +5,8 @@ column named `name`, `title`, `username`, `email` or `slug`, else as
 `<Class> #<pk>`. Python reprs never reach a page.
 """
 
+from collections import Counter
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -64,13 +66,31 @@ def format_datetime(value: datetime) -> str:
 
 
 def local_time(value: datetime) -> Markup:
-    """A datetime for a page: UTC with the zone named, in a `<time>` element
-    that the admin's script rewrites into the reader's own time zone."""
+    """A datetime for a page: UTC with the zone named, in a `<time>` element.
+
+    One convention on every page (lists, details, audit log) and in every
+    form field (see `admin_app.writing.forms`): staff in several zones read
+    and type the same text, and a value read off a page can be typed back."""
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
-    return Markup('<time datetime="{}Z" data-local-time>{}</time>').format(
+    return Markup('<time datetime="{}Z">{}</time>').format(
         value.isoformat(timespec="seconds"), format_datetime(value)
     )
+
+
+def choice_pairs(
+    rows: Iterable[Any], *, by_label: bool = True
+) -> list[tuple[str, str]]:
+    """(key, label) of `rows` for a picker, sorted by label as the filters
+    sort them; a label two rows share gets the key, "Plan search index
+    (#12)", so a staff user can tell them apart."""
+    pairs = [(str(get_object_identifier(row)), label_for(row)) for row in rows]
+    seen = Counter(label.casefold() for _key, label in pairs)
+    pairs = [
+        (key, f"{label} (#{key})" if seen[label.casefold()] > 1 else label)
+        for key, label in pairs
+    ]
+    return sorted(pairs, key=lambda pair: pair[1].casefold()) if by_label else pairs
 
 
 def escape_like(term: str) -> str:
@@ -93,7 +113,7 @@ def search_by_label(
     else:
         stmt = stmt.where(cast(inspect(model).primary_key[0], String) == term)
     rows = session.scalars(stmt.limit(limit)).all()
-    return [(str(get_object_identifier(row)), label_for(row)) for row in rows]
+    return choice_pairs(rows, by_label=column is not None)
 
 
 LIST_LIMIT = 100  # a table with more rows is searched as you type, not listed
@@ -105,8 +125,7 @@ def choices_if_small(session: Session, model: type) -> list[tuple[str, str]] | N
     rows = session.scalars(select(model).limit(LIST_LIMIT + 1)).all()
     if len(rows) > LIST_LIMIT:
         return None
-    pairs = [(str(get_object_identifier(row)), label_for(row)) for row in rows]
-    return sorted(pairs, key=lambda pair: pair[1].casefold())
+    return choice_pairs(rows)
 
 
 def enum_label(member: Any) -> str:

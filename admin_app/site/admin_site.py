@@ -27,6 +27,7 @@ from admin_app.listing.counts import RowCount, count_rows
 from admin_app.listing.query import selected_keys
 from admin_app.model.keys import url_key
 from admin_app.model.labels import label_for, local_time
+from admin_app.site.back_links import ListQueryRedirects
 from admin_app.site.exports import ExportRoutes
 from admin_app.site.keyed_urls import KeyedRedirects
 from admin_app.site.views import AdminView, form_request
@@ -47,7 +48,7 @@ class UsableCategory(CategoryMenu):
         )
 
 
-class AdminSite(ExportRoutes, KeyedRedirects, AuthRoutes, Admin):
+class AdminSite(ExportRoutes, ListQueryRedirects, KeyedRedirects, AuthRoutes, Admin):
     """SQLAdmin's `Admin`, with an index that lists every table and its size."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -19,6 +19,7 @@ from admin_app.db_errors import database_error_message
 from admin_app.listing.filters import Chip, ChoiceFilter, ListFilter, RangeFilter
 from admin_app.listing.query import key_condition
 from admin_app.model.keys import identifier
+from admin_app.site.audit_words import ChangeLine, change_lines, find_view
 from admin_app.site.views import AdminView
 from admin_app.writing.audit import (
     AuditEntry,
@@ -30,23 +31,25 @@ from admin_app.writing.audit import (
 from admin_app.writing.import_revert import ImportRevertRefused, revert_import
 
 
-def _changes_html(entry: AuditEntry, _name: str) -> Markup:
-    """The recorded changes as a small table: field, before, after."""
-    data = entry.change_data()
-    if not data:
+def lines_html(lines: list[ChangeLine]) -> Markup:
+    """Changes as a small table: (row,) field, before, after."""
+    if not lines:
         return Markup("")
+    by_row = any(line.row for line in lines)
+    head = "".join(
+        f'<th scope="col">{h}</th>'
+        for h in (["Row"] if by_row else []) + ["Field", "Before", "After"]
+    )
     rows = []
-    for field, value in list(data.items())[:200]:
-        if isinstance(value, list) and len(value) == 2:
-            old, new = (json.dumps(v, ensure_ascii=False) for v in value)
-        else:
-            old, new = "", json.dumps(value, ensure_ascii=False)[:2000]
+    for line in lines:
+        cells = [line.row] if by_row else []
+        cells += [line.field, line.old, line.new]
         rows.append(
-            f"<tr><th>{escape(field)}</th><td>{escape(old)}</td><td>{escape(new)}</td></tr>"
+            "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in cells) + "</tr>"
         )
-    head = "<tr><th>Field</th><th>Before</th><th>After</th></tr>"
     return Markup(
-        f'<table class="table table-sm audit-changes">{head}{"".join(rows)}</table>'
+        '<table class="table table-sm audit-changes">'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
 
 
@@ -71,7 +74,40 @@ class AuditEntryAdmin(AdminView, model=AuditEntry):
     ]
     column_searchable_list = ["username", "summary", "object_keys"]
     column_default_sort = [("id", True)]
-    column_formatters_detail: ClassVar[dict[str, Any]] = {"changes": _changes_html}
+    column_formatters: ClassVar[dict[str, Any]] = {
+        "action": lambda entry, _name: action_words(entry.action),
+    }
+    column_formatters_detail: ClassVar[dict[str, Any]] = {
+        "action": lambda entry, _name: action_words(entry.action),
+    }
+
+    def table_words(self, identity: str) -> str:
+        """A table as its pages name it ("Task"), not its identity (`task`)."""
+        view = find_view(self._admin_ref.views, identity)
+        return view.name if view is not None else identity
+
+    async def get_list_value(
+        self, obj: Any, prop: str, request: Request | None = None
+    ) -> tuple[Any, Any]:
+        if prop == "table":
+            return obj.table, self.table_words(obj.table)
+        return await super().get_list_value(obj, prop, request)
+
+    async def get_detail_value(
+        self, obj: Any, prop: str, request: Request | None = None
+    ) -> tuple[Any, Any]:
+        if prop == "table":
+            return obj.table, self.table_words(obj.table)
+        if prop == "changes":
+            lines = await to_thread.run_sync(self._lines, obj, False)
+            return obj.changes, lines_html(lines)
+        return await super().get_detail_value(obj, prop, request)
+
+    def _lines(self, entry: AuditEntry, undo: bool) -> list[ChangeLine]:
+        view = find_view(self._admin_ref.views, entry.table)
+        session_maker = view.session_maker if view is not None else self.session_maker
+        with session_maker() as session:
+            return change_lines(entry, view, session, undo=undo)
 
     def _generated_filters(self) -> list[ListFilter]:
         return audit_filters(self)
@@ -82,14 +118,16 @@ class AuditEntryAdmin(AdminView, model=AuditEntry):
     def details_query(self, request: Request) -> Select:
         return super().details_query(request).where(visible_entries(self, request))
 
-    @expose("/revert/{pk:int}", methods=["POST"])
+    @expose("/revert/{pk:int}", methods=["GET", "POST"])
     async def revert(self, request: Request) -> Response:
         """Undo a bulk edit or an import from its audit entry, if its rows are
-        as it left them."""
+        as it left them; a GET shows what the revert would change first."""
         entry_id = request.path_params["pk"]
         if entry_id > MAX_KEY:
             raise HTTPException(404)
         url = request.url_for("admin:details", identity=self.identity, pk=entry_id)
+        if request.method == "GET":
+            return await self._confirm_revert(request, entry_id, str(url))
 
         def run() -> str:
             with self.session_maker() as session, session.begin():
@@ -122,6 +160,52 @@ class AuditEntryAdmin(AdminView, model=AuditEntry):
             Flash.error(request, database_error_message(error))
         return RedirectResponse(url, status_code=302)
 
+    async def _confirm_revert(
+        self, request: Request, entry_id: int, back_url: str
+    ) -> Response:
+        """The revert's confirmation: each row's fields as they are now and
+        as the revert will leave them, and a POST button."""
+
+        def read() -> AuditEntry | None:
+            with self.session_maker() as session:
+                stmt = self.details_query(request).where(
+                    AuditEntry.__table__.c.id == entry_id
+                )
+                return session.scalars(stmt).first()
+
+        entry = await to_thread.run_sync(read)
+        if entry is None:
+            raise HTTPException(404)
+        target = find_view(self._admin_ref.views, entry.table)
+        may = target is not None and (
+            target.may_import(request)
+            if entry.action == "import"
+            else target.has_permission(request, "bulk_edit")
+        )
+        if not may:  # the same grants as the revert itself
+            raise HTTPException(403)
+        if entry.action not in ("bulk_edit", "import"):
+            raise HTTPException(
+                400, f"A {action_words(entry.action).lower()} cannot be reverted."
+            )
+        lines = await to_thread.run_sync(self._lines, entry, True)
+        what = "import" if entry.action == "import" else "bulk edit"
+        return await self.templates.TemplateResponse(
+            request,
+            "sqladmin/audit_revert.html",
+            {
+                "model_view": self,
+                "entry": entry,
+                "what": what,
+                "table_name": self.table_words(entry.table),
+                "changes": lines_html(lines),
+                "count": len(lines),
+                "action_url": str(request.url),
+                "back_url": back_url,
+                "title": f"Revert this {what}",
+            },
+        )
+
 
 ACTIONS = {
     "create": "Added",
@@ -135,6 +219,11 @@ ACTIONS = {
     "login_failed": "Failed login",
     "login_throttled": "Throttled login",
 }
+
+
+def action_words(action: str) -> str:
+    """An entry's action as staff read it ("Bulk edit"), not its code."""
+    return ACTIONS.get(action, action.replace("_", " ").capitalize())
 
 
 def visible_entries(view: AdminView, request: Request) -> ColumnElement[bool]:

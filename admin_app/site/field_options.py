@@ -109,6 +109,12 @@ def view_fields(view: type) -> ViewFields:
         for n in chosen["in_form"]
         if n not in specs or specs[n].kind is not Kind.LINK_WITH_DATA
     ]
+    # ... and shown on the details page as a table of their own.
+    options["column_details_list"] = [
+        n
+        for n in chosen["in_details"]
+        if n not in specs or specs[n].kind is not Kind.LINK_WITH_DATA
+    ]
     project_export = _set_by_project(view, "column_export_list") or _set_by_project(
         view, "column_export_exclude_list"
     )

@@ -48,6 +48,7 @@ from admin_app.model.fields import RANGE_KINDS, FieldSpec, Kind, field_specs
 from admin_app.model.keys import BadKey, parse_key
 from admin_app.model.labels import (
     LIST_LIMIT,
+    choice_pairs,
     choices_if_small,
     enum_label,
     escape_like,
@@ -56,6 +57,8 @@ from admin_app.model.labels import (
     local_time,
     search_by_label,
 )
+from admin_app.site.back_links import BackToList
+from admin_app.site.details_links import DetailsLinks
 from admin_app.site.field_options import view_fields
 from admin_app.site.import_views import ImportActions
 from admin_app.site.keyed_urls import KeyedLinks
@@ -74,6 +77,11 @@ logger = logging.getLogger(__name__)
 # request; the fields and filters a user may see depend on it (rows of tables
 # they cannot view are never offered to choose from).
 _FORM_REQUEST: ContextVar[Request | None] = ContextVar("form_request", default=None)
+
+
+# The request whose list or details page is being rendered: SQLAdmin's
+# templates ask the view which related cells to link without passing it.
+_PAGE_REQUEST: ContextVar[Request | None] = ContextVar("page_request", default=None)
 
 
 @contextmanager
@@ -98,7 +106,15 @@ class LabelledAjaxLoader(QueryAjaxModelLoader):
     def format(self, model: Any) -> dict[str, Any]:
         if not model:
             return {}
+        if isinstance(model, tuple):  # a search result, labelled already
+            return {"id": model[0], "text": model[1]}
         return {"id": str(get_object_identifier(model)), "text": label_for(model)}
+
+    async def get_list(self, request: Request, term: str) -> list[Any]:
+        """The rows found, as (key, label) with a shared label told apart by
+        its key ("Plan search index (#12)")."""
+        rows = await super().get_list(request, term)
+        return choice_pairs(rows, by_label=False)  # kept in the search's order
 
     async def format_by_pk(self, pk: Any) -> dict[str, Any]:
         try:
@@ -197,11 +213,18 @@ class LabelledConverter(WriteConverter):
                 return list(session.scalars(select(target)).all())
 
         rows = await to_thread.run_sync(load)
-        return [(str(get_object_identifier(obj)), label_for(obj)) for obj in rows]
+        return choice_pairs(rows)  # by label, as the filters sort them
 
 
 class AdminView(
-    KeyedLinks, SelectionActions, ImportActions, ListPanel, RowSaving, ModelView
+    KeyedLinks,
+    SelectionActions,
+    ImportActions,
+    ListPanel,
+    DetailsLinks,
+    BackToList,
+    RowSaving,
+    ModelView,
 ):
     """Base of every generated view; subclass it with `model=` to override one.
 
@@ -214,6 +237,7 @@ class AdminView(
     """
 
     page_size = 25
+    show_compact_lists = False  # related rows one per line, not "(bug) (docs)"
     export_types = ["csv", "xlsx"]
     page_size_options = [10, 25, 50, 100]
     form_converter = LabelledConverter
@@ -388,7 +412,41 @@ class AdminView(
         return cache[self.identity]
 
     async def list_context(self, request: Request) -> dict[str, Any]:
+        _PAGE_REQUEST.set(request)  # for the related cells (see below)
         return {"list_query": self.list_query_for(request)}
+
+    async def details_context(self, request: Request) -> dict[str, Any]:
+        _PAGE_REQUEST.set(request)
+        return await super().details_context(request)
+
+    @property
+    def _non_link_related_fields(self) -> list[str]:
+        """Related cells SQLAdmin's list and details show as plain text: the
+        project's own choice, and every relation to a table the page's user
+        may not open (a link would end on a 403)."""
+        names = list(self.__dict__.get("_project_non_link", []))
+        request = _PAGE_REQUEST.get()
+        if request is None:
+            return names
+        return names + [
+            name
+            for name, spec in self.field_specs.items()
+            if spec.relationship is not None
+            and spec.target is not None
+            and not self.may_open(request, spec.target)
+        ]
+
+    def may_open(self, request: Request, other: type) -> bool:
+        """`may_link`, read once per request: a list page asks per cell."""
+        cache = request.state.__dict__.setdefault("_viewable_models", None)
+        if cache is None:
+            cache = {view.model for view in self._admin_ref.views_for(request)}
+            request.state._viewable_models = cache
+        return other in cache
+
+    @_non_link_related_fields.setter
+    def _non_link_related_fields(self, names: list[str]) -> None:
+        self.__dict__["_project_non_link"] = list(names)
 
     async def list(self, request: Request) -> Pagination:
         query = self.list_query_for(request)
@@ -456,12 +514,8 @@ class AdminView(
         if related is None:
             return "" if value is None else str(value)
         label = label_for(related)
-        served = any(
-            getattr(v, "model", None) is spec.target
-            for v in getattr(self._admin_ref, "views", [])
-        )
-        if request is None or not served:
-            return label
+        if request is None or not self.may_open(request, spec.target):
+            return label  # no page this user may open: plain text
         url = self._build_url_for("admin:details", request, related)
         return Markup('<a href="{}">{}</a>').format(url, label)
 
@@ -470,7 +524,7 @@ class AdminView(
     ) -> tuple[Any, Any]:
         spec = self._keyed_field(prop)
         if spec is None or prop in self._list_formatters:
-            return await super().get_list_value(obj, prop, request)
+            return _by_label(*await super().get_list_value(obj, prop, request))
         value = getattr(obj, prop, None)
         page = (
             request.state.__dict__.get("_related_rows", {}).get(self.identity, {})
@@ -488,7 +542,7 @@ class AdminView(
     ) -> tuple[Any, Any]:
         spec = self._keyed_field(prop)
         if spec is None or prop in self._detail_formatters:
-            return await super().get_detail_value(obj, prop, request)
+            return _by_label(*await super().get_detail_value(obj, prop, request))
         value = getattr(obj, prop, None)
         related = await to_thread.run_sync(self._related_row, spec, value)
         return value, self._related_cell(request, spec, related, value)
@@ -653,9 +707,7 @@ class AdminView(
     def all_choices(self, model: type) -> list[tuple[str, str]]:
         """(key, label) of every row of `model`, by label (a small table)."""
         with self.session_maker() as session:
-            rows = session.scalars(select(model)).all()
-        pairs = [(str(get_object_identifier(row)), label_for(row)) for row in rows]
-        return sorted(pairs, key=lambda pair: pair[1].casefold())
+            return choice_pairs(session.scalars(select(model)).all())
 
     @expose("/link-options", methods=["GET"])
     async def link_options(self, request: Request) -> Response:
@@ -701,6 +753,17 @@ class AdminView(
             "order_by": label or keys[0],
             "limit": 20,
         }
+
+
+def _by_label(value: Any, shown: Any) -> tuple[Any, Any]:
+    """A to-many cell's rows in label order ("bug, docs"), as pickers and
+    filters list them, rather than in the order the database returned."""
+    if not (isinstance(value, list) and isinstance(shown, list)):
+        return value, shown
+    if len(value) != len(shown) or len(value) < 2:
+        return value, shown
+    pairs = sorted(zip(value, shown, strict=True), key=lambda p: str(p[1]).casefold())
+    return [v for v, _ in pairs], [s for _, s in pairs]
 
 
 def _required(spec: FieldSpec) -> bool:

@@ -193,6 +193,9 @@ class JsonField(JSONField):
         return json.dumps(self.data, ensure_ascii=False)
 
 
+UTC_HINT = "In UTC, as every page shows times (2026-02-17 04:59:00)."
+
+
 def parse_datetime(text: str) -> datetime:
     """A datetime typed as ISO 8601, with a `T` or a space, with or without
     seconds, fractions and an offset; ValueError otherwise."""
@@ -240,6 +243,8 @@ class WriteConverter(ModelConverter):
     @converts("DateTime")
     def conv_datetime(self, model: type, prop: Any, kwargs: dict[str, Any]) -> Any:
         column = prop.columns[0]
+        if not kwargs.get("description"):  # the zone a typed value is in
+            kwargs["description"] = UTC_HINT
         if getattr(column.type, "timezone", False):
             return IsoAwareDateTimeField(**kwargs)
         return IsoDateTimeField(**kwargs)

@@ -81,6 +81,10 @@ def test_the_import_is_in_the_audit_log_and_reverts(
     revert = page.get_by_role("button", name="Revert this import")
     expect(revert).to_be_visible()
     revert.click()
+    # The revert first shows what it changes, and asks.
+    expect(page.locator("#revert-changes")).to_contain_text("Imported title")
+    page.get_by_role("button", name="Revert", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("put back as they were")
     with site.session() as db:
         assert db.get(Task, task.id).title == old_title
     expect(page.get_by_role("button", name="Revert this import")).to_have_count(0)

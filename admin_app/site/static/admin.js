@@ -86,21 +86,51 @@
     true
   );
 
-  // Datetimes are rendered in UTC with the zone named; show them in the
-  // reader's own time zone, naming it, and keep the UTC text as a tooltip.
-  var localFormat = new Intl.DateTimeFormat(undefined, {
-    year: "numeric", month: "short", day: "numeric",
-    hour: "2-digit", minute: "2-digit", second: "2-digit",
-    timeZoneName: "short",
-  });
+  // Datetimes are shown and typed in UTC, the zone named, on every page.
+  // SQLAdmin's picker writes seconds without their leading zero ("21:11:9"):
+  // write them with it, and put the existing value back in that format.
+  function fixPickers(root) {
+    root.querySelectorAll('[data-role="datetimepicker"]').forEach(function (el) {
+      var picker = el._flatpickr;
+      if (!picker) return;
+      picker.set("dateFormat", "Y-m-d H:i:S");
+      if (picker.selectedDates.length) picker.setDate(picker.selectedDates[0], false);
+    });
+  }
 
-  function showLocalTimes(root) {
-    root.querySelectorAll("time[data-local-time]").forEach(function (el) {
-      var when = new Date(el.getAttribute("datetime"));
-      if (isNaN(when)) return;
-      el.title = el.textContent.trim();
-      el.textContent = localFormat.format(when);
-      el.removeAttribute("data-local-time");
+  // A many-to-many select (tags) as select2's searchable chips, so choosing
+  // several needs no Ctrl-click; SQLAdmin loads select2 but uses it only for
+  // large tables (data-role="select2-ajax"). Without script it stays a select.
+  function chipPickers(root) {
+    var $ = window.jQuery;
+    if (!$ || !$.fn.select2) return;
+    $(root).find("select[multiple]:not([data-role])").each(function () {
+      var label = document.querySelector('label[for="' + this.id + '"]');
+      $(this).select2({
+        width: "100%",
+        closeOnSelect: false,
+        placeholder: "Type to choose" + (label ? " " + label.textContent.trim().toLowerCase() : ""),
+      });
+    });
+  }
+
+  // A History link beside each row's view / edit / delete icons, for staff
+  // who may open the audit log (the list marks that with #row-history).
+  function rowHistoryLinks() {
+    var marker = document.getElementById("row-history");
+    if (!marker) return;
+    document.querySelectorAll("tbody tr").forEach(function (row) {
+      var key = row.querySelector('td:first-child input[type="hidden"]');
+      var icons = row.querySelector("td.text-end");
+      if (!key || !icons || icons.querySelector(".row-history")) return;
+      var params = new URLSearchParams({ table: marker.dataset.table, key: key.value });
+      var link = document.createElement("a");
+      link.className = "row-history";
+      link.href = marker.dataset.url + "?" + params.toString();
+      link.title = "History";
+      link.setAttribute("aria-label", "History of row " + key.value);
+      link.innerHTML = '<span class="me-1"><i class="fa-solid fa-clock-rotate-left"></i></span>';
+      icons.appendChild(link);
     });
   }
 
@@ -290,8 +320,10 @@
   }
 
   function ready() {
+    fixPickers(document);
+    chipPickers(document);
+    rowHistoryLinks();
     nameTheUnnamed();
-    showLocalTimes(document);
     searchOnEnterOnly();
     tickChangedFields();
     foldingFilters();
