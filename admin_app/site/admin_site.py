@@ -62,6 +62,8 @@ class AdminSite(ExportRoutes, KeyedRedirects, AuthRoutes, Admin):
         for route in self.admin.router.routes:
             if getattr(route, "name", None) == "import":
                 route.methods = {"GET", "HEAD", "POST"}  # the form, then its preview
+            if getattr(route, "name", None) == "list":
+                route.methods = {"GET", "HEAD", "POST"}  # POST: a list edit's Save
 
     @login_required
     async def import_endpoint(self, request: Request) -> Response:
@@ -235,8 +237,26 @@ class AdminSite(ExportRoutes, KeyedRedirects, AuthRoutes, Admin):
             return list(session.scalars(stmt))
 
     async def list(self, request: Request) -> Response:
+        if request.method == "POST":
+            return await self.save_list(request)
         with form_request(request):  # the filter panel shows what the user may use
             return await super().list(request)
+
+    @login_required
+    async def save_list(self, request: Request) -> Response:
+        """A list edit's Save (`admin_app.site.list_edit_views`): back to the
+        list, or the list again with each refused row's problem (4xx)."""
+        view = self._find_model_view(request.path_params["identity"])
+        if not isinstance(view, AdminView) or not view.is_accessible(request):
+            raise HTTPException(403)
+        with form_request(request):
+            outcome = await view.save_list(request)
+            if isinstance(outcome, Response):
+                return outcome
+            response = await super().list(request)
+        if response.status_code == 200:
+            response.status_code = outcome
+        return response
 
     async def create(self, request: Request) -> Response:
         with form_request(request):

@@ -28,6 +28,7 @@ from admin_app.writing.audit import (
     stored_value,
 )
 from admin_app.writing.import_revert import ImportRevertRefused, revert_import
+from admin_app.writing.list_editing import ACTION as LIST_EDIT
 
 
 def _changes_html(entry: AuditEntry, _name: str) -> Markup:
@@ -84,8 +85,8 @@ class AuditEntryAdmin(AdminView, model=AuditEntry):
 
     @expose("/revert/{pk:int}", methods=["POST"])
     async def revert(self, request: Request) -> Response:
-        """Undo a bulk edit or an import from its audit entry, if its rows are
-        as it left them."""
+        """Undo a bulk edit, an import or a list edit from its audit entry, if
+        its rows are as it left them."""
         entry_id = request.path_params["pk"]
         if entry_id > MAX_KEY:
             raise HTTPException(404)
@@ -106,6 +107,11 @@ class AuditEntryAdmin(AdminView, model=AuditEntry):
                 )
                 if entry.action == "import":
                     if target is None or not target.may_import(request):
+                        raise HTTPException(403)
+                    count = revert_import(session, entry, target, request)
+                    return f"{target.count_words(count)} put back as they were."
+                if entry.action == LIST_EDIT:  # recorded like an import's changes
+                    if target is None or not target.has_permission(request, "edit"):
                         raise HTTPException(403)
                     count = revert_import(session, entry, target, request)
                     return f"{target.count_words(count)} put back as they were."
@@ -132,6 +138,7 @@ ACTIONS = {
     "export": "Export",
     "revert": "Revert",
     "import": "Import",
+    LIST_EDIT: "List edit",
     "login_failed": "Failed login",
     "login_throttled": "Throttled login",
 }

@@ -1,0 +1,40 @@
+"""Zoo tables served with list editing: other people's models, untouched, with
+a project's views naming `list_editable` (as `models/admin.py` does for Task)."""
+
+from admin_app import AdminView
+from tests.zoo.fullstack import Item, User
+from tests.zoo.heroes import Hero, HeroTeamLink, Team
+from tests.zoo.tracker import (
+    TrackerAssignment,
+    TrackerLabel,
+    TrackerTask,
+    TrackerTaskLabel,
+    TrackerWorker,
+)
+
+__all__ = [
+    "HeroTeamLink",
+    "Item",
+    "Team",
+    "TrackerAssignment",
+    "TrackerLabel",
+    "TrackerTaskLabel",
+    "TrackerWorker",
+    "User",
+]
+
+
+class HeroAdmin(AdminView, model=Hero):
+    list_editable = ["name", "age", "team"]
+
+
+class UserAdmin(AdminView, model=User):
+    list_editable = ["full_name", "is_active"]
+
+
+class ItemAdmin(AdminView, model=Item):
+    list_editable = ["title", "owner"]
+
+
+class TrackerTaskAdmin(AdminView, model=TrackerTask):
+    list_editable = ["status", "priority", "due_on", "parent"]
