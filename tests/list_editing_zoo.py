@@ -1,6 +1,9 @@
 """Zoo tables served with list editing: other people's models, untouched, with
 a project's views naming `list_editable` (as `models/admin.py` does for Task)."""
 
+from sqlalchemy import Select
+from starlette.requests import Request
+
 from admin_app import AdminView
 from tests.zoo.fullstack import Item, User
 from tests.zoo.heroes import Hero, HeroTeamLink, Team
@@ -37,4 +40,9 @@ class ItemAdmin(AdminView, model=Item):
 
 
 class TrackerTaskAdmin(AdminView, model=TrackerTask):
+    """Staff see (and edit) open tasks only."""
+
     list_editable = ["status", "priority", "due_on", "parent"]
+
+    def list_query(self, request: Request) -> Select:
+        return super().list_query(request).where(TrackerTask.status != "done")

@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 from admin_app import AdminView
 from admin_app.site.list_edit_views import ListEditableError
 from admin_app.writing.audit import AuditEntry
+from admin_app.writing.list_editing import row_version
 from models import Task, TaskPriority, TaskStatus, Worker
 from models.seed import seed_demo
 from tests.conftest import add_staff, login, serving, superuser_browser
@@ -351,14 +352,18 @@ def test_a_list_edit_is_reverted_from_its_audit_entry(client, db, seeded):
 
 
 def test_list_editable_names_only_fields_a_list_can_edit():
-    for name, words in [
-        ("created_at", "not on the edit form"),
-        ("tags", "many-to-many"),
-        ("id", "key"),
-        ("nonsense", "has no"),
-        ("description", "not a column of the list"),
-    ]:
-        view = type("BadTaskAdmin", (AdminView,), {"list_editable": [name]}, model=Task)
+    cases = [
+        (Task, {"form_excluded_columns": ["title"]}, "title", "not on the edit form"),
+        (Task, {}, "tags", "many-to-many"),
+        (Task, {}, "id", "key"),
+        (Task, {}, "nonsense", "has no"),
+        (Task, {}, "description", "not a column of the list"),
+        (fullstack.User, {}, "hashed_password", "secret"),
+    ]
+    for model, options, name, words in cases:
+        attrs = {**options, "list_editable": [name]}
+        view = type("BadAdmin", (AdminView,), attrs, model=model)
+        view.session_maker = None  # what a site sets; the check needs none
         with pytest.raises(ListEditableError, match=words):
             view()
 
@@ -453,3 +458,34 @@ def test_tracker_tasks_with_literal_statuses(keeper, zoo):
             select(AuditEntry).where(AuditEntry.action == "list_edit")
         ).all()
         assert entry.keys() == [key]
+
+
+def test_search_as_you_type_answers_a_list_rows_input(client, db, seeded):
+    title = db.exec(select(Task.title).order_by(Task.id)).first()
+    response = client.get(
+        "/admin/task/ajax/lookup", params={"name": "row-4-parent", "term": title}
+    )
+    assert response.status_code == 200
+    assert title in [r["text"] for r in response.json()["results"]]
+
+
+def test_a_row_outside_the_users_list_is_refused(keeper, zoo):
+    with Session(zoo.state.engine) as db:
+        done = db.exec(
+            select(tracker.TrackerTask).where(tracker.TrackerTask.status == "done")
+        ).one()
+        version = row_version("tracker-task", done, set())
+    url = "/admin/tracker-task/list"
+    listed = [v for n, v in list_form(keeper.get(url).text) if n.endswith("-pk")]
+    assert listed and str(done.id) not in listed
+    forged = [
+        ("row-0-pk", str(done.id)),
+        ("row-0-version", version),
+        ("row-0-status", "todo"),
+    ]
+    response = save(keeper, url, forged)
+    assert response.status_code == 400
+    assert "not on your list" in text(response.text)
+    with Session(zoo.state.engine) as db:
+        assert db.get(tracker.TrackerTask, done.id).status == "done"
+        assert db.exec(select(AuditEntry)).all() == []

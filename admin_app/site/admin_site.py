@@ -31,6 +31,7 @@ from admin_app.site.exports import ExportRoutes
 from admin_app.site.keyed_urls import KeyedRedirects
 from admin_app.site.views import AdminView, form_request
 from admin_app.writing.audit import AuditEntry
+from admin_app.writing.list_editing import field_of_input
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -144,7 +145,12 @@ class AdminSite(ExportRoutes, KeyedRedirects, AuthRoutes, Admin):
         """SQLAdmin's search-as-you-type for form selects, which also needs view
         permission on the table searched: its rows are not everyone's to read."""
         view = self._find_model_view(request.path_params["identity"])
-        loader = view._form_ajax_refs.get(request.query_params.get("name", ""))
+        name = field_of_input(request.query_params.get("name", ""))
+        if name != request.query_params.get("name"):  # a list row's input
+            query = request.url.include_query_params(name=name).query
+            request.scope["query_string"] = query.encode()
+            request.__dict__.pop("_query_params", None)
+        loader = view._form_ajax_refs.get(name)
         if loader is not None and not view.may_link(request, loader.model):
             raise HTTPException(403)
         return await super().ajax_lookup(request)

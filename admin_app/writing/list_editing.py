@@ -56,6 +56,13 @@ def input_name(index: int, name: str) -> str:
     return f"row-{index}-{name}"
 
 
+def field_of_input(name: str) -> str:
+    """The field a list row's input edits (`row-3-parent` -> `parent`), or
+    `name` itself: SQLAdmin's search-as-you-type asks by the input's name."""
+    found = ROW_NAME.fullmatch(name)
+    return found.group(2) if found else name
+
+
 def read_rows(
     items: Sequence[tuple[str, Any]],
     editable: Sequence[str],
@@ -121,10 +128,17 @@ class RowProblem:
     fields: dict[str, list[str]] = field(default_factory=dict)
     message: str = ""
     conflict: bool = False
+    labels: dict[str, str] = field(default_factory=dict)  # field -> its label
 
     def summary(self) -> str:
+        """The problem in one sentence or a few, fields by their labels."""
+        if self.conflict:
+            return self.message
         parts = [self.message] if self.message else []
-        parts += [f"{name}: {' '.join(msgs)}" for name, msgs in self.fields.items()]
+        parts += [
+            f"{self.labels.get(name, name)}: {' '.join(msgs)}"
+            for name, msgs in self.fields.items()
+        ]
         return " ".join(parts)
 
 
@@ -185,6 +199,9 @@ class ListSave:
                 obj = found.get(change.row.key)
                 problem = self._apply(session, change, obj, old, new)
                 if problem is not None:
+                    problem.labels = {
+                        n: field_label(self.model, n) for n in problem.fields
+                    }
                     problems.append(problem)
                 if not session.is_active:
                     break  # a failed statement: the transaction is over
@@ -204,7 +221,9 @@ class ListSave:
                 raise BadListEdit(f"{key!r} names no {self.view.name}.") from error
         if not keys:
             return {}
-        stmt = self.rows.where(key_condition(self.model, keys)).with_for_update()
+        stmt = self.rows.where(key_condition(self.model, keys)).with_for_update(
+            of=self.model
+        )
         rows = session.scalars(stmt).unique().all()
         return {row_identifier(row): row for row in rows}
 
@@ -236,14 +255,17 @@ class ListSave:
             return None  # as shown: not written, not validated
         stale = self._changed_meanwhile(obj, shown)
         if stale:
+            names = ", ".join(field_label(self.model, n).lower() for n in stale)
             return RowProblem(
                 row.key,
                 label,
-                fields={name: [f"Now {text}."] for name, text in stale.items()},
+                fields={
+                    n: [f"Changed meanwhile to {text}."] for n, text in stale.items()
+                },
                 message=(
-                    "Someone else changed this row after the list was shown "
-                    f"({', '.join(stale)}); your values are still in the "
-                    "inputs: check them and save again."
+                    f"Someone else changed this row after the list was shown "
+                    f"({names}). Nothing of it was overwritten; your values are "
+                    "still in the inputs: check them and save again."
                 ),
                 conflict=True,
             )
@@ -292,8 +314,8 @@ class ListSave:
         )
 
     def _changed_meanwhile(self, obj: Any, shown: Shown) -> dict[str, str]:
-        """{field label: its value now} for each column someone changed since
-        the row was shown."""
+        """{field: its value now, as a person reads it} for each column
+        someone changed since the row was shown."""
         changed: dict[str, str] = {}
         for name, value in self._columns(obj).items():
             if name in shown.columns and digest(value) != shown.columns[name]:
@@ -301,8 +323,7 @@ class ListSave:
                 spec = self.view.field_specs.get(field_name)
                 if spec is not None and spec.kind is Kind.TO_ONE and spec.relationship:
                     value = getattr(obj, spec.relationship.key)
-                label = field_label(self.model, field_name).lower()
-                changed[label] = self.view._describe_value(field_name, value)
+                changed[field_name] = self.view._describe_value(field_name, value)
         return changed
 
     def _record(
