@@ -152,7 +152,7 @@ class ListEditing:
         page = self.list_edit_page(request)
         key = row_identifier(obj)
         index = page.indices.get(key)
-        if index is None:
+        if index is None or not await self.check_can_edit(request, obj):
             return None
         form_class = await self._list_form_class(request)
         prefix = f"row-{index}"
@@ -244,7 +244,12 @@ class ListEditing:
             raise HTTPException(400, str(error)) from error
         form_class = await self._list_form_class(request)
         changes = [self._parsed(form_class, row) for row in rows]
-        save = ListSave(self, self.list_query(request), self._save_hook(request))
+        save = ListSave(
+            self,
+            self.list_query(request),
+            self._save_hook(request),
+            lambda row: from_thread.run(self.check_can_edit, request, row),
+        )
         try:
             saved = await to_thread.run_sync(self._run_save, save, changes, request)
         except BadListEdit as error:

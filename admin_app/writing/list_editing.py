@@ -182,8 +182,10 @@ class ListSave:
         view: ListEditedView,
         rows: Select,
         hook: Callable[[dict[str, Any], Any], None] | None = None,
+        may_edit: Callable[[Any], bool] = lambda _row: True,
     ) -> None:
         self.view, self.rows, self.hook = view, rows, hook
+        self.may_edit = may_edit  # the view's per-row check (`check_can_edit`)
         self.model = view.model
         self.hidden = frozenset(view._audit_hidden)
 
@@ -253,6 +255,8 @@ class ListSave:
             ) from error
         if not change.errors and not changed_fields(self.view, change, shown):
             return None  # as shown: not written, not validated
+        if not self.may_edit(obj):
+            return RowProblem(row.key, label, message="You may not edit this row.")
         stale = self._changed_meanwhile(obj, shown)
         if stale:
             names = ", ".join(field_label(self.model, n).lower() for n in stale)
