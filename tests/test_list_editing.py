@@ -226,6 +226,29 @@ def test_a_row_changed_meanwhile_refuses_the_save(client, db, seeded):
     assert after[second][0] == mine_b
 
 
+def test_a_row_deleted_meanwhile_blocks_only_if_it_was_changed(client, db, seeded):
+    url = "/admin/task/list?sortBy=id&sort=asc"
+    values = list_form(client.get(url).text)
+    first, second, third = sorted(tasks(db))[:3]
+    for gone in (second, third):
+        db.delete(db.get(Task, gone))
+    db.commit()
+    before = tasks(db)
+    a, c = row_of(values, first), row_of(values, third)
+    status = other_status(before[first][0])
+    shown = dict(values)[f"row-{c}-priority"]
+    priority = "urgent" if shown != "urgent" else "low"
+    refused = changed(values, **{f"row_{c}_priority": priority})
+    response = save(client, url, refused)
+    assert response.status_code == 400
+    assert "does not exist" in text(response.text)
+    assert tasks(db) == before
+
+    response = save(client, url, changed(values, **{f"row_{a}_status": status}))
+    assert response.status_code == 302
+    assert tasks(db)[first][0] == status
+
+
 def test_an_invalid_value_saves_nothing_and_is_shown_on_its_cell(client, db, seeded):
     before = tasks(db)
     url = "/admin/task/list?sortBy=id&sort=asc"

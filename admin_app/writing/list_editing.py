@@ -239,6 +239,8 @@ class ListSave:
     ) -> RowProblem | None:
         row = change.row
         if obj is None:
+            if not change.errors and not changed_fields(self.view, change):
+                return None  # gone meanwhile, but the user left it as it was
             return RowProblem(
                 row.key,
                 f"{self.view.name} {row.key}",
