@@ -73,6 +73,7 @@ class OpenTasksFilter(SimpleListFilter):
 class TaskAdmin(AdminView, model=Task):
     extra_filters = [OverdueFilter, UnassignedFilter]
     column_default_sort = [("id", True)]
+    list_editable = ["status", "priority", "assignee", "due_date"]
 
 
 class ProjectAdmin(AdminView, model=Project):

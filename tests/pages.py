@@ -5,6 +5,9 @@ from html.parser import HTMLParser
 
 
 class _TableParser(HTMLParser):
+    """Cells as the user reads them: an input of an editable cell by its
+    value, a select by its chosen option."""
+
     def __init__(self) -> None:
         super().__init__()
         self.headers: list[str] = []
@@ -13,12 +16,24 @@ class _TableParser(HTMLParser):
         self._row: list[str] | None = None
         self._in_head = False
         self._tables = 0
+        self._options: list[tuple[bool, list[str]]] | None = None
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         if tag == "table":
             self._tables += 1
         elif self._tables != 1:
             return
+        a = dict(attrs)
+        if self._cell is not None and tag == "select":
+            self._options = []
+        elif self._options is not None and tag == "option":
+            self._options.append(("selected" in a, []))
+        elif (
+            self._cell is not None
+            and tag == "input"
+            and a.get("type", "text") not in ("hidden", "checkbox", "radio")
+        ):
+            self._cell.append(a.get("value") or "")
         if tag == "thead":
             self._in_head = True
         elif tag == "tr":
@@ -27,6 +42,12 @@ class _TableParser(HTMLParser):
             self._cell = []
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "select" and self._options is not None and self._cell is not None:
+            chosen = [text for on, text in self._options if on] or [
+                text for _, text in self._options[:1]
+            ]
+            self._cell.append("".join(chosen[0]) if chosen else "")
+            self._options = None
         if tag == "table":
             self._tables -= 1
         elif tag == "thead":
@@ -39,7 +60,10 @@ class _TableParser(HTMLParser):
             self._row = None
 
     def handle_data(self, data: str) -> None:
-        if self._cell is not None:
+        if self._options is not None:
+            if self._options:
+                self._options[-1][1].append(data)
+        elif self._cell is not None:
             self._cell.append(data)
 
 

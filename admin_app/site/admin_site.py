@@ -32,6 +32,7 @@ from admin_app.site.exports import ExportRoutes
 from admin_app.site.keyed_urls import KeyedRedirects
 from admin_app.site.views import AdminView, form_request
 from admin_app.writing.audit import AuditEntry
+from admin_app.writing.list_editing import field_of_input
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -63,6 +64,8 @@ class AdminSite(ExportRoutes, ListQueryRedirects, KeyedRedirects, AuthRoutes, Ad
         for route in self.admin.router.routes:
             if getattr(route, "name", None) == "import":
                 route.methods = {"GET", "HEAD", "POST"}  # the form, then its preview
+            if getattr(route, "name", None) == "list":
+                route.methods = {"GET", "HEAD", "POST"}  # POST: a list edit's Save
 
     @login_required
     async def import_endpoint(self, request: Request) -> Response:
@@ -143,7 +146,12 @@ class AdminSite(ExportRoutes, ListQueryRedirects, KeyedRedirects, AuthRoutes, Ad
         """SQLAdmin's search-as-you-type for form selects, which also needs view
         permission on the table searched: its rows are not everyone's to read."""
         view = self._find_model_view(request.path_params["identity"])
-        loader = view._form_ajax_refs.get(request.query_params.get("name", ""))
+        name = field_of_input(request.query_params.get("name", ""))
+        if name != request.query_params.get("name"):  # a list row's input
+            query = request.url.include_query_params(name=name).query
+            request.scope["query_string"] = query.encode()
+            request.__dict__.pop("_query_params", None)
+        loader = view._form_ajax_refs.get(name)
         if loader is not None and not view.may_link(request, loader.model):
             raise HTTPException(403)
         return await super().ajax_lookup(request)
@@ -236,8 +244,26 @@ class AdminSite(ExportRoutes, ListQueryRedirects, KeyedRedirects, AuthRoutes, Ad
             return list(session.scalars(stmt))
 
     async def list(self, request: Request) -> Response:
+        if request.method == "POST":
+            return await self.save_list(request)
         with form_request(request):  # the filter panel shows what the user may use
             return await super().list(request)
+
+    @login_required
+    async def save_list(self, request: Request) -> Response:
+        """A list edit's Save (`admin_app.site.list_edit_views`): back to the
+        list, or the list again with each refused row's problem (4xx)."""
+        view = self._find_model_view(request.path_params["identity"])
+        if not isinstance(view, AdminView) or not view.is_accessible(request):
+            raise HTTPException(403)
+        with form_request(request):
+            outcome = await view.save_list(request)
+            if isinstance(outcome, Response):
+                return outcome
+            response = await super().list(request)
+        if response.status_code == 200:
+            response.status_code = outcome
+        return response
 
     async def create(self, request: Request) -> Response:
         with form_request(request):

@@ -176,7 +176,7 @@ def change_lines(
                 lines.append(
                     ChangeLine("", f"{words.field(name)} {verb}", "", str(len(targets)))
                 )
-    elif entry.action == "import":
+    elif entry.action in ("import", "list_edit"):  # the same shape
         old = data.get("old", {})
         new = data.get("new", {})
         added = data.get("added", {})

@@ -29,6 +29,7 @@ from admin_app.writing.audit import (
     stored_value,
 )
 from admin_app.writing.import_revert import ImportRevertRefused, revert_import
+from admin_app.writing.list_editing import ACTION as LIST_EDIT
 
 
 def lines_html(lines: list[ChangeLine]) -> Markup:
@@ -120,8 +121,9 @@ class AuditEntryAdmin(AdminView, model=AuditEntry):
 
     @expose("/revert/{pk:int}", methods=["GET", "POST"])
     async def revert(self, request: Request) -> Response:
-        """Undo a bulk edit or an import from its audit entry, if its rows are
-        as it left them; a GET shows what the revert would change first."""
+        """Undo a bulk edit, an import or a list edit from its audit entry, if
+        its rows are as it left them; a GET shows what the revert would change
+        first."""
         entry_id = request.path_params["pk"]
         if entry_id > MAX_KEY:
             raise HTTPException(404)
@@ -134,22 +136,13 @@ class AuditEntryAdmin(AdminView, model=AuditEntry):
                 entry = session.get(AuditEntry, entry_id)
                 if entry is None:
                     raise HTTPException(404)
-                target = next(
-                    (
-                        v
-                        for v in self._admin_ref.views
-                        if getattr(v, "identity", "") == entry.table
-                    ),
-                    None,
-                )
-                if entry.action == "import":
-                    if target is None or not target.may_import(request):
-                        raise HTTPException(403)
-                    count = revert_import(session, entry, target, request)
-                    return f"{target.count_words(count)} put back as they were."
-                if target is None or not target.has_permission(request, "bulk_edit"):
+                target = find_view(self._admin_ref.views, entry.table)
+                if not may_revert(target, request, entry.action):
                     raise HTTPException(403)
-                count = revert_bulk_edit(session, entry, target, request)
+                if entry.action in (IMPORT, LIST_EDIT):  # recorded alike
+                    count = revert_import(session, entry, target, request)
+                else:
+                    count = revert_bulk_edit(session, entry, target, request)
                 return f"{target.count_words(count)} put back as they were."
 
         try:
@@ -177,19 +170,14 @@ class AuditEntryAdmin(AdminView, model=AuditEntry):
         if entry is None:
             raise HTTPException(404)
         target = find_view(self._admin_ref.views, entry.table)
-        may = target is not None and (
-            target.may_import(request)
-            if entry.action == "import"
-            else target.has_permission(request, "bulk_edit")
-        )
-        if not may:  # the same grants as the revert itself
-            raise HTTPException(403)
-        if entry.action not in ("bulk_edit", "import"):
+        if entry.action not in REVERTIBLE:
             raise HTTPException(
                 400, f"A {action_words(entry.action).lower()} cannot be reverted."
             )
+        if not may_revert(target, request, entry.action):
+            raise HTTPException(403)
         lines = await to_thread.run_sync(self._lines, entry, True)
-        what = "import" if entry.action == "import" else "bulk edit"
+        what = action_words(entry.action).lower()
         return await self.templates.TemplateResponse(
             request,
             "sqladmin/audit_revert.html",
@@ -216,6 +204,7 @@ ACTIONS = {
     "export": "Export",
     "revert": "Revert",
     "import": "Import",
+    LIST_EDIT: "List edit",
     "login_failed": "Failed login",
     "login_throttled": "Throttled login",
 }
@@ -231,6 +220,23 @@ def visible_entries(view: AdminView, request: Request) -> ColumnElement[bool]:
     (and old values) of a table the user cannot open."""
     tables = [v.identity for v in view._admin_ref.views_for(request)]
     return AuditEntry.__table__.c.table.in_(tables)
+
+
+IMPORT = "import"
+REVERTIBLE = ("bulk_edit", IMPORT, LIST_EDIT)
+"""The actions whose entries hold the old values a revert puts back."""
+
+
+def may_revert(target: AdminView | None, request: Request, action: str) -> bool:
+    """Whether the user may revert an entry of `action` on `target`'s table:
+    the grants the change itself needed."""
+    if target is None:
+        return False
+    if action == IMPORT:
+        return target.may_import(request)
+    if action == LIST_EDIT:
+        return target.has_permission(request, "edit")
+    return target.has_permission(request, "bulk_edit")
 
 
 MAX_KEY = 2**63 - 1  # the largest key either database stores

@@ -62,6 +62,7 @@ from admin_app.site.details_links import DetailsLinks
 from admin_app.site.field_options import view_fields
 from admin_app.site.import_views import ImportActions
 from admin_app.site.keyed_urls import KeyedLinks
+from admin_app.site.list_edit_views import ListEditing
 from admin_app.site.list_pagination import ListPagination
 from admin_app.site.list_panel import ListPanel, Panel
 from admin_app.site.selection_views import SelectionActions
@@ -223,6 +224,7 @@ class AdminView(
     ListPanel,
     DetailsLinks,
     BackToList,
+    ListEditing,
     RowSaving,
     ModelView,
 ):
@@ -349,6 +351,21 @@ class AdminView(
         self._form_ajax_refs = loaders
         self._ajax_relation_names = set(loaders) & set(self._relation_names)
         self._date_spec = self._date_hierarchy_spec()
+        self._list_editable = self._checked_list_editable()
+
+    @property
+    def _non_link_related_fields(self) -> list[str]:
+        """SQLAdmin's related cells shown without a link to the related row:
+        those the view names, and those the list shows as inputs (a select
+        inside a link would follow the link)."""
+        request = _FORM_REQUEST.get()
+        if request is None or not self.may_edit_list(request):
+            return self._unlinked_fields
+        return [*self._unlinked_fields, *self._list_editable]
+
+    @_non_link_related_fields.setter
+    def _non_link_related_fields(self, names: list[str]) -> None:
+        self._unlinked_fields = list(names)
 
     def _generated_filters(self) -> list[ListFilter]:
         """A filter for every field its description puts in the filter panel:
@@ -522,6 +539,9 @@ class AdminView(
     async def get_list_value(
         self, obj: Any, prop: str, request: Request | None = None
     ) -> tuple[Any, Any]:
+        cell = await self.list_edit_cell(obj, prop, request)
+        if cell is not None:
+            return getattr(obj, prop, None), cell
         spec = self._keyed_field(prop)
         if spec is None or prop in self._list_formatters:
             return _by_label(*await super().get_list_value(obj, prop, request))

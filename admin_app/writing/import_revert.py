@@ -1,4 +1,5 @@
-"""Revert an import from its audit entry, as a bulk edit is reverted.
+"""Revert an import (or a list edit, recorded alike) from its audit entry, as a
+bulk edit is reverted.
 
 The entry holds each changed row's old and new values and each added row's
 values. A revert puts the old values back and deletes the added rows, in one
@@ -24,8 +25,9 @@ class ImportRevertRefused(ValueError):
 def revert_import(session: Session, entry: AuditEntry, view: Any, request: Any) -> int:
     """Undo the import of `entry`; return how many rows were put back or removed."""
     data = entry.change_data()
+    what = "list edit" if entry.action == "list_edit" else "import"
     if data.get("reverted_by"):
-        raise ImportRevertRefused("This import was reverted already.")
+        raise ImportRevertRefused(f"This {what} was reverted already.")
     model = view.model
     old, new, added = data.get("old", {}), data.get("new", {}), data.get("added", {})
     rows: dict[str, Any] = {}
@@ -38,7 +40,7 @@ def revert_import(session: Session, entry: AuditEntry, view: Any, request: Any) 
     if moved:
         raise ImportRevertRefused(
             f"{view.count_words(len(moved))} changed or went away since this "
-            "import; reverting it would overwrite those changes."
+            f"{what}; reverting it would overwrite those changes."
         )
     for key, values in old.items():
         for name, value in values.items():
@@ -52,7 +54,7 @@ def revert_import(session: Session, entry: AuditEntry, view: Any, request: Any) 
         "revert",
         entry.table,
         [*old, *added],
-        f"Reverted import #{entry.id}: {len(old):,} put back, {len(added):,} removed",
+        f"Reverted {what} #{entry.id}: {len(old):,} put back, {len(added):,} removed",
         {"entry": entry.id},
     )
     session.flush()
