@@ -126,8 +126,12 @@ class RowWriter:
             return  # one clear message per field, never two contradictory ones
         messages.append(message)
 
-    def apply(self, obj: Any, data: dict[str, Any]) -> Any:
-        """Set `data` on `obj` after validation and the merge, or raise FormErrors."""
+    def apply(self, obj: Any, data: dict[str, Any], *, flush: bool = True) -> Any:
+        """Set `data` on `obj` after validation and the merge, or raise FormErrors.
+
+        `flush=False` leaves the writing to the caller's next flush (an
+        import writes a batch of rows with one): a constraint the checks
+        missed then fails there, not here. Only without link editors."""
         creating = inspect(obj).transient
         submitted = self._parse(data, creating)
         canonical, validated = self._canonical(obj, submitted.columns)
@@ -157,6 +161,8 @@ class RowWriter:
             if set(map(id, targets)) != set(map(id, getattr(obj, key))):
                 setattr(obj, key, targets)
         self.session.add(obj)
+        if not flush and not self.links:
+            return obj
         self.flush()
         if creating:
             plans = self._plan_links(obj, data)
