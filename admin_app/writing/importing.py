@@ -81,16 +81,16 @@ class RowOutcome:
 
     def digest(self) -> str:
         """The outcome in a few bytes, to compare a confirmation with its preview."""
+        # `before` and `changes` hold JSON's types already (`jsonable`)
         text = json.dumps(
-            jsonable(
-                [
-                    self.status,
-                    self.key if self.status != "new" else "",
-                    self.before,
-                    self.changes,
-                ]
-            ),
+            [
+                self.status,
+                self.key if self.status != "new" else "",
+                self.before,
+                self.changes,
+            ],
             sort_keys=True,
+            default=str,
         )
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 

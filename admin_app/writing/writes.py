@@ -147,7 +147,8 @@ class RowWriter:
             raise FormErrors({}, CONFLICT_MESSAGE, merge=self.merge)
         if not values and not creating:
             validated = None  # no column changed: nothing to validate or write
-        elif values != canonical:  # the merge kept current values: validate that
+        elif values != canonical and not self._left_as_is(obj, values, canonical):
+            # the merge kept current values: validate what is written
             validated = self._validate(obj, values)
         if validated is not None:
             self._check_unique(obj, validated)
@@ -172,6 +173,19 @@ class RowWriter:
             plan.apply()
         self.flush()
         return obj
+
+    def _left_as_is(
+        self, obj: Any, values: dict[str, Any], canonical: dict[str, Any]
+    ) -> bool:
+        """Whether every column the merge left out was submitted exactly as
+        the row holds it: then the row validated with all the submitted
+        values is the row validated with the chosen ones (an import's
+        unchanged cells), and validating it again would change nothing."""
+        return all(
+            type(value) is type(current := getattr(obj, name)) and value == current
+            for name, value in canonical.items()
+            if name not in values
+        )
 
     def _parse(self, data: dict[str, Any], creating: bool) -> _Submitted:
         submitted = _Submitted()
