@@ -262,6 +262,12 @@ class _FormTokenWriter:
         await self.send(message)
 
     def _with_tokens(self, body: bytes) -> bytes:
-        token = str(escape(session_token(self.session))).encode()
-        field = b'<input type="hidden" name="' + FIELD.encode() + b'" value="'
-        return _POST_FORM.sub(lambda m: m.group(0) + field + token + b'">', body)
+        return with_form_tokens(body, self.session)
+
+
+def with_form_tokens(body: bytes, session: MutableMapping[str, Any]) -> bytes:
+    """`body` (HTML) with the hidden token input in every POST form; also for
+    a page that travels inside another response (an import's progress)."""
+    token = str(escape(session_token(session))).encode()
+    field = b'<input type="hidden" name="' + FIELD.encode() + b'" value="'
+    return _POST_FORM.sub(lambda m: m.group(0) + field + token + b'">', body)

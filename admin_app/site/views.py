@@ -599,6 +599,11 @@ class AdminView(
     ) -> None:
         """A new row needs the secrets its table requires; on an edit an empty
         secret keeps the stored one (the form leaves it out of `data`)."""
+        self.check_new_row(data, is_created)
+
+    def check_new_row(self, data: dict, is_created: bool) -> None:
+        """`on_model_change`'s own check, callable from a worker thread (an
+        import calls it for each row of a view that keeps the hook as it is)."""
         if not is_created:
             return
         missing = {

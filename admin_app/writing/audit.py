@@ -80,11 +80,12 @@ def _sort_key(value: Any) -> str:
 
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
     """{field: [old, new]} for every field whose value differs."""
-    return {
-        name: [jsonable(before.get(name)), jsonable(value)]
-        for name, value in after.items()
-        if jsonable(before.get(name)) != jsonable(value)
-    }
+    found = {}
+    for name, value in after.items():
+        old, new = jsonable(before.get(name)), jsonable(value)
+        if old != new:
+            found[name] = [old, new]
+    return found
 
 
 def key_text(key: Any) -> str:

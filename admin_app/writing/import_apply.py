@@ -1,32 +1,44 @@
 """Preview an import, then apply exactly what was previewed.
 
 The preview runs the whole import in a transaction that is rolled back, and
-keeps the rows that would change (with each row's outcome digest) in the
-admin's `ImportPreview` table. The confirmation, on any worker, runs those
-rows again in one transaction, locking the rows it changes: if any row's
-outcome differs from its preview (someone changed the row since, a related
-row went away), nothing is written and the message names the rows. Otherwise
+keeps the rows that would change (with each row's outcome digest, compressed
+as they come: `PackedRows`) in the admin's `ImportPreview` table. The
+confirmation, on any worker, runs those rows again in one transaction,
+locking the rows it changes: if any row's outcome differs from its preview
+(someone changed the row since, a related row went away), nothing is written
+and the message names the rows. Otherwise
 the change commits together with one audit entry that holds every old value,
 so the import can be reverted from the audit log.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import bisect
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from admin_app.writing.audit import record
+from admin_app.writing.audit import key_text, record
 from admin_app.writing.import_columns import ImportColumns, plan_columns
-from admin_app.writing.import_files import BadFile, ImportFile, read_upload
-from admin_app.writing.import_previews import ImportPreview, store_preview
+from admin_app.writing.import_files import BadFile, stream_upload
+from admin_app.writing.import_previews import (
+    ImportPreview,
+    PackedRows,
+    store_preview,
+    unpacked_rows,
+)
 from admin_app.writing.importing import (
     ImportedView,
     ImportResult,
     ImportRun,
     Permissions,
-    RowError,
+    RowOutcome,
+    Sink,
 )
+
+STALE_LISTED = 20  # rows a refused confirmation names
 
 
 class ImportRefused(ValueError):
@@ -57,7 +69,13 @@ class ImportSetup:
         )
 
     def run(
-        self, session: Session, columns: ImportColumns, *, lock: bool = False
+        self,
+        session: Session,
+        columns: ImportColumns,
+        *,
+        lock: bool = False,
+        sink: Sink | None = None,
+        progress: Callable[[int], None] | None = None,
     ) -> ImportRun:
         return ImportRun(
             self.view,
@@ -67,6 +85,8 @@ class ImportSetup:
             permissions=self.permissions,
             hook=self.hook,
             lock=lock,
+            sink=sink,
+            progress=progress,
         )
 
 
@@ -77,39 +97,94 @@ class Preview:
 
 
 def preview_import(
-    setup: ImportSetup, session: Session, data: bytes, key: str | None, limit: int
+    setup: ImportSetup,
+    session: Session,
+    data: bytes,
+    key: str | None,
+    limit: int,
+    progress: Callable[[int], None] | None = None,
 ) -> Preview:
     """What importing the file would do; nothing of it is written. A token is
-    given when there is something to confirm and no row is refused."""
-    upload = read_upload(data, limit)
+    given when there is something to confirm and no row is refused.
+    `progress` is told how many rows are checked, batch by batch."""
+    upload = stream_upload(data, limit)
     columns = setup.columns(upload.header, key)
+    packed = PackedRows()
+
+    def keep(outcome: RowOutcome, cells: list[str]) -> None:
+        if outcome.status != "unchanged" and not run.result.error_count:
+            packed.add(outcome.row, cells, outcome.digest())
+
+    run = setup.run(session, columns, sink=keep, progress=progress)
     transaction = session.begin()
     try:
-        result = setup.run(session, columns).run(upload.rows)
+        result = run.run(upload.rows)
     finally:
         transaction.rollback()
-    result.errors += _overlong(upload)
-    result.errors.sort(key=lambda error: error.row)
-    changing = [o for o in result.outcomes if o.status != "unchanged"]
-    if result.errors or not changing:
+    if result.error_count or not packed.count:
         return Preview(result, None)
-    numbers = {o.row for o in changing}
-    payload = {
-        "header": upload.header,
-        "key": key,
-        "rows": [[n, cells] for n, cells in upload.rows if n in numbers],
-        "digests": {str(o.row): o.digest() for o in changing},
-    }
+    payload = {"header": upload.header, "key": key, "packed": packed.text()}
     with session.begin():
         token = store_preview(session, setup.username, setup.view.identity, payload)
     return Preview(result, token)
 
 
-def _overlong(upload: ImportFile) -> list[RowError]:
-    return [
-        RowError(n, "", "This row has more cells than the header has names.")
-        for n in upload.overlong
-    ]
+@dataclass
+class _Stale:
+    """Rows that would now change differently: the first few, and how many."""
+
+    first: list[int] = field(default_factory=list)
+    count: int = 0
+
+    def add(self, row: int) -> None:
+        self.count += 1
+        bisect.insort(self.first, row)
+        del self.first[STALE_LISTED:]
+
+    def message(self) -> str:
+        listed = ", ".join(str(n) for n in self.first)
+        more = self.count - len(self.first)
+        rows_word = "Row" if self.count == 1 else "Rows"
+        return (
+            f"Nothing was imported: {rows_word} {listed}"
+            f"{f' and {more} more' if more else ''} of the file "
+            "changed in the database since the preview, or would now change "
+            "differently. Upload the file again to see the change as it is now."
+        )
+
+
+class _ImportEntry:
+    """The audit entry's old, new and added values, written as JSON text as
+    the rows are applied (a revert reads them back: `import_revert`)."""
+
+    def __init__(self) -> None:
+        self.parts: dict[str, list[str]] = {"old": [], "new": [], "added": []}
+        self.keys: dict[str, list[str]] = {"changed": [], "new": []}
+
+    def add(self, outcome: RowOutcome) -> None:
+        key = json.dumps(outcome.key)
+        self.keys[outcome.status].append(key_text(outcome.key))
+        if outcome.status == "new":
+            added = {k: v[1] for k, v in outcome.changes.items()}
+            self.parts["added"].append(f"{key}:{json.dumps(added)}")
+            return
+        old = {k: v[0] for k, v in outcome.changes.items()}
+        new = {k: v[1] for k, v in outcome.changes.items()}
+        self.parts["old"].append(f"{key}:{json.dumps(old)}")
+        self.parts["new"].append(f"{key}:{json.dumps(new)}")
+
+    def changes(self) -> str:
+        return (
+            "{"
+            + ",".join(
+                f'"{name}":{{{",".join(parts)}}}' for name, parts in self.parts.items()
+            )
+            + "}"
+        )
+
+    def object_keys(self) -> str:
+        keys = self.keys["changed"] + self.keys["new"]
+        return "," + ",".join(keys) + "," if keys else ""
 
 
 def confirm_import(
@@ -136,41 +211,49 @@ def confirm_import(
             columns = setup.columns(data["header"], data.get("key"))
         except BadFile as error:
             raise ImportRefused(f"Nothing was imported: {error}") from error
-        rows = [(int(n), list(cells)) for n, cells in data["rows"]]
-        result = setup.run(session, columns, lock=True).run(rows)
-        expected: dict[str, str] = data["digests"]
-        got = {str(o.row): o.digest() for o in result.outcomes}
-        stale = sorted(
-            {int(n) for n, digest in expected.items() if got.get(n) != digest}
-            | {error.row for error in result.errors}
-        )
-        if stale:
-            listed = ", ".join(str(n) for n in stale[:20])
-            more = f" and {len(stale) - 20} more" if len(stale) > 20 else ""
-            rows_word = "Row" if len(stale) == 1 else "Rows"
-            raise ImportRefused(
-                f"Nothing was imported: {rows_word} {listed}{more} of the file "
-                "changed in the database since the preview, or would now change "
-                "differently. Upload the file again to see the change as it is now."
-            )
-        added = [o for o in result.outcomes if o.status == "new"]
-        changed = [o for o in result.outcomes if o.status == "changed"]
-        changes = {
-            "old": {o.key: {k: v[0] for k, v in o.changes.items()} for o in changed},
-            "new": {o.key: {k: v[1] for k, v in o.changes.items()} for o in changed},
-            "added": {o.key: {k: v[1] for k, v in o.changes.items()} for o in added},
-        }
-        record(
+        expected: dict[int, str] = {}
+        stale = _Stale()
+        entry = _ImportEntry()
+
+        def rows() -> Iterator[tuple[int, list[str]]]:
+            for number, cells, digest in _stored_rows(data):
+                expected[number] = digest
+                yield number, cells
+
+        def check(outcome: RowOutcome, _cells: list[str]) -> None:
+            if expected.pop(outcome.row, None) != outcome.digest():
+                stale.add(outcome.row)
+            elif outcome.status != "unchanged":
+                entry.add(outcome)
+
+        setup.run(session, columns, lock=True, sink=check).run(rows())
+        for number in expected:  # refused rows: no outcome at all
+            stale.add(number)
+        if stale.count:
+            raise ImportRefused(stale.message())
+        changed, added = len(entry.keys["changed"]), len(entry.keys["new"])
+        audit = record(
             session,
             request,
             "import",
             view.identity,
-            [o.key for o in changed + added],
-            f"Import: {import_words(view, len(changed), len(added))}",
-            changes,
+            [],
+            f"Import: {import_words(view, changed, added)}",
         )
-        session.delete(preview)
-    return len(added), len(changed)
+        audit.changes, audit.object_keys = entry.changes(), entry.object_keys()
+        session.execute(delete(ImportPreview).where(ImportPreview.token == token))
+    return added, changed
+
+
+def _stored_rows(data: dict[str, Any]) -> Iterator[tuple[int, list[str], str]]:
+    """The previewed rows; a preview stored before rows were packed holds them
+    as a list beside their digests."""
+    if "packed" in data:
+        yield from unpacked_rows(data["packed"])
+        return
+    digests = data.get("digests", {})
+    for number, cells in data.get("rows", []):
+        yield int(number), list(cells), digests.get(str(number), "")
 
 
 def import_words(view: Any, changed: int, added: int) -> str:

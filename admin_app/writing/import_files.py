@@ -12,11 +12,18 @@ A file that cannot be read is refused as a whole with one sentence
 (`BadFile`), before anything is parsed or written: a zip that expands far
 beyond its size (a "zip bomb") is refused from its declared and its actual
 uncompressed sizes, before the XML parser sees it.
+
+Rows are read one at a time (`stream_upload`): a 100,000-row file is never
+held as a list of rows, only as the uploaded bytes (at most the size limit).
+A fault found further down the file (a cell under a header with no name)
+raises BadFile when the reader gets there.
 """
 
+import codecs
 import csv
 import io
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -43,6 +50,15 @@ class ImportFile:
     overlong: list[int] = field(default_factory=list)
 
 
+@dataclass
+class UploadStream:
+    """The header's names, and the data rows one at a time: the row number,
+    the cells (as wide as the header) and whether the row had more cells."""
+
+    header: list[str]
+    rows: Iterator[tuple[int, list[str], bool]]
+
+
 def unquoted(text: str) -> str:
     """A cell without the `'` the export puts before formula-like text, only
     where the export would have put it (`listing.cells.safe_text`)."""
@@ -52,7 +68,19 @@ def unquoted(text: str) -> str:
 
 
 def read_upload(data: bytes, max_bytes: int) -> ImportFile:
-    """The rows of an uploaded CSV or XLSX file, or BadFile."""
+    """The rows of an uploaded CSV or XLSX file, all read, or BadFile."""
+    stream = stream_upload(data, max_bytes)
+    found = ImportFile(stream.header)
+    for number, cells, overlong in stream.rows:
+        found.rows.append((number, cells))
+        if overlong:
+            found.overlong.append(number)
+    return found
+
+
+def stream_upload(data: bytes, max_bytes: int) -> UploadStream:
+    """The header of an uploaded CSV or XLSX file and an iterator of its rows,
+    or BadFile."""
     if len(data) > max_bytes:
         raise BadFile(
             f"The file is larger than the limit of {_size(max_bytes)}: "
@@ -75,14 +103,19 @@ def _size(count: int) -> str:
     return f"{count} bytes"
 
 
-def _decoded(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise BadFile(
-            f"The file is not UTF-8 text (byte {error.start + 1} cannot be read): "
-            "save it as CSV UTF-8 or as XLSX."
-        ) from error
+def _check_utf8(data: bytes) -> None:
+    """Refuse a file that is not UTF-8 before any row is read, naming the
+    first byte that is not, without decoding the file into one string."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    step = 1 << 20
+    for start in range(0, len(data), step):
+        try:
+            decoder.decode(data[start : start + step], start + step >= len(data))
+        except UnicodeDecodeError as error:
+            raise BadFile(
+                f"The file is not UTF-8 text (byte {start + error.start + 1} cannot "
+                "be read): save it as CSV UTF-8 or as XLSX."
+            ) from error
 
 
 def _delimiter(header_line: str) -> str:
@@ -98,18 +131,26 @@ def _delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
-def _csv_rows(data: bytes) -> list[list[str]]:
-    text = _decoded(data)
-    if not text.strip():
+def _csv_rows(data: bytes) -> Iterator[list[str]]:
+    _check_utf8(data)
+    text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+    first_line = text.readline()
+    while first_line and not first_line.strip():
+        first_line = text.readline()
+    if not first_line:
         raise BadFile("The file is empty.")
-    first_line = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line))
+    text.seek(0)
+    reader = csv.reader(text, delimiter=_delimiter(first_line.split("\n", 1)[0]))
+    return _csv_reading(reader)
+
+
+def _csv_reading(reader: Iterator[list[str]]) -> Iterator[list[str]]:
     try:
-        return [[unquoted(cell) for cell in row] for row in reader]
+        for row in reader:
+            yield [unquoted(cell) for cell in row]
     except csv.Error as error:
-        raise BadFile(
-            f"The file is not readable CSV (row {reader.line_num}): {error}."
-        ) from error
+        line = getattr(reader, "line_num", 0)
+        raise BadFile(f"The file is not readable CSV (row {line}): {error}.") from error
 
 
 def _check_expansion(archive: zipfile.ZipFile, limit: int) -> None:
@@ -131,7 +172,7 @@ def _check_expansion(archive: zipfile.ZipFile, limit: int) -> None:
                     raise too_large
 
 
-def _xlsx_rows(data: bytes, expanded_limit: int) -> list[list[str]]:
+def _xlsx_rows(data: bytes, expanded_limit: int) -> Iterator[list[str]]:
     from openpyxl import load_workbook  # only an XLSX import needs it
 
     not_xlsx = BadFile("The file is not CSV or XLSX: save it as CSV or XLSX.")
@@ -150,16 +191,19 @@ def _xlsx_rows(data: bytes, expanded_limit: int) -> list[list[str]]:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a broken file
         raise BadFile("The XLSX file is damaged: save it again.") from error
-    try:
-        sheet = workbook.worksheets[0] if workbook.worksheets else None
-        if sheet is None:
-            raise BadFile("The file is empty.")
-        return [
-            [xlsx_text(value) for value in row]
-            for row in sheet.iter_rows(values_only=True)
-        ]
-    finally:
+    sheet = workbook.worksheets[0] if workbook.worksheets else None
+    if sheet is None:
         workbook.close()
+        raise BadFile("The file is empty.")
+    return _xlsx_reading(workbook, sheet)
+
+
+def _xlsx_reading(workbook: object, sheet: object) -> Iterator[list[str]]:
+    try:
+        for row in sheet.iter_rows(values_only=True):  # type: ignore[attr-defined]
+            yield [xlsx_text(value) for value in row]
+    finally:
+        workbook.close()  # type: ignore[attr-defined]
 
 
 def xlsx_text(value: object) -> str:
@@ -186,14 +230,17 @@ def xlsx_text(value: object) -> str:
     return unquoted(str(value))
 
 
-def _shaped(table: list[list[str]]) -> ImportFile:
+def _shaped(table: Iterator[list[str]]) -> UploadStream:
     """Header and rows, blank rows skipped, each row as wide as the header."""
-    rows = [(number, row) for number, row in enumerate(table, start=1)]
-    rows = [(n, row) for n, row in rows if any(cell.strip() for cell in row)]
-    if not rows:
+    numbered = (
+        (number, row)
+        for number, row in enumerate(table, start=1)
+        if any(cell.strip() for cell in row)
+    )
+    first = next(numbered, None)
+    if first is None:
         raise BadFile("The file is empty.")
-    (_, header), data = rows[0], rows[1:]
-    names = [name.strip() for name in header]
+    names = [name.strip() for name in first[1]]
     while names and not names[-1]:
         names.pop()
     if not names:
@@ -203,17 +250,20 @@ def _shaped(table: list[list[str]]) -> ImportFile:
         if name and name in seen:
             raise BadFile(f"The header names the column {name!r} twice.")
         seen.add(name)
-    found = ImportFile(names)
+    return UploadStream(names, _sized(numbered, names))
+
+
+def _sized(
+    numbered: Iterator[tuple[int, list[str]]], names: list[str]
+) -> Iterator[tuple[int, list[str], bool]]:
     width = len(names)
-    for number, row in data:
-        extra = [cell for cell in row[width:] if cell.strip()]
-        if extra:
-            found.overlong.append(number)
+    unnamed = [position for position, name in enumerate(names) if not name]
+    for number, row in numbered:
+        overlong = any(cell.strip() for cell in row[width:])
         cells = (row + [""] * width)[:width]
-        for position, name in enumerate(names):
-            if not name and cells[position].strip():
+        for position in unnamed:
+            if cells[position].strip():
                 raise BadFile(
                     f"Column {position + 1} has values but no name in the header."
                 )
-        found.rows.append((number, cells))
-    return found
+        yield number, cells, overlong

@@ -6,10 +6,18 @@ previewed change is stored in the admin's own table, not in process memory,
 and named by an unguessable token that only its user may confirm. A preview
 is used once and expires after `PREVIEW_LIFETIME`; older ones are deleted
 whenever a new one is stored.
+
+The rows to apply are kept compactly: one JSON line per row (its number, its
+cells and its outcome's digest), compressed as the preview makes them, so a
+100,000-row preview is a few megabytes in one row of the table and neither
+its making nor its reading holds the rows as Python objects.
 """
 
+import base64
 import json
 import secrets
+import zlib
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -58,3 +66,41 @@ def store_preview(
         )
     )
     return token
+
+
+class PackedRows:
+    """Rows to apply, compressed line by line as they come."""
+
+    def __init__(self) -> None:
+        self._compressor = zlib.compressobj(6)
+        self._parts: list[bytes] = []
+        self.count = 0
+
+    def add(self, number: int, cells: list[str], digest: str) -> None:
+        line = json.dumps([number, cells, digest], separators=(",", ":")) + "\n"
+        self._parts.append(self._compressor.compress(line.encode()))
+        self.count += 1
+
+    def text(self) -> str:
+        """The rows as text a JSON payload holds."""
+        self._parts.append(self._compressor.flush())
+        return base64.b64encode(b"".join(self._parts)).decode("ascii")
+
+
+def unpacked_rows(text: str) -> Iterator[tuple[int, list[str], str]]:
+    """The rows of `PackedRows.text`, one at a time."""
+    data = base64.b64decode(text)
+    decompressor = zlib.decompressobj()
+    rest = b""
+    step = 1 << 16
+    for start in range(0, len(data), step):
+        rest += decompressor.decompress(data[start : start + step])
+        *lines, rest = rest.split(b"\n")
+        for line in lines:
+            number, cells, digest = json.loads(line)
+            yield int(number), list(cells), str(digest)
+    rest += decompressor.flush()
+    for line in rest.split(b"\n"):
+        if line:
+            number, cells, digest = json.loads(line)
+            yield int(number), list(cells), str(digest)

@@ -8,6 +8,17 @@ written in a savepoint: a refused row is rolled back alone and reported with
 its row number, column and message, and the rows after it see the rows before
 it (two new rows with the same unique name are caught in the preview).
 
+A large file is applied in batches of `BATCH_ROWS` rows: the rows a batch
+names are read with one query per table (locked, on a confirmation), every
+row of the batch is validated in Python, and the batch is written by one
+flush (the ORM's executemany INSERTs and UPDATEs) in one savepoint. Only a
+batch in which a row is refused (its values, a unique value, a missing
+related row) or the database refuses the flush is rolled back and run again
+row by row, each in its own savepoint, so that its outcome and messages are
+exactly those of a row-by-row import. The outcomes are handed on as each
+batch is done (`sink`), and the result keeps only counts and the first rows
+a preview shows, so memory does not grow with the file.
+
 A preview and its confirmation run this same code: the preview in a
 transaction that is rolled back, the confirmation in one that commits. Each
 row's outcome has a digest (its status, key, values before and change), so
@@ -17,11 +28,13 @@ from what the user was shown.
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any, Protocol
 
 from sqlalchemy import Column, inspect, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from admin_app.listing.export import ExportColumn
@@ -33,7 +46,8 @@ from admin_app.writing.import_columns import ImportCell, ImportColumns
 from admin_app.writing.writes import FormErrors, RowWriter
 
 LABEL_SCAN_LIMIT = 10_000  # rows read to match labels made by `__admin_label__`
-PRELOAD_BATCH = 500  # keys per query when the rows a file names are read
+BATCH_ROWS = 500  # rows read, validated and written together
+KEPT = 1_000  # refused rows and changed rows a result keeps to show
 
 
 class ImportedView(Protocol):
@@ -67,27 +81,64 @@ class RowOutcome:
 
     def digest(self) -> str:
         """The outcome in a few bytes, to compare a confirmation with its preview."""
+        # `before` and `changes` hold JSON's types already (`jsonable`)
         text = json.dumps(
-            jsonable(
-                [
-                    self.status,
-                    self.key if self.status != "new" else "",
-                    self.before,
-                    self.changes,
-                ]
-            ),
+            [
+                self.status,
+                self.key if self.status != "new" else "",
+                self.before,
+                self.changes,
+            ],
             sort_keys=True,
+            default=str,
         )
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 @dataclass
 class ImportResult:
-    outcomes: list[RowOutcome] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
+    """Counts of the whole file, and its first changed rows and messages."""
+
+    counts: dict[str, int] = field(
+        default_factory=lambda: {"new": 0, "changed": 0, "unchanged": 0}
+    )
+    changed: list[RowOutcome] = field(default_factory=list)  # the first KEPT
+    errors: list[RowError] = field(default_factory=list)  # the first KEPT
+    error_count: int = 0
+    kept: int = KEPT
 
     def count(self, status: str) -> int:
-        return sum(1 for outcome in self.outcomes if outcome.status == status)
+        return self.counts.get(status, 0)
+
+    def add(self, outcome: RowOutcome) -> None:
+        self.counts[outcome.status] += 1
+        if outcome.status == "changed" and len(self.changed) < self.kept:
+            self.changed.append(outcome)
+
+    def add_error(self, error: RowError) -> None:
+        self.error_count += 1
+        if len(self.errors) < self.kept:
+            self.errors.append(error)
+
+
+Row = tuple[int, list[str]] | tuple[int, list[str], bool]  # bool: overlong
+Sink = Callable[[RowOutcome, list[str]], None]
+
+
+class _Replay(Exception):
+    """A batch to run again row by row."""
+
+
+@dataclass
+class _Pending:
+    """A row of the batch written at the batch's flush."""
+
+    number: int
+    cells: list[str]
+    obj: Any
+    creating: bool
+    keyless: bool
+    before: dict[str, Any]
 
 
 @dataclass
@@ -112,6 +163,8 @@ class ImportRun:
         permissions: Permissions | None = None,
         hook: Callable[[dict[str, Any], Any, bool], None] | None = None,
         lock: bool = False,
+        sink: Sink | None = None,
+        progress: Callable[[int], None] | None = None,
     ) -> None:
         self.view, self.model, self.session = view, view.model, session
         self.columns = columns
@@ -119,26 +172,76 @@ class ImportRun:
         self.permissions = permissions or Permissions()
         self.hook = hook  # the view's `on_model_change`, as a form save calls it
         self.lock = lock
+        self.sink = sink  # each row's outcome and cells, batch by batch
+        self.progress = progress  # told how many rows are done, batch by batch
         self.mapper = inspect(self.model)
         self._labels: dict[type, dict[str, list[str]]] = {}
-        self._seen: dict[str, int] = {}
-        self._held: list[Any] = []  # preloaded rows, kept in the identity map
+        self._seen: dict[str, int] = {}  # each written row's key: its row number
+        self._new_seen: list[str] = []  # keys seen by the batch, forgotten on replay
+        self._label_cache: dict[tuple[type, str], list[str]] = {}
+        self._held: list[Any] = []  # the batch's rows, kept in the identity map
+        self._by_key: dict[Any, Any] = {}  # the batch's rows by a unique column
+        self._errors: list[RowError] = []  # the batch's, until it is done
+        self._outcomes: list[tuple[RowOutcome, list[str]]] = []
+        self._batched = False  # True while a batch runs without savepoints
         self.result = ImportResult()
 
-    def run(self, rows: list[tuple[int, list[str]]]) -> ImportResult:
+    def run(self, rows: Iterable[Row]) -> ImportResult:
         _begin_for_savepoints(self.session)
-        self._preload(rows)
-        for number, cells in rows:
-            self._row(number, cells)
+        done = 0
+        for batch in _batches(iter(rows), BATCH_ROWS):
+            self._batch(batch)
+            done += len(batch)
+            if self.progress is not None:
+                self.progress(done)
         return self.result
 
-    def _preload(self, rows: list[tuple[int, list[str]]]) -> None:
-        """Read the rows the file names (its own rows by key, related rows by
-        their keys) in batches, and hold them: the session's identity map
-        keeps rows only while something refers to them, and each row's lookup
-        (`Session.get`, here and in `RowWriter`) would be a query of its own."""
+    def _batch(self, batch: list[Row]) -> None:
+        self._preload(batch)
+        savepoint = self.session.begin_nested()
+        self._new_seen = []
+        try:
+            self._batched = True
+            pending = []
+            with self.session.no_autoflush:
+                for row in batch:
+                    pending.append(self._row(row[0], row[1]))
+                    self._overlong(row)
+            self.session.flush()
+            self._finish([p for p in pending if p is not None])
+        except (_Replay, IntegrityError):
+            savepoint.rollback()
+            self._errors, self._outcomes = [], []
+            for key in self._new_seen:
+                self._seen.pop(key, None)
+            self._batched = False
+            self._preload(batch)
+            for row in batch:
+                self._row(row[0], row[1])
+                self._overlong(row)
+        else:
+            savepoint.commit()
+        finally:
+            self._batched = False
+        for error in self._errors:
+            self.result.add_error(error)
+        for outcome, cells in self._outcomes:
+            self.result.add(outcome)
+            if self.sink is not None:
+                self.sink(outcome, cells)
+        self._errors, self._outcomes = [], []
+        self._held, self._by_key, self._label_cache = [], {}, {}
+        self.session.expunge_all()  # the identity map holds no more than a batch
+
+    def _preload(self, rows: list[Row]) -> None:
+        """Read the rows the batch names (its own rows by key, locked on a
+        confirmation, and related rows by their keys), one query per table,
+        and hold them: the session's identity map keeps rows only while
+        something refers to them, and each row's lookup (`Session.get`, here
+        and in `RowWriter`) would be a query of its own."""
         wanted: list[tuple[ImportCell, Column, type]] = []
-        if len(self.columns.key) == 1 and len(self.columns.key_columns) == 1:
+        own = len(self.columns.key) == 1 and len(self.columns.key_columns) == 1
+        if own:
             wanted.append(
                 (self.columns.key[0], self.columns.key_columns[0], self.model)
             )
@@ -150,21 +253,33 @@ class ImportRun:
                 and len(spec.target_columns) == 1
             ):
                 wanted.append((cell, spec.target_columns[0], spec.target))
-        for cell, column, model in wanted:
+        for index, (cell, column, model) in enumerate(wanted):
             keys = set()
-            for _number, cells in rows:
+            for row in rows:
                 try:
-                    keys.add(coerce_key_part(column, cells[cell.position].strip()))
+                    keys.add(coerce_key_part(column, row[1][cell.position].strip()))
                 except BadKey:
                     continue
-            found = list(keys)
-            for start in range(0, len(found), PRELOAD_BATCH):
-                chunk = found[start : start + PRELOAD_BATCH]
-                stmt = select(model).where(column.in_(chunk))
-                self._held.extend(self.session.scalars(stmt))
+            if not keys:
+                continue
+            stmt = select(model).where(column.in_(list(keys)))
+            if own and index == 0 and self.lock:
+                stmt = stmt.with_for_update()
+            found = list(self.session.scalars(stmt))
+            self._held.extend(found)
+            if own and index == 0:
+                self._by_key = {getattr(row, column.key): row for row in found}
 
     def error(self, row: int, column: str, message: str) -> None:
-        self.result.errors.append(RowError(row, column, message))
+        self._errors.append(RowError(row, column, message))
+
+    def _overlong(self, row: Row) -> None:
+        if len(row) > 2 and row[2]:  # type: ignore[misc]
+            self.error(row[0], "", "This row has more cells than the header has names.")
+
+    def _saw(self, key: str, number: int) -> None:
+        self._seen[key] = number
+        self._new_seen.append(key)
 
     def state(self, obj: Any) -> dict[str, Any]:
         """The row's columns as the audit trail records them."""
@@ -174,25 +289,42 @@ class ImportRun:
             if prop.key not in self.hidden
         }
 
-    def _row(self, number: int, cells: list[str]) -> None:
+    def _row(self, number: int, cells: list[str]) -> _Pending | None:
+        """Apply one row. In a batch, the row written at the batch's flush
+        (None if it was refused); row by row, written now in a savepoint."""
         found = self._find(number, cells)
         if found is False:
-            return
+            return None
         creating = found is None
         if not creating:
             earlier = self._seen.get(row_identifier(found))
             if earlier is not None:
                 self.error(number, "", f"This row is the same row as row {earlier}.")
-                return
+                return None
         keyless = not any(cells[c.position].strip() for c in self.columns.key)
         if creating and not self.permissions.create:
             self.error(number, "", f"You may not add {self.view.name_plural}.")
-            return
+            return None
+        if creating and not keyless and self._batched:
+            raise _Replay  # a key given for a new row: a later row may name it
         data = self._data(number, cells, creating)
         if data is None:
-            return
+            return None
         obj = self.model() if creating else found
         before = {} if creating else self.state(obj)
+        if self._batched:
+            try:
+                if self.hook is not None:
+                    self.hook(data, obj, creating)
+                RowWriter(self.model, self.session).apply(obj, data, flush=False)
+            except FormErrors as refused:
+                raise _Replay from refused  # its message as a row-by-row run gives it
+            if not creating:
+                self._saw(row_identifier(obj), number)
+            pending = _Pending(number, cells, obj, creating, keyless, before)
+            if not creating and not self.permissions.edit and self._changes(pending):
+                raise _Replay
+            return pending
         savepoint = self.session.begin_nested()
         try:
             if self.hook is not None:
@@ -201,26 +333,37 @@ class ImportRun:
         except FormErrors as refused:
             savepoint.rollback()
             self._refused(number, refused)
-            return
-        after = self.state(obj)
-        if creating:
-            shown = self.columns.column_keys
-            if keyless:  # a key the database numbers: not the file's to compare
-                shown -= {column.key for column in self.mapper.primary_key}
-            changes = {k: [None, jsonable(v)] for k, v in after.items() if k in shown}
-        else:
-            changes = diff(before, after)
+            return None
+        pending = _Pending(number, cells, obj, creating, keyless, before)
+        changes = self._changes(pending)
         if changes and not creating and not self.permissions.edit:
             savepoint.rollback()
             self.error(number, "", f"You may not change {self.view.name_plural}.")
-            return
+            return None
         savepoint.commit()
-        status = "new" if creating else "changed" if changes else "unchanged"
-        key = row_identifier(obj)
-        self._seen[key] = number
-        self.result.outcomes.append(
-            RowOutcome(number, status, key, jsonable(before), changes)
-        )
+        self._outcome(pending, changes)
+        return None
+
+    def _changes(self, row: _Pending) -> dict[str, list[Any]]:
+        after = self.state(row.obj)
+        if not row.creating:
+            return diff(row.before, after)
+        shown = self.columns.column_keys
+        if row.keyless:  # a key the database numbers: not the file's to compare
+            shown -= {column.key for column in self.mapper.primary_key}
+        return {k: [None, jsonable(v)] for k, v in after.items() if k in shown}
+
+    def _finish(self, pending: list[_Pending]) -> None:
+        """The outcomes of a batch written by one flush."""
+        for row in pending:
+            self._outcome(row, self._changes(row))
+
+    def _outcome(self, row: _Pending, changes: dict[str, list[Any]]) -> None:
+        status = "new" if row.creating else "changed" if changes else "unchanged"
+        key = row_identifier(row.obj)
+        self._saw(key, row.number)
+        outcome = RowOutcome(row.number, status, key, jsonable(row.before), changes)
+        self._outcomes.append((outcome, row.cells))
 
     def _refused(self, number: int, refused: FormErrors) -> None:
         if not refused.fields:
@@ -251,9 +394,15 @@ class ImportRun:
         ordered = [by[column.key] for column in self.columns.key_columns]
         primary = self.columns.key_columns == list(self.mapper.primary_key)
         if primary:
+            # a batch's rows were read (and locked) by `_preload`
+            held = len(ordered) == 1 and ordered[0] in self._by_key
             obj = self.session.get(
-                self.model, tuple(ordered), with_for_update=self.lock or None
+                self.model,
+                tuple(ordered),
+                with_for_update=(self.lock and not held) or None,
             )
+        elif ordered[0] in self._by_key:
+            obj = self._by_key[ordered[0]]
         else:
             stmt = select(self.model).where(self.columns.key_columns[0] == ordered[0])
             if self.lock:
@@ -333,8 +482,12 @@ class ImportRun:
     def _label_keys(self, target: type, text: str) -> list[str]:
         column = label_column(target)
         if column is not None and not hasattr(target, "__admin_label__"):
-            stmt = select(target).where(getattr(target, column) == text).limit(2)
-            return [row_identifier(row) for row in self.session.scalars(stmt)]
+            cached = self._label_cache.get((target, text))
+            if cached is None:
+                stmt = select(target).where(getattr(target, column) == text).limit(2)
+                cached = [row_identifier(row) for row in self.session.scalars(stmt)]
+                self._label_cache[(target, text)] = cached
+            return cached
         if target not in self._labels:
             labels: dict[str, list[str]] = {}
             rows = self.session.scalars(select(target).limit(LABEL_SCAN_LIMIT))
@@ -342,6 +495,11 @@ class ImportRun:
                 labels.setdefault(label_for(row), []).append(row_identifier(row))
             self._labels[target] = labels
         return self._labels[target].get(text, [])
+
+
+def _batches(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
+    while batch := list(islice(rows, size)):
+        yield batch
 
 
 def _begin_for_savepoints(session: Session) -> None:

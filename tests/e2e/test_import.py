@@ -88,3 +88,32 @@ def test_the_import_is_in_the_audit_log_and_reverts(
     with site.session() as db:
         assert db.get(Task, task.id).title == old_title
     expect(page.get_by_role("button", name="Revert this import")).to_have_count(0)
+
+
+def test_a_large_file_is_checked_with_its_progress_shown(
+    admin_page: Page, site: Site, tmp_path
+) -> None:
+    """The form asks for the progress lines and shows the preview the last
+    line holds; its confirmation carries the form's CSRF token."""
+    page = admin_page
+    rows = 1_200  # three batches of new tasks
+    edited = tmp_path / "many.csv"
+    lines = ["title,progress"] + [f"Imported task {n},{n % 101}" for n in range(rows)]
+    edited.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    page.goto("/admin/task/import")
+    page.get_by_label("File (CSV or XLSX").set_input_files(str(edited))
+
+    def checking(request) -> bool:
+        return request.method == "POST" and "/task/import" in request.url
+
+    with page.expect_request(checking) as asked:
+        page.get_by_role("button", name="Preview").click()
+    # the lines themselves: tests/test_import_batches.py (the page that read
+    # them is replaced by the preview, so the browser keeps no body to read)
+    assert asked.value.headers["accept"] == "application/x-ndjson"
+    expect(page.locator("#import-counts")).to_contain_text(f"{rows:,} new, 0 changed")
+    page.get_by_role("button", name=f"Import: 0 Tasks changed, {rows:,} added").click()
+    expect(page.locator(".alert").first).to_contain_text(f"{rows:,} added.")
+    with site.session() as db:
+        found = db.exec(select(Task).where(Task.title == "Imported task 1199")).one()
+        assert found.progress == 1199 % 101

@@ -319,6 +319,88 @@
     });
   }
 
+  // A large file takes a while to check: the import form posts with fetch,
+  // asking for the server's progress lines (site/import_progress.py), shows
+  // them in a progress bar, then shows the preview page the last line holds.
+  // Without this script the form posts as any form does.
+  function importWithProgress() {
+    var form = document.getElementById("import-form");
+    var input = document.getElementById("import-file");
+    if (!form || !input || !window.fetch || !window.TextDecoder) return;
+    form.addEventListener("submit", function (event) {
+      var file = input.files && input.files[0];
+      if (!file) return;
+      event.preventDefault();
+      var box = document.getElementById("import-progress-box");
+      var bar = document.getElementById("import-progress");
+      var text = document.getElementById("import-progress-text");
+      var button = document.getElementById("preview-import");
+      var number = new Intl.NumberFormat();
+      var total = null;
+      box.hidden = false;
+      button.disabled = true;
+      text.textContent = "Uploading " + file.name + "…";
+      if (/\.csv$/i.test(file.name) && file.text) {
+        file.text().then(function (content) {
+          var lines = content.split("\n").length - 1;
+          total = Math.max(lines - 1, 1); // the header is no row
+        });
+      }
+      function show(page) {
+        document.open();
+        document.write(page);
+        document.close();
+      }
+      function handle(line) {
+        if (!line) return;
+        var message = JSON.parse(line);
+        if (message.html !== undefined) {
+          show(message.html);
+          return;
+        }
+        if (total) {
+          bar.max = total;
+          bar.value = Math.min(message.rows, total);
+          text.textContent = "Checked " + number.format(message.rows) +
+            " of about " + number.format(total) + " rows…";
+        } else {
+          text.textContent = "Checked " + number.format(message.rows) + " rows…";
+        }
+      }
+      fetch(form.action, {
+        method: "POST",
+        body: new FormData(form),
+        headers: { Accept: "application/x-ndjson" },
+        credentials: "same-origin",
+      })
+        .then(function (response) {
+          var type = response.headers.get("content-type") || "";
+          if (type.indexOf("application/x-ndjson") !== 0 || !response.body) {
+            return response.text().then(show);
+          }
+          text.textContent = "Checking the rows…";
+          var reader = response.body.getReader();
+          var decoder = new TextDecoder();
+          var buffered = "";
+          function pump() {
+            return reader.read().then(function (chunk) {
+              if (chunk.done) return;
+              buffered += decoder.decode(chunk.value, { stream: true });
+              var lines = buffered.split("\n");
+              buffered = lines.pop();
+              lines.forEach(handle);
+              return pump();
+            });
+          }
+          return pump();
+        })
+        .catch(function () {
+          text.textContent = "The preview did not finish: upload the file again.";
+          button.disabled = false;
+        });
+    });
+  }
+
   function ready() {
     fixPickers(document);
     chipPickers(document);
@@ -328,6 +410,7 @@
     tickChangedFields();
     foldingFilters();
     stickyListColumns();
+    importWithProgress();
   }
 
   if (document.readyState === "loading") {

@@ -1,0 +1,213 @@
+"""A 100,000-row import over HTTP against a raw INSERT + UPDATE of the same rows.
+
+    python bench/large_import.py
+    python bench/large_import.py --rows 100000 --postgres
+
+Seeds two databases alike (SQLite files, or two databases of a throwaway
+PostgreSQL server started as the tests start theirs) with half the rows as
+tasks. On the first, our admin runs in its own uvicorn process: the bench
+exports the task list as CSV, changes every exported row (its progress and
+title) and appends as many new rows (no key), then times, as a logged-in
+superuser, the preview (`POST /task/import`) and the confirmation
+(`POST /task/import/confirm`) and reads the server's peak memory growth
+(VmHWM over VmRSS before). On the second, SQLAlchemy Core writes the same
+rows: one executemany INSERT of the new rows and one executemany UPDATE of
+the changed ones, in one transaction. The figures are ratios from this one
+run, so the machine's speed cancels out.
+"""
+
+import argparse
+import csv
+import io
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import httpx2 as httpx
+from sqlalchemy import bindparam, func, insert, select, update
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from admin_app.db import make_engine  # noqa: E402
+from bench.large_lists import create_database  # noqa: E402
+from bench.run import Server, log_in, seed  # noqa: E402
+from models import Task  # noqa: E402
+from tests.pgserver import start_postgres  # noqa: E402
+
+TOKEN = re.compile(r'name="token" value="([^"]+)"')
+
+
+def edited_file(client: httpx.Client, added: int) -> tuple[bytes, list[dict]]:
+    """The exported task list with every row changed, and `added` new rows."""
+    exported = client.get("/task/export/csv", timeout=3600)
+    exported.raise_for_status()
+    reader = csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig")))
+    header = list(reader.fieldnames or [])
+    rows = list(reader)
+    for row in rows:
+        row["progress"] = str((int(row["progress"]) + 1) % 101)
+        row["title"] = row["title"] + " (edited)"
+    new = []
+    for n in range(added):
+        row = dict.fromkeys(header, "")
+        row.update(
+            title=f"New task {n}",
+            status="todo",
+            priority="high",
+            progress=str(n % 101),
+            project_id=str(n % 50 + 1),
+        )
+        if "created_at" in row:
+            at = datetime(2026, 6, 1) + timedelta(seconds=n)
+            row["created_at"] = at.isoformat()
+        new.append(row)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, header)
+    writer.writeheader()
+    writer.writerows(rows)
+    writer.writerows(new)
+    return out.getvalue().encode(), rows
+
+
+def measure_import(url: str, data: bytes, expected: int) -> dict:
+    server = Server("ours", url)
+    try:
+        with httpx.Client(base_url=server.base) as client:
+            log_in(client)
+            server.reset_peak()
+            before = server.memory("VmRSS")
+            start = time.perf_counter()
+            answer = client.post(
+                "/task/import",
+                files={"file": ("tasks.csv", data, "text/csv")},
+                timeout=3600,
+            )
+            preview = time.perf_counter() - start
+            answer.raise_for_status()
+            found = TOKEN.search(answer.text)
+            assert found, answer.text[-2000:]
+            start = time.perf_counter()
+            done = client.post(
+                "/task/import/confirm", data={"token": found.group(1)}, timeout=3600
+            )
+            confirm = time.perf_counter() - start
+            assert done.status_code == 302, done.text[:500]
+            growth = server.memory("VmHWM") - before
+    finally:
+        server.stop()
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        count = connection.scalar(select(func.count()).select_from(Task))
+    engine.dispose()
+    assert count == expected, (count, expected)
+    return {"preview": preview, "confirm": confirm, "growth": growth}
+
+
+def raw_writes(url: str, changed: list[dict], added: int) -> float:
+    """One executemany INSERT of the new rows and one executemany UPDATE of
+    the changed rows, in one transaction, through SQLAlchemy Core."""
+    new = [
+        {
+            "title": f"New task {n}",
+            "status": "todo",
+            "priority": "high",
+            "progress": n % 101,
+            "project_id": n % 50 + 1,
+            "created_at": datetime(2026, 6, 1) + timedelta(seconds=n),
+        }
+        for n in range(added)
+    ]
+    edits = [
+        {"key": int(row["id"]), "p": int(row["progress"]), "t": row["title"]}
+        for row in changed
+    ]
+    table = Task.__table__
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("key"))
+        .values(progress=bindparam("p"), title=bindparam("t"))
+    )
+    engine = make_engine(url)
+    try:
+        start = time.perf_counter()
+        with engine.begin() as connection:
+            connection.execute(insert(table), new)
+            connection.execute(stmt, edits)
+        return time.perf_counter() - start
+    finally:
+        engine.dispose()
+
+
+def run(ours_url: str, raw_url: str, rows: int) -> dict:
+    half = rows // 2
+    seed(ours_url, half)
+    seed(raw_url, half)
+    server = Server("ours", ours_url)
+    try:
+        with httpx.Client(base_url=server.base) as client:
+            log_in(client)
+            data, changed = edited_file(client, rows - half)
+    finally:
+        server.stop()
+    os.environ.setdefault("ADMIN_IMPORT_MAX_BYTES", str(max(len(data) * 2, 1 << 20)))
+    result = measure_import(ours_url, data, rows)
+    result["raw"] = raw_writes(raw_url, changed, rows - half)
+    result["rows"], result["bytes"] = rows, len(data)
+    return result
+
+
+def report(title: str, r: dict) -> None:
+    rows, raw = r["rows"], r["raw"]
+    half = rows // 2
+    print(
+        f"\nImport of {rows:,} task rows ({half:,} changed, {rows - half:,} new; "
+        f"{r['bytes'] / 2**20:.1f} MB CSV), {title}"
+    )
+    print(f"{'':40}{'seconds':>10}{'rows/s':>12}{'x raw':>8}{'mem growth':>12}")
+    for label, seconds, growth in (
+        ("preview (HTTP)", r["preview"], None),
+        ("confirm (HTTP)", r["confirm"], None),
+        ("preview + confirm", r["preview"] + r["confirm"], r["growth"]),
+        ("raw executemany INSERT + UPDATE", raw, None),
+    ):
+        grown = f"{growth / 2**20:10.0f} MB" if growth is not None else ""
+        print(
+            f"{label:40}{seconds:10.2f}{rows / seconds:12,.0f}"
+            f"{seconds / raw:8.1f}{grown}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="measure on a throwaway PostgreSQL server instead of SQLite",
+    )
+    args = parser.parse_args()
+    if args.postgres:
+        server = start_postgres()
+        try:
+            ours = create_database(server.url, "bench_import")
+            raw = create_database(server.url, "bench_raw")
+            report("PostgreSQL", run(ours, raw, args.rows))
+        finally:
+            server.stop()
+        return
+    folder = Path(tempfile.mkdtemp(prefix="admin-bench-"))
+    try:
+        ours, raw = f"sqlite:///{folder / 'ours.db'}", f"sqlite:///{folder / 'raw.db'}"
+        report("SQLite", run(ours, raw, args.rows))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,220 @@
+"""Large imports are written in batches: a staff user's file of thousands of
+rows previews and applies exactly as a row-by-row import would, across the
+batches' boundaries (a unique value taken in the database or earlier in the
+file, a row named twice, a row changed between preview and confirmation).
+Every test runs on SQLite and PostgreSQL."""
+
+import csv
+import io
+import json
+
+from sqlalchemy import insert
+from sqlmodel import Session, func, select
+
+from admin_app.writing.importing import BATCH_ROWS, KEPT
+from models import Task, Worker
+from tests.pages import text as page_text
+from tests.test_import import audit_entries, exported, preview, rows_of, write_csv
+
+
+def fill_workers(engine, count: int) -> None:
+    with engine.begin() as connection:
+        connection.execute(
+            insert(Worker.__table__),
+            [
+                {"name": f"Worker {n}", "email": f"w{n}@example.com", "active": True}
+                for n in range(count)
+            ],
+        )
+
+
+def fill_tasks(engine, count: int) -> None:
+    with engine.begin() as connection:
+        connection.execute(
+            insert(Task.__table__),
+            [
+                {
+                    "title": f"Task {n}",
+                    "status": "todo",
+                    "priority": "normal",
+                    "progress": n % 100,
+                }
+                for n in range(count)
+            ],
+        )
+
+
+def count_of(db: Session, model: type) -> int:
+    db.expire_all()
+    return db.exec(select(func.count()).select_from(model)).one()
+
+
+def test_a_taken_email_in_a_later_batch_refuses_that_row_alone(app, client, db):
+    fill_workers(app.state.engine, 3)
+    taken = BATCH_ROWS + 40  # a row of the second batch
+    rows = [
+        {"name": f"New {n}", "email": f"new{n}@example.com"}
+        for n in range(BATCH_ROWS + 100)
+    ]
+    rows[taken]["email"] = "w1@example.com"
+    found = preview(client, "worker", write_csv(rows)).json()
+    assert found["errors"] == [
+        {
+            "row": taken + 2,
+            "column": "email",
+            "message": "Another row already has this email.",
+        }
+    ]
+    assert (found["new"], found["token"]) == (BATCH_ROWS + 99, None)
+    assert count_of(db, Worker) == 3
+    rows[taken]["email"] = "fixed@example.com"
+    found = preview(client, "worker", write_csv(rows)).json()
+    assert (found["new"], found["errors"]) == (BATCH_ROWS + 100, [])
+    done = client.post("/admin/worker/import/confirm", data={"token": found["token"]})
+    assert done.status_code == 200  # followed to the list
+    assert count_of(db, Worker) == 3 + BATCH_ROWS + 100
+
+
+def test_the_same_email_twice_in_one_batch_names_the_second_row(app, client, db):
+    rows = [{"name": f"New {n}", "email": f"new{n}@example.com"} for n in range(30)]
+    rows[20]["email"] = rows[5]["email"]
+    found = preview(client, "worker", write_csv(rows)).json()
+    assert found["errors"] == [
+        {"row": 22, "column": "email", "message": "Another row already has this email."}
+    ]
+    assert found["new"] == 29
+    assert count_of(db, Worker) == 0
+
+
+def test_a_row_named_twice_across_batches_is_refused_as_the_same_row(app, client, db):
+    fill_tasks(app.state.engine, BATCH_ROWS + 50)
+    rows = rows_of(exported(client, "task", "?sortBy=id"))
+    for row in rows:
+        row["progress"] = "100"
+    rows.append(dict(rows[3]))  # the fourth task again, in the second batch
+    found = preview(client, "task", write_csv(rows)).json()
+    assert found["errors"] == [
+        {
+            "row": len(rows) + 1,
+            "column": "",
+            "message": "This row is the same row as row 5.",
+        }
+    ]
+    assert found["token"] is None
+
+
+def test_more_refused_rows_than_kept_are_counted(app, client):
+    rows = [
+        {"id": "", "title": f"Task {n}", "progress": "101"} for n in range(KEPT + 200)
+    ]
+    found = preview(client, "task", write_csv(rows)).json()
+    assert len(found["errors"]) == KEPT
+    assert found["errors_more"] == 200
+    assert found["errors"][-1]["row"] == KEPT + 1
+    page = client.post(
+        "/admin/task/import", files={"file": ("t.csv", write_csv(rows))}
+    ).text
+    shown = page_text(page)
+    assert f"0 new, 0 changed, 0 unchanged, {KEPT + 200:,} refused." in shown
+    assert page.count("less than or equal to 100") == 50
+    assert f"… and {KEPT + 150:,} more refused rows." in shown
+
+
+def test_a_row_changed_in_the_second_batch_after_the_preview_refuses_all(
+    app, client, db
+):
+    fill_tasks(app.state.engine, 2_500)
+    rows = rows_of(exported(client, "task", "?sortBy=id"))
+    assert len(rows) == 2_500
+    for row in rows:
+        row["progress"] = str((int(row["progress"]) + 1) % 101)
+        row["title"] += " (edited)"
+    added = {"title": "Added", "progress": "5", "created_at": "2026-01-02T03:04:05"}
+    rows.append({**dict.fromkeys(rows[0], ""), **added})
+    data = write_csv(rows)
+    found = preview(client, "task", data).json()
+    assert (found["new"], found["changed"], found["errors"]) == (1, 2_500, [])
+    moved = rows[BATCH_ROWS + 123]
+    task = db.get(Task, int(moved["id"]))
+    task.title = "Changed by someone else"
+    db.add(task)
+    db.commit()
+    refused = client.post("/admin/task/import/confirm", data={"token": found["token"]})
+    shown = page_text(refused.text)
+    row_number = BATCH_ROWS + 123 + 2
+    assert f"Nothing was imported: Row {row_number} of the file changed" in shown
+    db.expire_all()
+    assert db.get(Task, int(rows[0]["id"])).title == "Task 0"  # first batch too
+    assert count_of(db, Task) == 2_500
+    assert audit_entries(app, "import") == []
+
+    found = preview(client, "task", data).json()
+    assert (found["new"], found["changed"]) == (1, 2_500)
+    client.post("/admin/task/import/confirm", data={"token": found["token"]})
+    db.expire_all()
+    assert db.get(Task, int(rows[-2]["id"])).title == "Task 2499 (edited)"
+    assert db.get(Task, int(moved["id"])).title == moved["title"]
+    assert count_of(db, Task) == 2_501
+    (entry,) = audit_entries(app, "import")
+    changes = entry.change_data()
+    assert len(changes["old"]) == 2_500 and len(changes["added"]) == 1
+    assert changes["old"][rows[0]["id"]] == {"progress": 0, "title": "Task 0"}
+    assert entry.summary == "Import: 2,500 Tasks changed, 1 added"
+
+
+def test_an_xlsx_of_several_batches_previews_every_row(app, client):
+    from openpyxl import Workbook
+
+    fill_tasks(app.state.engine, BATCH_ROWS * 2 + 10)
+    reader = csv.reader(io.StringIO(exported(client, "task", "?sortBy=id")))
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    header = next(reader)
+    sheet.append(header)
+    progress = header.index("progress")
+    for number, row in enumerate(reader, start=1):
+        if number % 7 == 0:
+            row[progress] = "100"
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    found = preview(client, "task", out.getvalue(), name="tasks.xlsx").json()
+    changed = range(7, BATCH_ROWS * 2 + 11, 7)  # no task's progress was 100
+    assert found["errors"] == []
+    assert (found["changed"], found["unchanged"]) == (
+        len(changed),
+        BATCH_ROWS * 2 + 10 - len(changed),
+    )
+
+
+def test_the_upload_forms_script_reads_the_progress_then_the_page(app, client):
+    fill_tasks(app.state.engine, BATCH_ROWS * 2 + 10)
+    rows = rows_of(exported(client, "task", "?sortBy=id"))
+    rows[-1]["progress"] = "100"
+    answer = client.post(
+        "/admin/task/import",
+        files={"file": ("t.csv", write_csv(rows))},
+        headers={"Accept": "application/x-ndjson"},
+    )
+    assert answer.headers["content-type"].startswith("application/x-ndjson")
+    *progress, last = [json.loads(line) for line in answer.text.splitlines()]
+    assert progress == [
+        {"rows": BATCH_ROWS},
+        {"rows": BATCH_ROWS * 2},
+        {"rows": BATCH_ROWS * 2 + 10},
+    ]
+    assert last["status"] == 200
+    shown = page_text(last["html"])
+    assert f"0 new, 1 changed, {BATCH_ROWS * 2 + 9:,} unchanged, 0 refused." in shown
+    assert 'id="confirm-import"' in last["html"]
+
+
+def test_a_bad_file_with_progress_ends_in_its_message(app, client):
+    answer = client.post(
+        "/admin/task/import",
+        files={"file": ("t.csv", b"id,,title\n1,x,Plan\n")},
+        headers={"Accept": "application/x-ndjson"},
+    )
+    (last,) = [json.loads(line) for line in answer.text.splitlines()]
+    assert last["status"] == 400
+    assert "Column 2 has values but no name in the header." in page_text(last["html"])
