@@ -82,7 +82,10 @@ class Replicated:
         with psycopg.connect(
             host="127.0.0.1", port=self.primary.port, user="postgres", autocommit=True
         ) as connection:
-            (target,) = connection.execute("select pg_current_wal_lsn()").fetchone()
+            # Commits here are asynchronous (pgserver.py): the commit record
+            # may still be in the WAL buffers, past pg_current_wal_lsn().
+            query = "select pg_current_wal_insert_lsn()"
+            (target,) = connection.execute(query).fetchone()
         deadline = time.monotonic() + CATCH_UP_SECONDS
         while time.monotonic() < deadline:
             try:

@@ -111,6 +111,12 @@
         closeOnSelect: false,
         placeholder: "Type to choose" + (label ? " " + label.textContent.trim().toLowerCase() : ""),
       });
+      // select2's chip box is a combobox of its own: it is named by the
+      // select's label, as the select was.
+      if (!label) return;
+      label.id = label.id || this.id + "-label";
+      $(this).next(".select2-container").find('[role="combobox"], .select2-search__field')
+        .attr("aria-labelledby", label.id);
     });
   }
 
