@@ -57,6 +57,7 @@ from admin_app.model.labels import (
     local_time,
     search_by_label,
 )
+from admin_app.site.add_related import with_add_links
 from admin_app.site.back_links import BackToList
 from admin_app.site.details_links import DetailsLinks
 from admin_app.site.field_options import view_fields
@@ -85,14 +86,21 @@ _FORM_REQUEST: ContextVar[Request | None] = ContextVar("form_request", default=N
 _PAGE_REQUEST: ContextVar[Request | None] = ContextVar("page_request", default=None)
 
 
+# Whether the form being scaffolded is a create or edit page's, which offers
+# "add another" beside its selects (a list row's or a bulk edit's does not).
+_ADD_LINKS: ContextVar[bool] = ContextVar("add_links", default=False)
+
+
 @contextmanager
-def form_request(request: Request) -> Iterator[None]:
+def form_request(request: Request, *, add_links: bool = False) -> Iterator[None]:
     """Forms scaffolded and filter panels shown inside this block are shaped
-    for `request`'s user."""
+    for `request`'s user; with `add_links`, selects get their "+" links."""
     token = _FORM_REQUEST.set(request)
+    adding = _ADD_LINKS.set(add_links)
     try:
         yield
     finally:
+        _ADD_LINKS.reset(adding)
         _FORM_REQUEST.reset(token)
 
 
@@ -672,7 +680,16 @@ class AdminView(
                 spec, self.session_maker, choices, url
             )
         if request is not None:
-            for name, other in self._choice_targets().items():
+            targets = self._choice_targets()
+            if _ADD_LINKS.get():
+                selects = {
+                    name: target
+                    for name, target in targets.items()
+                    if name not in {s.name for s in self._link_specs}
+                }
+                views = self._admin_ref.views_for(request)
+                extra.update(with_add_links(form, request, views, selects))
+            for name, other in targets.items():
                 if not self.may_link(request, other):
                     extra[name] = None  # WTForms: no such field on this form
         return type(form.__name__, (form,), extra)
