@@ -116,6 +116,13 @@ def test_by_keyboard_and_escape_changes_nothing(admin_page: Page, site: Site) ->
     expect(page.get_by_label("Project", exact=True)).to_be_focused()
     expect(page.get_by_label("Project", exact=True)).to_have_value("__None")
 
+    # The popup's own Cancel closes it too.
+    link.click()
+    expect(popup.get_by_label("Name")).to_be_focused()  # loaded
+    popup.get_by_role("link", name="Cancel").click()
+    expect(page.locator("#add-related-dialog")).to_be_hidden()
+    expect(page.get_by_label("Project", exact=True)).to_have_value("__None")
+
     # Again, and saved with Enter: chosen, focus back on the select.
     link.focus()
     page.keyboard.press("Enter")

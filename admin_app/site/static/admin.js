@@ -496,8 +496,13 @@
     // The framed form: its first field (or the first with an error) takes focus.
     dialog.querySelector("iframe").addEventListener("load", function () {
       var doc;
-      try { doc = this.contentDocument; } catch (e) { return; }
-      if (!doc || !doc.querySelector(".popup-page")) return;
+      if (!this.getAttribute("src")) return;
+      try { doc = this.contentDocument; } catch (e) { doc = null; }
+      // Anything but a popup page (a Cancel clicked before the framed
+      // page's script ran, a login after the session ended) leaves the
+      // dialog (a page that refuses framing shows none), which then closes
+      // with nothing chosen.
+      if (!doc || !doc.querySelector(".popup-page")) { dialog.close(); return; }
       var field = doc.querySelector(".is-invalid, form input:not([type=hidden]), form select, form textarea");
       if (field) field.focus();
     });
