@@ -62,6 +62,7 @@ def test_the_plus_shows_beside_each_related_select_of_a_superuser(client):
             "Add another Worker",
             "Add another Task",
             "Add another Tag",
+            "Add another Worker to Assignments",  # the link editor's new rows
         }, page
         assert links["Add another Project"] == "http://testserver/admin/project/create"
         popup = "http://testserver/admin/project/create?_popup=1"

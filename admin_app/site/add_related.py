@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.datastructures import URL, QueryParams
 from starlette.requests import Request
+from wtforms import FieldList
 from wtforms.fields.core import UnboundField
 
 from admin_app.model.labels import LIST_LIMIT, choice_pairs, label_column, label_for
@@ -50,11 +51,12 @@ def popup_url(url: Any) -> str:
 
 
 class AddRelatedWidget:
-    """A select's own widget followed by the "+" link that adds a row to it.
+    """A select's own widget followed by the "+" link that adds a row to it
+    (after a link editor's table, its new row's select).
 
-    Everything but rendering is the wrapped widget's (SQLAdmin's templates read
-    `widget.input_type`); SQLAdmin's search-as-you-type widget renders
-    asynchronously, so the link follows an awaited select too."""
+        Everything but rendering is the wrapped widget's (SQLAdmin's templates read
+        `widget.input_type`); SQLAdmin's search-as-you-type widget renders
+        asynchronously, so the link follows an awaited select too."""
 
     def __init__(self, inner: Any, url: str, name: str) -> None:
         self.inner = inner
@@ -64,8 +66,10 @@ class AddRelatedWidget:
     def __getattr__(self, attr: str) -> Any:
         return getattr(self.inner, attr)
 
-    def link(self, field_id: str) -> Markup:
+    def link(self, field: Any, field_id: str) -> Markup:
         what = f"Add another {self.name}"
+        if isinstance(field, FieldList):  # a link editor: its new row's select
+            what = f"{what} to {field.label.text}"
         return Markup(
             '<a class="add-related btn btn-icon btn-outline-secondary" href="{url}" '
             'target="_blank" rel="noopener" data-add-related="{popup}" '
@@ -82,7 +86,7 @@ class AddRelatedWidget:
 
     def __call__(self, field: Any, **kwargs: Any) -> Any:
         shown = self.inner(field, **kwargs)
-        link = self.link(kwargs.get("id", field.id))
+        link = self.link(field, kwargs.get("id", field.id))
         if pyinspect.isawaitable(shown):
 
             async def then() -> Markup:

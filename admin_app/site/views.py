@@ -679,20 +679,16 @@ class AdminView(
             extra[spec.name] = await inline_field(
                 spec, self.session_maker, choices, url
             )
-        if request is not None:
-            targets = self._choice_targets()
-            if _ADD_LINKS.get():
-                selects = {
-                    name: target
-                    for name, target in targets.items()
-                    if name not in {s.name for s in self._link_specs}
-                }
-                views = self._admin_ref.views_for(request)
-                extra.update(with_add_links(form, request, views, selects))
-            for name, other in targets.items():
-                if not self.may_link(request, other):
-                    extra[name] = None  # WTForms: no such field on this form
-        return type(form.__name__, (form,), extra)
+        targets = self._choice_targets() if request is not None else {}
+        for name, other in targets.items():
+            if not self.may_link(request, other):
+                extra[name] = None  # WTForms: no such field on this form
+        form = type(form.__name__, (form,), extra)
+        if request is not None and _ADD_LINKS.get():
+            views = self._admin_ref.views_for(request)
+            wrapped = with_add_links(form, request, views, targets)
+            form = type(form.__name__, (form,), wrapped)
+        return form
 
     async def form_for(self, request: Request, rules: list[str] | None) -> type[Form]:
         """The form as `request`'s user may fill it in."""

@@ -154,3 +154,27 @@ def test_the_dialog_passes_the_scan(browser: Browser, site: Site, theme: str) ->
         assert_accessible(page)
     finally:
         context.close()
+
+
+def test_add_a_worker_to_a_link_editor(admin_page: Page, site: Site) -> None:
+    """The assignments' editor: the "+" below its rows adds a worker and
+    chooses it in the first row still to be chosen."""
+    page = admin_page
+    page.goto("/admin/task/create")
+    page.get_by_role("link", name="Add another Worker to Assignments").click()
+    popup = dialog_form(page)
+    popup.get_by_label("Name").fill("Grace from the popup")
+    popup.get_by_label("Email").fill("grace.popup@example.com")
+    popup.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("#add-related-dialog")).to_be_hidden()
+    new_row = page.get_by_role("combobox", name="Add worker").first
+    expect(new_row.locator("option:checked")).to_have_text("Grace from the popup")
+    expect(new_row).to_be_focused()
+    page.get_by_label("Title").fill("Assigned from the popup")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/admin/task/list"))
+    with site.session() as db:
+        task = db.exec(
+            select(Task).where(Task.title == "Assigned from the popup")
+        ).one()
+        assert [a.worker.name for a in task.assignments] == ["Grace from the popup"]

@@ -444,6 +444,16 @@
     }, true);  // before select2, which closes its open list on Escape first
   }
 
+  // The select a "+" adds to: its field, or a link editor's (a table's)
+  // first row still to be chosen.
+  function targetSelect(id) {
+    var target = document.getElementById(id || "");
+    if (!target || target.tagName === "SELECT") return target;
+    return Array.prototype.find.call(target.querySelectorAll("tbody select"), function (select) {
+      return !select.value;
+    }) || null;
+  }
+
   function focusSelect(select) {
     var chips = select.nextElementSibling;
     if (chips && chips.classList.contains("select2-container")) {
@@ -490,7 +500,8 @@
     dialog.addEventListener("close", function () {
       var frame = dialog.querySelector("iframe");
       frame.removeAttribute("src");
-      var select = document.getElementById(dialog.dataset.for || "");
+      var select = dialog.chosen || targetSelect(dialog.dataset.for);
+      dialog.chosen = null;
       if (select) focusSelect(select);
     });
     // The framed form: its first field (or the first with an error) takes focus.
@@ -513,9 +524,10 @@
       if (event.origin !== location.origin || event.source !== frame.contentWindow) return;
       if (!data || data.type !== POPUP_MESSAGE || !dialog.open) return;
       if (data.action === "added" && typeof data.key === "string" && typeof data.label === "string") {
-        var select = document.getElementById(dialog.dataset.for || "");
+        var select = targetSelect(dialog.dataset.for);
         if (select) {
           chooseAdded(select, data);
+          dialog.chosen = select;
           announce(dialog.dataset.name + " “" + data.label + "” added and chosen.");
         }
       }
