@@ -178,3 +178,24 @@ def test_add_a_worker_to_a_link_editor(admin_page: Page, site: Site) -> None:
             select(Task).where(Task.title == "Assigned from the popup")
         ).one()
         assert [a.worker.name for a in task.assignments] == ["Grace from the popup"]
+
+
+def test_only_the_dialogs_own_page_is_heard(admin_page: Page, site: Site) -> None:
+    """A message that does not come from the framed popup page (here the
+    opener's own window) changes nothing and leaves the dialog open."""
+    page = admin_page
+    page.goto("/admin/task/create")
+    page.get_by_role("link", name="Add another Project").click()
+    expect(dialog_form(page).get_by_label("Name")).to_be_focused()
+    # Resolves once the page's own listener (admin.js's, added first) ran.
+    page.evaluate(
+        """() => new Promise((done) => {
+          window.addEventListener("message", () => setTimeout(done, 0), {once: true});
+          window.postMessage({type: "admin-add-related", action: "added",
+            key: "999", label: "forged", name: "forged"}, "*");
+        })"""
+    )
+    expect(page.locator("#add-related-dialog")).to_be_visible()
+    project = page.get_by_label("Project", exact=True)
+    expect(project.locator("option", has_text="forged")).to_have_count(0)
+    expect(project).to_have_value("__None")
