@@ -1,4 +1,4 @@
-""" "Add another" beside a related select: the "+" shows only to staff who may
+"""Add another beside a related select: the "+" shows only to staff who may
 create rows of the related table; a create in popup mode (`_popup=1`) goes
 through the same write path and answers the new row's key and label instead
 of redirecting; its refusals show in the popup form; anything else in

@@ -1,4 +1,4 @@
-""" "Add another": a row of a related table created from the form that picks it.
+"""Add another: a row of a related table created from the form that picks it.
 
 Django's admin puts a "+" beside a foreign-key select (its
 `RelatedFieldWidgetWrapper`); this is the same for the admin's create and edit
@@ -54,9 +54,9 @@ class AddRelatedWidget:
     """A select's own widget followed by the "+" link that adds a row to it
     (after a link editor's table, its new row's select).
 
-        Everything but rendering is the wrapped widget's (SQLAdmin's templates read
-        `widget.input_type`); SQLAdmin's search-as-you-type widget renders
-        asynchronously, so the link follows an awaited select too."""
+    Everything but rendering is the wrapped widget's (SQLAdmin's templates read
+    `widget.input_type`); SQLAdmin's search-as-you-type widget renders
+    asynchronously, so the link follows an awaited select too."""
 
     def __init__(self, inner: Any, url: str, name: str) -> None:
         self.inner = inner

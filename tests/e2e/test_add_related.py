@@ -1,4 +1,4 @@
-""" "Add another": a project or a tag created from the task form in a dialog,
+"""Add another: a project or a tag created from the task form in a dialog,
 chosen in its select, and saved with the task; by keyboard too; the dialog
 scanned by axe-core in both themes."""
 

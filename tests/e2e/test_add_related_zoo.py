@@ -1,4 +1,4 @@
-""" "Add another" on the FastAPI template's models (UUID keys): an item's owner
+"""Add another on the FastAPI template's models (UUID keys): an item's owner
 added in the dialog, chosen by its UUID, and saved with the item; SQLite and
 PostgreSQL."""
 

@@ -1,4 +1,4 @@
-""" "Add another" on the zoo: the FastAPI template's users (UUID keys, a
+"""Add another on the zoo: the FastAPI template's users (UUID keys, a
 hashed password) added from an item's form; the tracker's labels from a
 task's form; on SQLite and PostgreSQL."""
 
