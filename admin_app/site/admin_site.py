@@ -27,6 +27,7 @@ from admin_app.listing.counts import RowCount, count_rows
 from admin_app.listing.query import selected_keys
 from admin_app.model.keys import url_key
 from admin_app.model.labels import label_for, local_time
+from admin_app.site.add_related import is_popup, popup_answer
 from admin_app.site.back_links import ListQueryRedirects
 from admin_app.site.exports import ExportRoutes
 from admin_app.site.keyed_urls import KeyedRedirects
@@ -187,6 +188,7 @@ class AdminSite(ExportRoutes, ListQueryRedirects, KeyedRedirects, AuthRoutes, Ad
         templates = super().init_templating_engine()
         templates.env.globals["csrf_token"] = csrf_token
         templates.env.globals["label_for"] = label_for
+        templates.env.globals["is_popup"] = is_popup
         templates.env.globals["local_time"] = local_time
         templates.env.filters["url_key"] = url_key
         return templates
@@ -266,13 +268,34 @@ class AdminSite(ExportRoutes, ListQueryRedirects, KeyedRedirects, AuthRoutes, Ad
         return response
 
     async def create(self, request: Request) -> Response:
-        with form_request(request):
-            return await self._unless_unavailable(
-                request, await super().create(request)
-            )
+        with form_request(request, add_links=True):
+            response = await super().create(request)
+        saved = getattr(request.state, "saved_row", None)
+        if is_popup(request) and saved is not None and response.status_code == 302:
+            response = await self._popup_answer(request, saved)
+        return await self._unless_unavailable(request, response)
+
+    async def _popup_answer(self, request: Request, row: Any) -> Response:
+        """Instead of the redirect after a save in popup mode: the page that
+        hands the new row to the form that opened the popup."""
+
+        def answer() -> dict[str, str]:
+            with self.session_maker() as session:
+                return popup_answer(session, session.merge(row, load=False))
+
+        view = self._find_model_view(request.path_params["identity"])
+        return await self.templates.TemplateResponse(
+            request,
+            "sqladmin/popup_answer.html",
+            {
+                "model_view": view,
+                "answer": await to_thread.run_sync(answer),
+                "details_url": view._build_url_for("admin:details", request, row),
+            },
+        )
 
     async def edit(self, request: Request) -> Response:
-        with form_request(request):
+        with form_request(request, add_links=True):
             response = await super().edit(request)
         return await self._unless_unavailable(request, response)
 

@@ -5,27 +5,29 @@ and a signed-in user's forms. Static assets (SQLAdmin's and ours) hold nothing
 private, so they keep the static server's caching headers.
 """
 
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import MutableHeaders, QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from admin_app.site.add_related import popup_requested
 from admin_app.site.mounting import BASE_URL, serves_at_root_path
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        # SQLAdmin's markup and its widgets (select2, flatpickr) set inline
-        # styles; styles cannot run code, and no other origin is allowed.
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data:",
-        "font-src 'self' data:",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+_POLICY = [
+    "default-src 'self'",
+    "script-src 'self'",
+    # SQLAdmin's markup and its widgets (select2, flatpickr) set inline
+    # styles; styles cannot run code, and no other origin is allowed.
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+]
+CONTENT_SECURITY_POLICY = "; ".join([*_POLICY, "frame-ancestors 'none'"])
+# A popup page (`_popup=1`, add_related.py) is shown in a dialog of the admin's
+# own pages: framed by its own origin, never by another.
+POPUP_POLICY = "; ".join([*_POLICY, "frame-ancestors 'self'"])
 
 SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
@@ -56,12 +58,16 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         cacheable = _is_static(scope)
+        framed = popup_requested(QueryParams(scope.get("query_string", b"")))
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
                     headers[name] = value
+                if framed:
+                    headers["X-Frame-Options"] = "SAMEORIGIN"
+                    headers["Content-Security-Policy"] = POPUP_POLICY
                 if not cacheable:
                     headers["Cache-Control"] = "no-store"
             await send(message)

@@ -57,6 +57,7 @@ from admin_app.model.labels import (
     local_time,
     search_by_label,
 )
+from admin_app.site.add_related import with_add_links
 from admin_app.site.back_links import BackToList
 from admin_app.site.details_links import DetailsLinks
 from admin_app.site.field_options import view_fields
@@ -85,14 +86,21 @@ _FORM_REQUEST: ContextVar[Request | None] = ContextVar("form_request", default=N
 _PAGE_REQUEST: ContextVar[Request | None] = ContextVar("page_request", default=None)
 
 
+# Whether the form being scaffolded is a create or edit page's, which offers
+# "add another" beside its selects (a list row's or a bulk edit's does not).
+_ADD_LINKS: ContextVar[bool] = ContextVar("add_links", default=False)
+
+
 @contextmanager
-def form_request(request: Request) -> Iterator[None]:
+def form_request(request: Request, *, add_links: bool = False) -> Iterator[None]:
     """Forms scaffolded and filter panels shown inside this block are shaped
-    for `request`'s user."""
+    for `request`'s user; with `add_links`, selects get their "+" links."""
     token = _FORM_REQUEST.set(request)
+    adding = _ADD_LINKS.set(add_links)
     try:
         yield
     finally:
+        _ADD_LINKS.reset(adding)
         _FORM_REQUEST.reset(token)
 
 
@@ -671,11 +679,16 @@ class AdminView(
             extra[spec.name] = await inline_field(
                 spec, self.session_maker, choices, url
             )
-        if request is not None:
-            for name, other in self._choice_targets().items():
-                if not self.may_link(request, other):
-                    extra[name] = None  # WTForms: no such field on this form
-        return type(form.__name__, (form,), extra)
+        targets = self._choice_targets() if request is not None else {}
+        for name, other in targets.items():
+            if not self.may_link(request, other):
+                extra[name] = None  # WTForms: no such field on this form
+        form = type(form.__name__, (form,), extra)
+        if request is not None and _ADD_LINKS.get():
+            views = self._admin_ref.views_for(request)
+            wrapped = with_add_links(form, request, views, targets)
+            form = type(form.__name__, (form,), wrapped)
+        return form
 
     async def form_for(self, request: Request, rules: list[str] | None) -> type[Form]:
         """The form as `request`'s user may fill it in."""

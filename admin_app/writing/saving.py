@@ -168,6 +168,7 @@ class RowSaving:
                 )
             raise
         Flash.success(request, message)
+        request.state.saved_row = obj  # a popup's answer names it (add_related)
         result = await self.after_model_change(data, obj, pk is None, request)
         if isinstance(result, Response):
             request.state._sqladmin_after_change_response = result

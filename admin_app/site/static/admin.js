@@ -407,6 +407,156 @@
     });
   }
 
+
+  // "Add another" (admin_app/site/add_related.py): the "+" beside a select
+  // opens the related create page in a dialog (`_popup=1`) instead of a new
+  // tab; its answer adds the new row to the select, chosen, and closes it.
+  // Messages pass between this page and the framed one, same origin only.
+  var POPUP_MESSAGE = "admin-add-related";
+
+  function toOpener(data) {
+    if (window.parent === window) return false;
+    data.type = POPUP_MESSAGE;
+    window.parent.postMessage(data, location.origin);
+    return true;
+  }
+
+  function popupPage() {
+    var page = document.querySelector(".popup-page");
+    if (!page) return;
+    var answer = document.getElementById("popup-answer");
+    if (answer) {
+      var row = JSON.parse(answer.textContent);
+      toOpener({ action: "added", key: row.key, label: row.label, name: row.name });
+      return;
+    }
+    // Cancel and Escape close the dialog with nothing changed.
+    page.addEventListener("click", function (event) {
+      var cancel = event.target.closest ? event.target.closest("form a.btn") : null;
+      if (cancel && /\/list$/.test(cancel.pathname) && toOpener({ action: "cancel" })) {
+        event.preventDefault();
+      }
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && !event.defaultPrevented && !document.querySelector(".select2-container--open")) {
+        toOpener({ action: "cancel" });
+      }
+    }, true);  // before select2, which closes its open list on Escape first
+  }
+
+  // The select a "+" adds to: its field, or a link editor's (a table's)
+  // first row still to be chosen.
+  function targetSelect(id) {
+    var target = document.getElementById(id || "");
+    if (!target || target.tagName === "SELECT") return target;
+    return Array.prototype.find.call(target.querySelectorAll("tbody select"), function (select) {
+      return !select.value;
+    }) || null;
+  }
+
+  function focusSelect(select) {
+    var chips = select.nextElementSibling;
+    if (chips && chips.classList.contains("select2-container")) {
+      var box = chips.querySelector(".select2-search__field, [role=combobox]");
+      if (box) { box.focus(); return; }
+    }
+    select.focus();
+  }
+
+  function chooseAdded(select, row) {
+    var key = String(row.key);
+    // A namesake already listed is told apart by its key from now on, as
+    // the pickers name them (labels.choice_pairs).
+    if (row.label !== row.name) {
+      Array.prototype.forEach.call(select.options, function (option) {
+        if (option.value !== key && option.text.toLowerCase() === row.name.toLowerCase()) {
+          option.text = option.text + " (#" + option.value + ")";
+        }
+      });
+    }
+    var option = Array.prototype.find.call(select.options, function (o) { return o.value === key; });
+    if (!option) {
+      option = new Option(row.label, key, true, true);
+      select.appendChild(option);
+    }
+    option.selected = true;
+    if (window.jQuery) window.jQuery(select).trigger("change");
+    else select.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  function addRelatedDialog() {
+    var dialog = document.getElementById("add-related-dialog");
+    if (dialog) return dialog;
+    dialog = document.createElement("dialog");
+    dialog.id = "add-related-dialog";
+    dialog.className = "add-related-dialog";
+    dialog.setAttribute("aria-labelledby", "add-related-title");
+    dialog.innerHTML =
+      '<div class="add-related-head">' +
+      '<h2 id="add-related-title" class="h3 m-0"></h2>' +
+      '<button type="button" class="btn-close" aria-label="Close"></button></div>' +
+      '<iframe class="add-related-frame"></iframe>';
+    dialog.querySelector(".btn-close").addEventListener("click", function () { dialog.close(); });
+    dialog.addEventListener("close", function () {
+      var frame = dialog.querySelector("iframe");
+      frame.removeAttribute("src");
+      var select = dialog.chosen || targetSelect(dialog.dataset.for);
+      dialog.chosen = null;
+      if (select) focusSelect(select);
+    });
+    // The framed form: its first field (or the first with an error) takes focus.
+    dialog.querySelector("iframe").addEventListener("load", function () {
+      var doc;
+      if (!this.getAttribute("src")) return;
+      try { doc = this.contentDocument; } catch (e) { doc = null; }
+      // Anything but a popup page (a Cancel clicked before the framed
+      // page's script ran, a login after the session ended) leaves the
+      // dialog (a page that refuses framing shows none), which then closes
+      // with nothing chosen.
+      if (!doc || !doc.querySelector(".popup-page")) { dialog.close(); return; }
+      var field = doc.querySelector(".is-invalid, form input:not([type=hidden]), form select, form textarea");
+      if (field) field.focus();
+    });
+    document.body.appendChild(dialog);
+    window.addEventListener("message", function (event) {
+      var frame = dialog.querySelector("iframe");
+      var data = event.data;
+      if (event.origin !== location.origin || event.source !== frame.contentWindow) return;
+      if (!data || data.type !== POPUP_MESSAGE || !dialog.open) return;
+      if (data.action === "added" && typeof data.key === "string" && typeof data.label === "string") {
+        var select = targetSelect(dialog.dataset.for);
+        if (select) {
+          chooseAdded(select, data);
+          dialog.chosen = select;
+          announce(dialog.dataset.name + " “" + data.label + "” added and chosen.");
+        }
+      }
+      dialog.close();
+    });
+    return dialog;
+  }
+
+  function addRelated() {
+    if (document.querySelector(".popup-page")) popupPage();
+    if (!window.HTMLDialogElement) return;  // the link opens a new tab instead
+    document.addEventListener("click", function (event) {
+      var link = event.target.closest ? event.target.closest("a[data-add-related]") : null;
+      if (!link || event.ctrlKey || event.metaKey || event.shiftKey) return;
+      var url = new URL(link.getAttribute("data-add-related"), location.href);
+      if (url.origin !== location.origin) return;
+      event.preventDefault();
+      var dialog = addRelatedDialog();
+      dialog.dataset.for = link.getAttribute("data-for");
+      dialog.dataset.name = link.getAttribute("data-name");
+      var title = link.getAttribute("title");
+      dialog.querySelector("h2").textContent = title;
+      var frame = dialog.querySelector("iframe");
+      frame.title = "New " + dialog.dataset.name;
+      frame.src = url.href;
+      dialog.showModal();
+    });
+  }
+
   function ready() {
     fixPickers(document);
     chipPickers(document);
@@ -417,6 +567,7 @@
     foldingFilters();
     stickyListColumns();
     importWithProgress();
+    addRelated();
   }
 
   if (document.readyState === "loading") {
