@@ -265,6 +265,9 @@ def test_2_bulk_reassign_then_undo(
 
     change = page.get_by_label("Change Assignee")
     expect(change).not_to_be_checked()
+    # Sorted by name, as the filter panel sorts them, not by key.
+    choices = page.get_by_label("Assignee", exact=True).locator("option")
+    expect(choices).to_have_text(["", *sorted(names.values())])
     page.get_by_label("Assignee", exact=True).select_option(label=target.name)
     expect(change).to_be_checked()  # by itself: no error, no second round trip
     page.get_by_role("button", name="Apply to 2 rows").click()
@@ -376,6 +379,9 @@ def test_4_edit_links_then_read_them(
     assert_fits(page)
     editor = page.locator("table.inline-links")
     editor.get_by_label(f"Role of {workers[kept]}").select_option(new_role.value)
+    # A role reads as the lists read it ("Owner"), not as stored ("owner").
+    chosen = editor.get_by_label(f"Role of {workers[kept]}").locator("option:checked")
+    expect(chosen).to_have_text(enum_label(new_role))
     editor.get_by_label("Add worker").first.select_option(label=workers[new])
     editor.get_by_label("Role of the new worker").first.select_option("reviewer")
     page.get_by_role("button", name="Save", exact=True).click()
@@ -755,6 +761,8 @@ def tracker_edit_links(page: Page, zoo: ZooSite) -> None:
     assert_fits(page)
     editor = page.locator("table.inline-links")
     editor.get_by_label(f"Role of {workers[kept]}").select_option(role)
+    chosen = editor.get_by_label(f"Role of {workers[kept]}").locator("option:checked")
+    expect(chosen).to_have_text(role.capitalize())
     editor.get_by_label("Add worker").first.select_option(label=workers[new])
     editor.get_by_label("Role of the new worker").first.select_option("helper")
     page.get_by_role("button", name="Save", exact=True).click()
