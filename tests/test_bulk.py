@@ -1,11 +1,13 @@
 """Bulk edit changes exactly the chosen rows, validated, audited and revertible."""
 
+import re
+
 from sqlmodel import Session, select
 
 from admin_app.writing.audit import AuditEntry
-from models import Project, Tag, Task, TaskPriority, TaskStatus, TaskTagLink
+from models import Project, Tag, Task, TaskPriority, TaskStatus, TaskTagLink, Worker
 from models.seed import seed_demo
-from tests.pages import field_errors, text
+from tests.pages import field_errors, table, text
 
 
 def bulk(client, query: str, data: dict):
@@ -242,3 +244,31 @@ def test_a_bulk_edit_that_matches_nothing_writes_no_entry(client, db, app):
     )
     assert response.status_code == 302
     assert db.exec(select(AuditEntry)).all() == []
+
+
+def test_the_audit_log_names_a_reassignment_in_words(client, db, app):
+    seeded(app)
+    tasks = db.exec(select(Task).order_by(Task.id).limit(2)).all()
+    worker = db.exec(select(Worker).order_by(Worker.id)).first()
+    chosen = ",".join(str(t.id) for t in tasks)
+    response = bulk(
+        client,
+        f"pks={chosen}",
+        {"fields": ["assignee", "priority"], "assignee": worker.id, "priority": "low"},
+    )
+    assert response.status_code == 302
+    entry = db.exec(select(AuditEntry)).one()
+    # The fields by the labels their pages show, not their key columns.
+    assert entry.summary == "Bulk edit of 2 Tasks: assignee, priority"
+    listed = text(client.get("/admin/audit-entry/list").text)
+    assert "Bulk edit of 2 Tasks: assignee, priority" in listed
+    assert "assignee id" not in listed
+    details = client.get(f"/admin/audit-entry/details/{entry.id}").text
+    assert f"Audit entry: #{entry.id} Bulk edit of 2 Tasks: assignee" in text(details)
+    assert "bulk_edit" not in text(details)
+    changes = re.search(r'<table class="[^"]*audit-changes.*?</table>', details, re.S)
+    headers, rows = table(changes.group(0))
+    assert headers == ["Row", "Field", "Before", "After"]
+    assigned = [row for row in rows if row[1] == "Assignee"]
+    assert sorted(row[0] for row in assigned) == sorted(t.title for t in tasks)
+    assert {row[3] for row in assigned} == {worker.name}

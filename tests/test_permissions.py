@@ -320,3 +320,22 @@ def test_a_menu_category_shows_only_with_a_page_the_user_may_open(app, rows):
     auditor = staff(app, "log reader", {"task": ["view"], "audit-entry": ["view"]})
     menu = text(auditor.get("/admin/task/list").text)
     assert "Administration" in menu and "Audit log" in menu
+
+
+ACTIONS_BUTTON = re.compile(r'<button[^>]*id="dropdownMenuButton"[^>]*>')
+
+
+def test_a_viewer_is_offered_no_actions_on_ticked_rows(app, client, viewer, rows):
+    """The list marks an Actions menu with nothing in it as disabled, with
+    no menu: admin.css hides it, and the row checkboxes that feed it, on
+    that mark. Staff who may bulk edit get the menu and its items."""
+    own = viewer.get("/admin/task/list").text
+    assert "disabled" in ACTIONS_BUTTON.search(own).group(0)
+    assert 'aria-labelledby="dropdownMenuButton"' not in own
+    assert "Edit selected" not in text(own)
+    full = client.get("/admin/task/list").text
+    assert "disabled" not in ACTIONS_BUTTON.search(full).group(0)
+    assert "Edit selected" in text(full)
+    # The rule the browser story (tests/e2e/test_staff_day.py) sees at work.
+    href = re.search(r'href="([^"]*/admin\.css[^"]*)"', own).group(1)
+    assert "#dropdownMenuButton:disabled" in client.get(href).text

@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 from sqlmodel import Session
 
-from models import Task
+from models import Task, TaskAssignment, Worker
 from tests.pages import list_rows, text
 
 pytestmark = pytest.mark.postgres
@@ -30,3 +30,26 @@ def test_a_tasks_created_at_reads_the_same_in_list_details_and_form(client, app)
     field = re.search(r'<input[^>]*name="created_at"[^>]*>', form).group(0)
     assert 'value="2026-02-17 04:59:15"' in field
     assert "In UTC" in text(form.split('name="created_at"')[1])[:200]
+
+
+def test_the_bulk_form_and_the_link_editor_name_the_zone_of_a_typed_time(client, app):
+    """Every input of a time says its zone, not the edit form's alone."""
+    with Session(app.state.engine, expire_on_commit=False) as session:
+        task = Task(title="Stamped", created_at=STAMP)
+        worker = Worker(name="Ada", email="ada@example.com")
+        session.add_all([task, worker])
+        session.flush()
+        session.add(
+            TaskAssignment(task_id=task.id, worker_id=worker.id, assigned_at=STAMP)
+        )
+        session.commit()
+    bulk = client.get(f"/admin/task/bulk-edit?pks={task.id}").text
+    row = re.search(r'<tr>(?:(?!</tr>).)*name="created_at".*?</tr>', bulk, re.S)
+    assert "In UTC" in text(row.group(0))
+    form = client.get(f"/admin/task/edit/{task.id}").text
+    editor = re.search(
+        r'<table class="table table-sm inline-links".*?</thead>', form, re.S
+    )
+    assert "Assigned at In UTC" in text(editor.group(0))
+    cell = re.search(r'<input[^>]*aria-label="Assigned at of Ada"[^>]*>', form)
+    assert 'value="2026-02-17 04:59:15"' in cell.group(0)

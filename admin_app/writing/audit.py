@@ -41,7 +41,10 @@ class AuditEntry(SQLModel, table=True):
     changes: str = Field(default="{}", sa_type=Text)
 
     def __admin_label__(self) -> str:
-        return f"#{self.id} {self.action} {self.table}"
+        """The entry by its number and its summary in words ("#7 Bulk edit
+        of 2 Tasks: assignee"), as its page heading and links read it; the
+        action's and table's codes (`bulk_edit task`) are for scripts."""
+        return f"#{self.id} {self.summary}" if self.summary else f"#{self.id}"
 
     def keys(self) -> list[str]:
         return [unquote(key) for key in self.object_keys.split(",") if key]

@@ -209,12 +209,21 @@ class BulkEditor:
         session.execute(select(func.count()).select_from(locked))
 
     def _summary(self, change: BulkChange, count: int) -> str:
-        names = [field_label(self.model, n).lower() for n in change.values]
-        names += [f"{field_label(self.model, n).lower()} added" for n in change.add]
-        names += [
-            f"{field_label(self.model, n).lower()} removed" for n in change.remove
-        ]
+        names = [self._label(n).lower() for n in change.values]
+        names += [f"{self._label(n).lower()} added" for n in change.add]
+        names += [f"{self._label(n).lower()} removed" for n in change.remove]
         return f"Bulk edit of {self.view.count_words(count)}: {', '.join(names)}"
+
+    def _label(self, key: str) -> str:
+        """A changed field as its pages name it: a to-one's key column
+        (`assignee_id`) by its field's label ("Assignee"), as the entry's
+        change lines read it, not as "assignee id"."""
+        specs = self.view.field_specs.values()
+        for spec in specs:
+            if any(column.key == key for column in spec.columns):
+                return spec.label
+        named = next((spec for spec in specs if spec.name == key), None)
+        return named.label if named is not None else field_label(self.model, key)
 
     def _head(self, change: BulkChange) -> dict[str, Any]:
         """What the entry records besides the old values."""

@@ -13,14 +13,17 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, select
 from starlette.applications import Starlette
 
 from admin_app import create_app
 from admin_app.db import make_engine
 from models.seed import seed_demo
+from models.task import Task
 from tests.conftest import PASSWORD, SECRET_KEY, add_staff, migrated
 from tests.live import live_server
+from tests.pages import list_rows
 from tests.tools import require_program
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -143,3 +146,58 @@ def screenshot(page: Page, name: str, part: Locator | None = None) -> None:
     if os.environ.get("UPDATE_SCREENSHOTS") == "1":
         DOCS.mkdir(exist_ok=True)
         (DOCS / f"{name}.png").write_bytes(image)
+
+
+# Visible elements that stick out of the screen, outside a frame the user can
+# scroll (what the user could not reach, or only by scrolling the page; what
+# a clipping box cuts off counts too: a chip's "remove" out of reach).
+STICKING_OUT = """() => {
+  const width = window.innerWidth;
+  const framed = (e) => {
+    for (let p = e.parentElement; p; p = p.parentElement) {
+      if (/auto|scroll/.test(getComputedStyle(p).overflowX)) return true;
+    }
+    return false;
+  };
+  return [...document.body.querySelectorAll("*")].filter((e) => {
+    const box = e.getBoundingClientRect();
+    const hidden = getComputedStyle(e).visibility === "hidden";
+    if (!box.width || !box.height || hidden) return false;
+    return (box.right > width + 0.5 || box.left < -0.5) && !framed(e);
+  }).map((e) => `${e.tagName.toLowerCase()}.${e.className}`);
+}"""
+
+
+def assert_fits(page: Page) -> None:
+    """The document is exactly as wide as the viewport, nothing sticks out."""
+    width = page.viewport_size["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") == width, page.url
+    assert page.evaluate(STICKING_OUT) == [], page.url
+
+
+def choose_searched(page: Page, label: str, term: str, option: str) -> None:
+    """Pick a row in a search-as-you-type select: open it, type, click."""
+    field = page.locator(".form-group", has=page.get_by_text(label, exact=True))
+    field.locator(".select2-selection").click()
+    page.locator(".select2-dropdown .select2-search__field").fill(term)
+    page.locator(".select2-results__option", has_text=option).first.click()
+
+
+def choose_chips(page: Page, label: str, names: list[str]) -> None:
+    """Pick several rows in a many-to-many picker: type each, click it; no
+    Ctrl-click, each choice a chip."""
+    field = page.locator(".form-group", has=page.get_by_text(label, exact=True))
+    for name in names:
+        field.locator(".select2-search__field").fill(name)
+        page.locator(".select2-results__option", has_text=name).first.click()
+    expect(field.locator(".select2-selection__choice")).to_have_count(len(names))
+
+
+def count(site: Site, *where) -> int:  # type: ignore[no-untyped-def]
+    with site.session() as db:
+        return db.scalar(select(func.count()).select_from(Task).where(*where)) or 0
+
+
+def rows(page: Page) -> list[dict[str, str]]:
+    """The list's rows as the user sees them: {column heading: cell text}."""
+    return list_rows(page.locator("table").first.evaluate("t => t.outerHTML"))

@@ -7,25 +7,7 @@ from sqlmodel import select
 from models.project import Project
 from models.task import AssignmentRole, Task, TaskAssignment
 from models.worker import Worker
-from tests.e2e.conftest import Site, screenshot
-
-
-def choose_searched(page: Page, label: str, term: str, option: str) -> None:
-    """Pick a row in a search-as-you-type select: open it, type, click."""
-    field = page.locator(".form-group", has=page.get_by_text(label, exact=True))
-    field.locator(".select2-selection").click()
-    page.locator(".select2-dropdown .select2-search__field").fill(term)
-    page.locator(".select2-results__option", has_text=option).first.click()
-
-
-def choose_chips(page: Page, label: str, names: list[str]) -> None:
-    """Pick several rows in a many-to-many picker: type each, click it; no
-    Ctrl-click, each choice a chip."""
-    field = page.locator(".form-group", has=page.get_by_text(label, exact=True))
-    for name in names:
-        field.locator(".select2-search__field").fill(name)
-        page.locator(".select2-results__option", has_text=name).first.click()
-    expect(field.locator(".select2-selection__choice")).to_have_count(len(names))
+from tests.e2e.conftest import Site, choose_chips, choose_searched, screenshot
 
 
 def test_create_a_task_with_a_parent_and_tags(admin_page: Page, site: Site) -> None:

@@ -15,18 +15,7 @@ from admin_app.writing.audit import AuditEntry
 from models.project import Project
 from models.task import Task, TaskStatus
 from tests.conftest import add_staff
-from tests.e2e.conftest import Site, log_in, screenshot
-from tests.pages import list_rows
-
-
-def count(site: Site, *where) -> int:  # type: ignore[no-untyped-def]
-    with site.session() as db:
-        return db.scalar(select(func.count()).select_from(Task).where(*where)) or 0
-
-
-def rows(page: Page) -> list[dict[str, str]]:
-    """The list's rows as the user sees them: {column heading: cell text}."""
-    return list_rows(page.locator("table").first.evaluate("t => t.outerHTML"))
+from tests.e2e.conftest import Site, count, log_in, rows, screenshot
 
 
 def test_filter_with_the_panel_and_see_the_chips(admin_page: Page, site: Site) -> None:

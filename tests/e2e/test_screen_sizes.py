@@ -24,39 +24,13 @@ from models.task import (
     TaskStatus,
 )
 from tests.conftest import SECRET_KEY, add_staff, login, migrated
-from tests.e2e.conftest import VIEWPORT, Site, log_in, screenshot
+from tests.e2e.conftest import VIEWPORT, Site, assert_fits, log_in, screenshot
 from tests.live import live_server
 from tests.zoo.conftest import ZOO
 from tests.zoo.seeds import seed
 
 WIDTHS = (390, 768, 1280, 1920)
 HEIGHTS = {390: 844, 768: 1024, 1280: 800, 1920: 1080}
-
-# Visible elements that stick out of the screen, outside a frame the user can
-# scroll (what the user could not reach, or only by scrolling the page; what
-# a clipping box cuts off counts too: a chip's "remove" out of reach).
-STICKING_OUT = """() => {
-  const width = window.innerWidth;
-  const framed = (e) => {
-    for (let p = e.parentElement; p; p = p.parentElement) {
-      if (/auto|scroll/.test(getComputedStyle(p).overflowX)) return true;
-    }
-    return false;
-  };
-  return [...document.body.querySelectorAll("*")].filter((e) => {
-    const box = e.getBoundingClientRect();
-    const hidden = getComputedStyle(e).visibility === "hidden";
-    if (!box.width || !box.height || hidden) return false;
-    return (box.right > width + 0.5 || box.left < -0.5) && !framed(e);
-  }).map((e) => `${e.tagName.toLowerCase()}.${e.className}`);
-}"""
-
-
-def assert_fits(page: Page) -> None:
-    """The document is exactly as wide as the viewport, nothing sticks out."""
-    width = page.viewport_size["width"]
-    assert page.evaluate("document.documentElement.scrollWidth") == width, page.url
-    assert page.evaluate(STICKING_OUT) == [], page.url
 
 
 def assert_first_column_stays(page: Page) -> None:
