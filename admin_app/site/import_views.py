@@ -33,6 +33,7 @@ from admin_app.writing.import_apply import (
     Preview,
     confirm_import,
     import_words,
+    open_import,
     preview_import,
 )
 from admin_app.writing.import_columns import unique_keys
@@ -111,9 +112,14 @@ class ImportActions:
         data = await upload.read(limit + 1)
         setup = self._import_setup(request)
 
+        try:
+            opened = await to_thread.run_sync(open_import, setup, data, key, limit)
+        except BadFile as error:
+            return await self._import_refused(request, str(error))
+
         def run(progress: Callable[[int], None] | None = None) -> Preview:
             with self.session_maker() as session:
-                return preview_import(setup, session, data, key, limit, progress)
+                return preview_import(setup, session, opened, progress)
 
         if wants_progress(request):
 

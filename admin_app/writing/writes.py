@@ -116,6 +116,11 @@ class RowWriter:
         self.merge = merge if merge is not None else Merge(None, {})
         self.describe = describe or (lambda _name, value: plain_text(value))
         self.errors: dict[str, list[str]] = {}
+        # the column values the submitted values ask for, as validated: a new
+        # row's other columns, and those asked to be empty, take their
+        # defaults at the flush (an import compares only these with its
+        # preview, as the defaults are made again when it is confirmed)
+        self.asked: dict[str, Any] = {}
         # foreign key column -> the relationship field the user sees for it
         self._field_of: dict[str, str] = {}
 
@@ -135,6 +140,7 @@ class RowWriter:
         creating = inspect(obj).transient
         submitted = self._parse(data, creating)
         canonical, validated = self._canonical(obj, submitted.columns)
+        self.asked = canonical
         values = self._merge_columns(obj, submitted, canonical)
         to_many = {
             name: self._merge_to_many(obj, name, targets)
