@@ -25,7 +25,7 @@ from admin_app.model.labels import field_label, label_for
 from admin_app.model.values import normalise_datetime, unchanged
 from admin_app.writing.concurrency import Merge
 from admin_app.writing.links import LinkPlan, LinkSpec, LinkWriter
-from admin_app.writing.validation import validate_row
+from admin_app.writing.validation import validated_values
 
 logger = logging.getLogger(__name__)
 
@@ -167,7 +167,8 @@ class RowWriter:
         for key, targets in to_many.items():
             if set(map(id, targets)) != set(map(id, getattr(obj, key))):
                 setattr(obj, key, targets)
-        self.session.add(obj)
+        if obj not in self.session:  # a row of the session tracks its changes
+            self.session.add(obj)
         if not flush and not self.links:
             return obj
         self.flush()
@@ -222,7 +223,7 @@ class RowWriter:
         if not values:
             return {}, None
         try:
-            validated = validate_row(self.model, {**self._current(obj), **values})
+            validated = validated_values(self.model, {**self._current(obj), **values})
         except ValidationError as error:
             self._report(error)
             return dict(values), None
@@ -372,7 +373,7 @@ class RowWriter:
 
     def _validate(self, obj: Any, values: dict[str, Any]) -> Any:
         try:
-            return validate_row(self.model, {**self._current(obj), **values})
+            return validated_values(self.model, {**self._current(obj), **values})
         except ValidationError as error:
             self._report(error)
             raise FormErrors(self.errors, merge=self.merge) from error
