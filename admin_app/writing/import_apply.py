@@ -15,7 +15,7 @@ import bisect
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
@@ -107,7 +107,7 @@ class OpenedFile:
 
 
 def open_import(
-    setup: ImportSetup, data: bytes, key: str | None, limit: int
+    setup: ImportSetup, data: bytes | BinaryIO, key: str | None, limit: int
 ) -> OpenedFile:
     """Check the file's size, kind, encoding and header, or raise BadFile.
 
