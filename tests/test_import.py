@@ -245,6 +245,16 @@ def test_bad_files_are_a_400_with_one_message(seeded, client, db, data, message)
     assert answer.json()["error"].startswith(message)
     page = client.post("/admin/task/import", files={"file": ("t.csv", data)})
     assert page.status_code == 400 and message in page_text(page.text)
+    # the upload form's script asks for progress: the file is refused before
+    # any row is checked, with the same page and status
+    streamed = client.post(
+        "/admin/task/import",
+        files={"file": ("t.csv", data)},
+        headers={"Accept": "application/x-ndjson"},
+    )
+    assert streamed.status_code == 400
+    assert streamed.headers["content-type"].startswith("text/html")
+    assert message in page_text(streamed.text)
     db.expire_all()
     assert db.exec(select(Task)).all() == before
 

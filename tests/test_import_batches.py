@@ -218,3 +218,28 @@ def test_a_bad_file_with_progress_ends_in_its_message(app, client):
     (last,) = [json.loads(line) for line in answer.text.splitlines()]
     assert last["status"] == 400
     assert "Column 2 has values but no name in the header." in page_text(last["html"])
+
+
+def test_a_fault_deep_in_a_file_ends_the_progress_in_its_message(app, client, db):
+    """A fault found only after the first batches were checked (a value
+    under a column without a name) ends the stream with the page and status
+    the form without script gets, and nothing is written."""
+    fill_tasks(app.state.engine, 10)
+    before = db.exec(select(func.count()).select_from(Task)).one()
+    lines = ["id,,title"] + [f",,Task {n}" for n in range(BATCH_ROWS + 5)]
+    lines.append(",oops,Late")
+    data = ("\n".join(lines) + "\n").encode()
+    message = "Column 2 has values but no name in the header."
+    plain = client.post("/admin/task/import", files={"file": ("t.csv", data)})
+    assert plain.status_code == 400 and message in page_text(plain.text)
+    answer = client.post(
+        "/admin/task/import",
+        files={"file": ("t.csv", data)},
+        headers={"Accept": "application/x-ndjson"},
+    )
+    *progress, last = [json.loads(line) for line in answer.text.splitlines()]
+    assert progress == [{"rows": BATCH_ROWS}]
+    assert last["status"] == 400
+    assert message in page_text(last["html"])
+    assert 'id="confirm-import"' not in last["html"]
+    assert db.exec(select(func.count()).select_from(Task)).one() == before

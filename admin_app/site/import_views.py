@@ -10,8 +10,9 @@ view enables it, is replaced for these views by the site
 writes each row without the model's validation.
 """
 
+import tempfile
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, BinaryIO, ClassVar
 
 from anyio import from_thread, to_thread
 from sqladmin import Flash, expose
@@ -33,6 +34,7 @@ from admin_app.writing.import_apply import (
     Preview,
     confirm_import,
     import_words,
+    open_import,
     preview_import,
 )
 from admin_app.writing.import_columns import unique_keys
@@ -108,12 +110,20 @@ class ImportActions:
         if not isinstance(upload, UploadFile):
             return await self._import_refused(request, "Choose a file to import.")
         limit = import_max_bytes()
-        data = await upload.read(limit + 1)
+        data = await _spooled(upload, limit)
         setup = self._import_setup(request)
+        try:
+            opened = await to_thread.run_sync(open_import, setup, data, key, limit)
+        except BadFile as error:
+            data.close()
+            return await self._import_refused(request, str(error))
 
         def run(progress: Callable[[int], None] | None = None) -> Preview:
-            with self.session_maker() as session:
-                return preview_import(setup, session, data, key, limit, progress)
+            try:
+                with self.session_maker() as session:
+                    return preview_import(setup, session, opened, progress)
+            finally:
+                data.close()
 
         if wants_progress(request):
 
@@ -268,3 +278,21 @@ class ImportActions:
         Flash.success(request, message)
         url = request.url_for("admin:list", identity=self.identity)
         return RedirectResponse(url, status_code=302)
+
+
+async def _spooled(upload: UploadFile, limit: int) -> BinaryIO:
+    """The upload copied into a temporary file of the preview's own, a
+    megabyte at a time, never beyond `limit` (and one byte, so that a larger
+    file is told it is): the preview reads its rows from there, so the file
+    is never held in memory whole, and no later closing of the request's
+    files can cut a preview short."""
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 - the preview closes it
+    copied = 0
+    while copied <= limit:
+        chunk = await upload.read(min(1 << 20, limit + 1 - copied))
+        if not chunk:
+            break
+        await to_thread.run_sync(spool.write, chunk)
+        copied += len(chunk)
+    spool.seek(0)
+    return spool

@@ -15,14 +15,14 @@ import bisect
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from admin_app.writing.audit import key_text, record
 from admin_app.writing.import_columns import ImportColumns, plan_columns
-from admin_app.writing.import_files import BadFile, stream_upload
+from admin_app.writing.import_files import BadFile, UploadStream, stream_upload
 from admin_app.writing.import_previews import (
     ImportPreview,
     PackedRows,
@@ -96,19 +96,40 @@ class Preview:
     token: str | None
 
 
+@dataclass
+class OpenedFile:
+    """An uploaded file whose kind, header and columns passed their checks;
+    its rows are read by the preview."""
+
+    upload: UploadStream
+    columns: ImportColumns
+    key: str | None
+
+
+def open_import(
+    setup: ImportSetup, data: bytes | BinaryIO, key: str | None, limit: int
+) -> OpenedFile:
+    """Check the file's size, kind, encoding and header, or raise BadFile.
+
+    Done before the rows are checked, so that a file refused as a whole is a
+    400 even when the preview's progress is streamed (a stream answers 200
+    before its rows are read); only a fault found deep in the rows (an
+    unreadable CSV line, a value under a column without a name) ends the
+    stream instead."""
+    upload = stream_upload(data, limit)
+    return OpenedFile(upload, setup.columns(upload.header, key), key)
+
+
 def preview_import(
     setup: ImportSetup,
     session: Session,
-    data: bytes,
-    key: str | None,
-    limit: int,
+    opened: OpenedFile,
     progress: Callable[[int], None] | None = None,
 ) -> Preview:
     """What importing the file would do; nothing of it is written. A token is
     given when there is something to confirm and no row is refused.
     `progress` is told how many rows are checked, batch by batch."""
-    upload = stream_upload(data, limit)
-    columns = setup.columns(upload.header, key)
+    upload, columns, key = opened.upload, opened.columns, opened.key
     packed = PackedRows()
 
     def keep(outcome: RowOutcome, cells: list[str]) -> None:

@@ -13,8 +13,9 @@ A file that cannot be read is refused as a whole with one sentence
 beyond its size (a "zip bomb") is refused from its declared and its actual
 uncompressed sizes, before the XML parser sees it.
 
-Rows are read one at a time (`stream_upload`): a 100,000-row file is never
-held as a list of rows, only as the uploaded bytes (at most the size limit).
+Rows are read one at a time (`stream_upload`) from the uploaded file, which
+the admin keeps in a temporary file: a 100,000-row file is never held in
+memory, neither as bytes nor as a list of rows.
 A fault found further down the file (a cell under a header with no name)
 raises BadFile when the reader gets there.
 """
@@ -26,6 +27,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from typing import BinaryIO
 
 from admin_app.listing.cells import needs_quote
 
@@ -78,20 +80,25 @@ def read_upload(data: bytes, max_bytes: int) -> ImportFile:
     return found
 
 
-def stream_upload(data: bytes, max_bytes: int) -> UploadStream:
-    """The header of an uploaded CSV or XLSX file and an iterator of its rows,
-    or BadFile."""
-    if len(data) > max_bytes:
+def stream_upload(data: bytes | BinaryIO, max_bytes: int) -> UploadStream:
+    """The header of an uploaded CSV or XLSX file (its bytes, or a seekable
+    binary file) and an iterator of its rows, or BadFile."""
+    file = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
+    size = file.seek(0, io.SEEK_END)
+    if size > max_bytes:
         raise BadFile(
             f"The file is larger than the limit of {_size(max_bytes)}: "
             "split it into smaller files."
         )
-    if data.startswith(ZIP_MAGIC):
-        table = _xlsx_rows(data, max_bytes * EXPANSION)
-    elif data.startswith(OLE_MAGIC) or b"\0" in data[:4096]:
+    file.seek(0)
+    start = file.read(4096)
+    file.seek(0)
+    if start.startswith(ZIP_MAGIC):
+        table = _xlsx_rows(file, max_bytes * EXPANSION)
+    elif start.startswith(OLE_MAGIC) or b"\0" in start:
         raise BadFile("The file is not CSV or XLSX: save it as CSV or XLSX.")
     else:
-        table = _csv_rows(data)
+        table = _csv_rows(file)
     return _shaped(table)
 
 
@@ -103,19 +110,26 @@ def _size(count: int) -> str:
     return f"{count} bytes"
 
 
-def _check_utf8(data: bytes) -> None:
+def _check_utf8(file: BinaryIO) -> None:
     """Refuse a file that is not UTF-8 before any row is read, naming the
-    first byte that is not, without decoding the file into one string."""
+    first byte that is not, reading the file a megabyte at a time."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     step = 1 << 20
-    for start in range(0, len(data), step):
+    start = 0
+    file.seek(0)
+    chunk = file.read(step)
+    while chunk:
+        following = file.read(step)
         try:
-            decoder.decode(data[start : start + step], start + step >= len(data))
+            decoder.decode(chunk, not following)
         except UnicodeDecodeError as error:
             raise BadFile(
                 f"The file is not UTF-8 text (byte {start + error.start + 1} cannot "
                 "be read): save it as CSV UTF-8 or as XLSX."
             ) from error
+        start += len(chunk)
+        chunk = following
+    file.seek(0)
 
 
 def _delimiter(header_line: str) -> str:
@@ -131,9 +145,9 @@ def _delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
-def _csv_rows(data: bytes) -> Iterator[list[str]]:
-    _check_utf8(data)
-    text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+def _csv_rows(file: BinaryIO) -> Iterator[list[str]]:
+    _check_utf8(file)
+    text = io.TextIOWrapper(file, encoding="utf-8-sig", newline="")
     first_line = text.readline()
     while first_line and not first_line.strip():
         first_line = text.readline()
@@ -172,12 +186,12 @@ def _check_expansion(archive: zipfile.ZipFile, limit: int) -> None:
                     raise too_large
 
 
-def _xlsx_rows(data: bytes, expanded_limit: int) -> Iterator[list[str]]:
+def _xlsx_rows(file: BinaryIO, expanded_limit: int) -> Iterator[list[str]]:
     from openpyxl import load_workbook  # only an XLSX import needs it
 
     not_xlsx = BadFile("The file is not CSV or XLSX: save it as CSV or XLSX.")
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = zipfile.ZipFile(file)
     except (zipfile.BadZipFile, OSError) as error:
         raise not_xlsx from error
     with archive:
@@ -188,7 +202,8 @@ def _xlsx_rows(data: bytes, expanded_limit: int) -> Iterator[list[str]]:
         except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as error:
             raise BadFile("The XLSX file is damaged: save it again.") from error
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        file.seek(0)
+        workbook = load_workbook(file, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a broken file
         raise BadFile("The XLSX file is damaged: save it again.") from error
     sheet = workbook.worksheets[0] if workbook.worksheets else None

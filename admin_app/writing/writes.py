@@ -25,7 +25,7 @@ from admin_app.model.labels import field_label, label_for
 from admin_app.model.values import normalise_datetime, unchanged
 from admin_app.writing.concurrency import Merge
 from admin_app.writing.links import LinkPlan, LinkSpec, LinkWriter
-from admin_app.writing.validation import validate_row
+from admin_app.writing.validation import validated_values
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +116,11 @@ class RowWriter:
         self.merge = merge if merge is not None else Merge(None, {})
         self.describe = describe or (lambda _name, value: plain_text(value))
         self.errors: dict[str, list[str]] = {}
+        # the column values the submitted values ask for, as validated: a new
+        # row's other columns, and those asked to be empty, take their
+        # defaults at the flush (an import compares only these with its
+        # preview, as the defaults are made again when it is confirmed)
+        self.asked: dict[str, Any] = {}
         # foreign key column -> the relationship field the user sees for it
         self._field_of: dict[str, str] = {}
 
@@ -135,6 +140,7 @@ class RowWriter:
         creating = inspect(obj).transient
         submitted = self._parse(data, creating)
         canonical, validated = self._canonical(obj, submitted.columns)
+        self.asked = canonical
         values = self._merge_columns(obj, submitted, canonical)
         to_many = {
             name: self._merge_to_many(obj, name, targets)
@@ -161,7 +167,8 @@ class RowWriter:
         for key, targets in to_many.items():
             if set(map(id, targets)) != set(map(id, getattr(obj, key))):
                 setattr(obj, key, targets)
-        self.session.add(obj)
+        if obj not in self.session:  # a row of the session tracks its changes
+            self.session.add(obj)
         if not flush and not self.links:
             return obj
         self.flush()
@@ -216,7 +223,7 @@ class RowWriter:
         if not values:
             return {}, None
         try:
-            validated = validate_row(self.model, {**self._current(obj), **values})
+            validated = validated_values(self.model, {**self._current(obj), **values})
         except ValidationError as error:
             self._report(error)
             return dict(values), None
@@ -366,7 +373,7 @@ class RowWriter:
 
     def _validate(self, obj: Any, values: dict[str, Any]) -> Any:
         try:
-            return validate_row(self.model, {**self._current(obj), **values})
+            return validated_values(self.model, {**self._current(obj), **values})
         except ValidationError as error:
             self._report(error)
             raise FormErrors(self.errors, merge=self.merge) from error

@@ -1,0 +1,135 @@
+"""The existing row each row of an imported file names.
+
+By its primary key, or by the unique column the user picked. A batch's rows
+(and the related rows its cells name) are read with one query per table
+before the batch is applied, locked on a confirmation, and held: the
+session's identity map keeps rows only while something refers to them, and
+each row's lookup (`Session.get`, here and in `RowWriter`) would otherwise be
+a query of its own.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Column, inspect, select
+from sqlalchemy.orm import Session
+
+from admin_app.model.fields import BadValue, Kind
+from admin_app.model.keys import BadKey, coerce_key_part, identifier
+from admin_app.writing.import_cells import Report
+from admin_app.writing.import_columns import ImportCell, ImportColumns
+from admin_app.writing.import_outcomes import Row
+
+
+class RowFinder:
+    """Finds the rows of one table that an import's rows name."""
+
+    def __init__(
+        self,
+        model: type,
+        name: str,
+        session: Session,
+        columns: ImportColumns,
+        report: Report,
+        *,
+        lock: bool = False,
+    ) -> None:
+        self.model, self.name, self.session = model, name, session
+        self.columns = columns
+        self.report = report
+        self.lock = lock
+        self.mapper = inspect(model)
+        self._held: list[Any] = []  # the batch's rows, kept in the identity map
+        self._by_key: dict[Any, Any] = {}  # the batch's rows by a unique column
+
+    def forget(self) -> None:
+        """Let go of the batch's rows."""
+        self._held, self._by_key = [], {}
+
+    def preload(self, rows: Sequence[Row]) -> None:
+        """Read the rows the batch names (its own rows by key, locked on a
+        confirmation, and related rows by their keys), one query per table,
+        and hold them."""
+        wanted: list[tuple[ImportCell, Column, type]] = []
+        own = len(self.columns.key) == 1 and len(self.columns.key_columns) == 1
+        if own:
+            wanted.append(
+                (self.columns.key[0], self.columns.key_columns[0], self.model)
+            )
+        for cell in self.columns.values:
+            spec = cell.spec
+            if (
+                spec.kind is Kind.TO_ONE
+                and spec.target is not None
+                and len(spec.target_columns) == 1
+            ):
+                wanted.append((cell, spec.target_columns[0], spec.target))
+        for index, (cell, column, model) in enumerate(wanted):
+            keys = set()
+            for row in rows:
+                try:
+                    keys.add(coerce_key_part(column, row[1][cell.position].strip()))
+                except BadKey:
+                    continue
+            if not keys:
+                continue
+            stmt = select(model).where(column.in_(list(keys)))
+            if own and index == 0 and self.lock:
+                stmt = stmt.with_for_update()
+            found = list(self.session.scalars(stmt))
+            self._held.extend(found)
+            if own and index == 0:
+                self._by_key = {getattr(row, column.key): row for row in found}
+
+    def find(self, number: int, cells: list[str]) -> Any:
+        """The existing row the cells name, None for a new row, False (with
+        the error reported) for a row that cannot be found."""
+        texts = [cells[cell.position].strip() for cell in self.columns.key]
+        if not self.columns.key or not any(texts):
+            return None
+        if len(self.columns.key) != len(self.columns.key_columns) or not all(texts):
+            self.report(number, self.columns.key[0].header, "The key is incomplete.")
+            return False
+        values = []
+        for cell, text in zip(self.columns.key, texts, strict=True):
+            try:
+                values.append(_key_value(cell, text))
+            except (BadKey, BadValue):
+                self.report(number, cell.header, f"{text!r} is not a valid key.")
+                return False
+        by = {c.column.key: v for c, v in zip(self.columns.key, values, strict=True)}
+        ordered = [by[column.key] for column in self.columns.key_columns]
+        primary = self.columns.key_columns == list(self.mapper.primary_key)
+        if primary:
+            # a batch's rows were read (and locked) by `preload`
+            held = len(ordered) == 1 and ordered[0] in self._by_key
+            obj = self.session.get(
+                self.model,
+                tuple(ordered),
+                with_for_update=(self.lock and not held) or None,
+            )
+        elif ordered[0] in self._by_key:
+            obj = self._by_key[ordered[0]]
+        else:
+            stmt = select(self.model).where(self.columns.key_columns[0] == ordered[0])
+            if self.lock:
+                stmt = stmt.with_for_update()
+            obj = self.session.scalars(stmt.limit(1)).first()
+        if obj is None and primary and self.columns.key[0].spec.generated:
+            self.report(
+                number,
+                self.columns.key[0].header,
+                f"No {self.name} has the key {identifier(ordered)}: leave it "
+                "empty to add a new row.",
+            )
+            return False
+        return obj
+
+
+def _key_value(cell: ImportCell, text: str) -> Any:
+    if cell.spec.kind is Kind.TO_ONE or cell.spec.column is None:
+        return coerce_key_part(cell.column, text)
+    value = cell.spec.parse(text)
+    if value is None:
+        raise BadValue(text)
+    return value

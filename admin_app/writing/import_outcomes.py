@@ -1,0 +1,90 @@
+"""What an import does to each row of its file, and what a preview keeps of it.
+
+Each row's outcome (new, changed, unchanged) has a digest that a confirmation
+compares with its preview's; the result of a whole file keeps counts and only
+the first changed rows and refused rows, so its size does not grow with the
+file.
+"""
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+KEPT = 1_000  # refused rows and changed rows a result keeps to show
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class RowOutcome:
+    """What one row of the file does: `new`, `changed` or `unchanged`."""
+
+    row: int
+    status: str
+    key: str
+    before: dict[str, Any] = field(default_factory=dict)
+    changes: dict[str, list[Any]] = field(default_factory=dict)
+    asked: dict[str, Any] | None = None  # the values the file's cells ask for
+
+    def digest(self) -> str:
+        """The outcome in a few bytes, to compare a confirmation with its preview.
+
+        It covers what the database held and what the file asks, not the
+        values a new row's defaults make (`default_factory=now`, a UUID key):
+        those are made again, differently, when the import is confirmed."""
+        asked = self.asked
+        if asked is None:
+            changes = self.changes
+        elif self.status == "new":
+            changes = asked
+        else:
+            changes = {k: v for k, v in self.changes.items() if k in asked}
+        # `before` and `changes` hold JSON's types already (`jsonable`)
+        text = json.dumps(
+            [
+                self.status,
+                self.key if self.status != "new" else "",
+                self.before,
+                changes,
+            ],
+            sort_keys=True,
+            default=str,
+        )
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+@dataclass
+class ImportResult:
+    """Counts of the whole file, and its first changed rows and messages."""
+
+    counts: dict[str, int] = field(
+        default_factory=lambda: {"new": 0, "changed": 0, "unchanged": 0}
+    )
+    changed: list[RowOutcome] = field(default_factory=list)  # the first KEPT
+    errors: list[RowError] = field(default_factory=list)  # the first KEPT
+    error_count: int = 0
+    kept: int = KEPT
+
+    def count(self, status: str) -> int:
+        return self.counts.get(status, 0)
+
+    def add(self, outcome: RowOutcome) -> None:
+        self.counts[outcome.status] += 1
+        if outcome.status == "changed" and len(self.changed) < self.kept:
+            self.changed.append(outcome)
+
+    def add_error(self, error: RowError) -> None:
+        self.error_count += 1
+        if len(self.errors) < self.kept:
+            self.errors.append(error)
+
+
+Row = tuple[int, list[str]] | tuple[int, list[str], bool]  # bool: overlong
+Sink = Callable[[RowOutcome, list[str]], None]
