@@ -1,7 +1,7 @@
 """The details pages of other people's models: a guide-style tracker's task
 shows its assignments (worker, role, assigned at) and its labels by name."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlmodel import select
@@ -56,7 +56,7 @@ def test_a_tracker_assignments_aware_time_reads_in_utc(tracker_site):
     # SQLModel maps `datetime` to a column with a time zone from 0.0.50 on;
     # into a column without one, a program stores the moment as naive UTC.
     if not tracker.TrackerAssignment.__table__.c.assigned_at.type.timezone:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
     with tracker_site.session() as session:
         task = tracker.TrackerTask(title="Zoned task")
         session.add_all([tracker.TrackerWorker(id="@tz", name="Zoned"), task])
