@@ -25,7 +25,7 @@ from admin_app.model.labels import field_label, label_for
 from admin_app.model.values import normalise_datetime, unchanged
 from admin_app.writing.concurrency import Merge
 from admin_app.writing.links import LinkPlan, LinkSpec, LinkWriter
-from admin_app.writing.validation import validated_values
+from admin_app.writing.validation import validate_row
 
 logger = logging.getLogger(__name__)
 
@@ -223,7 +223,7 @@ class RowWriter:
         if not values:
             return {}, None
         try:
-            validated = validated_values(self.model, {**self._current(obj), **values})
+            validated = validate_row(self.model, {**self._current(obj), **values})
         except ValidationError as error:
             self._report(error)
             return dict(values), None
@@ -373,7 +373,7 @@ class RowWriter:
 
     def _validate(self, obj: Any, values: dict[str, Any]) -> Any:
         try:
-            return validated_values(self.model, {**self._current(obj), **values})
+            return validate_row(self.model, {**self._current(obj), **values})
         except ValidationError as error:
             self._report(error)
             raise FormErrors(self.errors, merge=self.merge) from error
