@@ -186,6 +186,21 @@ def test_icon_links_name_their_row(admin_page: Page, site: Site, theme: str) -> 
     expect(delete).to_have_attribute("data-pk", str(task.id))
 
 
+def test_row_boxes_name_their_row(admin_page: Page, site: Site, theme: str) -> None:
+    page = admin_page
+    with site.session() as db:
+        task = db.scalars(select(Task).order_by(Task.id.desc())).first()
+    page.goto("/admin/task/list?sortBy=id&sort=desc")
+    row = page.locator("tbody tr", has=page.locator(f'input[value="{task.id}"]'))
+    box = row.get_by_role("checkbox", name=f"Select Task \u201c{task.title}\u201d")
+    expect(box).to_have_count(1)
+    box.check()
+    expect(box).to_be_checked()
+    everything = page.get_by_role("checkbox", name="Select all rows on this page")
+    expect(everything).to_have_count(1)
+    expect(page.get_by_role("checkbox", name="Select item")).to_have_count(0)
+
+
 def test_a_refused_form_says_so_in_an_alert(
     admin_page: Page, site: Site, theme: str
 ) -> None:
