@@ -212,6 +212,11 @@ def test_a_refused_form_says_so_in_an_alert(
     expect(page.get_by_role("alert")).to_have_text("Please correct the errors below.")
     progress = page.locator(".form-group", has=page.get_by_label("Progress"))
     expect(progress.locator(".invalid-feedback")).to_contain_text("100")
+    # A screen reader on the field hears that it is wrong, and why.
+    field = page.get_by_label("Progress")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    expect(field).to_have_accessible_description(re.compile("100"))
+    expect(page.get_by_label("Title")).not_to_have_attribute("aria-invalid", "true")
     with site.session() as db:
         assert db.scalars(select(Task).where(Task.title == "Too far along")).all() == []
     assert_accessible(page)

@@ -331,6 +331,22 @@
     });
   }
 
+  // A field's error messages are tied to its input (aria-describedby, and
+  // aria-invalid), so a screen reader says what is wrong on reaching the
+  // field: SQLAdmin's forms, the bulk edit and the link editors only print
+  // them beside it. List editing ties its own (an id already).
+  function tieErrorsToFields() {
+    var n = 0;
+    document.querySelectorAll(".invalid-feedback:not([id])").forEach(function (error) {
+      var control = error.parentElement.querySelector(".is-invalid");
+      if (!control) return;
+      error.id = "field-error-" + ++n;
+      var described = control.getAttribute("aria-describedby");
+      control.setAttribute("aria-describedby", described ? described + " " + error.id : error.id);
+      control.setAttribute("aria-invalid", "true");
+    });
+  }
+
   // A large file takes a while to check: the import form posts with fetch,
   // asking for the server's progress lines (site/import_progress.py), shows
   // them in a progress bar, then shows the preview page the last line holds.
@@ -568,6 +584,7 @@
     chipPickers(document);
     rowHistoryLinks();
     nameTheUnnamed();
+    tieErrorsToFields();
     searchOnEnterOnly();
     tickChangedFields();
     foldingFilters();
