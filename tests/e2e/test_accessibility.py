@@ -220,3 +220,17 @@ def test_a_refused_form_says_so_in_an_alert(
     with site.session() as db:
         assert db.scalars(select(Task).where(Task.title == "Too far along")).all() == []
     assert_accessible(page)
+
+
+def test_a_refused_bulk_edit_ties_the_error_to_its_field(
+    admin_page: Page, site: Site, theme: str
+) -> None:
+    page = admin_page
+    page.goto(f"/admin/task/bulk-edit?pks={first_keys(site)}")
+    field = page.get_by_label("Progress", exact=True)
+    field.fill("150")
+    page.locator("#apply-bulk").click()
+    expect(field).to_have_attribute("aria-invalid", "true")
+    expect(field).to_have_accessible_description(re.compile("100"))
+    with site.session() as db:
+        assert db.scalars(select(Task).where(Task.progress == 150)).all() == []
