@@ -71,6 +71,9 @@ def test_the_skip_link_comes_first_and_the_menu_is_a_list(
     first = found.focusable[0]
     assert (first["tag"], first.get("href")) == ("a", "#main-content")
     assert 'id="main-content"' in page.text
+    # One main landmark, holding the page's content.
+    assert page.text.count('role="main"') == 1 and "<main" not in page.text
+    assert page.text.index('role="main"') < page.text.index("row-cards")
     assert found.menu_roles and set(found.menu_roles) == {"list"}
     assert any(src.endswith("/theme.js") for src in found.head_scripts)
     assert client.get(found.head_scripts[0]).status_code == 200
