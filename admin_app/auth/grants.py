@@ -2,13 +2,16 @@
 
 It reuses SQLAdmin's `PermissionMatrixField` (which escapes every label and
 refuses any value it did not offer), with rows in the staff's own vocabulary
-(view, create, edit, delete, export, bulk edit, import) rather than SQLAdmin's.
+(view, create, edit, delete, export, bulk edit, import) rather than SQLAdmin's,
+and boxes a screen reader names by table as well as action.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from markupsafe import Markup
 from sqladmin.authorization import custom_action
+from sqladmin.contrib.rbac import PermissionMatrixWidget
 
 from admin_app.auth.permissions import GRANTABLE, NEEDS
 
@@ -71,3 +74,35 @@ def permission_rows(views: list[Any]) -> list[TableRow]:
             ]
         rows.append(row)
     return rows
+
+
+class NamedBoxesWidget(PermissionMatrixWidget):
+    """SQLAdmin's matrix labels each box with its action alone, so a screen
+    reader hears "View, View, View…" down the table; here each label also
+    carries its table's name as hidden text ("View Tasks"). The posted names
+    and values are SQLAdmin's, unchanged."""
+
+    def __call__(self, field: Any, **kwargs: Any) -> Markup:
+        return super().__call__(_NamedRows(field), **kwargs)
+
+
+class _NamedRows:
+    """The field as the widget reads it, with each choice's label naming its
+    table (the field's own choices, which validate the post, stay plain)."""
+
+    def __init__(self, field: Any) -> None:
+        self.name, self.id, self.data = field.name, field.id, field.data
+        self.rows = [
+            replace(
+                row,
+                choices=[
+                    replace(choice, label=_named(choice.label, row.label))
+                    for choice in row.choices
+                ],
+            )
+            for row in field.rows
+        ]
+
+
+def _named(action: str, table: str) -> Markup:
+    return Markup('{}<span class="visually-hidden"> {}</span>').format(action, table)

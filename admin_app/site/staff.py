@@ -15,7 +15,12 @@ from wtforms import Form, PasswordField
 from wtforms.fields.core import UnboundField
 
 from admin_app.auth.accounts import set_password
-from admin_app.auth.grants import grant_value, parse_grant, permission_rows
+from admin_app.auth.grants import (
+    NamedBoxesWidget,
+    grant_value,
+    parse_grant,
+    permission_rows,
+)
 from admin_app.auth.models import GroupGrant, StaffGroup, StaffUser
 from admin_app.auth.passwords import WeakPassword
 from admin_app.auth.permissions import SuperuserWrites, grants_needed
@@ -145,6 +150,7 @@ class StaffGroupAdmin(SuperuserWrites, AdminView, model=StaffGroup):
             "Permissions",
             rows=permission_rows(self._admin_ref.views),
             validate_choice=True,
+            widget=NamedBoxesWidget(),
             description="Every action needs View as well, and Bulk edit needs "
             "Edit: saving ticks them.",
         )

@@ -40,6 +40,9 @@ BROWSER_FLAGS = [
     "--disable-sync",
 ]
 VIEWPORT = {"width": 1360, "height": 900}
+# A list row's checkbox, named after its row ("Select Task “…”"), not the
+# select-all box ("Select all rows on this page").
+ROW_BOX = re.compile(r"^Select (?!all rows)")
 
 expect.set_options(timeout=10_000)
 

@@ -186,6 +186,21 @@ def test_icon_links_name_their_row(admin_page: Page, site: Site, theme: str) -> 
     expect(delete).to_have_attribute("data-pk", str(task.id))
 
 
+def test_row_boxes_name_their_row(admin_page: Page, site: Site, theme: str) -> None:
+    page = admin_page
+    with site.session() as db:
+        task = db.scalars(select(Task).order_by(Task.id.desc())).first()
+    page.goto("/admin/task/list?sortBy=id&sort=desc")
+    row = page.locator("tbody tr", has=page.locator(f'input[value="{task.id}"]'))
+    box = row.get_by_role("checkbox", name=f"Select Task \u201c{task.title}\u201d")
+    expect(box).to_have_count(1)
+    box.check()
+    expect(box).to_be_checked()
+    everything = page.get_by_role("checkbox", name="Select all rows on this page")
+    expect(everything).to_have_count(1)
+    expect(page.get_by_role("checkbox", name="Select item")).to_have_count(0)
+
+
 def test_a_refused_form_says_so_in_an_alert(
     admin_page: Page, site: Site, theme: str
 ) -> None:
@@ -197,6 +212,25 @@ def test_a_refused_form_says_so_in_an_alert(
     expect(page.get_by_role("alert")).to_have_text("Please correct the errors below.")
     progress = page.locator(".form-group", has=page.get_by_label("Progress"))
     expect(progress.locator(".invalid-feedback")).to_contain_text("100")
+    # A screen reader on the field hears that it is wrong, and why.
+    field = page.get_by_label("Progress")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    expect(field).to_have_accessible_description(re.compile("100"))
+    expect(page.get_by_label("Title")).not_to_have_attribute("aria-invalid", "true")
     with site.session() as db:
         assert db.scalars(select(Task).where(Task.title == "Too far along")).all() == []
     assert_accessible(page)
+
+
+def test_a_refused_bulk_edit_ties_the_error_to_its_field(
+    admin_page: Page, site: Site, theme: str
+) -> None:
+    page = admin_page
+    page.goto(f"/admin/task/bulk-edit?pks={first_keys(site)}")
+    field = page.get_by_label("Progress", exact=True)
+    field.fill("150")
+    page.locator("#apply-bulk").click()
+    expect(field).to_have_attribute("aria-invalid", "true")
+    expect(field).to_have_accessible_description(re.compile("100"))
+    with site.session() as db:
+        assert db.scalars(select(Task).where(Task.progress == 150)).all() == []

@@ -8,14 +8,14 @@ from sqlmodel import select
 
 from admin_app.writing.audit import AuditEntry
 from models.task import Task, TaskPriority, TaskStatus
-from tests.e2e.conftest import Site, screenshot
+from tests.e2e.conftest import ROW_BOX, Site, screenshot
 
 
 def test_bulk_edit_ticked_rows_then_all_matching(admin_page: Page, site: Site) -> None:
     page = admin_page
     page.goto("/admin/task/list?sortBy=id&sort=asc")
     for row in page.locator("tbody tr").all()[:3]:
-        row.get_by_label("Select item").check()
+        row.get_by_role("checkbox", name=ROW_BOX).check()
     page.get_by_role("button", name="Actions").click()
     page.get_by_role("link", name="Edit selected").click()
 

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from admin_app import create_app
 from tests.conftest import SECRET_KEY, add_staff, migrated
-from tests.e2e.conftest import Site
+from tests.e2e.conftest import ROW_BOX, Site
 from tests.keyed_models import OddKeyNote
 from tests.live import live_server
 
@@ -39,7 +39,7 @@ def notes(site: Site) -> list[str]:
 def tick(page: Page, *keys: str) -> None:
     for key in keys:
         row = page.locator("tbody tr").filter(has_text=key)
-        row.get_by_label("Select item").check()
+        row.get_by_role("checkbox", name=ROW_BOX).check()
 
 
 def test_ticked_rows_with_odd_keys_are_the_rows_acted_on(

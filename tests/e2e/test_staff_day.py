@@ -31,6 +31,7 @@ from models import Project, Tag, Task, TaskAssignment, Worker
 from models.task import AssignmentRole, TaskStatus
 from tests.conftest import PASSWORD, add_staff
 from tests.e2e.conftest import (
+    ROW_BOX,
     Site,
     assert_fits,
     choose_chips,
@@ -257,7 +258,7 @@ def test_2_bulk_reassign_then_undo(
         row = page.locator("tbody tr").filter(
             has=page.locator(f'input[type=hidden][value="{task.id}"]')
         )
-        row.get_by_label("Select item").check()
+        row.get_by_role("checkbox", name=ROW_BOX).check()
     page.get_by_role("button", name="Actions").click()
     page.get_by_role("link", name="Edit selected").click()
     expect(page.get_by_role("heading", name="Edit 2 Tasks")).to_be_visible()
@@ -541,7 +542,7 @@ def test_6_a_view_only_colleague(day, site: Site, width: str) -> None:
     expect(table.locator("[data-bs-target='#modal-delete']")).to_have_count(0)
     for absent in ("Actions", "Save changes"):
         expect(page.get_by_role("button", name=absent)).to_have_count(0)
-    expect(page.get_by_role("checkbox", name="Select item")).to_have_count(0)
+    expect(page.get_by_role("checkbox", name=ROW_BOX)).to_have_count(0)
     expect(page.get_by_role("checkbox", name="Select all")).to_have_count(0)
     for absent in ("New Task", "Export CSV", "Import"):
         expect(page.get_by_role("link", name=re.compile(absent))).to_have_count(0)
@@ -706,7 +707,7 @@ def tracker_bulk_edit_and_undo(page: Page, zoo: ZooSite, width: str) -> None:
     for task_id in before:
         page.locator("tbody tr").filter(
             has=page.locator(f'input[type=hidden][value="{task_id}"]')
-        ).get_by_label("Select item").check()
+        ).get_by_role("checkbox", name=ROW_BOX).check()
     page.get_by_role("button", name="Actions").click()
     page.get_by_role("link", name="Edit selected").click()
     assert_fits(page)
@@ -822,7 +823,7 @@ def tracker_view_only(page: Page, zoo: ZooSite) -> None:
     table = page.locator("table").first
     expect(table.locator("a[href*='/edit/']")).to_have_count(0)
     expect(page.get_by_role("button", name="Actions")).to_have_count(0)
-    expect(page.get_by_role("checkbox", name="Select item")).to_have_count(0)
+    expect(page.get_by_role("checkbox", name=ROW_BOX)).to_have_count(0)
     with zoo.session() as db:
         task = db.scalars(
             select(TrackerTask).where(

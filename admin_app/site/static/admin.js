@@ -287,8 +287,9 @@
   // have no hook for them: a screen reader otherwise hears "link, link, link"
   // along a list row, or an unnamed button or dialog.
   function nameTheUnnamed() {
-    // The icon-only links of a list row say which row ("Edit Task “…”"):
-    // their keys and labels come from row-names (layout.html).
+    // The icon-only links and the checkbox of a list row say which row
+    // ("Edit Task “…”", "Select Task “…”"): their keys and labels come from
+    // row-names (row_names.html).
     var data = document.getElementById("row-names");
     if (data) {
       var names = JSON.parse(data.textContent);
@@ -297,6 +298,8 @@
         var key = row.querySelector('td > input[type="hidden"]');
         if (!key || !labels.has(key.value)) return;
         var what = names.model + " \u201c" + labels.get(key.value) + "\u201d";
+        var box = row.querySelector("input.select-box");
+        if (box) box.setAttribute("aria-label", "Select " + what);
         row.querySelectorAll("a").forEach(function (link) {
           var icon = link.querySelector("i.fa-eye, i.fa-pen-to-square, i.fa-trash");
           if (!icon || link.textContent.trim()) return;
@@ -306,6 +309,9 @@
         });
       });
     }
+    // SQLAdmin's "Select all" ticks this page's rows only, not all matching.
+    var all = document.getElementById("select-all");
+    if (all) all.setAttribute("aria-label", "Select all rows on this page");
     // An empty to-one cell is an empty link to this page: make it plain text.
     document.querySelectorAll('td > a[href=""]').forEach(function (link) {
       if (!link.textContent.trim()) link.replaceWith(document.createTextNode(""));
@@ -322,6 +328,22 @@
       if (!title || dialog.hasAttribute("aria-labelledby")) return;
       title.id = title.id || dialog.id + "-title";
       dialog.setAttribute("aria-labelledby", title.id);
+    });
+  }
+
+  // A field's error messages are tied to its input (aria-describedby, and
+  // aria-invalid), so a screen reader says what is wrong on reaching the
+  // field: SQLAdmin's forms, the bulk edit and the link editors only print
+  // them beside it. List editing ties its own (an id already).
+  function tieErrorsToFields() {
+    var n = 0;
+    document.querySelectorAll(".invalid-feedback:not([id])").forEach(function (error) {
+      var control = error.parentElement.querySelector(".is-invalid");
+      if (!control) return;
+      error.id = "field-error-" + ++n;
+      var described = control.getAttribute("aria-describedby");
+      control.setAttribute("aria-describedby", described ? described + " " + error.id : error.id);
+      control.setAttribute("aria-invalid", "true");
     });
   }
 
@@ -562,6 +584,7 @@
     chipPickers(document);
     rowHistoryLinks();
     nameTheUnnamed();
+    tieErrorsToFields();
     searchOnEnterOnly();
     tickChangedFields();
     foldingFilters();
