@@ -19,6 +19,12 @@ def test_create_a_task_with_a_parent_and_tags(admin_page: Page, site: Site) -> N
     page.goto("/admin/task/list")
     page.get_by_role("link", name="New Task").click()
     page.get_by_label("Title").fill("Write the release notes")
+    # A dropdown shows its arrow (SQLAdmin draws a form's selects as text boxes).
+    for name in ("Status", "Project"):
+        drawn = page.get_by_label(name).evaluate(
+            "e => getComputedStyle(e).backgroundImage"
+        )
+        assert "svg" in drawn, name
     page.get_by_label("Status").select_option("in_progress")
     page.get_by_label("Progress").fill("150")
     page.get_by_label("Project").select_option(label=project.name)
