@@ -16,7 +16,6 @@ the changed ones, in one transaction. The figures are ratios from this one
 run, so the machine's speed cancels out.
 """
 
-import argparse
 import csv
 import io
 import os
@@ -36,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from admin_app.db import make_engine  # noqa: E402
 from bench.large_lists import create_database  # noqa: E402
-from bench.run import Server, log_in, seed  # noqa: E402
+from bench.run import Server, bench_arguments, log_in, seed  # noqa: E402
 from models import Task  # noqa: E402
 from tests.pgserver import start_postgres  # noqa: E402
 
@@ -184,14 +183,7 @@ def report(title: str, r: dict) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument(
-        "--postgres",
-        action="store_true",
-        help="measure on a throwaway PostgreSQL server instead of SQLite",
-    )
-    args = parser.parse_args()
+    args = bench_arguments(__doc__, rows=100_000).parse_args()
     if args.postgres:
         server = start_postgres()
         try:

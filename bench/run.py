@@ -395,18 +395,25 @@ def report(title: str, r: dict) -> None:
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument(
-        "--skip-plain",
-        action="store_true",
-        help="leave out plain SQLAdmin (it loads every row into memory)",
-    )
+def bench_arguments(doc: str, rows: int) -> argparse.ArgumentParser:
+    """A bench's command line: `--rows N`, and `--postgres` to measure on a
+    throwaway PostgreSQL server instead of SQLite."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=rows)
     parser.add_argument(
         "--postgres",
         action="store_true",
         help="measure on a throwaway PostgreSQL server instead of SQLite",
+    )
+    return parser
+
+
+def main() -> None:
+    parser = bench_arguments(__doc__, rows=100_000)
+    parser.add_argument(
+        "--skip-plain",
+        action="store_true",
+        help="leave out plain SQLAdmin (it loads every row into memory)",
     )
     args = parser.parse_args()
     if args.postgres:

@@ -114,6 +114,16 @@ def log_in(page: Page, username: str = "admin", password: str = PASSWORD) -> Non
     expect(page).not_to_have_url(re.compile(r"/admin/login"))
 
 
+def logged_in_state(browser: Browser, url: str) -> dict:
+    """The superuser's logged-in browser state (cookies), for a module's many
+    page loads to start from without logging in each time."""
+    context = browser.new_context(base_url=url)
+    log_in(context.new_page())
+    state = context.storage_state()
+    context.close()
+    return state
+
+
 @pytest.fixture
 def admin_page(page: Page) -> Page:
     """A page logged in as the superuser `admin`."""

@@ -24,7 +24,14 @@ from models.task import (
     TaskStatus,
 )
 from tests.conftest import SECRET_KEY, add_staff, login, migrated
-from tests.e2e.conftest import VIEWPORT, Site, assert_fits, log_in, screenshot
+from tests.e2e.conftest import (
+    VIEWPORT,
+    Site,
+    assert_fits,
+    log_in,
+    logged_in_state,
+    screenshot,
+)
 from tests.live import live_server
 from tests.zoo.conftest import ZOO
 from tests.zoo.seeds import seed
@@ -110,12 +117,7 @@ def audited(site: Site) -> Site:
 @pytest.fixture(scope="module")
 def signed_in(browser: Browser, audited: Site) -> dict:
     """A logged-in browser's state, shared by the module's many page loads."""
-    context = browser.new_context(base_url=audited.url)
-    page = context.new_page()
-    log_in(page)
-    state = context.storage_state()
-    context.close()
-    return state
+    return logged_in_state(browser, audited.url)
 
 
 def sized_page(browser: Browser, site: Site, state: dict | None, width: int) -> Page:
