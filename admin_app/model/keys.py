@@ -73,29 +73,15 @@ def _enum_member(type_: type[enum.Enum], text: str) -> enum.Enum:
     raise BadKey(text)
 
 
-_PYTHON_TYPES: dict[int, tuple[Column, type]] = {}
-
-
-def _python_type(column: Column) -> type:
-    """The Python type a key column holds, found once per column (an import
-    asks for it on every row). Kept by the column's identity: a column's `==`
-    makes a SQL expression, not a truth value."""
-    found = _PYTHON_TYPES.get(id(column))
-    if found is None or found[0] is not column:
-        type_ = get_column_python_type(column)
-        if type_ is object:  # SQLModel's AutoString does not say it holds text
-            type_ = str
-        found = _PYTHON_TYPES[id(column)] = (column, type_)
-    return found[1]
-
-
 def coerce_key_part(column: Column, text: str) -> Any:
     """The value of one key column named by `text`, or BadKey.
 
     Only the canonical text of a value is accepted (see `parse_key`), so each
     row has exactly one identifier.
     """
-    type_ = _python_type(column)
+    type_ = get_column_python_type(column)
+    if type_ is object:  # SQLModel's AutoString does not say it holds text
+        type_ = str
     try:
         if issubclass(type_, str):
             return text

@@ -5,6 +5,7 @@ each test gets a fresh browser context (no cookies). Without a browser the
 stories fail, naming Debian's `chromium` (which `.ci/run` installs).
 """
 
+import csv
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -112,6 +113,21 @@ def log_in(page: Page, username: str = "admin", password: str = PASSWORD) -> Non
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     expect(page).not_to_have_url(re.compile(r"/admin/login"))
+
+
+def assert_drawn_as_dropdown(select: Locator) -> None:
+    """The select shows a dropdown's arrow (SQLAdmin gives a form's selects
+    the text box's class, drawn without one)."""
+    drawn = select.evaluate("e => getComputedStyle(e).backgroundImage")
+    assert "svg" in drawn, select
+
+
+def exported_rows(page: Page, link: str = "Export CSV") -> list[dict[str, str]]:
+    """The rows of the CSV file the browser downloads from the page's link."""
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name=link).click()
+    with open(download_info.value.path(), encoding="utf-8", newline="") as file:
+        return list(csv.DictReader(file))
 
 
 def logged_in_state(browser: Browser, url: str) -> dict:

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
-from tests.e2e.conftest import VIEWPORT, log_in
+from tests.e2e.conftest import VIEWPORT, assert_drawn_as_dropdown, log_in
 from tests.live import live_server
 from tests.zoo.conftest import FULLSTACK, Site, serve
 from tests.zoo.fullstack import Item, User
@@ -45,6 +45,7 @@ def test_an_items_owner_added_in_the_dialog(page: Page, fullstack: tuple) -> Non
         ).one()
     owner = page.locator(".form-group", has=page.get_by_text("Owner", exact=True))
     expect(owner.locator("select")).to_have_value(str(user.id))
+    assert_drawn_as_dropdown(owner.locator("select"))  # on other people's models too
     page.get_by_label("Title").fill("Owned through the dialog")
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page).to_have_url(re.compile(r"/admin/item/list"))

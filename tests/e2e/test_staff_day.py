@@ -12,7 +12,6 @@ One served admin for the module (tests/e2e/conftest.py); each width picks its
 own rows, so the two walks never meet in the database."""
 
 import calendar
-import csv
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -36,6 +35,7 @@ from tests.e2e.conftest import (
     assert_fits,
     choose_chips,
     count,
+    exported_rows,
     log_in,
     logged_in_state,
 )
@@ -327,10 +327,7 @@ def test_3_export_a_month(day, signed_in: dict, site: Site, width: str) -> None:
     expect(page.locator("#row-count")).to_have_text(matching(count(site, *in_month)))
     assert_fits(page)
 
-    with page.expect_download() as download_info:
-        page.get_by_role("link", name="Export CSV").click()
-    with open(download_info.value.path(), encoding="utf-8", newline="") as file:
-        table = list(csv.DictReader(file))
+    table = exported_rows(page)
     with site.session() as db:
         tasks = db.scalars(select(Task).where(*in_month)).all()
         expected = {
@@ -662,10 +659,7 @@ def tracker_filter_and_export(page: Page, zoo: ZooSite) -> None:
     expect(page.locator("#row-count")).to_have_text(
         re.compile(rf"^{tracker_count(zoo, *in_month)} Tracker tasks? matching$")
     )
-    with page.expect_download() as download_info:
-        page.get_by_role("link", name="Export CSV").click()
-    with open(download_info.value.path(), encoding="utf-8", newline="") as file:
-        table = list(csv.DictReader(file))
+    table = exported_rows(page)
     with zoo.session() as db:
         tasks = db.scalars(select(TrackerTask).where(*in_month)).all()
         expected = {
