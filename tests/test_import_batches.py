@@ -8,9 +8,11 @@ import csv
 import io
 import json
 
-from sqlalchemy import insert
+import pytest
+from sqlalchemy import event, insert
 from sqlmodel import Session, func, select
 
+from admin_app.writing.import_writes import plain_columns
 from admin_app.writing.importing import BATCH_ROWS, KEPT
 from models import Task, Worker
 from tests.pages import text as page_text
@@ -243,3 +245,72 @@ def test_a_fault_deep_in_a_file_ends_the_progress_in_its_message(app, client, db
     assert message in page_text(last["html"])
     assert 'id="confirm-import"' not in last["html"]
     assert db.exec(select(func.count()).select_from(Task)).one() == before
+
+
+@pytest.mark.parametrize("through", ["statements", "flush"])
+def test_statements_and_the_flush_write_a_batch_alike(app, client, db, through):
+    """A table of plain columns takes the batch writes (one UPDATE per set of
+    changed columns, one INSERT ... RETURNING per shape); a table with a
+    mapper listener takes the ORM's flush. Both give the same preview, rows,
+    audit entry and revert."""
+    fill_tasks(app.state.engine, BATCH_ROWS + 30)
+    written: list[str] = []
+
+    def count(_mapper, _connection, target) -> None:
+        written.append(target.title)
+
+    listeners = [("before_update", count), ("before_insert", count)]
+    if through == "flush":
+        for name, listener in listeners:
+            event.listen(Task, name, listener)
+    try:
+        with Session(app.state.engine) as session:
+            assert plain_columns(Task, session) is (through == "statements")
+        rows = rows_of(exported(client, "task", "?sortBy=id"))
+        originals = {row["id"]: dict(row) for row in rows}
+        for n, row in enumerate(rows):
+            row["title"] += " (edited)"
+            if n % 2:
+                row["progress"] = str((int(row["progress"]) + 1) % 101)
+        blank = dict.fromkeys(rows[0], "")
+        new = [
+            {**blank, "title": f"New {n}", "status": "done", "progress": str(n)}
+            for n in range(3)
+        ]
+        found = preview(client, "task", write_csv(rows + new)).json()
+        assert (found["changed"], found["new"], found["errors"]) == (
+            BATCH_ROWS + 30,
+            3,
+            [],
+        )
+        done = client.post("/admin/task/import/confirm", data={"token": found["token"]})
+        assert done.status_code == 200
+        # the preview writes (and rolls back), then the confirmation writes
+        assert len(written) == (2 * (BATCH_ROWS + 33) if through == "flush" else 0)
+        db.expire_all()
+        stored = {str(t.id): t for t in db.exec(select(Task))}
+        assert len(stored) == BATCH_ROWS + 33
+        for row in rows:
+            task = stored[row["id"]]
+            assert (task.title, task.progress) == (row["title"], int(row["progress"]))
+        added = [t for key, t in stored.items() if key not in originals]
+        assert sorted(t.title for t in added) == ["New 0", "New 1", "New 2"]
+        assert all(t.created_at is not None and t.priority for t in added)
+        (entry,) = audit_entries(app, "import")
+        changes = json.loads(entry.changes)
+        assert len(changes["old"]) == BATCH_ROWS + 30
+        assert sorted(changes["added"]) == sorted(str(t.id) for t in added)
+        first = rows[1]["id"]
+        assert changes["old"][first] == {
+            "title": originals[first]["title"],
+            "progress": int(originals[first]["progress"]),
+        }
+        reverted = client.post(f"/admin/audit-entry/revert/{entry.id}")
+        assert reverted.status_code == 200
+        db.expire_all()
+        back = {str(t.id): (t.title, str(t.progress)) for t in db.exec(select(Task))}
+        assert back == {k: (r["title"], r["progress"]) for k, r in originals.items()}
+    finally:
+        if through == "flush":
+            for name, listener in listeners:
+                event.remove(Task, name, listener)

@@ -96,6 +96,7 @@ class ImportActions:
             ),
             # the admin's own check needs no trip to the event loop per row
             hook=check if plain else hook,
+            hook_sets_row=not plain,
         )
 
     async def import_page(self, request: Request) -> Response:

@@ -85,6 +85,8 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[
     """{field: [old, new]} for every field whose value differs."""
     found = {}
     for name, value in after.items():
+        if value is before.get(name):
+            continue  # the same object: nothing to compare
         old, new = jsonable(before.get(name)), jsonable(value)
         if old != new:
             found[name] = [old, new]

@@ -55,6 +55,7 @@ class ImportSetup:
     hidden: frozenset[str]
     permissions: Permissions
     hook: Callable[[dict[str, Any], Any, bool], None] | None = None
+    hook_sets_row: bool = True  # False: the hook only reads the row's data
 
     def columns(self, header: list[str], key: str | None) -> ImportColumns:
         view = self.view
@@ -84,6 +85,7 @@ class ImportSetup:
             hidden=self.hidden,
             permissions=self.permissions,
             hook=self.hook,
+            hook_sets_row=self.hook_sets_row,
             lock=lock,
             sink=sink,
             progress=progress,

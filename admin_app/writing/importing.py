@@ -10,8 +10,9 @@ it (two new rows with the same unique name are caught in the preview).
 
 A large file is applied in batches of `BATCH_ROWS` rows: the rows a batch
 names are read with one query per table (locked, on a confirmation), every
-row of the batch is validated in Python, and the batch is written by one
-flush (the ORM's executemany INSERTs and UPDATEs) in one savepoint. Only a
+row of the batch is validated in Python, and the batch is written in one
+savepoint: by one statement per shape of row when the table's rows are plain
+columns (`import_writes`), else by one flush (the ORM's executemany). Only a
 batch in which a row is refused (its values, a unique value, a missing
 related row) or the database refuses the flush is rolled back and run again
 row by row, each in its own savepoint, so that its outcome and messages are
@@ -41,7 +42,7 @@ from sqlalchemy.orm import Session
 
 from admin_app.listing.export import ExportColumn
 from admin_app.model.fields import FieldSpec
-from admin_app.model.keys import row_identifier
+from admin_app.model.keys import identifier, row_identifier
 from admin_app.writing.audit import diff, jsonable
 from admin_app.writing.import_cells import CellReader
 from admin_app.writing.import_columns import ImportColumns
@@ -54,6 +55,7 @@ from admin_app.writing.import_outcomes import (
     RowOutcome,
     Sink,
 )
+from admin_app.writing.import_writes import BatchWrites, plain_columns
 from admin_app.writing.writes import FormErrors, RowWriter
 
 __all__ = [
@@ -99,6 +101,7 @@ class _Pending:
     keyless: bool
     before: dict[str, Any]
     asked: dict[str, Any]
+    after: dict[str, Any] | None = None  # as written by `BatchWrites`
 
 
 @dataclass
@@ -122,6 +125,7 @@ class ImportRun:
         hidden: frozenset[str] = frozenset(),
         permissions: Permissions | None = None,
         hook: Callable[[dict[str, Any], Any, bool], None] | None = None,
+        hook_sets_row: bool = True,
         lock: bool = False,
         sink: Sink | None = None,
         progress: Callable[[int], None] | None = None,
@@ -135,6 +139,9 @@ class ImportRun:
         self.sink = sink  # each row's outcome and cells, batch by batch
         self.progress = progress  # told how many rows are done, batch by batch
         self.mapper = inspect(self.model)
+        self._key_attributes = [
+            self.mapper.get_property_by_column(c).key for c in self.mapper.primary_key
+        ]
         self.finder = RowFinder(
             self.model, view.name, session, columns, self.error, lock=lock
         )
@@ -144,6 +151,11 @@ class ImportRun:
         self._errors: list[RowError] = []  # the batch's, until it is done
         self._outcomes: list[tuple[RowOutcome, list[str]]] = []
         self._batched = False  # True while a batch runs without savepoints
+        self._related: dict[tuple[type, str], Any] = {}  # the batch's, by key
+        # a batch's writes, made by statements of their own when the rows are
+        # plain columns and no hook may set anything on the row object
+        plain = plain_columns(self.model, session) and not (hook and hook_sets_row)
+        self.writes = BatchWrites(self.model) if plain else None
         self.result = ImportResult()
 
     def run(self, rows: Iterable[Row]) -> ImportResult:
@@ -167,11 +179,17 @@ class ImportRun:
                 for row in batch:
                     pending.append(self._row(row[0], row[1]))
                     self._overlong(row)
-            self.session.flush()
+            if self.writes is not None:
+                self.writes.write(self.session)
+            else:
+                self.session.flush()
             self._finish([p for p in pending if p is not None])
         except (_Replay, IntegrityError):
             savepoint.rollback()
             self._errors, self._outcomes = [], []
+            self._related = {}
+            if self.writes is not None:
+                self.writes = BatchWrites(self.model)
             for key in self._new_seen:
                 self._seen.pop(key, None)
             self._batched = False
@@ -192,6 +210,7 @@ class ImportRun:
         self._errors, self._outcomes = [], []
         self.finder.forget()
         self.cells.forget()
+        self._related = {}
         self.session.expunge_all()  # the identity map holds no more than a batch
 
     def error(self, row: int, column: str, message: str) -> None:
@@ -240,8 +259,11 @@ class ImportRun:
             try:
                 if self.hook is not None:
                     self.hook(data, obj, creating)
-                writer = RowWriter(self.model, self.session)
-                writer.apply(obj, data, flush=False)
+                writer = RowWriter(self.model, self.session, related=self._related)
+                if self.writes is None:
+                    writer.apply(obj, data, flush=False)
+                else:
+                    changes = writer.column_changes(obj, data)
             except FormErrors as refused:
                 raise _Replay from refused  # its message as a row-by-row run gives it
             if not creating:
@@ -249,6 +271,8 @@ class ImportRun:
             pending = _Pending(
                 number, cells, obj, creating, keyless, before, writer.asked
             )
+            if self.writes is not None:
+                pending.after = self._written(obj, before, changes)
             if not creating and not self.permissions.edit and self._changes(pending):
                 raise _Replay
             return pending
@@ -272,8 +296,23 @@ class ImportRun:
         self._outcome(pending, changes)
         return None
 
+    def _written(
+        self, obj: Any, before: dict[str, Any], changes: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Hand a batched row's changes to `self.writes`: the row's columns as
+        they will be, or (for a new row) a dict filled with them at the write."""
+        assert self.writes is not None
+        if inspect(obj).transient:
+            current = {p.key: getattr(obj, p.key) for p in self.mapper.column_attrs}
+            return self.writes.insert({**current, **changes})
+        self.writes.update(self.mapper.primary_key_from_instance(obj), changes)
+        shown = {k: v for k, v in changes.items() if k not in self.hidden}
+        return {**before, **shown}
+
     def _changes(self, row: _Pending) -> dict[str, list[Any]]:
-        after = self.state(row.obj)
+        after = self.state(row.obj) if row.after is None else row.after
+        if row.after is not None and row.creating:
+            after = {k: v for k, v in after.items() if k not in self.hidden}
         if not row.creating:
             return diff(row.before, after)
         shown = self.columns.column_keys
@@ -288,7 +327,10 @@ class ImportRun:
 
     def _outcome(self, row: _Pending, changes: dict[str, list[Any]]) -> None:
         status = "new" if row.creating else "changed" if changes else "unchanged"
-        key = row_identifier(row.obj)
+        if row.after is not None and row.creating:
+            key = identifier([row.after[k] for k in self._key_attributes])
+        else:
+            key = row_identifier(row.obj)
         self._saw(key, row.number)
         outcome = RowOutcome(
             row.number,

@@ -108,6 +108,7 @@ class RowWriter:
         links: Sequence[LinkSpec] = (),
         merge: Merge | None = None,
         describe: Callable[[str, Any], str] | None = None,
+        related: dict[tuple[type, str], Any] | None = None,
     ) -> None:
         self.model = model
         self.links = links
@@ -123,6 +124,9 @@ class RowWriter:
         self.asked: dict[str, Any] = {}
         # foreign key column -> the relationship field the user sees for it
         self._field_of: dict[str, str] = {}
+        # related rows found by their key text, shared by the writers of one
+        # import batch (whose rows name the same few projects again and again)
+        self.related = related if related is not None else {}
 
     def error(self, field: str, message: str) -> None:
         name = self._field_of.get(field, field)
@@ -138,6 +142,40 @@ class RowWriter:
         import writes a batch of rows with one): a constraint the checks
         missed then fails there, not here. Only without link editors."""
         creating = inspect(obj).transient
+        changes, to_many, plans = self._decide(obj, data, creating)
+        for key, new in changes.items():
+            setattr(obj, key, new)
+        for key, targets in to_many.items():
+            if set(map(id, targets)) != set(map(id, getattr(obj, key))):
+                setattr(obj, key, targets)
+        if obj not in self.session:  # a row of the session tracks its changes
+            self.session.add(obj)
+        if not flush and not self.links:
+            return obj
+        self.flush()
+        if creating:
+            plans = self._plan_links(obj, data)
+            if self.errors:
+                raise FormErrors(self.errors, merge=self.merge)
+        for plan in plans:
+            plan.apply()
+        self.flush()
+        return obj
+
+    def column_changes(self, obj: Any, data: dict[str, Any]) -> dict[str, Any]:
+        """The column values a save of `data` would set on `obj` (validated,
+        merged, checked; only those that differ from `obj`'s), or FormErrors.
+        Nothing is set: an import writes a batch's changes itself, with one
+        statement for many rows (`import_writes`). Only for data without
+        to-many fields and link editors, which need the row object."""
+        changes, _to_many, _plans = self._decide(obj, data, inspect(obj).transient)
+        return changes
+
+    def _decide(
+        self, obj: Any, data: dict[str, Any], creating: bool
+    ) -> tuple[dict[str, Any], dict[str, list[Any]], list[LinkPlan]]:
+        """The columns to set, the to-many rows to link and the link editors'
+        plans of one save; FormErrors if any value is refused."""
         submitted = self._parse(data, creating)
         canonical, validated = self._canonical(obj, submitted.columns)
         self.asked = canonical
@@ -156,6 +194,7 @@ class RowWriter:
         elif values != canonical and not self._left_as_is(obj, values, canonical):
             # the merge kept current values: validate what is written
             validated = self._validate(obj, values)
+        changes: dict[str, Any] = {}
         if validated is not None:
             self._check_unique(obj, validated)
             if self.errors:
@@ -163,23 +202,8 @@ class RowWriter:
             for prop in self.mapper.column_attrs:
                 new = getattr(validated, prop.key)
                 if not unchanged(getattr(obj, prop.key), new):
-                    setattr(obj, prop.key, new)
-        for key, targets in to_many.items():
-            if set(map(id, targets)) != set(map(id, getattr(obj, key))):
-                setattr(obj, key, targets)
-        if obj not in self.session:  # a row of the session tracks its changes
-            self.session.add(obj)
-        if not flush and not self.links:
-            return obj
-        self.flush()
-        if creating:
-            plans = self._plan_links(obj, data)
-            if self.errors:
-                raise FormErrors(self.errors, merge=self.merge)
-        for plan in plans:
-            plan.apply()
-        self.flush()
-        return obj
+                    changes[prop.key] = new
+        return changes, to_many, plans
 
     def _left_as_is(
         self, obj: Any, values: dict[str, Any], canonical: dict[str, Any]
@@ -355,11 +379,16 @@ class RowWriter:
         target_model = rel.mapper.class_
         if isinstance(value, target_model):
             return value
-        try:
-            target = self.session.get(target_model, parse_key(target_model, str(value)))
-        except BadKey:
-            target = None
+        target = self.related.get((target_model, str(value)))
         if target is None:
+            try:
+                key = parse_key(target_model, str(value))
+                target = self.session.get(target_model, key)
+            except BadKey:
+                target = None
+        if target is not None:
+            self.related[(target_model, str(value))] = target
+        else:
             self.error(rel.key, "Choose a valid option: that row does not exist.")
         return target
 

@@ -1,0 +1,125 @@
+"""A batch of imported rows written with one statement per shape.
+
+The ORM's flush handles every mapping SQLModel can make, but it spends most of
+an import's time on bookkeeping a batch of plain column changes does not need:
+tracking each attribute's history, sorting the unit of work, and an UPDATE
+compiled per row's set of changed columns. When a table's rows are plain
+columns (`plain_columns`), an import instead has the write path decide each
+row's column values (`RowWriter.column_changes`: the same validation, merge
+and unique checks as a form) and writes the batch here: one executemany
+UPDATE for each set of changed columns, and one INSERT ... RETURNING for each
+set of given columns, whose returned rows are the new rows as stored (their
+keys and defaults). The ORM's rules for a new row's empty values are kept:
+an empty key or an empty column with a default is left out, so the database
+or the column's default fills it.
+
+A table whose writes the ORM shapes itself (mapper or flush events, a version
+counter, `onupdate` values, inheritance) is left to the flush.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Column, and_, bindparam, insert, inspect, update
+from sqlalchemy.orm import Mapper, Session
+
+_EVENTS = ("before_insert", "after_insert", "before_update", "after_update")
+
+
+def plain_columns(model: type, session: Session) -> bool:
+    """Whether rows of `model` can be written without the ORM's flush: one
+    table, no version counter, no values made on update, no listeners."""
+    mapper: Mapper = inspect(model)
+    if mapper.inherits is not None or mapper.version_id_col is not None:
+        return False
+    if any(getattr(mapper.dispatch, name) for name in _EVENTS):
+        return False
+    if session.dispatch.before_flush or session.dispatch.after_flush:
+        return False
+    dialect = session.get_bind().dialect
+    if not dialect.insert_executemany_returning_sort_by_parameter_order:
+        return False
+    table = mapper.local_table
+    return all(
+        column.onupdate is None and column.server_onupdate is None
+        for column in table.columns
+    )
+
+
+@dataclass
+class _Insert:
+    values: dict[str, Any]  # by column key
+    stored: dict[str, Any] = field(default_factory=dict)  # by attribute key
+
+
+class BatchWrites:
+    """The UPDATEs and INSERTs of one batch, run together by `write`."""
+
+    def __init__(self, model: type) -> None:
+        self.mapper: Mapper = inspect(model)
+        self.table = self.mapper.local_table
+        self.keys: list[Column] = list(self.mapper.primary_key)
+        self._column = {prop.key: prop.columns[0] for prop in self.mapper.column_attrs}
+        self._updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        self._inserts: list[_Insert] = []
+
+    def update(self, key: tuple[Any, ...], changes: Mapping[str, Any]) -> None:
+        """Set `changes` (by attribute key) on the row whose primary key is `key`."""
+        if not changes:
+            return
+        names = tuple(sorted(changes))
+        params = {f"k{n}": part for n, part in enumerate(key)}
+        params.update({f"v{n}": changes[name] for n, name in enumerate(names)})
+        self._updates.setdefault(names, []).append(params)
+
+    def insert(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Add a row of `values` (by attribute key); the returned dict is
+        filled with the row as stored, by attribute key, at `write`."""
+        row = _Insert(self._insert_values(values))
+        self._inserts.append(row)
+        return row.stored
+
+    def _insert_values(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """As the ORM's flush inserts a new object: an empty value is left out
+        where the database or the column's default makes one (a key, a column
+        with a default), written as NULL elsewhere."""
+        chosen = {}
+        for name, value in values.items():
+            column = self._column[name]
+            if value is None and not column.type.should_evaluate_none:
+                made = column.primary_key or column.default is not None
+                if made or column.server_default is not None:
+                    continue
+            chosen[column.key] = value
+        return chosen
+
+    def write(self, session: Session) -> None:
+        """Run the batch's statements in `session`'s transaction."""
+        for names, params in self._updates.items():
+            columns = [self._column[name] for name in names]
+            stmt = (
+                update(self.table)
+                .where(
+                    and_(*(k == bindparam(f"k{n}") for n, k in enumerate(self.keys)))
+                )
+                .values({c.key: bindparam(f"v{n}") for n, c in enumerate(columns)})
+            )
+            session.execute(stmt, params)
+        groups: dict[tuple[str, ...], list[_Insert]] = {}
+        for row in self._inserts:
+            groups.setdefault(tuple(sorted(row.values)), []).append(row)
+        attribute = {
+            column.key: self.mapper.get_property_by_column(column).key
+            for column in self.table.columns
+        }
+        for rows in groups.values():
+            stmt = insert(self.table).returning(
+                *self.table.columns, sort_by_parameter_order=True
+            )
+            stored = session.execute(stmt, [row.values for row in rows])
+            for row, values in zip(rows, stored, strict=True):
+                row.stored.update(
+                    {attribute[c.key]: values._mapping[c] for c in self.table.columns}
+                )
+        self._updates, self._inserts = {}, []
