@@ -547,3 +547,38 @@ def test_a_row_the_view_keeps_from_editing_shows_plain_cells(keeper, zoo):
     assert "You may not edit this row." in text(response.text)
     with Session(zoo.state.engine) as db:
         assert db.get(heroes.Hero, lion.id).name == "Black Lion"
+
+
+def test_a_list_page_reads_the_users_tables_and_each_rows_form_once(
+    app, client, seeded, monkeypatch
+):
+    """A page of editable rows asks which tables its user may open once (not
+    for every cell) and builds one small form a row (not the whole edit form
+    for every cell); the cells still show every row's inputs."""
+    from admin_app.site.list_edit_views import ListEditing
+
+    asked, built = [], []
+    is_accessible, form_class_of = AdminView.is_accessible, ListEditing._list_form_class
+
+    def counted_is_accessible(self, request):
+        asked.append(self.identity)
+        return is_accessible(self, request)
+
+    async def counted_form_class(self, request):
+        form_class = await form_class_of(self, request)
+        built.append(sorted(form_class()._fields))
+        return form_class
+
+    monkeypatch.setattr(AdminView, "is_accessible", counted_is_accessible)
+    monkeypatch.setattr(ListEditing, "_list_form_class", counted_form_class)
+    page = client.get("/admin/task/list?sortBy=id&sort=asc&pageSize=25")
+    assert page.status_code == 200
+    for index in (0, 24):
+        for name in ("status", "priority", "assignee", "due_date"):
+            assert f'name="row-{index}-{name}"' in page.text
+    tables = len(app.state.admin.views)
+    # each table for SQLAdmin's menu and once for the page's links and cells,
+    # and the page's own table (it was asked for every cell: 1,586 times)
+    assert len(asked) <= 2 * tables + 2
+    assert len(built) == 25  # one form a row, whatever its editable cells
+    assert built[0] == ["assignee", "due_date", "priority", "status"]

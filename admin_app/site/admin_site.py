@@ -177,12 +177,18 @@ class AdminSite(ExportRoutes, ListQueryRedirects, KeyedRedirects, AuthRoutes, Ad
 
     def views_for(self, request: Request) -> list[AdminView]:
         """The tables the request's user may view: their menu, their dashboard,
-        the audit entries and the links they may see."""
-        return [
-            view
-            for view in self.views
-            if isinstance(view, AdminView) and view.is_accessible(request)
-        ]
+        the audit entries and the links they may see. Read once per request
+        (a list page asks for each of its rows and cells)."""
+        kept = request.state.__dict__  # beside Starlette's own `_state`
+        found = kept.get("_views_for")
+        if found is None:
+            found = [
+                view
+                for view in self.views
+                if isinstance(view, AdminView) and view.is_accessible(request)
+            ]
+            kept["_views_for"] = found
+        return list(found)
 
     def init_templating_engine(self) -> Jinja2Templates:
         templates = super().init_templating_engine()

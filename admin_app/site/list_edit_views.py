@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 from anyio import from_thread, to_thread
 from markupsafe import Markup
 from sqladmin import Flash
+from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -65,6 +66,7 @@ class ListEditPage:
 
     form_class: Any
     indices: dict[str, int] = field(default_factory=dict)  # row key -> inputs
+    forms: dict[str, Any] = field(default_factory=dict)  # row key -> its form
     # a refused Save's typed values, by row key: only the fields the user changed
     submitted: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     problems: dict[str, RowProblem] = field(default_factory=dict)
@@ -140,7 +142,8 @@ class ListEditing:
     async def _list_form_class(self, request: Request) -> Any:
         page = self.list_edit_page(request)
         if page.form_class is None:
-            page.form_class = await self.form_for(request, self._form_edit_rules)
+            edit_form = await self.form_for(request, self._form_edit_rules)
+            page.form_class = only_fields(edit_form, self._list_editable)
         return page.form_class
 
     async def list_edit_cell(self, obj: Any, prop: str, request: Request | None) -> Any:
@@ -154,12 +157,15 @@ class ListEditing:
         index = page.indices.get(key)
         if index is None or not await self.check_can_edit(request, obj):
             return None
-        form_class = await self._list_form_class(request)
         prefix = f"row-{index}"
-        data = self._row_data(obj)
-        form = form_class(
-            formdata=self._typed(page, key, index, data), data=data, prefix=prefix
-        )
+        form = page.forms.get(key)
+        if form is None:  # one form a row, for all its editable cells
+            form_class = await self._list_form_class(request)
+            data = self._row_data(obj)
+            form = form_class(
+                formdata=self._typed(page, key, index, data), data=data, prefix=prefix
+            )
+            page.forms[key] = form
         if prop not in form:
             return None  # a related table this user may not view: a plain cell
         widget = form[prop]
@@ -175,6 +181,7 @@ class ListEditing:
             "class": f"{classes} list-edit-input{' is-invalid' if errors else ''}",
         }
         if getattr(widget, "loader", None) is not None:
+            _label_from_loaded_row(widget, obj, prop)
             kwargs["data-url"] = str(
                 request.url_for("admin:ajax_lookup", identity=self.identity)
             )
@@ -310,3 +317,25 @@ class ListEditing:
             message = database_error_message(error)  # an outage is raised again
             problem = RowProblem("", self.name_plural, message=message)
             raise ListEditRefused([problem]) from error
+
+
+def only_fields(form_class: Any, names: Sequence[str]) -> Any:
+    """`form_class` with only the fields `names`: a list row's cells need no
+    link editors or other fields, each of which would be built for every row
+    (WTForms leaves out a field a subclass sets to None)."""
+    dropped = {
+        name: None
+        for name in dir(form_class)
+        if name not in names and hasattr(getattr(form_class, name), "_formfield")
+    }
+    return type(form_class.__name__, (form_class,), dropped)
+
+
+def _label_from_loaded_row(widget: Any, obj: Any, prop: str) -> None:
+    """Give a search-as-you-type select the related row the list has loaded
+    already, so that it is labelled without a query for every row."""
+    if prop in inspect(obj).unloaded or not isinstance(widget.data, str):
+        return
+    shown = getattr(obj, prop, None)
+    if shown is not None and row_identifier(shown) == widget.data:
+        widget.data = shown

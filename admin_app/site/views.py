@@ -458,16 +458,8 @@ class AdminView(
             for name, spec in self.field_specs.items()
             if spec.relationship is not None
             and spec.target is not None
-            and not self.may_open(request, spec.target)
+            and not self.may_link(request, spec.target)
         ]
-
-    def may_open(self, request: Request, other: type) -> bool:
-        """`may_link`, read once per request: a list page asks per cell."""
-        cache = request.state.__dict__.setdefault("_viewable_models", None)
-        if cache is None:
-            cache = {view.model for view in self._admin_ref.views_for(request)}
-            request.state._viewable_models = cache
-        return other in cache
 
     @_non_link_related_fields.setter
     def _non_link_related_fields(self, names: list[str]) -> None:
@@ -539,7 +531,7 @@ class AdminView(
         if related is None:
             return "" if value is None else str(value)
         label = label_for(related)
-        if request is None or not self.may_open(request, spec.target):
+        if request is None or not self.may_link(request, spec.target):
             return label  # no page this user may open: plain text
         url = self._build_url_for("admin:details", request, related)
         return Markup('<a href="{}">{}</a>').format(url, label)
