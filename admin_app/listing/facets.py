@@ -1,13 +1,15 @@
 """Facets: how many rows of the list each choice of a filter would leave.
 
-Django 5.0 shows "Blocked (12)" beside a filter's choices. Each count here
-comes from ONE grouped query per filter, over the list's rows with the search
-and every other filter applied but not the filter's own (choosing another of
-its choices replaces the current one, so its own condition must not narrow
-its counts).
+Django 5.0 shows "Blocked (12)" beside a filter's choices. Each filter's
+counts are over the list's rows with the search and every other filter
+applied but not the filter's own (choosing another of its choices replaces
+the current one, so its own condition must not narrow its counts). The
+filters not in use all count the list's own rows, so they share one query: a
+searched list of millions of rows pays for its search once, not once a
+filter.
 
 A facet reads at most `cap + 1` rows, as the list's count does (see
-`admin_app.listing.counts`): the grouped query runs over a LIMITed subquery.
+`admin_app.listing.counts`): its query is LIMITed and the rows are counted here.
 While the list has at most `cap` such rows the counts are exact; past that they
 are what the first `cap + 1` rows held, lower bounds, shown "12+" (and a
 choice that may well have rows but had none among them shows no number).
@@ -16,11 +18,12 @@ choice that may well have rows but had none among them shows no number).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, String, case, cast, func, inspect, literal, or_, select
+from sqlalchemy import Select, String, case, cast, inspect, literal, or_
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
@@ -77,11 +80,14 @@ NO_FACETS = Facets()
 
 @dataclass(frozen=True)
 class _Plan:
-    """How one filter is counted: the values it groups its rows by (one row
-    each, or one per link for a many-to-many), and which choice each group is."""
+    """How one filter is counted: the value each row is grouped by (one row
+    each, or one per link for a many-to-many: `rows`), and which choice each
+    group is."""
 
-    rows: Select
+    facet: ColumnElement
     choice_of: Callable[[Any], str | None]
+    rows: Select  # the rows counted, one per row of the list unless `joined`
+    joined: bool = False
 
 
 def _choice_plan(query: ListQuery, found: ChoiceFilter) -> _Plan:
@@ -96,10 +102,11 @@ def _choice_plan(query: ListQuery, found: ChoiceFilter) -> _Plan:
         except BadFilter:
             continue
         texts[_plain(value)] = text
-    rows = query.filtered_except(found).with_only_columns(
-        found.column.label("facet"), maintain_column_froms=True
+    return _Plan(
+        found.column,
+        lambda value: texts.get(_plain(value)),
+        query.filtered_except(found),
     )
-    return _Plan(rows, lambda value: texts.get(_plain(value)))
 
 
 def _empty_plan(query: ListQuery, found: EmptyFilter) -> _Plan:
@@ -108,10 +115,7 @@ def _empty_plan(query: ListQuery, found: EmptyFilter) -> _Plan:
     if found.json:  # Python's None is stored as JSON `null` by default
         null = or_(null, cast(column, String) == "null")
     flag = case((null, literal("true")), else_=literal("false"))
-    rows = query.filtered_except(found).with_only_columns(
-        flag.label("facet"), maintain_column_froms=True
-    )
-    return _Plan(rows, lambda value: value)
+    return _Plan(flag, lambda value: value, query.filtered_except(found))
 
 
 def _related_plan(
@@ -128,14 +132,10 @@ def _related_plan(
             continue
     others = query.filtered_except(found)
     if found.column is not None:
-        rows = others.with_only_columns(
-            found.column.label("facet"), maintain_column_froms=True
-        )
-    else:  # many-to-many: one row per link, grouped by the linked row's key
-        rows = others.with_only_columns(
-            target_keys[0].label("facet"), maintain_column_froms=True
-        ).join(getattr(found.model, found.relationship.key))
-    return _Plan(rows, lambda value: texts.get(value))
+        return _Plan(found.column, lambda value: texts.get(value), others)
+    # many-to-many: one row per link, grouped by the linked row's key
+    rows = others.join(getattr(found.model, found.relationship.key))
+    return _Plan(target_keys[0], lambda value: texts.get(value), rows, joined=True)
 
 
 def _plain(value: Any) -> Hashable:
@@ -157,48 +157,40 @@ def plan_for(
     return None
 
 
-def _grouped(session: Session, plan: _Plan, cap: int | None) -> tuple[dict, int]:
-    rows = plan.rows.order_by(None)
-    if cap is not None:
-        rows = rows.limit(cap + 1)
-    sample = rows.subquery()
-    stmt = select(sample.c.facet, func.count()).group_by(sample.c.facet)
-    counts: dict[str, int] = {}
-    seen = 0
-    for value, number in session.execute(stmt):
-        seen += number
-        text = plan.choice_of(value)
-        if text is not None:
-            counts[text] = counts.get(text, 0) + number
-    return counts, seen
+def _custom_plans(found: SimpleListFilter, rows: Select) -> list[tuple[str, _Plan]]:
+    """A project's own filter: a 1/0 flag per choice (CASE on its condition),
+    each counted as a facet of its own whose "1" group is that choice."""
+    plans = []
+    for value, choice in found.choices.items():
+        condition = choice[1]() if callable(choice[1]) else choice[1]
+        flag = case((condition, literal(1)), else_=literal(0))
+        plans.append((value, _Plan(flag, lambda v: "1" if v == 1 else None, rows)))
+    return plans
 
 
-def _custom_facet(
-    session: Session, query: ListQuery, found: SimpleListFilter, cap: int | None
-) -> Facet:
-    """A project's own filter: one COUNT per choice (CASE on its condition),
-    all in one query over the same bounded rows."""
-    flags: list[ColumnElement] = [literal(1).label("facet_row")]
-    names = list(found.choices)
-    for n, value in enumerate(names):
-        condition = found.choices[value][1]
-        condition = condition() if callable(condition) else condition
-        flags.append(case((condition, 1), else_=0).label(f"facet_{n}"))
-    rows = (
-        query.filtered_except(found)
-        .with_only_columns(*flags, maintain_column_froms=True)
-        .order_by(None)
-    )
+def _counted(
+    session: Session, rows: Select, plans: list[_Plan], cap: int | None
+) -> tuple[list[dict[str, int]], int]:
+    """Each plan's counts over the same rows, read by ONE query of at most
+    `cap + 1` rows (the list's search can cost a scan: paying it once a page,
+    not once a filter), and how many rows it read."""
+    stmt = rows.with_only_columns(
+        *(plan.facet.label(f"facet_{n}") for n, plan in enumerate(plans)),
+        maintain_column_froms=True,
+    ).order_by(None)
     if cap is not None:
-        rows = rows.limit(cap + 1)
-    sample = rows.subquery()
-    sums = [
-        func.coalesce(func.sum(sample.c[f"facet_{n}"]), 0) for n in range(len(names))
-    ]
-    found_row = session.execute(select(func.count(), *sums)).one()
-    seen, numbers = found_row[0], found_row[1:]
-    counts = {value: int(number) for value, number in zip(names, numbers, strict=True)}
-    return Facet(counts, cap is None or seen <= cap, cap or 0)
+        stmt = stmt.limit(cap + 1)
+    found = session.execute(stmt).all()
+    columns = list(zip(*found, strict=True)) if found else [()] * len(plans)
+    counted = []
+    for plan, values in zip(plans, columns, strict=True):
+        counts: dict[str, int] = {}
+        for value, number in Counter(values).items():
+            text = plan.choice_of(value)
+            if text is not None:
+                counts[text] = counts.get(text, 0) + number
+        counted.append(counts)
+    return counted, len(found)
 
 
 def facet_counts(
@@ -207,20 +199,44 @@ def facet_counts(
     limits: CountLimits,
     choices: dict[str, list[tuple[str, str]] | None],
 ) -> Facets:
-    """The counts of every filter of `query` that shows them: one grouped
-    query each. `choices` holds each related-row filter's listed rows (None
-    for a table too large to list: no counts)."""
+    """The counts of every filter of `query` that shows them. The filters not
+    in use share the list's rows and are counted by one query; a filter in
+    use (its counts leave its own choice out) and a many-to-many one (a row
+    per link) by one query each. `choices` holds each related-row filter's
+    listed rows (None for a table too large to list: no counts)."""
     cap = None if query.exact_count else limits.cap
-    found: dict[str, Facet] = {}
+    in_use = {
+        id(found)
+        for found, conditions in zip(
+            query.filters, query.filter_conditions, strict=True
+        )
+        if conditions
+    }
+    groups: dict[int, tuple[Select, list[tuple[str, str | None, _Plan]]]] = {}
     for list_filter in query.filters:
         name = list_filter.parameter_name
+        own = id(list_filter) in in_use
         if isinstance(list_filter, SimpleListFilter):
-            if list_filter.choices:
-                found[name] = _custom_facet(session, query, list_filter, cap)
-            continue
-        plan = plan_for(query, list_filter, choices.get(name))
-        if plan is None:
-            continue
-        counts, seen = _grouped(session, plan, cap)
-        found[name] = Facet(counts, cap is None or seen <= cap, cap or 0)
+            rows = query.filtered_except(list_filter)
+            planned: list[tuple[str | None, _Plan]] = list(
+                _custom_plans(list_filter, rows)
+            )
+        else:
+            plan = plan_for(query, list_filter, choices.get(name))
+            planned = [] if plan is None else [(None, plan)]
+            own = own or any(p.joined for _v, p in planned)
+        for value, plan in planned:
+            group = id(list_filter) if own else 0
+            groups.setdefault(group, (plan.rows, []))[1].append((name, value, plan))
+    found: dict[str, Facet] = {}
+    custom: dict[str, dict[str, int]] = {}
+    for rows, members in groups.values():
+        counted, seen = _counted(session, rows, [p for _n, _v, p in members], cap)
+        complete = cap is None or seen <= cap
+        for (name, value, _plan), counts in zip(members, counted, strict=True):
+            if value is None:
+                found[name] = Facet(counts, complete, cap or 0)
+            else:
+                custom.setdefault(name, {})[value] = counts.get("1", 0)
+                found[name] = Facet(custom[name], complete, cap or 0)
     return Facets(found, choices)

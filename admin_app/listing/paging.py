@@ -8,6 +8,7 @@ after it start, for the links it renders.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -34,9 +35,13 @@ from admin_app.listing.keyset import (
 )
 from admin_app.listing.query import ListQuery
 
-WALK_SECONDS = 0.25
+WALK_SECONDS = (0.02, 0.25)
 """How long a narrowed page on PostgreSQL may walk the sort's index looking
-for matches before it is read from the matches instead (`_read_matches_first`)."""
+for matches before it is read from the matches instead (`_read_matches_first`):
+as long as its count took, within these bounds. The count read up to `cap`
+matches; a walk that finds a page's 26 among matches spread along the index
+reads far fewer rows, so one that takes longer is walking past matches that
+sit elsewhere, and the time it spent is lost."""
 
 _Rows = tuple[list[Any], int, bool, RowCount]
 """A page's rows, its number, whether a next page exists, and the count."""
@@ -88,9 +93,11 @@ def read_page(
     terms = sort_terms_for(query, dialect)
     identity = query.cursor_identity()
     size = query.page_size
+    started = time.perf_counter()
     total = count_rows(
         session, query.filtered(), exact=query.exact_count, limits=limits
     )
+    counted = time.perf_counter() - started
     cursor = decode_cursor(identity, query.cursor, terms, size)
 
     def read() -> _Rows:
@@ -103,7 +110,9 @@ def read_page(
         _read_matches_first(session)
         found, page, has_next, total = read()
     else:
-        found, page, has_next, total = _walk_else_matches(session, read)
+        low, high = WALK_SECONDS
+        walk = min(max(counted, low), high)
+        found, page, has_next, total = _walk_else_matches(session, read, walk)
     shown = (page - 1) * size + len(found) + (1 if has_next else 0)
     return PageRead(
         rows=[row[0] for row in found],
@@ -154,12 +163,14 @@ def _rows(
     return found, page, has_next, total
 
 
-def _walk_else_matches(session: Session, read: Callable[[], _Rows]) -> _Rows:
-    """`read()` the page by walking the sort's index for `WALK_SECONDS` at
-    most (in a savepoint), else from the rows that match."""
+def _walk_else_matches(
+    session: Session, read: Callable[[], _Rows], seconds: float
+) -> _Rows:
+    """`read()` the page by walking the sort's index for `seconds` at most (in
+    a savepoint), else from the rows that match."""
     try:
         with session.begin_nested():
-            limit_statement_time(session, WALK_SECONDS)
+            limit_statement_time(session, seconds)
             rows = read()
             limit_statement_time(session)
             return rows
@@ -180,7 +191,7 @@ def _read_matches_first(session: Session) -> None:
     million tasks) it reads millions of rows first, where a trigram or
     filter index gives the matches at once. `read_page` takes this way when
     the count says the matches are few, or when the walk has not found the
-    page within `WALK_SECONDS`; with an index for the search or filter it
+    page within its time (`WALK_SECONDS`); with an index for the search or filter it
     reads only the matches (bitmap), without one, one pass over the table,
     as the count did."""
     set_local(session, "enable_indexscan", "off")
