@@ -326,3 +326,34 @@ def test_every_shipped_list_answers_with_its_counts(client, tasks):
     for identity_ in sorted(lists):
         response = client.get(f"/admin/{identity_}/list")
         assert response.status_code == 200, (identity_, text(response.text)[:300])
+
+
+def test_the_filters_not_in_use_are_counted_by_one_scan_of_the_list(
+    app, client, db, tasks
+):
+    """A searched list of millions of rows pays for its search once for all
+    the filters not in use (one query), plus one for each filter in use and
+    each many-to-many filter (a row per link); the counts are as before."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    engine = app.state.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        html = page(client, "search=csv&priority=high")
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    facet_queries = [s for s in statements if "AS facet_0" in s]
+    # the filters not in use, the priority filter in use, the tags (links)
+    assert len(facet_queries) == 3
+    csv = func.lower(Task.title).contains("csv") | func.lower(
+        func.coalesce(Task.description, "")
+    ).contains("csv")
+    assert status_counts(html) == expected_status(db, Task.priority == "high", csv)
+    shown = panel(html, "priority")
+    expected = grouped(db, Task.priority, csv)
+    assert sum(int(c) for c in shown.values()) == sum(expected.values())
