@@ -9,7 +9,7 @@ searched list of millions of rows pays for its search once, not once a
 filter.
 
 A facet reads at most `cap + 1` rows, as the list's count does (see
-`admin_app.listing.counts`): its query is LIMITed and the rows are counted here.
+`admin_app.listing.counts`): its query groups a LIMITed sample of the rows.
 While the list has at most `cap` such rows the counts are exact; past that they
 are what the first `cap + 1` rows held, lower bounds, shown "12+" (and a
 choice that may well have rows but had none among them shows no number).
@@ -18,12 +18,23 @@ choice that may well have rows but had none among them shows no number).
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, String, case, cast, inspect, literal, or_
+from sqlalchemy import (
+    Select,
+    String,
+    case,
+    cast,
+    func,
+    inspect,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
@@ -171,26 +182,42 @@ def _custom_plans(found: SimpleListFilter, rows: Select) -> list[tuple[str, _Pla
 def _counted(
     session: Session, rows: Select, plans: list[_Plan], cap: int | None
 ) -> tuple[list[dict[str, int]], int]:
-    """Each plan's counts over the same rows, read by ONE query of at most
-    `cap + 1` rows (the list's search can cost a scan: paying it once a page,
-    not once a filter), and how many rows it read."""
-    stmt = rows.with_only_columns(
+    """Each plan's counts over the same rows, and how many rows there were:
+    ONE query that reads at most `cap + 1` of the list's rows once (the
+    list's search can cost a scan: paid once a page, not once a filter) and
+    groups them by each plan's value in turn (`UNION ALL` of one `GROUP BY`
+    a plan, each in a column of its own so every value keeps its type)."""
+    sample = rows.with_only_columns(
         *(plan.facet.label(f"facet_{n}") for n, plan in enumerate(plans)),
         maintain_column_froms=True,
     ).order_by(None)
     if cap is not None:
-        stmt = stmt.limit(cap + 1)
-    found = session.execute(stmt).all()
-    columns = list(zip(*found, strict=True)) if found else [()] * len(plans)
-    counted = []
-    for plan, values in zip(plans, columns, strict=True):
-        counts: dict[str, int] = {}
-        for value, number in Counter(values).items():
-            text = plan.choice_of(value)
-            if text is not None:
-                counts[text] = counts.get(text, 0) + number
-        counted.append(counts)
-    return counted, len(found)
+        sample = sample.limit(cap + 1)
+    shared = sample.cte("facet_rows")
+    if session.get_bind().dialect.name == "postgresql":
+        shared = shared.prefix_with("MATERIALIZED")  # read once, for every branch
+    values = [shared.c[f"facet_{n}"] for n in range(len(plans))]
+
+    def grouped_by(which: int) -> Select:
+        shown = [
+            v if n == which else cast(null(), v.type) for n, v in enumerate(values)
+        ]
+        stmt = select(literal(which).label("which"), *shown, func.count())
+        stmt = stmt.select_from(shared)
+        return stmt if which < 0 else stmt.group_by(values[which])
+
+    stmt = union_all(*(grouped_by(n) for n in range(-1, len(plans))))
+    counted: list[dict[str, int]] = [{} for _ in plans]
+    seen = 0
+    for which, *found, number in session.execute(stmt):
+        if which < 0:
+            seen = number
+            continue
+        text = plans[which].choice_of(found[which])
+        if text is not None:
+            counts = counted[which]
+            counts[text] = counts.get(text, 0) + number
+    return counted, seen
 
 
 def facet_counts(
