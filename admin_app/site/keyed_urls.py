@@ -15,10 +15,19 @@ from starlette.requests import Request
 
 from admin_app.model.keys import row_identifier, selection_text, url_key
 
+_KEY = "ADMINROWKEY"  # stands for the key in a route's URL (identities are lowercase)
+
 
 def row_url(request: Request, name: str, identity: str, obj: Any) -> URL:
-    """The URL of route `name` (`admin:details`, `admin:edit`) for row `obj`."""
-    return request.url_for(name, identity=identity, pk=url_key(row_identifier(obj)))
+    """The URL of route `name` (`admin:details`, `admin:edit`) for row `obj`.
+    The route is looked up once a request (a list page links every row two
+    or three times), then only the key changes."""
+    made = request.state.__dict__.setdefault("_row_urls", {})
+    template = made.get((name, identity))
+    if template is None:
+        template = str(request.url_for(name, identity=identity, pk=_KEY))
+        made[(name, identity)] = template
+    return URL(template.replace(_KEY, url_key(row_identifier(obj))))
 
 
 def pks_query(identifiers: list[str]) -> str:
