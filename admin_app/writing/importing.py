@@ -321,7 +321,7 @@ class ImportRun:
         return {k: [None, jsonable(v)] for k, v in after.items() if k in shown}
 
     def _finish(self, pending: list[_Pending]) -> None:
-        """The outcomes of a batch written by one flush."""
+        """The outcomes of a batch written together (a flush, or `self.writes`)."""
         for row in pending:
             self._outcome(row, self._changes(row))
 
