@@ -18,15 +18,21 @@ from admin_app.model.keys import row_identifier, selection_text, url_key
 _KEY = "ADMINROWKEY"  # stands for the key in a route's URL (identities are lowercase)
 
 
-def row_url(request: Request, name: str, identity: str, obj: Any) -> URL:
-    """The URL of route `name` (`admin:details`, `admin:edit`) for row `obj`.
-    The route is looked up once a request (a list page links every row two
-    or three times), then only the key changes."""
+def _route_url(request: Request, name: str, identity: str, **keyed: str) -> str:
+    """`request.url_for`, looked up once a request (a list page links every
+    row two or three times): rows' links then differ only in their key."""
     made = request.state.__dict__.setdefault("_row_urls", {})
-    template = made.get((name, identity))
-    if template is None:
-        template = str(request.url_for(name, identity=identity, pk=_KEY))
-        made[(name, identity)] = template
+    found = made.get((name, identity))
+    if found is None:
+        found = made[(name, identity)] = str(
+            request.url_for(name, identity=identity, **keyed)
+        )
+    return found
+
+
+def row_url(request: Request, name: str, identity: str, obj: Any) -> URL:
+    """The URL of route `name` (`admin:details`, `admin:edit`) for row `obj`."""
+    template = _route_url(request, name, identity, pk=_KEY)
     return URL(template.replace(_KEY, url_key(row_identifier(obj))))
 
 
@@ -42,7 +48,7 @@ class KeyedLinks:
         return row_url(request, name, self._identity_for_object(obj), obj)
 
     def _url_for_delete(self, request: Request, obj: Any) -> str:
-        url = request.url_for("admin:delete", identity=self._identity_for_object(obj))
+        url = _route_url(request, "admin:delete", self._identity_for_object(obj))
         return f"{url}?{pks_query([row_identifier(obj)])}"
 
 

@@ -61,6 +61,10 @@ class BatchWrites:
         self.table = self.mapper.local_table
         self.keys: list[Column] = list(self.mapper.primary_key)
         self._column = {prop.key: prop.columns[0] for prop in self.mapper.column_attrs}
+        self._attribute = {  # a returned row's columns by attribute key
+            column.key: self.mapper.get_property_by_column(column).key
+            for column in self.table.columns
+        }
         self._updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         self._inserts: list[_Insert] = []
 
@@ -109,10 +113,6 @@ class BatchWrites:
         groups: dict[tuple[str, ...], list[_Insert]] = {}
         for row in self._inserts:
             groups.setdefault(tuple(sorted(row.values)), []).append(row)
-        attribute = {
-            column.key: self.mapper.get_property_by_column(column).key
-            for column in self.table.columns
-        }
         for rows in groups.values():
             stmt = insert(self.table).returning(
                 *self.table.columns, sort_by_parameter_order=True
@@ -120,6 +120,9 @@ class BatchWrites:
             stored = session.execute(stmt, [row.values for row in rows])
             for row, values in zip(rows, stored, strict=True):
                 row.stored.update(
-                    {attribute[c.key]: values._mapping[c] for c in self.table.columns}
+                    {
+                        self._attribute[c.key]: values._mapping[c]
+                        for c in self.table.columns
+                    }
                 )
         self._updates, self._inserts = {}, []

@@ -56,7 +56,7 @@ from admin_app.writing.import_outcomes import (
     Sink,
 )
 from admin_app.writing.import_writes import BatchWrites, plain_columns
-from admin_app.writing.writes import FormErrors, RowWriter
+from admin_app.writing.writes import FormErrors, RowWriter, column_values
 
 __all__ = [
     "BATCH_ROWS",
@@ -226,11 +226,7 @@ class ImportRun:
 
     def state(self, obj: Any) -> dict[str, Any]:
         """The row's columns as the audit trail records them."""
-        return {
-            prop.key: getattr(obj, prop.key)
-            for prop in self.mapper.column_attrs
-            if prop.key not in self.hidden
-        }
+        return {k: v for k, v in column_values(obj).items() if k not in self.hidden}
 
     def _row(self, number: int, cells: list[str]) -> _Pending | None:
         """Apply one row. In a batch, the row written at the batch's flush
@@ -303,8 +299,7 @@ class ImportRun:
         they will be, or (for a new row) a dict filled with them at the write."""
         assert self.writes is not None
         if inspect(obj).transient:
-            current = {p.key: getattr(obj, p.key) for p in self.mapper.column_attrs}
-            return self.writes.insert({**current, **changes})
+            return self.writes.insert({**column_values(obj), **changes})
         self.writes.update(self.mapper.primary_key_from_instance(obj), changes)
         shown = {k: v for k, v in changes.items() if k not in self.hidden}
         return {**before, **shown}

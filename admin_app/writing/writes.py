@@ -247,14 +247,11 @@ class RowWriter:
         if not values:
             return {}, None
         try:
-            validated = validate_row(self.model, {**self._current(obj), **values})
+            validated = validate_row(self.model, {**column_values(obj), **values})
         except ValidationError as error:
             self._report(error)
             return dict(values), None
         return {name: getattr(validated, name) for name in values}, validated
-
-    def _current(self, obj: Any) -> dict[str, Any]:
-        return {prop.key: getattr(obj, prop.key) for prop in self.mapper.column_attrs}
 
     def _merge_columns(
         self, obj: Any, submitted: _Submitted, canonical: dict[str, Any]
@@ -344,7 +341,7 @@ class RowWriter:
             key = spec.parse(text)
         except BadValue:
             key = None
-        if key is None or self.session.get(spec.target, key) is None:
+        if key is None or self._row_named(spec.target, text, lambda _: key) is None:
             self.error(column.key, "Choose a valid option: that row does not exist.")
             return None
         return key
@@ -379,18 +376,25 @@ class RowWriter:
         target_model = rel.mapper.class_
         if isinstance(value, target_model):
             return value
-        target = self.related.get((target_model, str(value)))
+        target = self._row_named(
+            target_model, str(value), lambda text: parse_key(target_model, text)
+        )
         if target is None:
-            try:
-                key = parse_key(target_model, str(value))
-                target = self.session.get(target_model, key)
-            except BadKey:
-                target = None
-        if target is not None:
-            self.related[(target_model, str(value))] = target
-        else:
             self.error(rel.key, "Choose a valid option: that row does not exist.")
         return target
+
+    def _row_named(self, model: type, text: str, key: Callable[[str], Any]) -> Any:
+        """The row of `model` whose key `text` names (`key` reads it), or
+        None; found once a text by the writers sharing `related`."""
+        found = self.related.get((model, text))
+        if found is None:
+            try:
+                found = self.session.get(model, key(text))
+            except (BadKey, BadValue):
+                found = None
+            if found is not None:
+                self.related[(model, text)] = found
+        return found
 
     def _report(self, error: ValidationError) -> None:
         """The model's validation errors, each next to its field."""
@@ -402,7 +406,7 @@ class RowWriter:
 
     def _validate(self, obj: Any, values: dict[str, Any]) -> Any:
         try:
-            return validate_row(self.model, {**self._current(obj), **values})
+            return validate_row(self.model, {**column_values(obj), **values})
         except ValidationError as error:
             self._report(error)
             raise FormErrors(self.errors, merge=self.merge) from error
@@ -440,6 +444,13 @@ class RowWriter:
                     field_label(self.model, c.key).lower() for c in columns
                 )
                 self.error(columns[0].key, f"Another row already has this {names}.")
+
+
+def column_values(obj: Any) -> dict[str, Any]:
+    """Every column of an ORM row, by attribute key."""
+    return {
+        prop.key: getattr(obj, prop.key) for prop in inspect(obj).mapper.column_attrs
+    }
 
 
 def _key_of(row: Any) -> str:
