@@ -654,6 +654,8 @@ def tracker_filter_and_export(page: Page, zoo: ZooSite) -> None:
     drill.get_by_role(
         "link", name=f"{calendar.month_name[due.month]} {due.year}"
     ).click()
+    month_start = f"due_on__gte={due.year}-{due.month:02}-01&"
+    expect(page).to_have_url(re.compile(month_start))
     first, last = date_range(page.url.replace("due_on__", "due_date__"))
     in_month = [TrackerTask.due_on >= first, TrackerTask.due_on <= last]
     expect(page.locator("#row-count")).to_have_text(
@@ -689,6 +691,7 @@ def tracker_bulk_edit_and_undo(page: Page, zoo: ZooSite, width: str) -> None:
         ).get_by_role("checkbox", name=ROW_BOX).check()
     page.get_by_role("button", name="Actions").click()
     page.get_by_role("link", name="Edit selected").click()
+    expect(page.get_by_role("heading", name="Edit 2 Tracker tasks")).to_be_visible()
     assert_fits(page)
     change = page.get_by_label("Change Parent")
     expect(change).not_to_be_checked()
