@@ -13,11 +13,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from admin_app.db import limit_statement_time, set_local, statement_timed_out
+from admin_app.db import (
+    limit_statement_time,
+    reads_bind,
+    set_local,
+    statement_timed_out,
+)
 from admin_app.listing.counts import (
     DEFAULT_LIMITS,
     CountLimits,
@@ -37,7 +42,7 @@ from admin_app.listing.query import ListQuery
 
 WALK_SECONDS = (0.02, 0.25)
 """How long a narrowed page on PostgreSQL may walk the sort's index looking
-for matches before it is read from the matches instead (`_read_matches_first`):
+for matches before it is read from the matches instead (`_from_the_matches`):
 as long as its count took, within these bounds. The count read up to `cap`
 matches; a walk that finds a page's 26 among matches spread along the index
 reads far fewer rows, so one that takes longer is walking past matches that
@@ -107,8 +112,7 @@ def read_page(
     if dialect != "postgresql" or not narrowed:
         found, page, has_next, total = read()
     elif total.exact and int(total) <= limits.cap:
-        _read_matches_first(session)
-        found, page, has_next, total = read()
+        found, page, has_next, total = _from_the_matches(session, read)
     else:
         low, high = WALK_SECONDS
         walk = min(max(counted, low), high)
@@ -177,13 +181,12 @@ def _walk_else_matches(
     except OperationalError as error:
         if not statement_timed_out(error):
             raise
-    _read_matches_first(session)  # the savepoint's time limit is undone
-    return read()
+    return _from_the_matches(session, read)  # the savepoint's time limit is undone
 
 
-def _read_matches_first(session: Session) -> None:
-    """Make PostgreSQL read a narrowed page from the rows that match, then
-    sort them, for the rest of the transaction.
+def _from_the_matches(session: Session, read: Callable[[], _Rows]) -> _Rows:
+    """`read()` a narrowed page on PostgreSQL from the rows that match, then
+    sorted, rather than by walking the sort's index.
 
     For `ORDER BY id DESC LIMIT 26` with a search or filter, the planner walks
     the sort's index and checks each row, expecting matches to be spread
@@ -191,11 +194,24 @@ def _read_matches_first(session: Session) -> None:
     million tasks) it reads millions of rows first, where a trigram or
     filter index gives the matches at once. `read_page` takes this way when
     the count says the matches are few, or when the walk has not found the
-    page within its time (`WALK_SECONDS`); with an index for the search or filter it
-    reads only the matches (bitmap), without one, one pass over the table,
-    as the count did."""
-    set_local(session, "enable_indexscan", "off")
-    set_local(session, "enable_indexonlyscan", "off")
+    page within its time (`WALK_SECONDS`); with an index for the search or
+    filter it reads only the matches (bitmap), without one, one pass over the
+    table, as the count did.
+
+    The index scans are off for this read alone: the page's later reads (the
+    date drill-down's first and last value, read from an index) get them
+    back, or one of them reads ten million rows."""
+    scans = ("enable_indexscan", "enable_indexonlyscan")
+    before = session.execute(
+        select(*(func.current_setting(name) for name in scans)),
+        bind_arguments={"bind": reads_bind(session)},
+    ).one()
+    for name in scans:
+        set_local(session, name, "off")
+    rows = read()
+    for name, value in zip(scans, before, strict=True):
+        set_local(session, name, value)
+    return rows
 
 
 def _with_sort_values(query: ListQuery, stmt: Select) -> Select:
