@@ -375,3 +375,39 @@ def test_the_filters_not_in_use_are_counted_by_one_scan_of_the_list(
     shown = panel(html, "priority")
     expected = grouped(db, Task.priority, csv)
     assert sum(int(c) for c in shown.values()) == sum(expected.values())
+
+
+def test_a_filtered_lists_count_is_read_by_its_filter_counts_query(
+    app, client, db, tasks
+):
+    """The filters not in use group the list's own rows (at most the cap and
+    one), so how many they grouped is the list's count: the page does not
+    read its search and filters once more to count them, exact or capped."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def note(_conn, _cursor, statement, parameters, *_args):  # type: ignore[no-untyped-def]
+        values = parameters.values() if isinstance(parameters, dict) else parameters
+        if any("csv" in str(value) for value in values or ()):
+            statements.append(statement)  # one that searches
+
+    csv = func.lower(Task.title).contains("csv") | func.lower(
+        func.coalesce(Task.description, "")
+    ).contains("csv")
+    expected = db.scalar(select(func.count()).where(csv, Task.priority == "high"))
+    assert expected
+    engine = app.state.engine
+    for extra in ("", "&count=exact"):
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", note)
+        try:
+            html = page(client, f"search=csv&priority=high{extra}")
+        finally:
+            event.remove(engine, "before_cursor_execute", note)
+        assert re.search(rf'id="row-count">{expected} Tasks? matching<', html)
+        # the three filter counts' queries, the page's rows and the date
+        # drill-down's groups: no count of its own
+        assert len([s for s in statements if "AS facet_0" in s]) == 3
+        assert not [s for s in statements if s.startswith("SELECT count(*)")]
+        assert len(statements) == 5, statements

@@ -132,6 +132,21 @@ def planner_estimate(session: Session, table: Table) -> int | None:
     return int(tuples)
 
 
+@dataclass(frozen=True)
+class Sampled:
+    """A list's rows as another query of the page read them: the filter
+    counts group the first `cap + 1` rows of the list (every row when the
+    count is exact), so how many they grouped is the list's count, and a
+    searched page need not pay for its search once more to count."""
+
+    rows: int
+    seconds: float  # how long that read took (a walk is given as long)
+
+
+def _capped(found: int, cap: int) -> RowCount:
+    return RowCount(cap, Accuracy.AT_LEAST) if found > cap else RowCount(found)
+
+
 def capped_count(session: Session, rows: Select, cap: int) -> RowCount:
     """The rows of `rows`, reading at most `cap + 1` of them."""
     bounded = (
@@ -140,10 +155,7 @@ def capped_count(session: Session, rows: Select, cap: int) -> RowCount:
         .limit(cap + 1)
         .subquery()
     )
-    found = session.scalar(select(func.count()).select_from(bounded)) or 0
-    if found > cap:
-        return RowCount(cap, Accuracy.AT_LEAST)
-    return RowCount(found)
+    return _capped(session.scalar(select(func.count()).select_from(bounded)) or 0, cap)
 
 
 def exact_count(session: Session, rows: Select) -> RowCount:
@@ -157,16 +169,20 @@ def count_rows(
     *,
     exact: bool = False,
     limits: CountLimits = DEFAULT_LIMITS,
+    sampled: Sampled | None = None,
 ) -> RowCount:
     """How many rows `rows` selects, as cheaply as the count may be shown.
 
     `exact` asks for the exact number however long it takes (the user
-    followed the "exact count" link)."""
+    followed the "exact count" link). `sampled`: the rows another query
+    read already (as many as this count would), counted instead of read."""
     if exact:
-        return exact_count(session, rows)
+        return RowCount(sampled.rows) if sampled else exact_count(session, rows)
     table = whole_table(rows)
     if table is not None:
         estimate = planner_estimate(session, table)
         if estimate is not None and estimate > limits.estimate_above:
             return RowCount(estimate, Accuracy.ESTIMATE)
+    if sampled is not None:
+        return _capped(sampled.rows, limits.cap)
     return capped_count(session, rows, limits.cap)

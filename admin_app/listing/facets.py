@@ -6,7 +6,8 @@ applied but not the filter's own (choosing another of its choices replaces
 the current one, so its own condition must not narrow its counts). The
 filters not in use all count the list's own rows, so they share one query: a
 searched list of millions of rows pays for its search once, not once a
-filter.
+filter, and the list's count is how many rows that query grouped (read
+before the page's rows: `Facets.sampled`).
 
 A facet reads at most `cap + 1` rows, as the list's count does (see
 `admin_app.listing.counts`): its query groups a LIMITed sample of the rows.
@@ -18,6 +19,7 @@ choice that may well have rows but had none among them shows no number).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,7 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
-from admin_app.listing.counts import Accuracy, CountLimits, RowCount
+from admin_app.listing.counts import Accuracy, CountLimits, RowCount, Sampled
 from admin_app.listing.filters import (
     BadFilter,
     ChoiceFilter,
@@ -80,6 +82,9 @@ class Facets:
     by_parameter: dict[str, Facet] = field(default_factory=dict)
     choices: dict[str, list[tuple[str, str]] | None] = field(default_factory=dict)
     """The related-row filters' listed rows, read once for counts and panel."""
+    sampled: Sampled | None = None
+    """The list's own rows as the filters not in use counted them: the
+    list's count (`read_page`), without reading them once more."""
 
     def words(self, list_filter: ListFilter, value: Any) -> str:
         facet = self.by_parameter.get(list_filter.parameter_name)
@@ -257,8 +262,12 @@ def facet_counts(
             groups.setdefault(group, (plan.rows, []))[1].append((name, value, plan))
     found: dict[str, Facet] = {}
     custom: dict[str, dict[str, int]] = {}
-    for rows, members in groups.values():
+    sampled = None
+    for group, (rows, members) in groups.items():
+        started = time.perf_counter()
         counted, seen = _counted(session, rows, [p for _n, _v, p in members], cap)
+        if group == 0:  # the list's own rows, every filter applied
+            sampled = Sampled(seen, time.perf_counter() - started)
         complete = cap is None or seen <= cap
         for (name, value, _plan), counts in zip(members, counted, strict=True):
             if value is None:
@@ -266,4 +275,4 @@ def facet_counts(
             else:
                 custom.setdefault(name, {})[value] = counts.get("1", 0)
                 found[name] = Facet(custom[name], complete, cap or 0)
-    return Facets(found, choices)
+    return Facets(found, choices, sampled)

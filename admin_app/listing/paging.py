@@ -27,6 +27,7 @@ from admin_app.listing.counts import (
     DEFAULT_LIMITS,
     CountLimits,
     RowCount,
+    Sampled,
     count_rows,
     exact_count,
 )
@@ -40,13 +41,15 @@ from admin_app.listing.keyset import (
 )
 from admin_app.listing.query import ListQuery
 
+WALK_SHARE = 0.25
 WALK_SECONDS = (0.02, 0.25)
 """How long a narrowed page on PostgreSQL may walk the sort's index looking
 for matches before it is read from the matches instead (`_from_the_matches`):
-as long as its count took, within these bounds. The count read up to `cap`
-matches; a walk that finds a page's 26 among matches spread along the index
-reads far fewer rows, so one that takes longer is walking past matches that
-sit elsewhere, and the time it spent is lost."""
+a quarter of the time its count took, within these bounds. The count read up
+to `cap + 1` matches; a walk that finds a page's 26 among matches spread
+along the index reads a few hundredths of the rows the count read, so one
+that takes longer is walking past matches that sit elsewhere (at the far end
+of the index), and the time it spends is lost."""
 
 _Rows = tuple[list[Any], int, bool, RowCount]
 """A page's rows, its number, whether a next page exists, and the count."""
@@ -91,18 +94,27 @@ def sort_terms_for(query: ListQuery, dialect: str) -> list[SortTerm]:
 
 
 def read_page(
-    session: Session, query: ListQuery, limits: CountLimits = DEFAULT_LIMITS
+    session: Session,
+    query: ListQuery,
+    limits: CountLimits = DEFAULT_LIMITS,
+    sampled: Sampled | None = None,
 ) -> PageRead:
-    """The page `query` asks for, in one transaction of `session`."""
+    """The page `query` asks for, in one transaction of `session`; `sampled`:
+    its rows as the filter counts read them, if they did (then counted, not
+    read again)."""
     dialect = session.get_bind().dialect.name
     terms = sort_terms_for(query, dialect)
     identity = query.cursor_identity()
     size = query.page_size
     started = time.perf_counter()
     total = count_rows(
-        session, query.filtered(), exact=query.exact_count, limits=limits
+        session,
+        query.filtered(),
+        exact=query.exact_count,
+        limits=limits,
+        sampled=sampled,
     )
-    counted = time.perf_counter() - started
+    counted = time.perf_counter() - started + (sampled.seconds if sampled else 0)
     cursor = decode_cursor(identity, query.cursor, terms, size)
 
     def read() -> _Rows:
@@ -115,7 +127,7 @@ def read_page(
         found, page, has_next, total = _from_the_matches(session, read)
     else:
         low, high = WALK_SECONDS
-        walk = min(max(counted, low), high)
+        walk = min(max(counted * WALK_SHARE, low), high)
         found, page, has_next, total = _walk_else_matches(session, read, walk)
     shown = (page - 1) * size + len(found) + (1 if has_next else 0)
     return PageRead(

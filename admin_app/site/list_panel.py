@@ -80,26 +80,32 @@ class ListPanel:
         """Whether the filter panel counts its choices for this request."""
         return self.show_facets and self.list_query_for(request).facets_wanted
 
-    def _read_panel(self, session: Session, query: ListQuery, read: PageRead) -> Panel:
-        """The filter panel's counts and the date drill-down of a list page,
-        read in the page's session after its rows (`read`: how large it is)."""
-        facets, drill = NO_FACETS, None
-        if self.show_facets and query.facets_wanted:
-            choices = {
-                f.parameter_name: f.lookups()
-                for f in query.filters
-                if isinstance(f, RelatedFilter)
-            }
-            facets = facet_counts(session, query, self.count_limits(), choices)
-        if self._date_spec is not None:
-            drill = drill_down(
-                session,
-                query,
-                self._date_spec,
-                dict(query.signature),
-                large=not read.total.exact,
-            )
-        return facets, drill
+    def _read_facets(self, session: Session, query: ListQuery) -> Facets:
+        """The filter panel's counts of a list page, read in the page's
+        session before its rows (whose count they hold)."""
+        if not (self.show_facets and query.facets_wanted):
+            return NO_FACETS
+        choices = {
+            f.parameter_name: f.lookups()
+            for f in query.filters
+            if isinstance(f, RelatedFilter)
+        }
+        return facet_counts(session, query, self.count_limits(), choices)
+
+    def _read_drill(
+        self, session: Session, query: ListQuery, read: PageRead
+    ) -> DrillDown | None:
+        """The date drill-down of a list page, read in the page's session after
+        its rows (`read`: how large the list is)."""
+        if self._date_spec is None:
+            return None
+        return drill_down(
+            session,
+            query,
+            self._date_spec,
+            dict(query.signature),
+            large=not read.total.exact,
+        )
 
     def keep_panel(self, request: Request, panel: Panel) -> None:
         request.state.__dict__.setdefault("_list_panels", {})[self.identity] = panel

@@ -483,10 +483,11 @@ class AdminView(
         drill-down: one session, under the list's statement time limit."""
         with self.session_maker() as session:
             limit_statement_time(session)
-            read = read_page(session, query, self.count_limits())
+            facets = self._read_facets(session, query)
+            read = read_page(session, query, self.count_limits(), facets.sampled)
             related = self._keyed_rows(session, read.rows, self._list_prop_names)
-            panel = self._read_panel(session, query, read)
-        return read, related, panel
+            drill = self._read_drill(session, query, read)
+        return read, related, (facets, drill)
 
     def _keyed_field(self, name: str) -> FieldSpec | None:
         """The field of a foreign key column that no relationship names."""
