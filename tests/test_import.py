@@ -533,3 +533,47 @@ def test_a_label_naming_two_rows_is_a_refused_row(seeded, client, db):
             "instead.",
         }
     ]
+
+
+def test_a_large_imports_audit_entry_is_written_in_pieces_and_reads_whole(
+    seeded, client, db, monkeypatch
+):
+    """The confirmation keeps the entry's values in temporary files and
+    appends them to the entry a piece at a time (its memory does not grow
+    with the file): pieces of a few characters, files on disk from the first
+    byte, and the entry reads as one, is listed by every key and reverts."""
+    from admin_app.writing.import_apply import _ImportEntry
+
+    monkeypatch.setattr(_ImportEntry, "SPOOLED", 1)
+    monkeypatch.setattr(_ImportEntry, "PIECE", 7)
+    rows = rows_of(exported(client, "task", "?sortBy=id"))
+    before = {row["id"]: int(row["progress"]) for row in rows}
+    for row in rows:
+        row["progress"] = str((int(row["progress"]) + 1) % 101)
+    added = [{**rows[0], "id": "", "title": f"Piece {n} “€”"} for n in range(3)]
+    found = preview(client, "task", write_csv(rows + added)).json()
+    assert found["errors"] == []
+    assert (found["new"], found["changed"]) == (3, len(rows))
+    confirmed = client.post(
+        "/admin/task/import/confirm", data={"token": found["token"]}
+    )
+    assert f"{len(rows)} Tasks changed, 3 added." in page_text(confirmed.text)
+
+    (entry,) = audit_entries(seeded, "import")
+    recorded = json.loads(entry.changes)
+    new_rows = db.exec(select(Task).where(Task.title.startswith("Piece "))).all()
+    new_keys = {str(task.id) for task in new_rows}
+    assert recorded["old"] == {k: {"progress": v} for k, v in before.items()}
+    assert recorded["new"] == {
+        k: {"progress": (v + 1) % 101} for k, v in before.items()
+    }
+    assert set(recorded["added"]) == new_keys
+    assert {v["title"] for v in recorded["added"].values()} == {
+        f"Piece {n} “€”" for n in range(3)
+    }
+    assert entry.keys() == [*before, *sorted(new_keys, key=int)]
+
+    reverted = client.post(f"/admin/audit-entry/revert/{entry.id}")
+    assert f"{len(rows) + 3} Tasks put back as they were." in page_text(reverted.text)
+    db.expire_all()
+    assert {str(t.id): t.progress for t in db.exec(select(Task))} == before

@@ -13,14 +13,15 @@ so the import can be reverted from the audit log.
 
 import bisect
 import json
-from collections.abc import Callable, Iterator
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
-from admin_app.writing.audit import key_text, record
+from admin_app.writing.audit import AuditEntry, key_text, record
 from admin_app.writing.import_columns import ImportColumns, plan_columns
 from admin_app.writing.import_files import BadFile, UploadStream, stream_upload
 from admin_app.writing.import_previews import (
@@ -177,37 +178,108 @@ class _Stale:
 
 
 class _ImportEntry:
-    """The audit entry's old, new and added values, written as JSON text as
-    the rows are applied (a revert reads them back: `import_revert`)."""
+    """The audit entry's old, new and added values and its row keys, made as
+    JSON text while the rows are applied (a revert reads them back:
+    `import_revert`).
+
+    The text of a large import runs to tens of megabytes: it is kept in
+    temporary files (in memory up to `SPOOLED` bytes each) and written into
+    the entry in pieces of `PIECE` characters, each appended by the database
+    (`changes || piece`), so the confirmation's memory does not grow with the
+    file."""
+
+    SPOOLED = 1 << 20
+    PIECE = 4 << 20
 
     def __init__(self) -> None:
-        self.parts: dict[str, list[str]] = {"old": [], "new": [], "added": []}
-        self.keys: dict[str, list[str]] = {"changed": [], "new": []}
+        names = ("old", "new", "added", "changed_keys", "new_keys")
+        self.files = {name: _spooled(self.SPOOLED) for name in names}
+        self.count = dict.fromkeys(names, 0)
+
+    def _add(self, name: str, text: str) -> None:
+        self.files[name].write(f",{text}" if self.count[name] else text)
+        self.count[name] += 1
 
     def add(self, outcome: RowOutcome) -> None:
         key = json.dumps(outcome.key)
-        self.keys[outcome.status].append(key_text(outcome.key))
         if outcome.status == "new":
+            self._add("new_keys", key_text(outcome.key))
             added = {k: v[1] for k, v in outcome.changes.items()}
-            self.parts["added"].append(f"{key}:{json.dumps(added)}")
+            self._add("added", f"{key}:{json.dumps(added)}")
             return
+        self._add("changed_keys", key_text(outcome.key))
         old = {k: v[0] for k, v in outcome.changes.items()}
         new = {k: v[1] for k, v in outcome.changes.items()}
-        self.parts["old"].append(f"{key}:{json.dumps(old)}")
-        self.parts["new"].append(f"{key}:{json.dumps(new)}")
+        self._add("old", f"{key}:{json.dumps(old)}")
+        self._add("new", f"{key}:{json.dumps(new)}")
 
-    def changes(self) -> str:
-        return (
-            "{"
-            + ",".join(
-                f'"{name}":{{{",".join(parts)}}}' for name, parts in self.parts.items()
-            )
-            + "}"
-        )
+    @property
+    def changed(self) -> int:
+        return self.count["changed_keys"]
 
-    def object_keys(self) -> str:
-        keys = self.keys["changed"] + self.keys["new"]
-        return "," + ",".join(keys) + "," if keys else ""
+    @property
+    def added(self) -> int:
+        return self.count["new_keys"]
+
+    def _changes(self) -> Iterator[str]:
+        yield "{"
+        for n, name in enumerate(("old", "new", "added")):
+            yield f'{"," if n else ""}"{name}":{{'
+            yield from self._read(name)
+            yield "}"
+        yield "}"
+
+    def _object_keys(self) -> Iterator[str]:
+        if not (self.changed or self.added):
+            return
+        yield ","
+        yield from self._read("changed_keys")
+        if self.changed and self.added:
+            yield ","
+        yield from self._read("new_keys")
+        yield ","
+
+    def _read(self, name: str) -> Iterator[str]:
+        file = self.files[name]
+        file.seek(0)
+        while piece := file.read(self.PIECE):
+            yield piece
+        file.close()
+
+    def write(self, session: Session, audit: AuditEntry) -> None:
+        """Put the values into `audit` (added to `session`), piece by piece."""
+        audit.changes, audit.object_keys = "", ""
+        session.flush()
+        for column, pieces in (
+            (AuditEntry.changes, self._changes()),
+            (AuditEntry.object_keys, self._object_keys()),
+        ):
+            for piece in _joined(pieces, self.PIECE):
+                session.execute(
+                    update(AuditEntry)
+                    .where(AuditEntry.id == audit.id)
+                    .values({column: column + piece})
+                )
+        session.expire(audit, ["changes", "object_keys"])
+
+
+def _spooled(size: int) -> Any:
+    return tempfile.SpooledTemporaryFile(size, mode="w+", encoding="utf-8")
+
+
+def _joined(pieces: Iterable[str], size: int) -> Iterator[str]:
+    """`pieces` joined into strings of about `size` characters (the short
+    ones between the parts of the JSON do not each cost a statement)."""
+    buffered: list[str] = []
+    length = 0
+    for piece in pieces:
+        buffered.append(piece)
+        length += len(piece)
+        if length >= size:
+            yield "".join(buffered)
+            buffered, length = [], 0
+    if buffered:
+        yield "".join(buffered)
 
 
 def confirm_import(
@@ -254,7 +326,7 @@ def confirm_import(
             stale.add(number)
         if stale.count:
             raise ImportRefused(stale.message())
-        changed, added = len(entry.keys["changed"]), len(entry.keys["new"])
+        changed, added = entry.changed, entry.added
         audit = record(
             session,
             request,
@@ -263,7 +335,7 @@ def confirm_import(
             [],
             f"Import: {import_words(view, changed, added)}",
         )
-        audit.changes, audit.object_keys = entry.changes(), entry.object_keys()
+        entry.write(session, audit)
         session.execute(delete(ImportPreview).where(ImportPreview.token == token))
     return added, changed
 

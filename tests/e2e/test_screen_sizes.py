@@ -309,6 +309,7 @@ def test_phone_form_and_link_editor_by_thumb(sized, site: Site) -> None:
     page.get_by_label("Progress", exact=True).fill("7")
     expect(page.get_by_label("Change Progress")).to_be_checked()
     page.get_by_role("button", name="Apply to 2 rows").click()
+    expect(page.get_by_role("status")).to_have_text("2 Tasks updated.")
     with site.session() as db:
         assert db.scalars(select(Task.progress).where(Task.id.in_([4, 5]))).all() == [
             7,
