@@ -140,7 +140,7 @@ class Sampled:
     searched page need not pay for its search once more to count."""
 
     rows: int
-    seconds: float  # how long that read took (a walk is given as long)
+    seconds: float  # how long that read took (a walk is given a share of it)
 
 
 def _capped(found: int, cap: int) -> RowCount:
