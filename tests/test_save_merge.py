@@ -7,6 +7,8 @@ the user chooses. Tags and inline assignment rows merge the same way.
 """
 
 import json
+from datetime import datetime
+from decimal import Decimal
 
 import pytest
 from sqlmodel import Session, select
@@ -406,3 +408,30 @@ def test_a_row_they_removed_and_i_changed_comes_back_only_if_i_say_so(
     )
     assert done.status_code == 302, text(done.text)
     assert roles(db, task.id) == {"Ada": "owner", "Bob": "reviewer"}
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Plan", "Plan"),
+        ("Plan", "Plans"),
+        ("line\r\nbreak", "line\nbreak"),
+        ("line\r\nbreak", "line\rbreak"),
+        (1, 1),
+        (1, 2),
+        (True, 1),
+        (1, 1.0),
+        (float("nan"), float("nan")),
+        (TaskStatus.todo, "todo"),
+        (None, ""),
+        (Decimal("1.0"), Decimal("1.00")),
+        (datetime(2026, 1, 1, 9, 0, 0, 5), datetime(2026, 1, 1, 9)),
+    ],
+)
+def test_same_is_equal_digests_made_only_when_needed(a, b) -> None:
+    """`same` answers plain text and numbers without making digests, and
+    always as the digests would (what the edit form compares)."""
+    from admin_app.writing.concurrency import same
+
+    assert same(a, b) == (digest(a) == digest(b))
+    assert same(b, a) == same(a, b)

@@ -8,6 +8,7 @@ column named `name`, `title`, `username`, `email` or `slug`, else as
 from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from markupsafe import Markup
@@ -46,6 +47,7 @@ def label_for(obj: Any) -> str:
     return f"{type(obj).__name__} #{primary_key_text(obj)}"
 
 
+@cache  # a model's fields are fixed; an import asks once a cell
 def field_label(model: type, name: str) -> str:
     """The heading of a column or relationship: its pydantic `title` if the
     model gives one, else the name in words (`due_date` -> "Due date")."""

@@ -53,11 +53,16 @@ class AuditEntry(SQLModel, table=True):
         return json.loads(self.changes or "{}")
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})  # exactly: not enums
+
+
 def jsonable(value: Any) -> Any:
     """A value as JSON can hold it, readable in the audit log and read back by
     a revert (`admin_app.site.auditlog`): UUIDs, decimals, dates and times as
     their canonical text, enums by value, bytes as hex, sets as sorted lists,
     anything else JSON has no type for as its text."""
+    if type(value) in _PLAIN:  # most values (an import makes millions of them)
+        return value
     if isinstance(value, enum.Enum):  # before str and int: StrEnum, IntEnum
         return jsonable(value.value)
     if value is None or isinstance(value, bool | int | float | str):
