@@ -159,7 +159,7 @@ def _periods(
 
 
 def _bounded_periods(
-    session: Session, _query: ListQuery, spec: FieldSpec, level: tuple[int, ...]
+    session: Session, spec: FieldSpec, level: tuple[int, ...]
 ) -> list[tuple[int, ...]]:
     """The periods one level below `level` between the column's first and
     last value in its table (a large list: no grouping over every row). The
@@ -218,6 +218,10 @@ def drill_down(
         up = _link(spec, level[:-1])
     if len(level) == 3:
         return DrillDown(spec.column.key, up, (_link(spec, level, current=True),))
-    read = _bounded_periods if large else _periods
-    links = tuple(_link(spec, period) for period in read(session, query, spec, level))
+    periods = (
+        _bounded_periods(session, spec, level)
+        if large
+        else _periods(session, query, spec, level)
+    )
+    links = tuple(_link(spec, period) for period in periods)
     return DrillDown(spec.column.key, up, links, _label(level) if level else spec.label)

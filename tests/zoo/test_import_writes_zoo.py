@@ -6,7 +6,6 @@ and the same audit entry either way, and each import reverts to the export
 the table gave before."""
 
 import csv
-import importlib
 import io
 
 import pytest
@@ -14,20 +13,12 @@ from sqlalchemy import event
 from sqlmodel import Session, select
 
 from admin_app.writing.import_writes import plain_columns
-from tests.zoo import facts, fullstack
+from tests.zoo import fullstack
 from tests.zoo.conftest import FULLSTACK, ZOO
 from tests.zoo.story_base import audit_rows, entry_changes
-from tests.zoo.test_import_roundtrip import _changeable
+from tests.zoo.test_import_roundtrip import changeable_tables, csv_bytes
 
 JSON = {"Accept": "application/json"}
-
-
-def _csv(header: list[str], rows: list[dict[str, str]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=header)
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue().encode()
 
 
 def _import(site, table: str, data: bytes) -> tuple[dict, dict, str]:  # type: ignore[no-untyped-def]
@@ -72,20 +63,13 @@ class _Listened:
 def test_statements_and_the_flush_change_every_row_alike(site):
     """Every exported row's text (or flag) cell changed: keys of every shape
     (UUID, text, composite, numbered) name the rows both ways."""
-    module = importlib.import_module(site.module)
-    views = {v.identity: v for v in site.app.state.admin.views}
     compared = []
-    for model in facts.tables_of(module):
-        table = facts.identity(model)
-        text = site.client.get(f"/admin/{table}/export/csv").text
-        rows = list(csv.DictReader(io.StringIO(text)))
-        header = list(rows[0]) if rows else []
-        found = _changeable(views[table], header)
+    for found in changeable_tables(site):
+        model, table, rows, name = found.model, found.table, found.rows, found.name
         with Session(site.engine) as session:
             plain = plain_columns(model, session)
-        if not rows or found is None or not plain:
+        if not plain:
             continue
-        name, _kind = found
         for row in rows:
             flag = row[name] in ("true", "false")
             row[name] = (
@@ -93,15 +77,15 @@ def test_statements_and_the_flush_change_every_row_alike(site):
                 if flag
                 else (row[name] + " (imported)")
             )
-        data = _csv(header, rows)
+        data = csv_bytes(found.header, rows)
         by_statements = _import(site, table, data)
-        assert site.client.get(f"/admin/{table}/export/csv").text == text, table
+        assert site.client.get(f"/admin/{table}/export/csv").text == found.text, table
         with _Listened(model) as listened:
             with Session(site.engine) as session:
                 assert not plain_columns(model, session)
             by_flush = _import(site, table, data)
         assert listened.calls >= 2 * len(rows), table  # preview and confirmation
-        assert site.client.get(f"/admin/{table}/export/csv").text == text, table
+        assert site.client.get(f"/admin/{table}/export/csv").text == found.text, table
         preview = by_statements[0]
         assert (preview["changed"], preview["new"]) == (len(rows), 0), table
         for ours, theirs in zip(by_statements, by_flush, strict=True):
@@ -124,7 +108,7 @@ def test_a_new_item_keyed_by_its_uuid_default_is_written_either_way(site, throug
     )
     row = dict.fromkeys(exported[0], "")
     row.update(title="Imported either way", owner_id=exported[0]["owner_id"])
-    data = _csv(list(row), [row])
+    data = csv_bytes(list(row), [row])
     listened = _Listened(fullstack.Item)
     if through == "flush":
         listened.__enter__()
