@@ -10,6 +10,7 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
+from functools import cache
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -19,6 +20,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from admin_app import create_app
+from admin_app.auth import accounts
 from admin_app.auth.accounts import create_staff_user
 from admin_app.auth.models import GroupGrant, StaffGroup, StaffUser
 from admin_app.db import make_engine
@@ -43,6 +45,22 @@ def start_own_postgres(tests: str) -> PostgresServer:
         if os.environ.get("CI"):
             pytest.fail(f"CI must run the {tests}: {error}")
         pytest.skip(f"no postgres server here (under CI this fails): {error}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def passwords_hashed_once_a_process() -> Iterator[None]:
+    """Argon2 is slow on purpose (a tenth of a second a hash, the same again to
+    check one), and the suite creates a staff user and logs in a thousand
+    times with one password. Here a password's hash is made once a process and
+    a checked (password, hash) pair remembered: the check is a pure function of
+    the pair, and any salt makes a valid hash, so nothing a test sees changes
+    but the time. Only the account functions' names are re-bound; the hashing
+    module itself, and its tests, stay as shipped."""
+    hash_password, verify_password = accounts.hash_password, accounts.verify_password
+    accounts.hash_password = cache(hash_password)
+    accounts.verify_password = cache(verify_password)
+    yield
+    accounts.hash_password, accounts.verify_password = hash_password, verify_password
 
 
 @pytest.fixture(scope="session")
