@@ -8,7 +8,7 @@ from admin_app.auth.models import (
     StaffUser,
 )
 from admin_app.writing.audit import AuditEntry
-from admin_app.writing.import_previews import ImportPreview
+from admin_app.writing.import_previews import ImportPreview, ImportPreviewPart
 
 ADMIN_TABLES = (
     StaffUser,
@@ -18,6 +18,7 @@ ADMIN_TABLES = (
     LoginAttempt,
     AuditEntry,
     ImportPreview,
+    ImportPreviewPart,
 )
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "AuditEntry",
     "GroupGrant",
     "ImportPreview",
+    "ImportPreviewPart",
     "LoginAttempt",
     "StaffGroup",
     "StaffGroupMember",

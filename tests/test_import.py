@@ -577,3 +577,63 @@ def test_a_large_imports_audit_entry_is_written_in_pieces_and_reads_whole(
     assert f"{len(rows) + 3} Tasks put back as they were." in page_text(reverted.text)
     db.expire_all()
     assert {str(t.id): t.progress for t in db.exec(select(Task))} == before
+
+
+def test_a_large_previews_rows_are_stored_and_read_back_in_parts(
+    seeded, client, db, monkeypatch
+):
+    """A preview's rows go to the database a part at a time (parts of a few
+    bytes here, spooled to disk from the first byte) and the confirmation
+    reads them back one by one: every previewed row is applied, and the
+    preview and its parts are gone afterwards."""
+    from admin_app.writing.import_previews import (
+        ImportPreview,
+        ImportPreviewPart,
+        PackedRows,
+    )
+
+    monkeypatch.setattr(PackedRows, "SPOOLED", 1)
+    monkeypatch.setattr(PackedRows, "PART", 5)
+    rows = rows_of(exported(client, "task", "?sortBy=id"))
+    for row in rows:
+        row["title"] = f"{row['title']} — in parts"
+    found = preview(client, "task", write_csv(rows)).json()
+    assert (found["changed"], found["errors"]) == (len(rows), [])
+    token = found["token"]
+    parts = db.exec(select(ImportPreviewPart).where(ImportPreviewPart.token == token))
+    stored = sorted((part.seq, len(part.data)) for part in parts)
+    assert len(stored) > 10 and [seq for seq, _ in stored] == list(range(len(stored)))
+    assert all(size == 5 for _, size in stored[:-1])
+
+    confirmed = client.post("/admin/task/import/confirm", data={"token": token})
+    assert f"{len(rows)} Tasks changed, 0 added." in page_text(confirmed.text)
+    db.expire_all()
+    titles = {str(t.id): t.title for t in db.exec(select(Task))}
+    assert titles == {row["id"]: row["title"] for row in rows}
+    assert db.get(ImportPreview, token) is None
+    assert not db.exec(select(ImportPreviewPart)).all()
+
+
+def test_a_preview_missing_a_part_is_refused_and_writes_nothing(
+    seeded, client, db, monkeypatch
+):
+    from admin_app.writing.import_previews import ImportPreviewPart, PackedRows
+
+    monkeypatch.setattr(PackedRows, "PART", 64)
+    rows = rows_of(exported(client, "task", "?sortBy=id"))
+    titles = {row["id"]: row["title"] for row in rows}
+    for row in rows:
+        row["title"] = "Renamed"
+    token = preview(client, "task", write_csv(rows)).json()["token"]
+    db.delete(db.get(ImportPreviewPart, (token, 1)))
+    db.commit()
+    refused = client.post(
+        "/admin/task/import/confirm", data={"token": token}, headers=JSON
+    )
+    assert refused.status_code == 409
+    assert refused.json()["error"] == (
+        "Part 2 of this preview's rows is missing. Upload the file again."
+    )
+    db.expire_all()
+    assert {str(t.id): t.title for t in db.exec(select(Task))} == titles
+    assert audit_entries(seeded, "import") == []

@@ -29,7 +29,7 @@ def test_migrate_creates_the_admin_tables_and_the_projects_missing_tables(librar
         versions = connection.execute(
             text("SELECT version_num FROM admin_alembic_version")
         )
-        assert [row[0] for row in versions] == ["0004_admin"]
+        assert [row[0] for row in versions] == ["0005_admin"]
 
 
 def test_only_the_configured_tables_are_served(librarian):

@@ -2,7 +2,7 @@
 
 The preview runs the whole import in a transaction that is rolled back, and
 keeps the rows that would change (with each row's outcome digest, compressed
-as they come: `PackedRows`) in the admin's `ImportPreview` table. The
+as they come: `PackedRows`) in the admin's `ImportPreview` table, in parts. The
 confirmation, on any worker, runs those rows again in one transaction,
 locking the rows it changes: if any row's outcome differs from its preview
 (someone changed the row since, a related row went away), nothing is written
@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from sqlalchemy import delete, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from admin_app.writing.audit import AuditEntry, key_text, record
@@ -27,8 +27,10 @@ from admin_app.writing.import_files import BadFile, UploadStream, stream_upload
 from admin_app.writing.import_previews import (
     ImportPreview,
     PackedRows,
+    PreviewGone,
+    forget,
     store_preview,
-    unpacked_rows,
+    stored_rows,
 )
 from admin_app.writing.importing import (
     ImportedView,
@@ -147,9 +149,11 @@ def preview_import(
         transaction.rollback()
     if result.error_count or not packed.count:
         return Preview(result, None)
-    payload = {"header": upload.header, "key": key, "packed": packed.text()}
+    payload = {"header": upload.header, "key": key}
     with session.begin():
-        token = store_preview(session, setup.username, setup.view.identity, payload)
+        token = store_preview(
+            session, setup.username, setup.view.identity, payload, packed
+        )
     return Preview(result, token)
 
 
@@ -189,7 +193,7 @@ class _ImportEntry:
     file."""
 
     SPOOLED = 1 << 20
-    PIECE = 4 << 20
+    PIECE = 1 << 20
 
     def __init__(self) -> None:
         names = ("old", "new", "added", "changed_keys", "new_keys")
@@ -258,7 +262,10 @@ class _ImportEntry:
                 session.execute(
                     update(AuditEntry)
                     .where(AuditEntry.id == audit.id)
-                    .values({column: column + piece})
+                    .values({column: column + piece}),
+                    # not evaluated on `audit` in Python: that would read
+                    # the whole text so far back at every piece
+                    execution_options={"synchronize_session": False},
                 )
         session.expire(audit, ["changes", "object_keys"])
 
@@ -311,7 +318,7 @@ def confirm_import(
         entry = _ImportEntry()
 
         def rows() -> Iterator[tuple[int, list[str]]]:
-            for number, cells, digest in _stored_rows(data):
+            for number, cells, digest in stored_rows(session, preview):
                 expected[number] = digest
                 yield number, cells
 
@@ -321,7 +328,10 @@ def confirm_import(
             elif outcome.status != "unchanged":
                 entry.add(outcome)
 
-        setup.run(session, columns, lock=True, sink=check).run(rows())
+        try:
+            setup.run(session, columns, lock=True, sink=check).run(rows())
+        except PreviewGone as gone:
+            raise ImportRefused(f"{gone} Upload the file again.") from gone
         for number in expected:  # refused rows: no outcome at all
             stale.add(number)
         if stale.count:
@@ -336,19 +346,8 @@ def confirm_import(
             f"Import: {import_words(view, changed, added)}",
         )
         entry.write(session, audit)
-        session.execute(delete(ImportPreview).where(ImportPreview.token == token))
+        forget(session, [token])
     return added, changed
-
-
-def _stored_rows(data: dict[str, Any]) -> Iterator[tuple[int, list[str], str]]:
-    """The previewed rows; a preview stored before rows were packed holds them
-    as a list beside their digests."""
-    if "packed" in data:
-        yield from unpacked_rows(data["packed"])
-        return
-    digests = data.get("digests", {})
-    for number, cells in data.get("rows", []):
-        yield int(number), list(cells), digests.get(str(number), "")
 
 
 def import_words(view: Any, changed: int, added: int) -> str:

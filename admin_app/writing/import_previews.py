@@ -8,21 +8,23 @@ is used once and expires after `PREVIEW_LIFETIME`; older ones are deleted
 whenever a new one is stored.
 
 The rows to apply are kept compactly: one JSON line per row (its number, its
-cells and its outcome's digest), compressed as the preview makes them, so a
-100,000-row preview is a few megabytes in one row of the table and neither
-its making nor its reading holds the rows as Python objects.
+cells and its outcome's digest), compressed into a temporary file as the
+preview makes them and stored in parts of a quarter megabyte (rows of
+`ImportPreviewPart`), so a 100,000-row preview is a few megabytes of parts
+and neither its making, its storing nor its reading holds more than a part
+or a batch of rows in memory.
 """
 
-import base64
 import json
 import secrets
+import tempfile
 import zlib
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import NaiveDatetime
-from sqlalchemy import DateTime, Text, delete
+from sqlalchemy import DateTime, LargeBinary, Select, Text, delete, insert, select
 from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel
 
@@ -50,16 +52,65 @@ class ImportPreview(SQLModel, table=True):
         return (now or utcnow()) - self.created_at > PREVIEW_LIFETIME
 
 
+class ImportPreviewPart(SQLModel, table=True):
+    """A part of a preview's compressed rows: a large preview is stored, and
+    read back at its confirmation, a part at a time."""
+
+    __tablename__ = "admin_import_preview_part"
+
+    token: str = Field(primary_key=True, max_length=64)
+    seq: int = Field(primary_key=True)
+    data: bytes = Field(sa_type=LargeBinary)
+
+
+StoredRow = tuple[int, list[str], str]  # row number, cells, outcome digest
+
+
+class PackedRows:
+    """Rows to apply, compressed line by line as they come into a temporary
+    file (in memory up to `SPOOLED` bytes), stored in parts of `PART` bytes."""
+
+    SPOOLED = 1 << 20
+    PART = 256 << 10
+
+    def __init__(self) -> None:
+        self._compressor = zlib.compressobj(6)
+        self._file = tempfile.SpooledTemporaryFile(self.SPOOLED)  # noqa: SIM115 (read and closed by `parts`)
+        self.count = 0
+
+    def add(self, number: int, cells: list[str], digest: str) -> None:
+        line = json.dumps([number, cells, digest], separators=(",", ":")) + "\n"
+        self._file.write(self._compressor.compress(line.encode()))
+        self.count += 1
+
+    def parts(self) -> Iterator[bytes]:
+        """The compressed rows, a part at a time (once)."""
+        self._file.write(self._compressor.flush())
+        self._file.seek(0)
+        while part := self._file.read(self.PART):
+            yield part
+        self._file.close()
+
+
 def store_preview(
-    session: Session, username: str, table: str, payload: dict[str, Any]
+    session: Session,
+    username: str,
+    table: str,
+    payload: dict[str, Any],
+    packed: PackedRows,
 ) -> str:
-    """Keep a preview (and forget expired ones); return its token."""
-    session.execute(
-        delete(ImportPreview).where(
-            ImportPreview.created_at < utcnow() - PREVIEW_LIFETIME
-        )
+    """Keep a preview and its rows (and forget expired ones); return its token."""
+    expired = select(ImportPreview.token).where(
+        ImportPreview.created_at < utcnow() - PREVIEW_LIFETIME
     )
+    forget(session, expired)
     token = secrets.token_urlsafe(32)
+    seq = 0
+    for seq, part in enumerate(packed.parts(), 1):
+        session.execute(
+            insert(ImportPreviewPart), {"token": token, "seq": seq - 1, "data": part}
+        )
+    payload = {**payload, "parts": seq}
     session.add(
         ImportPreview(
             token=token, username=username, table=table, payload=json.dumps(payload)
@@ -68,39 +119,40 @@ def store_preview(
     return token
 
 
-class PackedRows:
-    """Rows to apply, compressed line by line as they come."""
-
-    def __init__(self) -> None:
-        self._compressor = zlib.compressobj(6)
-        self._parts: list[bytes] = []
-        self.count = 0
-
-    def add(self, number: int, cells: list[str], digest: str) -> None:
-        line = json.dumps([number, cells, digest], separators=(",", ":")) + "\n"
-        self._parts.append(self._compressor.compress(line.encode()))
-        self.count += 1
-
-    def text(self) -> str:
-        """The rows as text a JSON payload holds."""
-        self._parts.append(self._compressor.flush())
-        return base64.b64encode(b"".join(self._parts)).decode("ascii")
+def forget(session: Session, tokens: Select | list[str]) -> None:
+    """Delete the previews of `tokens` (a list, or a query of them) and their parts."""
+    session.execute(
+        delete(ImportPreviewPart).where(ImportPreviewPart.token.in_(tokens))
+    )
+    session.execute(delete(ImportPreview).where(ImportPreview.token.in_(tokens)))
 
 
-def unpacked_rows(text: str) -> Iterator[tuple[int, list[str], str]]:
-    """The rows of `PackedRows.text`, one at a time."""
-    data = base64.b64decode(text)
+class PreviewGone(LookupError):
+    """A preview whose rows cannot all be read back; the message says so."""
+
+
+def stored_rows(session: Session, preview: ImportPreview) -> Iterator[StoredRow]:
+    """The rows of a stored preview, one at a time, its parts read one by one;
+    PreviewGone if a part is missing (or the preview was stored by a version
+    that kept its rows otherwise), never fewer rows than were previewed."""
+    parts = preview.data().get("parts")
+    if not isinstance(parts, int):
+        raise PreviewGone("This preview was made by an earlier version.")
     decompressor = zlib.decompressobj()
     rest = b""
-    step = 1 << 16
-    for start in range(0, len(data), step):
-        rest += decompressor.decompress(data[start : start + step])
-        *lines, rest = rest.split(b"\n")
-        for line in lines:
-            number, cells, digest = json.loads(line)
-            yield int(number), list(cells), str(digest)
-    rest += decompressor.flush()
-    for line in rest.split(b"\n"):
-        if line:
-            number, cells, digest = json.loads(line)
-            yield int(number), list(cells), str(digest)
+    for seq in range(parts):
+        part = session.scalar(
+            select(ImportPreviewPart.data).where(
+                ImportPreviewPart.token == preview.token, ImportPreviewPart.seq == seq
+            )
+        )
+        if part is None:
+            raise PreviewGone(f"Part {seq + 1} of this preview's rows is missing.")
+        *lines, rest = (rest + decompressor.decompress(part)).split(b"\n")
+        yield from map(_stored_row, lines)
+    yield from map(_stored_row, (rest + decompressor.flush()).split(b"\n")[:-1])
+
+
+def _stored_row(line: bytes) -> StoredRow:
+    number, cells, digest = json.loads(line)
+    return int(number), list(cells), str(digest)

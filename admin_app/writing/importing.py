@@ -142,6 +142,10 @@ class ImportRun:
         self._key_attributes = [
             self.mapper.get_property_by_column(c).key for c in self.mapper.primary_key
         ]
+        # a new row's columns its outcome shows: those the file sets, less
+        # (for a row without a key) the key the database numbers
+        self._shown = frozenset(columns.column_keys)
+        self._shown_keyless = self._shown - {c.key for c in self.mapper.primary_key}
         self.finder = RowFinder(
             self.model, view.name, session, columns, self.error, lock=lock
         )
@@ -310,9 +314,7 @@ class ImportRun:
             after = {k: v for k, v in after.items() if k not in self.hidden}
         if not row.creating:
             return diff(row.before, after)
-        shown = self.columns.column_keys
-        if row.keyless:  # a key the database numbers: not the file's to compare
-            shown -= {column.key for column in self.mapper.primary_key}
+        shown = self._shown_keyless if row.keyless else self._shown
         return {k: [None, jsonable(v)] for k, v in after.items() if k in shown}
 
     def _finish(self, pending: list[_Pending]) -> None:

@@ -138,12 +138,16 @@ def test_a_changed_cell_is_previewed_confirmed_and_reverted_on_every_table(
     site, monkeypatch
 ):
     """Keys of every shape (UUID, text, composite, numbered) find their rows;
-    the audit entry is written in pieces of a few characters (as a large
-    import's is, from files on disk) and reverts all the same."""
+    the preview's rows are stored in parts of a few bytes and the audit
+    entry written in pieces of a few characters (as a large import's are,
+    from files on disk), and the import applies and reverts all the same."""
     from admin_app.writing.import_apply import _ImportEntry
+    from admin_app.writing.import_previews import PackedRows
 
-    monkeypatch.setattr(_ImportEntry, "SPOOLED", 1)
+    for kept in (_ImportEntry, PackedRows):
+        monkeypatch.setattr(kept, "SPOOLED", 1)
     monkeypatch.setattr(_ImportEntry, "PIECE", 5)
+    monkeypatch.setattr(PackedRows, "PART", 5)
     changed_tables = []
     for found in changeable_tables(site):
         table, rows, name = found.table, found.rows, found.name
