@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import Column, DateTime
 
 from admin_app.model.keys import BadKey, parse_key
-from admin_app.model.labels import escape_like, label_for
+from admin_app.model.labels import label_for
+from admin_app.model.text_search import escape_like
 from admin_app.model.values import normalise_datetime, unchanged
 from models import Project, TaskAssignment, TaskCreate
 from tests.other_models import Author, Genre, Shelf
@@ -83,3 +84,18 @@ def test_identifiers_round_trip_through_parse_key():
             )
             == values
         )
+
+
+def test_a_search_term_is_narrowed_to_the_words_few_rows_hold():
+    from admin_app.model.text_search import narrowed_term
+
+    sample = [f"task {n}" for n in range(10)] + ["release notes", "task list"]
+    assert narrowed_term("Task 123", sample) == " 123"
+    assert narrowed_term("123 task", sample) == "123 "
+    assert narrowed_term("TASK  12 notes TASK", sample) == " 12 notes "
+    assert narrowed_term("as 7", sample) == " 7"  # a part of a common word
+    assert narrowed_term("Task", sample) is None  # nothing rarer to ask for
+    assert narrowed_term("123", sample) is None  # nothing to drop
+    assert narrowed_term("notes 9", sample) is None  # both ends are rare
+    assert narrowed_term("Task 50%_", sample) == " 50%_"  # escaped when asked
+    assert narrowed_term("Task 123", []) is None  # no statistics

@@ -16,6 +16,8 @@ from sqladmin.helpers import get_object_identifier
 from sqlalchemy import String, cast, inspect, select
 from sqlalchemy.orm import Mapper, Session
 
+from admin_app.model.text_search import column_sample, contains
+
 LABEL_COLUMNS = ("name", "title", "username", "email", "slug")
 
 
@@ -95,11 +97,6 @@ def choice_pairs(
     return sorted(pairs, key=lambda pair: pair[1].casefold()) if by_label else pairs
 
 
-def escape_like(term: str) -> str:
-    """`term` with LIKE's wildcards escaped, so `50%` matches itself."""
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def search_by_label(
     session: Session, model: type, term: str, limit: int = 20
 ) -> list[tuple[str, str]]:
@@ -109,9 +106,9 @@ def search_by_label(
     stmt = select(model)
     if column is not None:
         attr = getattr(model, column)
-        stmt = stmt.where(attr.ilike(f"%{escape_like(term)}%", escape="\\")).order_by(
-            attr
-        )
+        engine = session.get_bind().engine
+        sample = column_sample(engine, inspect(model).columns[column])
+        stmt = stmt.where(contains(attr, term, sample)).order_by(attr)
     else:
         stmt = stmt.where(cast(inspect(model).primary_key[0], String) == term)
     rows = session.scalars(stmt.limit(limit)).all()

@@ -24,7 +24,8 @@ from sqladmin.formatters import BASE_FORMATTERS
 from sqladmin.forms import converts
 from sqladmin.helpers import get_object_identifier
 from sqladmin.pagination import Pagination
-from sqlalchemy import Select, String, cast, false, func, inspect, or_, select
+from sqlalchemy import Select, false, func, inspect, or_, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -51,12 +52,12 @@ from admin_app.model.labels import (
     choice_pairs,
     choices_if_small,
     enum_label,
-    escape_like,
     label_column,
     label_for,
     local_time,
     search_by_label,
 )
+from admin_app.model.text_search import column_sample, contains
 from admin_app.site.add_related import with_add_links
 from admin_app.site.back_links import BackToList
 from admin_app.site.details_links import DetailsLinks
@@ -571,7 +572,7 @@ class AdminView(
     def search_query(self, stmt: Select, term: str) -> Select:
         """Rows where a searchable text column contains `term` (wildcards taken
         literally) or a choice column is exactly `term` (its value or label)."""
-        pattern = f"%{escape_like(term)}%"
+        engine = getattr(self.session_maker, "kw", {}).get("bind")
         conditions = []
         for name in self._search_fields:
             spec = self.field_specs.get(name)
@@ -586,8 +587,12 @@ class AdminView(
                 continue
             if spec is not None and (spec.is_secret or spec.column is None):
                 continue  # never searched; relations are filtered instead
-            attr = getattr(self.model, name)
-            conditions.append(cast(attr, String).ilike(pattern, escape="\\"))
+            sample = (
+                column_sample(engine, spec.column)
+                if isinstance(engine, Engine) and spec is not None
+                else ()
+            )
+            conditions.append(contains(getattr(self.model, name), term, sample))
         return stmt.where(or_(false(), *conditions))
 
     def export_columns(self) -> list[ExportColumn]:
