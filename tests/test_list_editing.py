@@ -582,3 +582,47 @@ def test_a_list_page_reads_the_users_tables_and_each_rows_form_once(
     assert len(asked) <= 2 * tables + 2
     assert len(built) == 25  # one form a row, whatever its editable cells
     assert built[0] == ["assignee", "due_date", "priority", "status"]
+
+
+class _InputsInLinks(HTMLParser):
+    """The names of the inputs and selects that sit inside a link."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open_links = 0
+        self.inside: list[str] = []
+        self.outside: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        name = dict(attrs).get("name")
+        if tag == "a":
+            self.open_links += 1
+        elif tag in ("input", "select") and name:
+            (self.inside if self.open_links else self.outside).append(name)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a":
+            self.open_links = max(0, self.open_links - 1)
+
+
+def inputs_in_links(html: str) -> tuple[list[str], list[str]]:
+    parser = _InputsInLinks()
+    parser.feed(html)
+    return parser.inside, parser.outside
+
+
+def test_a_related_rows_input_is_not_inside_a_link(client, seeded, keeper, zoo):
+    """A select inside the related row's link would follow the link when
+    clicked (and is not valid HTML): the list shows an editable related cell
+    as its input alone, while the details page still links the related row."""
+    for browser, table, field, related in (
+        (client, "task", "assignee", "worker"),
+        (keeper, "hero", "team", "team"),
+    ):
+        page = browser.get(f"/admin/{table}/list?sortBy=id&sort=asc").text
+        inside, outside = inputs_in_links(page)
+        assert inside == [], table
+        assert f"row-0-{field}" in outside, table
+        row = dict(list_form(page))["row-0-pk"]
+        details = browser.get(f"/admin/{table}/details/{row}").text
+        assert f"/admin/{related}/details/" in details, table

@@ -362,20 +362,6 @@ class AdminView(
         self._date_spec = self._date_hierarchy_spec()
         self._list_editable = self._checked_list_editable()
 
-    @property
-    def _non_link_related_fields(self) -> list[str]:
-        """SQLAdmin's related cells shown without a link to the related row:
-        those the view names, and those the list shows as inputs (a select
-        inside a link would follow the link)."""
-        request = _FORM_REQUEST.get()
-        if request is None or not self.may_edit_list(request):
-            return self._unlinked_fields
-        return [*self._unlinked_fields, *self._list_editable]
-
-    @_non_link_related_fields.setter
-    def _non_link_related_fields(self, names: list[str]) -> None:
-        self._unlinked_fields = list(names)
-
     def _generated_filters(self) -> list[ListFilter]:
         """A filter for every field its description puts in the filter panel:
         related rows, choices, ranges, and empty / not empty."""
@@ -439,6 +425,7 @@ class AdminView(
 
     async def list_context(self, request: Request) -> dict[str, Any]:
         _PAGE_REQUEST.set(request)  # for the related cells (see below)
+        request.state.__dict__["_listing"] = True  # its cells may be inputs
         return {"list_query": self.list_query_for(request)}
 
     async def details_context(self, request: Request) -> dict[str, Any]:
@@ -447,20 +434,28 @@ class AdminView(
 
     @property
     def _non_link_related_fields(self) -> list[str]:
-        """Related cells SQLAdmin's list and details show as plain text: the
-        project's own choice, and every relation to a table the page's user
-        may not open (a link would end on a 403)."""
+        """Related cells SQLAdmin's list and details show without a link to
+        the related row: the project's own choice, the cells the list shows
+        as inputs (a select inside a link would follow the link), and every
+        relation to a table the page's user may not open (a link would end
+        on a 403). Made once a request: the list's template asks every cell."""
         names = list(self.__dict__.get("_project_non_link", []))
         request = _PAGE_REQUEST.get()
         if request is None:
             return names
-        return names + [
-            name
-            for name, spec in self.field_specs.items()
-            if spec.relationship is not None
-            and spec.target is not None
-            and not self.may_link(request, spec.target)
-        ]
+        made = request.state.__dict__.setdefault("_non_link_fields", {})
+        if self.identity not in made:
+            names += [
+                name
+                for name, spec in self.field_specs.items()
+                if spec.relationship is not None
+                and spec.target is not None
+                and not self.may_link(request, spec.target)
+            ]
+            if request.state.__dict__.get("_listing") and self.may_edit_list(request):
+                names += self._list_editable
+            made[self.identity] = names
+        return made[self.identity]
 
     @_non_link_related_fields.setter
     def _non_link_related_fields(self, names: list[str]) -> None:
