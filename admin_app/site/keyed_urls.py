@@ -18,7 +18,7 @@ from admin_app.model.keys import row_identifier, selection_text, url_key
 _KEY = "ADMINROWKEY"  # stands for the key in a route's URL (identities are lowercase)
 
 
-def _route_url(request: Request, name: str, identity: str, **keyed: str) -> str:
+def route_url(request: Request, name: str, identity: str, **keyed: str) -> str:
     """`request.url_for`, looked up once a request (a list page links every
     row two or three times): rows' links then differ only in their key."""
     made = request.state.__dict__.setdefault("_row_urls", {})
@@ -32,7 +32,7 @@ def _route_url(request: Request, name: str, identity: str, **keyed: str) -> str:
 
 def row_url(request: Request, name: str, identity: str, obj: Any) -> URL:
     """The URL of route `name` (`admin:details`, `admin:edit`) for row `obj`."""
-    template = _route_url(request, name, identity, pk=_KEY)
+    template = route_url(request, name, identity, pk=_KEY)
     return URL(template.replace(_KEY, url_key(row_identifier(obj))))
 
 
@@ -48,7 +48,7 @@ class KeyedLinks:
         return row_url(request, name, self._identity_for_object(obj), obj)
 
     def _url_for_delete(self, request: Request, obj: Any) -> str:
-        url = _route_url(request, "admin:delete", self._identity_for_object(obj))
+        url = route_url(request, "admin:delete", self._identity_for_object(obj))
         return f"{url}?{pks_query([row_identifier(obj)])}"
 
 

@@ -33,6 +33,7 @@ from starlette.responses import RedirectResponse, Response
 from admin_app.db_errors import database_error_message
 from admin_app.model.fields import FieldSpec, Kind
 from admin_app.model.keys import row_identifier
+from admin_app.site.keyed_urls import route_url
 from admin_app.writing.list_editing import (
     BadListEdit,
     ListEditRefused,
@@ -182,9 +183,7 @@ class ListEditing:
         }
         if getattr(widget, "loader", None) is not None:
             _label_from_loaded_row(widget, obj, prop)
-            kwargs["data-url"] = str(
-                request.url_for("admin:ajax_lookup", identity=self.identity)
-            )
+            kwargs["data-url"] = route_url(request, "admin:ajax_lookup", self.identity)
         if errors:
             kwargs["aria-describedby"] = f"{prefix}-{prop}-error"
         html = widget(**kwargs)
