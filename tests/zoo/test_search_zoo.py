@@ -1,7 +1,11 @@
 """A search whose term starts or ends with a word nearly every row holds
-("Hero" in "Hero 12") finds exactly the rows containing the whole term; on
+("Hero" in "Hero 12") finds exactly the rows containing the whole term, on
+the list and in its export; on
 PostgreSQL, once the table's statistics say so, the index is asked for the
 rest of the term alone (`admin_app.model.text_search`)."""
+
+import csv
+import io
 
 from sqlalchemy import event, text
 
@@ -40,10 +44,16 @@ def test_a_term_with_a_common_word_finds_exactly_its_rows(heroes_site):
             )
             found = {row["Name"] for row in list_rows(page.text)}
             count = page.text.count(f"of {300 if names is None else len(names)}")
+            exported = heroes_site.client.get(
+                "/admin/hero/export/csv", params={"search": term}
+            )
+            rows = list(csv.DictReader(io.StringIO(exported.text)))
             if names is None:
                 assert len(found) == 100 and all(n.startswith("Hero ") for n in found)
+                everyone = {f"Hero {n}" for n in range(300)}
+                assert {row["name"] for row in rows} == everyone
             else:
-                assert found == names, term
+                assert found == names == {row["name"] for row in rows}, term
             assert count, term
     finally:
         event.remove(heroes_site.engine, "before_cursor_execute", remember)
