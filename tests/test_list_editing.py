@@ -614,15 +614,26 @@ def inputs_in_links(html: str) -> tuple[list[str], list[str]]:
 def test_a_related_rows_input_is_not_inside_a_link(client, seeded, keeper, zoo):
     """A select inside the related row's link would follow the link when
     clicked (and is not valid HTML): the list shows an editable related cell
-    as its input alone, while the details page still links the related row."""
+    as its input alone, while the details page still links the related row.
+    The shipped task's assignee, and every zoo table with an editable related
+    cell: the heroes' team, the full-stack template's item owner (UUID keys),
+    the tracker's parent task (the same table)."""
     for browser, table, field, related in (
         (client, "task", "assignee", "worker"),
         (keeper, "hero", "team", "team"),
+        (keeper, "item", "owner", "user"),
+        (keeper, "tracker-task", "parent", "tracker-task"),
     ):
         page = browser.get(f"/admin/{table}/list?sortBy=id&sort=asc").text
         inside, outside = inputs_in_links(page)
         assert inside == [], table
         assert f"row-0-{field}" in outside, table
-        row = dict(list_form(page))["row-0-pk"]
-        details = browser.get(f"/admin/{table}/details/{row}").text
+        values = dict(list_form(page))
+        linked = next(
+            n
+            for n in range(100)
+            if values.get(f"row-{n}-{field}", "") not in ("", "__None")
+        )
+        row = values[f"row-{linked}-pk"]
+        details = browser.get(f"/admin/{table}/details/{quote(row)}").text
         assert f"/admin/{related}/details/" in details, table

@@ -105,12 +105,12 @@ def store_preview(
     )
     forget(session, expired)
     token = secrets.token_urlsafe(32)
-    seq = 0
-    for seq, part in enumerate(packed.parts(), 1):
+    parts = 0
+    for parts, part in enumerate(packed.parts(), 1):
         session.execute(
-            insert(ImportPreviewPart), {"token": token, "seq": seq - 1, "data": part}
+            insert(ImportPreviewPart), {"token": token, "seq": parts - 1, "data": part}
         )
-    payload = {**payload, "parts": seq}
+    payload = {**payload, "parts": parts}
     session.add(
         ImportPreview(
             token=token, username=username, table=table, payload=json.dumps(payload)
