@@ -35,6 +35,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    tuple_,
     union_all,
 )
 from sqlalchemy.orm import Session
@@ -190,28 +191,18 @@ def _counted(
     """Each plan's counts over the same rows, and how many rows there were:
     ONE query that reads at most `cap + 1` of the list's rows once (the
     list's search can cost a scan: paid once a page, not once a filter) and
-    groups them by each plan's value in turn (`UNION ALL` of one `GROUP BY`
-    a plan, each in a column of its own so every value keeps its type)."""
+    groups them by each plan's value, each in a column of its own so every
+    value keeps its type."""
     sample = rows.with_only_columns(
         *(plan.facet.label(f"facet_{n}") for n, plan in enumerate(plans)),
         maintain_column_froms=True,
     ).order_by(None)
     if cap is not None:
         sample = sample.limit(cap + 1)
-    shared = sample.cte("facet_rows")
-    if session.get_bind().dialect.name == "postgresql":
-        shared = shared.prefix_with("MATERIALIZED")  # read once, for every branch
-    values = [shared.c[f"facet_{n}"] for n in range(len(plans))]
-
-    def grouped_by(which: int) -> Select:
-        shown = [
-            v if n == which else cast(null(), v.type) for n, v in enumerate(values)
-        ]
-        stmt = select(literal(which).label("which"), *shown, func.count())
-        stmt = stmt.select_from(shared)
-        return stmt if which < 0 else stmt.group_by(values[which])
-
-    stmt = union_all(*(grouped_by(n) for n in range(-1, len(plans))))
+    if session.get_bind().dialect.name == "postgresql" and len(plans) <= 31:
+        stmt = _grouping_sets(sample.subquery("facet_rows"), len(plans))
+    else:
+        stmt = _union_of_groups(sample.cte("facet_rows"), len(plans))
     counted: list[dict[str, int]] = [{} for _ in plans]
     seen = 0
     for which, *found, number in session.execute(stmt):
@@ -223,6 +214,40 @@ def _counted(
             counts = counted[which]
             counts[text] = counts.get(text, 0) + number
     return counted, seen
+
+
+def _grouping_sets(rows: Any, plans: int) -> Select:
+    """PostgreSQL groups the sample by every plan's value in one pass
+    (`GROUPING SETS`, one hash table a set); each row says which set it is
+    by the plan it grouped (-1: every row, the sample's size). `GROUPING`
+    takes at most 31 columns."""
+    values = [rows.c[f"facet_{n}"] for n in range(plans)]
+    # GROUPING(...) has a 1 bit for each column a row is not grouped by
+    every = (1 << plans) - 1
+    bits = func.grouping(*values)
+    which = case(
+        *((bits == every ^ (1 << (plans - 1 - n)), literal(n)) for n in range(plans)),
+        else_=literal(-1),
+    )
+    sets = func.grouping_sets(tuple_(), *(tuple_(v) for v in values))
+    return select(which, *values, func.count()).group_by(sets)
+
+
+def _union_of_groups(shared: Any, plans: int) -> Select:
+    """Elsewhere the sample, read once, is grouped by each plan's value in
+    turn (`UNION ALL` of one `GROUP BY` a plan, each in a column of its own
+    so every value keeps its type)."""
+    values = [shared.c[f"facet_{n}"] for n in range(plans)]
+
+    def grouped_by(which: int) -> Select:
+        shown = [
+            v if n == which else cast(null(), v.type) for n, v in enumerate(values)
+        ]
+        stmt = select(literal(which).label("which"), *shown, func.count())
+        stmt = stmt.select_from(shared)
+        return stmt if which < 0 else stmt.group_by(values[which])
+
+    return union_all(*(grouped_by(n) for n in range(-1, plans)))
 
 
 def facet_counts(

@@ -29,6 +29,7 @@ from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from wtforms.utils import unset_value
 
 from admin_app.db_errors import database_error_message
 from admin_app.model.fields import FieldSpec, Kind
@@ -65,9 +66,12 @@ class ListEditableError(ValueError):
 class ListEditPage:
     """List editing as one request's page shows it."""
 
-    form_class: Any
-    indices: dict[str, int] = field(default_factory=dict)  # row key -> inputs
-    forms: dict[str, Any] = field(default_factory=dict)  # row key -> its form
+    may_edit: bool
+    indices: dict[int, tuple[int, str]] = field(default_factory=dict)
+    """id() of each row object on the page -> (its inputs' number, its key)"""
+    editable: dict[str, bool] = field(default_factory=dict)  # key -> check_can_edit
+    form: Any = None  # one form for the page, filled with each row in turn
+    filled: str | None = None  # the key of the row the form holds now
     # a refused Save's typed values, by row key: only the fields the user changed
     submitted: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     problems: dict[str, RowProblem] = field(default_factory=dict)
@@ -111,17 +115,19 @@ class ListEditing:
         return names
 
     def may_edit_list(self, request: Request) -> bool:
-        """Whether the list shows inputs to `request`'s user: the edit grant."""
-        return bool(
-            self._list_editable
-            and self.can_edit
-            and self.has_permission(request, "edit")
-        )
+        """Whether the list shows inputs to `request`'s user: the edit grant
+        (asked once a request: the template asks for every cell)."""
+        return self.list_edit_page(request).may_edit
 
     def list_edit_page(self, request: Request) -> ListEditPage:
         page = getattr(request.state, "list_edit", None)
         if page is None:
-            page = ListEditPage(form_class=None)
+            may_edit = bool(
+                self._list_editable
+                and self.can_edit
+                and self.has_permission(request, "edit")
+            )
+            page = ListEditPage(may_edit)
             request.state.list_edit = page
         return page
 
@@ -134,39 +140,62 @@ class ListEditing:
         found = []
         for index, row in enumerate(rows):
             key = row_identifier(row)
-            page.indices[key] = index
+            page.indices[id(row)] = (index, key)
             found.append(
                 (index, key, row_version(self.identity, row, self._audit_hidden))
             )
         return found
 
     async def _list_form_class(self, request: Request) -> Any:
-        page = self.list_edit_page(request)
-        if page.form_class is None:
+        """The edit form's `list_editable` fields as `request`'s user may fill
+        them in. Made once a view for each set of related tables the user may
+        not choose from (the one way the form differs between users), not at
+        every list page: SQLAdmin's form is built field by field, and the
+        edit form's link editors read their tables."""
+        hidden = frozenset(
+            name
+            for name, other in self._choice_targets().items()
+            if name in self._list_editable and not self.may_link(request, other)
+        )
+        made = self.__dict__.setdefault("_list_form_classes", {})
+        if hidden not in made:
             edit_form = await self.form_for(request, self._form_edit_rules)
-            page.form_class = only_fields(edit_form, self._list_editable)
-        return page.form_class
+            made[hidden] = only_fields(edit_form, self._list_editable)
+        return made[hidden]
+
+    async def _filled_form(
+        self, request: Request, page: ListEditPage, obj: Any, index: int, key: str
+    ) -> Any:
+        """The page's one form, holding row `obj`'s values (or what a refused
+        Save typed into it) under the row's input names. Binding a form for
+        every row cost more than rendering its inputs; a related select's
+        choices are also read once a page, not once a row."""
+        if page.form is None:
+            page.form = (await self._list_form_class(request))(prefix="row")
+        if page.filled != key:
+            data = self._row_data(obj)
+            formdata = self._typed(page, key, index, data)
+            for bound in page.form:
+                bound.name = bound.id = input_name(index, bound.short_name)
+                bound.raw_data = None  # as a field of a fresh form has it
+                bound.process(formdata, data.get(bound.short_name, unset_value))
+            page.filled = key
+        return page.form
 
     async def list_edit_cell(self, obj: Any, prop: str, request: Request | None) -> Any:
         """The input of an editable cell (None for a plain cell)."""
         if request is None or prop not in self._list_editable:
             return None
-        if not self.may_edit_list(request):
-            return None
         page = self.list_edit_page(request)
-        key = row_identifier(obj)
-        index = page.indices.get(key)
-        if index is None or not await self.check_can_edit(request, obj):
+        if not page.may_edit or id(obj) not in page.indices:
+            return None
+        index, key = page.indices[id(obj)]
+        if key not in page.editable:
+            page.editable[key] = bool(await self.check_can_edit(request, obj))
+        if not page.editable[key]:
             return None
         prefix = f"row-{index}"
-        form = page.forms.get(key)
-        if form is None:  # one form a row, for all its editable cells
-            form_class = await self._list_form_class(request)
-            data = self._row_data(obj)
-            form = form_class(
-                formdata=self._typed(page, key, index, data), data=data, prefix=prefix
-            )
-            page.forms[key] = form
+        form = await self._filled_form(request, page, obj, index, key)
         if prop not in form:
             return None  # a related table this user may not view: a plain cell
         widget = form[prop]
@@ -333,8 +362,8 @@ def only_fields(form_class: Any, names: Sequence[str]) -> Any:
 def _label_from_loaded_row(widget: Any, obj: Any, prop: str) -> None:
     """Give a search-as-you-type select the related row the list has loaded
     already, so that it is labelled without a query for every row."""
-    if prop in inspect(obj).unloaded or not isinstance(widget.data, str):
-        return
+    if prop not in inspect(obj).dict or not isinstance(widget.data, str):
+        return  # not loaded (reading it would query)
     shown = getattr(obj, prop, None)
     if shown is not None and row_identifier(shown) == widget.data:
         widget.data = shown

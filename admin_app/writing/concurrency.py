@@ -76,10 +76,17 @@ def _canonical(value: Any) -> Any:
     return ["other", str(value)]
 
 
+_JSON = json.JSONEncoder(sort_keys=True, default=str)
+_SCALAR_JSON = {type(None): lambda _v: "null", bool: _JSON.encode, int: int.__repr__}
+
+
 def digest(value: Any) -> str:
-    """A short digest of `value` as the form shows it."""
-    text = json.dumps(_canonical(value), sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    """A short digest of `value` as the form shows it (a list page makes one
+    for every cell, an import for every cell of its file: the common scalars
+    skip the JSON encoder's machinery, with the same text)."""
+    canonical = _canonical(value)
+    encode = _SCALAR_JSON.get(type(canonical), _JSON.encode)
+    return hashlib.sha256(encode(canonical).encode()).hexdigest()[:16]
 
 
 def same(a: Any, b: Any) -> bool:
