@@ -253,7 +253,12 @@ class ImportRun:
         data = self.cells.data(number, cells)
         if data is None:
             return None
-        obj = self.model() if creating else found
+        if not creating:
+            obj = found
+        elif self.writes is not None and self._batched:
+            obj = self.writes.new_row()
+        else:
+            obj = self.model()
         before = {} if creating else self.state(obj)
         if self._batched:
             try:

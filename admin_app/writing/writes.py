@@ -25,7 +25,7 @@ from admin_app.model.labels import field_label, label_for
 from admin_app.model.values import normalise_datetime, unchanged
 from admin_app.writing.concurrency import Merge
 from admin_app.writing.links import LinkPlan, LinkSpec, LinkWriter
-from admin_app.writing.validation import validate_row
+from admin_app.writing.validation import validated_values
 
 logger = logging.getLogger(__name__)
 
@@ -247,7 +247,7 @@ class RowWriter:
         if not values:
             return {}, None
         try:
-            validated = validate_row(self.model, {**column_values(obj), **values})
+            validated = validated_values(self.model, {**column_values(obj), **values})
         except ValidationError as error:
             self._report(error)
             return dict(values), None
@@ -406,7 +406,7 @@ class RowWriter:
 
     def _validate(self, obj: Any, values: dict[str, Any]) -> Any:
         try:
-            return validate_row(self.model, {**column_values(obj), **values})
+            return validated_values(self.model, {**column_values(obj), **values})
         except ValidationError as error:
             self._report(error)
             raise FormErrors(self.errors, merge=self.merge) from error
@@ -447,9 +447,13 @@ class RowWriter:
 
 
 def column_values(obj: Any) -> dict[str, Any]:
-    """Every column of an ORM row, by attribute key."""
+    """Every column of an ORM row, by attribute key (a loaded value read
+    straight from the row's state: an import asks twice a row)."""
+    state = inspect(obj)
+    loaded = state.dict
     return {
-        prop.key: getattr(obj, prop.key) for prop in inspect(obj).mapper.column_attrs
+        key: loaded[key] if key in loaded else getattr(obj, key)
+        for key in (prop.key for prop in state.mapper.column_attrs)
     }
 
 
