@@ -99,3 +99,55 @@ def test_a_search_term_is_narrowed_to_the_words_few_rows_hold():
     assert narrowed_term("notes 9", sample) is None  # both ends are rare
     assert narrowed_term("Task 50%_", sample) == " 50%_"  # escaped when asked
     assert narrowed_term("Task 123", []) is None  # no statistics
+
+
+def test_validated_values_are_the_models_own_validation():
+    """The write path's validation gives what `model_validate` gives: field
+    validators' results, the model validator's refusal, length limits, the
+    relationship-named fields (`items`, `keys`, `values`) left alone."""
+    from pydantic import ValidationError
+
+    from admin_app.writing.validation import validate_row, validated_values
+    from tests.write_models import WrOwner
+
+    given = {"id": 3, "email": "Ann@Example.COM", "name": "Ann", "seen_at": None}
+    full, fast = validate_row(WrOwner, given), validated_values(WrOwner, given)
+    for name in ("id", "email", "name", "seen_at", "due_at"):
+        assert getattr(fast, name) == getattr(full, name)
+    assert fast.email == "ann@example.com"
+    for refused in (
+        {"email": "no at sign"},
+        {"email": "a@b.c", "name": "A@B.C"},
+        {"email": "a@b.c", "name": "x" * 41},
+    ):
+        with pytest.raises(ValidationError) as fast_error:
+            validated_values(WrOwner, refused)
+        with pytest.raises(ValidationError) as full_error:
+            validate_row(WrOwner, refused)
+        assert [(e["loc"], e["msg"]) for e in fast_error.value.errors()] == [
+            (e["loc"], e["msg"]) for e in full_error.value.errors()
+        ]
+
+
+def test_a_batchs_new_row_holds_what_the_models_constructor_gives():
+    """New rows of a batched import are made without SQLModel's constructor:
+    the same defaults, each its own from a default factory (a UUID key)."""
+    from sqlalchemy import inspect
+
+    from admin_app.writing.import_writes import BatchWrites
+    from admin_app.writing.writes import column_values
+    from tests.zoo.fullstack import Item
+
+    writes = BatchWrites(Item)
+    first, second, made = writes.new_row(), writes.new_row(), Item()
+    assert inspect(first).transient
+    assert set(column_values(first)) == set(column_values(made))
+    made_at = {
+        k: v for k, v in column_values(made).items() if k in ("id", "created_at")
+    }
+    assert {k: v for k, v in column_values(first).items() if k not in made_at} == {
+        k: v for k, v in column_values(made).items() if k not in made_at
+    }
+    for name in made_at:  # made by a factory, for each row
+        assert type(getattr(first, name)) is type(getattr(made, name))
+    assert first.id != second.id
