@@ -77,7 +77,7 @@ def _canonical(value: Any) -> Any:
 
 
 _JSON = json.JSONEncoder(sort_keys=True, default=str)
-_SCALAR_JSON = {type(None): lambda _v: "null", bool: _JSON.encode, int: int.__repr__}
+_SCALAR_JSON = {type(None): lambda _v: "null", int: int.__repr__}
 
 
 def digest(value: Any) -> str:
