@@ -15,6 +15,7 @@ list does not show, many-to-many selections and link rows (edited on the
 form). An option that silently did nothing would read as a bug on the page.
 """
 
+import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from inspect import isawaitable
@@ -67,6 +68,7 @@ class ListEditPage:
     """List editing as one request's page shows it."""
 
     may_edit: bool
+    form_class: Any = None  # the editable fields' form, made once a request
     indices: dict[int, tuple[int, str]] = field(default_factory=dict)
     """id() of each row object on the page -> (its inputs' number, its key)"""
     editable: dict[str, bool] = field(default_factory=dict)  # key -> check_can_edit
@@ -148,20 +150,21 @@ class ListEditing:
 
     async def _list_form_class(self, request: Request) -> Any:
         """The edit form's `list_editable` fields as `request`'s user may fill
-        them in. Made once a view for each set of related tables the user may
-        not choose from (the one way the form differs between users), not at
-        every list page: SQLAdmin's form is built field by field, and the
-        edit form's link editors read their tables."""
-        hidden = frozenset(
-            name
-            for name, other in self._choice_targets().items()
-            if name in self._list_editable and not self.may_link(request, other)
-        )
-        made = self.__dict__.setdefault("_list_form_classes", {})
-        if hidden not in made:
-            edit_form = await self.form_for(request, self._form_edit_rules)
-            made[hidden] = only_fields(edit_form, self._list_editable)
-        return made[hidden]
+        them in, made once a request (not cached longer: a select's choices
+        and whether it searches as you type are read from its table when the
+        form is made). It is scaffolded by a copy of this view whose edit form
+        has only those fields, so the edit form's other selects and its link
+        editors do not read their tables for a list page."""
+        page = self.list_edit_page(request)
+        if page.form_class is None:
+            narrowed = copy.copy(self)
+            narrowed._form_prop_names = [
+                name for name in self._form_prop_names if name in self._list_editable
+            ]
+            narrowed._link_specs = []  # link rows are never list cells
+            edit_form = await narrowed.form_for(request, None)
+            page.form_class = only_fields(edit_form, self._list_editable)
+        return page.form_class
 
     async def _filled_form(
         self, request: Request, page: ListEditPage, obj: Any, index: int, key: str
