@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from admin_app import AdminView
+from admin_app.model.keys import parse_key
 from admin_app.site.list_edit_views import ListEditableError
 from admin_app.writing.audit import AuditEntry
 from admin_app.writing.list_editing import row_version
@@ -659,3 +660,46 @@ def test_a_related_rows_input_is_not_inside_a_link(client, seeded, keeper, zoo):
         row = values[f"row-{linked}-pk"]
         details = browser.get(f"/admin/{table}/details/{quote(row)}").text
         assert f"/admin/{related}/details/" in details, table
+
+
+def _shown(value: object, related: bool) -> str:
+    """A value as a list row's input holds it (`__None`: no related row)."""
+    if value is None:
+        return "__None" if related else ""
+    if isinstance(value, bool):
+        return "y" if value else ""
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(getattr(value, "value", value))
+
+
+def test_every_zoo_rows_inputs_hold_its_own_values(keeper, zoo):
+    """One form is filled with each row of a page in turn: on every zoo table
+    with editable cells, each row's inputs (text, number, checkbox, date, a
+    literal's select, a related row's select by integer or UUID key) show
+    that row's values, not the row before it."""
+    for table, model, fields in (
+        ("hero", heroes.Hero, {"name": "name", "age": "age", "team": "team_id"}),
+        ("user", fullstack.User, {"email": "email", "is_active": "is_active"}),
+        ("item", fullstack.Item, {"title": "title", "owner": "owner_id"}),
+        (
+            "tracker-task",
+            tracker.TrackerTask,
+            {"status": "status", "priority": "priority", "due_on": "due_on"},
+        ),
+    ):
+        values = list_form(keeper.get(f"/admin/{table}/list?pageSize=100").text)
+        shown = dict(values)
+        keys = [v for n, v in values if n.endswith("-pk")]
+        assert len(keys) > 1, table
+        with Session(zoo.state.engine) as db:
+            for key in keys:
+                row = db.get(model, parse_key(model, key))
+                index = row_of(values, key)
+                if table == "hero" and row.name == "Black Lion":  # kept as it is
+                    assert not any(f"row-{index}-{f}" in shown for f in fields)
+                    continue
+                for field, column in fields.items():
+                    want = _shown(getattr(row, column), column.endswith("_id"))
+                    got = shown.get(f"row-{index}-{field}", "")
+                    assert got == want, (table, key, field)

@@ -25,7 +25,6 @@ from sqladmin.forms import converts
 from sqladmin.helpers import get_object_identifier
 from sqladmin.pagination import Pagination
 from sqlalchemy import Select, false, func, inspect, or_, select
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -58,6 +57,7 @@ from admin_app.model.labels import (
     search_by_label,
 )
 from admin_app.model.text_search import column_sample, contains
+from admin_app.replica import engine_for_reads
 from admin_app.site.add_related import with_add_links
 from admin_app.site.back_links import BackToList
 from admin_app.site.details_links import DetailsLinks
@@ -567,7 +567,7 @@ class AdminView(
     def search_query(self, stmt: Select, term: str) -> Select:
         """Rows where a searchable text column contains `term` (wildcards taken
         literally) or a choice column is exactly `term` (its value or label)."""
-        engine = getattr(self.session_maker, "kw", {}).get("bind")
+        engine = engine_for_reads(self.session_maker)  # its column statistics
         conditions = []
         for name in self._search_fields:
             spec = self.field_specs.get(name)
@@ -582,11 +582,7 @@ class AdminView(
                 continue
             if spec is not None and (spec.is_secret or spec.column is None):
                 continue  # never searched; relations are filtered instead
-            sample = (
-                column_sample(engine, spec.column)
-                if isinstance(engine, Engine) and spec is not None
-                else ()
-            )
+            sample = column_sample(engine, spec.column) if spec is not None else ()
             conditions.append(contains(getattr(self.model, name), term, sample))
         return stmt.where(or_(false(), *conditions))
 
