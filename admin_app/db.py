@@ -7,10 +7,12 @@ synchronous `Engine` is used as it is.
 """
 
 import logging
+from collections.abc import Callable
+from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool, Pool, QueuePool
@@ -186,6 +188,26 @@ def statement_timed_out(error: BaseException) -> bool:
     """Whether the database cancelled a statement for running too long."""
     orig = getattr(error, "orig", None)
     return str(getattr(orig, "sqlstate", "") or "") == "57014"
+
+
+_T = TypeVar("_T")
+
+
+def within_time(session: Session, seconds: float, read: Callable[[], _T]) -> _T | None:
+    """`read()` in a savepoint whose statements PostgreSQL cancels after
+    `seconds`, or None if it did: a read that may be quick (a walk along an
+    index, a sample in the list's order) is tried before a slower sure one.
+    The time limit ends with the savepoint; the transaction goes on."""
+    try:
+        with session.begin_nested():
+            limit_statement_time(session, min(seconds, statement_timeout()))
+            found = read()
+            limit_statement_time(session)
+            return found
+    except OperationalError as error:
+        if not statement_timed_out(error):
+            raise
+    return None
 
 
 def make_session_factory(

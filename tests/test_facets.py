@@ -412,7 +412,10 @@ def test_a_filtered_lists_count_is_read_by_its_filter_counts_query(
             event.remove(engine, "before_cursor_execute", note)
         assert re.search(rf'id="row-count">{expected} Tasks? matching<', html)
         # the three filter counts' queries, the page's rows and the date
-        # drill-down's groups: no count of its own
+        # drill-down's groups: no count of its own; on PostgreSQL the list's
+        # own counts read its rows in its order and name the page's rows,
+        # which are then read by key (a capped count reads them as well)
         assert len([s for s in statements if "AS facet_0" in s]) == 3
         assert not [s for s in statements if s.startswith("SELECT count(*)")]
-        assert len(statements) == 5, statements
+        by_key = db.get_bind().dialect.name == "postgresql" and not extra
+        assert len(statements) == (4 if by_key else 5), statements

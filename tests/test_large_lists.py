@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy import event, text
 from sqlmodel import Session
 
+from admin_app.listing import facets
 from admin_app.site.views import AdminView
 from tests.conftest import SECRET_KEY, add_staff, login, migrated
 from tests.zoo import fullstack, tracker
@@ -462,25 +463,46 @@ def page_settings(site: Site, url: str) -> list[str]:
     return seen
 
 
+def shown_keys(site: Site, url: str) -> list[str]:
+    return ROW_KEY.findall(site.client.get(url).text)
+
+
 @pytest.mark.parametrize("backend", ["postgresql"])  # PostgreSQL's planner
-def test_a_page_with_few_matches_is_read_from_them_not_by_walking_an_index(
+def test_a_narrowed_page_is_read_by_its_filter_counts_not_by_walking_an_index(
     big_tracker: Site,
 ) -> None:
-    few = page_settings(big_tracker, "/admin/tracker-task/list?search=about 2")
-    assert "enable_indexscan=off" in few
-    # for the rows' read alone: the page's later reads may use an index again
-    assert few.index("enable_indexscan=on") > few.index("enable_indexscan=off")
-    assert few.count("enable_indexonlyscan=on") == few.count("enable_indexscan=on")
-    everything = page_settings(big_tracker, "/admin/tracker-task/list")
+    """A searched or filtered list's first pages, few matches or many: the
+    filter counts sample the list's first rows in its order (under a time
+    limit of their own) and name the page's rows, which are then read by key;
+    no walk along an index, no second read of the matches. The rows are the
+    ones the exact count's path (which reads the page on its own) shows."""
+    lists = f"/admin/tracker-task/list?pageSize={PAGE}&"
+    for query in ("search=about 2", "status=todo", "status=todo&page=5"):
+        url = lists + query
+        settings = page_settings(big_tracker, url)
+        assert settings == [
+            "statement_timeout=30000",  # the list's own limit
+            f"statement_timeout={round(facets.ORDERED_SAMPLE_SECONDS * 1000)}",
+            "statement_timeout=30000",
+        ], (query, settings)
+        keys = shown_keys(big_tracker, url)
+        assert len(keys) == PAGE or query == "search=about 2"
+        assert keys == shown_keys(big_tracker, f"{url}&count=exact"), query
+    everything = page_settings(big_tracker, lists.rstrip("&"))
     assert "enable_indexscan=off" not in everything
-    # Many matches: the index is walked first, for as long as the count took
-    # (from 20 ms to a quarter of a second), and the list's own time limit
-    # is back afterwards.
-    many = page_settings(big_tracker, "/admin/tracker-task/list?status=todo")
-    assert "enable_indexscan=off" not in many
-    walk, after = many[-2:]
+    # A page past the sample's rows (the count is capped at 50: page 6 starts
+    # at the 51st) walks the index, for as long as the count took (from 20 ms
+    # to a quarter of a second), and the list's own time limit is back after.
+    deep = page_settings(big_tracker, f"{lists}status=todo&page=6")
+    assert "enable_indexscan=off" not in deep
+    walk, after = deep[-2:]
     assert after == "statement_timeout=30000"
     assert 20 <= int(walk.removeprefix("statement_timeout=")) <= 250
+    # few matches that the sample holds all of: read from them, by key
+    few = shown_keys(big_tracker, f"{lists}search=about 2&page=2")
+    assert few and few == shown_keys(
+        big_tracker, f"{lists}search=about 2&page=2&count=exact"
+    )
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])

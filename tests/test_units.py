@@ -101,6 +101,61 @@ def test_a_search_term_is_narrowed_to_the_words_few_rows_hold():
     assert narrowed_term("Task 123", []) is None  # no statistics
 
 
+def test_a_search_of_several_columns_finds_the_rows_each_column_would():
+    """`any_contains` asks `(indexed OR ...) AND (whole OR ...)`: the rows are
+    those where some column contains the whole term, whatever was narrowed
+    (a real SQLite database; PostgreSQL's trigram index is the zoo's)."""
+    from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine
+    from sqlalchemy import select as select_
+
+    from admin_app.model.text_search import any_contains, contains_parts
+
+    table = Table(
+        "note",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("title", String),
+        Column("body", String),
+        Column("kind", String),
+    )
+    rows = [
+        (1, "Task 123", None, "todo"),
+        (2, "Task 1234", "see task 123", "done"),
+        (3, "Other 123", "nothing", "todo"),
+        (4, None, "Task 123 too", "Task 123"),
+        (5, "task 12", "Task 1 23", "todo"),
+        (6, "TASK 123!", "", "blocked"),
+        (7, "Task 50%_", "Task 50%", "todo"),
+    ]
+    engine = create_engine("sqlite://")
+    table.metadata.create_all(engine)
+    sample = [f"task {n}" for n in range(10)]
+    with engine.begin() as connection:
+        connection.execute(
+            table.insert(),
+            [dict(zip(("id", "title", "body", "kind"), r, strict=True)) for r in rows],
+        )
+        for term in ("Task 123", "task 12", "123", "Task", "Task 50%_", "Task 1 23"):
+            for narrowed_sample in (sample, []):
+                parts = [
+                    contains_parts(table.c.title, term, narrowed_sample),
+                    contains_parts(table.c.body, term, narrowed_sample),
+                    (None, table.c.kind == term),
+                ]
+                found = connection.scalars(
+                    select_(table.c.id).where(any_contains(parts)).order_by("id")
+                ).all()
+                expected = [
+                    key
+                    for key, title, body, kind in rows
+                    if any(
+                        term.casefold() in (v or "").casefold() for v in (title, body)
+                    )
+                    or kind == term
+                ]
+                assert found == expected, (term, narrowed_sample)
+
+
 def test_validated_values_are_the_models_own_validation():
     """The write path's validation gives what `model_validate` gives: field
     validators' results, the model validator's refusal, length limits, the

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 from sqlalchemy import Select, func, literal_column, select, text
 from sqlalchemy.orm import Session
@@ -141,6 +142,10 @@ class Sampled:
 
     rows: int
     seconds: float  # how long that read took (a walk is given a share of it)
+    page_keys: tuple[tuple[Any, ...], ...] | None = None
+    """When those were the list's first rows in its order (PostgreSQL): the
+    primary keys of the page asked for and of the row after it, in order, so
+    the page is loaded by key instead of reading the matches once more."""
 
 
 def _capped(found: int, cap: int) -> RowCount:

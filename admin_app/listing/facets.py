@@ -22,13 +22,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from sqlalchemy import (
     Select,
     String,
+    asc,
     case,
     cast,
+    desc,
     func,
     inspect,
     literal,
@@ -38,9 +41,11 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
+from admin_app.db import within_time
 from admin_app.listing.counts import Accuracy, CountLimits, RowCount, Sampled
 from admin_app.listing.filters import (
     BadFilter,
@@ -54,6 +59,12 @@ from admin_app.listing.filters import (
 from admin_app.listing.query import ListQuery
 from admin_app.model.fields import Kind
 from admin_app.model.keys import BadKey, parse_key
+
+ORDERED_SAMPLE_SECONDS = 0.25
+"""How long the sample in the list's order may take before it is read in no
+order instead (`_ordered_sample`): the planner walks the sort's index when it
+believes the matches spread along it; where they are not, the walk reads far
+more rows than the sample in no order would."""
 
 
 @dataclass(frozen=True)
@@ -185,17 +196,23 @@ def _custom_plans(found: SimpleListFilter, rows: Select) -> list[tuple[str, _Pla
     return plans
 
 
+@dataclass(frozen=True)
+class _Counted:
+    counts: list[dict[str, int]]  # each plan's, by choice text
+    seen: int  # the rows grouped
+    page_keys: tuple[tuple[Any, ...], ...] | None = None
+
+
 def _counted(
     session: Session, rows: Select, plans: list[_Plan], cap: int | None
-) -> tuple[list[dict[str, int]], int]:
+) -> _Counted:
     """Each plan's counts over the same rows, and how many rows there were:
     ONE query that reads at most `cap + 1` of the list's rows once (the
     list's search can cost a scan: paid once a page, not once a filter) and
     groups them by each plan's value, each in a column of its own so every
     value keeps its type."""
     sample = rows.with_only_columns(
-        *(plan.facet.label(f"facet_{n}") for n, plan in enumerate(plans)),
-        maintain_column_froms=True,
+        *_facet_columns(plans), maintain_column_froms=True
     ).order_by(None)
     if cap is not None:
         sample = sample.limit(cap + 1)
@@ -203,9 +220,23 @@ def _counted(
         stmt = _grouping_sets(sample.subquery("facet_rows"), len(plans))
     else:
         stmt = _union_of_groups(sample.cte("facet_rows"), len(plans))
+    return _grouped(session.execute(stmt), plans)
+
+
+def _facet_columns(plans: list[_Plan]) -> list[ColumnElement]:
+    return [plan.facet.label(f"facet_{n}") for n, plan in enumerate(plans)]
+
+
+def _grouped(result: Any, plans: list[_Plan]) -> _Counted:
+    """Read the grouping query's rows: (which plan, each plan's value, rows),
+    then, from the ordered sample, the page's key columns as arrays."""
     counted: list[dict[str, int]] = [{} for _ in plans]
     seen = 0
-    for which, *found, number in session.execute(stmt):
+    arrays: tuple[Any, ...] = ()
+    width = len(plans)
+    for row in result:
+        which, found, number = row[0], row[1 : width + 1], row[width + 1]
+        arrays = tuple(row[width + 2 :])
         if which < 0:
             seen = number
             continue
@@ -213,7 +244,75 @@ def _counted(
         if text is not None:
             counts = counted[which]
             counts[text] = counts.get(text, 0) + number
-    return counted, seen
+    if not arrays:
+        return _Counted(counted, seen)
+    keys = tuple(zip(*arrays, strict=True)) if arrays[0] is not None else ()
+    return _Counted(counted, seen, keys)
+
+
+def _ordered_sample(
+    session: Session, query: ListQuery, plans: list[_Plan], cap: int
+) -> _Counted:
+    """`_counted` over the list's first `cap + 1` rows in the list's order,
+    with the primary keys of the page asked for (and of the row after it)
+    read from those rows by the same query (PostgreSQL).
+
+    A searched list's page is sorted from all its matches when they sit far
+    along the sort's index (`paging._from_the_matches`): the sample, in no
+    order, and then the page read the matches once each. In the list's order
+    the sample is the page's read as well: the planner reads the matches and
+    keeps the first `cap + 1` (or, for matches spread along the index, walks
+    it and stops there), and the page is those rows' first ones."""
+    _joins, terms = query.sort_plan()
+    keys = list(inspect(query.view.model).primary_key)
+    sample = (
+        query.ordered()
+        .with_only_columns(
+            *_facet_columns(plans),
+            *(term.label(f"sort_{n}") for n, (term, _d, _n) in enumerate(terms)),
+            *(key.label(f"key_{n}") for n, key in enumerate(keys)),
+            maintain_column_froms=True,
+        )
+        .limit(cap + 1)
+        .cte("facet_rows")
+    )
+    order = [
+        desc(sample.c[f"sort_{n}"]) if is_desc else asc(sample.c[f"sort_{n}"])
+        for n, (_term, is_desc, _nullable) in enumerate(terms)
+    ]
+    size = query.page_size
+    page = (
+        select(sample)
+        .order_by(*order)
+        .offset((query.page - 1) * size)
+        .limit(size + 1)
+        .subquery("page_rows")
+    )
+    in_order = [
+        desc(page.c[f"sort_{n}"]) if is_desc else asc(page.c[f"sort_{n}"])
+        for n, (_term, is_desc, _nullable) in enumerate(terms)
+    ]
+    arrays = [
+        select(func.array_agg(aggregate_order_by(page.c[f"key_{n}"], *in_order)))
+        .scalar_subquery()
+        .label(f"page_key_{n}")
+        for n in range(len(keys))
+    ]
+    stmt = _grouping_sets(sample, len(plans)).add_columns(*arrays)
+    return _grouped(session.execute(stmt), plans)
+
+
+def _orders_its_sample(session: Session, query: ListQuery, plans: int) -> bool:
+    """Whether the list's own rows are sampled in its order (see
+    `_ordered_sample`): a narrowed list on PostgreSQL whose page is asked by
+    number, not by a cursor, and whose count is capped."""
+    return (
+        session.get_bind().dialect.name == "postgresql"
+        and plans <= 31
+        and not query.exact_count
+        and not query.cursor
+        and query.filtered().whereclause is not None
+    )
 
 
 def _grouping_sets(rows: Any, plans: int) -> Select:
@@ -290,11 +389,25 @@ def facet_counts(
     sampled = None
     for group, (rows, members) in groups.items():
         started = time.perf_counter()
-        counted, seen = _counted(session, rows, [p for _n, _v, p in members], cap)
+        plans = [p for _n, _v, p in members]
+        found_in_order = None
+        if (
+            group == 0
+            and cap is not None
+            and _orders_its_sample(session, query, len(plans))
+        ):
+            found_in_order = within_time(
+                session,
+                ORDERED_SAMPLE_SECONDS,
+                partial(_ordered_sample, session, query, plans, cap),
+            )
+        counted = found_in_order or _counted(session, rows, plans, cap)
+        seen = counted.seen
         if group == 0:  # the list's own rows, every filter applied
-            sampled = Sampled(seen, time.perf_counter() - started)
+            seconds = time.perf_counter() - started
+            sampled = Sampled(seen, seconds, counted.page_keys)
         complete = cap is None or seen <= cap
-        for (name, value, _plan), counts in zip(members, counted, strict=True):
+        for (name, value, _plan), counts in zip(members, counted.counts, strict=True):
             if value is None:
                 found[name] = Facet(counts, complete, cap or 0)
             else:

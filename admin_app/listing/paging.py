@@ -14,15 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from admin_app.db import (
-    limit_statement_time,
-    reads_bind,
-    set_local,
-    statement_timed_out,
-)
+from admin_app.db import reads_bind, set_local, within_time
 from admin_app.listing.counts import (
     DEFAULT_LIMITS,
     CountLimits,
@@ -121,7 +115,11 @@ def read_page(
         return _rows(session, query, terms, cursor, total)
 
     narrowed = query.filtered().whereclause is not None
-    if dialect != "postgresql" or not narrowed:
+    keyed = _keyed_page(session, query, sampled, limits.cap)
+    if keyed is not None:
+        found, page, has_next = keyed, query.page, len(keyed) > size
+        found = found[:size]
+    elif dialect != "postgresql" or not narrowed:
         found, page, has_next, total = read()
     elif total.exact and int(total) <= limits.cap:
         found, page, has_next, total = _from_the_matches(session, read)
@@ -179,21 +177,35 @@ def _rows(
     return found, page, has_next, total
 
 
+def _keyed_page(
+    session: Session, query: ListQuery, sampled: Sampled | None, cap: int
+) -> list[Any] | None:
+    """The page's rows by the keys the filter counts' sample read in the
+    list's order (`Sampled.page_keys`), when they are the whole page: the
+    page and the row after it, or every row left of a sample that held all
+    the list's rows. None otherwise (a page beyond the sample's rows)."""
+    if sampled is None or sampled.page_keys is None or query.cursor:
+        keys = None
+    else:
+        keys = sampled.page_keys
+        whole = sampled.rows <= cap  # the sample held every row of the list
+        if not (len(keys) > query.page_size or (whole and (keys or query.page == 1))):
+            keys = None
+    if keys is None:
+        return None
+    if not keys:
+        return []
+    stmt = _with_sort_values(query, query.keyed(keys))
+    return list(session.execute(stmt).unique().all())
+
+
 def _walk_else_matches(
     session: Session, read: Callable[[], _Rows], seconds: float
 ) -> _Rows:
     """`read()` the page by walking the sort's index for `seconds` at most (in
     a savepoint), else from the rows that match."""
-    try:
-        with session.begin_nested():
-            limit_statement_time(session, seconds)
-            rows = read()
-            limit_statement_time(session)
-            return rows
-    except OperationalError as error:
-        if not statement_timed_out(error):
-            raise
-    return _from_the_matches(session, read)  # the savepoint's time limit is undone
+    walked = within_time(session, seconds, read)
+    return _from_the_matches(session, read) if walked is None else walked
 
 
 def _from_the_matches(session: Session, read: Callable[[], _Rows]) -> _Rows:

@@ -362,7 +362,22 @@ class ListQuery:
         """`filtered()` in the list's order (`reverse`: backwards, for the page
         before a cursor), ending with the primary key so that pages and
         exports are stable when sort values repeat."""
-        stmt = self.filtered()
+        return self._in_order(self.filtered(), reverse)
+
+    def keyed(self, keys: Sequence[tuple[Any, ...]]) -> Select:
+        """The rows of these primary keys, in the list's order: a page whose
+        keys another query read from the list's rows in its order (the
+        filter counts' sample), loaded by key alone. The search is not asked
+        again: the planner, sure that few rows match, could read them all
+        instead of looking the keys up."""
+        columns = inspect(self.view.model).primary_key
+        if len(columns) == 1:
+            chosen = columns[0].in_([key[0] for key in keys])
+        else:
+            chosen = tuple_(*columns).in_([tuple(key) for key in keys])
+        return self._in_order(self.base.where(chosen))
+
+    def _in_order(self, stmt: Select, reverse: bool = False) -> Select:
         joins, terms = self.sort_plan()
         for target, on in joins:
             stmt = stmt.outerjoin(target, on)

@@ -21,7 +21,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Column, String, TypeDecorator, and_, cast, text
+from sqlalchemy import Column, String, TypeDecorator, and_, cast, false, or_, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
@@ -43,13 +43,41 @@ def contains(
     """`attribute` (a column or mapped attribute) contains `term`, ignoring
     case, wildcards taken literally; `sample` is the column's sampled values
     (`column_sample`), lower-cased."""
+    indexed, whole = contains_parts(attribute, term, sample)
+    return whole if indexed is None else and_(indexed, whole)
+
+
+def contains_parts(
+    attribute: Any, term: str, sample: Sequence[str] = ()
+) -> tuple[ColumnElement[bool] | None, ColumnElement[bool]]:
+    """`contains` in its two parts: what the index is asked (the narrowed
+    term; None when the term is asked as it is) and the whole term, which
+    holds only where that part does. A search of several columns ORs each
+    part (`any_contains`)."""
     whole = cast(attribute, String)
     narrowed = narrowed_term(term, sample)
     if narrowed is None:
-        return whole.ilike(f"%{escape_like(term)}%", escape="\\")
-    return and_(
+        return None, whole.ilike(f"%{escape_like(term)}%", escape="\\")
+    return (
         attribute.ilike(f"%{escape_like(narrowed)}%", escape="\\"),
         (whole + "").ilike(f"%{escape_like(term)}%", escape="\\"),  # not indexed
+    )
+
+
+def any_contains(
+    parts: Sequence[tuple[ColumnElement[bool] | None, ColumnElement[bool]]],
+) -> ColumnElement[bool]:
+    """Any of several conditions (`contains_parts`, or a condition with no
+    narrowed part) holds, asked as `(indexed OR ...) AND (whole OR ...)`
+    when a term was narrowed: the same rows as ORing each `indexed AND
+    whole` (each whole term holds only where its indexed part does), but
+    PostgreSQL checks the indexed parts once a row, as its index's recheck,
+    instead of again in the filter: two text comparisons a row, not three."""
+    if all(indexed is None for indexed, _whole in parts):
+        return or_(false(), *(whole for _indexed, whole in parts))
+    return and_(
+        or_(*(whole if indexed is None else indexed for indexed, whole in parts)),
+        or_(*(whole for _indexed, whole in parts)),
     )
 
 

@@ -24,7 +24,7 @@ from sqladmin.formatters import BASE_FORMATTERS
 from sqladmin.forms import converts
 from sqladmin.helpers import get_object_identifier
 from sqladmin.pagination import Pagination
-from sqlalchemy import Select, false, func, inspect, or_, select
+from sqlalchemy import Select, func, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -56,7 +56,7 @@ from admin_app.model.labels import (
     local_time,
     search_by_label,
 )
-from admin_app.model.text_search import column_sample, contains
+from admin_app.model.text_search import any_contains, column_sample, contains_parts
 from admin_app.replica import engine_for_reads
 from admin_app.site.add_related import with_add_links
 from admin_app.site.back_links import BackToList
@@ -578,13 +578,14 @@ class AdminView(
             ):
                 found, value = spec.choice_for_search(term)
                 if found:
-                    conditions.append(spec.column == value)
+                    conditions.append((None, spec.column == value))
                 continue
             if spec is not None and (spec.is_secret or spec.column is None):
                 continue  # never searched; relations are filtered instead
             sample = column_sample(engine, spec.column) if spec is not None else ()
-            conditions.append(contains(getattr(self.model, name), term, sample))
-        return stmt.where(or_(false(), *conditions))
+            attribute = getattr(self.model, name)
+            conditions.append(contains_parts(attribute, term, sample))
+        return stmt.where(any_contains(conditions))
 
     def export_columns(self) -> list[ExportColumn]:
         """The CSV's columns: every column of the table (a foreign key also as
