@@ -1,21 +1,23 @@
 """List pages of a large table against the same pages of a 10,000-row table.
 
-    python bench/large_lists.py --rows 10000000
+    python bench/large_lists.py --rows 10000000 --runs 7
     python bench/large_lists.py --rows 1000000 --runs 5 --suggested-indexes
 
 Starts a throwaway PostgreSQL server (as the tests start theirs), fills two
 databases with the shipped `task` table (10,000 rows, and N rows, by
 `INSERT ... SELECT generate_series`), runs ANALYZE as autovacuum would, and
-serves each with our admin in its own uvicorn process. It then times, as a
-logged-in superuser, the pages of the issue "Production on PostgreSQL: 10-
-million-row tables": the first page, a deep page (half-way through the list)
-reached by the cursor of the page before it and by a bare `?page=N`, a
-filtered deep page, a search, a sort by due date, the index page, the task
-form (whose parent select must not load the table) and the parent filter's
-search-as-you-type; median
-of `--runs` each. The figures are ratios from this one run, so the machine's
-speed cancels out. `--suggested-indexes` first creates, on both databases,
-what `admin-app suggest-indexes` prints (trigram indexes for the search).
+serves each with our admin in its own uvicorn process, side by side. It
+then times, as a logged-in superuser, the pages of the issue "Production on
+PostgreSQL: 10-million-row tables": the first page, a deep page (half-way
+through the list) reached by the cursor of the page before it and by a bare
+`?page=N`, a filtered deep page, a search, a sort by due date, the index
+page, the task form (whose parent select must not load the table) and the
+parent filter's search-as-you-type; each page is asked of the two servers in
+turn, `--runs` times, and its median printed. The figures are ratios from
+this one run, so the machine's speed (which drifts while a bench runs) falls
+on both tables alike. `--suggested-indexes` first creates, on both
+databases, what `admin-app suggest-indexes` prints (trigram indexes for the
+search).
 """
 
 import argparse
@@ -127,13 +129,10 @@ def apply_suggested_indexes(url: str) -> int:
     return len(statements)
 
 
-def median_ms(client: httpx.Client, url: str, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        client.get(url, timeout=600).raise_for_status()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
+def elapsed_ms(client: httpx.Client, url: str) -> float:
+    start = time.perf_counter()
+    client.get(url, timeout=600).raise_for_status()
+    return (time.perf_counter() - start) * 1000
 
 
 def cursor_url(client: httpx.Client, url: str, page: int) -> str:
@@ -187,25 +186,44 @@ def measure_filtered_export(url: str) -> dict:
     return figures
 
 
-def measure(url: str, rows: int, runs: int) -> tuple[list[float], list[str]]:
-    server = Server("ours", url)
+def measure(
+    tables: list[tuple[str, int]], runs: int
+) -> tuple[list[list[float]], list[str]]:
+    """Each page's median on each table (database URL, rows), and the row
+    count each list shows. The tables' servers run side by side and each
+    page is asked of them in turn (small, large, small, ...), so that the
+    machine's speed, which drifts while a bench runs, falls on both alike."""
+    servers = [Server("ours", url) for url, _rows in tables]
+    clients = [httpx.Client(base_url=server.base) for server in servers]
     try:
-        with httpx.Client(base_url=server.base) as client:
+        for client in clients:
             log_in(client)
-            counts = [
-                " ".join(m.group(1).split())
-                for m in [COUNT.search(client.get("/task/list").text)]
-                if m
-            ]
-            figures = []
-            for page_url, by_cursor in pages(rows).values():
+        counts = [
+            " ".join(found.group(1).split()) if found else ""
+            for found in (COUNT.search(c.get("/task/list").text) for c in clients)
+        ]
+        asked = [list(pages(rows).values()) for _url, rows in tables]
+        figures: list[list[float]] = [[] for _ in tables]
+        for n in range(len(asked[0])):
+            urls = []
+            for client, table_pages in zip(clients, asked, strict=True):
+                page_url, by_cursor = table_pages[n]
                 if by_cursor is not None:
                     page_url = cursor_url(client, page_url, by_cursor)
                 client.get(page_url, timeout=600)  # warm the caches once
-                figures.append(median_ms(client, page_url, runs))
-            return figures, counts
+                urls.append(page_url)
+            times: list[list[float]] = [[] for _ in tables]
+            for _ in range(runs):
+                for client, url, taken in zip(clients, urls, times, strict=True):
+                    taken.append(elapsed_ms(client, url))
+            for figure, taken in zip(figures, times, strict=True):
+                figure.append(statistics.median(taken))
+        return figures, counts
     finally:
-        server.stop()
+        for client in clients:
+            client.close()
+        for server in servers:
+            server.stop()
 
 
 def main() -> None:
@@ -229,8 +247,9 @@ def main() -> None:
             if args.suggested_indexes:
                 print(f"  {apply_suggested_indexes(url)} suggested indexes", flush=True)
             print(f"  {time.perf_counter() - started:.1f} s", flush=True)
-        small, small_count = measure(small_url, SMALL, args.runs)
-        large, large_count = measure(large_url, args.rows, args.runs)
+        (small, large), (small_count, large_count) = measure(
+            [(small_url, SMALL), (large_url, args.rows)], args.runs
+        )
         export = measure_filtered_export(large_url)
     finally:
         server.stop()

@@ -276,24 +276,23 @@ def _ordered_sample(
         .limit(cap + 1)
         .cte("facet_rows")
     )
-    order = [
-        desc(sample.c[f"sort_{n}"]) if is_desc else asc(sample.c[f"sort_{n}"])
-        for n, (_term, is_desc, _nullable) in enumerate(terms)
-    ]
+
+    def in_order(rows: Any) -> list[ColumnElement]:
+        return [
+            desc(rows.c[f"sort_{n}"]) if is_desc else asc(rows.c[f"sort_{n}"])
+            for n, (_term, is_desc, _nullable) in enumerate(terms)
+        ]
+
     size = query.page_size
     page = (
         select(sample)
-        .order_by(*order)
+        .order_by(*in_order(sample))
         .offset((query.page - 1) * size)
         .limit(size + 1)
         .subquery("page_rows")
     )
-    in_order = [
-        desc(page.c[f"sort_{n}"]) if is_desc else asc(page.c[f"sort_{n}"])
-        for n, (_term, is_desc, _nullable) in enumerate(terms)
-    ]
     arrays = [
-        select(func.array_agg(aggregate_order_by(page.c[f"key_{n}"], *in_order)))
+        select(func.array_agg(aggregate_order_by(page.c[f"key_{n}"], *in_order(page))))
         .scalar_subquery()
         .label(f"page_key_{n}")
         for n in range(len(keys))
