@@ -539,9 +539,12 @@ def test_a_large_imports_audit_entry_is_written_in_pieces_and_reads_whole(
     seeded, client, db, monkeypatch
 ):
     """The confirmation keeps the entry's values in temporary files and
-    appends them to the entry a piece at a time (its memory does not grow
-    with the file): pieces of a few characters, files on disk from the first
-    byte, and the entry reads as one, is listed by every key and reverts."""
+    writes them into the entry a piece at a time (its memory does not grow
+    with the file; appended by PostgreSQL, written in place into a text of
+    the final length on SQLite): pieces of a few characters, files on disk
+    from the first byte, and the entry reads as one (no character short or
+    over: its keys are exactly the rows'), is listed by every key and
+    reverts."""
     from admin_app.writing.import_apply import _ImportEntry
 
     monkeypatch.setattr(_ImportEntry, "SPOOLED", 1)

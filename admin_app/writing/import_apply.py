@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlalchemy.orm import Session
 
 from admin_app.writing.audit import AuditEntry, key_text, record
@@ -188,9 +188,8 @@ class _ImportEntry:
 
     The text of a large import runs to tens of megabytes: it is kept in
     temporary files (in memory up to `SPOOLED` bytes each) and written into
-    the entry in pieces of `PIECE` characters, each appended by the database
-    (`changes || piece`), so the confirmation's memory does not grow with the
-    file."""
+    the entry in pieces of `PIECE` characters, so the confirmation's memory
+    does not grow with the file (`write`)."""
 
     SPOOLED = 1 << 20
     PIECE = 1 << 20
@@ -248,26 +247,68 @@ class _ImportEntry:
         file.seek(0)
         while piece := file.read(self.PIECE):
             yield piece
-        file.close()
 
     def write(self, session: Session, audit: AuditEntry) -> None:
-        """Put the values into `audit` (added to `session`), piece by piece."""
+        """Put the values into `audit` (added to `session`), piece by piece.
+
+        PostgreSQL appends each piece to the text in the database (`changes
+        || piece`). SQLite would make each longer text in this process's
+        memory (twice the whole entry by the last piece), so there the entry
+        first holds a text of the final length, which the pieces then
+        overwrite in place (SQLite's incremental I/O, `blobopen`)."""
         audit.changes, audit.object_keys = "", ""
         session.flush()
-        for column, pieces in (
-            (AuditEntry.changes, self._changes()),
-            (AuditEntry.object_keys, self._object_keys()),
-        ):
-            for piece in _joined(pieces, self.PIECE):
-                session.execute(
-                    update(AuditEntry)
-                    .where(AuditEntry.id == audit.id)
-                    .values({column: column + piece}),
-                    # not evaluated on `audit` in Python: that would read
-                    # the whole text so far back at every piece
-                    execution_options={"synchronize_session": False},
-                )
+        raw = session.connection().connection.driver_connection
+        in_place = getattr(raw, "blobopen", None)
+        try:
+            for column, pieces in (
+                (AuditEntry.changes, self._changes),
+                (AuditEntry.object_keys, self._object_keys),
+            ):
+                if in_place is not None:
+                    _overwritten(session, in_place, audit.id, column, pieces)
+                else:
+                    _appended(session, audit.id, column, _joined(pieces(), self.PIECE))
+        finally:
+            for file in self.files.values():
+                file.close()
         session.expire(audit, ["changes", "object_keys"])
+
+
+def _appended(session: Session, entry: Any, column: Any, pieces: Iterable[str]) -> None:
+    for piece in pieces:
+        session.execute(
+            update(AuditEntry)
+            .where(AuditEntry.id == entry)
+            .values({column: column + piece}),
+            # not evaluated on `audit` in Python: that would read the whole
+            # text so far back at every piece
+            execution_options={"synchronize_session": False},
+        )
+
+
+def _overwritten(
+    session: Session,
+    blobopen: Callable[..., Any],
+    entry: Any,
+    column: Any,
+    pieces: Callable[[], Iterator[str]],
+) -> None:
+    """SQLite: the entry's `column` made a text of the pieces' length (in
+    UTF-8), then the pieces written over it in place, one after another."""
+    size = sum(len(piece.encode()) for piece in pieces())
+    if not size:
+        return
+    session.execute(
+        update(AuditEntry)
+        .where(AuditEntry.id == entry)
+        .values({column: func.printf("%.*c", size, " ")}),
+        execution_options={"synchronize_session": False},
+    )
+    name = AuditEntry.__table__.c[column.key].name
+    with blobopen(AuditEntry.__tablename__, name, entry) as blob:
+        for piece in _joined(pieces(), _ImportEntry.PIECE):
+            blob.write(piece.encode())
 
 
 def _spooled(size: int) -> Any:
