@@ -260,15 +260,16 @@ class _ImportEntry:
         session.flush()
         raw = session.connection().connection.driver_connection
         in_place = getattr(raw, "blobopen", None)
+        piece = self.PIECE
         try:
             for column, pieces in (
                 (AuditEntry.changes, self._changes),
                 (AuditEntry.object_keys, self._object_keys),
             ):
                 if in_place is not None:
-                    _overwritten(session, in_place, audit.id, column, pieces)
+                    _overwritten(session, in_place, audit.id, column, pieces, piece)
                 else:
-                    _appended(session, audit.id, column, _joined(pieces(), self.PIECE))
+                    _appended(session, audit.id, column, _joined(pieces(), piece))
         finally:
             for file in self.files.values():
                 file.close()
@@ -293,6 +294,7 @@ def _overwritten(
     entry: Any,
     column: Any,
     pieces: Callable[[], Iterator[str]],
+    size_of_piece: int,
 ) -> None:
     """SQLite: the entry's `column` made a text of the pieces' length (in
     UTF-8), then the pieces written over it in place, one after another."""
@@ -307,7 +309,7 @@ def _overwritten(
     )
     name = AuditEntry.__table__.c[column.key].name
     with blobopen(AuditEntry.__tablename__, name, entry) as blob:
-        for piece in _joined(pieces(), _ImportEntry.PIECE):
+        for piece in _joined(pieces(), size_of_piece):
             blob.write(piece.encode())
 
 
