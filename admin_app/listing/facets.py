@@ -310,7 +310,7 @@ def _orders_its_sample(session: Session, query: ListQuery, plans: int) -> bool:
         and plans <= 31
         and not query.exact_count
         and not query.cursor
-        and query.filtered().whereclause is not None
+        and query.narrowed
     )
 
 

@@ -114,12 +114,11 @@ def read_page(
     def read() -> _Rows:
         return _rows(session, query, terms, cursor, total)
 
-    narrowed = query.filtered().whereclause is not None
     keyed = _keyed_page(session, query, sampled, limits.cap)
     if keyed is not None:
         found, page, has_next = keyed, query.page, len(keyed) > size
         found = found[:size]
-    elif dialect != "postgresql" or not narrowed:
+    elif dialect != "postgresql" or not query.narrowed:
         found, page, has_next, total = read()
     elif total.exact and int(total) <= limits.cap:
         found, page, has_next, total = _from_the_matches(session, read)

@@ -299,6 +299,12 @@ class ListQuery:
         """The rows the list shows on all its pages, in no particular order."""
         return self.filtered_except(None)
 
+    @cached_property
+    def narrowed(self) -> bool:
+        """Whether a filter, the search or a selection narrows the list (the
+        rows' read may then sample its matches or walk its order's index)."""
+        return self.filtered().whereclause is not None
+
     def filtered_except(self, list_filter: Any) -> Select:
         """The list's rows with every filter but `list_filter` applied (and the
         search and selection): what a facet of that filter counts, so each of
