@@ -28,7 +28,7 @@ import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from sqlalchemy import (
@@ -182,6 +182,19 @@ class FieldSpec:
     in_audit: bool = True
 
     # -- reading -----------------------------------------------------------
+
+    @cached_property
+    def choice_by_text(self) -> dict[str, Any]:
+        """Each choice by the texts that name it (its value as text, and an
+        enum member's name), the first choice winning a shared text; made
+        once a field, as an import parses a choice in every row."""
+        found: dict[str, Any] = {}
+        for value, _label in self.choices:
+            found.setdefault(choice_text(value), value)
+            name = getattr(value, "name", None)
+            if isinstance(name, str):
+                found.setdefault(name, value)
+        return found
 
     @property
     def column(self) -> Column | None:

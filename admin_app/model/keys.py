@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -73,15 +74,23 @@ def _enum_member(type_: type[enum.Enum], text: str) -> enum.Enum:
     raise BadKey(text)
 
 
+@lru_cache(maxsize=1024)
+def _python_type(column: Column) -> type:
+    """The Python type a key column holds (asked once a column: an import
+    asks for each key and foreign key of every row)."""
+    type_ = get_column_python_type(column)
+    if type_ is object:  # SQLModel's AutoString does not say it holds text
+        type_ = str
+    return type_
+
+
 def coerce_key_part(column: Column, text: str) -> Any:
     """The value of one key column named by `text`, or BadKey.
 
     Only the canonical text of a value is accepted (see `parse_key`), so each
     row has exactly one identifier.
     """
-    type_ = get_column_python_type(column)
-    if type_ is object:  # SQLModel's AutoString does not say it holds text
-        type_ = str
+    type_ = _python_type(column)
     try:
         if issubclass(type_, str):
             return text

@@ -19,6 +19,7 @@ from admin_app.model.values import normalise_datetime
 TRUE_WORDS = frozenset({"true", "1", "yes", "on", "y"})
 FALSE_WORDS = frozenset({"false", "0", "no", "off", "n"})
 INT64 = 2**63
+_MISSING = object()
 
 
 class BadValue(ValueError):
@@ -44,9 +45,9 @@ def _parse_bool(spec: Any, text: str) -> bool:
 
 
 def _parse_choice(spec: Any, text: str) -> Any:
-    for value, _label in spec.choices:
-        if text in (choice_text(value), getattr(value, "name", None)):
-            return value
+    found = spec.choice_by_text.get(text, _MISSING)
+    if found is not _MISSING:
+        return found
     allowed = ", ".join(choice_text(value) for value, _label in spec.choices)
     raise BadValue(f"{text!r} is not one of {allowed}.")
 

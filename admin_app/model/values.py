@@ -4,7 +4,7 @@ Every write path (forms, bulk edits, link rows, filters reading a datetime)
 applies the same two rules, so they live with the other facts about models.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import Column
@@ -26,6 +26,11 @@ def normalise_datetime(column: Column, value: Any) -> Any:
     return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
+# types whose values are unchanged exactly when equal (an import compares
+# every column of every row)
+_COMPARED = frozenset({int, bool, float, type(None), date, time})
+
+
 def unchanged(old: Any, new: Any) -> bool:
     """Whether `new`, as read back from a form, is what `old` showed there.
 
@@ -33,6 +38,8 @@ def unchanged(old: Any, new: Any) -> bool:
     shave the microseconds off a stored timestamp; browsers send line breaks
     as CRLF, so stored LF text is not rewritten either.
     """
+    if type(old) is type(new) and type(old) in _COMPARED:
+        return old == new
     if isinstance(old, str) and isinstance(new, str):
         return old.replace("\r\n", "\n") == new.replace("\r\n", "\n")
     if isinstance(old, datetime) and isinstance(new, datetime):

@@ -63,6 +63,13 @@ def jsonable(value: Any) -> Any:
     anything else JSON has no type for as its text."""
     if type(value) in _PLAIN:  # most values (an import makes millions of them)
         return value
+    if type(value) is dict:  # a row's values by name (an import: two a row)
+        return {
+            k if type(k) is str else str(jsonable(k)): v
+            if type(v) in _PLAIN
+            else jsonable(v)
+            for k, v in value.items()
+        }
     if isinstance(value, enum.Enum):  # before str and int: StrEnum, IntEnum
         return jsonable(value.value)
     if value is None or isinstance(value, bool | int | float | str):

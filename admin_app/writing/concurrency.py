@@ -40,8 +40,9 @@ CHOICE_PREFIX = "admin_keep__"  # + conflict id: "theirs" or "mine"
 MINE, THEIRS = "mine", "theirs"
 _FORMAT = 2
 
-Describe = Callable[[], tuple[str, str]]  # -> (theirs, mine) as a person reads them
-DescribeRow = Callable[[Iterable[str]], tuple[str, str]]  # the same, for some fields
+# -> (label, theirs, mine) of a form field, as a person reads them
+DescribeField = Callable[[], tuple[str, str, str]]
+DescribeRow = Callable[[Iterable[str]], tuple[str, str]]  # (theirs, mine) of fields
 
 
 class DamagedToken(ValueError):
@@ -246,11 +247,12 @@ class Merge:
         self,
         name: str,
         values: Mapping[str, tuple[Any, Any]],
-        label: str,
-        describe: Describe,
+        describe: DescribeField,
     ) -> bool:
         """Whether to write the submitted value of form field `name`, whose
-        columns have `values` {column: (submitted, current)}."""
+        columns have `values` {column: (submitted, current)}. `describe`
+        gives the field's label and both values in words, asked only for a
+        conflict."""
         self.decided.add(name)
         shown = self.shown.columns if self.shown is not None else None
         if shown is None or any(column not in shown for column in values):
@@ -264,7 +266,7 @@ class Merge:
         theirs_changed = any(digest(cur) != shown[c] for c, (_, cur) in values.items())
         if theirs_changed and all(same(m, cur) for m, cur in values.values()):
             return False  # both made the same change
-        theirs, mine = describe()
+        label, theirs, mine = describe()
         use = self._resolved(Conflict(name, name, label, theirs, mine), theirs_changed)
         if use is False:
             self.mine_fields.discard(name)

@@ -39,6 +39,7 @@ from typing import Any, Protocol
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.base import instance_state
 
 from admin_app.listing.export import ExportColumn
 from admin_app.model.fields import FieldSpec
@@ -307,7 +308,7 @@ class ImportRun:
         """Hand a batched row's changes to `self.writes`: the row's columns as
         they will be, or (for a new row) a dict filled with them at the write."""
         assert self.writes is not None
-        if inspect(obj).transient:
+        if instance_state(obj).transient:
             return self.writes.insert({**column_values(obj), **changes})
         self.writes.update(self.mapper.primary_key_from_instance(obj), changes)
         shown = {k: v for k, v in changes.items() if k not in self.hidden}

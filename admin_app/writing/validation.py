@@ -9,6 +9,7 @@ that hides those names: validators still see a dict, and every field
 constraint, `@field_validator` and `@model_validator` of the model runs.
 """
 
+from functools import cache
 from typing import Any
 
 from sqlalchemy import inspect
@@ -58,5 +59,6 @@ def validated_values(model: type, values: dict[str, Any]) -> Any:
 _SQLMODEL_VALIDATE = SQLModel.model_validate.__func__  # type: ignore[attr-defined]
 
 
+@cache
 def _relationships(model: type) -> frozenset[str]:
     return frozenset(rel.key for rel in inspect(model).relationships)

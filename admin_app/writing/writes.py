@@ -10,14 +10,16 @@ fields the user changed (`admin_app.writing.concurrency.Merge`).
 """
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import Column, UniqueConstraint, and_, inspect, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import RelationshipDirection, RelationshipProperty, Session
+from sqlalchemy.orm.base import instance_dict, instance_state
 
 from admin_app.model.fields import BadValue, Kind, field_specs
 from admin_app.model.keys import BadKey, identifier, parse_key
@@ -141,7 +143,7 @@ class RowWriter:
         `flush=False` leaves the writing to the caller's next flush (an
         import writes a batch of rows with one): a constraint the checks
         missed then fails there, not here. Only without link editors."""
-        creating = inspect(obj).transient
+        creating = instance_state(obj).transient
         changes, to_many, plans = self._decide(obj, data, creating)
         for key, new in changes.items():
             setattr(obj, key, new)
@@ -168,7 +170,9 @@ class RowWriter:
         Nothing is set: an import writes a batch's changes itself, with one
         statement for many rows (`import_writes`). Only for data without
         to-many fields and link editors, which need the row object."""
-        changes, _to_many, _plans = self._decide(obj, data, inspect(obj).transient)
+        changes, _to_many, _plans = self._decide(
+            obj, data, instance_state(obj).transient
+        )
         return changes
 
     def _decide(
@@ -176,10 +180,11 @@ class RowWriter:
     ) -> tuple[dict[str, Any], dict[str, list[Any]], list[LinkPlan]]:
         """The columns to set, the to-many rows to link and the link editors'
         plans of one save; FormErrors if any value is refused."""
+        current = column_values(obj)
         submitted = self._parse(data, creating)
-        canonical, validated = self._canonical(obj, submitted.columns)
+        canonical, validated = self._canonical(current, submitted.columns)
         self.asked = canonical
-        values = self._merge_columns(obj, submitted, canonical)
+        values = self._merge_columns(obj, current, submitted, canonical)
         to_many = {
             name: self._merge_to_many(obj, name, targets)
             for name, targets in submitted.to_many.items()
@@ -191,54 +196,41 @@ class RowWriter:
             raise FormErrors({}, CONFLICT_MESSAGE, merge=self.merge)
         if not values and not creating:
             validated = None  # no column changed: nothing to validate or write
-        elif values != canonical and not self._left_as_is(obj, values, canonical):
+        elif values != canonical and not _left_as_is(current, values, canonical):
             # the merge kept current values: validate what is written
-            validated = self._validate(obj, values)
+            validated = self._validate(current, values)
         changes: dict[str, Any] = {}
         if validated is not None:
             self._check_unique(obj, validated)
             if self.errors:
                 raise FormErrors(self.errors, merge=self.merge)
-            for prop in self.mapper.column_attrs:
-                new = getattr(validated, prop.key)
-                if not unchanged(getattr(obj, prop.key), new):
-                    changes[prop.key] = new
+            made = _values_of(validated, current)
+            for key, old in current.items():
+                if not unchanged(old, made[key]):
+                    changes[key] = made[key]
         return changes, to_many, plans
-
-    def _left_as_is(
-        self, obj: Any, values: dict[str, Any], canonical: dict[str, Any]
-    ) -> bool:
-        """Whether every column the merge left out was submitted exactly as
-        the row holds it: then the row validated with all the submitted
-        values is the row validated with the chosen ones (an import's
-        unchanged cells), and validating it again would change nothing."""
-        return all(
-            type(value) is type(current := getattr(obj, name)) and value == current
-            for name, value in canonical.items()
-            if name not in values
-        )
 
     def _parse(self, data: dict[str, Any], creating: bool) -> _Submitted:
         submitted = _Submitted()
         inline = {spec.name for spec in self.links}  # saved by the link plans
+        fields = _form_fields(self.model)
         for key, value in data.items():
-            if key in inline:
+            found = fields.get(key)
+            if found is None or key in inline:
                 continue
-            if key in self.mapper.relationships:
-                rel = self.mapper.relationships[key]
-                if rel.direction is RelationshipDirection.MANYTOONE:
-                    submitted.columns.update(self._to_one(rel, value, submitted))
-                elif rel.direction is RelationshipDirection.MANYTOMANY:
-                    submitted.to_many[key] = self._to_many(rel, value)
-            elif key in self.mapper.columns:
-                column = self.mapper.columns[key]
-                value = self._column_value(column, value, creating)
+            kind, target = found
+            if kind is _TO_ONE:
+                submitted.columns.update(self._to_one(target, value, submitted))
+            elif kind is _TO_MANY:
+                submitted.to_many[key] = self._to_many(target, value)
+            else:
+                value = self._column_value(target, value, creating)
                 if value is not OMIT:
                     submitted.columns[key] = value
         return submitted
 
     def _canonical(
-        self, obj: Any, values: dict[str, Any]
+        self, current: dict[str, Any], values: dict[str, Any]
     ) -> tuple[dict[str, Any], Any]:
         """The submitted values as the model holds them once validated (enum
         members, normalised numbers), to compare with what the form showed, and
@@ -247,34 +239,38 @@ class RowWriter:
         if not values:
             return {}, None
         try:
-            validated = validated_values(self.model, {**column_values(obj), **values})
+            validated = validated_values(self.model, {**current, **values})
         except ValidationError as error:
             self._report(error)
             return dict(values), None
-        return {name: getattr(validated, name) for name in values}, validated
+        return _values_of(validated, values), validated
 
     def _merge_columns(
-        self, obj: Any, submitted: _Submitted, canonical: dict[str, Any]
+        self,
+        obj: Any,
+        current: dict[str, Any],
+        submitted: _Submitted,
+        canonical: dict[str, Any],
     ) -> dict[str, Any]:
         """The submitted column values this save writes: those the user changed."""
-        if inspect(obj).transient:
+        if instance_state(obj).transient:
             return canonical
         by_field: dict[str, list[str]] = {}
         for column in canonical:
             by_field.setdefault(self._field_of.get(column, column), []).append(column)
         chosen: dict[str, Any] = {}
         for name, columns in by_field.items():
-            pairs = {c: (canonical[c], getattr(obj, c)) for c in columns}
+            pairs = {c: (canonical[c], current[c]) for c in columns}
 
             def describe(name: str = name, columns: list[str] = columns) -> tuple:
                 if name in submitted.related or name in self.mapper.relationships:
                     theirs, mine = getattr(obj, name), submitted.related.get(name)
                 else:
                     theirs, mine = getattr(obj, columns[0]), canonical[columns[0]]
-                return self.describe(name, theirs), self.describe(name, mine)
+                label = field_label(self.model, name)
+                return label, self.describe(name, theirs), self.describe(name, mine)
 
-            label = field_label(self.model, name)
-            if self.merge.column_field(name, pairs, label, describe):
+            if self.merge.column_field(name, pairs, describe):
                 chosen.update({c: canonical[c] for c in columns})
         return chosen
 
@@ -404,21 +400,19 @@ class RowWriter:
             message = problem["msg"].removeprefix("Value error, ")
             self.error(field if field in columns else "", message)
 
-    def _validate(self, obj: Any, values: dict[str, Any]) -> Any:
+    def _validate(self, current: dict[str, Any], values: dict[str, Any]) -> Any:
         try:
-            return validated_values(self.model, {**column_values(obj), **values})
+            return validated_values(self.model, {**current, **values})
         except ValidationError as error:
             self._report(error)
             raise FormErrors(self.errors, merge=self.merge) from error
 
     def _check_unique(self, obj: Any, validated: Any) -> None:
         """Name the field whose value another row already has."""
+        groups = _unique_groups(self.model)
+        if not groups:
+            return
         table = self.mapper.local_table
-        groups = {(col,) for col in table.columns if col.unique} | {
-            tuple(constraint.columns)
-            for constraint in table.constraints
-            if isinstance(constraint, UniqueConstraint)
-        }
         keys = list(self.mapper.primary_key)
         own_key = [
             getattr(obj, self.mapper.get_property_by_column(c).key) for c in keys
@@ -446,15 +440,76 @@ class RowWriter:
                 self.error(columns[0].key, f"Another row already has this {names}.")
 
 
+def _values_of(validated: Any, names: Iterable[str]) -> dict[str, Any]:
+    """The validated values of `names`, read as pydantic set them."""
+    made = validated.__dict__
+    return {
+        name: made[name] if name in made else getattr(validated, name) for name in names
+    }
+
+
+def _left_as_is(
+    current: dict[str, Any], values: dict[str, Any], canonical: dict[str, Any]
+) -> bool:
+    """Whether every column the merge left out was submitted exactly as the
+    row holds it: then the row validated with all the submitted values is
+    the row validated with the chosen ones (an import's unchanged cells), and
+    validating it again would change nothing."""
+    return all(
+        type(value) is type(current[name]) and value == current[name]
+        for name, value in canonical.items()
+        if name not in values
+    )
+
+
+_TO_ONE, _TO_MANY, _COLUMN = "to one", "to many", "column"
+
+
+@cache
+def _form_fields(model: type) -> dict[str, tuple[str, Any]]:
+    """The names a save's data may use, each with what it sets: a to-one or
+    many-to-many relationship, or a column (worked out once a model; a save
+    asks for each of its values, an import for every cell)."""
+    mapper = inspect(model)
+    fields: dict[str, tuple[str, Any]] = {
+        key: (_COLUMN, column) for key, column in mapper.columns.items()
+    }
+    for rel in mapper.relationships:
+        if rel.direction is RelationshipDirection.MANYTOONE:
+            fields[rel.key] = (_TO_ONE, rel)
+        elif rel.direction is RelationshipDirection.MANYTOMANY:
+            fields[rel.key] = (_TO_MANY, rel)
+        else:
+            fields.pop(rel.key, None)
+    return fields
+
+
+@cache
+def _unique_groups(model: type) -> tuple[tuple[Column, ...], ...]:
+    """The column groups whose values no two rows may share."""
+    table = inspect(model).local_table
+    groups = {(col,) for col in table.columns if col.unique} | {
+        tuple(constraint.columns)
+        for constraint in table.constraints
+        if isinstance(constraint, UniqueConstraint)
+    }
+    return tuple(groups)
+
+
 def column_values(obj: Any) -> dict[str, Any]:
     """Every column of an ORM row, by attribute key (a loaded value read
     straight from the row's state: an import asks twice a row)."""
-    state = inspect(obj)
-    loaded = state.dict
+    loaded = instance_dict(obj)
     return {
         key: loaded[key] if key in loaded else getattr(obj, key)
-        for key in (prop.key for prop in state.mapper.column_attrs)
+        for key in _column_keys(type(obj))
     }
+
+
+@cache
+def _column_keys(model: type) -> tuple[str, ...]:
+    """The attribute keys of `model`'s columns."""
+    return tuple(prop.key for prop in inspect(model).column_attrs)
 
 
 def _key_of(row: Any) -> str:
