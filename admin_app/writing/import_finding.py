@@ -103,10 +103,12 @@ class RowFinder:
         if primary:
             # a batch's rows were read (and locked) by `preload`
             held = len(ordered) == 1 and ordered[0] in self._by_key
-            obj = self.session.get(
-                self.model,
-                tuple(ordered),
-                with_for_update=(self.lock and not held) or None,
+            obj = (
+                self._by_key[ordered[0]]
+                if held
+                else self.session.get(
+                    self.model, tuple(ordered), with_for_update=self.lock or None
+                )
             )
         elif ordered[0] in self._by_key:
             obj = self._by_key[ordered[0]]

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 KEPT = 1_000  # refused rows and changed rows a result keeps to show
+# `json.dumps` with options makes an encoder at every call (an import: a
+# row's digest is made at its preview and again at its confirmation)
+_DIGESTED = json.JSONEncoder(sort_keys=True, default=str)
 
 
 @dataclass
@@ -47,15 +50,13 @@ class RowOutcome:
         else:
             changes = {k: v for k, v in self.changes.items() if k in asked}
         # `before` and `changes` hold JSON's types already (`jsonable`)
-        text = json.dumps(
+        text = _DIGESTED.encode(
             [
                 self.status,
                 self.key if self.status != "new" else "",
                 self.before,
                 changes,
-            ],
-            sort_keys=True,
-            default=str,
+            ]
         )
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 

@@ -64,6 +64,7 @@ class ImportPreviewPart(SQLModel, table=True):
 
 
 StoredRow = tuple[int, list[str], str]  # row number, cells, outcome digest
+_PACKED = json.JSONEncoder(separators=(",", ":"))  # made once, not a row
 
 
 class PackedRows:
@@ -79,7 +80,7 @@ class PackedRows:
         self.count = 0
 
     def add(self, number: int, cells: list[str], digest: str) -> None:
-        line = json.dumps([number, cells, digest], separators=(",", ":")) + "\n"
+        line = _PACKED.encode([number, cells, digest]) + "\n"
         self._file.write(self._compressor.compress(line.encode()))
         self.count += 1
 

@@ -231,7 +231,11 @@ class ImportRun:
 
     def state(self, obj: Any) -> dict[str, Any]:
         """The row's columns as the audit trail records them."""
-        return {k: v for k, v in column_values(obj).items() if k not in self.hidden}
+        return self._recorded(column_values(obj))
+
+    def _recorded(self, values: dict[str, Any]) -> dict[str, Any]:
+        """`values` less the columns the audit trail never records."""
+        return {k: v for k, v in values.items() if k not in self.hidden}
 
     def _row(self, number: int, cells: list[str]) -> _Pending | None:
         """Apply one row. In a batch, the row written at the batch's flush
@@ -260,7 +264,8 @@ class ImportRun:
             obj = self.writes.new_row()
         else:
             obj = self.model()
-        before = {} if creating else self.state(obj)
+        current = column_values(obj)
+        before = {} if creating else self._recorded(current)
         if self._batched:
             try:
                 if self.hook is not None:
@@ -269,7 +274,7 @@ class ImportRun:
                 if self.writes is None:
                     writer.apply(obj, data, flush=False)
                 else:
-                    changes = writer.column_changes(obj, data)
+                    changes = writer.column_changes(obj, data, current)
             except FormErrors as refused:
                 raise _Replay from refused  # its message as a row-by-row run gives it
             if not creating:
@@ -278,7 +283,7 @@ class ImportRun:
                 number, cells, obj, creating, keyless, before, writer.asked
             )
             if self.writes is not None:
-                pending.after = self._written(obj, before, changes)
+                pending.after = self._written(obj, current, before, changes)
             if not creating and not self.permissions.edit and self._changes(pending):
                 raise _Replay
             return pending
@@ -303,13 +308,18 @@ class ImportRun:
         return None
 
     def _written(
-        self, obj: Any, before: dict[str, Any], changes: dict[str, Any]
+        self,
+        obj: Any,
+        current: dict[str, Any],
+        before: dict[str, Any],
+        changes: dict[str, Any],
     ) -> dict[str, Any]:
         """Hand a batched row's changes to `self.writes`: the row's columns as
-        they will be, or (for a new row) a dict filled with them at the write."""
+        they will be, or (for a new row) a dict filled with them at the write.
+        `current` is the row's columns before the changes."""
         assert self.writes is not None
         if instance_state(obj).transient:
-            return self.writes.insert({**column_values(obj), **changes})
+            return self.writes.insert({**current, **changes})
         self.writes.update(self.mapper.primary_key_from_instance(obj), changes)
         shown = {k: v for k, v in changes.items() if k not in self.hidden}
         return {**before, **shown}

@@ -164,23 +164,30 @@ class RowWriter:
         self.flush()
         return obj
 
-    def column_changes(self, obj: Any, data: dict[str, Any]) -> dict[str, Any]:
+    def column_changes(
+        self, obj: Any, data: dict[str, Any], current: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         """The column values a save of `data` would set on `obj` (validated,
         merged, checked; only those that differ from `obj`'s), or FormErrors.
         Nothing is set: an import writes a batch's changes itself, with one
         statement for many rows (`import_writes`). Only for data without
-        to-many fields and link editors, which need the row object."""
-        changes, _to_many, _plans = self._decide(
-            obj, data, instance_state(obj).transient
-        )
+        to-many fields and link editors, which need the row object. `current`
+        is `column_values(obj)`, when the caller has it already."""
+        creating = instance_state(obj).transient
+        changes, _to_many, _plans = self._decide(obj, data, creating, current)
         return changes
 
     def _decide(
-        self, obj: Any, data: dict[str, Any], creating: bool
+        self,
+        obj: Any,
+        data: dict[str, Any],
+        creating: bool,
+        current: dict[str, Any] | None = None,
     ) -> tuple[dict[str, Any], dict[str, list[Any]], list[LinkPlan]]:
         """The columns to set, the to-many rows to link and the link editors'
         plans of one save; FormErrors if any value is refused."""
-        current = column_values(obj)
+        if current is None:
+            current = column_values(obj)
         submitted = self._parse(data, creating)
         canonical, validated = self._canonical(current, submitted.columns)
         self.asked = canonical
@@ -345,7 +352,7 @@ class RowWriter:
     def _to_one(
         self, rel: RelationshipProperty, value: Any, submitted: _Submitted
     ) -> dict[str, Any]:
-        pairs = list(rel.local_remote_pairs or [])
+        pairs = _key_pairs(rel)
         for local, _remote in pairs:
             self._field_of[local.key] = rel.key
         if value in NO_ROW:
@@ -482,6 +489,12 @@ def _form_fields(model: type) -> dict[str, tuple[str, Any]]:
         else:
             fields.pop(rel.key, None)
     return fields
+
+
+@cache
+def _key_pairs(rel: RelationshipProperty) -> tuple[tuple[Column, Column], ...]:
+    """A to-one relationship's (foreign key, key it names) column pairs."""
+    return tuple(rel.local_remote_pairs or ())
 
 
 @cache
