@@ -94,10 +94,12 @@ class BatchWrites:
         self.table = self.mapper.local_table
         self.keys: list[Column] = list(self.mapper.primary_key)
         self._column = {prop.key: prop.columns[0] for prop in self.mapper.column_attrs}
-        self._attribute = {  # a returned row's columns by attribute key
-            column.key: self.mapper.get_property_by_column(column).key
+        # the attribute keys of the table's columns, in the order the
+        # INSERT returns them
+        self._attributes = tuple(
+            self.mapper.get_property_by_column(column).key
             for column in self.table.columns
-        }
+        )
         self._updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         self._inserts: list[_Insert] = []
 
@@ -173,10 +175,5 @@ class BatchWrites:
             )
             stored = session.execute(stmt, [row.values for row in rows])
             for row, values in zip(rows, stored, strict=True):
-                row.stored.update(
-                    {
-                        self._attribute[c.key]: values._mapping[c]
-                        for c in self.table.columns
-                    }
-                )
+                row.stored.update(zip(self._attributes, values, strict=True))
         self._updates, self._inserts = {}, []
