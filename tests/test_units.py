@@ -206,3 +206,74 @@ def test_a_batchs_new_row_holds_what_the_models_constructor_gives():
     for name in made_at:  # made by a factory, for each row
         assert type(getattr(first, name)) is type(getattr(made, name))
     assert first.id != second.id
+
+
+def test_a_new_rows_defaults_are_made_as_pydantic_makes_them():
+    """`default_makers` (worked out once a model) gives each optional field's
+    default as pydantic's constructor does: a fixed value, a factory's value
+    made for each row, a mutable default copied (never one list shared by
+    every new row). A factory that wants the other fields' values (pydantic
+    2.10+) leaves new rows to the model's constructor."""
+    from itertools import count
+
+    from pydantic import BaseModel, Field
+    from pydantic.fields import FieldInfo
+
+    from admin_app.writing.import_writes import default_makers
+
+    serials = count(1)
+
+    class Made(BaseModel):
+        name: str
+        size: int = 3
+        tags: list[str] = ["a"]
+        serial: int = Field(default_factory=lambda: next(serials))
+
+    makers = default_makers(Made)
+    assert makers is not None
+    first, second = ({name: make() for name, make in makers} for _ in range(2))
+    made = Made(name="x")
+    assert set(first) == {"size", "tags", "serial"}
+    assert (first["size"], first["tags"]) == (made.size, made.tags) == (3, ["a"])
+    assert first["tags"] is not second["tags"]
+    first["tags"].append("b")
+    assert second["tags"] == Made(name="y").tags == ["a"]
+    assert (first["serial"], second["serial"], made.serial) == (1, 2, 3)
+    if hasattr(FieldInfo, "default_factory_takes_validated_data"):
+
+        class Derived(BaseModel):
+            name: str
+            slug: str = Field(default_factory=lambda data: data["name"].lower())
+
+        assert default_makers(Derived) is None
+        assert Derived(name="Ann").slug == "ann"
+
+
+def test_a_choice_is_read_by_its_value_or_its_name_the_first_choice_winning():
+    """A choice's text is its value or its member's name; where one member's
+    name is another's value, the earlier choice is read, as the choices are
+    listed (the lookup is made once a field)."""
+    import enum
+
+    from admin_app.model.fields import FieldSpec, Kind
+    from admin_app.model.parsing import BadValue
+
+    class Shade(enum.Enum):
+        dark = "light"
+        light = "pale"
+        grey = 7
+
+    spec = FieldSpec(
+        name="shade",
+        kind=Kind.CHOICE,
+        label="Shade",
+        model=object,
+        choices=tuple((member, member.name) for member in Shade),
+    )
+    assert spec.parse("light") is Shade.dark  # its value, before a name
+    assert spec.parse("dark") is Shade.dark
+    assert spec.parse("pale") is Shade.light
+    assert spec.parse("7") is spec.parse("grey") is Shade.grey
+    assert spec.parse("") is None
+    with pytest.raises(BadValue, match=r"'Pale' is not one of light, pale, 7\."):
+        spec.parse("Pale")

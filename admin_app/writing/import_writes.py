@@ -36,28 +36,27 @@ _IMMUTABLE = (type(None), bool, int, float, str, bytes, enum.Enum)
 
 
 @cache
-def _default_makers(model: type) -> tuple[tuple[str, Callable[[], Any]], ...]:
+def default_makers(model: type) -> tuple[tuple[str, Callable[[], Any]], ...] | None:
     """Each optional field's default, as a call that makes it as pydantic's
     `FieldInfo.get_default` does: a default factory called, a mutable
     default copied. Worked out once a model (pydantic inspects a factory's
-    signature at every call: a tenth of a new row's import)."""
+    signature at every call: a tenth of a new row's import). None when a
+    factory wants the other fields' values (pydantic 2.10+): only the
+    model's constructor can give them."""
     makers = []
     for name, info in model.model_fields.items():
         if info.is_required():
             continue
-        if info.default_factory is None and isinstance(info.default, _IMMUTABLE):
-            make = repeat(info.default).__next__
-        elif info.default_factory is not None and not _takes_data(info):
+        if getattr(info, "default_factory_takes_validated_data", False):
+            return None
+        if info.default_factory is not None:
             make = info.default_factory
+        elif isinstance(info.default, _IMMUTABLE):
+            make = repeat(info.default).__next__
         else:
             make = partial(info.get_default, call_default_factory=True)
         makers.append((name, make))
     return tuple(makers)
-
-
-def _takes_data(info: Any) -> bool:
-    """Whether a default factory wants the validated data (pydantic 2.10+)."""
-    return bool(getattr(info, "default_factory_takes_validated_data", False))
 
 
 def plain_columns(model: type, session: Session) -> bool:
@@ -114,13 +113,16 @@ class BatchWrites:
         by them."""
         model = self.mapper.class_
         manager = self.mapper.class_manager
-        if manager.original_init is not SQLModel.__init__ or getattr(
-            model, "__pydantic_post_init__", None
+        makers = default_makers(model)
+        if (
+            manager.original_init is not SQLModel.__init__
+            or getattr(model, "__pydantic_post_init__", None)
+            or makers is None
         ):
             return model()
         row = manager.new_instance()
         values = instance_dict(row)
-        for name, make in _default_makers(model):
+        for name, make in makers:
             values[name] = make()
         return row
 
