@@ -231,11 +231,7 @@ class ImportRun:
 
     def state(self, obj: Any) -> dict[str, Any]:
         """The row's columns as the audit trail records them."""
-        return self._recorded(column_values(obj))
-
-    def _recorded(self, values: dict[str, Any]) -> dict[str, Any]:
-        """`values` less the columns the audit trail never records."""
-        return {k: v for k, v in values.items() if k not in self.hidden}
+        return column_values(obj, self.hidden)
 
     def _row(self, number: int, cells: list[str]) -> _Pending | None:
         """Apply one row. In a batch, the row written at the batch's flush
@@ -265,7 +261,11 @@ class ImportRun:
         else:
             obj = self.model()
         current = column_values(obj)
-        before = {} if creating else self._recorded(current)
+        before = (
+            {}
+            if creating
+            else {k: v for k, v in current.items() if k not in self.hidden}
+        )
         if self._batched:
             try:
                 if self.hook is not None:

@@ -30,7 +30,7 @@ from admin_app.model.keys import BadKey, parse_key, row_identifier
 from admin_app.model.labels import field_label, label_for
 from admin_app.writing.audit import diff, record
 from admin_app.writing.concurrency import DamagedToken, Merge, Shown, digest
-from admin_app.writing.writes import NO_ROW, FormErrors, RowWriter
+from admin_app.writing.writes import NO_ROW, FormErrors, RowWriter, column_values
 
 ROW_NAME = re.compile(r"row-(\d{1,6})-(.+)")
 KEY, VERSION = "pk", "version"
@@ -111,11 +111,7 @@ def read_rows(
 
 def row_version(identity: str, obj: Any, hidden: frozenset[str] | set[str]) -> str:
     """The version token of `obj` as a list row shows it: its columns now."""
-    columns = {
-        prop.key: getattr(obj, prop.key)
-        for prop in inspect(type(obj)).column_attrs
-        if prop.key not in hidden
-    }
+    columns = column_values(obj, hidden)
     return Shown.of(identity, row_identifier(obj), columns, {}, {}).encode()
 
 
@@ -300,11 +296,7 @@ class ListSave:
         return None
 
     def _columns(self, obj: Any) -> dict[str, Any]:
-        return {
-            prop.key: getattr(obj, prop.key)
-            for prop in inspect(self.model).column_attrs
-            if prop.key not in self.hidden
-        }
+        return column_values(obj, self.hidden)
 
     def _field_of(self, name: str) -> str:
         """The list's field showing column `name` (`assignee` for `assignee_id`)."""

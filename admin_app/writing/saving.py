@@ -43,6 +43,7 @@ from admin_app.writing.refused import RefusedForm, show_again
 from admin_app.writing.writes import (
     FormErrors,
     RowWriter,
+    column_values,
     log_refusals_in_one_line,
 )
 
@@ -239,9 +240,7 @@ class RowSaving:
     def _state(self, session: Session, obj: Any) -> dict[str, Any]:
         """Every column, selection and inline link row of `obj`, as the audit
         trail records it and the saved message counts it."""
-        state = {p.key: getattr(obj, p.key) for p in inspect(self.model).column_attrs}
-        if self._audit_hidden:
-            state = {k: v for k, v in state.items() if k not in self._audit_hidden}
+        state = column_values(obj, self._audit_hidden)
         for name in self._to_many_fields():
             state[name] = _labels(getattr(obj, name))
         for spec in self._link_specs:

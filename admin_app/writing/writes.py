@@ -10,7 +10,7 @@ fields the user changed (`admin_app.writing.concurrency.Merge`).
 """
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -352,7 +352,7 @@ class RowWriter:
     def _to_one(
         self, rel: RelationshipProperty, value: Any, submitted: _Submitted
     ) -> dict[str, Any]:
-        pairs = _key_pairs(rel)
+        pairs = rel.local_remote_pairs or ()
         for local, _remote in pairs:
             self._field_of[local.key] = rel.key
         if value in NO_ROW:
@@ -492,12 +492,6 @@ def _form_fields(model: type) -> dict[str, tuple[str, Any]]:
 
 
 @cache
-def _key_pairs(rel: RelationshipProperty) -> tuple[tuple[Column, Column], ...]:
-    """A to-one relationship's (foreign key, key it names) column pairs."""
-    return tuple(rel.local_remote_pairs or ())
-
-
-@cache
 def _unique_groups(model: type) -> tuple[tuple[Column, ...], ...]:
     """The column groups whose values no two rows may share."""
     table = inspect(model).local_table
@@ -509,13 +503,15 @@ def _unique_groups(model: type) -> tuple[tuple[Column, ...], ...]:
     return tuple(groups)
 
 
-def column_values(obj: Any) -> dict[str, Any]:
-    """Every column of an ORM row, by attribute key (a loaded value read
-    straight from the row's state: an import asks twice a row)."""
+def column_values(obj: Any, hidden: Collection[str] = ()) -> dict[str, Any]:
+    """Every column of an ORM row but those `hidden`, by attribute key (a
+    loaded value read straight from the row's state: an import asks twice a
+    row). What the audit trail records of a row and its version token hold."""
     loaded = instance_dict(obj)
     return {
         key: loaded[key] if key in loaded else getattr(obj, key)
         for key in _column_keys(type(obj))
+        if key not in hidden
     }
 
 
