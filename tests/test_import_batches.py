@@ -314,3 +314,55 @@ def test_statements_and_the_flush_write_a_batch_alike(app, client, db, through):
         if through == "flush":
             for name, listener in listeners:
                 event.remove(Task, name, listener)
+
+
+@pytest.mark.parametrize("keys", ["in order", "at random"])
+def test_new_rows_are_named_by_the_keys_the_database_gave_them(app, client, db, keys):
+    """A batch's new rows are inserted together and each is named by the key
+    the database gave it, in the preview's count, the audit entry and the
+    revert. Once a table's largest key is taken, SQLite gives new rows keys
+    at random, not each larger than the one before: the batch is then
+    written row by row, and every row is still named by its own key."""
+    engine = app.state.engine
+    sqlite = engine.dialect.name == "sqlite"
+    if keys == "at random":
+        largest = 2**63 - 1 if sqlite else 2**31 - 1
+        with engine.begin() as connection:
+            connection.execute(
+                insert(Task.__table__),
+                [{"id": largest, "title": "Last", "status": "todo", "progress": 0}],
+            )
+    inserts: list[int] = []
+
+    def count(_conn, _cursor, statement, params, _context, many) -> None:
+        if statement.startswith("INSERT INTO task "):
+            inserts.append(len(params) if many else 1)
+
+    rows = [
+        {"title": f"New {n}", "status": "done", "progress": str(n % 101)}
+        for n in range(BATCH_ROWS + 40)
+    ]
+    found = preview(client, "task", write_csv(rows)).json()
+    assert (found["new"], found["errors"]) == (len(rows), [])
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        done = client.post("/admin/task/import/confirm", data={"token": found["token"]})
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert done.status_code == 200
+    if sqlite and keys == "in order":  # one statement a batch, not one a row
+        assert len(inserts) == 2
+    (entry,) = audit_entries(app, "import")
+    added = json.loads(entry.changes)["added"]
+    db.expire_all()
+    stored = {str(t.id): t for t in db.exec(select(Task)) if t.title != "Last"}
+    assert set(added) == set(stored) and len(stored) == len(rows)
+    for key, values in added.items():
+        task = stored[key]
+        assert (task.title, task.progress) == (values["title"], values["progress"])
+    reverted = client.post(f"/admin/audit-entry/revert/{entry.id}")
+    assert reverted.status_code == 200
+    db.expire_all()
+    assert [t.title for t in db.exec(select(Task))] == (
+        ["Last"] if keys == "at random" else []
+    )

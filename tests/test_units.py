@@ -277,3 +277,43 @@ def test_a_choice_is_read_by_its_value_or_its_name_the_first_choice_winning():
     assert spec.parse("") is None
     with pytest.raises(BadValue, match=r"'Pale' is not one of light, pale, 7\."):
         spec.parse("Pale")
+
+
+@pytest.mark.parametrize("largest_taken", [False, True])
+def test_a_batchs_new_rows_are_read_back_each_with_its_own_values(
+    tmp_path, largest_taken
+):
+    """On SQLite a batch's new rows go in with one INSERT, and the rows it
+    returns are matched to the rows sent by their keys, each larger than the
+    one before. Once the largest key is taken SQLite picks keys at random:
+    then the batch refuses (`UnorderedInsert`) and is run again row by row,
+    rather than give a row another row's key."""
+    from sqlalchemy import create_engine, insert
+    from sqlmodel import Session, SQLModel
+
+    from admin_app.writing.import_writes import BatchWrites, UnorderedInsert
+    from models import Worker
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'batch.db'}")
+    SQLModel.metadata.create_all(engine, tables=[Worker.__table__])
+    with Session(engine) as session, session.begin():
+        if largest_taken:
+            session.execute(
+                insert(Worker.__table__),
+                [{"id": 2**63 - 1, "name": "Last", "email": "last@example.com"}],
+            )
+        writes = BatchWrites(Worker)
+        sent = [
+            {"name": f"Worker {n}", "email": f"w{n}@example.com", "active": True}
+            for n in range(50)
+        ]
+        stored = [writes.insert(values) for values in sent]
+        if largest_taken:
+            with pytest.raises(UnorderedInsert):
+                writes.write(session)
+            return
+        writes.write(session)
+    assert [(row["name"], row["email"]) for row in stored] == [
+        (values["name"], values["email"]) for values in sent
+    ]
+    assert [row["id"] for row in stored] == list(range(1, 51))

@@ -243,6 +243,19 @@ class Merge:
         self.conflicts.append(conflict)
         return None
 
+    def unversioned_fields(
+        self, values: Mapping[str, tuple[str, Any, Any]]
+    ) -> set[str]:
+        """The fields to write when no token was shown (an import, a script,
+        a create): every submitted value is the user's, so those with a
+        column whose value differs. `values` is {column: (field, submitted,
+        current)}: one call for a whole row, as an import asks for every
+        row; with a token each field is compared three ways (`column_field`)."""
+        changed = {name for name, m, c in values.values() if not same(m, c)}
+        self.decided.update(name for name, _m, _c in values.values())
+        self.mine_fields |= changed
+        return changed
+
     def column_field(
         self,
         name: str,

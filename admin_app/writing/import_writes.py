@@ -18,16 +18,19 @@ counter, `onupdate` values, inheritance) is left to the flush.
 """
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, partial
 from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Column, and_, bindparam, insert, inspect, update
 from sqlalchemy.orm import Mapper, Session
 from sqlalchemy.orm.base import instance_dict
 from sqlmodel import SQLModel
+
+from admin_app.model.values import unchanged
 
 _EVENTS = ("before_insert", "after_insert", "before_update", "after_update")
 
@@ -79,6 +82,11 @@ def plain_columns(model: type, session: Session) -> bool:
     )
 
 
+class UnorderedInsert(Exception):
+    """A batch's new rows came back from one INSERT in an order their keys
+    did not give: the batch is run again row by row."""
+
+
 @dataclass
 class _Insert:
     values: dict[str, Any]  # by column key
@@ -99,6 +107,8 @@ class BatchWrites:
             self.mapper.get_property_by_column(column).key
             for column in self.table.columns
         )
+        # each column's place among the returned columns, by column key
+        self._position = {column.key: n for n, column in enumerate(self.table.columns)}
         self._updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         self._inserts: list[_Insert] = []
 
@@ -171,11 +181,50 @@ class BatchWrites:
         groups: dict[tuple[str, ...], list[_Insert]] = {}
         for row in self._inserts:
             groups.setdefault(tuple(sorted(row.values)), []).append(row)
-        for rows in groups.values():
-            stmt = insert(self.table).returning(
-                *self.table.columns, sort_by_parameter_order=True
-            )
-            stored = session.execute(stmt, [row.values for row in rows])
+        for names, rows in groups.items():
+            stored = self._inserted(session, names, [row.values for row in rows])
             for row, values in zip(rows, stored, strict=True):
                 row.stored.update(zip(self._attributes, values, strict=True))
         self._updates, self._inserts = {}, []
+
+    def _inserted(
+        self, session: Session, names: tuple[str, ...], params: list[dict[str, Any]]
+    ) -> Sequence[Sequence[Any]]:
+        """INSERT the rows of `params` (given the columns `names`); the rows
+        as stored, in the order of `params`.
+
+        SQLAlchemy inserts one row per statement where the database does not
+        promise that a multi-row INSERT returns its rows in order (SQLite):
+        a tenth of a large import. Where the database makes the key, a
+        number, each row's is larger than the one before, so one statement
+        per batch is run and its rows are put in order by their keys, and
+        checked: each must hold the values given for it, else the batch is
+        run again row by row (`UnorderedInsert`)."""
+        key = self._made_key(session, names)
+        if key is None:
+            stmt = insert(self.table).returning(
+                *self.table.columns, sort_by_parameter_order=True
+            )
+            return list(session.execute(stmt, params))
+        stmt = insert(self.table).returning(*self.table.columns)
+        stored = sorted(session.execute(stmt, params), key=itemgetter(key))
+        positions = [(self._position[name], name) for name in names]
+        for sent, values in zip(params, stored, strict=True):
+            if not all(unchanged(sent[n], values[i]) for i, n in positions):
+                raise UnorderedInsert
+        return stored
+
+    def _made_key(self, session: Session, names: tuple[str, ...]) -> int | None:
+        """The position of the key among the returned columns when one
+        multi-row INSERT can be put in order by it: a number the database
+        makes (SQLite's rowid), not given by the rows; else None."""
+        column = self.table.autoincrement_column
+        if (
+            session.get_bind().dialect.name != "sqlite"
+            or column is None
+            or len(self.keys) != 1
+            or self.keys[0] is not column
+            or column.key in names
+        ):
+            return None
+        return self._position[column.key]

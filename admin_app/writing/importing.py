@@ -56,7 +56,7 @@ from admin_app.writing.import_outcomes import (
     RowOutcome,
     Sink,
 )
-from admin_app.writing.import_writes import BatchWrites, plain_columns
+from admin_app.writing.import_writes import BatchWrites, UnorderedInsert, plain_columns
 from admin_app.writing.writes import FormErrors, RowWriter, column_values
 
 __all__ = [
@@ -189,7 +189,7 @@ class ImportRun:
             else:
                 self.session.flush()
             self._finish([p for p in pending if p is not None])
-        except (_Replay, IntegrityError):
+        except (_Replay, UnorderedInsert, IntegrityError):
             savepoint.rollback()
             self._errors, self._outcomes = [], []
             self._related = {}

@@ -262,9 +262,15 @@ class RowWriter:
         """The submitted column values this save writes: those the user changed."""
         if instance_state(obj).transient:
             return canonical
+        field_of = self._field_of
+        if self.merge.shown is None:
+            changed = self.merge.unversioned_fields(
+                {c: (field_of.get(c, c), v, current[c]) for c, v in canonical.items()}
+            )
+            return {c: v for c, v in canonical.items() if field_of.get(c, c) in changed}
         by_field: dict[str, list[str]] = {}
         for column in canonical:
-            by_field.setdefault(self._field_of.get(column, column), []).append(column)
+            by_field.setdefault(field_of.get(column, column), []).append(column)
         chosen: dict[str, Any] = {}
         for name, columns in by_field.items():
             pairs = {c: (canonical[c], current[c]) for c in columns}
