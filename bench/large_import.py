@@ -1,4 +1,5 @@
-"""A 100,000-row import over HTTP against a raw INSERT + UPDATE of the same rows.
+r"""A 100,000-row import over HTTP against a raw INSERT + UPDATE of the same rows,
+and against the database's own bulk load of the same file.
 
     python bench/large_import.py
     python bench/large_import.py --rows 100000 --postgres
@@ -13,8 +14,12 @@ superuser, the preview (`POST /task/import`) and the confirmation
 (VmHWM over VmRSS before). On the second, SQLAlchemy Core writes the same
 rows: one executemany INSERT of the new rows and one executemany UPDATE of
 the changed ones, in one transaction (the median of three runs, the first
-two rolled back). The figures are ratios from this one run, so the
-machine's speed cancels out.
+two rolled back). On a third, the database's own tool loads the same file:
+`sqlite3`'s `.import`, or `psql`'s `\copy`, into a staging table, then one
+INSERT ... SELECT of the new rows and one UPDATE ... FROM of the changed ones,
+in one transaction. Plain SQLAdmin has no import to compare with: its CSV
+import is off (and rejects SQLModel's `str` columns). The figures are ratios
+from this one run, so the machine's speed cancels out.
 """
 
 import csv
@@ -23,6 +28,7 @@ import os
 import re
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -37,11 +43,19 @@ sys.path.insert(0, str(ROOT))
 
 from admin_app.db import make_engine  # noqa: E402
 from bench.large_lists import create_database  # noqa: E402
-from bench.run import Server, bench_arguments, log_in, seed  # noqa: E402
+from bench.run import (  # noqa: E402
+    Server,
+    bench_arguments,
+    libpq_url,
+    log_in,
+    seed,
+    sqlite_path,
+)
 from models import Task  # noqa: E402
 from tests.pgserver import start_postgres  # noqa: E402
 
 RAW_RUNS = 3
+NAMES = ("ours", "raw", "tool")  # the three databases
 TOKEN = re.compile(r'name="token" value="([^"]+)"')
 
 
@@ -153,10 +167,85 @@ def raw_writes(url: str, changed: list[dict], added: int) -> float:
         engine.dispose()
 
 
-def run(ours_url: str, raw_url: str, rows: int) -> dict:
+# What the tool's SQL does with the staging table's text: the columns the raw
+# writes set, typed as the table holds them (SQLite: the text SQLAlchemy
+# stores for a DateTime)
+_NEW_COLUMNS = "title, status, priority, progress, project_id, created_at"
+_TYPED = {
+    "sqlite": (
+        "title, status, priority, CAST(progress AS INTEGER), "
+        "CAST(project_id AS INTEGER), strftime('%Y-%m-%d %H:%M:%f000', created_at)",
+        "CAST(s.progress AS INTEGER)",
+        "CAST(s.id AS INTEGER)",
+    ),
+    "postgresql": (
+        "title, status::taskstatus, priority::taskpriority, progress::integer, "
+        "project_id::integer, created_at::timestamp",
+        "s.progress::integer",
+        "s.id::integer",
+    ),
+}
+
+
+def database_load(url: str, data: bytes, header: list[str]) -> float | None:
+    """The database's own tool loading the file: its CSV reader into a
+    staging table, then one INSERT ... SELECT and one UPDATE ... FROM, in
+    one transaction; None when the tool is not installed."""
+    sqlite = url.startswith("sqlite")
+    columns = ", ".join('"' + name.replace('"', '""') + '" text' for name in header)
+    typed, progress, key = _TYPED["sqlite" if sqlite else "postgresql"]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "tasks.csv"
+        path.write_bytes(data)
+        load = (
+            f".import --csv --skip 1 '{path}' staging"
+            if sqlite
+            else f"\\copy staging FROM '{path}' WITH (FORMAT csv, HEADER)"
+        )
+        script = "\n".join(
+            [
+                ".bail on" if sqlite else "\\set ON_ERROR_STOP on",
+                "BEGIN;",
+                f"CREATE TEMP TABLE staging ({columns});",
+                load,
+                f"INSERT INTO task ({_NEW_COLUMNS}) SELECT {typed} FROM staging "
+                "WHERE coalesce(id, '') = '';",
+                f"UPDATE task SET title = s.title, progress = {progress} "
+                f"FROM staging AS s WHERE coalesce(s.id, '') <> '' "
+                f"AND task.id = {key};",
+                "COMMIT;",
+            ]
+        )
+        command = (
+            ["sqlite3", sqlite_path(url)]
+            if sqlite
+            else ["psql", "-X", "-q", libpq_url(url)]
+        )
+        if shutil.which(command[0]) is None:
+            return None
+        start = time.perf_counter()
+        subprocess.run(command, input=script.encode(), check=True)
+        return time.perf_counter() - start
+
+
+def loaded(url: str) -> tuple[int, int]:
+    """How many tasks a database holds, and how many of them were edited."""
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        total = connection.scalar(select(func.count()).select_from(Task))
+        edited = connection.scalar(
+            select(func.count())
+            .select_from(Task)
+            .where(Task.title.endswith(" (edited)"))
+        )
+    engine.dispose()
+    return total, edited
+
+
+def run(ours_url: str, raw_url: str, tool_url: str, rows: int) -> dict:
     half = rows // 2
-    seed(ours_url, half)
-    seed(raw_url, half)
+    for url in (ours_url, raw_url, tool_url):
+        seed(url, half)
     server = Server("ours", ours_url)
     try:
         with httpx.Client(base_url=server.base) as client:
@@ -167,6 +256,10 @@ def run(ours_url: str, raw_url: str, rows: int) -> dict:
     os.environ.setdefault("ADMIN_IMPORT_MAX_BYTES", str(max(len(data) * 2, 1 << 20)))
     result = measure_import(ours_url, data, rows)
     result["raw"] = raw_writes(raw_url, changed, rows - half)
+    header = next(csv.reader(io.StringIO(data.decode().split("\n", 1)[0])))
+    result["tool"] = database_load(tool_url, data, header)
+    if result["tool"] is not None:
+        assert loaded(tool_url) == (rows, half), loaded(tool_url)
     result["rows"], result["bytes"] = rows, len(data)
     return result
 
@@ -184,7 +277,11 @@ def report(title: str, r: dict) -> None:
         ("confirm (HTTP)", r["confirm"], None),
         ("preview + confirm", r["preview"] + r["confirm"], r["growth"]),
         ("raw executemany INSERT + UPDATE", raw, None),
+        (r["tool_name"], r["tool"], None),
     ):
+        if seconds is None:
+            print(f"{label:40}{'(not installed)':>10}")
+            continue
         grown = f"{growth / 2**20:10.0f} MB" if growth is not None else ""
         print(
             f"{label:40}{seconds:10.2f}{rows / seconds:12,.0f}"
@@ -199,14 +296,19 @@ def main() -> None:
         try:
             ours = create_database(server.url, "bench_import")
             raw = create_database(server.url, "bench_raw")
-            report("PostgreSQL", run(ours, raw, args.rows))
+            tool = create_database(server.url, "bench_tool")
+            result = run(ours, raw, tool, args.rows)
+            result["tool_name"] = "psql \\copy + INSERT/UPDATE"
+            report("PostgreSQL", result)
         finally:
             server.stop()
         return
     folder = Path(tempfile.mkdtemp(prefix="admin-bench-"))
     try:
-        ours, raw = f"sqlite:///{folder / 'ours.db'}", f"sqlite:///{folder / 'raw.db'}"
-        report("SQLite", run(ours, raw, args.rows))
+        ours, raw, tool = (f"sqlite:///{folder / name}.db" for name in NAMES)
+        result = run(ours, raw, tool, args.rows)
+        result["tool_name"] = "sqlite3 .import + INSERT/UPDATE"
+        report("SQLite", result)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
