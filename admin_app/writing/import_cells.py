@@ -32,6 +32,8 @@ class CellReader:
         self.report = report
         self._labels: dict[type, dict[str, list[str]]] = {}
         self._label_cache: dict[tuple[type, str], list[str]] = {}
+        # how each value cell is read, worked out once a file, not once a row
+        self._reading = [(cell, *_reading(cell)) for cell in columns.values]
 
     def forget(self) -> None:
         """Forget the labels looked up one by one (done after each batch, so
@@ -43,17 +45,9 @@ class CellReader:
         """The form data of one row, or None after reporting a cell's error."""
         data: dict[str, Any] = {}
         ok = True
-        for cell in self.columns.values:
-            text = cells[cell.position]
-            spec = cell.spec
+        for cell, name, read in self._reading:
             try:
-                if spec.kind is Kind.TO_ONE:
-                    single = spec.relationship is not None and len(spec.columns) == 1
-                    data[spec.name if single else cell.column.key] = text.strip()
-                elif spec.kind is Kind.BYTES:
-                    data[spec.name] = exported_bytes(text)
-                else:
-                    data[spec.name] = spec.parse(text)
+                data[name] = read(cells[cell.position])
             except BadValue as error:
                 self.report(number, cell.header, str(error))
                 ok = False
@@ -103,6 +97,19 @@ class CellReader:
                 labels.setdefault(label_for(row), []).append(row_identifier(row))
             self._labels[target] = labels
         return self._labels[target].get(text, [])
+
+
+def _reading(cell: ImportCell) -> tuple[str, Callable[[str], Any]]:
+    """The form data's name for a value cell, and what reads its text: a
+    to-one field's key as text (the write path finds the row), bytes as the
+    export writes them, anything else by its field's parser."""
+    spec = cell.spec
+    if spec.kind is Kind.TO_ONE:
+        single = spec.relationship is not None and len(spec.columns) == 1
+        return (spec.name if single else cell.column.key), str.strip
+    if spec.kind is Kind.BYTES:
+        return spec.name, exported_bytes
+    return spec.name, spec.parse
 
 
 def exported_bytes(text: str) -> bytes | None:

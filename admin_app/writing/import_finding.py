@@ -66,9 +66,9 @@ class RowFinder:
                 wanted.append((cell, spec.target_columns[0], spec.target))
         for index, (cell, column, model) in enumerate(wanted):
             keys = set()
-            for row in rows:
-                try:
-                    keys.add(coerce_key_part(column, row[1][cell.position].strip()))
+            for text in {row[1][cell.position].strip() for row in rows}:
+                try:  # each text once: a batch names the same few rows often
+                    keys.add(coerce_key_part(column, text))
                 except BadKey:
                     continue
             if not keys:

@@ -385,20 +385,23 @@ class RowWriter:
         target_model = rel.mapper.class_
         if isinstance(value, target_model):
             return value
-        target = self._row_named(
-            target_model, str(value), lambda text: parse_key(target_model, text)
-        )
+        target = self._row_named(target_model, str(value))
         if target is None:
             self.error(rel.key, "Choose a valid option: that row does not exist.")
         return target
 
-    def _row_named(self, model: type, text: str, key: Callable[[str], Any]) -> Any:
-        """The row of `model` whose key `text` names (`key` reads it), or
-        None; found once a text by the writers sharing `related`."""
+    def _row_named(
+        self, model: type, text: str, key: Callable[[str], Any] | None = None
+    ) -> Any:
+        """The row of `model` whose key `text` names (`key` reads it, else
+        `parse_key`), or None; found once a text by the writers sharing
+        `related`."""
         found = self.related.get((model, text))
         if found is None:
             try:
-                found = self.session.get(model, key(text))
+                found = self.session.get(
+                    model, key(text) if key is not None else parse_key(model, text)
+                )
             except (BadKey, BadValue):
                 found = None
             if found is not None:
