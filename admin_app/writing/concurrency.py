@@ -246,8 +246,8 @@ class Merge:
     def unversioned_fields(
         self, values: Mapping[str, tuple[str, Any, Any]]
     ) -> set[str]:
-        """The fields to write when no token was shown (an import, a script,
-        a create): every submitted value is the user's, so those with a
+        """The fields to write when no token was shown (an import, a
+        script's post): every submitted value is the user's, so those with a
         column whose value differs. `values` is {column: (field, submitted,
         current)}: one call for a whole row, as an import asks for every
         row; with a token each field is compared three ways (`column_field`)."""

@@ -195,7 +195,7 @@ class BatchWrites:
 
         SQLAlchemy inserts one row per statement where the database does not
         promise that a multi-row INSERT returns its rows in order (SQLite):
-        a tenth of a large import. Where the database makes the key, a
+        a twentieth of a large import. Where the database makes the key, a
         number, each row's is larger than the one before, so one statement
         per batch is run and its rows are put in order by their keys, and
         checked: each must hold the values given for it, else the batch is
