@@ -56,6 +56,7 @@ from admin_app.writing.import_outcomes import (
     RowOutcome,
     Sink,
 )
+from admin_app.writing.import_seen import SeenRows
 from admin_app.writing.import_writes import BatchWrites, UnorderedInsert, plain_columns
 from admin_app.writing.writes import FormErrors, RowWriter, column_values
 
@@ -151,8 +152,7 @@ class ImportRun:
             self.model, view.name, session, columns, self.error, lock=lock
         )
         self.cells = CellReader(session, columns, self.error)
-        self._seen: dict[str, int] = {}  # each written row's key: its row number
-        self._new_seen: list[str] = []  # keys seen by the batch, forgotten on replay
+        self._seen = SeenRows()  # each written row's key: its row number
         self._errors: list[RowError] = []  # the batch's, until it is done
         self._outcomes: list[tuple[RowOutcome, list[str]]] = []
         self._batched = False  # True while a batch runs without savepoints
@@ -166,17 +166,19 @@ class ImportRun:
     def run(self, rows: Iterable[Row]) -> ImportResult:
         _begin_for_savepoints(self.session)
         done = 0
-        for batch in _batches(iter(rows), BATCH_ROWS):
-            self._batch(batch)
-            done += len(batch)
-            if self.progress is not None:
-                self.progress(done)
+        try:
+            for batch in _batches(iter(rows), BATCH_ROWS):
+                self._batch(batch)
+                done += len(batch)
+                if self.progress is not None:
+                    self.progress(done)
+        finally:
+            self._seen.close()
         return self.result
 
     def _batch(self, batch: list[Row]) -> None:
         self.finder.preload(batch)
         savepoint = self.session.begin_nested()
-        self._new_seen = []
         try:
             self._batched = True
             pending = []
@@ -195,8 +197,7 @@ class ImportRun:
             self._related = {}
             if self.writes is not None:
                 self.writes = BatchWrites(self.model)
-            for key in self._new_seen:
-                self._seen.pop(key, None)
+            self._seen.forget_batch()
             self._batched = False
             self.finder.preload(batch)
             for row in batch:
@@ -213,6 +214,7 @@ class ImportRun:
             if self.sink is not None:
                 self.sink(outcome, cells)
         self._errors, self._outcomes = [], []
+        self._seen.keep_batch()
         self.finder.forget()
         self.cells.forget()
         self._related = {}
@@ -224,10 +226,6 @@ class ImportRun:
     def _overlong(self, row: Row) -> None:
         if len(row) > 2 and row[2]:  # type: ignore[misc]
             self.error(row[0], "", "This row has more cells than the header has names.")
-
-    def _saw(self, key: str, number: int) -> None:
-        self._seen[key] = number
-        self._new_seen.append(key)
 
     def state(self, obj: Any) -> dict[str, Any]:
         """The row's columns as the audit trail records them."""
@@ -241,7 +239,7 @@ class ImportRun:
             return None
         creating = found is None
         if not creating:
-            earlier = self._seen.get(row_identifier(found))
+            earlier = self._seen.earlier(row_identifier(found))
             if earlier is not None:
                 self.error(number, "", f"This row is the same row as row {earlier}.")
                 return None
@@ -278,7 +276,7 @@ class ImportRun:
             except FormErrors as refused:
                 raise _Replay from refused  # its message as a row-by-row run gives it
             if not creating:
-                self._saw(row_identifier(obj), number)
+                self._seen.saw(row_identifier(obj), number)
             pending = _Pending(
                 number, cells, obj, creating, keyless, before, writer.asked
             )
@@ -344,7 +342,7 @@ class ImportRun:
             key = identifier([row.after[k] for k in self._key_attributes])
         else:
             key = row_identifier(row.obj)
-        self._saw(key, row.number)
+        self._seen.saw(key, row.number)
         outcome = RowOutcome(
             row.number,
             status,

@@ -1,0 +1,49 @@
+"""The rows an import has written, by key: to refuse a later row of the file
+that names one of them again ("This row is the same row as row 12").
+
+Kept in memory, a file of a million rows would hold a million keys with their
+row numbers (about 150 bytes each). They are kept in a private temporary
+SQLite database on disk instead, whose page cache holds at most a few
+megabytes of it; only the rows of the batch being written are in memory, as a
+batch that is run again row by row forgets them.
+"""
+
+import sqlite3
+
+
+class SeenRows:
+    """Each written row's key and the number of the file's row that wrote it."""
+
+    def __init__(self) -> None:
+        # "": a private database in a temporary file, deleted when closed
+        self._db = sqlite3.connect("", check_same_thread=False)
+        self._db.execute(
+            "CREATE TABLE seen (key TEXT PRIMARY KEY, row INTEGER) WITHOUT ROWID"
+        )
+        self._batch: dict[str, int] = {}
+
+    def earlier(self, key: str) -> int | None:
+        """The number of the row that wrote the row `key` names, if one did."""
+        found = self._batch.get(key)
+        if found is None:
+            hit = self._db.execute("SELECT row FROM seen WHERE key = ?", (key,))
+            found = next((row for (row,) in hit), None)
+        return found
+
+    def saw(self, key: str, number: int) -> None:
+        self._batch[key] = number
+
+    def forget_batch(self) -> None:
+        """Forget the rows of a batch that is run again."""
+        self._batch = {}
+
+    def keep_batch(self) -> None:
+        """Keep the batch's rows (on disk) and start the next batch."""
+        with self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO seen VALUES (?, ?)", self._batch.items()
+            )
+        self._batch = {}
+
+    def close(self) -> None:
+        self._db.close()
