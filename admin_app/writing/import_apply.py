@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlalchemy.orm import Session
 
 from admin_app.writing.audit import AuditEntry, key_text, record
@@ -277,15 +277,21 @@ class _ImportEntry:
 
 
 def _appended(session: Session, entry: Any, column: Any, pieces: Iterable[str]) -> None:
+    """PostgreSQL: each piece appended to the entry's `column` in the database.
+
+    A statement of the table, not of the model: SQLAlchemy's ORM-enabled
+    UPDATE kept every piece it was given until the transaction ended (the
+    whole entry again in this process's memory), and a piece is not
+    evaluated on `audit` in Python either."""
+    table = AuditEntry.__table__
+    target = table.c[column.key]
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("entry"))
+        .values({target: target + bindparam("piece")})
+    )
     for piece in pieces:
-        session.execute(
-            update(AuditEntry)
-            .where(AuditEntry.id == entry)
-            .values({column: column + piece}),
-            # not evaluated on `audit` in Python: that would read the whole
-            # text so far back at every piece
-            execution_options={"synchronize_session": False},
-        )
+        session.execute(stmt, {"entry": entry, "piece": piece})
 
 
 def _overwritten(
@@ -301,14 +307,14 @@ def _overwritten(
     size = sum(len(piece.encode()) for piece in pieces())
     if not size:
         return
+    table = AuditEntry.__table__
+    target = table.c[column.key]
     session.execute(
-        update(AuditEntry)
-        .where(AuditEntry.id == entry)
-        .values({column: func.printf("%.*c", size, " ")}),
-        execution_options={"synchronize_session": False},
+        update(table)
+        .where(table.c.id == entry)
+        .values({target: func.printf("%.*c", size, " ")})
     )
-    name = AuditEntry.__table__.c[column.key].name
-    with blobopen(AuditEntry.__tablename__, name, entry) as blob:
+    with blobopen(table.name, target.name, entry) as blob:
         for piece in _joined(pieces(), size_of_piece):
             blob.write(piece.encode())
 
