@@ -18,7 +18,7 @@ from tests.conftest import PASSWORD
 from tests.e2e.conftest import Site
 
 FOCUSED = """() => {
-  const e = document.activeElement;
+  const e = document.activeElement || document.body;
   const seen = (window.__focusSeen = window.__focusSeen || {map: new WeakMap(), n: 0});
   if (!seen.map.has(e)) seen.map.set(e, ++seen.n);
   const style = getComputedStyle(e);
@@ -50,6 +50,9 @@ class Focus:
 
 
 def focused(page: Page) -> Focus:
+    """Where the focus is, once the page that Enter opened has its body: before
+    that the document has no active element to describe."""
+    page.wait_for_load_state("domcontentloaded")
     return Focus(**page.evaluate(FOCUSED))
 
 
