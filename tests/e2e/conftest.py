@@ -140,10 +140,18 @@ def logged_in_state(browser: Browser, url: str) -> dict:
     return state
 
 
+@pytest.fixture(scope="module")
+def admin_cookies(browser: Browser, site: Site) -> list:
+    """The superuser's session, logged in once a module through the login
+    form (a login a test would cost two page loads)."""
+    return logged_in_state(browser, site.url)["cookies"]
+
+
 @pytest.fixture
-def admin_page(page: Page) -> Page:
-    """A page logged in as the superuser `admin`."""
-    log_in(page)
+def admin_page(page: Page, admin_cookies: list) -> Page:
+    """A page of a browser logged in as the superuser `admin` (blank until
+    the test opens a page)."""
+    page.context.add_cookies(admin_cookies)
     return page
 
 

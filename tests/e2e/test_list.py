@@ -20,6 +20,7 @@ from tests.e2e.conftest import Site, count, log_in, rows, screenshot
 
 def test_filter_with_the_panel_and_see_the_chips(admin_page: Page, site: Site) -> None:
     page = admin_page
+    page.goto("/admin/")
     page.get_by_role("link", name="Tasks").first.click()
     expect(page.locator("#row-count")).to_have_text("300 Tasks")
 
@@ -150,6 +151,7 @@ def test_search_waits_for_enter_and_slash_finds_the_box(
     admin_page: Page, site: Site
 ) -> None:
     page = admin_page
+    page.goto("/admin/")
     page.get_by_role("link", name="Tasks").first.click()
     expect(page.locator("#row-count")).to_have_text("300 Tasks")
     listed = page.url
