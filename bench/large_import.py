@@ -17,13 +17,18 @@ the changed ones, in one transaction (the median of three runs, the first
 two rolled back). On a third, the database's own tool loads the same file:
 `sqlite3`'s `.import`, or `psql`'s `\copy`, into a staging table, then one
 INSERT ... SELECT of the new rows and one UPDATE ... FROM of the changed ones,
-in one transaction. Plain SQLAdmin has no import to compare with: its CSV
-import is off (and rejects SQLModel's `str` columns). The figures are ratios
-from this one run, so the machine's speed cancels out.
+in one transaction. For scale, the bench also times the least an import
+that checks each row must do, with no database at all: each cell parsed by
+its field's parser, each row validated by the model, each row's values
+written as JSON (as a preview shows them). Plain SQLAdmin has no import to
+compare with: its CSV import is off (and rejects SQLModel's `str` columns).
+The figures are ratios from this one run, so the machine's speed cancels
+out.
 """
 
 import csv
 import io
+import json
 import os
 import re
 import shutil
@@ -42,6 +47,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from admin_app.db import make_engine  # noqa: E402
+from admin_app.model.fields import spec_for_column  # noqa: E402
+from admin_app.writing.validation import validated_values  # noqa: E402
 from bench.large_lists import create_database  # noqa: E402
 from bench.run import (  # noqa: E402
     Server,
@@ -167,6 +174,28 @@ def raw_writes(url: str, changed: list[dict], added: int) -> float:
         engine.dispose()
 
 
+def checks_alone(data: bytes) -> float:
+    """Seconds to read the file, parse each cell of a task column with its
+    field's own parser, validate each row with the model's validation and
+    write its values as JSON, in this process with no database: what any
+    import that checks rows as the edit form does must spend, however it
+    writes them. "x raw" far above this line is the import's own cost."""
+    table = Task.__table__
+    start = time.perf_counter()
+    rows = csv.reader(io.StringIO(data.decode("utf-8-sig")))
+    header = next(rows)
+    fields = [
+        (n, name, spec_for_column(Task, table.c[name]))
+        for n, name in enumerate(header)
+        if name in table.c and not table.c[name].primary_key
+    ]
+    for row in rows:
+        values = {name: spec.parse(row[n]) for n, name, spec in fields}
+        validated = validated_values(Task, values)
+        json.dumps({name: getattr(validated, name) for name in values}, default=str)
+    return time.perf_counter() - start
+
+
 # What the tool's SQL does with the staging table's text: the columns the raw
 # writes set, typed as the table holds them (SQLite: the text SQLAlchemy
 # stores for a DateTime)
@@ -256,6 +285,7 @@ def run(ours_url: str, raw_url: str, tool_url: str, rows: int) -> dict:
     os.environ.setdefault("ADMIN_IMPORT_MAX_BYTES", str(max(len(data) * 2, 1 << 20)))
     result = measure_import(ours_url, data, rows)
     result["raw"] = raw_writes(raw_url, changed, rows - half)
+    result["checks"] = checks_alone(data)
     header = next(csv.reader(io.StringIO(data.decode().split("\n", 1)[0])))
     result["tool"] = database_load(tool_url, data, header)
     if result["tool"] is not None:
@@ -277,6 +307,7 @@ def report(title: str, r: dict) -> None:
         ("confirm (HTTP)", r["confirm"], None),
         ("preview + confirm", r["preview"] + r["confirm"], r["growth"]),
         ("raw executemany INSERT + UPDATE", raw, None),
+        ("parse + validate + JSON, no database", r["checks"], None),
         (r["tool_name"], r["tool"], None),
     ):
         if seconds is None:
