@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from admin_app.model.fields import BadValue, Kind
 from admin_app.model.keys import BadKey, coerce_key_part, identifier
+from admin_app.model.limits import cannot_hold
 from admin_app.writing.import_cells import Report
 from admin_app.writing.import_columns import ImportCell, ImportColumns
 from admin_app.writing.import_outcomes import Row
@@ -68,9 +69,11 @@ class RowFinder:
             keys = set()
             for text in {row[1][cell.position].strip() for row in rows}:
                 try:  # each text once: a batch names the same few rows often
-                    keys.add(coerce_key_part(column, text))
+                    key = coerce_key_part(column, text)
                 except BadKey:
                     continue
+                if cannot_hold(column, key, self.session) is None:
+                    keys.add(key)  # else no row has it
             if not keys:
                 continue
             stmt = select(model).where(column.in_(list(keys)))
@@ -93,10 +96,15 @@ class RowFinder:
         values = []
         for cell, text in zip(self.columns.key, texts, strict=True):
             try:
-                values.append(_key_value(cell, text))
+                value = _key_value(cell, text)
             except (BadKey, BadValue):
                 self.report(number, cell.header, f"{text!r} is not a valid key.")
                 return False
+            refused = cannot_hold(cell.column, value, self.session)
+            if refused is not None:
+                self.report(number, cell.header, refused)
+                return False
+            values.append(value)
         by = {c.column.key: v for c, v in zip(self.columns.key, values, strict=True)}
         ordered = [by[column.key] for column in self.columns.key_columns]
         primary = self.columns.key_columns == list(self.mapper.primary_key)

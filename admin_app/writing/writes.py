@@ -24,6 +24,7 @@ from sqlalchemy.orm.base import instance_dict, instance_state
 from admin_app.model.fields import BadValue, Kind, field_specs
 from admin_app.model.keys import BadKey, identifier, parse_key
 from admin_app.model.labels import field_label, label_for
+from admin_app.model.limits import cannot_hold, key_fits
 from admin_app.model.values import normalise_datetime, unchanged
 from admin_app.writing.concurrency import Merge
 from admin_app.writing.links import LinkPlan, LinkSpec, LinkWriter
@@ -322,7 +323,7 @@ class RowWriter:
 
     def _column_value(self, column: Column, value: Any, creating: bool) -> Any:
         """The value to store, `OMIT` to let a new row take the column's default,
-        or an error for an empty required field."""
+        or an error: an empty required field, a value the column cannot hold."""
         if column.foreign_keys and value in NO_ROW and not isinstance(value, bool):
             if not column.nullable:
                 self.error(column.key, "This field is required.")
@@ -338,6 +339,10 @@ class RowWriter:
             if value is None:
                 self.error(column.key, "This field is required.")
                 return OMIT
+        refused = cannot_hold(column, value, self.session)
+        if refused is not None:
+            self.error(column.key, refused)
+            return OMIT
         return normalise_datetime(column, value)
 
     def _related_key(self, column: Column, text: str) -> Any:
@@ -399,11 +404,13 @@ class RowWriter:
         found = self.related.get((model, text))
         if found is None:
             try:
-                found = self.session.get(
-                    model, key(text) if key is not None else parse_key(model, text)
-                )
+                value = key(text) if key is not None else parse_key(model, text)
             except (BadKey, BadValue):
-                found = None
+                return None
+            primary = list(inspect(model).primary_key)
+            if not key_fits(primary, value, self.session):
+                return None  # beyond its column's range: no row has it
+            found = self.session.get(model, value)
             if found is not None:
                 self.related[(model, text)] = found
         return found

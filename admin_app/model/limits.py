@@ -1,0 +1,58 @@
+"""The values a column cannot hold on the database that serves it.
+
+PostgreSQL's integer columns hold 2, 4 or 8 bytes as the model declares them
+(SQLModel's `int` is a 4-byte INTEGER, so 2147483648 does not fit), and its
+text holds no NUL character. A statement that sends such a value fails with
+a database error naming no row and no field, so the whole request was
+refused, a 100,000-row import's preview for one cell. SQLite stores every
+integer in 8 bytes. Such a value is refused by the write path as its
+field's error (NUL characters on every database, as Django's forms refuse
+them: tools cut text at them), and a key that is one names no row, before
+any statement is sent.
+"""
+
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, Integer, SmallInteger
+from sqlalchemy.orm import Session
+
+_BITS_ON_POSTGRESQL = ((SmallInteger, 16), (BigInteger, 64), (Integer, 32))
+
+
+def integer_bits(column: Column, dialect_name: str) -> int | None:
+    """How many bits `column` stores an integer in; None if it is not an
+    integer column (or its type converts values on their way in)."""
+    type_ = column.type
+    if not isinstance(type_, Integer):
+        return None
+    if dialect_name == "postgresql":
+        return next(
+            bits for kind, bits in _BITS_ON_POSTGRESQL if isinstance(type_, kind)
+        )
+    return 64
+
+
+def cannot_hold(column: Column, value: Any, session: Session) -> str | None:
+    """Why `column` cannot hold `value` on `session`'s database, or None."""
+    if isinstance(value, str):
+        return "Null characters are not allowed." if "\0" in value else None
+    if type(value) is not int or -(2**15) <= value < 2**15:
+        return None  # every integer column holds these
+    bits = integer_bits(column, session.get_bind().dialect.name)
+    if bits is None or -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
+        return None
+    low, high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+    return (
+        f"{value} is out of range: this field holds whole numbers from {low} to {high}."
+    )
+
+
+def key_fits(columns: list[Column], key: Any, session: Session) -> bool:
+    """Whether a row could have `key` (one value, or a tuple for `columns`):
+    a key its column cannot hold names no row, and asking for it would be
+    refused by the database."""
+    parts = key if isinstance(key, tuple) else (key,)
+    return all(
+        cannot_hold(column, part, session) is None
+        for column, part in zip(columns, parts, strict=False)
+    )

@@ -1,0 +1,141 @@
+"""Values a column cannot hold, on SQLite and PostgreSQL: a whole number
+beyond an integer column's range (PostgreSQL's INTEGER, SQLModel's `int`,
+holds 4 bytes; SQLite holds 8 in every integer column) and text with a NUL
+character (refused on both, as Django's forms refuse it).
+
+PostgreSQL refused such a value with a database error naming no row or
+field, so one cell of an imported file turned the whole preview into a 400
+and an edit form into a page without its fields. Now each is its field's
+error: an import's other rows are previewed and confirmed, a form is shown
+again with the message next to the field, and nothing of the refused row is
+written."""
+
+import csv
+import io
+
+import pytest
+from sqlmodel import select
+
+from tests.pages import field_errors
+from tests.zoo.columns import ZooEvent
+
+pytestmark = pytest.mark.postgres
+
+JSON = {"Accept": "application/json"}
+BEYOND = 2**31  # one past PostgreSQL's INTEGER
+HEADER = ["id", "name", "data", "errors"]
+RANGE = "holds whole numbers from -2147483648 to 2147483647."
+
+
+def _csv(header: list[str], rows: list[list[str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def _events(site) -> dict[int, ZooEvent]:  # type: ignore[no-untyped-def]
+    with site.session() as session:
+        return {e.id: e for e in session.exec(select(ZooEvent))}
+
+
+@pytest.mark.parametrize("site", ["tests.zoo.columns"], indirect=True)
+def test_an_import_refuses_the_cells_and_keeps_the_other_rows(site, backend):
+    before = _events(site)
+    first, second, third = sorted(before)[:3]
+    postgres = backend == "postgresql"
+    long_text = "A long note. " * 400  # the NUL comes after the file's first 4 KB
+    rows = [
+        [str(first), before[first].name, long_text, str(before[first].errors)],
+        [str(second), before[second].name, "", str(BEYOND)],
+        [str(third), before[third].name, "cut\0here", "0"],
+        [str(BEYOND), "Beyond", "", "0"],
+    ]
+    data = _csv(HEADER, rows)
+    answer = site.client.post(
+        "/admin/zoo-event/import", files={"file": ("e.csv", data)}, headers=JSON
+    )
+    assert answer.status_code == 200, answer.text[:500]
+    preview = answer.json()
+    errors = {(e["row"], e["column"]): e["message"] for e in preview["errors"]}
+    assert errors[(4, "data")] == "Null characters are not allowed."
+    if postgres:
+        assert errors[(3, "errors")] == f"{BEYOND} is out of range: this field {RANGE}"
+        assert errors[(5, "id")] == f"{BEYOND} is out of range: this field {RANGE}"
+        assert preview["changed"] == 1
+    else:  # SQLite holds it; no row has the key
+        assert (3, "errors") not in errors
+        assert errors[(5, "id")].startswith(f"No Zoo event has the key {BEYOND}")
+        assert preview["changed"] == 2
+    assert len(errors) == (3 if postgres else 2)
+    assert preview["token"] is None  # a file with refused rows is not confirmed
+    assert _events(site) == before
+
+    # The file mended (the refused rows left out): the rest is confirmed.
+    kept = [
+        row for n, row in enumerate(rows, start=2) if n not in {r for r, _ in errors}
+    ]
+    answer = site.client.post(
+        "/admin/zoo-event/import",
+        files={"file": ("e.csv", _csv(HEADER, kept))},
+        headers=JSON,
+    )
+    preview = answer.json()
+    assert (preview["errors"], preview["changed"]) == ([], len(kept))
+    confirmed = site.client.post(
+        "/admin/zoo-event/import/confirm",
+        data={"token": preview["token"]},
+        follow_redirects=False,
+    )
+    assert confirmed.status_code == 302
+    after = _events(site)
+    assert after[first].data == long_text
+    assert after[second].errors == (before[second].errors if postgres else BEYOND)
+    assert after[third].data == before[third].data
+    assert set(after) == set(before)
+
+
+@pytest.mark.parametrize("site", ["tests.zoo.columns"], indirect=True)
+def test_a_related_key_beyond_its_range_names_no_row(site):
+    """PostgreSQL refused the lookup of the related row; now no row has it."""
+    data = _csv(["code", "title", "shelf_id"], [["Q-1", "Beyond", str(BEYOND)]])
+    answer = site.client.post(
+        "/admin/zoo-code/import", files={"file": ("c.csv", data)}, headers=JSON
+    )
+    assert answer.status_code == 200, answer.text[:500]
+    assert answer.json()["errors"] == [
+        {
+            "row": 2,
+            "column": "shelf_id",
+            "message": "Choose a valid option: that row does not exist.",
+        }
+    ]
+
+
+@pytest.mark.parametrize("site", ["tests.zoo.columns"], indirect=True)
+def test_a_form_shows_the_error_beside_its_field(site, backend):
+    with site.session() as session:
+        event = session.exec(select(ZooEvent).order_by(ZooEvent.id)).first()
+    answer = site.client.post(
+        f"/admin/zoo-event/edit/{event.id}",
+        data={"name": event.name, "data": "cut\0here", "errors": str(BEYOND)},
+    )
+    postgres = backend == "postgresql"
+    assert answer.status_code == 400
+    shown = field_errors(answer.text)
+    assert "Null characters are not allowed." in shown
+    assert (f"{BEYOND} is out of range: this field {RANGE}" in shown) == postgres
+    with site.session() as session:
+        saved = session.get(ZooEvent, event.id)
+        assert (saved.data, saved.errors) == (event.data, event.errors)
+    # Without the NUL, SQLite holds the number; PostgreSQL still refuses it.
+    answer = site.client.post(
+        f"/admin/zoo-event/edit/{event.id}",
+        data={"name": event.name, "data": "", "errors": str(BEYOND)},
+    )
+    assert answer.status_code == (400 if postgres else 200)
+    with site.session() as session:
+        assert session.get(ZooEvent, event.id).errors == (
+            event.errors if postgres else BEYOND
+        )
