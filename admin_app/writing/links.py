@@ -24,6 +24,7 @@ from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, Strin
 from admin_app.model.fields import FieldSpec, Kind, field_specs
 from admin_app.model.keys import BadKey, identifier, parse_key
 from admin_app.model.labels import field_label, label_for
+from admin_app.model.limits import cannot_hold, key_fits
 from admin_app.model.values import normalise_datetime, unchanged
 from admin_app.writing.concurrency import Merge
 from admin_app.writing.forms import ColumnForm, WriteConverter, fields_by_kind
@@ -258,6 +259,18 @@ class LinkWriter:
             except BadKey:
                 self.errors.append(f"Row {number}: choose a valid {spec.other_name}.")
                 continue
+            if not key_fits(
+                list(inspect(spec.other_model).primary_key), key, self.session
+            ):
+                # beyond its column's range: the database cannot even look
+                self.errors.append(
+                    f"Row {number}: that {spec.other_name} does not exist."
+                )
+                continue
+            refused = self._refused_value(row)
+            if refused is not None:
+                self.errors.append(f"Row {number}: {refused}")
+                continue
             if key in seen:
                 self.errors.append(
                     f"Row {number}: this {spec.other_name} is listed twice."
@@ -266,6 +279,15 @@ class LinkWriter:
             seen.add(key)
             self._plan_row(plan, number, key, row, existing.get(key), parent_values)
         return plan
+
+    def _refused_value(self, row: dict[str, Any]) -> str | None:
+        """Why the link table cannot hold a value the row sets, if it cannot."""
+        columns = self.spec.link_model.__table__.columns
+        for name in self.spec.fields:
+            refused = cannot_hold(columns[name], row.get(name), self.session)
+            if refused is not None:
+                return refused
+        return None
 
     def _submitted(self, row: dict[str, Any], current: Any) -> dict[str, Any]:
         """The fields a row sets. Empty means "keep" (or the default, for a new

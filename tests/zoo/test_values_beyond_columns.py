@@ -6,9 +6,9 @@ character (refused on both, as Django's forms refuse it).
 PostgreSQL refused such a value with a database error naming no row or
 field, so one cell of an imported file turned the whole preview into a 400
 and an edit form into a page without its fields. Now each is its field's
-error: an import's other rows are previewed and confirmed, a form is shown
-again with the message next to the field, and nothing of the refused row is
-written."""
+error: an import's other rows are previewed (and confirmed once the file is
+mended), a form is shown again with the message next to the field or the
+link editor's row, and nothing of the refused row is written."""
 
 import csv
 import io
@@ -16,7 +16,7 @@ import io
 import pytest
 from sqlmodel import select
 
-from tests.pages import field_errors
+from tests.pages import field_errors, form_values, text
 from tests.zoo.columns import ZooEvent
 
 pytestmark = pytest.mark.postgres
@@ -139,3 +139,34 @@ def test_a_form_shows_the_error_beside_its_field(site, backend):
         assert session.get(ZooEvent, event.id).errors == (
             event.errors if postgres else BEYOND
         )
+
+
+@pytest.mark.parametrize(
+    ("site", "table", "editor", "other", "noun"),
+    [
+        ("tests.zoo.heroes", "hero", "team_links", str(BEYOND), "team"),
+        ("tests.zoo.tracker", "tracker-task", "assignments", "@cut\0here", "worker"),
+    ],
+    indirect=["site"],
+)
+def test_a_link_row_naming_a_key_no_row_can_have_is_refused(
+    site, table: str, editor: str, other: str, noun: str
+):
+    """A link editor's row naming a key beyond its column's range (the
+    tutorial's heroes) or with a NUL character (the tracker's text keys)."""
+    view = next(v for v in site.app.state.admin.views if v.identity == table)
+    with site.session() as session:
+        row = session.exec(select(view.model).order_by(*view.pk_columns)).first()
+        key = str(getattr(row, view.pk_columns[0].key))
+        links_before = len(getattr(row, editor))
+    url = f"/admin/{table}/edit/{key}"
+    shown = form_values(site.client.get(url).text)
+    rows = {name.split("-")[1] for name, _ in shown if name.startswith(f"{editor}-")}
+    data: dict[str, list[str]] = {}
+    for name, value in [*shown, (f"{editor}-{len(rows)}-other", other)]:
+        data.setdefault(name, []).append(value)
+    answer = site.client.post(url, data=data, follow_redirects=False)
+    assert answer.status_code == 400
+    assert f"Row {len(rows) + 1}: that {noun} does not exist." in text(answer.text)
+    with site.session() as session:
+        assert len(getattr(session.get(view.model, row.id), editor)) == links_before
