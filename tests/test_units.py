@@ -3,10 +3,11 @@
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import Column, DateTime
+from sqlalchemy import BigInteger, Column, DateTime, Integer, SmallInteger, String
 
 from admin_app.model.keys import BadKey, parse_key
 from admin_app.model.labels import label_for
+from admin_app.model.limits import integer_bits
 from admin_app.model.text_search import escape_like
 from admin_app.model.values import normalise_datetime, unchanged
 from models import Project, TaskAssignment, TaskCreate
@@ -317,3 +318,21 @@ def test_a_batchs_new_rows_are_read_back_each_with_its_own_values(
         (values["name"], values["email"]) for values in sent
     ]
     assert [row["id"] for row in stored] == list(range(1, 51))
+
+
+@pytest.mark.parametrize(
+    ("type_", "postgresql", "sqlite"),
+    [
+        (SmallInteger(), 16, 64),
+        (Integer(), 32, 64),
+        (BigInteger(), 64, 64),
+        (String(20), None, None),
+    ],
+)
+def test_an_integer_column_holds_as_many_bits_as_its_database_gives_it(
+    type_, postgresql, sqlite
+):
+    """PostgreSQL's SMALLINT, INTEGER and BIGINT; every SQLite integer is 8 bytes."""
+    column = Column("n", type_)
+    assert integer_bits(column, "postgresql") == postgresql
+    assert integer_bits(column, "sqlite") == sqlite
