@@ -262,7 +262,7 @@ class LinkWriter:
             if not key_fits(
                 list(inspect(spec.other_model).primary_key), key, self.session
             ):
-                # beyond its column's range: the database cannot even look
+                # a key its column cannot hold: no row has it
                 self.errors.append(
                     f"Row {number}: that {spec.other_name} does not exist."
                 )

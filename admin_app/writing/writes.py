@@ -407,9 +407,8 @@ class RowWriter:
                 value = key(text) if key is not None else parse_key(model, text)
             except (BadKey, BadValue):
                 return None
-            primary = list(inspect(model).primary_key)
-            if not key_fits(primary, value, self.session):
-                return None  # beyond its column's range: no row has it
+            if not key_fits(list(inspect(model).primary_key), value, self.session):
+                return None  # a key its column cannot hold: no row has it
             found = self.session.get(model, value)
             if found is not None:
                 self.related[(model, text)] = found
