@@ -394,6 +394,24 @@ def test_a_bad_key_typed_for_a_large_related_table_gives_one_error(
 # Links with data: one editor per relation
 
 
+def blank_doctor_row(form: str) -> int:
+    """The number of the doctors editor's blank row (the last one)."""
+    return max(
+        int(k.split("-")[1])
+        for k, _ in form_values(form)
+        if k.startswith("doctors-") and k.endswith("-other")
+    )
+
+
+def cares_of(clinic, patient_id: int) -> set[tuple[int, str]]:  # type: ignore[no-untyped-def]
+    """The patient's (doctor, role) link rows, as the database holds them."""
+    with Session(clinic.state.engine) as session:
+        links = session.exec(
+            select(ClinicCare).where(ClinicCare.patient_id == patient_id)
+        ).all()
+    return {(c.doctor_id, c.role) for c in links}
+
+
 def test_a_link_with_data_has_one_inline_editor_however_it_is_declared(
     staff, clinic, rows
 ):
@@ -407,12 +425,7 @@ def test_a_link_with_data_has_one_inline_editor_however_it_is_declared(
     assert elements(form, "shifts-0-other") and elements(form, "shifts-0-night")
     assert "Allergies" in text(form) and element(form, "allergies")[0] == "select"
 
-    values = dict(form_values(form))
-    blank = max(
-        int(k.split("-")[1])
-        for k in values
-        if k.startswith("doctors-") and k.endswith("-other")
-    )
+    blank = blank_doctor_row(form)
     response = submit(
         staff,
         url,
@@ -422,11 +435,7 @@ def test_a_link_with_data_has_one_inline_editor_however_it_is_declared(
         },
     )
     assert response.status_code == 302, field_errors(response.text)
-    with Session(clinic.state.engine) as session:
-        links = session.exec(
-            select(ClinicCare).where(ClinicCare.patient_id == rows["ada"].id)
-        ).all()
-    assert {(c.doctor_id, c.role) for c in links} == {
+    assert cares_of(clinic, rows["ada"].id) == {
         (rows["house"].id, "lead"),
         (rows["grey"].id, "consultant"),
     }
@@ -443,12 +452,7 @@ def test_a_link_rows_text_with_a_nul_character_is_that_rows_error(staff, clinic,
     """PostgreSQL cannot store it (the save failed with a generic page);
     SQLite could, and tools cut the text there: refused on both."""
     url = f"/admin/clinic-patient/edit/{rows['ada'].id}"
-    values = dict(form_values(staff.get(url).text))
-    blank = max(
-        int(k.split("-")[1])
-        for k in values
-        if k.startswith("doctors-") and k.endswith("-other")
-    )
+    blank = blank_doctor_row(staff.get(url).text)
     response = submit(
         staff,
         url,
@@ -459,11 +463,7 @@ def test_a_link_rows_text_with_a_nul_character_is_that_rows_error(staff, clinic,
     )
     assert response.status_code == 400
     assert f"Row {blank + 1}: Null characters are not allowed." in text(response.text)
-    with Session(clinic.state.engine) as session:
-        links = session.exec(
-            select(ClinicCare).where(ClinicCare.patient_id == rows["ada"].id)
-        ).all()
-    assert {(c.doctor_id, c.role) for c in links} == {(rows["house"].id, "lead")}
+    assert cares_of(clinic, rows["ada"].id) == {(rows["house"].id, "lead")}
 
 
 # Many-to-many to a large table
