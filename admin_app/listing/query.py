@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.sql import ColumnElement
+from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
@@ -245,10 +246,13 @@ class ListQuery:
         chips: list[Chip] = []
         own: list[tuple[ColumnElement, ...]] = []
         filters = tuple(view.filters_for(request))
+        # A value of spaces only is a field left blank, as an empty one: no
+        # filter (a date bound of " " parsed as no date, compared with NULL).
+        chosen = QueryParams([(k, v) for k, v in params.multi_items() if v.strip()])
         try:
             for list_filter in filters:
-                own.append(tuple(list_filter.conditions(params)))
-                chips += list_filter.chips(params)
+                own.append(tuple(list_filter.conditions(chosen)))
+                chips += list_filter.chips(chosen)
         except BadFilter as error:
             raise bad_request(str(error)) from error
         page_size = _positive_int(
