@@ -32,6 +32,8 @@ IDENTITIES = {
 LEAKS = ("Traceback", "sqlalchemy", "psycopg", "sqlite3", "SELECT ", "INSERT INTO")
 NASTY = [
     "",
+    " ",
+    "\t",
     "0",
     "-1",
     "1e999",
