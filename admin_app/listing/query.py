@@ -5,7 +5,7 @@ none of them reads filter, search, sort or selection parameters on its own.
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Protocol
 from urllib.parse import urlencode
@@ -231,6 +231,10 @@ class ListQuery:
     """The parameters that choose the rows (filters, search, selection)."""
     facets_wanted: bool = True
     """`_facets=0`: the user hid the filter panel's counts."""
+    filter_params: QueryParams = field(default_factory=QueryParams)
+    """The parameters the filters read, and their panel shows as chosen:
+    the request's, but for values of spaces only (a field left blank, as an
+    empty one: a date bound of " " parsed as no date, compared with NULL)."""
 
     @classmethod
     def from_request(cls, view: "ListedView", request: Request) -> "ListQuery":
@@ -246,8 +250,6 @@ class ListQuery:
         chips: list[Chip] = []
         own: list[tuple[ColumnElement, ...]] = []
         filters = tuple(view.filters_for(request))
-        # A value of spaces only is a field left blank, as an empty one: no
-        # filter (a date bound of " " parsed as no date, compared with NULL).
         chosen = QueryParams([(k, v) for k, v in params.multi_items() if v.strip()])
         try:
             for list_filter in filters:
@@ -271,6 +273,7 @@ class ListQuery:
             page_size=page_size,
             exact_count=_exact_count(params),
             facets_wanted=_facets_wanted(params),
+            filter_params=chosen,
             cursor=params.get("cursor", ""),
             signature=tuple(
                 sorted(
