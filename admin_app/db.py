@@ -210,6 +210,19 @@ def within_time(session: Session, seconds: float, read: Callable[[], _T]) -> _T 
     return None
 
 
+def begin_for_savepoints(session: Session) -> None:
+    """Start SQLite's transaction now. Python's sqlite3 begins one only before
+    a write, so a SAVEPOINT issued first would be the outermost transaction
+    and its RELEASE would commit: a preview would write its rows, and a
+    refused confirmation would keep the rows before the refusal."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    driver = connection.connection.driver_connection
+    if driver is not None and not driver.in_transaction:
+        connection.exec_driver_sql("BEGIN")
+
+
 def make_session_factory(
     engine: Engine, replica: ReadReplica | None = None
 ) -> sessionmaker[Session]:

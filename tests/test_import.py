@@ -640,3 +640,46 @@ def test_a_preview_missing_a_part_is_refused_and_writes_nothing(
     db.expire_all()
     assert {str(t.id): t.title for t in db.exec(select(Task))} == titles
     assert audit_entries(seeded, "import") == []
+
+
+@pytest.mark.parametrize("taken", ["create", "edit"])
+def test_a_grant_taken_away_since_the_preview_refuses_the_confirmation(
+    seeded, app, taken
+):
+    from starlette.testclient import TestClient
+
+    from admin_app.auth.models import GroupGrant
+
+    grants = {"task": ["view", "create", "edit", "import"]}
+    add_staff(app, "importer", grants=grants)
+    rows = rows_of(exported_as_superuser(app))[:1]
+    progress = "3" if rows[0]["progress"] != "3" else "4"
+    changed = {"id": rows[0]["id"], "title": rows[0]["title"], "progress": progress}
+    new = dict(changed, id="", title="Added by import")
+    with TestClient(app) as browser:
+        assert login(browser, "importer").status_code == 302
+        found = preview(browser, "task", write_csv([changed, new])).json()
+        assert (found["new"], found["changed"], found["errors"]) == (1, 1, [])
+        with Session(app.state.engine) as session:
+            grant = session.exec(
+                select(GroupGrant).where(
+                    GroupGrant.identity == "task", GroupGrant.action == taken
+                )
+            ).one()
+            session.delete(grant)
+            session.commit()
+        refused = browser.post(
+            "/admin/task/import/confirm", data={"token": found["token"]}, headers=JSON
+        )
+    assert refused.status_code == 409
+    verb = "add" if taken == "create" else "change"
+    assert refused.json() == {
+        "error": f"Nothing was imported: you may not {verb} Tasks."
+    }
+    with Session(app.state.engine) as session:
+        assert session.get(Task, int(rows[0]["id"])).progress == int(
+            rows[0]["progress"]
+        )
+        titled = select(Task).where(Task.title == "Added by import")
+        assert session.exec(titled).first() is None
+    assert audit_entries(app, "import") == []

@@ -1,14 +1,19 @@
 """Preview an import, then apply exactly what was previewed.
 
 The preview runs the whole import in a transaction that is rolled back, and
-keeps the rows that would change (with each row's outcome digest, compressed
-as they come: `PackedRows`) in the admin's `ImportPreview` table, in parts. The
-confirmation, on any worker, runs those rows again in one transaction,
-locking the rows it changes: if any row's outcome differs from its preview
-(someone changed the row since, a related row went away), nothing is written
-and the message names the rows. Otherwise
-the change commits together with one audit entry that holds every old value,
-so the import can be reverted from the audit log.
+keeps the rows that would change in the admin's `ImportPreview` table, in
+parts (compressed as they come: `PackedRows`): what it decided for each row
+(`import_decisions`) where every row was written by the batch statements,
+else each row's cells and outcome digest. The confirmation, on any worker,
+applies them in one transaction, locking the rows it changes: it writes the
+decisions after checking that each changed row still holds the values the
+preview read, or runs the cells through the import again and compares each
+row's outcome with its preview's. If any row changed since the preview (or
+a related row went away, a unique value was taken), nothing is written and
+the message names the rows. Otherwise the change commits together with one
+audit entry that holds every old value, so the import can be reverted from
+the audit log. A user who may no longer add or change the table's rows is
+refused before anything is read.
 """
 
 import bisect
@@ -18,11 +23,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import bindparam, func, inspect, update
 from sqlalchemy.orm import Session
 
 from admin_app.writing.audit import AuditEntry, key_text, record
 from admin_app.writing.import_columns import ImportColumns, plan_columns
+from admin_app.writing.import_decisions import DecidedImport, DecidedRows
 from admin_app.writing.import_files import BadFile, UploadStream, stream_upload
 from admin_app.writing.import_previews import (
     ImportPreview,
@@ -33,6 +39,7 @@ from admin_app.writing.import_previews import (
     stored_rows,
 )
 from admin_app.writing.importing import (
+    BATCH_ROWS,
     ImportedView,
     ImportResult,
     ImportRun,
@@ -135,11 +142,13 @@ def preview_import(
     given when there is something to confirm and no row is refused.
     `progress` is told how many rows are checked, batch by batch."""
     upload, columns, key = opened.upload, opened.columns, opened.key
-    packed = PackedRows()
+    packed = PackedRows()  # each row's cells, to run it again
+    decided = DecidedRows(setup.view.model)  # or what it decided, to write that
 
     def keep(outcome: RowOutcome, cells: list[str]) -> None:
         if outcome.status != "unchanged" and not run.result.error_count:
-            packed.add(outcome.row, cells, outcome.digest())
+            packed.add([outcome.row, cells, outcome.digest()])
+            decided.add(outcome)
 
     run = setup.run(session, columns, sink=keep, progress=progress)
     transaction = session.begin()
@@ -149,10 +158,17 @@ def preview_import(
         transaction.rollback()
     if result.error_count or not packed.count:
         return Preview(result, None)
-    payload = {"header": upload.header, "key": key}
+    payload = {
+        "header": upload.header,
+        "key": key,
+        "new": result.count("new"),
+        "changed": result.count("changed"),
+        "decided": decided.usable,
+    }
+    kept = decided.packed if decided.usable else packed
     with session.begin():
         token = store_preview(
-            session, setup.username, setup.view.identity, payload, packed
+            session, setup.username, setup.view.identity, payload, kept
         )
     return Preview(result, token)
 
@@ -362,27 +378,16 @@ def confirm_import(
             columns = setup.columns(data["header"], data.get("key"))
         except BadFile as error:
             raise ImportRefused(f"Nothing was imported: {error}") from error
-        expected: dict[int, str] = {}
+        _check_grants(setup, data)
         stale = _Stale()
         entry = _ImportEntry()
-
-        def rows() -> Iterator[tuple[int, list[str]]]:
-            for number, cells, digest in stored_rows(session, preview):
-                expected[number] = digest
-                yield number, cells
-
-        def check(outcome: RowOutcome, _cells: list[str]) -> None:
-            if expected.pop(outcome.row, None) != outcome.digest():
-                stale.add(outcome.row)
-            elif outcome.status != "unchanged":
-                entry.add(outcome)
-
         try:
-            setup.run(session, columns, lock=True, sink=check).run(rows())
+            if data.get("decided"):
+                _write_decided(setup, session, columns, preview, entry, stale)
+            else:
+                _run_again(setup, session, columns, preview, entry, stale)
         except PreviewGone as gone:
             raise ImportRefused(f"{gone} Upload the file again.") from gone
-        for number in expected:  # refused rows: no outcome at all
-            stale.add(number)
         if stale.count:
             raise ImportRefused(stale.message())
         changed, added = entry.changed, entry.added
@@ -397,6 +402,68 @@ def confirm_import(
         entry.write(session, audit)
         forget(session, [token])
     return added, changed
+
+
+def _check_grants(setup: ImportSetup, data: dict[str, Any]) -> None:
+    """Refuse a preview whose rows the user may no longer add or change."""
+    view, permissions = setup.view, setup.permissions
+    if data.get("new") and not permissions.create:
+        raise ImportRefused(
+            f"Nothing was imported: you may not add {view.name_plural}."
+        )
+    if data.get("changed") and not permissions.edit:
+        raise ImportRefused(
+            f"Nothing was imported: you may not change {view.name_plural}."
+        )
+
+
+def _write_decided(
+    setup: ImportSetup,
+    session: Session,
+    columns: ImportColumns,
+    preview: ImportPreview,
+    entry: _ImportEntry,
+    stale: _Stale,
+) -> None:
+    """Write what the preview decided for each row, each changed row checked
+    to hold still the values the preview read (`import_decisions`)."""
+    model = setup.view.model
+    keys = {column.key for column in inspect(model).primary_key}
+    DecidedImport(
+        model,
+        session,
+        shown=frozenset(columns.column_keys) - keys,
+        hidden=setup.hidden,
+        batch=BATCH_ROWS,
+    ).run(stored_rows(session, preview), entry.add, stale.add)
+
+
+def _run_again(
+    setup: ImportSetup,
+    session: Session,
+    columns: ImportColumns,
+    preview: ImportPreview,
+    entry: _ImportEntry,
+    stale: _Stale,
+) -> None:
+    """Run the previewed rows through the import again, locking the rows they
+    change; a row whose outcome differs from its preview's is stale."""
+    expected: dict[int, str] = {}
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        for number, cells, digest in stored_rows(session, preview):
+            expected[number] = digest
+            yield number, cells
+
+    def check(outcome: RowOutcome, _cells: list[str]) -> None:
+        if expected.pop(outcome.row, None) != outcome.digest():
+            stale.add(outcome.row)
+        elif outcome.status != "unchanged":
+            entry.add(outcome)
+
+    setup.run(session, columns, lock=True, sink=check).run(rows())
+    for number in expected:  # refused rows: no outcome at all
+        stale.add(number)
 
 
 def import_words(view: Any, changed: int, added: int) -> str:

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from admin_app.writing.audit import jsonable
+
 KEPT = 1_000  # refused rows and changed rows a result keeps to show
 # `json.dumps` with options makes an encoder at every call (an import: a
 # row's digest is made at its preview and again at its confirmation)
@@ -26,6 +28,17 @@ class RowError:
 
 
 @dataclass
+class Written:
+    """What a batch's statements wrote for one row (`BatchWrites`): a changed
+    row's key and changed columns, or (`key` None) a new row's columns the
+    file decided, by attribute key (its defaults are made when it is
+    written). A confirmation writes them again (`import_decisions`)."""
+
+    key: tuple[Any, ...] | None
+    values: dict[str, Any]
+
+
+@dataclass
 class RowOutcome:
     """What one row of the file does: `new`, `changed` or `unchanged`."""
 
@@ -35,6 +48,7 @@ class RowOutcome:
     before: dict[str, Any] = field(default_factory=dict)
     changes: dict[str, list[Any]] = field(default_factory=dict)
     asked: dict[str, Any] | None = None  # the values the file's cells ask for
+    written: Written | None = None  # None: written by the ORM's flush
 
     def digest(self) -> str:
         """The outcome in a few bytes, to compare a confirmation with its preview.
@@ -59,6 +73,10 @@ class RowOutcome:
             ]
         )
         return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+    def before_digest(self) -> str:
+        """The row's values as the import read them, in a few bytes."""
+        return values_digest(self.before)
 
 
 @dataclass
@@ -85,6 +103,20 @@ class ImportResult:
         self.error_count += 1
         if len(self.errors) < self.kept:
             self.errors.append(error)
+
+
+def values_digest(values: dict[str, Any]) -> str:
+    """A digest of a row's values made JSON's types (`jsonable`)."""
+    return hashlib.sha256(_DIGESTED.encode(values).encode()).hexdigest()[:32]
+
+
+def added_values(
+    after: dict[str, Any], shown: frozenset[str], hidden: frozenset[str]
+) -> dict[str, list[Any]]:
+    """A new row's change as its outcome shows it: each of the columns
+    `shown` (those the file set) but the `hidden`, from empty to its value."""
+    kept = shown - hidden
+    return {k: [None, jsonable(v)] for k, v in after.items() if k in kept}
 
 
 Row = tuple[int, list[str]] | tuple[int, list[str], bool]  # bool: overlong

@@ -7,8 +7,9 @@ and named by an unguessable token that only its user may confirm. A preview
 is used once and expires after `PREVIEW_LIFETIME`; older ones are deleted
 whenever a new one is stored.
 
-The rows to apply are kept compactly: one JSON line per row (its number, its
-cells and its outcome's digest), compressed into a temporary file as the
+The rows to apply are kept compactly: one JSON line per row (its number
+and its cells with its outcome's digest, or what the preview decided for it:
+`import_decisions`), compressed into a temporary file as the
 preview makes them and stored in parts of a quarter megabyte (rows of
 `ImportPreviewPart`), so a 100,000-row preview is a few megabytes of parts
 and neither its making, its storing nor its reading holds more than a part
@@ -63,7 +64,6 @@ class ImportPreviewPart(SQLModel, table=True):
     data: bytes = Field(sa_type=LargeBinary)
 
 
-StoredRow = tuple[int, list[str], str]  # row number, cells, outcome digest
 _PACKED = json.JSONEncoder(separators=(",", ":"))  # made once, not a row
 
 
@@ -79,8 +79,9 @@ class PackedRows:
         self._file = tempfile.SpooledTemporaryFile(self.SPOOLED)  # noqa: SIM115 (read and closed by `parts`)
         self.count = 0
 
-    def add(self, number: int, cells: list[str], digest: str) -> None:
-        line = _PACKED.encode([number, cells, digest]) + "\n"
+    def add(self, row: list[Any]) -> None:
+        """Keep one row, a list JSON can hold (its number first)."""
+        line = _PACKED.encode(row) + "\n"
         self._file.write(self._compressor.compress(line.encode()))
         self.count += 1
 
@@ -132,7 +133,7 @@ class PreviewGone(LookupError):
     """A preview whose rows cannot all be read back; the message says so."""
 
 
-def stored_rows(session: Session, preview: ImportPreview) -> Iterator[StoredRow]:
+def stored_rows(session: Session, preview: ImportPreview) -> Iterator[list[Any]]:
     """The rows of a stored preview, one at a time, its parts read one by one;
     PreviewGone if a part is missing (or the preview was stored by a version
     that kept its rows otherwise), never fewer rows than were previewed."""
@@ -150,10 +151,5 @@ def stored_rows(session: Session, preview: ImportPreview) -> Iterator[StoredRow]
         if part is None:
             raise PreviewGone(f"Part {seq + 1} of this preview's rows is missing.")
         *lines, rest = (rest + decompressor.decompress(part)).split(b"\n")
-        yield from map(_stored_row, lines)
-    yield from map(_stored_row, (rest + decompressor.flush()).split(b"\n")[:-1])
-
-
-def _stored_row(line: bytes) -> StoredRow:
-    number, cells, digest = json.loads(line)
-    return int(number), list(cells), str(digest)
+        yield from map(json.loads, lines)
+    yield from map(json.loads, (rest + decompressor.flush()).split(b"\n")[:-1])

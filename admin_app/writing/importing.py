@@ -24,11 +24,13 @@ The parts live beside this module, one concept each: finding the row a file's
 row names (`import_finding`), reading its cells as form data
 (`import_cells`), and what each row does (`import_outcomes`).
 
-A preview and its confirmation run this same code: the preview in a
-transaction that is rolled back, the confirmation in one that commits. Each
-row's outcome has a digest (its status, key, values before and change), so
-the confirmation can tell exactly which rows would now change differently
-from what the user was shown.
+A preview runs this code in a transaction that is rolled back. Each row's
+outcome carries what `BatchWrites` was given for it (`Written`), which its
+confirmation writes again without deciding it anew (`import_decisions`);
+where a row was written by the ORM's flush, the confirmation runs this same
+code again in a transaction that commits, and each row's outcome digest (its
+status, key, values before and change) tells exactly which rows would now
+change differently from what the user was shown.
 """
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -39,8 +41,8 @@ from typing import Any, Protocol
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.base import instance_state
 
+from admin_app.db import begin_for_savepoints
 from admin_app.listing.export import ExportColumn
 from admin_app.model.fields import FieldSpec
 from admin_app.model.keys import identifier, row_identifier
@@ -55,6 +57,8 @@ from admin_app.writing.import_outcomes import (
     RowError,
     RowOutcome,
     Sink,
+    Written,
+    added_values,
 )
 from admin_app.writing.import_seen import SeenRows
 from admin_app.writing.import_writes import BatchWrites, UnorderedInsert, plain_columns
@@ -104,6 +108,7 @@ class _Pending:
     before: dict[str, Any]
     asked: dict[str, Any]
     after: dict[str, Any] | None = None  # as written by `BatchWrites`
+    written: Written | None = None  # what `BatchWrites` was given
 
 
 @dataclass
@@ -164,7 +169,7 @@ class ImportRun:
         self.result = ImportResult()
 
     def run(self, rows: Iterable[Row]) -> ImportResult:
-        _begin_for_savepoints(self.session)
+        begin_for_savepoints(self.session)
         done = 0
         try:
             for batch in _batches(iter(rows), BATCH_ROWS):
@@ -281,7 +286,7 @@ class ImportRun:
                 number, cells, obj, creating, keyless, before, writer.asked
             )
             if self.writes is not None:
-                pending.after = self._written(obj, current, before, changes)
+                self._written(pending, current, changes)
             if not creating and not self.permissions.edit and self._changes(pending):
                 raise _Replay
             return pending
@@ -306,30 +311,29 @@ class ImportRun:
         return None
 
     def _written(
-        self,
-        obj: Any,
-        current: dict[str, Any],
-        before: dict[str, Any],
-        changes: dict[str, Any],
-    ) -> dict[str, Any]:
-        """Hand a batched row's changes to `self.writes`: the row's columns as
-        they will be, or (for a new row) a dict filled with them at the write.
-        `current` is the row's columns before the changes."""
+        self, row: _Pending, current: dict[str, Any], changes: dict[str, Any]
+    ) -> None:
+        """Hand a batched row's changes to `self.writes`, and keep in `row`
+        what it was given and the row's columns as they will be (for a new
+        row, a dict filled with them at the write). `current` is the row's
+        columns before the changes."""
         assert self.writes is not None
-        if instance_state(obj).transient:
-            return self.writes.insert({**current, **changes})
-        self.writes.update(self.mapper.primary_key_from_instance(obj), changes)
+        if row.creating:
+            row.written = Written(None, changes)
+            row.after = self.writes.insert({**current, **changes})
+            return
+        key = self.mapper.primary_key_from_instance(row.obj)
+        row.written = Written(tuple(key), changes)
+        self.writes.update(key, changes)
         shown = {k: v for k, v in changes.items() if k not in self.hidden}
-        return {**before, **shown}
+        row.after = {**row.before, **shown}
 
     def _changes(self, row: _Pending) -> dict[str, list[Any]]:
         after = self.state(row.obj) if row.after is None else row.after
-        if row.after is not None and row.creating:
-            after = {k: v for k, v in after.items() if k not in self.hidden}
         if not row.creating:
             return diff(row.before, after)
         shown = self._shown_keyless if row.keyless else self._shown
-        return {k: [None, jsonable(v)] for k, v in after.items() if k in shown}
+        return added_values(after, shown, self.hidden)
 
     def _finish(self, pending: list[_Pending]) -> None:
         """The outcomes of a batch written together (a flush, or `self.writes`)."""
@@ -350,6 +354,7 @@ class ImportRun:
             jsonable(row.before),
             changes,
             jsonable(row.asked) if row.creating else dict.fromkeys(row.asked),
+            row.written,
         )
         self._outcomes.append((outcome, row.cells))
 
@@ -364,16 +369,3 @@ class ImportRun:
 def _batches(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
     while batch := list(islice(rows, size)):
         yield batch
-
-
-def _begin_for_savepoints(session: Session) -> None:
-    """Start SQLite's transaction now. Python's sqlite3 begins one only before
-    a write, so a SAVEPOINT issued first would be the outermost transaction
-    and its RELEASE would commit: a preview would write its rows, and a
-    refused confirmation would keep the rows before the refusal."""
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        return
-    driver = connection.connection.driver_connection
-    if driver is not None and not driver.in_transaction:
-        connection.exec_driver_sql("BEGIN")

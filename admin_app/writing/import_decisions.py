@@ -1,0 +1,292 @@
+"""What a preview decided for each row, kept so that its confirmation writes
+exactly that without deciding it again.
+
+Deciding is most of an import's time: each cell parsed, each related key
+found, each row validated by the model, merged and checked for unique
+values. Where a preview's rows were all written by `BatchWrites` (a table of
+plain columns whose view adds no hook of its own), each row's decision is a
+few column values (`Written`): a changed row's key and changed columns, a
+new row's columns the file decided. The preview keeps them (`DecidedRows`),
+each typed value in a form that reads back exactly (`ValueCodec`), with a
+digest of each changed row's values as the preview read them.
+
+The confirmation (`DecidedImport`) reads each batch's changed rows again with
+one SELECT, locking them, and counts a row that now holds other values, or is
+gone, as changed since the preview; a new row's defaults are made anew, as a
+form's are when it is saved. It writes the decisions with the same batch
+statements a preview runs, and a row the database refuses (a unique value
+taken, a related row deleted since) is found by writing the batch again row
+by row, each in a savepoint. Any such row refuses the whole confirmation.
+
+A preview whose rows were not all written by `BatchWrites`, or that holds a
+value without an exact form here, keeps its cells instead, and its
+confirmation runs the import again (`import_apply`).
+"""
+
+import enum
+import json
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from itertools import islice
+from typing import Any, NamedTuple
+
+from sqlalchemy import Enum, inspect, select, tuple_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapper, Session
+
+from admin_app.db import begin_for_savepoints
+from admin_app.model.keys import identifier
+from admin_app.writing.audit import jsonable
+from admin_app.writing.import_outcomes import (
+    RowOutcome,
+    added_values,
+    values_digest,
+)
+from admin_app.writing.import_previews import PackedRows
+from admin_app.writing.import_writes import BatchWrites, UnorderedInsert
+from admin_app.writing.writes import column_values
+
+_PLAIN = frozenset({type(None), bool, int, float, str})  # exactly: not enums
+_ISO = (datetime, date, time)
+_FROM_TEXT: dict[str, Callable[[str], Any]] = {
+    "datetime": datetime.fromisoformat,
+    "date": date.fromisoformat,
+    "time": time.fromisoformat,
+    "Decimal": Decimal,
+    "UUID": uuid.UUID,
+    "bytes": bytes.fromhex,
+}
+
+
+class NotKept(ValueError):
+    """A value the codec has no exact form for."""
+
+
+class ValueCodec:
+    """A row's column values (by attribute key) as JSON and back, exactly:
+    a value of a type JSON lacks is written as `[type, text]`."""
+
+    def __init__(self, model: type) -> None:
+        mapper: Mapper = inspect(model)
+        self._enums = {
+            prop.key: prop.columns[0].type.enum_class
+            for prop in mapper.column_attrs
+            if isinstance(prop.columns[0].type, Enum)
+        }
+        self._key_attributes = [
+            mapper.get_property_by_column(column).key for column in mapper.primary_key
+        ]
+
+    def encode(self, values: dict[str, Any]) -> dict[str, Any]:
+        """`values` as JSON can hold them, or NotKept."""
+        return {key: self._encoded(key, value) for key, value in values.items()}
+
+    def decode(self, values: dict[str, Any]) -> dict[str, Any]:
+        return {key: self._decoded(key, value) for key, value in values.items()}
+
+    def encode_key(self, key: tuple[Any, ...]) -> list[Any]:
+        return [
+            self._encoded(*pair) for pair in zip(self._key_attributes, key, strict=True)
+        ]
+
+    def decode_key(self, key: list[Any]) -> tuple[Any, ...]:
+        return tuple(
+            self._decoded(*pair) for pair in zip(self._key_attributes, key, strict=True)
+        )
+
+    def _encoded(self, key: str, value: Any) -> Any:
+        kind = type(value)
+        if kind in _PLAIN:
+            return value
+        if kind in _ISO:
+            return [kind.__name__, value.isoformat()]
+        if kind is Decimal or kind is uuid.UUID:
+            return [kind.__name__, str(value)]
+        if kind is bytes:
+            return ["bytes", value.hex()]
+        if kind is timedelta:
+            return ["timedelta", [value.days, value.seconds, value.microseconds]]
+        if isinstance(value, enum.Enum) and self._enums.get(key) is kind:
+            return ["enum", value.name]
+        if (kind is dict or kind is list) and _same_as_json(value):
+            return ["json", value]  # a JSON column's value
+        raise NotKept(key)
+
+    def _decoded(self, key: str, value: Any) -> Any:
+        if type(value) is not list:
+            return value
+        kind, text = value
+        if kind in _FROM_TEXT:
+            return _FROM_TEXT[kind](text)
+        if kind == "timedelta":
+            return timedelta(*text)
+        if kind == "enum":
+            return self._enums[key][text]
+        return text  # "json"
+
+
+def _same_as_json(value: Any) -> bool:
+    """Whether JSON gives `value` back equal (no tuple, no datetime inside)."""
+    try:
+        return json.loads(json.dumps(value)) == value
+    except (TypeError, ValueError):
+        return False
+
+
+class _Decision(NamedTuple):
+    """One stored row: a new row's decided columns, or (with `key`) a changed
+    row's changed columns, its values' digest as the preview read them and
+    its change as the audit entry records it."""
+
+    number: int
+    values: dict[str, Any]
+    key: tuple[Any, ...] | None = None
+    before: str = ""
+    changes: dict[str, list[Any]] = {}
+
+
+class DecidedRows:
+    """The decisions of a preview's rows to apply, packed as they come; no
+    longer `usable` once a row was written otherwise, or holds a value the
+    codec cannot keep."""
+
+    def __init__(self, model: type) -> None:
+        self.codec = ValueCodec(model)
+        self.packed = PackedRows()
+        self.usable = True
+
+    def add(self, outcome: RowOutcome) -> None:
+        if not self.usable:
+            return
+        written = outcome.written
+        try:
+            if written is None:
+                raise NotKept(outcome.row)
+            values = self.codec.encode(written.values)
+            if written.key is None:
+                self.packed.add([outcome.row, values])
+            else:
+                key = self.codec.encode_key(written.key)
+                before = outcome.before_digest()
+                self.packed.add([outcome.row, values, key, before, outcome.changes])
+        except NotKept:
+            self.usable = False
+
+
+class DecidedImport:
+    """A confirmation that writes a preview's decisions (`DecidedRows`)."""
+
+    def __init__(
+        self,
+        model: type,
+        session: Session,
+        *,
+        shown: frozenset[str],
+        hidden: frozenset[str],
+        batch: int,
+    ) -> None:
+        self.model, self.session = model, session
+        self.mapper: Mapper = inspect(model)
+        self.codec = ValueCodec(model)
+        self.shown, self.hidden, self.batch = shown, hidden, batch
+        self._keys = list(self.mapper.primary_key)
+        self._key_attributes = [
+            self.mapper.get_property_by_column(c).key for c in self._keys
+        ]
+        self._attributes = [prop.key for prop in self.mapper.column_attrs]
+
+    def run(
+        self,
+        lines: Iterable[list[Any]],
+        done: Callable[[RowOutcome], None],
+        stale: Callable[[int], None],
+    ) -> None:
+        """Apply the stored rows: `done` is told each written row's outcome,
+        `stale` the number of each row changed since the preview."""
+        begin_for_savepoints(self.session)
+        decisions = map(self._decision, lines)
+        while batch := list(islice(decisions, self.batch)):
+            self._batch(batch, done, stale)
+
+    def _decision(self, line: list[Any]) -> _Decision:
+        number, values, *changed = line
+        if not changed:
+            return _Decision(number, values)
+        key, before, changes = changed
+        return _Decision(number, values, self.codec.decode_key(key), before, changes)
+
+    def _batch(
+        self,
+        batch: list[_Decision],
+        done: Callable[[RowOutcome], None],
+        stale: Callable[[int], None],
+    ) -> None:
+        held = self._held([row.key for row in batch if row.key is not None])
+        pending = []
+        for row in batch:
+            if row.key is not None and held.get(row.key) != row.before:
+                stale(row.number)  # changed since the preview, or gone
+            else:
+                pending.append(row)
+        savepoint = self.session.begin_nested()
+        try:
+            outcomes = self._write(pending)
+        except (IntegrityError, UnorderedInsert):
+            savepoint.rollback()
+            outcomes = []
+            for row in pending:  # the rows the database refuses, one by one
+                alone = self.session.begin_nested()
+                try:
+                    outcomes += self._write([row])
+                except IntegrityError:
+                    alone.rollback()
+                    stale(row.number)
+                else:
+                    alone.commit()
+        else:
+            savepoint.commit()
+        for outcome in outcomes:
+            done(outcome)
+
+    def _held(self, keys: list[tuple[Any, ...]]) -> dict[tuple[Any, ...], str]:
+        """The digest of each row of `keys` as it is now (its columns but the
+        hidden, as its preview read them), by key; the rows are locked."""
+        if not keys:
+            return {}
+        columns = [self.mapper.get_property(a).columns[0] for a in self._attributes]
+        if len(self._keys) == 1:
+            where = self._keys[0].in_([key[0] for key in keys])
+        else:
+            where = tuple_(*self._keys).in_(keys)
+        held = {}
+        for values in self.session.execute(
+            select(*columns).where(where).with_for_update()
+        ):
+            row = dict(zip(self._attributes, values, strict=True))
+            key = tuple(row[a] for a in self._key_attributes)
+            shown = {k: v for k, v in row.items() if k not in self.hidden}
+            held[key] = values_digest(jsonable(shown))
+        return held
+
+    def _write(self, rows: list[_Decision]) -> list[RowOutcome]:
+        """Write `rows` with one statement per shape; their outcomes."""
+        writes = BatchWrites(self.model)
+        made: list[tuple[int, dict[str, Any]]] = []
+        outcomes = []
+        for row in rows:
+            values = self.codec.decode(row.values)
+            if row.key is not None:
+                writes.update(row.key, values)
+                key = identifier(row.key)
+                outcomes.append(RowOutcome(row.number, "changed", key, {}, row.changes))
+            else:
+                defaults = column_values(writes.new_row())  # made anew
+                made.append((row.number, writes.insert({**defaults, **values})))
+        writes.write(self.session)
+        for number, after in made:
+            key = identifier([after[a] for a in self._key_attributes])
+            changes = added_values(after, self.shown, self.hidden)
+            outcomes.append(RowOutcome(number, "new", key, {}, changes))
+        return outcomes

@@ -1,0 +1,208 @@
+"""A confirmation writes what its preview decided, on every table of every zoo
+module, on SQLite and PostgreSQL: no row is validated again, and a row that
+someone changed, deleted or took a unique value from since the preview
+refuses the whole import, naming the row, with nothing written."""
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import delete, select
+
+from admin_app.model.fields import Kind
+from admin_app.writing.writes import RowWriter
+from tests.zoo import facts
+from tests.zoo.conftest import ZOO
+from tests.zoo.story_base import audit_rows
+from tests.zoo.test_import_roundtrip import Changeable, changeable_tables, csv_bytes
+from tests.zoo.tracker import TrackerLabel
+
+JSON = {"Accept": "application/json"}
+REFUSED = "Nothing was imported: Row 2 of the file changed in the database since"
+
+
+def _previewed(site, table: str, data: bytes) -> dict:  # type: ignore[no-untyped-def]
+    answer = site.client.post(
+        f"/admin/{table}/import", files={"file": ("t.csv", data)}, headers=JSON
+    )
+    assert answer.status_code == 200, (table, answer.text)
+    preview = answer.json()
+    assert preview["errors"] == [] and preview["token"], (table, preview)
+    return preview
+
+
+def _confirmed(site, table: str, preview: dict):  # type: ignore[no-untyped-def]
+    return site.client.post(
+        f"/admin/{table}/import/confirm",
+        data={"token": preview["token"]},
+        headers=JSON,
+    )
+
+
+def _other_value(found: Changeable, old: str) -> str:
+    """A cell of the changeable column made to differ."""
+    if found.kind is Kind.BOOL:
+        return "false" if old == "true" else "true"
+    return "Imported" if old != "Imported" else "Imported again"
+
+
+def _first_row_changed(found: Changeable) -> tuple[bytes, str]:
+    """The export with its first row's changeable cell changed; the new text."""
+    first, *rest = found.rows
+    new = _other_value(found, first[found.name])
+    return csv_bytes(found.header, [{**first, found.name: new}, *rest]), new
+
+
+def _imports(site) -> int:  # type: ignore[no-untyped-def]
+    return sum(entry["action"] == "import" for entry in audit_rows(site))
+
+
+@pytest.mark.parametrize("site", ZOO, indirect=True, ids=lambda m: m.rsplit(".")[-1])
+def test_a_confirmation_decides_no_row_again(site, monkeypatch):
+    """The preview validated the rows; its confirmation writes that decision."""
+    decided: list[int] = []
+    original = RowWriter._decide
+
+    def counted(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        decided.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(RowWriter, "_decide", counted)
+    confirmed_tables = []
+    for found in changeable_tables(site):
+        data, new = _first_row_changed(found)
+        preview = _previewed(site, found.table, data)
+        assert decided, found.table  # the preview decides each row
+        decided.clear()
+        answer = _confirmed(site, found.table, preview)
+        assert answer.json() == {"added": 0, "changed": 1}, found.table
+        assert decided == [], found.table
+        with site.session() as session:
+            row = facts.by_identifier(session, found.model)[preview["rows"][0]["key"]]
+            shown = getattr(row, found.name)
+            assert (str(shown).lower() if found.kind is Kind.BOOL else shown) == new
+        confirmed_tables.append(found.table)
+    assert confirmed_tables
+
+
+@pytest.mark.parametrize("site", ZOO, indirect=True, ids=lambda m: m.rsplit(".")[-1])
+def test_a_row_changed_since_the_preview_refuses_the_import(site):
+    imports = _imports(site)
+    changed = []
+    for found in changeable_tables(site):
+        data, new = _first_row_changed(found)
+        preview = _previewed(site, found.table, data)
+        key = preview["rows"][0]["key"]
+        with site.session() as session:  # someone else edits the same row
+            row = facts.by_identifier(session, found.model)[key]
+            theirs = "Edited meanwhile" if found.kind is Kind.TEXT else new == "true"
+            setattr(row, found.name, theirs)
+            session.add(row)
+            session.commit()
+        refused = _confirmed(site, found.table, preview)
+        assert refused.status_code == 409, (found.table, refused.text)
+        assert refused.json()["error"].startswith(REFUSED), found.table
+        with site.session() as session:
+            row = facts.by_identifier(session, found.model)[key]
+            assert getattr(row, found.name) == theirs, found.table
+        changed.append(found.table)
+    assert changed
+    assert _imports(site) == imports
+
+
+@pytest.mark.parametrize("site", ZOO, indirect=True, ids=lambda m: m.rsplit(".")[-1])
+def test_a_row_deleted_since_the_preview_refuses_the_import(site):
+    """Every row of the file changed; one that no other row needs is deleted
+    before the confirmation, which is refused naming it."""
+    imports = _imports(site)
+    deleted = []
+    for found in changeable_tables(site):
+        rows = [
+            {**row, found.name: _other_value(found, row[found.name])}
+            for row in found.rows
+        ]
+        data = csv_bytes(found.header, rows)
+        preview = _previewed(site, found.table, data)
+        with site.session() as session:
+            count = len(facts.rows(session, found.model))
+        number = _delete_one(site, found.model, preview["rows"])
+        if number is None:
+            continue  # other rows need every row of this table
+        refused = _confirmed(site, found.table, preview)
+        assert refused.status_code == 409, (found.table, refused.text)
+        assert refused.json()["error"].startswith(
+            f"Nothing was imported: Row {number} of the file changed"
+        ), (found.table, refused.json())
+        with site.session() as session:
+            assert len(facts.rows(session, found.model)) == count - 1, found.table
+        deleted.append(found.table)
+    assert deleted
+    assert _imports(site) == imports
+
+
+def _delete_one(site, model: type, previewed: list[dict]) -> int | None:  # type: ignore[no-untyped-def]
+    """Delete the first previewed row that no other row needs; its number."""
+    table = model.__table__
+    for shown in previewed:
+        with site.session() as session:
+            row = facts.by_identifier(session, model)[shown["key"]]
+            where = [c == getattr(row, c.key) for c in facts.primary_key(model)]
+            try:
+                session.execute(delete(table).where(*where))
+                session.commit()
+            except IntegrityError:
+                continue
+            return shown["row"]
+    return None
+
+
+def test_a_unique_value_taken_since_the_preview_refuses_a_changed_row(
+    fullstack_site,
+):
+    from tests.zoo.fullstack import User
+
+    site = fullstack_site
+    text = site.client.get("/admin/user/export/csv?sortBy=email").text
+    rows = csv_rows(text)
+    assert len(rows) >= 2
+    rows[0]["email"] = "taken.meanwhile@example.com"
+    preview = _previewed(site, "user", csv_bytes(list(rows[0]), rows))
+    assert (preview["new"], preview["changed"]) == (0, 1)
+    with site.session() as session:
+        other = session.exec(select(User).where(User.email == rows[1]["email"])).one()
+        other.email = "taken.meanwhile@example.com"
+        session.add(other)
+        session.commit()
+    refused = _confirmed(site, "user", preview)
+    assert refused.status_code == 409
+    assert refused.json()["error"].startswith(REFUSED)
+    with site.session() as session:
+        owners = session.exec(
+            select(User.id).where(User.email == "taken.meanwhile@example.com")
+        ).all()
+        assert owners == [other.id]
+    assert _imports(site) == 0
+
+
+def test_a_unique_value_taken_since_the_preview_refuses_a_new_row(tracker_site):
+    site = tracker_site
+    data = b"id,name\n,Kept\n,Taken meanwhile\n"
+    preview = _previewed(site, "tracker-label", data)
+    assert (preview["new"], preview["changed"]) == (2, 0)
+    with site.session() as session:
+        session.add(TrackerLabel(name="Taken meanwhile"))
+        session.commit()
+    refused = _confirmed(site, "tracker-label", preview)
+    assert refused.status_code == 409
+    assert refused.json()["error"].startswith(
+        "Nothing was imported: Row 3 of the file changed in the database since"
+    )
+    with site.session() as session:
+        names = session.exec(select(TrackerLabel.name)).all()
+        assert names.count("Taken meanwhile") == 1 and "Kept" not in names
+    assert _imports(site) == 0
+
+
+def csv_rows(text: str) -> list[dict[str, str]]:
+    import csv
+    import io
+
+    return list(csv.DictReader(io.StringIO(text)))
