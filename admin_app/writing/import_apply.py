@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from sqlalchemy import bindparam, func, inspect, update
+from sqlalchemy import bindparam, func, update
 from sqlalchemy.orm import Session
 
 from admin_app.writing.audit import AuditEntry, key_text, record
@@ -383,7 +383,7 @@ def confirm_import(
         entry = _ImportEntry()
         try:
             if data.get("decided"):
-                _write_decided(setup, session, columns, preview, entry, stale)
+                _write_decided(setup, session, preview, entry, stale)
             else:
                 _run_again(setup, session, columns, preview, entry, stale)
         except PreviewGone as gone:
@@ -420,22 +420,15 @@ def _check_grants(setup: ImportSetup, data: dict[str, Any]) -> None:
 def _write_decided(
     setup: ImportSetup,
     session: Session,
-    columns: ImportColumns,
     preview: ImportPreview,
     entry: _ImportEntry,
     stale: _Stale,
 ) -> None:
     """Write what the preview decided for each row, each changed row checked
     to hold still the values the preview read (`import_decisions`)."""
-    model = setup.view.model
-    keys = {column.key for column in inspect(model).primary_key}
-    DecidedImport(
-        model,
-        session,
-        shown=frozenset(columns.column_keys) - keys,
-        hidden=setup.hidden,
-        batch=BATCH_ROWS,
-    ).run(stored_rows(session, preview), entry.add, stale.add)
+    DecidedImport(setup.view.model, session, hidden=setup.hidden, batch=BATCH_ROWS).run(
+        stored_rows(session, preview), entry.add, stale.add
+    )
 
 
 def _run_again(

@@ -39,11 +39,7 @@ from sqlalchemy.orm import Mapper, Session
 from admin_app.db import begin_for_savepoints
 from admin_app.model.keys import identifier
 from admin_app.writing.audit import jsonable
-from admin_app.writing.import_outcomes import (
-    RowOutcome,
-    added_values,
-    values_digest,
-)
+from admin_app.writing.import_outcomes import RowOutcome, values_digest
 from admin_app.writing.import_previews import PackedRows
 from admin_app.writing.import_writes import BatchWrites, UnorderedInsert
 from admin_app.writing.writes import column_values
@@ -136,15 +132,17 @@ def _same_as_json(value: Any) -> bool:
 
 
 class _Decision(NamedTuple):
-    """One stored row: a new row's decided columns, or (with `key`) a changed
-    row's changed columns, its values' digest as the preview read them and
-    its change as the audit entry records it."""
+    """One stored row: a new row's decided columns and the columns its
+    outcome shows, or (with `key`) a changed row's changed columns, its
+    values' digest as the preview read them and its change as the audit
+    entry records it."""
 
     number: int
     values: dict[str, Any]
+    shown: list[str]
     key: tuple[Any, ...] | None = None
     before: str = ""
-    changes: dict[str, list[Any]] = {}
+    changes: dict[str, list[Any]] | None = None
 
 
 class DecidedRows:
@@ -165,8 +163,8 @@ class DecidedRows:
             if written is None:
                 raise NotKept(outcome.row)
             values = self.codec.encode(written.values)
-            if written.key is None:
-                self.packed.add([outcome.row, values])
+            if written.key is None:  # and the columns its outcome shows
+                self.packed.add([outcome.row, values, list(outcome.changes)])
             else:
                 key = self.codec.encode_key(written.key)
                 before = outcome.before_digest()
@@ -183,14 +181,13 @@ class DecidedImport:
         model: type,
         session: Session,
         *,
-        shown: frozenset[str],
         hidden: frozenset[str],
         batch: int,
     ) -> None:
         self.model, self.session = model, session
         self.mapper: Mapper = inspect(model)
         self.codec = ValueCodec(model)
-        self.shown, self.hidden, self.batch = shown, hidden, batch
+        self.hidden, self.batch = hidden, batch
         self._keys = list(self.mapper.primary_key)
         self._key_attributes = [
             self.mapper.get_property_by_column(c).key for c in self._keys
@@ -211,11 +208,11 @@ class DecidedImport:
             self._batch(batch, done, stale)
 
     def _decision(self, line: list[Any]) -> _Decision:
-        number, values, *changed = line
-        if not changed:
-            return _Decision(number, values)
-        key, before, changes = changed
-        return _Decision(number, values, self.codec.decode_key(key), before, changes)
+        if len(line) == 3:  # a new row
+            return _Decision(*line)
+        number, values, key, before, changes = line
+        key = self.codec.decode_key(key)
+        return _Decision(number, values, [], key, before, changes)
 
     def _batch(
         self,
@@ -273,7 +270,7 @@ class DecidedImport:
     def _write(self, rows: list[_Decision]) -> list[RowOutcome]:
         """Write `rows` with one statement per shape; their outcomes."""
         writes = BatchWrites(self.model)
-        made: list[tuple[int, dict[str, Any]]] = []
+        made: list[tuple[_Decision, dict[str, Any]]] = []
         outcomes = []
         for row in rows:
             values = self.codec.decode(row.values)
@@ -283,10 +280,10 @@ class DecidedImport:
                 outcomes.append(RowOutcome(row.number, "changed", key, {}, row.changes))
             else:
                 defaults = column_values(writes.new_row())  # made anew
-                made.append((row.number, writes.insert({**defaults, **values})))
+                made.append((row, writes.insert({**defaults, **values})))
         writes.write(self.session)
-        for number, after in made:
+        for row, after in made:
             key = identifier([after[a] for a in self._key_attributes])
-            changes = added_values(after, self.shown, self.hidden)
-            outcomes.append(RowOutcome(number, "new", key, {}, changes))
+            changes = {name: [None, jsonable(after[name])] for name in row.shown}
+            outcomes.append(RowOutcome(row.number, "new", key, {}, changes))
         return outcomes

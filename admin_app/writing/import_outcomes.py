@@ -12,8 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from admin_app.writing.audit import jsonable
-
 KEPT = 1_000  # refused rows and changed rows a result keeps to show
 # `json.dumps` with options makes an encoder at every call (an import: a
 # row's digest is made at its preview and again at its confirmation)
@@ -108,15 +106,6 @@ class ImportResult:
 def values_digest(values: dict[str, Any]) -> str:
     """A digest of a row's values made JSON's types (`jsonable`)."""
     return hashlib.sha256(_DIGESTED.encode(values).encode()).hexdigest()[:32]
-
-
-def added_values(
-    after: dict[str, Any], shown: frozenset[str], hidden: frozenset[str]
-) -> dict[str, list[Any]]:
-    """A new row's change as its outcome shows it: each of the columns
-    `shown` (those the file set) but the `hidden`, from empty to its value."""
-    kept = shown - hidden
-    return {k: [None, jsonable(v)] for k, v in after.items() if k in kept}
 
 
 Row = tuple[int, list[str]] | tuple[int, list[str], bool]  # bool: overlong

@@ -58,7 +58,6 @@ from admin_app.writing.import_outcomes import (
     RowOutcome,
     Sink,
     Written,
-    added_values,
 )
 from admin_app.writing.import_seen import SeenRows
 from admin_app.writing.import_writes import BatchWrites, UnorderedInsert, plain_columns
@@ -252,8 +251,6 @@ class ImportRun:
         if creating and not self.permissions.create:
             self.error(number, "", f"You may not add {self.view.name_plural}.")
             return None
-        if creating and not keyless and self._batched:
-            raise _Replay  # a key given for a new row: a later row may name it
         data = self.cells.data(number, cells)
         if data is None:
             return None
@@ -333,7 +330,11 @@ class ImportRun:
         if not row.creating:
             return diff(row.before, after)
         shown = self._shown_keyless if row.keyless else self._shown
-        return added_values(after, shown, self.hidden)
+        return {
+            k: [None, jsonable(v)]
+            for k, v in after.items()
+            if k in shown and k not in self.hidden
+        }
 
     def _finish(self, pending: list[_Pending]) -> None:
         """The outcomes of a batch written together (a flush, or `self.writes`)."""

@@ -1,0 +1,82 @@
+"""New rows whose file gives their key (a worker's handle), on SQLite and
+PostgreSQL: they are written in batches like rows without a key; a key named
+twice among them is refused as the same row, within a batch and across
+batches; and the confirmation adds them under their own keys, audited, and
+reverted by deleting them."""
+
+from sqlmodel import func, select
+
+from admin_app.writing.importing import BATCH_ROWS
+from tests.zoo.story_base import audit_rows, entry_changes
+from tests.zoo.test_import_roundtrip import csv_bytes
+from tests.zoo.tracker import TrackerWorker
+
+JSON = {"Accept": "application/json"}
+HEADER = ["id", "name", "kind"]
+
+
+def _workers(count: int) -> list[dict[str, str]]:
+    return [
+        {"id": f"@new-{n}", "name": f"New {n}", "kind": "agent"} for n in range(count)
+    ]
+
+
+def _preview(site, rows: list[dict[str, str]]) -> dict:  # type: ignore[no-untyped-def]
+    answer = site.client.post(
+        "/admin/tracker-worker/import",
+        files={"file": ("t.csv", csv_bytes(HEADER, rows))},
+        headers=JSON,
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def _count(site) -> int:  # type: ignore[no-untyped-def]
+    with site.session() as session:
+        return session.exec(select(func.count()).select_from(TrackerWorker)).one()
+
+
+def test_a_new_rows_key_named_twice_is_refused_as_the_same_row(tracker_site):
+    site = tracker_site
+    before = _count(site)
+    rows = _workers(4)
+    rows.append({**rows[1], "name": "Someone else"})  # the same batch
+    found = _preview(site, rows)
+    assert found["errors"] == [
+        {"row": 6, "column": "", "message": "This row is the same row as row 3."}
+    ]
+    assert found["token"] is None
+    rows = _workers(BATCH_ROWS + 10)
+    rows.append({**rows[3], "name": "Someone else"})  # a later batch
+    found = _preview(site, rows)
+    assert found["errors"] == [
+        {
+            "row": BATCH_ROWS + 12,
+            "column": "",
+            "message": "This row is the same row as row 5.",
+        }
+    ]
+    assert _count(site) == before
+
+
+def test_new_rows_with_their_keys_are_added_audited_and_reverted(tracker_site):
+    site = tracker_site
+    before = _count(site)
+    rows = _workers(BATCH_ROWS + 10)
+    found = _preview(site, rows)
+    assert (found["new"], found["changed"], found["errors"]) == (len(rows), 0, [])
+    confirmed = site.client.post(
+        "/admin/tracker-worker/import/confirm",
+        data={"token": found["token"]},
+        headers=JSON,
+    )
+    assert confirmed.json() == {"added": len(rows), "changed": 0}
+    with site.session() as session:
+        stored = {w.id: (w.name, w.kind) for w in session.exec(select(TrackerWorker))}
+    assert all(stored[r["id"]] == (r["name"], "agent") for r in rows)
+    entry = [e for e in audit_rows(site) if e["action"] == "import"][-1]
+    added = entry_changes(entry)["added"]
+    assert added["@new-7"] == {"id": "@new-7", "name": "New 7", "kind": "agent"}
+    assert len(added) == len(rows)
+    site.client.post(f"/admin/audit-entry/revert/{entry['id']}")
+    assert _count(site) == before
