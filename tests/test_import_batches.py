@@ -211,6 +211,99 @@ def test_the_upload_forms_script_reads_the_progress_then_the_page(app, client):
     assert 'id="confirm-import"' in last["html"]
 
 
+PROGRESS = {"Accept": "application/x-ndjson"}
+
+
+def test_the_confirmations_script_reads_the_progress_then_goes_to_the_list(
+    app, client, db
+):
+    fill_tasks(app.state.engine, BATCH_ROWS + 20)
+    rows = rows_of(exported(client, "task", "?sortBy=id"))
+    for row in rows:
+        row["title"] += " (edited)"
+    rows.append({**dict.fromkeys(rows[0], ""), "title": "Added", "progress": "5"})
+    found = preview(client, "task", write_csv(rows)).json()
+    assert (found["new"], found["changed"]) == (1, BATCH_ROWS + 20)
+    answer = client.post(
+        "/admin/task/import/confirm", data={"token": found["token"]}, headers=PROGRESS
+    )
+    assert answer.headers["content-type"].startswith("application/x-ndjson")
+    *progress, last = [json.loads(line) for line in answer.text.splitlines()]
+    assert progress == [{"rows": BATCH_ROWS}, {"rows": BATCH_ROWS + 21}]
+    (entry,) = audit_entries(app, "import")
+    assert last == {
+        "status": 303,
+        "location": f"http://testserver/admin/task/import/done?entry={entry.id}",
+    }
+    assert db.get(Task, int(rows[0]["id"])).title == "Task 0 (edited)"
+    listed = client.get(last["location"])
+    assert str(listed.url).endswith("/admin/task/list")
+    assert f"{BATCH_ROWS + 20:,} Tasks changed, 1 added." in page_text(listed.text)
+    again = client.get(last["location"], follow_redirects=False)
+    assert again.status_code == 302  # the user's own import, named again
+
+
+def test_a_refused_confirmation_with_progress_ends_on_the_import_page(app, client, db):
+    fill_tasks(app.state.engine, 3)
+    rows = rows_of(exported(client, "task", "?sortBy=id"))
+    rows[1]["title"] = "Edited"
+    found = preview(client, "task", write_csv(rows)).json()
+    task = db.get(Task, int(rows[1]["id"]))
+    task.title = "Changed by someone else"
+    db.add(task)
+    db.commit()
+    answer = client.post(
+        "/admin/task/import/confirm", data={"token": found["token"]}, headers=PROGRESS
+    )
+    *progress, last = [json.loads(line) for line in answer.text.splitlines()]
+    assert progress == [{"rows": 1}]
+    assert last["status"] == 409
+    shown = page_text(last["html"])
+    assert "Nothing was imported: Row 3 of the file changed" in shown
+    assert 'id="import-form"' in last["html"]
+    db.expire_all()
+    assert db.get(Task, int(rows[1]["id"])).title == "Changed by someone else"
+    assert audit_entries(app, "import") == []
+
+
+@pytest.mark.parametrize(
+    "entry", ["", "abc", "-1", "0", "1e3", "99999999999999999999", "2147483648"]
+)
+def test_the_end_of_a_confirmation_names_only_an_import_of_its_user(
+    app, client, db, entry
+):
+    """`import/done` names nobody else's import, nor another table's, nor
+    another action's entry: a 404 for any other value, never a 500."""
+    from starlette.testclient import TestClient
+
+    from tests.conftest import add_staff, login
+
+    fill_tasks(app.state.engine, 2)
+    rows = rows_of(exported(client, "task", "?sortBy=id"))
+    rows[0]["title"] = "Edited"
+    found = preview(client, "task", write_csv(rows)).json()
+    client.post("/admin/task/import/confirm", data={"token": found["token"]})
+    (imported,) = audit_entries(app, "import")
+    (exported_entry, *_) = audit_entries(app, "export")
+    assert client.get(f"/admin/task/import/done?entry={entry}").status_code == 404
+    other = f"/admin/project/import/done?entry={imported.id}"
+    assert client.get(other).status_code == 404
+    export = f"/admin/task/import/done?entry={exported_entry.id}"
+    assert client.get(export).status_code == 404
+    add_staff(app, "second", grants={"task": ["view", "edit", "import"]})
+    with TestClient(app) as browser:
+        assert login(browser, "second").status_code == 302
+        theirs = browser.get(f"/admin/task/import/done?entry={imported.id}")
+        assert theirs.status_code == 404
+    add_staff(app, "reader", grants={"task": ["view"]})
+    with TestClient(app) as browser:
+        assert login(browser, "reader").status_code == 302
+        assert (
+            browser.get(f"/admin/task/import/done?entry={imported.id}").status_code
+            == 403
+        )
+
+
 def test_a_bad_file_with_progress_ends_in_its_message(app, client):
     answer = client.post(
         "/admin/task/import",

@@ -1,12 +1,14 @@
 """A preview's progress, streamed to the page that asked for it.
 
-A 100,000-row file takes a while to check. The upload form's script
-(`static/admin.js`) asks for the preview with `Accept: application/x-ndjson`
-and gets one JSON line per batch of rows checked (`{"rows": 12500}`), then
-one line with the finished page (`{"status": 200, "html": "..."}`), which it
-shows in place of the form. The progress travels only in the response that
-checks the file, so any worker can answer it and nothing is kept between
-requests (the page's forms get their CSRF token as an HTML page's do).
+A 100,000-row file takes a while to check, and to write. The upload form's
+and the preview's scripts (`static/admin.js`) ask for the preview, or its
+confirmation, with `Accept: application/x-ndjson` and get one JSON line per
+batch of rows done (`{"rows": 12500}`), then one line with the finished page
+(`{"status": 200, "html": "..."}`), which they show in place of the form, or
+with where to go (`{"status": 303, "location": "..."}`). The progress
+travels only in the response that does the work, so any worker can answer
+it and nothing is kept between requests (the page's forms get their CSRF
+token as an HTML page's do).
 Without the script, the form posts as any form does and the preview page
 comes when it is done.
 """
@@ -65,6 +67,11 @@ def progress_response(
             outcome.get("result"),  # type: ignore[arg-type]
             error if isinstance(error, Exception) else None,
         )
+        location = response.headers.get("location")
+        if location is not None:  # done: where to go next
+            line = {"status": response.status_code, "location": location}
+            yield json.dumps(line) + "\n"
+            return
         # the CSRF middleware adds the forms' tokens to HTML responses only
         body = with_form_tokens(bytes(response.body), request.session).decode()
         yield json.dumps({"status": response.status_code, "html": body}) + "\n"

@@ -27,8 +27,10 @@ from admin_app.model.fields import FieldSpec, Kind
 from admin_app.model.labels import field_label, label_for
 from admin_app.settings import import_max_bytes
 from admin_app.site.import_progress import progress_response, wants_progress
-from admin_app.writing.audit import username_of
+from admin_app.site.read_routing import note_write
+from admin_app.writing.audit import AuditEntry, username_of
 from admin_app.writing.import_apply import (
+    Confirmed,
     ImportRefused,
     ImportSetup,
     Preview,
@@ -254,29 +256,65 @@ class ImportActions:
 
     @expose("/import/confirm", methods=["POST"])
     async def import_confirm(self, request: Request) -> Response:
-        """Apply a previewed import, all or nothing, then back to the list."""
+        """Apply a previewed import, all or nothing, then back to the list.
+        The preview page's script asks for the rows' progress (streamed as
+        the preview's is); its last line says where to go: `import/done`."""
         if not self.may_import(request):
             raise HTTPException(403)
         form = await request.form()
         token = str(form.get("token") or "")
         setup = self._import_setup(request)
 
-        def run() -> tuple[int, int]:
+        def run(progress: Callable[[int], None] | None = None) -> Confirmed:
             with self.session_maker() as session:
-                return confirm_import(setup, session, token, request)
+                return confirm_import(setup, session, token, request, progress)
 
+        if wants_progress(request):
+
+            async def page(done: Confirmed | None, error: Exception | None) -> Any:
+                if done is None:
+                    refused = {"refused": str(error)}
+                    return await self._import_response(request, refused, 409)
+                url = request.url_for(f"admin:view-{self.identity}-import_done")
+                return RedirectResponse(f"{url}?entry={done.entry}", status_code=303)
+
+            return progress_response(request, run, page, ImportRefused)
         try:
-            added, changed = await to_thread.run_sync(run)
+            done = await to_thread.run_sync(run)
         except ImportRefused as refused:
             if _wants_json(request):
                 return JSONResponse({"error": str(refused)}, status_code=409)
             Flash.error(request, str(refused))
             url = request.url_for("admin:import", identity=self.identity)
             return RedirectResponse(url, status_code=302)
-        message = f"{import_words(self, changed, added)}."
         if _wants_json(request):
-            return JSONResponse({"added": added, "changed": changed})
-        Flash.success(request, message)
+            return JSONResponse({"added": done.added, "changed": done.changed})
+        Flash.success(request, f"{import_words(self, done.changed, done.added)}.")
+        url = request.url_for("admin:list", identity=self.identity)
+        return RedirectResponse(url, status_code=302)
+
+    @expose("/import/done", methods=["GET"])
+    async def import_done(self, request: Request) -> Response:
+        """Where a confirmation shown with its progress ends: the list, with
+        its audit entry's words as the message. (A streamed answer cannot
+        set the session's message: its cookie went with the first line.)
+        Only the user's own import of this table is named."""
+        if not self.may_import(request):
+            raise HTTPException(403)
+        number = request.query_params.get("entry", "")
+        entry = None
+        if number.isdigit() and len(number) < 10:  # an INTEGER key
+            with self.session_maker() as session:
+                entry = await to_thread.run_sync(session.get, AuditEntry, int(number))
+        if (
+            entry is None
+            or entry.action != "import"
+            or entry.table != self.identity
+            or entry.username != username_of(request)
+        ):
+            raise HTTPException(404)
+        note_write(request.session)
+        Flash.success(request, f"{entry.summary.removeprefix('Import: ')}.")
         url = request.url_for("admin:list", identity=self.identity)
         return RedirectResponse(url, status_code=302)
 

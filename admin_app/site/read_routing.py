@@ -17,6 +17,8 @@ sets `replica_reads` for the request; the sessions route each statement
 
 import re
 import time
+from collections.abc import MutableMapping
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -39,13 +41,21 @@ def _route_path(scope: Scope) -> str:
     return path[len(root) :] if root and path.startswith(root) else path
 
 
+def note_write(session: MutableMapping[str, Any], window: int | None = None) -> None:
+    """Have the user's pages read the primary for the next `window` seconds:
+    after each state-changing request, and where a write that streamed its
+    progress ends (its cookie went with its first line, before the write)."""
+    seconds = READ_YOUR_WRITES_SECONDS if window is None else window
+    session[MARKER] = int(time.time()) + seconds
+
+
 class ReadRouting:
     """Marks reading requests as allowed to use the replica, and notes each
     user's writes in their session so their next pages read the primary."""
 
     def __init__(self, app: ASGIApp, window: int | None = None) -> None:
         self.app = app
-        self.window = READ_YOUR_WRITES_SECONDS if window is None else window
+        self.window = window
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -74,7 +84,7 @@ class ReadRouting:
                 and current
                 and current.get("user_id") is not None
             ):
-                current[MARKER] = int(time.time()) + self.window
+                note_write(current, self.window)
             await send(message)
 
         await self.app(scope, receive, send_marked)

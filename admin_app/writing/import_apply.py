@@ -354,11 +354,25 @@ def _joined(pieces: Iterable[str], size: int) -> Iterator[str]:
         yield "".join(buffered)
 
 
+@dataclass
+class Confirmed:
+    """What a confirmation wrote: rows added and changed, and its audit entry."""
+
+    added: int
+    changed: int
+    entry: int
+
+
 def confirm_import(
-    setup: ImportSetup, session: Session, token: str, request: Any
-) -> tuple[int, int]:
-    """Apply a preview in one transaction with its audit entry; return how
-    many rows were added and changed, or ImportRefused with nothing written."""
+    setup: ImportSetup,
+    session: Session,
+    token: str,
+    request: Any,
+    progress: Callable[[int], None] | None = None,
+) -> Confirmed:
+    """Apply a preview in one transaction with its audit entry, or
+    ImportRefused with nothing written. `progress` is told how many rows are
+    written, batch by batch."""
     view = setup.view
     with session.begin():
         preview = session.get(ImportPreview, token, with_for_update=True)
@@ -383,9 +397,9 @@ def confirm_import(
         entry = _ImportEntry()
         try:
             if data.get("decided"):
-                _write_decided(setup, session, preview, entry, stale)
+                _write_decided(setup, session, preview, entry, stale, progress)
             else:
-                _run_again(setup, session, columns, preview, entry, stale)
+                _run_again(setup, session, columns, preview, entry, stale, progress)
         except PreviewGone as gone:
             raise ImportRefused(f"{gone} Upload the file again.") from gone
         if stale.count:
@@ -401,7 +415,8 @@ def confirm_import(
         )
         entry.write(session, audit)
         forget(session, [token])
-    return added, changed
+    assert audit.id is not None
+    return Confirmed(added, changed, audit.id)
 
 
 def _check_grants(setup: ImportSetup, data: dict[str, Any]) -> None:
@@ -423,12 +438,14 @@ def _write_decided(
     preview: ImportPreview,
     entry: _ImportEntry,
     stale: _Stale,
+    progress: Callable[[int], None] | None,
 ) -> None:
     """Write what the preview decided for each row, each changed row checked
     to hold still the values the preview read (`import_decisions`)."""
-    DecidedImport(setup.view.model, session, hidden=setup.hidden, batch=BATCH_ROWS).run(
-        stored_rows(session, preview), entry.add, stale.add
+    writes = DecidedImport(
+        setup.view.model, session, hidden=setup.hidden, batch=BATCH_ROWS
     )
+    writes.run(stored_rows(session, preview), entry.add, stale.add, progress)
 
 
 def _run_again(
@@ -438,6 +455,7 @@ def _run_again(
     preview: ImportPreview,
     entry: _ImportEntry,
     stale: _Stale,
+    progress: Callable[[int], None] | None,
 ) -> None:
     """Run the previewed rows through the import again, locking the rows they
     change; a row whose outcome differs from its preview's is stale."""
@@ -454,7 +472,8 @@ def _run_again(
         elif outcome.status != "unchanged":
             entry.add(outcome)
 
-    setup.run(session, columns, lock=True, sink=check).run(rows())
+    run = setup.run(session, columns, lock=True, sink=check, progress=progress)
+    run.run(rows())
     for number in expected:  # refused rows: no outcome at all
         stale.add(number)
 

@@ -199,13 +199,19 @@ class DecidedImport:
         lines: Iterable[list[Any]],
         done: Callable[[RowOutcome], None],
         stale: Callable[[int], None],
+        progress: Callable[[int], None] | None = None,
     ) -> None:
         """Apply the stored rows: `done` is told each written row's outcome,
-        `stale` the number of each row changed since the preview."""
+        `stale` the number of each row changed since the preview, `progress`
+        how many rows are done, batch by batch."""
         begin_for_savepoints(self.session)
         decisions = map(self._decision, lines)
+        count = 0
         while batch := list(islice(decisions, self.batch)):
             self._batch(batch, done, stale)
+            count += len(batch)
+            if progress is not None:
+                progress(count)
 
     def _decision(self, line: list[Any]) -> _Decision:
         if len(line) == 3:  # a new row

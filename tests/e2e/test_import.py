@@ -4,6 +4,7 @@ message; then the same file again previews as nothing to import."""
 
 import csv
 import io
+import re
 
 from playwright.sync_api import Page, expect
 from sqlmodel import select
@@ -94,7 +95,8 @@ def test_a_large_file_is_checked_with_its_progress_shown(
     admin_page: Page, site: Site, tmp_path
 ) -> None:
     """The form asks for the progress lines and shows the preview the last
-    line holds; its confirmation carries the form's CSRF token."""
+    line holds; its confirmation carries the form's CSRF token, asks for its
+    own progress lines, and ends on the list with its message."""
     page = admin_page
     rows = 1_200  # three batches of new tasks
     edited = tmp_path / "many.csv"
@@ -112,8 +114,45 @@ def test_a_large_file_is_checked_with_its_progress_shown(
     # them is replaced by the preview, so the browser keeps no body to read)
     assert asked.value.headers["accept"] == "application/x-ndjson"
     expect(page.locator("#import-counts")).to_contain_text(f"{rows:,} new, 0 changed")
-    page.get_by_role("button", name=f"Import: 0 Tasks changed, {rows:,} added").click()
+
+    def confirming(request) -> bool:
+        return request.method == "POST" and "/task/import/confirm" in request.url
+
+    with page.expect_request(confirming) as confirmed:
+        page.get_by_role(
+            "button", name=f"Import: 0 Tasks changed, {rows:,} added"
+        ).click()
+    assert confirmed.value.headers["accept"] == "application/x-ndjson"
     expect(page.locator(".alert").first).to_contain_text(f"{rows:,} added.")
+    expect(page).to_have_url(re.compile(r"/admin/task/list$"))
     with site.session() as db:
         found = db.exec(select(Task).where(Task.title == "Imported task 1199")).one()
         assert found.progress == 1199 % 101
+
+
+def test_a_confirmation_refused_in_the_browser_shows_why_on_the_import_page(
+    admin_page: Page, site: Site, tmp_path
+) -> None:
+    page = admin_page
+    with site.session() as db:
+        task = db.exec(select(Task).order_by(Task.id)).first()
+        task_id = task.id
+    edited = tmp_path / "retitle.csv"
+    edited.write_text(f"id,title\n{task_id},Imported title\n", encoding="utf-8")
+    page.goto("/admin/task/import")
+    page.get_by_label("File (CSV or XLSX").set_input_files(str(edited))
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator("#import-counts")).to_contain_text("0 new, 1 changed")
+    with site.session() as db:  # someone else changes the row meanwhile
+        task = db.get(Task, task_id)
+        task.title = "Changed by someone else"
+        db.add(task)
+        db.commit()
+    page.get_by_role("button", name="Import: 1 Task changed, 0 added").click()
+    expect(page.locator("#import-refused")).to_contain_text(
+        "Nothing was imported: Row 2 of the file changed in the database"
+    )
+    expect(page).to_have_url(re.compile(r"/admin/task/import$"))
+    expect(page.get_by_label("File (CSV or XLSX")).to_be_visible()
+    with site.session() as db:
+        assert db.get(Task, task_id).title == "Changed by someone else"

@@ -347,10 +347,78 @@
     });
   }
 
-  // A large file takes a while to check: the import form posts with fetch,
-  // asking for the server's progress lines (site/import_progress.py), shows
-  // them in a progress bar, then shows the preview page the last line holds.
-  // Without this script the form posts as any form does.
+  // A large file takes a while to check, and to write: the import form and
+  // the preview's confirmation post with fetch, asking for the server's
+  // progress lines (site/import_progress.py), show them in a progress bar,
+  // then show the page the last line holds, or go where it says. Without
+  // this script the forms post as any form does.
+  function postWithProgress(form, parts) {
+    var bar = document.getElementById(parts.prefix + "-progress");
+    var text = document.getElementById(parts.prefix + "-progress-text");
+    var number = new Intl.NumberFormat();
+    document.getElementById(parts.prefix + "-progress-box").hidden = false;
+    parts.button.disabled = true;
+    text.textContent = parts.starting;
+    function show(page) {
+      document.open();
+      document.write(page);
+      document.close();
+      if (parts.pageUrl) history.replaceState(null, "", parts.pageUrl);
+    }
+    function handle(line) {
+      if (!line) return;
+      var message = JSON.parse(line);
+      if (message.location !== undefined) {
+        window.location.assign(message.location);
+        return;
+      }
+      if (message.html !== undefined) {
+        show(message.html);
+        return;
+      }
+      var total = parts.total();
+      if (total) {
+        bar.max = total;
+        bar.value = Math.min(message.rows, total);
+        text.textContent = parts.verb + " " + number.format(message.rows) +
+          " of " + (parts.exact ? "" : "about ") + number.format(total) + " rows…";
+      } else {
+        text.textContent = parts.verb + " " + number.format(message.rows) + " rows…";
+      }
+    }
+    fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      headers: { Accept: "application/x-ndjson" },
+      credentials: "same-origin",
+    })
+      .then(function (response) {
+        var type = response.headers.get("content-type") || "";
+        if (type.indexOf("application/x-ndjson") !== 0 || !response.body) {
+          return response.text().then(show);
+        }
+        text.textContent = parts.working;
+        var reader = response.body.getReader();
+        var decoder = new TextDecoder();
+        var buffered = "";
+        function pump() {
+          return reader.read().then(function (chunk) {
+            if (chunk.done) return handle(buffered);
+            buffered += decoder.decode(chunk.value, { stream: true });
+            var lines = buffered.split("\n");
+            buffered = lines.pop();
+            lines.forEach(handle);
+            return pump();
+          });
+        }
+        return pump();
+      })
+      .catch(function () {
+        text.textContent = parts.failed;
+        parts.button.disabled = false;
+      });
+  }
+
   function importWithProgress() {
     var form = document.getElementById("import-form");
     var input = document.getElementById("import-file");
@@ -359,73 +427,42 @@
       var file = input.files && input.files[0];
       if (!file) return;
       event.preventDefault();
-      var box = document.getElementById("import-progress-box");
-      var bar = document.getElementById("import-progress");
-      var text = document.getElementById("import-progress-text");
-      var button = document.getElementById("preview-import");
-      var number = new Intl.NumberFormat();
       var total = null;
-      box.hidden = false;
-      button.disabled = true;
-      text.textContent = "Uploading " + file.name + "…";
       if (/\.csv$/i.test(file.name) && file.text) {
         file.text().then(function (content) {
           var lines = content.split("\n").length - 1;
           total = Math.max(lines - 1, 1); // the header is no row
         });
       }
-      function show(page) {
-        document.open();
-        document.write(page);
-        document.close();
-      }
-      function handle(line) {
-        if (!line) return;
-        var message = JSON.parse(line);
-        if (message.html !== undefined) {
-          show(message.html);
-          return;
-        }
-        if (total) {
-          bar.max = total;
-          bar.value = Math.min(message.rows, total);
-          text.textContent = "Checked " + number.format(message.rows) +
-            " of about " + number.format(total) + " rows…";
-        } else {
-          text.textContent = "Checked " + number.format(message.rows) + " rows…";
-        }
-      }
-      fetch(form.action, {
-        method: "POST",
-        body: new FormData(form),
-        headers: { Accept: "application/x-ndjson" },
-        credentials: "same-origin",
-      })
-        .then(function (response) {
-          var type = response.headers.get("content-type") || "";
-          if (type.indexOf("application/x-ndjson") !== 0 || !response.body) {
-            return response.text().then(show);
-          }
-          text.textContent = "Checking the rows…";
-          var reader = response.body.getReader();
-          var decoder = new TextDecoder();
-          var buffered = "";
-          function pump() {
-            return reader.read().then(function (chunk) {
-              if (chunk.done) return;
-              buffered += decoder.decode(chunk.value, { stream: true });
-              var lines = buffered.split("\n");
-              buffered = lines.pop();
-              lines.forEach(handle);
-              return pump();
-            });
-          }
-          return pump();
-        })
-        .catch(function () {
-          text.textContent = "The preview did not finish: upload the file again.";
-          button.disabled = false;
-        });
+      postWithProgress(form, {
+        prefix: "import",
+        button: document.getElementById("preview-import"),
+        starting: "Uploading " + file.name + "…",
+        working: "Checking the rows…",
+        verb: "Checked",
+        total: function () { return total; },
+        failed: "The preview did not finish: upload the file again.",
+      });
+    });
+  }
+
+  function confirmWithProgress() {
+    var form = document.getElementById("confirm-form");
+    if (!form || !window.fetch || !window.TextDecoder) return;
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var total = parseInt(form.getAttribute("data-rows"), 10) || null;
+      postWithProgress(form, {
+        prefix: "confirm",
+        button: document.getElementById("confirm-import"),
+        starting: "Importing…",
+        working: "Importing the rows…",
+        verb: "Imported",
+        exact: true,
+        total: function () { return total; },
+        pageUrl: form.getAttribute("data-page"),
+        failed: "The import's progress was lost: the list and the audit log show whether it was written.",
+      });
     });
   }
 
@@ -590,6 +627,7 @@
     foldingFilters();
     stickyListColumns();
     importWithProgress();
+    confirmWithProgress();
     addRelated();
   }
 
