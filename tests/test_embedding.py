@@ -291,3 +291,27 @@ def test_on_its_own_the_admin_is_still_at_slash_admin(anonymous):
     assert_under("/admin", page.text)
     assert anonymous.get("/admin/statics/css/main.css").status_code == 200
     assert anonymous.get("/login").status_code == 404
+
+
+def test_only_the_admin_in_a_process_of_its_own_sets_objects_aside_from_gc(app, prefix):
+    """Served on its own, the admin's startup freezes what it has made
+    (`gc.freeze`), once a process; mounted, the host's collector is left as
+    it was."""
+    import gc
+
+    from admin_app import create_app
+    from tests.conftest import SECRET_KEY
+
+    gc.unfreeze()  # whatever an earlier test's app set aside
+    with TestClient(make_host(app, prefix)) as browser:
+        assert browser.get("/shop").status_code == 200
+        assert gc.get_freeze_count() == 0
+    with TestClient(app):
+        frozen = gc.get_freeze_count()
+        assert frozen > 10_000
+    second = create_app(app.state.engine.url, "models", SECRET_KEY)
+    try:
+        with TestClient(second):
+            assert gc.get_freeze_count() <= frozen  # nothing more set aside
+    finally:
+        second.state.engine.dispose()
