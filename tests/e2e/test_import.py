@@ -59,6 +59,15 @@ def test_export_change_a_cell_import_and_confirm(
     expect(page.locator("#import-nothing")).to_be_visible()
 
 
+def preview_retitled(page: Page, tmp_path, task_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Upload a file that gives the task a new title, and preview it."""
+    edited = tmp_path / "retitle.csv"
+    edited.write_text(f"id,title\n{task_id},Imported title\n", encoding="utf-8")
+    page.goto("/admin/task/import")
+    page.get_by_label("File (CSV or XLSX").set_input_files(str(edited))
+    page.get_by_role("button", name="Preview").click()
+
+
 def test_the_import_is_in_the_audit_log_and_reverts(
     admin_page: Page, site: Site, tmp_path
 ) -> None:
@@ -66,11 +75,7 @@ def test_the_import_is_in_the_audit_log_and_reverts(
     with site.session() as db:
         task = db.exec(select(Task).order_by(Task.id.desc())).first()
         old_title = task.title
-    edited = tmp_path / "retitle.csv"
-    edited.write_text(f"id,title\n{task.id},Imported title\n", encoding="utf-8")
-    page.goto("/admin/task/import")
-    page.get_by_label("File (CSV or XLSX").set_input_files(str(edited))
-    page.get_by_role("button", name="Preview").click()
+    preview_retitled(page, tmp_path, task.id)
     page.get_by_role("button", name="Import: 1 Task changed, 0 added").click()
     expect(page.locator(".alert").first).to_contain_text("1 Task changed")
 
@@ -137,11 +142,7 @@ def test_a_confirmation_refused_in_the_browser_shows_why_on_the_import_page(
     with site.session() as db:
         task = db.exec(select(Task).order_by(Task.id)).first()
         task_id = task.id
-    edited = tmp_path / "retitle.csv"
-    edited.write_text(f"id,title\n{task_id},Imported title\n", encoding="utf-8")
-    page.goto("/admin/task/import")
-    page.get_by_label("File (CSV or XLSX").set_input_files(str(edited))
-    page.get_by_role("button", name="Preview").click()
+    preview_retitled(page, tmp_path, task_id)
     expect(page.locator("#import-counts")).to_contain_text("0 new, 1 changed")
     with site.session() as db:  # someone else changes the row meanwhile
         task = db.get(Task, task_id)
