@@ -210,17 +210,23 @@ def within_time(session: Session, seconds: float, read: Callable[[], _T]) -> _T 
     return None
 
 
-def begin_for_savepoints(session: Session) -> None:
+def begin_for_savepoints(session: Session, *, writing: bool = False) -> None:
     """Start SQLite's transaction now. Python's sqlite3 begins one only before
     a write, so a SAVEPOINT issued first would be the outermost transaction
     and its RELEASE would commit: a preview would write its rows, and a
-    refused confirmation would keep the rows before the refusal."""
+    refused confirmation would keep the rows before the refusal.
+
+    `writing` takes the database's write lock at once (`BEGIN IMMEDIATE`,
+    waiting for another writer as the busy timeout allows): what the
+    transaction reads then cannot change before it writes. (A transaction
+    that read first, then found another writer had committed since, fails
+    at its first write.)"""
     connection = session.connection()
     if connection.dialect.name != "sqlite":
         return
     driver = connection.connection.driver_connection
     if driver is not None and not driver.in_transaction:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
 def make_session_factory(

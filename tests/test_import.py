@@ -683,3 +683,48 @@ def test_a_grant_taken_away_since_the_preview_refuses_the_confirmation(
         titled = select(Task).where(Task.title == "Added by import")
         assert session.exec(titled).first() is None
     assert audit_entries(app, "import") == []
+
+
+def test_two_confirmations_of_one_preview_write_it_once(seeded, client, monkeypatch):
+    """The second waits for the first (SQLite's write lock, PostgreSQL's row
+    lock on the preview) and finds the preview used: a 409, not a failed
+    write."""
+    import threading
+    import time
+
+    from admin_app.writing.import_decisions import DecidedImport
+
+    rows = rows_of(exported(client, "task", "?sortBy=id"))
+    for row in rows:
+        row["title"] += " (edited)"
+    found = preview(client, "task", write_csv(rows)).json()
+    started = threading.Event()
+    write = DecidedImport.run
+
+    def slow(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        started.set()
+        time.sleep(0.5)  # the second confirmation arrives meanwhile
+        return write(self, *args, **kwargs)
+
+    monkeypatch.setattr(DecidedImport, "run", slow)
+    answers = []
+
+    def confirm() -> None:
+        answers.append(
+            client.post(
+                "/admin/task/import/confirm",
+                data={"token": found["token"]},
+                headers=JSON,
+            )
+        )
+
+    first = threading.Thread(target=confirm)
+    first.start()
+    assert started.wait(10)
+    confirm()
+    first.join()
+    one, second = sorted(answers, key=lambda answer: answer.status_code)
+    assert one.status_code == 200 and one.json()["changed"] == len(rows)
+    assert second.status_code == 409
+    assert second.json()["error"].startswith("This preview is unknown or was imported")
+    assert len(audit_entries(seeded, "import")) == 1

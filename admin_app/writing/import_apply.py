@@ -26,6 +26,7 @@ from typing import Any, BinaryIO
 from sqlalchemy import bindparam, func, update
 from sqlalchemy.orm import Session
 
+from admin_app.db import begin_for_savepoints
 from admin_app.writing.audit import AuditEntry, key_text, record
 from admin_app.writing.import_columns import ImportColumns, plan_columns
 from admin_app.writing.import_decisions import DecidedImport, DecidedRows
@@ -375,6 +376,8 @@ def confirm_import(
     written, batch by batch."""
     view = setup.view
     with session.begin():
+        # one confirmation of a preview at a time: the second finds it used
+        begin_for_savepoints(session, writing=True)
         preview = session.get(ImportPreview, token, with_for_update=True)
         if (
             preview is None
