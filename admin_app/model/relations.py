@@ -4,6 +4,7 @@ declared (the link's one-to-many, a `link_model=` many-to-many, or both).
 """
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Column, inspect
@@ -43,6 +44,19 @@ def foreign_key_target(column: Column) -> tuple[type, Column] | None:
         if target is not None and key == [fk.column]:
             return target, fk.column
     return None
+
+
+@cache
+def own_row_columns(model: type) -> tuple[str, ...]:
+    """The attribute keys of `model`'s columns that name a row of its own
+    table (a task's parent): an import that adds rows may name them there."""
+    mapper = inspect(model)
+    table = mapper.local_table
+    return tuple(
+        mapper.get_property_by_column(column).key
+        for column in table.columns
+        if any(fk.column.table is table for fk in column.foreign_keys)
+    )
 
 
 def link_facts(rel: RelationshipProperty) -> LinkFacts | None:

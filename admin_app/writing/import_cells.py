@@ -26,10 +26,17 @@ class CellReader:
     """Turns the cells of one file's rows into form data, reporting each bad
     cell by its row number and column."""
 
-    def __init__(self, session: Session, columns: ImportColumns, report: Report):
+    def __init__(
+        self,
+        session: Session,
+        columns: ImportColumns,
+        report: Report,
+        own: type | None = None,
+    ) -> None:
         self.session = session
         self.columns = columns
         self.report = report
+        self.own = own  # the imported table, whose rows change as it runs
         self._labels: dict[type, dict[str, list[str]]] = {}
         self._label_cache: dict[tuple[type, str], list[str]] = {}
         # how each value cell is read, worked out once a file, not once a row
@@ -88,7 +95,8 @@ class CellReader:
             if cached is None:
                 stmt = select(target).where(getattr(target, column) == text).limit(2)
                 cached = [row_identifier(row) for row in self.session.scalars(stmt)]
-                self._label_cache[(target, text)] = cached
+                if target is not self.own:  # a row of the file may add one
+                    self._label_cache[(target, text)] = cached
             return cached
         if target not in self._labels:
             labels: dict[str, list[str]] = {}

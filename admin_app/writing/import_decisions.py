@@ -33,6 +33,7 @@ from sqlalchemy.orm import Mapper, Session
 
 from admin_app.db import begin_for_savepoints
 from admin_app.model.keys import identifier
+from admin_app.model.relations import own_row_columns
 from admin_app.writing.audit import jsonable
 from admin_app.writing.import_outcomes import RowOutcome, values_digest
 from admin_app.writing.import_previews import PackedRows
@@ -57,13 +58,25 @@ class _Decision(NamedTuple):
 
 class DecidedRows:
     """The decisions of a preview's rows to apply, packed as they come; no
-    longer `usable` once a row was written otherwise, or holds a value the
-    codec cannot keep."""
+    longer `usable` once a row was written otherwise, holds a value the
+    codec cannot keep, or may name a row the file adds.
+
+    A new row whose key the database (or a default) makes gets another key
+    at the confirmation than in the preview. A row of the file that names
+    such a row (a parent task by its title) was decided with the preview's
+    key, so where the file adds rows with made keys and sets a column that
+    names a row of the same table, the confirmation runs the rows again,
+    and finds the rows it names then."""
 
     def __init__(self, model: type) -> None:
         self.codec = ValueCodec(model)
         self.packed = PackedRows()
         self.usable = True
+        mapper: Mapper = inspect(model)
+        self._keys = [mapper.get_property_by_column(c).key for c in mapper.primary_key]
+        self._own_rows = own_row_columns(model)
+        self._made_keys = False  # a new row's key is made for it
+        self._names_own_rows = False  # a row sets a column of `_own_rows`
 
     def add(self, outcome: RowOutcome) -> None:
         if not self.usable:
@@ -80,6 +93,15 @@ class DecidedRows:
                 before = outcome.before_digest()
                 self.packed.add([outcome.row, values, key, before, outcome.changes])
         except NotKept:
+            self.usable = False
+            return
+        if written.key is None and any(
+            written.values.get(k) is None for k in self._keys
+        ):
+            self._made_keys = True
+        if any(written.values.get(k) is not None for k in self._own_rows):
+            self._names_own_rows = True
+        if self._made_keys and self._names_own_rows:
             self.usable = False
 
 

@@ -47,6 +47,10 @@ class RowOutcome:
     changes: dict[str, list[Any]] = field(default_factory=dict)
     asked: dict[str, Any] | None = None  # the values the file's cells ask for
     written: Written | None = None  # None: written by the ORM's flush
+    # columns naming a row this import wrote before this one, by that row's
+    # number in the file: what the digest compares instead of its key, which
+    # a new row gets anew at the confirmation
+    names: dict[str, str] = field(default_factory=dict)
 
     def digest(self) -> str:
         """The outcome in a few bytes, to compare a confirmation with its preview.
@@ -61,6 +65,8 @@ class RowOutcome:
             changes = asked
         else:
             changes = {k: v for k, v in self.changes.items() if k in asked}
+        if self.names:
+            changes = {**changes, **self.names}
         # `before` and `changes` hold JSON's types already (`jsonable`)
         text = _DIGESTED.encode(
             [

@@ -46,6 +46,7 @@ from admin_app.db import begin_for_savepoints
 from admin_app.listing.export import ExportColumn
 from admin_app.model.fields import FieldSpec
 from admin_app.model.keys import identifier, row_identifier
+from admin_app.model.relations import own_row_columns
 from admin_app.writing.audit import diff, jsonable
 from admin_app.writing.import_cells import CellReader
 from admin_app.writing.import_columns import ImportColumns
@@ -145,6 +146,7 @@ class ImportRun:
         self.sink = sink  # each row's outcome and cells, batch by batch
         self.progress = progress  # told how many rows are done, batch by batch
         self.mapper = inspect(self.model)
+        self._own_rows = own_row_columns(self.model)
         self._key_attributes = [
             self.mapper.get_property_by_column(c).key for c in self.mapper.primary_key
         ]
@@ -155,7 +157,11 @@ class ImportRun:
         self.finder = RowFinder(
             self.model, view.name, session, columns, self.error, lock=lock
         )
-        self.cells = CellReader(session, columns, self.error)
+        self.cells = CellReader(session, columns, self.error, own=self.model)
+        # a label naming a row of this table (a parent task by its title) may
+        # name a row the batch adds: such a batch is run row by row
+        self._labels_own_rows = any(c.spec.target is self.model for c in columns.labels)
+        self._adding = False  # the batch adds a row before the one at hand
         self._seen = SeenRows()  # each written row's key: its row number
         self._errors: list[RowError] = []  # the batch's, until it is done
         self._outcomes: list[tuple[RowOutcome, list[str]]] = []
@@ -184,7 +190,7 @@ class ImportRun:
         self.finder.preload(batch)
         savepoint = self.session.begin_nested()
         try:
-            self._batched = True
+            self._batched, self._adding = True, False
             pending = []
             with self.session.no_autoflush:
                 for row in batch:
@@ -203,6 +209,7 @@ class ImportRun:
                 self.writes = BatchWrites(self.model)
             self._seen.forget_batch()
             self._batched = False
+            self.cells.forget()  # labels looked up before the rows they name
             self.finder.preload(batch)
             for row in batch:
                 self._row(row[0], row[1])
@@ -251,6 +258,8 @@ class ImportRun:
         if creating and not self.permissions.create:
             self.error(number, "", f"You may not add {self.view.name_plural}.")
             return None
+        if self._batched and self._adding and self._labels_own_rows:
+            raise _Replay  # its labels may name a row the batch adds
         data = self.cells.data(number, cells)
         if data is None:
             return None
@@ -286,6 +295,7 @@ class ImportRun:
                 self._written(pending, current, changes)
             if not creating and not self.permissions.edit and self._changes(pending):
                 raise _Replay
+            self._adding = self._adding or creating
             return pending
         savepoint = self.session.begin_nested()
         try:
@@ -356,8 +366,22 @@ class ImportRun:
             changes,
             jsonable(row.asked) if row.creating else dict.fromkeys(row.asked),
             row.written,
+            self._names(changes),
         )
         self._outcomes.append((outcome, row.cells))
+
+    def _names(self, changes: dict[str, list[Any]]) -> dict[str, str]:
+        """The columns of the change that name a row of this table which the
+        import wrote before (a parent task the file adds), by that row's
+        number in the file: the row they name, whatever key it gets."""
+        names = {}
+        for name in self._own_rows:
+            value = changes.get(name, (None, None))[1]
+            if value is not None:
+                earlier = self._seen.earlier(identifier([value]))
+                if earlier is not None:
+                    names[name] = f"row {earlier}"
+        return names
 
     def _refused(self, number: int, refused: FormErrors) -> None:
         if not refused.fields:

@@ -206,3 +206,37 @@ def csv_rows(text: str) -> list[dict[str, str]]:
     import io
 
     return list(csv.DictReader(io.StringIO(text)))
+
+
+@pytest.mark.parametrize("fillers", [0, 1, "batch"])
+def test_a_row_linked_to_a_row_the_file_adds_is_linked_to_it_when_confirmed(
+    tracker_site, fillers
+):
+    """A task that names, by its title, a parent task the same file adds
+    (the row before it, a few rows before, or in an earlier batch) sees it,
+    as a row-by-row import would, and is linked to that new task as the
+    confirmation adds it, whatever key the database gives it then: not to
+    the key it had in the preview (another task added meanwhile took it on
+    SQLite; PostgreSQL never gives a sequence's number twice)."""
+    from admin_app.writing.importing import BATCH_ROWS
+    from tests.zoo.tracker import TrackerTask
+
+    site = tracker_site
+    with site.session() as session:
+        child = session.exec(select(TrackerTask).order_by(TrackerTask.id)).first()
+        child_id = child.id
+    header = ["id", "title", "parent"]
+    rows = [{"id": "", "title": "Alpha", "parent": ""}]
+    count = BATCH_ROWS if fillers == "batch" else fillers  # the same batch, or not
+    rows += [{"id": "", "title": f"Filler {n}", "parent": ""} for n in range(count)]
+    rows.append({"id": str(child_id), "title": child.title, "parent": "Alpha"})
+    preview = _previewed(site, "tracker-task", csv_bytes(header, rows))
+    assert (preview["new"], preview["changed"]) == (count + 1, 1)
+    with site.session() as session:  # someone adds a task meanwhile
+        session.add(TrackerTask(title="Added meanwhile"))
+        session.commit()
+    answer = _confirmed(site, "tracker-task", preview)
+    assert answer.json() == {"added": count + 1, "changed": 1}
+    with site.session() as session:
+        child = session.get(TrackerTask, child_id)
+        assert child.parent is not None and child.parent.title == "Alpha"
