@@ -78,13 +78,27 @@ def test_a_value_without_an_exact_form_is_not_kept(value):
     with pytest.raises(NotKept):
         ValueCodec(ZooSample).encode({"other": value})
     decided = DecidedRows(ZooSample)
-    decided.add(RowOutcome(2, "new", "", written=Written(None, {"other": value})))
+    written = Written(None, {"other": value})
+    decided.add(RowOutcome(2, "new", "", asked={"other": None}, written=written))
     assert not decided.usable
 
 
 def test_a_row_written_by_the_flush_makes_the_preview_keep_cells():
     decided = DecidedRows(ZooSample)
-    decided.add(RowOutcome(2, "new", "", written=Written(None, {"colour": Colour.red})))
+    written = Written(None, {"colour": Colour.red})
+    decided.add(RowOutcome(2, "new", "", asked={"colour": "red"}, written=written))
     assert decided.usable
-    decided.add(RowOutcome(3, "changed", "1", written=None))
+    decided.add(RowOutcome(3, "changed", "1", asked={}, written=None))
+    assert not decided.usable
+
+
+def test_a_value_the_file_did_not_give_makes_the_preview_keep_cells():
+    """A value the model's validation made of others (a time it stamps, a
+    slug) is made again when the rows run again at the confirmation."""
+    decided = DecidedRows(ZooSample)
+    written = Written((1,), {"notes": "Asked"})
+    decided.add(RowOutcome(2, "changed", "1", asked={"notes": None}, written=written))
+    assert decided.usable
+    made = Written((2,), {"notes": "Asked", "ratio": 0.5})
+    decided.add(RowOutcome(3, "changed", "2", asked={"notes": None}, written=made))
     assert not decided.usable

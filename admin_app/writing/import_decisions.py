@@ -61,6 +61,10 @@ class DecidedRows:
     longer `usable` once a row was written otherwise, holds a value the
     codec cannot keep, or may name a row the file adds.
 
+    Only the values the file's cells ask for are kept: a value the model's
+    validation makes of others (a time stamped by a validator) is made anew
+    by running the rows again.
+
     A new row whose key the database (or a default) makes gets another key
     at the confirmation than in the preview. A row of the file that names
     such a row (a parent task by its title) was decided with the preview's
@@ -83,8 +87,9 @@ class DecidedRows:
             return
         written = outcome.written
         try:
-            if written is None:
-                raise NotKept(outcome.row)
+            asked = (outcome.asked or {}).keys()
+            if written is None or not written.values.keys() <= asked:
+                raise NotKept(outcome.row)  # or a value the file did not give
             values = self.codec.encode(written.values)
             if written.key is None:  # and the columns its outcome shows
                 self.packed.add([outcome.row, values, list(outcome.changes)])
