@@ -267,7 +267,18 @@ def test_a_refused_confirmation_with_progress_ends_on_the_import_page(app, clien
 
 
 @pytest.mark.parametrize(
-    "entry", ["", "abc", "-1", "0", "1e3", "99999999999999999999", "2147483648"]
+    "entry",
+    [
+        "",
+        "abc",
+        "-1",
+        "0",
+        "1e3",
+        "99999999999999999999",
+        "2147483648",
+        "\u00b2",
+        "\uff11",
+    ],
 )
 def test_the_end_of_a_confirmation_names_only_an_import_of_its_user(
     app, client, db, entry

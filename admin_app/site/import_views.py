@@ -303,7 +303,7 @@ class ImportActions:
             raise HTTPException(403)
         number = request.query_params.get("entry", "")
         entry = None
-        if number.isdigit() and len(number) < 10:  # an INTEGER key
+        if number.isascii() and number.isdigit() and len(number) < 10:  # INTEGER
             with self.session_maker() as session:
                 entry = await to_thread.run_sync(session.get, AuditEntry, int(number))
         if (
