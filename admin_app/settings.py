@@ -36,7 +36,7 @@ def _env_seconds(name: str, default: int) -> int:
     text = os.environ.get(name, "").strip()
     if not text:
         return default
-    if not text.isdigit() or int(text) < 60:
+    if not (text.isascii() and text.isdigit()) or int(text) < 60:
         raise ImproperlyConfigured(f"{name} must be a number of seconds, at least 60.")
     return int(text)
 
@@ -137,7 +137,7 @@ def _env_count(name: str, minimum: int) -> int | None:
     text = os.environ.get(name, "").strip()
     if not text:
         return None
-    if not text.isdigit() or int(text) < minimum:
+    if not (text.isascii() and text.isdigit()) or int(text) < minimum:
         raise ImproperlyConfigured(
             f"{name} must be a whole number, at least {minimum}."
         )

@@ -72,6 +72,11 @@ def test_pre_ping_is_on_unless_turned_off(postgres_server_url, monkeypatch):
             "1.5",
             "ADMIN_POOL_RECYCLE must be a whole number, at least 1.",
         ),
+        (  # a digit to str.isdigit, not to int()
+            "ADMIN_POOL_SIZE",
+            "\u00b2",
+            "ADMIN_POOL_SIZE must be a whole number, at least 1.",
+        ),
         (
             "ADMIN_POOL_PRE_PING",
             "maybe",

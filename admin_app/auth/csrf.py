@@ -117,7 +117,11 @@ class CSRFMiddleware:
         route does with it later; a `receive` that replays it."""
         headers = Headers(scope=scope)
         declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > MAX_ANONYMOUS_BYTES:
+        if (
+            declared.isascii()
+            and declared.isdigit()
+            and int(declared) > MAX_ANONYMOUS_BYTES
+        ):
             raise _TooLarge  # refused before a byte of it is read
         if _content_type(headers) == "multipart/form-data":
             raise _NotBeforeLogin
