@@ -12,6 +12,8 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from admin_app.model.parsing import whole_number
+
 DEFAULT_DATABASE_URL = "sqlite:///admin.db"
 DEFAULT_MODELS = ("models",)
 DEFAULT_ALLOWED_HOSTS = ("localhost", "127.0.0.1")
@@ -36,9 +38,10 @@ def _env_seconds(name: str, default: int) -> int:
     text = os.environ.get(name, "").strip()
     if not text:
         return default
-    if not (text.isascii() and text.isdigit()) or int(text) < 60:
+    seconds = whole_number(text)
+    if seconds is None or seconds < 60:
         raise ImproperlyConfigured(f"{name} must be a number of seconds, at least 60.")
-    return int(text)
+    return seconds
 
 
 def _env_list(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
@@ -137,11 +140,12 @@ def _env_count(name: str, minimum: int) -> int | None:
     text = os.environ.get(name, "").strip()
     if not text:
         return None
-    if not (text.isascii() and text.isdigit()) or int(text) < minimum:
+    count = whole_number(text)
+    if count is None or count < minimum:
         raise ImproperlyConfigured(
             f"{name} must be a whole number, at least {minimum}."
         )
-    return int(text)
+    return count
 
 
 def pool_settings() -> dict[str, object]:

@@ -36,6 +36,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from admin_app.model.parsing import whole_number
+
 FIELD = "csrf_token"
 HEADER = "x-csrf-token"
 SESSION_KEY = "csrf"
@@ -116,12 +118,8 @@ class CSRFMiddleware:
         """Read a body sent before login now, within its cap, whatever the
         route does with it later; a `receive` that replays it."""
         headers = Headers(scope=scope)
-        declared = headers.get("content-length", "")
-        if (
-            declared.isascii()
-            and declared.isdigit()
-            and int(declared) > MAX_ANONYMOUS_BYTES
-        ):
+        declared = whole_number(headers.get("content-length", ""))
+        if declared is not None and declared > MAX_ANONYMOUS_BYTES:
             raise _TooLarge  # refused before a byte of it is read
         if _content_type(headers) == "multipart/form-data":
             raise _NotBeforeLogin

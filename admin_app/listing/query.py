@@ -35,6 +35,7 @@ from admin_app.listing.keyset import list_identity
 from admin_app.model.fields import FieldSpec, Kind
 from admin_app.model.keys import BadKey, parse_key, parse_selection
 from admin_app.model.labels import label_column
+from admin_app.model.parsing import whole_number
 
 
 class ListedView(Protocol):
@@ -126,11 +127,12 @@ def _positive_int(
     text = params.get(name)
     if not text:
         return default
-    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= limit:
+    number = whole_number(text)
+    if number is None or not 1 <= number <= limit:
         raise bad_request(
             f"{name} must be a whole number from 1 to {limit:,}, not {text!r}."
         )
-    return int(text)
+    return number
 
 
 def key_condition(model: type, identifiers: Sequence[str]) -> ColumnElement:

@@ -74,6 +74,14 @@ def row_identifier(obj: Any) -> str:
 
 
 @lru_cache(maxsize=1024)
+def key_attributes(model: type) -> tuple[str, ...]:
+    """The attribute keys of `model`'s primary key columns, in the key's
+    order (a column's Python name, which may differ from its name)."""
+    mapper = inspect(model)
+    return tuple(mapper.get_property_by_column(c).key for c in mapper.primary_key)
+
+
+@lru_cache(maxsize=1024)
 def _key_names(model: type) -> tuple[str, ...]:
     """The key columns' names, as `get_object_identifier` reads them."""
     return tuple(column.name for column in inspect(model).primary_key)

@@ -26,6 +26,16 @@ class BadValue(ValueError):
     """Submitted text that the field cannot hold; the message says what it expects."""
 
 
+def whole_number(text: str) -> int | None:
+    """The number that `text` spells in ASCII digits, else None. (`str.isdigit`
+    also takes superscripts and other scripts' digits, which `int` then
+    refuses or reads: a page number, an entry's number, a header or a
+    setting takes `0-9` only.)"""
+    if text.isascii() and text.isdigit():
+        return int(text)
+    return None
+
+
 def choice_text(value: Any) -> str:
     """A choice as a form or query string names it: an enum by its value."""
     if isinstance(value, enum.Enum):

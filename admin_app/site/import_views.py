@@ -25,11 +25,13 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from admin_app.model.fields import FieldSpec, Kind
 from admin_app.model.labels import field_label, label_for
+from admin_app.model.parsing import whole_number
 from admin_app.settings import import_max_bytes
 from admin_app.site.import_progress import progress_response, wants_progress
 from admin_app.site.read_routing import note_write
 from admin_app.writing.audit import AuditEntry, username_of
 from admin_app.writing.import_apply import (
+    SUMMARY,
     Confirmed,
     ImportRefused,
     ImportSetup,
@@ -301,11 +303,11 @@ class ImportActions:
         Only the user's own import of this table is named."""
         if not self.may_import(request):
             raise HTTPException(403)
-        number = request.query_params.get("entry", "")
+        number = whole_number(request.query_params.get("entry", ""))
         entry = None
-        if number.isascii() and number.isdigit() and len(number) < 10:  # INTEGER
+        if number is not None and number < 2**31:  # an INTEGER key
             with self.session_maker() as session:
-                entry = await to_thread.run_sync(session.get, AuditEntry, int(number))
+                entry = await to_thread.run_sync(session.get, AuditEntry, number)
         if (
             entry is None
             or entry.action != "import"
@@ -314,7 +316,7 @@ class ImportActions:
         ):
             raise HTTPException(404)
         note_write(request.session)
-        Flash.success(request, f"{entry.summary.removeprefix('Import: ')}.")
+        Flash.success(request, f"{entry.summary.removeprefix(SUMMARY)}.")
         url = request.url_for("admin:list", identity=self.identity)
         return RedirectResponse(url, status_code=302)
 

@@ -50,6 +50,7 @@ from admin_app.writing.importing import (
 )
 
 STALE_LISTED = 20  # rows a refused confirmation names
+SUMMARY = "Import: "  # an entry's summary: "Import: 12 Tasks changed, 3 added"
 
 
 class ImportRefused(ValueError):
@@ -414,7 +415,7 @@ def confirm_import(
             "import",
             view.identity,
             [],
-            f"Import: {import_words(view, changed, added)}",
+            f"{SUMMARY}{import_words(view, changed, added)}",
         )
         entry.write(session, audit)
         forget(session, [token])

@@ -32,8 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapper, Session
 
 from admin_app.db import begin_for_savepoints
-from admin_app.model.keys import identifier
-from admin_app.model.relations import own_row_columns
+from admin_app.model.keys import identifier, key_attributes
 from admin_app.writing.audit import jsonable
 from admin_app.writing.import_outcomes import RowOutcome, values_digest
 from admin_app.writing.import_previews import PackedRows
@@ -66,21 +65,15 @@ class DecidedRows:
     by running the rows again.
 
     A new row whose key the database (or a default) makes gets another key
-    at the confirmation than in the preview. A row of the file that names
-    such a row (a parent task by its title) was decided with the preview's
-    key, so where the file adds rows with made keys and sets a column that
-    names a row of the same table, the confirmation runs the rows again,
-    and finds the rows it names then."""
+    at the confirmation than in the preview. A row that names a row the
+    import wrote before it (a parent task the file adds, by its title:
+    `RowOutcome.names`) was decided with the preview's key, so the
+    confirmation runs the rows again, and finds the rows they name then."""
 
     def __init__(self, model: type) -> None:
         self.codec = ValueCodec(model)
         self.packed = PackedRows()
         self.usable = True
-        mapper: Mapper = inspect(model)
-        self._keys = [mapper.get_property_by_column(c).key for c in mapper.primary_key]
-        self._own_rows = own_row_columns(model)
-        self._made_keys = False  # a new row's key is made for it
-        self._names_own_rows = False  # a row sets a column of `_own_rows`
 
     def add(self, outcome: RowOutcome) -> None:
         if not self.usable:
@@ -88,7 +81,7 @@ class DecidedRows:
         written = outcome.written
         try:
             asked = (outcome.asked or {}).keys()
-            if written is None or not written.values.keys() <= asked:
+            if written is None or outcome.names or not written.values.keys() <= asked:
                 raise NotKept(outcome.row)  # or a value the file did not give
             values = self.codec.encode(written.values)
             if written.key is None:  # and the columns its outcome shows
@@ -98,15 +91,6 @@ class DecidedRows:
                 before = outcome.before_digest()
                 self.packed.add([outcome.row, values, key, before, outcome.changes])
         except NotKept:
-            self.usable = False
-            return
-        if written.key is None and any(
-            written.values.get(k) is None for k in self._keys
-        ):
-            self._made_keys = True
-        if any(written.values.get(k) is not None for k in self._own_rows):
-            self._names_own_rows = True
-        if self._made_keys and self._names_own_rows:
             self.usable = False
 
 
@@ -126,9 +110,7 @@ class DecidedImport:
         self.codec = ValueCodec(model)
         self.hidden, self.batch = hidden, batch
         self._keys = list(self.mapper.primary_key)
-        self._key_attributes = [
-            self.mapper.get_property_by_column(c).key for c in self._keys
-        ]
+        self._key_attributes = key_attributes(model)
         self._attributes = [prop.key for prop in self.mapper.column_attrs]
 
     def run(

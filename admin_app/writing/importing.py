@@ -45,7 +45,7 @@ from sqlalchemy.orm import Session
 from admin_app.db import begin_for_savepoints
 from admin_app.listing.export import ExportColumn
 from admin_app.model.fields import FieldSpec
-from admin_app.model.keys import identifier, row_identifier
+from admin_app.model.keys import identifier, key_attributes, row_identifier
 from admin_app.model.relations import own_row_columns
 from admin_app.writing.audit import diff, jsonable
 from admin_app.writing.import_cells import CellReader
@@ -147,9 +147,7 @@ class ImportRun:
         self.progress = progress  # told how many rows are done, batch by batch
         self.mapper = inspect(self.model)
         self._own_rows = own_row_columns(self.model)
-        self._key_attributes = [
-            self.mapper.get_property_by_column(c).key for c in self.mapper.primary_key
-        ]
+        self._key_attributes = key_attributes(self.model)
         # a new row's columns its outcome shows: those the file sets, less
         # (for a row without a key) the key the database numbers
         self._shown = frozenset(columns.column_keys)

@@ -18,6 +18,8 @@ from typing import Any
 from sqlalchemy import Enum, inspect
 from sqlalchemy.orm import Mapper
 
+from admin_app.model.keys import key_attributes
+
 _PLAIN = frozenset({type(None), bool, int, float, str})  # exactly: not enums
 _ISO = (datetime, date, time)
 _FROM_TEXT: dict[str, Callable[[str], Any]] = {
@@ -45,9 +47,7 @@ class ValueCodec:
             for prop in mapper.column_attrs
             if isinstance(prop.columns[0].type, Enum)
         }
-        self._key_attributes = [
-            mapper.get_property_by_column(column).key for column in mapper.primary_key
-        ]
+        self._key_attributes = key_attributes(model)
 
     def encode(self, values: dict[str, Any]) -> dict[str, Any]:
         """`values` as JSON can hold them, or NotKept."""

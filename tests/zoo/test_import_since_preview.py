@@ -240,3 +240,33 @@ def test_a_row_linked_to_a_row_the_file_adds_is_linked_to_it_when_confirmed(
     with site.session() as session:
         child = session.get(TrackerTask, child_id)
         assert child.parent is not None and child.parent.title == "Alpha"
+
+
+@pytest.mark.parametrize("site", ZOO, indirect=True, ids=lambda m: m.rsplit(".")[-1])
+def test_a_confirmation_with_its_progress_ends_on_the_list_on_every_table(site):
+    """The preview page's script asks for the rows' progress lines; the last
+    says where to go, and there the list says what the import did."""
+    import json
+
+    confirmed = []
+    for found in changeable_tables(site):
+        data, new = _first_row_changed(found)
+        preview = _previewed(site, found.table, data)
+        answer = site.client.post(
+            f"/admin/{found.table}/import/confirm",
+            data={"token": preview["token"]},
+            headers={"Accept": "application/x-ndjson"},
+        )
+        *progress, last = [json.loads(line) for line in answer.text.splitlines()]
+        assert progress == [{"rows": 1}], found.table
+        assert last["status"] == 303, (found.table, last)
+        assert f"/admin/{found.table}/import/done?entry=" in last["location"]
+        listed = site.client.get(last["location"])
+        assert str(listed.url).endswith(f"/admin/{found.table}/list"), found.table
+        assert "changed, 0 added." in listed.text, found.table
+        with site.session() as session:
+            row = facts.by_identifier(session, found.model)[preview["rows"][0]["key"]]
+            shown = getattr(row, found.name)
+            assert (str(shown).lower() if found.kind is Kind.BOOL else shown) == new
+        confirmed.append(found.table)
+    assert confirmed
