@@ -51,6 +51,14 @@ def _first_row_changed(found: Changeable) -> tuple[bytes, str]:
     return csv_bytes(found.header, [{**first, found.name: new}, *rest]), new
 
 
+def _assert_holds(site, found: Changeable, key: str, text: str) -> None:  # type: ignore[no-untyped-def]
+    """The row of `key` holds `text` in the changeable column."""
+    with site.session() as session:
+        row = facts.by_identifier(session, found.model)[key]
+        held = getattr(row, found.name)
+        assert (str(held).lower() if found.kind is Kind.BOOL else held) == text
+
+
 def _imports(site) -> int:  # type: ignore[no-untyped-def]
     return sum(entry["action"] == "import" for entry in audit_rows(site))
 
@@ -75,10 +83,7 @@ def test_a_confirmation_decides_no_row_again(site, monkeypatch):
         answer = _confirmed(site, found.table, preview)
         assert answer.json() == {"added": 0, "changed": 1}, found.table
         assert decided == [], found.table
-        with site.session() as session:
-            row = facts.by_identifier(session, found.model)[preview["rows"][0]["key"]]
-            shown = getattr(row, found.name)
-            assert (str(shown).lower() if found.kind is Kind.BOOL else shown) == new
+        _assert_holds(site, found, preview["rows"][0]["key"], new)
         confirmed_tables.append(found.table)
     assert confirmed_tables
 
@@ -264,9 +269,6 @@ def test_a_confirmation_with_its_progress_ends_on_the_list_on_every_table(site):
         listed = site.client.get(last["location"])
         assert str(listed.url).endswith(f"/admin/{found.table}/list"), found.table
         assert "changed, 0 added." in listed.text, found.table
-        with site.session() as session:
-            row = facts.by_identifier(session, found.model)[preview["rows"][0]["key"]]
-            shown = getattr(row, found.name)
-            assert (str(shown).lower() if found.kind is Kind.BOOL else shown) == new
+        _assert_holds(site, found, preview["rows"][0]["key"], new)
         confirmed.append(found.table)
     assert confirmed
