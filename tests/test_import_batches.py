@@ -7,6 +7,7 @@ Every test runs on SQLite and PostgreSQL."""
 import csv
 import io
 import json
+import re
 
 import pytest
 from sqlalchemy import event, insert
@@ -212,6 +213,40 @@ def test_the_upload_forms_script_reads_the_progress_then_the_page(app, client):
 
 
 PROGRESS = {"Accept": "application/x-ndjson"}
+
+
+def test_a_preview_that_must_keep_cells_reads_the_file_again_and_goes_on(
+    app, client, db
+):
+    """A row in the third batch names, by its title, a parent task the file
+    adds in the first: the preview's decisions cannot hold it, so the file is
+    previewed again keeping its cells. The bar never goes back, the page
+    shows the whole file once, and the confirmation links the row to the
+    task it adds."""
+    fill_tasks(app.state.engine, BATCH_ROWS * 2)
+    tasks = rows_of(exported(client, "task", "?sortBy=id"))
+    for row in tasks:
+        row["title"] += " (edited)"
+        del row["parent_id"]  # the parent by its label alone
+    alpha = {**dict.fromkeys(tasks[0], ""), "title": "Alpha", "progress": "1"}
+    rows = [alpha, *tasks[1:], {**tasks[0], "parent": "Alpha"}]
+    answer = client.post(
+        "/admin/task/import",
+        files={"file": ("t.csv", write_csv(rows))},
+        headers=PROGRESS,
+    )
+    *progress, last = [json.loads(line) for line in answer.text.splitlines()]
+    counts = [line["rows"] for line in progress]
+    assert counts == sorted(set(counts)) and counts[-1] == len(rows)
+    shown = page_text(last["html"])
+    assert f"1 new, {BATCH_ROWS * 2:,} changed, 0 unchanged, 0 refused." in shown
+    token = re.search(r'name="token" value="([^"]+)"', last["html"]).group(1)
+    done = client.post("/admin/task/import/confirm", data={"token": token})
+    assert done.status_code == 200
+    added = db.exec(select(Task).where(Task.title == "Alpha")).one()
+    first = db.get(Task, int(tasks[0]["id"]))
+    assert (first.parent_id, first.title) == (added.id, "Task 0 (edited)")
+    assert count_of(db, Task) == BATCH_ROWS * 2 + 1
 
 
 def test_the_confirmations_script_reads_the_progress_then_goes_to_the_list(

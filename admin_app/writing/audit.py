@@ -65,7 +65,9 @@ def jsonable(value: Any) -> Any:
         return value
     if type(value) is dict:  # a row's values by name (an import: two a row)
         return {
-            k if type(k) is str else str(jsonable(k)): jsonable(v)
+            k if type(k) is str else str(jsonable(k)): (
+                v if type(v) in _PLAIN else jsonable(v)
+            )
             for k, v in value.items()
         }
     if isinstance(value, enum.Enum):  # before str and int: StrEnum, IntEnum

@@ -45,6 +45,7 @@ from admin_app.writing.importing import (
     ImportResult,
     ImportRun,
     Permissions,
+    Row,
     RowOutcome,
     Sink,
 )
@@ -113,11 +114,17 @@ class Preview:
 @dataclass
 class OpenedFile:
     """An uploaded file whose kind, header and columns passed their checks;
-    its rows are read by the preview."""
+    its rows are read by the preview (`rows`, as often as it needs)."""
 
     upload: UploadStream
     columns: ImportColumns
     key: str | None
+    file: bytes | BinaryIO
+    limit: int
+
+    def rows(self) -> Iterator[tuple[int, list[str], bool]]:
+        """The file's rows from the first, read anew from the upload."""
+        return stream_upload(self.file, self.limit).rows
 
 
 def open_import(
@@ -131,7 +138,12 @@ def open_import(
     unreadable CSV line, a value under a column without a name) ends the
     stream instead."""
     upload = stream_upload(data, limit)
-    return OpenedFile(upload, setup.columns(upload.header, key), key)
+    return OpenedFile(upload, setup.columns(upload.header, key), key, data, limit)
+
+
+class _CellsNeeded(Exception):
+    """A row the preview's decisions cannot hold: the preview is made again
+    keeping each row's cells."""
 
 
 def preview_import(
@@ -142,32 +154,72 @@ def preview_import(
 ) -> Preview:
     """What importing the file would do; nothing of it is written. A token is
     given when there is something to confirm and no row is refused.
-    `progress` is told how many rows are checked, batch by batch."""
-    upload, columns, key = opened.upload, opened.columns, opened.key
+    `progress` is told how many rows are checked, batch by batch.
+
+    The preview keeps what it decided for each row to write, for the
+    confirmation to write that (`DecidedRows`). The first row whose decision
+    cannot be kept (a value without an exact form, a row that names a row the
+    file adds) ends that run: the file is previewed again keeping each row's
+    cells and outcome digest instead, for the confirmation to run the rows
+    again. Keeping both all along cost a sixth of every preview; a table
+    whose rows the ORM's flush writes keeps cells from the start."""
+    try:
+        return _preview(setup, session, opened, opened.upload.rows, True, progress)
+    except _CellsNeeded:
+        pass
+    reached = 0
+
+    def again(done: int) -> None:  # the bar does not go back
+        nonlocal reached
+        if progress is not None and done > reached:
+            reached = done
+            progress(done)
+
+    return _preview(setup, session, opened, opened.rows(), False, again)
+
+
+def _preview(
+    setup: ImportSetup,
+    session: Session,
+    opened: OpenedFile,
+    rows: Iterable[Row],
+    deciding: bool,
+    progress: Callable[[int], None] | None,
+) -> Preview:
+    """One run of the preview, keeping decisions (`deciding`, or
+    `_CellsNeeded`) or cells."""
+    columns = opened.columns
     packed = PackedRows()  # each row's cells, to run it again
     decided = DecidedRows(setup.view.model)  # or what it decided, to write that
 
     def keep(outcome: RowOutcome, cells: list[str]) -> None:
-        if outcome.status != "unchanged" and not run.result.error_count:
+        if outcome.status == "unchanged" or run.result.error_count:
+            return
+        if not deciding:
             packed.add([outcome.row, cells, outcome.digest()])
-            decided.add(outcome)
+            return
+        decided.add(outcome)
+        if not decided.usable:
+            raise _CellsNeeded
 
     run = setup.run(session, columns, sink=keep, progress=progress)
+    if deciding and run.writes is None:  # no row will have a decision
+        raise _CellsNeeded
     transaction = session.begin()
     try:
-        result = run.run(upload.rows)
+        result = run.run(rows)
     finally:
         transaction.rollback()
-    if result.error_count or not packed.count:
+    kept = decided.packed if deciding else packed
+    if result.error_count or not kept.count:
         return Preview(result, None)
     payload = {
-        "header": upload.header,
-        "key": key,
+        "header": opened.upload.header,
+        "key": opened.key,
         "new": result.count("new"),
         "changed": result.count("changed"),
-        "decided": decided.usable,
+        "decided": deciding,
     }
-    kept = decided.packed if decided.usable else packed
     with session.begin():
         token = store_preview(
             session, setup.username, setup.view.identity, payload, kept

@@ -155,16 +155,23 @@ def _csv_rows(file: BinaryIO) -> Iterator[list[str]]:
         raise BadFile("The file is empty.")
     text.seek(0)
     reader = csv.reader(text, delimiter=_delimiter(first_line.split("\n", 1)[0]))
-    return _csv_reading(reader)
+    return _csv_reading(reader, text)
 
 
-def _csv_reading(reader: Iterator[list[str]]) -> Iterator[list[str]]:
+def _csv_reading(
+    reader: Iterator[list[str]], text: io.TextIOWrapper
+) -> Iterator[list[str]]:
     try:
         for row in reader:
             yield [unquoted(cell) for cell in row]
     except csv.Error as error:
         line = getattr(reader, "line_num", 0)
         raise BadFile(f"The file is not readable CSV (row {line}): {error}.") from error
+    finally:
+        # the upload stays open when these rows are left unread: a wrapper
+        # closes its file when it is collected, and the file is read again
+        # from the start by a preview that keeps cells
+        text.detach()
 
 
 def _check_expansion(archive: zipfile.ZipFile, limit: int) -> None:

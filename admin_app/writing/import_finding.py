@@ -15,7 +15,7 @@ from sqlalchemy import Column, inspect, select
 from sqlalchemy.orm import Session
 
 from admin_app.model.fields import BadValue, Kind
-from admin_app.model.keys import BadKey, coerce_key_part, identifier
+from admin_app.model.keys import BadKey, coerce_key_part, identifier, row_identifier
 from admin_app.model.limits import cannot_hold
 from admin_app.writing.import_cells import Report
 from admin_app.writing.import_columns import ImportCell, ImportColumns
@@ -46,6 +46,10 @@ class RowFinder:
     def forget(self) -> None:
         """Let go of the batch's rows."""
         self._held, self._by_key = [], {}
+
+    def held_identifiers(self) -> list[str]:
+        """The identifiers of the batch's own rows that `preload` read."""
+        return [row_identifier(row) for row in self._by_key.values()]
 
     def preload(self, rows: Sequence[Row]) -> None:
         """Read the rows the batch names (its own rows by key, locked on a

@@ -9,6 +9,9 @@ batch that is run again row by row forgets them.
 """
 
 import sqlite3
+from collections.abc import Iterable
+
+RECALLED_AT_ONCE = 500  # keys a query asks for (SQLite's old limit: 999)
 
 
 class SeenRows:
@@ -21,11 +24,29 @@ class SeenRows:
             "CREATE TABLE seen (key TEXT PRIMARY KEY, row INTEGER) WITHOUT ROWID"
         )
         self._batch: dict[str, int] = {}
+        self._asked: frozenset[str] = frozenset()  # by `recall`
+        self._recalled: dict[str, int] = {}
+
+    def recall(self, keys: Iterable[str]) -> None:
+        """Look up the keys a batch's rows have before the batch runs, a few
+        queries for the batch rather than one a row."""
+        self._asked = frozenset(keys)
+        self._recalled = {}
+        asked = list(self._asked)
+        for start in range(0, len(asked), RECALLED_AT_ONCE):
+            chunk = asked[start : start + RECALLED_AT_ONCE]
+            marks = ",".join("?" * len(chunk))
+            found = self._db.execute(
+                f"SELECT key, row FROM seen WHERE key IN ({marks})", chunk
+            )
+            self._recalled.update(found)
 
     def earlier(self, key: str) -> int | None:
         """The number of the row that wrote the row `key` names, if one did."""
         found = self._batch.get(key)
         if found is None:
+            if key in self._asked:
+                return self._recalled.get(key)
             hit = self._db.execute("SELECT row FROM seen WHERE key = ?", (key,))
             found = next((row for (row,) in hit), None)
         return found
@@ -44,6 +65,7 @@ class SeenRows:
                 "INSERT OR REPLACE INTO seen VALUES (?, ?)", self._batch.items()
             )
         self._batch = {}
+        self._asked, self._recalled = frozenset(), {}
 
     def close(self) -> None:
         self._db.close()

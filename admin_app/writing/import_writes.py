@@ -31,6 +31,7 @@ from sqlalchemy.orm.base import instance_dict
 from sqlmodel import SQLModel
 
 from admin_app.model.values import unchanged
+from admin_app.writing.array_insert import array_insert, arrays_of
 
 _EVENTS = ("before_insert", "after_insert", "before_update", "after_update")
 
@@ -195,33 +196,45 @@ class BatchWrites:
 
         SQLAlchemy inserts one row per statement where the database does not
         promise that a multi-row INSERT returns its rows in order (SQLite):
-        a twentieth of a large import. Where the database makes the key, a
-        number, each row's is larger than the one before, so one statement
-        per batch is run and its rows are put in order by their keys, and
-        checked: each must hold the values given for it, else the batch is
+        a twentieth of a large import; on PostgreSQL its one statement for
+        many rows is long (`array_insert` says why that costs). Where the
+        database makes the key, a number, each row's is larger than the one
+        before, so one statement per batch is run (on PostgreSQL of arrays)
+        and its rows are put in order by their keys; on PostgreSQL a row
+        whose key is given comes back in the arrays' order. Each returned
+        row is checked to hold the values given for it, else the batch is
         run again row by row (`UnorderedInsert`)."""
-        key = self._made_key(session, names)
-        if key is None:
+        dialect = session.get_bind().dialect
+        key = self._made_key(names)
+        arrays = None
+        if key is not None or all(k.key in names for k in self.keys):
+            arrays = array_insert(self.table, names, dialect)
+        if arrays is not None:
+            stored = list(session.execute(arrays, arrays_of(names, params)))
+        elif key is not None and dialect.name == "sqlite":
+            stmt = insert(self.table).returning(*self.table.columns)
+            stored = list(session.execute(stmt, params))
+        else:
             stmt = insert(self.table).returning(
                 *self.table.columns, sort_by_parameter_order=True
             )
             return list(session.execute(stmt, params))
-        stmt = insert(self.table).returning(*self.table.columns)
-        stored = sorted(session.execute(stmt, params), key=itemgetter(key))
+        if key is not None:
+            stored.sort(key=itemgetter(key))
         positions = [(self._position[name], name) for name in names]
         for sent, values in zip(params, stored, strict=True):
             if not all(unchanged(sent[n], values[i]) for i, n in positions):
                 raise UnorderedInsert
         return stored
 
-    def _made_key(self, session: Session, names: tuple[str, ...]) -> int | None:
-        """The position of the key among the returned columns when one
-        multi-row INSERT can be put in order by it: a number the database
-        makes (SQLite's rowid), not given by the rows; else None."""
+    def _made_key(self, names: tuple[str, ...]) -> int | None:
+        """The position of the key among the returned columns when the rows
+        of one multi-row INSERT can be put in order by it: a number the
+        database makes (SQLite's rowid, PostgreSQL's sequence), not given
+        by the rows; else None."""
         column = self.table.autoincrement_column
         if (
-            session.get_bind().dialect.name != "sqlite"
-            or column is None
+            column is None
             or len(self.keys) != 1
             or self.keys[0] is not column
             or column.key in names

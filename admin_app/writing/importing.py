@@ -78,6 +78,7 @@ __all__ = [
 ]
 
 BATCH_ROWS = 500  # rows read, validated and written together
+RELATED_KEPT = 5_000  # related rows kept from one batch to the next
 
 
 class ImportedView(Protocol):
@@ -107,7 +108,8 @@ class _Pending:
     keyless: bool
     before: dict[str, Any]
     asked: dict[str, Any]
-    after: dict[str, Any] | None = None  # as written by `BatchWrites`
+    # as written by `BatchWrites`: a new row's columns, a changed row's changes
+    after: dict[str, Any] | None = None
     written: Written | None = None  # what `BatchWrites` was given
 
 
@@ -164,7 +166,10 @@ class ImportRun:
         self._errors: list[RowError] = []  # the batch's, until it is done
         self._outcomes: list[tuple[RowOutcome, list[str]]] = []
         self._batched = False  # True while a batch runs without savepoints
-        self._related: dict[tuple[type, str], Any] = {}  # the batch's, by key
+        # related rows by their key's text: the batch's, or while the batch
+        # statements write (which only read their keys) the file's, up to
+        # `RELATED_KEPT` of them
+        self._related: dict[tuple[type, str], Any] = {}
         # a batch's writes, made by statements of their own when the rows are
         # plain columns and no hook may set anything on the row object
         plain = plain_columns(self.model, session) and not (hook and hook_sets_row)
@@ -186,6 +191,7 @@ class ImportRun:
 
     def _batch(self, batch: list[Row]) -> None:
         self.finder.preload(batch)
+        self._seen.recall(self.finder.held_identifiers())
         savepoint = self.session.begin_nested()
         try:
             self._batched, self._adding = True, False
@@ -226,7 +232,8 @@ class ImportRun:
         self._seen.keep_batch()
         self.finder.forget()
         self.cells.forget()
-        self._related = {}
+        if self.writes is None or len(self._related) > RELATED_KEPT:
+            self._related = {}  # a flush would attach the rows it was given
         self.session.expunge_all()  # the identity map holds no more than a batch
 
     def error(self, row: int, column: str, message: str) -> None:
@@ -330,8 +337,8 @@ class ImportRun:
         key = self.mapper.primary_key_from_instance(row.obj)
         row.written = Written(tuple(key), changes)
         self.writes.update(key, changes)
-        shown = {k: v for k, v in changes.items() if k not in self.hidden}
-        row.after = {**row.before, **shown}
+        # the row's other columns as before: only these can differ
+        row.after = {k: v for k, v in changes.items() if k not in self.hidden}
 
     def _changes(self, row: _Pending) -> dict[str, list[Any]]:
         after = self.state(row.obj) if row.after is None else row.after
