@@ -170,8 +170,9 @@ def _csv_reading(
     finally:
         # the upload stays open when these rows are left unread: a wrapper
         # closes its file when it is collected, and the file is read again
-        # from the start by a preview that keeps cells
-        text.detach()
+        # from the start by a preview that keeps cells (a closed upload is done)
+        if not text.closed:
+            text.detach()
 
 
 def _check_expansion(archive: zipfile.ZipFile, limit: int) -> None:

@@ -223,6 +223,8 @@ class BatchWrites:
             stored.sort(key=itemgetter(key))
         positions = [(self._position[name], name) for name in names]
         for sent, values in zip(params, stored, strict=True):
+            if [sent[n] for _i, n in positions] == [values[i] for i, _n in positions]:
+                continue  # stored exactly as sent, as most rows are
             if not all(unchanged(sent[n], values[i]) for i, n in positions):
                 raise UnorderedInsert
         return stored
