@@ -1,8 +1,8 @@
 """Many rows inserted on PostgreSQL by one short statement of arrays.
 
 SQLAlchemy inserts many rows with RETURNING as one long statement of
-`VALUES` rows (its "insertmanyvalues"): a batch of 250 new rows of eight
-columns is 2,000 placeholders. psycopg reads every statement it is given
+`VALUES` rows (its "insertmanyvalues"): a batch of 500 new rows of eight
+columns is 4,000 placeholders. psycopg reads every statement it is given
 into its own form, in Python, and keeps that reading only for short
 statements, so each batch's statement was read anew: a sixth of a large
 import's preview and a quarter of its confirmation on PostgreSQL.

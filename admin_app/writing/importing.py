@@ -77,7 +77,7 @@ __all__ = [
     "Sink",
 ]
 
-BATCH_ROWS = 500  # rows read, validated and written together
+BATCH_ROWS = 1_000  # rows read, validated and written together
 RELATED_KEPT = 5_000  # related rows kept from one batch to the next
 
 
