@@ -7,8 +7,8 @@ from admin_app.auth.models import (
     StaffGroupMember,
     StaffUser,
 )
+from admin_app.importing.previews import ImportPreview, ImportPreviewPart
 from admin_app.writing.audit import AuditEntry
-from admin_app.writing.import_previews import ImportPreview, ImportPreviewPart
 
 ADMIN_TABLES = (
     StaffUser,

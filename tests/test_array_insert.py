@@ -1,5 +1,5 @@
 """New rows an import adds on PostgreSQL are sent as one array a column
-(`admin_app.writing.array_insert`): what is stored is exactly what
+(`admin_app.importing.array_insert`): what is stored is exactly what
 SQLAlchemy's own INSERT of each row stores, for every kind of column the zoo
 has; a text too long for its column is refused, never cut; a column an array
 cannot carry exactly leaves the table to SQLAlchemy's statement."""
@@ -14,7 +14,7 @@ from sqlalchemy.exc import DataError
 from sqlalchemy.types import TypeDecorator
 
 from admin_app.db import make_engine
-from admin_app.writing.array_insert import array_insert, arrays_of
+from admin_app.importing.array_insert import array_insert, arrays_of
 from tests.zoo.columns import Colour, Level, Size, ZooSample
 
 

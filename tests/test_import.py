@@ -12,9 +12,9 @@ from openpyxl import Workbook
 from sqlmodel import Session, select
 
 from admin_app.auth.models import StaffUser
+from admin_app.importing.columns import plan_columns
+from admin_app.importing.files import BadFile
 from admin_app.writing.audit import AuditEntry
-from admin_app.writing.import_columns import plan_columns
-from admin_app.writing.import_files import BadFile
 from models import Project, Task, Worker
 from models.seed import seed_demo
 from tests.conftest import add_staff, login
@@ -497,7 +497,7 @@ def test_a_preview_is_confirmed_on_another_worker_by_its_user_only(
 def test_an_expired_preview_is_refused(seeded, client, db):
     from datetime import timedelta
 
-    from admin_app.writing.import_previews import ImportPreview
+    from admin_app.importing.previews import ImportPreview
 
     rows = rows_of(exported(client, "task", "?sortBy=id"))[:1]
     rows[0]["progress"] = "1" if rows[0]["progress"] != "1" else "2"
@@ -545,7 +545,7 @@ def test_a_large_imports_audit_entry_is_written_in_pieces_and_reads_whole(
     from the first byte, and the entry reads as one (no character short or
     over: its keys are exactly the rows'), is listed by every key and
     reverts."""
-    from admin_app.writing.import_apply import _ImportEntry
+    from admin_app.importing.apply import _ImportEntry
 
     monkeypatch.setattr(_ImportEntry, "SPOOLED", 1)
     monkeypatch.setattr(_ImportEntry, "PIECE", 7)
@@ -589,7 +589,7 @@ def test_a_large_previews_rows_are_stored_and_read_back_in_parts(
     bytes here, spooled to disk from the first byte) and the confirmation
     reads them back one by one: every previewed row is applied, and the
     preview and its parts are gone afterwards."""
-    from admin_app.writing.import_previews import (
+    from admin_app.importing.previews import (
         ImportPreview,
         ImportPreviewPart,
         PackedRows,
@@ -620,7 +620,7 @@ def test_a_large_previews_rows_are_stored_and_read_back_in_parts(
 def test_a_preview_missing_a_part_is_refused_and_writes_nothing(
     seeded, client, db, monkeypatch
 ):
-    from admin_app.writing.import_previews import ImportPreviewPart, PackedRows
+    from admin_app.importing.previews import ImportPreviewPart, PackedRows
 
     monkeypatch.setattr(PackedRows, "PART", 64)
     rows = rows_of(exported(client, "task", "?sortBy=id"))
@@ -692,7 +692,7 @@ def test_two_confirmations_of_one_preview_write_it_once(seeded, client, monkeypa
     import threading
     import time
 
-    from admin_app.writing.import_decisions import DecidedImport
+    from admin_app.importing.decisions import DecidedImport
 
     rows = rows_of(exported(client, "task", "?sortBy=id"))
     for row in rows:

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import event, insert
 from sqlmodel import Session, func, select
 
-from admin_app.writing.import_writes import plain_columns
-from admin_app.writing.importing import BATCH_ROWS, KEPT
+from admin_app.importing.batch_writes import plain_columns
+from admin_app.importing.run import BATCH_ROWS, KEPT
 from models import Task, Worker
 from tests.pages import text as page_text
 from tests.test_import import audit_entries, exported, preview, rows_of, write_csv

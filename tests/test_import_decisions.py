@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from admin_app.writing.import_decisions import DecidedRows
-from admin_app.writing.import_outcomes import RowOutcome, Written
-from admin_app.writing.typed_json import NotKept, ValueCodec
+from admin_app.importing.decisions import DecidedRows
+from admin_app.importing.outcomes import RowOutcome, Written
+from admin_app.importing.typed_json import NotKept, ValueCodec
 from tests.zoo.columns import Colour, Level, Size, ZooSample, ZooSeat
 
 VALUES = {

@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pytest
 from openpyxl import Workbook
 
-from admin_app.writing.import_files import BadFile, read_upload, unquoted, xlsx_text
+from admin_app.importing.files import BadFile, read_upload, unquoted, xlsx_text
 
 LIMIT = 1024 * 1024
 

@@ -190,7 +190,7 @@ def test_a_batchs_new_row_holds_what_the_models_constructor_gives():
     the same defaults, each its own from a default factory (a UUID key)."""
     from sqlalchemy import inspect
 
-    from admin_app.writing.import_writes import BatchWrites
+    from admin_app.importing.batch_writes import BatchWrites
     from admin_app.writing.writes import column_values
     from tests.zoo.fullstack import Item
 
@@ -220,7 +220,7 @@ def test_a_new_rows_defaults_are_made_as_pydantic_makes_them():
     from pydantic import BaseModel, Field
     from pydantic.fields import FieldInfo
 
-    from admin_app.writing.import_writes import default_makers
+    from admin_app.importing.batch_writes import default_makers
 
     serials = count(1)
 
@@ -292,7 +292,7 @@ def test_a_batchs_new_rows_are_read_back_each_with_its_own_values(
     from sqlalchemy import create_engine, insert
     from sqlmodel import Session, SQLModel
 
-    from admin_app.writing.import_writes import BatchWrites, UnorderedInsert
+    from admin_app.importing.batch_writes import BatchWrites, UnorderedInsert
     from models import Worker
 
     engine = create_engine(f"sqlite:///{tmp_path / 'batch.db'}")

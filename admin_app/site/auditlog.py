@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from admin_app.db_errors import database_error_message
+from admin_app.importing.revert import ImportRevertRefused, revert_import
 from admin_app.listing.filters import Chip, ChoiceFilter, ListFilter, RangeFilter
 from admin_app.listing.query import key_condition
 from admin_app.model.keys import identifier
@@ -28,7 +29,6 @@ from admin_app.writing.audit import (
     record,
     stored_value,
 )
-from admin_app.writing.import_revert import ImportRevertRefused, revert_import
 from admin_app.writing.list_editing import ACTION as LIST_EDIT
 
 

@@ -4,7 +4,7 @@ A mixin of `AdminView`. `GET /{identity}/import` shows the upload form;
 `POST` the same URL (multipart `file`, optional `key`) writes nothing and
 answers the preview (as JSON with `Accept: application/json`);
 `POST /{identity}/import/confirm` applies exactly the previewed change
-(`admin_app.writing.import_apply`). SQLAdmin's own import route, off unless a
+(`admin_app.importing.apply`). SQLAdmin's own import route, off unless a
 view enables it, is replaced for these views by the site
 (`AdminSite.import_endpoint`): it cannot read SQLModel's text columns and
 writes each row without the model's validation.
@@ -23,14 +23,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from admin_app.model.fields import FieldSpec, Kind
-from admin_app.model.labels import field_label, label_for
-from admin_app.model.parsing import whole_number
-from admin_app.settings import import_max_bytes
-from admin_app.site.import_progress import progress_response, wants_progress
-from admin_app.site.read_routing import note_write
-from admin_app.writing.audit import AuditEntry, username_of
-from admin_app.writing.import_apply import (
+from admin_app.importing.apply import (
     SUMMARY,
     Confirmed,
     ImportRefused,
@@ -41,9 +34,16 @@ from admin_app.writing.import_apply import (
     open_import,
     preview_import,
 )
-from admin_app.writing.import_columns import unique_keys
-from admin_app.writing.import_files import BadFile
-from admin_app.writing.importing import Permissions, RowOutcome
+from admin_app.importing.columns import unique_keys
+from admin_app.importing.files import BadFile
+from admin_app.importing.run import Permissions, RowOutcome
+from admin_app.model.fields import FieldSpec, Kind
+from admin_app.model.labels import field_label, label_for
+from admin_app.model.parsing import whole_number
+from admin_app.settings import import_max_bytes
+from admin_app.site.import_progress import progress_response, wants_progress
+from admin_app.site.read_routing import note_write
+from admin_app.writing.audit import AuditEntry, username_of
 
 
 def _wants_json(request: Request) -> bool:

@@ -13,7 +13,7 @@ list comes back with every problem on its row.
 
 The changed rows are recorded as one audit entry (`list_edit`) with each
 row's old and new values, in the shape of an import's entry, so it is
-reverted the same way (`import_revert`).
+reverted the same way (`importing.revert`).
 """
 
 import re

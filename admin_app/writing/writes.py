@@ -171,7 +171,7 @@ class RowWriter:
         """The column values a save of `data` would set on `obj` (validated,
         merged, checked; only those that differ from `obj`'s), or FormErrors.
         Nothing is set: an import writes a batch's changes itself, with one
-        statement for many rows (`import_writes`). Only for data without
+        statement for many rows (`importing.batch_writes`). Only for data without
         to-many fields and link editors, which need the row object. `current`
         is `column_values(obj)`, when the caller has it already."""
         creating = instance_state(obj).transient

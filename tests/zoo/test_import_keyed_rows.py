@@ -6,7 +6,7 @@ reverted by deleting them."""
 
 from sqlmodel import func, select
 
-from admin_app.writing.importing import BATCH_ROWS
+from admin_app.importing.run import BATCH_ROWS
 from tests.zoo.story_base import audit_rows, entry_changes
 from tests.zoo.test_import_roundtrip import csv_bytes
 from tests.zoo.tracker import TrackerWorker

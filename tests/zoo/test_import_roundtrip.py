@@ -142,8 +142,8 @@ def test_a_changed_cell_is_previewed_confirmed_and_reverted_on_every_table(
     the preview's rows are stored in parts of a few bytes and the audit
     entry written in pieces of a few characters (as a large import's are,
     from files on disk), and the import applies and reverts all the same."""
-    from admin_app.writing.import_apply import _ImportEntry
-    from admin_app.writing.import_previews import PackedRows
+    from admin_app.importing.apply import _ImportEntry
+    from admin_app.importing.previews import PackedRows
 
     for kept in (_ImportEntry, PackedRows):
         monkeypatch.setattr(kept, "SPOOLED", 1)

@@ -223,7 +223,7 @@ def test_a_row_linked_to_a_row_the_file_adds_is_linked_to_it_when_confirmed(
     confirmation adds it, whatever key the database gives it then: not to
     the key it had in the preview (another task added meanwhile took it on
     SQLite; PostgreSQL never gives a sequence's number twice)."""
-    from admin_app.writing.importing import BATCH_ROWS
+    from admin_app.importing.run import BATCH_ROWS
     from tests.zoo.tracker import TrackerTask
 
     site = tracker_site

@@ -1,6 +1,6 @@
 """An import's two ways of writing a batch, on every table of every zoo module,
 on SQLite and PostgreSQL: a table of plain columns is written by statements
-(`admin_app.writing.import_writes`), one whose model has a listener by the
+(`admin_app.importing.batch_writes`), one whose model has a listener by the
 ORM's flush. The same file gives the same preview, the same rows afterwards
 and the same audit entry either way, and each import reverts to the export
 the table gave before."""
@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import Session, select
 
-from admin_app.writing.import_writes import plain_columns
+from admin_app.importing.batch_writes import plain_columns
 from tests.zoo import fullstack
 from tests.zoo.conftest import FULLSTACK, ZOO
 from tests.zoo.story_base import audit_rows, entry_changes

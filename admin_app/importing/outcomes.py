@@ -30,7 +30,7 @@ class Written:
     """What a batch's statements wrote for one row (`BatchWrites`): a changed
     row's key and changed columns, or (`key` None) a new row's columns the
     file decided, by attribute key (its defaults are made when it is
-    written). A confirmation writes them again (`import_decisions`)."""
+    written). A confirmation writes them again (`decisions`)."""
 
     key: tuple[Any, ...] | None
     values: dict[str, Any]

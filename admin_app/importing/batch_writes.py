@@ -30,8 +30,8 @@ from sqlalchemy.orm import Mapper, Session
 from sqlalchemy.orm.base import instance_dict
 from sqlmodel import SQLModel
 
+from admin_app.importing.array_insert import array_insert, arrays_of
 from admin_app.model.values import unchanged
-from admin_app.writing.array_insert import array_insert, arrays_of
 
 _EVENTS = ("before_insert", "after_insert", "before_update", "after_update")
 

@@ -12,7 +12,7 @@ A large file is applied in batches of `BATCH_ROWS` rows: the rows a batch
 names are read with one query per table (locked, on a confirmation), every
 row of the batch is validated in Python, and the batch is written in one
 savepoint: by one statement per shape of row when the table's rows are plain
-columns (`import_writes`), else by one flush (the ORM's executemany). Only a
+columns (`batch_writes`), else by one flush (the ORM's executemany). Only a
 batch in which a row is refused (its values, a unique value, a missing
 related row) or the database refuses the flush is rolled back and run again
 row by row, each in its own savepoint, so that its outcome and messages are
@@ -21,12 +21,12 @@ batch is done (`sink`), and the result keeps only counts and the first rows
 a preview shows, so memory does not grow with the file.
 
 The parts live beside this module, one concept each: finding the row a file's
-row names (`import_finding`), reading its cells as form data
-(`import_cells`), and what each row does (`import_outcomes`).
+row names (`finding`), reading its cells as form data
+(`cells`), and what each row does (`outcomes`).
 
 A preview runs this code in a transaction that is rolled back. Each row's
 outcome carries what `BatchWrites` was given for it (`Written`), which its
-confirmation writes again without deciding it anew (`import_decisions`);
+confirmation writes again without deciding it anew (`decisions`);
 where a row was written by the ORM's flush, the confirmation runs this same
 code again in a transaction that commits, and each row's outcome digest (its
 status, key, values before and change) tells exactly which rows would now
@@ -43,15 +43,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from admin_app.db import begin_for_savepoints
-from admin_app.listing.export import ExportColumn
-from admin_app.model.fields import FieldSpec
-from admin_app.model.keys import identifier, key_attributes, row_identifier
-from admin_app.model.relations import own_row_columns
-from admin_app.writing.audit import diff, jsonable
-from admin_app.writing.import_cells import CellReader
-from admin_app.writing.import_columns import ImportColumns
-from admin_app.writing.import_finding import RowFinder
-from admin_app.writing.import_outcomes import (
+from admin_app.importing.batch_writes import BatchWrites, UnorderedInsert, plain_columns
+from admin_app.importing.cells import CellReader
+from admin_app.importing.columns import ImportColumns
+from admin_app.importing.finding import RowFinder
+from admin_app.importing.outcomes import (
     KEPT,
     ImportResult,
     Row,
@@ -60,8 +56,12 @@ from admin_app.writing.import_outcomes import (
     Sink,
     Written,
 )
-from admin_app.writing.import_seen import SeenRows
-from admin_app.writing.import_writes import BatchWrites, UnorderedInsert, plain_columns
+from admin_app.importing.seen import SeenRows
+from admin_app.listing.export import ExportColumn
+from admin_app.model.fields import FieldSpec
+from admin_app.model.keys import identifier, key_attributes, row_identifier
+from admin_app.model.relations import own_row_columns
+from admin_app.writing.audit import diff, jsonable
 from admin_app.writing.writes import FormErrors, RowWriter, column_values
 
 __all__ = [

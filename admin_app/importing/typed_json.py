@@ -1,6 +1,6 @@
 """A row's typed column values as JSON, read back exactly: what an import's
 preview keeps of each row's decision for its confirmation to write
-(`import_decisions`). JSON holds text, numbers, true, false and null; a
+(`decisions`). JSON holds text, numbers, true, false and null; a
 datetime, date, time, decimal, UUID, bytes, duration or enum member is
 written as `[type, text]`, and a JSON column's value as `["json", value]`
 when JSON gives it back equal. Any other value is NotKept: the preview then

@@ -12,10 +12,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from admin_app.importing.columns import ImportCell, ImportColumns
 from admin_app.model.fields import BadValue, Kind
 from admin_app.model.keys import row_identifier
 from admin_app.model.labels import label_column, label_for
-from admin_app.writing.import_columns import ImportCell, ImportColumns
 
 LABEL_SCAN_LIMIT = 10_000  # rows read to match labels made by `__admin_label__`
 

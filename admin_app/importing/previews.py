@@ -9,7 +9,7 @@ whenever a new one is stored.
 
 The rows to apply are kept compactly: one JSON line per row (its number
 and its cells with its outcome's digest, or what the preview decided for it:
-`import_decisions`), compressed into a temporary file as the
+`decisions`), compressed into a temporary file as the
 preview makes them and stored in parts of a quarter megabyte (rows of
 `ImportPreviewPart`), so a 100,000-row preview is a few megabytes of parts
 and neither its making, its storing nor its reading holds more than a part

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Column, inspect
 
+from admin_app.importing.files import BadFile
 from admin_app.listing.export import ExportColumn
 from admin_app.model.fields import FieldSpec, Kind
-from admin_app.writing.import_files import BadFile
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ by row, each in a savepoint. Any such row refuses the whole confirmation.
 
 A preview whose rows were not all written by `BatchWrites`, or that holds a
 value without an exact form here, keeps its cells instead, and its
-confirmation runs the import again (`import_apply`).
+confirmation runs the import again (`apply`).
 """
 
 from collections.abc import Callable, Iterable
@@ -32,12 +32,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapper, Session
 
 from admin_app.db import begin_for_savepoints
+from admin_app.importing.batch_writes import BatchWrites, UnorderedInsert
+from admin_app.importing.outcomes import RowOutcome, values_digest
+from admin_app.importing.previews import PackedRows
+from admin_app.importing.typed_json import NotKept, ValueCodec
 from admin_app.model.keys import identifier, key_attributes
 from admin_app.writing.audit import jsonable
-from admin_app.writing.import_outcomes import RowOutcome, values_digest
-from admin_app.writing.import_previews import PackedRows
-from admin_app.writing.import_writes import BatchWrites, UnorderedInsert
-from admin_app.writing.typed_json import NotKept, ValueCodec
 from admin_app.writing.writes import column_values
 
 

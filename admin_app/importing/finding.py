@@ -14,12 +14,12 @@ from typing import Any
 from sqlalchemy import Column, inspect, select
 from sqlalchemy.orm import Session
 
+from admin_app.importing.cells import Report
+from admin_app.importing.columns import ImportCell, ImportColumns
+from admin_app.importing.outcomes import Row
 from admin_app.model.fields import BadValue, Kind
 from admin_app.model.keys import BadKey, coerce_key_part, identifier, row_identifier
 from admin_app.model.limits import cannot_hold
-from admin_app.writing.import_cells import Report
-from admin_app.writing.import_columns import ImportCell, ImportColumns
-from admin_app.writing.import_outcomes import Row
 
 
 class RowFinder:

@@ -3,7 +3,7 @@
 The preview runs the whole import in a transaction that is rolled back, and
 keeps the rows that would change in the admin's `ImportPreview` table, in
 parts (compressed as they come: `PackedRows`): what it decided for each row
-(`import_decisions`) where every row was written by the batch statements,
+(`decisions`) where every row was written by the batch statements,
 else each row's cells and outcome digest. The confirmation, on any worker,
 applies them in one transaction, locking the rows it changes: it writes the
 decisions after checking that each changed row still holds the values the
@@ -27,11 +27,10 @@ from sqlalchemy import bindparam, func, update
 from sqlalchemy.orm import Session
 
 from admin_app.db import begin_for_savepoints
-from admin_app.writing.audit import AuditEntry, key_text, record
-from admin_app.writing.import_columns import ImportColumns, plan_columns
-from admin_app.writing.import_decisions import DecidedImport, DecidedRows
-from admin_app.writing.import_files import BadFile, UploadStream, stream_upload
-from admin_app.writing.import_previews import (
+from admin_app.importing.columns import ImportColumns, plan_columns
+from admin_app.importing.decisions import DecidedImport, DecidedRows
+from admin_app.importing.files import BadFile, UploadStream, stream_upload
+from admin_app.importing.previews import (
     ImportPreview,
     PackedRows,
     PreviewGone,
@@ -39,7 +38,7 @@ from admin_app.writing.import_previews import (
     store_preview,
     stored_rows,
 )
-from admin_app.writing.importing import (
+from admin_app.importing.run import (
     BATCH_ROWS,
     ImportedView,
     ImportResult,
@@ -49,6 +48,7 @@ from admin_app.writing.importing import (
     RowOutcome,
     Sink,
 )
+from admin_app.writing.audit import AuditEntry, key_text, record
 
 STALE_LISTED = 20  # rows a refused confirmation names
 SUMMARY = "Import: "  # an entry's summary: "Import: 12 Tasks changed, 3 added"
@@ -254,7 +254,7 @@ class _Stale:
 class _ImportEntry:
     """The audit entry's old, new and added values and its row keys, made as
     JSON text while the rows are applied (a revert reads them back:
-    `import_revert`).
+    `revert`).
 
     The text of a large import runs to tens of megabytes: it is kept in
     temporary files (in memory up to `SPOOLED` bytes each) and written into
@@ -497,7 +497,7 @@ def _write_decided(
     progress: Callable[[int], None] | None,
 ) -> None:
     """Write what the preview decided for each row, each changed row checked
-    to hold still the values the preview read (`import_decisions`)."""
+    to hold still the values the preview read (`decisions`)."""
     writes = DecidedImport(
         setup.view.model, session, hidden=setup.hidden, batch=BATCH_ROWS
     )

@@ -1,0 +1,1 @@
+"""The import path: files read, rows decided by the write path, previewed, confirmed."""
