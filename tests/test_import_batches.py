@@ -14,6 +14,7 @@ from sqlalchemy import event, insert
 from sqlmodel import Session, func, select
 
 from admin_app.importing.batch_writes import plain_columns
+from admin_app.importing.previews import ImportPreview
 from admin_app.importing.run import BATCH_ROWS, KEPT
 from models import Task, Worker
 from tests.pages import text as page_text
@@ -219,17 +220,18 @@ def test_a_preview_that_must_keep_cells_reads_the_file_again_and_goes_on(
     app, client, db
 ):
     """A row in the third batch names, by its title, a parent task the file
-    adds in the first: the preview's decisions cannot hold it, so the file is
-    previewed again keeping its cells. The bar never goes back, the page
-    shows the whole file once, and the confirmation links the row to the
-    task it adds."""
+    adds at the end of the first: the preview's decisions cannot hold it, so
+    the file is previewed again from its first row, keeping its cells. The
+    bar never goes back, the page shows the whole file once, and the
+    confirmation links the row to the task it adds."""
     fill_tasks(app.state.engine, BATCH_ROWS * 2)
     tasks = rows_of(exported(client, "task", "?sortBy=id"))
     for row in tasks:
         row["title"] += " (edited)"
         del row["parent_id"]  # the parent by its label alone
     alpha = {**dict.fromkeys(tasks[0], ""), "title": "Alpha", "progress": "1"}
-    rows = [alpha, *tasks[1:], {**tasks[0], "parent": "Alpha"}]
+    child = {**tasks[0], "parent": "Alpha"}
+    rows = [*tasks[1:BATCH_ROWS], alpha, *tasks[BATCH_ROWS:], child]
     answer = client.post(
         "/admin/task/import",
         files={"file": ("t.csv", write_csv(rows))},
@@ -237,10 +239,12 @@ def test_a_preview_that_must_keep_cells_reads_the_file_again_and_goes_on(
     )
     *progress, last = [json.loads(line) for line in answer.text.splitlines()]
     counts = [line["rows"] for line in progress]
-    assert counts == sorted(set(counts)) and counts[-1] == len(rows)
+    assert counts == [BATCH_ROWS, BATCH_ROWS * 2, len(rows)]  # read twice, shown once
     shown = page_text(last["html"])
     assert f"1 new, {BATCH_ROWS * 2:,} changed, 0 unchanged, 0 refused." in shown
     token = re.search(r'name="token" value="([^"]+)"', last["html"]).group(1)
+    kept = db.get(ImportPreview, token)
+    assert kept.data()["decided"] is False  # its cells, run again when confirmed
     done = client.post("/admin/task/import/confirm", data={"token": token})
     assert done.status_code == 200
     added = db.exec(select(Task).where(Task.title == "Alpha")).one()

@@ -163,19 +163,19 @@ def preview_import(
     cells and outcome digest instead, for the confirmation to run the rows
     again. Keeping both all along cost a sixth of every preview; a table
     whose rows the ORM's flush writes keeps cells from the start."""
-    try:
-        return _preview(setup, session, opened, opened.upload.rows, True, progress)
-    except _CellsNeeded:
-        pass
     reached = 0
 
-    def again(done: int) -> None:  # the bar does not go back
+    def report(done: int) -> None:  # the bar does not go back
         nonlocal reached
         if progress is not None and done > reached:
             reached = done
             progress(done)
 
-    return _preview(setup, session, opened, opened.rows(), False, again)
+    try:
+        return _preview(setup, session, opened, opened.upload.rows, True, report)
+    except _CellsNeeded:
+        pass
+    return _preview(setup, session, opened, opened.rows(), False, report)
 
 
 def _preview(
