@@ -345,11 +345,8 @@ class ImportRun:
         if not row.creating:
             return diff(row.before, after)
         shown = self._shown_keyless if row.keyless else self._shown
-        return {
-            k: [None, jsonable(v)]
-            for k, v in after.items()
-            if k in shown and k not in self.hidden
-        }
+        values = {k: v for k, v in after.items() if k in shown and k not in self.hidden}
+        return {k: [None, v] for k, v in jsonable(values).items()}
 
     def _finish(self, pending: list[_Pending]) -> None:
         """The outcomes of a batch written together (a flush, or `self.writes`)."""
