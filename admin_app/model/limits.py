@@ -9,12 +9,21 @@ integer in 8 bytes. Such a value is refused by the write path as its
 field's error (NUL characters on every database, as Django's forms refuse
 them: tools cut text at them), and a key that is one names no row, before
 any statement is sent.
+
+A column can also declare a size on the database's side only (`sa_type=
+String(3)`, `Numeric(5, 2)`), which the model's validation does not know:
+SQLite keeps a longer text or a larger number, PostgreSQL refuses the whole
+statement. Such a value is refused as its field's error too (`too_large`),
+on both databases, as the edit form's length check refuses it.
 """
 
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Integer, SmallInteger
+from sqlalchemy import BigInteger, Column, Enum, Float, Integer, Numeric, SmallInteger
+from sqlalchemy import String as Text
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeDecorator
 
 _BITS_ON_POSTGRESQL = ((SmallInteger, 16), (BigInteger, 64), (Integer, 32))
 
@@ -55,4 +64,42 @@ def key_fits(columns: list[Column], key: Any, session: Session) -> bool:
     return all(
         cannot_hold(column, part, session) is None
         for column, part in zip(columns, parts, strict=False)
+    )
+
+
+def too_large(column: Column, value: Any) -> str | None:
+    """Why the size `column` declares cannot hold `value` (a text longer than
+    its length, a number with more whole digits than its precision leaves),
+    or None."""
+    kind = column.type
+    if isinstance(kind, TypeDecorator):
+        kind = kind.impl_instance
+    if isinstance(value, str):
+        length = kind.length if isinstance(kind, Text) else None
+        if length and not isinstance(kind, Enum) and len(value) > length:
+            return (
+                f"This field holds at most {length:,} characters "
+                f"(this text has {len(value):,})."
+            )
+        return None
+    if (
+        not isinstance(value, Decimal | int)
+        or isinstance(value, bool)
+        or not isinstance(kind, Numeric)
+        or isinstance(kind, Float)
+        or kind.precision is None
+    ):
+        return None
+    scale = kind.scale or 0
+    largest = Decimal(10) ** (kind.precision - scale) - Decimal(1).scaleb(-scale)
+    try:  # as the database rounds it to the column's scale
+        stored = Decimal(value).quantize(Decimal(1).scaleb(-scale), ROUND_HALF_UP)
+        fits = stored.is_finite() and abs(stored) <= largest
+    except InvalidOperation:  # more digits than any column holds
+        fits = False
+    if fits:
+        return None
+    return (
+        f"{value} is out of range: this field holds numbers "
+        f"from -{largest} to {largest}."
     )

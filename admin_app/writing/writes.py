@@ -24,7 +24,7 @@ from sqlalchemy.orm.base import instance_dict, instance_state
 from admin_app.model.fields import BadValue, Kind, field_specs
 from admin_app.model.keys import BadKey, identifier, parse_key
 from admin_app.model.labels import field_label, label_for
-from admin_app.model.limits import cannot_hold, key_fits
+from admin_app.model.limits import cannot_hold, key_fits, too_large
 from admin_app.model.values import normalise_datetime, unchanged
 from admin_app.writing.concurrency import Merge
 from admin_app.writing.links import LinkPlan, LinkSpec, LinkWriter
@@ -209,13 +209,15 @@ class RowWriter:
             validated = self._validate(current, values)
         changes: dict[str, Any] = {}
         if validated is not None:
-            self._check_unique(obj, validated)
-            if self.errors:
-                raise FormErrors(self.errors, merge=self.merge)
             made = _values_of(validated, current)
             for key, old in current.items():
                 if not unchanged(old, made[key]):
                     changes[key] = made[key]
+            self._check_sizes(changes)
+            if not self.errors:
+                self._check_unique(obj, validated)
+            if self.errors:
+                raise FormErrors(self.errors, merge=self.merge)
         return changes, to_many, plans
 
     def _parse(self, data: dict[str, Any], creating: bool) -> _Submitted:
@@ -428,6 +430,15 @@ class RowWriter:
         except ValidationError as error:
             self._report(error)
             raise FormErrors(self.errors, merge=self.merge) from error
+
+    def _check_sizes(self, changes: dict[str, Any]) -> None:
+        """Name the field whose value is beyond the size its column declares
+        on the database's side only (`model.limits.too_large`)."""
+        columns = self.mapper.columns
+        for key, value in changes.items():
+            refused = too_large(columns[key], value)
+            if refused is not None:
+                self.error(key, refused)
 
     def _check_unique(self, obj: Any, validated: Any) -> None:
         """Name the field whose value another row already has."""
