@@ -177,8 +177,8 @@ def test_a_value_beyond_the_size_a_column_declares_is_its_fields_error(
     """Sizes declared on the database's side only: SQLite kept the longer
     text and the larger number, PostgreSQL refused the statement (a form
     without its fields, a whole import's preview refused as one 400). Now
-    the form and the import name the field, on both databases, and nothing
-    is written."""
+    the form, the import and the bulk edit name the field, on both
+    databases, and nothing is written."""
     with Session(shapes.state.engine, expire_on_commit=False) as session:
         row = WrSized(code="ABC", amount=Decimal("1.50"))
         session.add(row)
@@ -198,6 +198,13 @@ def test_a_value_beyond_the_size_a_column_declares_is_its_fields_error(
         (3, field, message),
     ]
     assert preview["token"] is None
+    changed = keeper.post(
+        f"/admin/wr-sized/bulk-edit?pks={row.id}",
+        data={"fields": [field], **values},
+        follow_redirects=False,
+    )
+    assert changed.status_code == 400
+    assert on_the_form in field_errors(changed.text)
     with Session(shapes.state.engine) as session:
         rows = session.exec(select(WrSized)).all()
         assert [(r.code, r.amount) for r in rows] == [("ABC", Decimal("1.50"))]
