@@ -169,16 +169,23 @@ RANGED = "999.995 is out of range: this field holds numbers from -999.99 to 999.
             "Field cannot be longer than 3 characters.",
         ),
         ({"code": "ABC", "amount": "999.995"}, "amount", RANGED, RANGED),
+        (
+            {"code": "A\0B", "amount": "1"},
+            "code",
+            "Null characters are not allowed.",
+            "Null characters are not allowed.",
+        ),
     ],
 )
 def test_a_value_beyond_the_size_a_column_declares_is_its_fields_error(
     keeper, shapes, values, field, message, on_the_form
 ):
-    """Sizes declared on the database's side only: SQLite kept the longer
-    text and the larger number, PostgreSQL refused the statement (a form
-    without its fields, a whole import's preview refused as one 400). Now
-    the form, the import and the bulk edit name the field, on both
-    databases, and nothing is written."""
+    """Sizes declared on the database's side only, and a NUL character:
+    SQLite kept the longer text, the larger number (and, in a bulk edit, the
+    NUL), PostgreSQL refused the statement (a form without its fields, a
+    whole import's preview refused as one 400). Now the form, the import and
+    the bulk edit name the field, on both databases, and nothing is
+    written."""
     with Session(shapes.state.engine, expire_on_commit=False) as session:
         row = WrSized(code="ABC", amount=Decimal("1.50"))
         session.add(row)
@@ -188,16 +195,17 @@ def test_a_value_beyond_the_size_a_column_declares_is_its_fields_error(
     assert field_errors(edited.text) == [on_the_form]
     data = "id,code,amount\n" + f"{row.id},{values['code']},{values['amount']}\n"
     data += f",{values['code']},{values['amount']}\n"  # and as a new row
-    preview = keeper.post(
+    answer = keeper.post(
         "/admin/wr-sized/import",
         files={"file": ("sized.csv", data.encode())},
         headers={"Accept": "application/json"},
-    ).json()
-    assert [(e["row"], e["column"], e["message"]) for e in preview["errors"]] == [
-        (2, field, message),
-        (3, field, message),
-    ]
-    assert preview["token"] is None
+    )
+    if "\0" in data:  # a NUL in a file's first bytes: not a text file at all
+        assert answer.status_code == 400
+    else:
+        found = [(e["row"], e["column"], e["message"]) for e in answer.json()["errors"]]
+        assert found == [(2, field, message), (3, field, message)]
+        assert answer.json()["token"] is None
     changed = keeper.post(
         f"/admin/wr-sized/bulk-edit?pks={row.id}",
         data={"fields": [field], **values},

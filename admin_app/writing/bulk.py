@@ -33,7 +33,7 @@ from admin_app.listing.query import ListQuery
 from admin_app.model.fields import BadValue, FieldSpec, Kind
 from admin_app.model.keys import BadKey, identifier, parse_key
 from admin_app.model.labels import field_label
-from admin_app.model.limits import too_large
+from admin_app.model.limits import cannot_hold, too_large
 from admin_app.model.values import normalise_datetime
 from admin_app.writing import oldvalues
 from admin_app.writing.audit import AuditEntry, jsonable, record, username_of
@@ -133,7 +133,8 @@ class BulkEditor:
         if value is None and not column.nullable:
             errors.setdefault(name, []).append("This field is required.")
             return {}
-        refused = too_large(column, value)
+        with self.view.session_maker() as session:  # its database's limits
+            refused = cannot_hold(column, value, session) or too_large(column, value)
         if refused is not None:
             errors.setdefault(name, []).append(refused)
             return {}
