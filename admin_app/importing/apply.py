@@ -188,43 +188,45 @@ def _preview(
 ) -> Preview:
     """One run of the preview, keeping decisions (`deciding`, or
     `_CellsNeeded`) or cells."""
-    columns = opened.columns
-    packed = PackedRows()  # each row's cells, to run it again
-    decided = DecidedRows(setup.view.model)  # or what it decided, to write that
+    # what it decided for each row, to write that; or its cells, to run it again
+    decided = DecidedRows(setup.view.model) if deciding else None
+    kept = decided.packed if decided is not None else PackedRows()
 
     def keep(outcome: RowOutcome, cells: list[str]) -> None:
         if outcome.status == "unchanged" or run.result.error_count:
             return
-        if not deciding:
-            packed.add([outcome.row, cells, outcome.digest()])
+        if decided is None:
+            kept.add([outcome.row, cells, outcome.digest()])
             return
         decided.add(outcome)
         if not decided.usable:
             raise _CellsNeeded
 
-    run = setup.run(session, columns, sink=keep, progress=progress)
+    run = setup.run(session, opened.columns, sink=keep, progress=progress)
     if deciding and run.writes is None:  # no row will have a decision
         raise _CellsNeeded
-    transaction = session.begin()
     try:
-        result = run.run(rows)
+        transaction = session.begin()
+        try:
+            result = run.run(rows)
+        finally:
+            transaction.rollback()
+        if result.error_count or not kept.count:
+            return Preview(result, None)
+        payload = {
+            "header": opened.upload.header,
+            "key": opened.key,
+            "new": result.count("new"),
+            "changed": result.count("changed"),
+            "decided": deciding,
+        }
+        with session.begin():
+            token = store_preview(
+                session, setup.username, setup.view.identity, payload, kept
+            )
+        return Preview(result, token)
     finally:
-        transaction.rollback()
-    kept = decided.packed if deciding else packed
-    if result.error_count or not kept.count:
-        return Preview(result, None)
-    payload = {
-        "header": opened.upload.header,
-        "key": opened.key,
-        "new": result.count("new"),
-        "changed": result.count("changed"),
-        "decided": deciding,
-    }
-    with session.begin():
-        token = store_preview(
-            session, setup.username, setup.view.identity, payload, kept
-        )
-    return Preview(result, token)
+        kept.close()  # stored by then, or not to be
 
 
 @dataclass

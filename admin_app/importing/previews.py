@@ -91,6 +91,10 @@ class PackedRows:
         self._file.seek(0)
         while part := self._file.read(self.PART):
             yield part
+        self.close()
+
+    def close(self) -> None:
+        """Let go of the temporary file (rows not stored: a refused preview)."""
         self._file.close()
 
 

@@ -162,7 +162,8 @@ class ImportRun:
         # name a row the batch adds: such a batch is run row by row
         self._labels_own_rows = any(c.spec.target is self.model for c in columns.labels)
         self._adding = False  # the batch adds a row before the one at hand
-        self._seen = SeenRows()  # each written row's key: its row number
+        # each written row's key: its row number (a file of its own while `run` runs)
+        self._seen: SeenRows
         self._errors: list[RowError] = []  # the batch's, until it is done
         self._outcomes: list[tuple[RowOutcome, list[str]]] = []
         self._batched = False  # True while a batch runs without savepoints
@@ -178,6 +179,7 @@ class ImportRun:
 
     def run(self, rows: Iterable[Row]) -> ImportResult:
         begin_for_savepoints(self.session)
+        self._seen = SeenRows()
         done = 0
         try:
             for batch in _batches(iter(rows), BATCH_ROWS):

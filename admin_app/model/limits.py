@@ -20,8 +20,16 @@ on both databases, as the edit form's length check refuses it.
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Enum, Float, Integer, Numeric, SmallInteger
-from sqlalchemy import String as Text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Enum,
+    Float,
+    Integer,
+    Numeric,
+    SmallInteger,
+    String,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
@@ -75,7 +83,7 @@ def too_large(column: Column, value: Any) -> str | None:
     if isinstance(kind, TypeDecorator):
         kind = kind.impl_instance
     if isinstance(value, str):
-        length = kind.length if isinstance(kind, Text) else None
+        length = kind.length if isinstance(kind, String) else None
         if length and not isinstance(kind, Enum) and len(value) > length:
             return (
                 f"This field holds at most {length:,} characters "
