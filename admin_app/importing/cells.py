@@ -7,15 +7,17 @@ row, never a guess).
 """
 
 from collections.abc import Callable
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from admin_app.importing.columns import ImportCell, ImportColumns
 from admin_app.model.fields import BadValue, Kind
-from admin_app.model.keys import row_identifier
+from admin_app.model.keys import part_text, row_identifier
 from admin_app.model.labels import label_column, label_for
+from admin_app.model.values import unchanged
 
 LABEL_SCAN_LIMIT = 10_000  # rows read to match labels made by `__admin_label__`
 
@@ -41,6 +43,22 @@ class CellReader:
         self._label_cache: dict[tuple[type, str], list[str]] = {}
         # how each value cell is read, worked out once a file, not once a row
         self._reading = [(cell, *_reading(cell)) for cell in columns.values]
+        # the row's attribute each form data name sets (`asked`)
+        self._sets: dict[str, _Sets] = {}
+        if own is not None:
+            mapper = inspect(own)
+            named = [(cell, name) for cell, name, _read in self._reading]
+            named += [(cell, _label_name(cell)) for cell in columns.labels]
+            for cell, name in named:
+                column = cell.column
+                if column is None and len(cell.spec.columns) == 1:
+                    column = cell.spec.columns[0]  # a label's key column
+                if column is not None and column.table is mapper.local_table:
+                    self._sets[name] = _Sets(
+                        mapper.get_property_by_column(column).key,
+                        cell.spec.kind is Kind.TO_ONE,
+                        bool(column.nullable),
+                    )
 
     def forget(self) -> None:
         """Forget the labels looked up one by one (done after each batch, so
@@ -62,11 +80,23 @@ class CellReader:
             key = self._by_label(number, cell, cells[cell.position].strip())
             if key is False:
                 ok = False
-            elif cell.spec.relationship is not None:
-                data[cell.spec.name] = key
             else:
-                data[cell.spec.columns[0].key] = key
+                data[_label_name(cell)] = key
         return data if ok else None
+
+    def asked(self, data: dict[str, Any], held: dict[str, Any]) -> dict[str, Any]:
+        """`data` less the values an existing row holds already (`held`: its
+        columns by attribute key). A cell that repeats its row's value asks
+        for nothing: the write path would parse, resolve, validate and merge
+        it only to find it unchanged (most of the time an export imported
+        again took). Only exact repeats are left out (`_Sets.repeats`);
+        anything else takes the write path."""
+        asked = {}
+        for name, value in data.items():
+            sets = self._sets.get(name)
+            if sets is None or not sets.repeats(value, held[sets.attribute]):
+                asked[name] = value
+        return asked
 
     def _by_label(self, number: int, cell: ImportCell, text: str) -> Any:
         """The key of the one related row labelled `text` ("" for none)."""
@@ -105,6 +135,33 @@ class CellReader:
                 labels.setdefault(label_for(row), []).append(row_identifier(row))
             self._labels[target] = labels
         return self._labels[target].get(text, [])
+
+
+class _Sets(NamedTuple):
+    """The row's attribute a form data name sets, and how its value is read."""
+
+    attribute: str
+    key_text: bool  # a related row's key, as text ("" for none)
+    nullable: bool  # an empty cell is NULL
+
+    def repeats(self, value: Any, held: Any) -> bool:
+        """Whether `value` asks for what the row holds (`held`), exactly as
+        the write path would read it: the same type and value, an empty
+        cell for NULL, the same time (an aware time of a column SQLite
+        keeps naive), the related row's key as its text."""
+        if self.key_text:
+            return value == ("" if held is None else part_text(held))
+        if type(value) is type(held) and value == held:
+            return True
+        if held is None:
+            return value == "" and self.nullable
+        return isinstance(value, datetime) and unchanged(held, value)
+
+
+def _label_name(cell: ImportCell) -> str:
+    """The form data's name for the key a label cell finds."""
+    spec = cell.spec
+    return spec.name if spec.relationship is not None else spec.columns[0].key
 
 
 def _reading(cell: ImportCell) -> tuple[str, Callable[[str], Any]]:

@@ -163,7 +163,8 @@ def _csv_reading(
 ) -> Iterator[list[str]]:
     try:
         for row in reader:
-            yield [unquoted(cell) for cell in row]
+            # `unquoted` only where a cell starts with `'` (a call a cell costs)
+            yield [unquoted(cell) if cell[:1] == "'" else cell for cell in row]
     except csv.Error as error:
         line = getattr(reader, "line_num", 0)
         raise BadFile(f"The file is not readable CSV (row {line}): {error}.") from error

@@ -284,13 +284,12 @@ class ImportRun:
         )
         if self._batched:
             try:
-                if self.hook is not None:
-                    self.hook(data, obj, creating)
+                asked = self._asked(data, obj, creating, current)
                 writer = RowWriter(self.model, self.session, related=self._related)
                 if self.writes is None:
-                    writer.apply(obj, data, flush=False)
+                    writer.apply(obj, asked, flush=False)
                 else:
-                    changes = writer.column_changes(obj, data, current)
+                    changes = writer.column_changes(obj, asked, current)
             except FormErrors as refused:
                 raise _Replay from refused  # its message as a row-by-row run gives it
             if not creating:
@@ -306,10 +305,9 @@ class ImportRun:
             return pending
         savepoint = self.session.begin_nested()
         try:
-            if self.hook is not None:
-                self.hook(data, obj, creating)
+            asked = self._asked(data, obj, creating, current)
             writer = RowWriter(self.model, self.session)
-            writer.apply(obj, data)
+            writer.apply(obj, asked)
         except FormErrors as refused:
             savepoint.rollback()
             self._refused(number, refused)
@@ -323,6 +321,18 @@ class ImportRun:
         savepoint.commit()
         self._outcome(pending, changes)
         return None
+
+    def _asked(
+        self, data: dict[str, Any], obj: Any, creating: bool, current: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The form data the write path is given for a row: the view's hook
+        sees every cell, as a form's hook sees every field; then a cell
+        repeating what an existing row held (`current`) is left out
+        (`CellReader.asked`), so what the hook set on the row stays, as on
+        an edit form whose field the user left as shown."""
+        if self.hook is not None:
+            self.hook(data, obj, creating)
+        return data if creating else self.cells.asked(data, current)
 
     def _written(
         self, row: _Pending, current: dict[str, Any], changes: dict[str, Any]

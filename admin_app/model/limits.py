@@ -18,6 +18,7 @@ on both databases, as the edit form's length check refuses it.
 """
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -29,6 +30,7 @@ from sqlalchemy import (
     Numeric,
     SmallInteger,
     String,
+    inspect,
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
@@ -75,28 +77,43 @@ def key_fits(columns: list[Column], key: Any, session: Session) -> bool:
     )
 
 
+def declared_size(column: Column) -> String | Numeric | None:
+    """The type of `column` when it declares a size: a text's length (not
+    an enum's), a fixed-point number's precision; else None."""
+    kind = column.type
+    if isinstance(kind, TypeDecorator):
+        kind = kind.impl_instance
+    if isinstance(kind, String) and not isinstance(kind, Enum) and kind.length:
+        return kind
+    if isinstance(kind, Numeric) and not isinstance(kind, Float) and kind.precision:
+        return kind
+    return None
+
+
+@cache
+def sized_columns(model: type) -> dict[str, Column]:
+    """The columns of `model` that declare a size, by attribute key: only
+    their values need `too_large`'s look (a save asks for each value)."""
+    return {
+        prop.key: prop.columns[0]
+        for prop in inspect(model).column_attrs
+        if declared_size(prop.columns[0]) is not None
+    }
+
+
 def too_large(column: Column, value: Any) -> str | None:
     """Why the size `column` declares cannot hold `value` (a text longer than
     its length, a number with more whole digits than its precision leaves),
     or None."""
-    kind = column.type
-    if isinstance(kind, TypeDecorator):
-        kind = kind.impl_instance
-    if isinstance(value, str):
-        length = kind.length if isinstance(kind, String) else None
-        if length and not isinstance(kind, Enum) and len(value) > length:
+    kind = declared_size(column)
+    if isinstance(kind, String):
+        if isinstance(value, str) and len(value) > kind.length:
             return (
-                f"This field holds at most {length:,} characters "
+                f"This field holds at most {kind.length:,} characters "
                 f"(this text has {len(value):,})."
             )
         return None
-    if (
-        not isinstance(value, Decimal | int)
-        or isinstance(value, bool)
-        or not isinstance(kind, Numeric)
-        or isinstance(kind, Float)
-        or kind.precision is None
-    ):
+    if kind is None or not isinstance(value, Decimal | int) or isinstance(value, bool):
         return None
     scale = kind.scale or 0
     largest = Decimal(10) ** (kind.precision - scale) - Decimal(1).scaleb(-scale)

@@ -18,13 +18,13 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import Column, UniqueConstraint, and_, inspect, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import RelationshipDirection, RelationshipProperty, Session
+from sqlalchemy.orm import Mapper, RelationshipDirection, RelationshipProperty, Session
 from sqlalchemy.orm.base import instance_dict, instance_state
 
 from admin_app.model.fields import BadValue, Kind, field_specs
 from admin_app.model.keys import BadKey, identifier, parse_key
 from admin_app.model.labels import field_label, label_for
-from admin_app.model.limits import cannot_hold, key_fits, too_large
+from admin_app.model.limits import cannot_hold, key_fits, sized_columns, too_large
 from admin_app.model.values import normalise_datetime, unchanged
 from admin_app.writing.concurrency import Merge
 from admin_app.writing.links import LinkPlan, LinkSpec, LinkWriter
@@ -115,7 +115,7 @@ class RowWriter:
     ) -> None:
         self.model = model
         self.links = links
-        self.mapper = inspect(model)
+        self.mapper = _mapper(model)
         self.session = session
         self.merge = merge if merge is not None else Merge(None, {})
         self.describe = describe or (lambda _name, value: plain_text(value))
@@ -211,8 +211,9 @@ class RowWriter:
         if validated is not None:
             made = _values_of(validated, current)
             for key, old in current.items():
-                if not unchanged(old, made[key]):
-                    changes[key] = made[key]
+                new = made[key]
+                if old is not new and not unchanged(old, new):
+                    changes[key] = new
             self._check_sizes(changes)
             if not self.errors:
                 self._check_unique(obj, validated)
@@ -434,11 +435,12 @@ class RowWriter:
     def _check_sizes(self, changes: dict[str, Any]) -> None:
         """Name the field whose value is beyond the size its column declares
         on the database's side only (`model.limits.too_large`)."""
-        columns = self.mapper.columns
+        sized = sized_columns(self.model)
         for key, value in changes.items():
-            refused = too_large(columns[key], value)
-            if refused is not None:
-                self.error(key, refused)
+            if key in sized:
+                refused = too_large(sized[key], value)
+                if refused is not None:
+                    self.error(key, refused)
 
     def _check_unique(self, obj: Any, validated: Any) -> None:
         """Name the field whose value another row already has."""
@@ -515,6 +517,13 @@ def _form_fields(model: type) -> dict[str, tuple[str, Any]]:
         else:
             fields.pop(rel.key, None)
     return fields
+
+
+@cache
+def _mapper(model: type) -> Mapper:
+    """`inspect(model)`, which looks the class up anew at every call (a
+    save of each of an import's rows makes a writer)."""
+    return inspect(model)
 
 
 @cache
