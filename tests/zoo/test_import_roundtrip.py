@@ -259,11 +259,12 @@ def test_a_row_its_model_now_refuses_imports_unchanged_until_a_cell_of_it_change
     fullstack_site,
 ):
     """A row stored before the model's rules (an item with an empty title,
-    which `min_length=1` refuses) is left alone by an import of the export:
-    a cell repeating what its row holds asks for nothing, as the edit form
-    writes only the fields the user changed. Another cell of that row
-    changed is refused with the title's message, as the edit form refuses
-    it, and the row stays as it was."""
+    which `min_length=1` refuses) is left alone by an import of the export,
+    and so is an empty text where NULL is allowed (not made NULL): a cell
+    repeating what its row holds asks for nothing, as the edit form writes
+    only the fields the user changed. Another cell of the first row changed
+    is refused with the title's message, as the edit form refuses it, and
+    the row stays as it was."""
     from sqlmodel import select
 
     from tests.zoo import fullstack
@@ -273,7 +274,8 @@ def test_a_row_its_model_now_refuses_imports_unchanged_until_a_cell_of_it_change
     with site.session() as session:
         owner = session.exec(select(fullstack.User)).first()
         legacy = fullstack.Item(title="", description="old", owner_id=owner.id)
-        session.add(legacy)
+        blank = fullstack.Item(title="Blank", description="", owner_id=owner.id)
+        session.add_all([legacy, blank])
         session.commit()
         key = str(legacy.id)
     text = site.client.get(f"/admin/{table}/export/csv").text
@@ -305,3 +307,4 @@ def test_a_row_its_model_now_refuses_imports_unchanged_until_a_cell_of_it_change
     with site.session() as session:
         stored = session.get(fullstack.Item, legacy.id)
         assert (stored.title, stored.description) == ("", "old")
+        assert session.get(fullstack.Item, blank.id).description == ""
