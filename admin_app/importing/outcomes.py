@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from admin_app.writing.audit import jsonable
+
 KEPT = 1_000  # refused rows and changed rows a result keeps to show
 # `json.dumps` with options makes an encoder at every call (an import: a
 # row's digest is made at its preview and again at its confirmation)
@@ -45,7 +47,10 @@ class RowOutcome:
     key: str
     before: dict[str, Any] = field(default_factory=dict)
     changes: dict[str, list[Any]] = field(default_factory=dict)
-    asked: dict[str, Any] | None = None  # the values the file's cells ask for
+    # the columns the file's cells ask for (a new row's: with their values,
+    # made JSON's types by `digest` alone, which a preview that keeps its
+    # decisions does not make)
+    asked: dict[str, Any] | None = None
     written: Written | None = None  # None: written by the ORM's flush
     # columns naming a row this import wrote before this one, by that row's
     # number in the file: what the digest compares instead of its key, which
@@ -62,7 +67,7 @@ class RowOutcome:
         if asked is None:
             changes = self.changes
         elif self.status == "new":
-            changes = asked
+            changes = jsonable(asked)
         else:
             changes = {k: v for k, v in self.changes.items() if k in asked}
         if self.names:

@@ -1,8 +1,9 @@
 """An imported file applied row by row through the edit form's write path.
 
 Each row is found (by its key, or by the chosen unique column), its cells are
-parsed by the fields' own parsers (`FieldSpec.parse`), and the values go
-through `RowWriter`, as a form's would: the model's `model_validate`, `0`
+parsed by the fields' own parsers (`FieldSpec.parse`), those repeating what
+an existing row holds are left out (as a form's fields left as shown), and
+the values go through `RowWriter`, as a form's would: the model's `model_validate`, `0`
 foreign keys to NULL, the time-zone rule, the unique checks. Each row is
 written in a savepoint: a refused row is rolled back alone and reported with
 its row number, column and message, and the rows after it see the rows before
@@ -378,7 +379,7 @@ class ImportRun:
             key,
             jsonable(row.before),
             changes,
-            jsonable(row.asked) if row.creating else dict.fromkeys(row.asked),
+            row.asked if row.creating else dict.fromkeys(row.asked),
             row.written,
             self._names(changes),
         )
