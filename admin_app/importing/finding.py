@@ -8,7 +8,7 @@ each row's lookup (`Session.get`, here and in `RowWriter`) would otherwise be
 a query of its own.
 """
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from typing import Any
 
 from sqlalchemy import Column, inspect, select
@@ -51,10 +51,12 @@ class RowFinder:
         """The identifiers of the batch's own rows that `preload` read."""
         return [row_identifier(row) for row in self._by_key.values()]
 
-    def preload(self, rows: Sequence[Row]) -> None:
+    def preload(
+        self, rows: Sequence[Row], known: Container[tuple[type, str]] = ()
+    ) -> None:
         """Read the rows the batch names (its own rows by key, locked on a
-        confirmation, and related rows by their keys), one query per table,
-        and hold them."""
+        confirmation, and related rows by their keys but those `known` by
+        their model and key text), one query per table, and hold them."""
         wanted: list[tuple[ImportCell, Column, type]] = []
         own = len(self.columns.key) == 1 and len(self.columns.key_columns) == 1
         if own:
@@ -72,6 +74,8 @@ class RowFinder:
         for index, (cell, column, model) in enumerate(wanted):
             keys = set()
             for text in {row[1][cell.position].strip() for row in rows}:
+                if (model, text) in known and not (own and index == 0):
+                    continue
                 try:  # each text once: a batch names the same few rows often
                     key = coerce_key_part(column, text)
                 except BadKey:

@@ -193,7 +193,7 @@ class ImportRun:
         return self.result
 
     def _batch(self, batch: list[Row]) -> None:
-        self.finder.preload(batch)
+        self.finder.preload(batch, known=self._related)
         self._seen.recall(self.finder.held_identifiers())
         savepoint = self.session.begin_nested()
         try:
