@@ -11,17 +11,20 @@ exports the task list as CSV, changes every exported row (its progress and
 title) and appends as many new rows (no key), then times, as a logged-in
 superuser, the preview (`POST /task/import`) and the confirmation
 (`POST /task/import/confirm`) and reads the server's peak memory growth
-(VmHWM over VmRSS before). On the second, SQLAlchemy Core writes the same
-rows: one executemany INSERT of the new rows and one executemany UPDATE of
-the changed ones, in one transaction (the median of three runs, the first
-two rolled back). On a third, the database's own tool loads the same file:
-`sqlite3`'s `.import`, or `psql`'s `\copy`, into a staging table, then one
-INSERT ... SELECT of the new rows and one UPDATE ... FROM of the changed ones,
-in one transaction. For scale, the bench also times the least an import
-that checks each row must do, with no database at all: each cell parsed by
-its field's parser, each row validated by the model, each row's values
-written as JSON (as a preview shows them). Plain SQLAdmin has no import to
-compare with: its CSV import is off (and rejects SQLModel's `str` columns).
+(VmHWM over VmRSS before); then it exports the table again and times the
+preview of that export unchanged (every row "unchanged": the common case of
+a file whose few edited rows are among many left as they were). On the
+second, SQLAlchemy Core writes the same rows: one executemany INSERT of the
+new rows and one executemany UPDATE of the changed ones, in one transaction
+(the median of three runs, the first two rolled back). On a third, the
+database's own tool loads the same file: `sqlite3`'s `.import`, or `psql`'s
+`\copy`, into a staging table, then one INSERT ... SELECT of the new rows
+and one UPDATE ... FROM of the changed ones, in one transaction. For scale,
+the bench also times the least an import that checks each row must do,
+with no database at all: each cell parsed by its field's parser, each row
+validated by the model, each row's values written as JSON (as a preview
+shows them). Plain SQLAdmin has no import to compare with: its CSV import
+is off (and rejects SQLModel's `str` columns).
 The figures are ratios from this one run, so the machine's speed cancels
 out.
 """
@@ -122,6 +125,18 @@ def measure_import(url: str, data: bytes, expected: int) -> dict:
             confirm = time.perf_counter() - start
             assert done.status_code == 302, done.text[:500]
             growth = server.memory("VmHWM") - before
+            again = client.get("/task/export/csv", timeout=3600).content
+            start = time.perf_counter()
+            answer = client.post(
+                "/task/import",
+                files={"file": ("tasks.csv", again, "text/csv")},
+                headers={"Accept": "application/json"},
+                timeout=3600,
+            )
+            unchanged = time.perf_counter() - start
+            found = answer.json()
+            assert (found["new"], found["changed"], found["errors"]) == (0, 0, [])
+            assert found["unchanged"] == expected, found["unchanged"]
     finally:
         server.stop()
     engine = make_engine(url)
@@ -129,7 +144,12 @@ def measure_import(url: str, data: bytes, expected: int) -> dict:
         count = connection.scalar(select(func.count()).select_from(Task))
     engine.dispose()
     assert count == expected, (count, expected)
-    return {"preview": preview, "confirm": confirm, "growth": growth}
+    return {
+        "preview": preview,
+        "confirm": confirm,
+        "growth": growth,
+        "unchanged": unchanged,
+    }
 
 
 def raw_writes(url: str, changed: list[dict], added: int) -> float:
@@ -306,6 +326,7 @@ def report(title: str, r: dict) -> None:
         ("preview (HTTP)", r["preview"], None),
         ("confirm (HTTP)", r["confirm"], None),
         ("preview + confirm", r["preview"] + r["confirm"], r["growth"]),
+        ("preview of the result exported unchanged", r["unchanged"], None),
         ("raw executemany INSERT + UPDATE", raw, None),
         ("parse + validate + JSON, no database", r["checks"], None),
         (r["tool_name"], r["tool"], None),
