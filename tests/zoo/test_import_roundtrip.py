@@ -296,13 +296,10 @@ def test_a_row_its_model_now_refuses_imports_unchanged_until_a_cell_of_it_change
     assert (found["new"], found["changed"], found["unchanged"]) == (0, 0, len(rows))
     rows[number]["description"] = "new"
     found = preview(csv_bytes(header, rows))
-    assert found["errors"] == [
-        {
-            "row": number + 2,
-            "column": "title",
-            "message": "String should have at least 1 character",
-        }
-    ]
+    (error,) = found["errors"]
+    assert (error["row"], error["column"]) == (number + 2, "title")
+    # pydantic's words (2.0 says "1 characters")
+    assert error["message"].startswith("String should have at least 1 character")
     assert (found["changed"], found["token"]) == (0, None)
     with site.session() as session:
         stored = session.get(fullstack.Item, legacy.id)
