@@ -7,14 +7,13 @@ and a refused save that is one line in the log, not a traceback.
 
 import logging
 from datetime import UTC, datetime
-from decimal import Decimal
 
 import pytest
 from sqlmodel import Session, select
 
 from tests.pages import field_errors, form_values, text
 from tests.test_links import post_form
-from tests.write_models import WrKey, WrNote, WrOwner, WrSized, WrThing, WrValue
+from tests.write_models import WrKey, WrNote, WrOwner, WrThing, WrValue
 
 
 def save(client, url, data):
@@ -152,67 +151,3 @@ def test_a_refused_save_is_one_line_in_the_log(keeper, shapes, caplog):
     assert refusals, "the refusal is logged"
     assert all(r.exc_info is None and r.levelno == logging.INFO for r in refusals)
     assert all("Traceback" not in r.getMessage() for r in caplog.records)
-
-
-SIZED = "This field holds at most 3 characters (this text has 4)."
-RANGED = "999.995 is out of range: this field holds numbers from -999.99 to 999.99."
-
-
-@pytest.mark.parametrize(
-    ("values", "field", "message", "on_the_form"),
-    [
-        # the form's own length check (SQLAdmin's) speaks first there
-        (
-            {"code": "ABCD", "amount": "1"},
-            "code",
-            SIZED,
-            "Field cannot be longer than 3 characters.",
-        ),
-        ({"code": "ABC", "amount": "999.995"}, "amount", RANGED, RANGED),
-        (
-            {"code": "A\0B", "amount": "1"},
-            "code",
-            "Null characters are not allowed.",
-            "Null characters are not allowed.",
-        ),
-    ],
-)
-def test_a_value_beyond_the_size_a_column_declares_is_its_fields_error(
-    keeper, shapes, values, field, message, on_the_form
-):
-    """Sizes declared on the database's side only, and a NUL character:
-    SQLite kept the longer text, the larger number (and, in a bulk edit, the
-    NUL), PostgreSQL refused the statement (a form without its fields, a
-    whole import's preview refused as one 400). Now the form, the import and
-    the bulk edit name the field, on both databases, and nothing is
-    written."""
-    with Session(shapes.state.engine, expire_on_commit=False) as session:
-        row = WrSized(code="ABC", amount=Decimal("1.50"))
-        session.add(row)
-        session.commit()
-    edited = save(keeper, f"/admin/wr-sized/edit/{row.id}", values)
-    assert edited.status_code == 400
-    assert field_errors(edited.text) == [on_the_form]
-    data = "id,code,amount\n" + f"{row.id},{values['code']},{values['amount']}\n"
-    data += f",{values['code']},{values['amount']}\n"  # and as a new row
-    answer = keeper.post(
-        "/admin/wr-sized/import",
-        files={"file": ("sized.csv", data.encode())},
-        headers={"Accept": "application/json"},
-    )
-    if "\0" in data:  # a NUL in a file's first bytes: not a text file at all
-        assert answer.status_code == 400
-    else:
-        found = [(e["row"], e["column"], e["message"]) for e in answer.json()["errors"]]
-        assert found == [(2, field, message), (3, field, message)]
-        assert answer.json()["token"] is None
-    changed = keeper.post(
-        f"/admin/wr-sized/bulk-edit?pks={row.id}",
-        data={"fields": [field], **values},
-        follow_redirects=False,
-    )
-    assert changed.status_code == 400
-    assert on_the_form in field_errors(changed.text)
-    with Session(shapes.state.engine) as session:
-        rows = session.exec(select(WrSized)).all()
-        assert [(r.code, r.amount) for r in rows] == [("ABC", Decimal("1.50"))]

@@ -9,16 +9,12 @@
 - `WrCrewJob` is a link with a `role`, declared both ways: `link_model=`
   relationships on both sides and the link's own relationships;
   `WrSquadMember` a link with data reached only through `link_model=`.
-- `WrSized` declares its columns' sizes on the database's side only
-  (`sa_type=String(3)`, `Numeric(5, 2)`), which the model's validation does
-  not know.
 """
 
 from datetime import datetime
-from decimal import Decimal
 
 from pydantic import NaiveDatetime, field_validator, model_validator
-from sqlalchemy import DateTime, Numeric, String
+from sqlalchemy import DateTime
 from sqlmodel import Field, Relationship, SQLModel
 
 
@@ -176,11 +172,3 @@ class WrSquad(SQLModel, table=True):
     members: list[WrMember] = Relationship(
         back_populates="squads", link_model=WrSquadMember
     )
-
-
-class WrSized(SQLModel, table=True):
-    __tablename__ = "wr_sized"
-
-    id: int | None = Field(default=None, primary_key=True)
-    code: str = Field(sa_type=String(3))
-    amount: Decimal = Field(default=Decimal("0"), sa_type=Numeric(5, 2))

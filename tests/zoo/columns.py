@@ -2,8 +2,9 @@
 
 Composite primary keys, IntEnum, StrEnum and a plain Enum, Decimal, float,
 JSON, date, time, bytes, naive and aware datetimes, long `Text`, a UUID that is
-not a key, foreign keys without a `Relationship` (nullable and required), and
-text primary keys holding `%`, `?`, `#`, `/`, spaces and non-ASCII letters.
+not a key, foreign keys without a `Relationship` (nullable and required), text
+primary keys holding `%`, `?`, `#`, `/`, spaces and non-ASCII letters, and
+sizes declared on the database's side only (`sa_type=String(3)`).
 """
 
 import enum
@@ -12,7 +13,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, LargeBinary, Text
+from sqlalchemy import JSON, DateTime, LargeBinary, Numeric, String, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -88,7 +89,9 @@ class ZooSeat(SQLModel, table=True):
 
 class ZooEvent(SQLModel, table=True):
     """Columns named as event and log tables name them, which are also the
-    names of a form's own attributes (`data`, `meta`, `errors`)."""
+    names of a form's own attributes (`data`, `meta`, `errors`), and two
+    whose size only the database's side declares, as a project that types
+    its columns by hand does."""
 
     __tablename__ = "zoo_event"
 
@@ -97,3 +100,5 @@ class ZooEvent(SQLModel, table=True):
     data: str | None = None
     meta: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     errors: int = 0
+    level: str | None = Field(default=None, sa_type=String(3))
+    took: Decimal | None = Field(default=None, sa_type=Numeric(5, 2))

@@ -200,8 +200,14 @@ def seed_columns(session: Session) -> None:
     )
     session.add_all(
         [
-            columns.ZooEvent(name="signup", data="ada@example.com", meta={"ip": "::1"}),
-            columns.ZooEvent(name="retry", errors=3),
+            columns.ZooEvent(
+                name="signup",
+                data="ada@example.com",
+                meta={"ip": "::1"},
+                level="INF",
+                took=Decimal("1.50"),
+            ),
+            columns.ZooEvent(name="retry", errors=3, level="WRN"),
             columns.ZooEvent(name="=export", data='a,b\n"c"'),
             columns.ZooEvent(name="logout", meta={"data": None, "meta": []}),
         ]

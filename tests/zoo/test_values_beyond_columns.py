@@ -176,3 +176,69 @@ def test_a_link_row_naming_a_key_no_row_can_have_is_refused(
     assert f"Row {len(rows) + 1}: that {noun} does not exist." in text(answer.text)
     with site.session() as session:
         assert len(getattr(session.get(view.model, row.id), editor)) == links_before
+
+
+SIZED = "This field holds at most 3 characters (this text has 4)."
+RANGED = "999.995 is out of range: this field holds numbers from -999.99 to 999.99."
+
+
+@pytest.mark.parametrize(
+    ("values", "field", "message", "on_the_form"),
+    [
+        # the form's own length check (SQLAdmin's) speaks first there
+        (
+            {"level": "WARN", "took": "1"},
+            "level",
+            SIZED,
+            "Field cannot be longer than 3 characters.",
+        ),
+        ({"level": "WRN", "took": "999.995"}, "took", RANGED, RANGED),
+        (
+            {"level": "W\0N", "took": "1"},
+            "level",
+            "Null characters are not allowed.",
+            "Null characters are not allowed.",
+        ),
+    ],
+)
+@pytest.mark.parametrize("site", ["tests.zoo.columns"], indirect=True)
+def test_a_value_beyond_the_size_a_column_declares_is_its_fields_error(
+    site, values, field, message, on_the_form
+):
+    """Sizes declared on the database's side only (`sa_type=String(3)`,
+    `Numeric(5, 2)`, which the model's validation does not know), and a NUL
+    character: SQLite kept the longer text, the larger number (and, in a
+    bulk edit, the NUL), PostgreSQL refused the statement (a form without
+    its fields, a whole import's preview refused as one 400). The form, the
+    import (a changed row and a new one) and the bulk edit name the field,
+    on both databases, and nothing is written."""
+    before = _events(site)
+    key = min(before)
+    name = before[key].name
+    edited = site.client.post(
+        f"/admin/zoo-event/edit/{key}",
+        data={"name": name, **values, "save": "Save"},
+        follow_redirects=False,
+    )
+    assert edited.status_code == 400
+    assert field_errors(edited.text) == [on_the_form]
+    rows = [[str(key), name, values["level"], values["took"]]]
+    rows.append(["", "new", values["level"], values["took"]])
+    data = _csv(["id", "name", "level", "took"], rows)
+    answer = site.client.post(
+        "/admin/zoo-event/import", files={"file": ("e.csv", data)}, headers=JSON
+    )
+    if b"\0" in data:  # a NUL in a file's first bytes: not a text file at all
+        assert answer.status_code == 400
+    else:
+        found = [(e["row"], e["column"], e["message"]) for e in answer.json()["errors"]]
+        assert found == [(2, field, message), (3, field, message)]
+        assert answer.json()["token"] is None
+    changed = site.client.post(
+        f"/admin/zoo-event/bulk-edit?pks={key}",
+        data={"fields": [field], **values},
+        follow_redirects=False,
+    )
+    assert changed.status_code == 400
+    assert on_the_form in field_errors(changed.text)
+    assert _events(site) == before
