@@ -259,7 +259,7 @@ def _shaped(table: Iterator[list[str]]) -> UploadStream:
     numbered = (
         (number, row)
         for number, row in enumerate(table, start=1)
-        if any(cell.strip() for cell in row)
+        if any(map(str.strip, row))
     )
     first = next(numbered, None)
     if first is None:
@@ -283,8 +283,11 @@ def _sized(
     width = len(names)
     unnamed = [position for position, name in enumerate(names) if not name]
     for number, row in numbered:
-        overlong = any(cell.strip() for cell in row[width:])
-        cells = (row + [""] * width)[:width]
+        if len(row) == width:  # most rows: the row itself
+            overlong, cells = False, row
+        else:
+            overlong = any(map(str.strip, row[width:]))
+            cells = (row + [""] * width)[:width]
         for position in unnamed:
             if cells[position].strip():
                 raise BadFile(
