@@ -72,9 +72,10 @@ class RowFinder:
             ):
                 wanted.append((cell, spec.target_columns[0], spec.target))
         for index, (cell, column, model) in enumerate(wanted):
+            mine = own and index == 0  # the batch's own rows
             keys = set()
             for text in {row[1][cell.position].strip() for row in rows}:
-                if (model, text) in known and not (own and index == 0):
+                if not mine and (model, text) in known:
                     continue
                 try:  # each text once: a batch names the same few rows often
                     key = coerce_key_part(column, text)
@@ -85,11 +86,11 @@ class RowFinder:
             if not keys:
                 continue
             stmt = select(model).where(column.in_(list(keys)))
-            if own and index == 0 and self.lock:
+            if mine and self.lock:
                 stmt = stmt.with_for_update()
             found = list(self.session.scalars(stmt))
             self._held.extend(found)
-            if own and index == 0:
+            if mine:
                 self._by_key = {getattr(row, column.key): row for row in found}
 
     def find(self, number: int, cells: list[str]) -> Any:

@@ -3,8 +3,9 @@
 Each row is found (by its key, or by the chosen unique column), its cells are
 parsed by the fields' own parsers (`FieldSpec.parse`), those repeating what
 an existing row holds are left out (as a form's fields left as shown), and
-the values go through `RowWriter`, as a form's would: the model's `model_validate`, `0`
-foreign keys to NULL, the time-zone rule, the unique checks. Each row is
+the values go through `RowWriter`, as a form's would: the model's
+`model_validate`, `0` foreign keys to NULL, the time-zone rule, the unique
+checks. Each row is
 written in a savepoint: a refused row is rolled back alone and reported with
 its row number, column and message, and the rows after it see the rows before
 it (two new rows with the same unique name are caught in the preview).

@@ -15,9 +15,10 @@ from datetime import datetime
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import Integer
+from sqlmodel import select
 
 from admin_app.model.fields import Kind
-from tests.zoo import facts
+from tests.zoo import facts, fullstack
 from tests.zoo.conftest import ZOO
 from tests.zoo.story_base import audit_rows
 
@@ -265,10 +266,6 @@ def test_a_row_its_model_now_refuses_imports_unchanged_until_a_cell_of_it_change
     only the fields the user changed. Another cell of the first row changed
     is refused with the title's message, as the edit form refuses it, and
     the row stays as it was."""
-    from sqlmodel import select
-
-    from tests.zoo import fullstack
-
     site = fullstack_site
     table = facts.identity(fullstack.Item)
     with site.session() as session:
