@@ -45,6 +45,8 @@ class RowOutcome:
     row: int
     status: str
     key: str
+    # the row's columns as the import read them (made JSON's types only for
+    # a digest: most rows' outcomes are counted and let go)
     before: dict[str, Any] = field(default_factory=dict)
     changes: dict[str, list[Any]] = field(default_factory=dict)
     # the columns the file's cells ask for (a new row's: with their values,
@@ -72,12 +74,12 @@ class RowOutcome:
             changes = {k: v for k, v in self.changes.items() if k in asked}
         if self.names:
             changes = {**changes, **self.names}
-        # `before` and `changes` hold JSON's types already (`jsonable`)
+        # `changes` holds JSON's types already (`jsonable`)
         text = _DIGESTED.encode(
             [
                 self.status,
                 self.key if self.status != "new" else "",
-                self.before,
+                jsonable(self.before),
                 changes,
             ]
         )
@@ -85,7 +87,7 @@ class RowOutcome:
 
     def before_digest(self) -> str:
         """The row's values as the import read them, in a few bytes."""
-        return values_digest(self.before)
+        return values_digest(jsonable(self.before))
 
 
 @dataclass

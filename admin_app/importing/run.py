@@ -110,6 +110,7 @@ class _Pending:
     keyless: bool
     before: dict[str, Any]
     asked: dict[str, Any]
+    key: str = ""  # an existing row's identifier as found
     # as written by `BatchWrites`: a new row's columns, a changed row's changes
     after: dict[str, Any] | None = None
     written: Written | None = None  # what `BatchWrites` was given
@@ -258,8 +259,9 @@ class ImportRun:
         if found is False:
             return None
         creating = found is None
+        key = "" if creating else row_identifier(found)
         if not creating:
-            earlier = self._seen.earlier(row_identifier(found))
+            earlier = self._seen.earlier(key)
             if earlier is not None:
                 self.error(number, "", f"This row is the same row as row {earlier}.")
                 return None
@@ -287,17 +289,23 @@ class ImportRun:
         if self._batched:
             try:
                 asked = self._asked(data, obj, creating, current)
-                writer = RowWriter(self.model, self.session, related=self._related)
-                if self.writes is None:
-                    writer.apply(obj, asked, flush=False)
+                if not (asked or creating):  # every cell repeats the row
+                    changes = {}
                 else:
-                    changes = writer.column_changes(obj, asked, current)
+                    writer = RowWriter(self.model, self.session, related=self._related)
+                    if self.writes is None:
+                        writer.apply(obj, asked, flush=False)
+                    else:
+                        changes = writer.column_changes(obj, asked, current)
+                    asked = writer.asked
             except FormErrors as refused:
                 raise _Replay from refused  # its message as a row-by-row run gives it
             if not creating:
-                self._seen.saw(row_identifier(obj), number)
+                if self.writes is None:
+                    key = row_identifier(obj)  # as set on it for the flush
+                self._seen.saw(key, number)
             pending = _Pending(
-                number, cells, obj, creating, keyless, before, writer.asked
+                number, cells, obj, creating, keyless, before, asked, key
             )
             if self.writes is not None:
                 self._written(pending, current, changes)
@@ -314,7 +322,9 @@ class ImportRun:
             savepoint.rollback()
             self._refused(number, refused)
             return None
-        pending = _Pending(number, cells, obj, creating, keyless, before, writer.asked)
+        pending = _Pending(
+            number, cells, obj, creating, keyless, before, writer.asked, key
+        )
         changes = self._changes(pending)
         if changes and not creating and not self.permissions.edit:
             savepoint.rollback()
@@ -369,16 +379,18 @@ class ImportRun:
 
     def _outcome(self, row: _Pending, changes: dict[str, list[Any]]) -> None:
         status = "new" if row.creating else "changed" if changes else "unchanged"
-        if row.after is not None and row.creating:
+        if row.after is None:  # written by the ORM, which may change its key
+            key = row_identifier(row.obj)
+        elif row.creating:
             key = identifier([row.after[k] for k in self._key_attributes])
         else:
-            key = row_identifier(row.obj)
+            key = row.key
         self._seen.saw(key, row.number)
         outcome = RowOutcome(
             row.number,
             status,
             key,
-            jsonable(row.before),
+            row.before,
             changes,
             row.asked if row.creating else dict.fromkeys(row.asked),
             row.written,
