@@ -369,7 +369,8 @@ class RowWriter:
         pairs = rel.local_remote_pairs or ()
         for local, _remote in pairs:
             self._field_of[local.key] = rel.key
-        if value in NO_ROW:
+        # a row is tested first: `in` would compare it with each of NO_ROW
+        if not isinstance(value, rel.mapper.class_) and value in NO_ROW:
             if not all(local.nullable for local, _ in pairs):
                 self.error(rel.key, "This field is required.")
                 return {}
