@@ -64,6 +64,7 @@ from admin_app.model.fields import FieldSpec
 from admin_app.model.keys import identifier, key_attributes, row_identifier
 from admin_app.model.relations import own_row_columns
 from admin_app.writing.audit import diff, jsonable
+from admin_app.writing.unique import Asked, any_taken
 from admin_app.writing.writes import FormErrors, RowWriter, column_values
 
 __all__ = [
@@ -168,6 +169,7 @@ class ImportRun:
         # each written row's key: its row number (a file of its own while `run` runs)
         self._seen: SeenRows
         self._errors: list[RowError] = []  # the batch's, until it is done
+        self._unique: list[Asked] = []  # the unique values the batch asks for
         self._outcomes: list[tuple[RowOutcome, list[str]]] = []
         self._batched = False  # True while a batch runs without savepoints
         # related rows by their key's text: the batch's, or while the batch
@@ -200,11 +202,14 @@ class ImportRun:
         savepoint = self.session.begin_nested()
         try:
             self._batched, self._adding = True, False
+            self._unique = []
             pending = []
             with self.session.no_autoflush:
                 for row in batch:
                     pending.append(self._row(row[0], row[1]))
                     self._overlong(row)
+                if any_taken(self.session, self.model, self._unique):
+                    raise _Replay  # each row's check names its field
             if self.writes is not None:
                 self.writes.write(self.session)
             else:
@@ -292,7 +297,12 @@ class ImportRun:
                 if not (asked or creating):  # every cell repeats the row
                     changes = {}
                 else:
-                    writer = RowWriter(self.model, self.session, related=self._related)
+                    writer = RowWriter(
+                        self.model,
+                        self.session,
+                        related=self._related,
+                        unique_later=self._unique,
+                    )
                     if self.writes is None:
                         writer.apply(obj, asked, flush=False)
                     else:

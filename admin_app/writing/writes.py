@@ -16,7 +16,7 @@ from functools import cache
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Column, UniqueConstraint, and_, inspect, or_, select
+from sqlalchemy import Column, inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapper, RelationshipDirection, RelationshipProperty, Session
 from sqlalchemy.orm.base import instance_dict, instance_state
@@ -28,6 +28,7 @@ from admin_app.model.limits import cannot_hold, key_fits, sized_columns, too_lar
 from admin_app.model.values import normalise_datetime, unchanged
 from admin_app.writing.concurrency import Merge
 from admin_app.writing.links import LinkPlan, LinkSpec, LinkWriter
+from admin_app.writing.unique import Asked, asked_values, taken, unique_groups
 from admin_app.writing.validation import validated_values
 
 logger = logging.getLogger(__name__)
@@ -112,6 +113,7 @@ class RowWriter:
         merge: Merge | None = None,
         describe: Callable[[str, Any], str] | None = None,
         related: dict[tuple[type, str], Any] | None = None,
+        unique_later: list[Asked] | None = None,
     ) -> None:
         self.model = model
         self.links = links
@@ -130,6 +132,9 @@ class RowWriter:
         # related rows found by their key text, shared by the writers of one
         # import batch (whose rows name the same few projects again and again)
         self.related = related if related is not None else {}
+        # the unique values each save asks for, checked by the caller for many
+        # rows at once (`unique.any_taken`), or None to check them here
+        self.unique_later = unique_later
 
     def error(self, field: str, message: str) -> None:
         name = self._field_of.get(field, field)
@@ -216,7 +221,7 @@ class RowWriter:
                     changes[key] = new
             self._check_sizes(changes)
             if not self.errors:
-                self._check_unique(obj, validated)
+                self._check_unique(obj, validated, None if creating else changes)
             if self.errors:
                 raise FormErrors(self.errors, merge=self.merge)
         return changes, to_many, plans
@@ -443,33 +448,21 @@ class RowWriter:
                 if refused is not None:
                     self.error(key, refused)
 
-    def _check_unique(self, obj: Any, validated: Any) -> None:
-        """Name the field whose value another row already has."""
-        groups = _unique_groups(self.model)
-        if not groups:
+    def _check_unique(
+        self, obj: Any, validated: Any, changes: dict[str, Any] | None
+    ) -> None:
+        """Name the field whose value another row already has, for the groups
+        the save sets (`changes`: an existing row's; None: a new row's). With
+        `unique_later`, the values are handed to it instead (an import asks
+        for a whole batch's at once)."""
+        if not unique_groups(self.model):
             return
-        table = self.mapper.local_table
-        keys = list(self.mapper.primary_key)
-        own_key = [
-            getattr(obj, self.mapper.get_property_by_column(c).key) for c in keys
-        ]
-        for columns in groups:
-            values = [
-                getattr(validated, self.mapper.get_property_by_column(c).key)
-                for c in columns
-            ]
-            if any(v is None for v in values):
-                continue
-            stmt = (
-                select(1)
-                .select_from(table)
-                .where(and_(*(c == v for c, v in zip(columns, values, strict=True))))
-            )
-            if all(v is not None for v in own_key):
-                stmt = stmt.where(
-                    or_(*(k != v for k, v in zip(keys, own_key, strict=True)))
-                )
-            if self.session.execute(stmt.limit(1)).first() is not None:
+        own_key = self.mapper.primary_key_from_instance(obj)
+        for asked in asked_values(self.model, validated, own_key, changes):
+            if self.unique_later is not None:
+                self.unique_later.append(asked)
+            elif taken(self.session, self.model, asked):
+                columns = asked.group.columns
                 names = " and ".join(
                     field_label(self.model, c.key).lower() for c in columns
                 )
@@ -525,18 +518,6 @@ def _mapper(model: type) -> Mapper:
     """`inspect(model)`, which looks the class up anew at every call (a
     save of each of an import's rows makes a writer)."""
     return inspect(model)
-
-
-@cache
-def _unique_groups(model: type) -> tuple[tuple[Column, ...], ...]:
-    """The column groups whose values no two rows may share."""
-    table = inspect(model).local_table
-    groups = {(col,) for col in table.columns if col.unique} | {
-        tuple(constraint.columns)
-        for constraint in table.constraints
-        if isinstance(constraint, UniqueConstraint)
-    }
-    return tuple(groups)
 
 
 def column_values(obj: Any, hidden: Collection[str] = ()) -> dict[str, Any]:

@@ -1,0 +1,118 @@
+"""Values no two rows may share: the write path's unique check, for one row
+or for a batch of rows at once.
+
+A save names the field whose value another row holds already ("Another row
+already has this email.") rather than let the database refuse it with SQL
+text. A group of columns is checked only when the save sets it: a new row's
+every group, an existing row's groups whose values it changes (a row left
+as it is adds no duplicate, as the database's own constraint would see it).
+
+A form checks its row with one query a group (`taken`). An import decides a
+batch of rows before writing them, and asks for all of their values with one
+query a group (`any_taken`): a batch in which any value is held by another
+row, or asked for twice, is run again row by row, whose checks name each
+row's field exactly.
+"""
+
+from collections.abc import Iterator, Mapping, Sequence
+from functools import cache
+from itertools import islice
+from typing import Any, NamedTuple
+
+from sqlalchemy import Column, UniqueConstraint, and_, inspect, or_, select, tuple_
+from sqlalchemy.orm import Session
+
+ASKED_AT_ONCE = 500  # values a query asks for (SQLite's old limit: 999 parameters)
+
+
+class UniqueGroup(NamedTuple):
+    """Columns whose values no two rows may share, with their attribute keys."""
+
+    columns: tuple[Column, ...]
+    attributes: tuple[str, ...]
+
+
+class Asked(NamedTuple):
+    """The values a save asks a unique group to hold for one row."""
+
+    group: UniqueGroup
+    values: tuple[Any, ...]
+    own_key: tuple[Any, ...] | None  # None: a row not stored yet
+
+
+@cache
+def unique_groups(model: type) -> tuple[UniqueGroup, ...]:
+    """The column groups of `model` whose values no two rows may share."""
+    mapper = inspect(model)
+    table = mapper.local_table
+    groups = {(col,) for col in table.columns if col.unique} | {
+        tuple(constraint.columns)
+        for constraint in table.constraints
+        if isinstance(constraint, UniqueConstraint)
+    }
+    return tuple(
+        UniqueGroup(
+            columns, tuple(mapper.get_property_by_column(c).key for c in columns)
+        )
+        for columns in groups
+    )
+
+
+def asked_values(
+    model: type, values: Any, own_key: Sequence[Any], changes: Mapping[str, Any] | None
+) -> Iterator[Asked]:
+    """The groups a save of `values` (the validated row) asks to hold, for a
+    row whose key is `own_key` (parts None: not stored yet). `changes` are
+    an existing row's changed columns (None for a new row): a group none of
+    them touches is not asked. A group with an empty value asks nothing."""
+    key = None if any(part is None for part in own_key) else tuple(own_key)
+    for group in unique_groups(model):
+        if changes is not None and not any(a in changes for a in group.attributes):
+            continue
+        held = tuple(getattr(values, a) for a in group.attributes)
+        if all(value is not None for value in held):
+            yield Asked(group, held, key)
+
+
+def taken(session: Session, model: type, asked: Asked) -> bool:
+    """Whether another row holds the values `asked` for."""
+    columns = asked.group.columns
+    stmt = (
+        select(1)
+        .select_from(inspect(model).local_table)
+        .where(and_(*(c == v for c, v in zip(columns, asked.values, strict=True))))
+    )
+    if asked.own_key is not None:
+        keys = inspect(model).primary_key
+        stmt = stmt.where(
+            or_(*(k != v for k, v in zip(keys, asked.own_key, strict=True)))
+        )
+    return session.execute(stmt.limit(1)).first() is not None
+
+
+def any_taken(session: Session, model: type, asked: Sequence[Asked]) -> bool:
+    """Whether another row holds any of the values `asked` for, or two of
+    them ask for the same values: one query a group (of `ASKED_AT_ONCE`
+    values). Values the database holds in another form than asked (a column
+    comparing text without case) count as taken: the caller then checks its
+    rows one by one."""
+    owners: dict[UniqueGroup, dict[tuple[Any, ...], tuple[Any, ...] | None]] = {}
+    for one in asked:
+        group = owners.setdefault(one.group, {})
+        if one.values in group:
+            return True  # asked twice
+        group[one.values] = one.own_key
+    keys = list(inspect(model).primary_key)
+    for group, wanted in owners.items():
+        columns, width = group.columns, len(group.columns)
+        values = iter(wanted)
+        while chunk := list(islice(values, ASKED_AT_ONCE)):
+            if width == 1:
+                where = columns[0].in_([value[0] for value in chunk])
+            else:
+                where = tuple_(*columns).in_(chunk)
+            for row in session.execute(select(*columns, *keys).where(where)):
+                holder = tuple(row[width:])
+                if wanted.get(tuple(row[:width]), ()) != holder:
+                    return True
+    return False

@@ -1,0 +1,142 @@
+"""Unique values where the database does not enforce them, on SQLite and
+PostgreSQL: the full-stack template's `User.email` is `unique=True` in the
+model, but a table made before that (or by hand) has no unique index. The
+admin's own check is then all that stands between a staff user and two
+users with one email: an import decides a batch of rows before it writes
+them, and asks for the whole batch's emails at once, so it must catch an
+email another row holds and one asked for twice in the same file.
+
+A row already sharing its email with another (such a table's legacy) can
+still be changed otherwise: the check asks only for the values a save sets,
+as the database's own constraint would."""
+
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import inspect, text
+from sqlmodel import select
+
+from tests.pages import field_errors, form_values
+from tests.test_import import exported, preview, rows_of, write_csv
+from tests.zoo.fullstack import User
+
+pytestmark = pytest.mark.postgres
+
+TAKEN = "Another row already has this email."
+
+
+def _without_unique_email(site) -> None:  # type: ignore[no-untyped-def]
+    """Drop the unique index the migration made for `user.email`."""
+    indexes = inspect(site.engine).get_indexes("user")
+    (name,) = [i["name"] for i in indexes if i["column_names"] == ["email"]]
+    with site.engine.begin() as connection:
+        connection.execute(text(f"DROP INDEX {name}"))
+
+
+def _users(site) -> dict[str, SimpleNamespace]:  # type: ignore[no-untyped-def]
+    """Each user's email and name as the database holds them, by key."""
+    with site.session() as session:
+        found = session.exec(select(User)).all()
+        return {
+            str(u.id): SimpleNamespace(email=u.email, full_name=u.full_name)
+            for u in found
+        }
+
+
+def _form(shown: list[tuple[str, str]], **changed: str) -> dict[str, list[str]]:
+    """The edit form as shown, with `changed` fields typed over."""
+    data: dict[str, list[str]] = {}
+    for name, value in shown:
+        data.setdefault(name, []).append(value)
+    return {**data, **{name: [value] for name, value in changed.items()}}
+
+
+def _by_email(rows: list[dict[str, str]], email: str) -> dict[str, str]:
+    return next(row for row in rows if row["email"] == email)
+
+
+def test_an_import_refuses_an_email_another_user_holds_or_the_file_asks_twice(
+    fullstack_site,
+):
+    site = fullstack_site
+    _without_unique_email(site)
+    before = _users(site)
+    rows = rows_of(exported(site.client, "user"))
+    alice = _by_email(rows, "alice@example.com")
+    bob = _by_email(rows, "bob@example.com")
+    carol = _by_email(rows, "carol+ops@example.com")
+    dave = _by_email(rows, "dave@example.org")
+    alice["email"] = "bob@example.com"  # bob's, and bob keeps it
+    carol["email"] = dave["email"] = "shared@example.com"  # asked twice
+    bob["full_name"] = "Bob Builder"
+    number = {row["id"]: n for n, row in enumerate(rows, start=2)}
+    first, second = sorted([carol, dave], key=lambda row: number[row["id"]])
+    found = preview(site.client, "user", write_csv(rows)).json()
+    assert found["token"] is None
+    assert sorted((e["row"], e["column"], e["message"]) for e in found["errors"]) == [
+        *sorted(
+            [
+                (number[alice["id"]], "email", TAKEN),
+                (number[second["id"]], "email", TAKEN),
+            ]
+        )
+    ]
+    assert found["changed"] == 2  # bob's name, the first shared email
+    assert _users(site) == before
+
+    # The file mended, the rest is confirmed.
+    alice["email"] = "alice@example.com"
+    second["email"] = before[second["id"]].email
+    found = preview(site.client, "user", write_csv(rows)).json()
+    assert (found["errors"], found["changed"]) == ([], 2)
+    done = site.client.post(
+        "/admin/user/import/confirm",
+        data={"token": found["token"]},
+        follow_redirects=False,
+    )
+    assert done.status_code == 302
+    after = _users(site)
+    assert after[first["id"]].email == "shared@example.com"
+    assert after[bob["id"]].full_name == "Bob Builder"
+    assert after[second["id"]] == before[second["id"]]
+    assert after[alice["id"]] == before[alice["id"]]
+
+
+def test_a_user_sharing_an_email_already_can_be_changed_otherwise(fullstack_site):
+    site = fullstack_site
+    _without_unique_email(site)
+    with site.engine.begin() as connection:
+        connection.execute(
+            text(
+                "UPDATE \"user\" SET email = 'bob@example.com' "
+                "WHERE email = 'dave@example.org'"
+            )
+        )
+    rows = rows_of(exported(site.client, "user"))
+    dave = next(r for r in rows if r["full_name"] == "Dave Without Items")
+
+    # The edit form saves a new name; a third user's email is still refused.
+    url = f"/admin/user/edit/{dave['id']}"
+    shown = form_values(site.client.get(url).text)
+    saved = site.client.post(
+        url, data=_form(shown, full_name="Dave Renamed"), follow_redirects=False
+    )
+    assert saved.status_code == 302, field_errors(saved.text)
+    refused = site.client.post(
+        url, data=_form(shown, email="alice@example.com"), follow_redirects=False
+    )
+    assert refused.status_code == 400
+    assert TAKEN in field_errors(refused.text)
+
+    # So does an import, in one batch with the other rows.
+    dave["full_name"] = "Dave Imported"
+    found = preview(site.client, "user", write_csv(rows)).json()
+    assert (found["errors"], found["changed"]) == ([], 1)
+    done = site.client.post(
+        "/admin/user/import/confirm",
+        data={"token": found["token"]},
+        follow_redirects=False,
+    )
+    assert done.status_code == 302
+    after = _users(site)[dave["id"]]
+    assert (after.email, after.full_name) == ("bob@example.com", "Dave Imported")
