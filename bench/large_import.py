@@ -13,10 +13,13 @@ superuser, the preview (`POST /task/import`) and the confirmation
 (`POST /task/import/confirm`) and reads the server's peak memory growth
 (VmHWM over VmRSS before); then it exports the table again and times the
 preview of that export unchanged (every row "unchanged": the common case of
-a file whose few edited rows are among many left as they were). On the
-second, SQLAlchemy Core writes the same rows: one executemany INSERT of the
-new rows and one executemany UPDATE of the changed ones, in one transaction
-(the median of three runs, the first two rolled back). On a third, the
+a file whose few edited rows are among many left as they were), and the
+preview of as many new workers, each with an email no other worker has (a
+unique column, whose values the import asks the database for a batch at
+once). On the second, SQLAlchemy Core writes the same rows: one executemany
+INSERT of the new rows and one executemany UPDATE of the changed ones, in
+one transaction (the median of three runs, the first two rolled back), and
+one executemany INSERT of the new workers (rolled back). On a third, the
 database's own tool loads the same file: `sqlite3`'s `.import`, or `psql`'s
 `\copy`, into a staging table, then one INSERT ... SELECT of the new rows
 and one UPDATE ... FROM of the changed ones, in one transaction. For scale,
@@ -61,7 +64,7 @@ from bench.run import (  # noqa: E402
     seed,
     sqlite_path,
 )
-from models import Task  # noqa: E402
+from models import Task, Worker  # noqa: E402
 from tests.pgserver import start_postgres  # noqa: E402
 
 RAW_RUNS = 3
@@ -101,7 +104,36 @@ def edited_file(client: httpx.Client, added: int) -> tuple[bytes, list[dict]]:
     return out.getvalue().encode(), rows
 
 
-def measure_import(url: str, data: bytes, expected: int) -> dict:
+def workers_file(count: int) -> tuple[bytes, list[dict]]:
+    """`count` new workers, each with an email no other worker has: the
+    unique column every row of the file asks the import to check."""
+    rows = [
+        {"name": f"New worker {n}", "email": f"new{n}@example.com"}
+        for n in range(count)
+    ]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=["name", "email"])
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode(), rows
+
+
+def preview_workers(client: httpx.Client, data: bytes, expected: int) -> float:
+    """Seconds to preview the new workers (not confirmed)."""
+    start = time.perf_counter()
+    answer = client.post(
+        "/worker/import",
+        files={"file": ("workers.csv", data, "text/csv")},
+        headers={"Accept": "application/json"},
+        timeout=3600,
+    )
+    seconds = time.perf_counter() - start
+    found = answer.json()
+    assert (found["new"], found["errors"]) == (expected, []), found["errors"][:3]
+    return seconds
+
+
+def measure_import(url: str, data: bytes, expected: int, workers: bytes) -> dict:
     server = Server("ours", url)
     try:
         with httpx.Client(base_url=server.base) as client:
@@ -137,6 +169,7 @@ def measure_import(url: str, data: bytes, expected: int) -> dict:
             found = answer.json()
             assert (found["new"], found["changed"], found["errors"]) == (0, 0, [])
             assert found["unchanged"] == expected, found["unchanged"]
+            workers_preview = preview_workers(client, workers, expected)
     finally:
         server.stop()
     engine = make_engine(url)
@@ -149,6 +182,7 @@ def measure_import(url: str, data: bytes, expected: int) -> dict:
         "confirm": confirm,
         "growth": growth,
         "unchanged": unchanged,
+        "workers": workers_preview,
     }
 
 
@@ -188,6 +222,23 @@ def raw_writes(url: str, changed: list[dict], added: int) -> float:
                 connection.execute(stmt, edits)
                 if run < RAW_RUNS - 1:
                     transaction.rollback()
+            times.append(time.perf_counter() - start)
+        return statistics.median(times)
+    finally:
+        engine.dispose()
+
+
+def raw_inserts(url: str, rows: list[dict]) -> float:
+    """One executemany INSERT of the new workers through SQLAlchemy Core:
+    the median of `RAW_RUNS` runs, each rolled back."""
+    engine = make_engine(url)
+    times = []
+    try:
+        for _run in range(RAW_RUNS):
+            start = time.perf_counter()
+            with engine.connect() as connection, connection.begin() as transaction:
+                connection.execute(insert(Worker.__table__), rows)
+                transaction.rollback()
             times.append(time.perf_counter() - start)
         return statistics.median(times)
     finally:
@@ -302,9 +353,11 @@ def run(ours_url: str, raw_url: str, tool_url: str, rows: int) -> dict:
             data, changed = edited_file(client, rows - half)
     finally:
         server.stop()
+    workers, new_workers = workers_file(rows)
     os.environ.setdefault("ADMIN_IMPORT_MAX_BYTES", str(max(len(data) * 2, 1 << 20)))
-    result = measure_import(ours_url, data, rows)
+    result = measure_import(ours_url, data, rows, workers)
     result["raw"] = raw_writes(raw_url, changed, rows - half)
+    result["workers_raw"] = raw_inserts(raw_url, new_workers)
     result["checks"] = checks_alone(data)
     header = next(csv.reader(io.StringIO(data.decode().split("\n", 1)[0])))
     result["tool"] = database_load(tool_url, data, header)
@@ -338,6 +391,15 @@ def report(title: str, r: dict) -> None:
         print(
             f"{label:40}{seconds:10.2f}{rows / seconds:12,.0f}"
             f"{seconds / raw:8.1f}{grown}"
+        )
+    print(f"\n{rows:,} new workers, each with a unique email (checked by the import)")
+    for label, seconds in (
+        ("preview (HTTP)", r["workers"]),
+        ("raw executemany INSERT", r["workers_raw"]),
+    ):
+        print(
+            f"{label:40}{seconds:10.2f}{rows / seconds:12,.0f}"
+            f"{seconds / r['workers_raw']:8.1f}"
         )
 
 
