@@ -3,8 +3,9 @@
 Composite primary keys, IntEnum, StrEnum and a plain Enum, Decimal, float,
 JSON, date, time, bytes, naive and aware datetimes, long `Text`, a UUID that is
 not a key, foreign keys without a `Relationship` (nullable and required), text
-primary keys holding `%`, `?`, `#`, `/`, spaces and non-ASCII letters, and
-sizes declared on the database's side only (`sa_type=String(3)`).
+primary keys holding `%`, `?`, `#`, `/`, spaces and non-ASCII letters,
+sizes declared on the database's side only (`sa_type=String(3)`), and a
+unique constraint over two columns.
 """
 
 import enum
@@ -13,7 +14,15 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, LargeBinary, Numeric, String, Text
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -77,9 +86,11 @@ class ZooCode(SQLModel, table=True):
 
 
 class ZooSeat(SQLModel, table=True):
-    """A composite key of text and number."""
+    """A composite key of text and number, and a holder who books one seat a
+    day (a unique constraint over two columns)."""
 
     __tablename__ = "zoo_seat"
+    __table_args__ = (UniqueConstraint("holder", "booked_on"),)
 
     hall: str = Field(primary_key=True)
     number: int = Field(primary_key=True)

@@ -191,7 +191,9 @@ def seed_columns(session: Session) -> None:
     )
     session.add_all(
         [
-            columns.ZooSeat(hall="Hall A", number=1, holder="Ada"),
+            columns.ZooSeat(
+                hall="Hall A", number=1, holder="Ada", booked_on=date(2026, 5, 2)
+            ),
             columns.ZooSeat(hall="Hall A", number=2, booked_on=date(2026, 5, 1)),
             columns.ZooSeat(hall="Ba;lcony/2", number=1, holder="Grace"),
             columns.ZooSeat(hall="Ré %?#", number=3, holder="=Bob"),

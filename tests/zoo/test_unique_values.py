@@ -8,9 +8,14 @@ email another row holds and one asked for twice in the same file.
 
 A row already sharing its email with another (such a table's legacy) can
 still be changed otherwise: the check asks only for the values a save sets,
-as the database's own constraint would."""
+as the database's own constraint would. A unique constraint over two
+columns (the zoo's seats) is asked for as a pair."""
 
+import csv
+import io
+from datetime import date
 from types import SimpleNamespace
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import inspect, text
@@ -18,6 +23,7 @@ from sqlmodel import select
 
 from tests.pages import field_errors, form_values
 from tests.test_import import exported, preview, rows_of, write_csv
+from tests.zoo.columns import ZooSeat
 from tests.zoo.fullstack import User
 
 pytestmark = pytest.mark.postgres
@@ -140,3 +146,42 @@ def test_a_user_sharing_an_email_already_can_be_changed_otherwise(fullstack_site
     assert done.status_code == 302
     after = _users(site)[dave["id"]]
     assert (after.email, after.full_name) == ("bob@example.com", "Dave Imported")
+
+
+SEATS = ["hall", "number", "holder", "booked_on"]
+PAIR_TAKEN = "Another row already has this holder and booked on."
+
+
+def test_a_pair_of_values_another_row_holds_is_refused_by_its_first_field(
+    columns_site,
+):
+    """A unique constraint over two columns (a holder books one seat a day):
+    the pair is asked for, not each value alone."""
+    site = columns_site
+    taken = [
+        ["Hall A", "2", "Ada", "2026-05-02"],  # Ada's pair, held by Hall A 1
+        ["Hall B", "10", "Ada", "2026-05-03"],  # Ada another day: free
+    ]
+    twice = [
+        ["Hall C", "1", "Lin", "2026-05-02"],  # new, and asked twice
+        ["Hall C", "2", "Lin", "2026-05-02"],
+    ]
+    for rows, refused_row, counts in ((taken, 2, (1, 0)), (twice, 3, (0, 1))):
+        out = io.StringIO()
+        csv.writer(out).writerows([SEATS, *rows])
+        found = preview(site.client, "zoo-seat", out.getvalue().encode()).json()
+        assert [(e["row"], e["column"], e["message"]) for e in found["errors"]] == [
+            (refused_row, "holder", PAIR_TAKEN)
+        ]
+        assert (found["changed"], found["new"]) == counts
+
+    url = "/admin/zoo-seat/edit/" + quote("Hall A;2")
+    shown = form_values(site.client.get(url).text)
+    refused = site.client.post(
+        url, data=_form(shown, holder="Ada", booked_on="2026-05-02")
+    )
+    assert refused.status_code == 400
+    assert PAIR_TAKEN in field_errors(refused.text)
+    with site.session() as session:
+        seat = session.get(ZooSeat, ("Hall A", 2))
+        assert (seat.holder, seat.booked_on) == (None, date(2026, 5, 1))
