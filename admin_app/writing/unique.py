@@ -11,7 +11,14 @@ A form checks its row with one query a group (`taken`). An import decides a
 batch of rows before writing them, and asks for all of their values with one
 query a group (`any_taken`): a batch in which any value is held by another
 row, or asked for twice, is run again row by row, whose checks name each
-row's field exactly.
+row's field exactly. A group whose uniqueness the database enforces itself
+(a unique constraint or index on exactly its columns, `enforced_groups`)
+is not asked for: the batch's write is refused then, and run again the same
+way. The query cost a tenth of a preview of 100,000 new rows on SQLite; on
+PostgreSQL, where a query for hundreds of values is prepared once and run
+for every batch with a plan made for the table's size before the import
+(its statistics do not count the rows the transaction adds), it scanned
+the whole table for each batch: 55 s instead of 3.6 s.
 """
 
 from collections.abc import Iterator, Mapping, Sequence
@@ -42,13 +49,25 @@ class Asked(NamedTuple):
 
 @cache
 def unique_groups(model: type) -> tuple[UniqueGroup, ...]:
-    """The column groups of `model` whose values no two rows may share."""
+    """The column groups of `model` whose values no two rows may share: a
+    unique column, a unique constraint, a unique index on columns alone
+    (not on an expression, nor only where a condition holds)."""
     mapper = inspect(model)
     table = mapper.local_table
     groups = {(col,) for col in table.columns if col.unique} | {
         tuple(constraint.columns)
         for constraint in table.constraints
         if isinstance(constraint, UniqueConstraint)
+    }
+    groups |= {
+        tuple(index.columns)
+        for index in table.indexes
+        if index.unique
+        and all(isinstance(part, Column) for part in index.expressions)
+        and not any(
+            key.endswith("_where") and value is not None
+            for key, value in index.kwargs.items()
+        )
     }
     return tuple(
         UniqueGroup(
@@ -90,14 +109,42 @@ def taken(session: Session, model: type, asked: Asked) -> bool:
     return session.execute(stmt.limit(1)).first() is not None
 
 
-def any_taken(session: Session, model: type, asked: Sequence[Asked]) -> bool:
+def enforced_groups(session: Session, model: type) -> frozenset[UniqueGroup]:
+    """The unique groups of `model` that the database itself refuses to see
+    twice: a unique constraint, or a unique index on exactly those columns
+    (an index with a condition enforces nothing for the rows outside it)."""
+    table = inspect(model).local_table
+    found = inspect(session.connection())
+    names = {
+        frozenset(c["column_names"])
+        for c in found.get_unique_constraints(table.name, schema=table.schema)
+    }
+    for index in found.get_indexes(table.name, schema=table.schema):
+        options = index.get("dialect_options", {})
+        if index["unique"] and not any(k.endswith("_where") for k in options):
+            names.add(frozenset(index["column_names"]))
+    return frozenset(
+        group
+        for group in unique_groups(model)
+        if frozenset(c.name for c in group.columns) in names
+    )
+
+
+def any_taken(
+    session: Session,
+    model: type,
+    asked: Sequence[Asked],
+    enforced: frozenset[UniqueGroup] = frozenset(),
+) -> bool:
     """Whether another row holds any of the values `asked` for, or two of
     them ask for the same values: one query a group (of `ASKED_AT_ONCE`
-    values). Values the database holds in another form than asked (a column
-    comparing text without case) count as taken: the caller then checks its
-    rows one by one."""
+    values) but those `enforced` by the database. Values the database holds
+    in another form than asked (a column comparing text without case) count
+    as taken: the caller then checks its rows one by one."""
     owners: dict[UniqueGroup, dict[tuple[Any, ...], tuple[Any, ...] | None]] = {}
     for one in asked:
+        if one.group in enforced:
+            continue
         group = owners.setdefault(one.group, {})
         if one.values in group:
             return True  # asked twice

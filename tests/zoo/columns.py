@@ -5,7 +5,7 @@ JSON, date, time, bytes, naive and aware datetimes, long `Text`, a UUID that is
 not a key, foreign keys without a `Relationship` (nullable and required), text
 primary keys holding `%`, `?`, `#`, `/`, spaces and non-ASCII letters,
 sizes declared on the database's side only (`sa_type=String(3)`), and a
-unique constraint over two columns.
+unique index over two columns.
 """
 
 import enum
@@ -14,15 +14,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    DateTime,
-    LargeBinary,
-    Numeric,
-    String,
-    Text,
-    UniqueConstraint,
-)
+from sqlalchemy import JSON, DateTime, Index, LargeBinary, Numeric, String, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -87,10 +79,10 @@ class ZooCode(SQLModel, table=True):
 
 class ZooSeat(SQLModel, table=True):
     """A composite key of text and number, and a holder who books one seat a
-    day (a unique constraint over two columns)."""
+    day (a unique index over two columns, declared by the table)."""
 
     __tablename__ = "zoo_seat"
-    __table_args__ = (UniqueConstraint("holder", "booked_on"),)
+    __table_args__ = (Index("zoo_seat_holder_day", "holder", "booked_on", unique=True),)
 
     hall: str = Field(primary_key=True)
     number: int = Field(primary_key=True)
