@@ -209,7 +209,7 @@ class ImportRun:
                 for row in batch:
                     pending.append(self._row(row[0], row[1]))
                     self._overlong(row)
-                if self._unique and self._not_enforced(self._unique):
+                if self._unique and self._taken(self._unique):
                     raise _Replay  # each row's check names its field
             if self.writes is not None:
                 self.writes.write(self.session)
@@ -247,10 +247,10 @@ class ImportRun:
             self._related = {}  # a flush would attach the rows it was given
         self.session.expunge_all()  # the identity map holds no more than a batch
 
-    def _not_enforced(self, asked: list[Asked]) -> bool:
-        """Whether a value `asked` for is taken, of a unique group the
-        database does not enforce itself (it refuses the batch's write for
-        the others)."""
+    def _taken(self, asked: list[Asked]) -> bool:
+        """Whether a unique value `asked` for is taken, of the groups the
+        database does not enforce itself (for the others, it refuses the
+        batch's write)."""
         if self._enforced is None:
             self._enforced = enforced_groups(self.session, self.model)
         return any_taken(self.session, self.model, asked, self._enforced)

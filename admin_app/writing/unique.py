@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Column, UniqueConstraint, and_, inspect, or_, select, tuple_
 from sqlalchemy.orm import Session
 
-ASKED_AT_ONCE = 500  # values a query asks for (SQLite's old limit: 999 parameters)
+ASKED_AT_ONCE = 500  # parameters of one query (SQLite's old limit: 999)
 
 
 class UniqueGroup(NamedTuple):
@@ -138,7 +138,7 @@ def any_taken(
 ) -> bool:
     """Whether another row holds any of the values `asked` for, or two of
     them ask for the same values: one query a group (of `ASKED_AT_ONCE`
-    values) but those `enforced` by the database. Values the database holds
+    parameters) but those `enforced` by the database. Values the database holds
     in another form than asked (a column comparing text without case) count
     as taken: the caller then checks its rows one by one."""
     owners: dict[UniqueGroup, dict[tuple[Any, ...], tuple[Any, ...] | None]] = {}
@@ -153,7 +153,7 @@ def any_taken(
     for group, wanted in owners.items():
         columns, width = group.columns, len(group.columns)
         values = iter(wanted)
-        while chunk := list(islice(values, ASKED_AT_ONCE)):
+        while chunk := list(islice(values, ASKED_AT_ONCE // width)):
             if width == 1:
                 where = columns[0].in_([value[0] for value in chunk])
             else:
