@@ -90,8 +90,12 @@ TODAY = date.today()
         ),
         (
             "overdue=yes",
+            # today as the filter reads it, not as the module was collected
+            # (a run crossing midnight counted one more day overdue)
             lambda t: (
-                t.due_date is not None and t.due_date < TODAY and t.status != "done"
+                t.due_date is not None
+                and t.due_date < date.today()
+                and t.status != "done"
             ),
         ),
         (
