@@ -16,7 +16,9 @@ gone, as changed since the preview; a new row's defaults are made anew, as a
 form's are when it is saved. It writes the decisions with the same batch
 statements a preview runs, and a row the database refuses (a unique value
 taken, a related row deleted since) is found by writing the batch again row
-by row, each in a savepoint. Any such row refuses the whole confirmation.
+by row, each in a savepoint; a unique value the database does not guard
+itself is asked for before the batch is written (`writing.unique`). Any
+such row refuses the whole confirmation.
 
 A preview whose rows were not all written by `BatchWrites`, or that holds a
 value without an exact form here, keeps its cells instead, and its
@@ -38,6 +40,14 @@ from admin_app.importing.previews import PackedRows
 from admin_app.importing.typed_json import NotKept, ValueCodec
 from admin_app.model.keys import identifier, key_attributes
 from admin_app.writing.audit import jsonable
+from admin_app.writing.unique import (
+    Asked,
+    UniqueGroup,
+    asked_values,
+    enforced_groups,
+    taken_among,
+    unique_groups,
+)
 from admin_app.writing.writes import column_values
 
 
@@ -112,6 +122,8 @@ class DecidedImport:
         self._keys = list(self.mapper.primary_key)
         self._key_attributes = key_attributes(model)
         self._attributes = [prop.key for prop in self.mapper.column_attrs]
+        # unique groups whose values are asked for before a batch is written
+        self._unenforced: list[UniqueGroup] | None = None
 
     def run(
         self,
@@ -148,10 +160,14 @@ class DecidedImport:
         held = self._held([row.key for row in batch if row.key is not None])
         pending = []
         for row in batch:
-            if row.key is not None and held.get(row.key) != row.before:
+            if row.key is not None and held.get(row.key, ("",))[0] != row.before:
                 stale(row.number)  # changed since the preview, or gone
             else:
                 pending.append(row)
+        taken = self._taken(pending, held)
+        for number in sorted(taken):
+            stale(number)  # a unique value another row took since
+        pending = [row for row in pending if row.number not in taken]
         savepoint = self.session.begin_nested()
         try:
             outcomes = self._write(pending)
@@ -172,9 +188,46 @@ class DecidedImport:
         for outcome in outcomes:
             done(outcome)
 
-    def _held(self, keys: list[tuple[Any, ...]]) -> dict[tuple[Any, ...], str]:
+    def _taken(
+        self,
+        rows: list[_Decision],
+        held: dict[tuple[Any, ...], tuple[str, dict[str, Any]]],
+    ) -> set[int]:
+        """The numbers of `rows` that would now write a unique value another
+        row took since the preview, of the groups the database does not
+        enforce itself (it refuses the others' writes: `_batch` then finds
+        those rows by writing them one by one). A preview whose batch held
+        such a value was checked row by row, and keeps no decisions."""
+        if self._unenforced is None:
+            enforced = enforced_groups(self.session, self.model)
+            self._unenforced = [
+                g for g in unique_groups(self.model) if g not in enforced
+            ]
+        if not self._unenforced:
+            return set()
+        asked: list[Asked] = []
+        numbers: list[int] = []
+        made = BatchWrites(self.model)  # new rows' defaults
+        for row in rows:
+            values = self.codec.decode(row.values)
+            if row.key is None:  # its defaults as a new row's are made
+                full = {**column_values(made.new_row()), **values}
+            else:
+                full = {**held[row.key][1], **values}
+            changes = None if row.key is None else values
+            for one in asked_values(self.model, full, row.key or (None,), changes):
+                if one.group in self._unenforced:
+                    asked.append(one)
+                    numbers.append(row.number)
+        found = taken_among(self.session, self.model, asked)
+        return {numbers[position] for position in found}
+
+    def _held(
+        self, keys: list[tuple[Any, ...]]
+    ) -> dict[tuple[Any, ...], tuple[str, dict[str, Any]]]:
         """The digest of each row of `keys` as it is now (its columns but the
-        hidden, as its preview read them), by key; the rows are locked."""
+        hidden, as its preview read them) and its columns, by key; the rows
+        are locked."""
         if not keys:
             return {}
         columns = [self.mapper.get_property(a).columns[0] for a in self._attributes]
@@ -189,7 +242,7 @@ class DecidedImport:
             row = dict(zip(self._attributes, values, strict=True))
             key = tuple(row[a] for a in self._key_attributes)
             shown = {k: v for k, v in row.items() if k not in self.hidden}
-            held[key] = values_digest(jsonable(shown))
+            held[key] = (values_digest(jsonable(shown)), row)
         return held
 
     def _write(self, rows: list[_Decision]) -> list[RowOutcome]:

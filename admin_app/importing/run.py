@@ -64,7 +64,7 @@ from admin_app.model.fields import FieldSpec
 from admin_app.model.keys import identifier, key_attributes, row_identifier
 from admin_app.model.relations import own_row_columns
 from admin_app.writing.audit import diff, jsonable
-from admin_app.writing.unique import Asked, UniqueGroup, any_taken, enforced_groups
+from admin_app.writing.unique import Asked, UniqueGroup, enforced_groups, taken_among
 from admin_app.writing.writes import FormErrors, RowWriter, column_values
 
 __all__ = [
@@ -253,7 +253,7 @@ class ImportRun:
         batch's write)."""
         if self._enforced is None:
             self._enforced = enforced_groups(self.session, self.model)
-        return any_taken(self.session, self.model, asked, self._enforced)
+        return bool(taken_among(self.session, self.model, asked, self._enforced))
 
     def error(self, row: int, column: str, message: str) -> None:
         self._errors.append(RowError(row, column, message))

@@ -9,16 +9,18 @@ as it is adds no duplicate, as the database's own constraint would see it).
 
 A form checks its row with one query a group (`taken`). An import decides a
 batch of rows before writing them, and asks for all of their values with one
-query a group (`any_taken`): a batch in which any value is held by another
+query a group (`taken_among`): a batch in which any value is held by another
 row, or asked for twice, is run again row by row, whose checks name each
-row's field exactly. A group whose uniqueness the database enforces itself
-(a unique constraint or index on exactly its columns, `enforced_groups`)
-is not asked for: the batch's write is refused then, and run again the same
-way. The query cost a tenth of a preview of 100,000 new rows on SQLite; on
-PostgreSQL, where a query for hundreds of values is prepared once and run
-for every batch with a plan made for the table's size before the import
-(its statistics do not count the rows the transaction adds), it scanned
-the whole table for each batch: 55 s instead of 3.6 s.
+row's field exactly; its confirmation asks again for the values of each
+batch it writes, and names the rows whose values were taken since. A group
+whose uniqueness the database enforces itself (a unique constraint or index
+on exactly its columns, `enforced_groups`) is not asked for: the batch's
+write is refused then, and run again the same way. The query cost a tenth
+of a preview of 100,000 new rows on SQLite; on PostgreSQL, where a query
+for hundreds of values is prepared once and run for every batch with a plan
+made for the table's size before the import (its statistics do not count
+the rows the transaction adds), it scanned the whole table for each batch:
+55 s instead of 3.6 s.
 """
 
 from collections.abc import Iterator, Mapping, Sequence
@@ -78,17 +80,21 @@ def unique_groups(model: type) -> tuple[UniqueGroup, ...]:
 
 
 def asked_values(
-    model: type, values: Any, own_key: Sequence[Any], changes: Mapping[str, Any] | None
+    model: type,
+    values: Mapping[str, Any],
+    own_key: Sequence[Any],
+    changes: Mapping[str, Any] | None,
 ) -> Iterator[Asked]:
-    """The groups a save of `values` (the validated row) asks to hold, for a
-    row whose key is `own_key` (parts None: not stored yet). `changes` are
-    an existing row's changed columns (None for a new row): a group none of
-    them touches is not asked. A group with an empty value asks nothing."""
+    """The groups a save of `values` (the row's columns as it would be, by
+    attribute key) asks to hold, for a row whose key is `own_key` (parts
+    None: not stored yet). `changes` are an existing row's changed columns
+    (None for a new row): a group none of them touches is not asked. A group
+    with an empty value asks nothing."""
     key = None if any(part is None for part in own_key) else tuple(own_key)
     for group in unique_groups(model):
         if changes is not None and not any(a in changes for a in group.attributes):
             continue
-        held = tuple(getattr(values, a) for a in group.attributes)
+        held = tuple(values[a] for a in group.attributes)
         if all(value is not None for value in held):
             yield Asked(group, held, key)
 
@@ -130,25 +136,27 @@ def enforced_groups(session: Session, model: type) -> frozenset[UniqueGroup]:
     )
 
 
-def any_taken(
+def taken_among(
     session: Session,
     model: type,
     asked: Sequence[Asked],
     enforced: frozenset[UniqueGroup] = frozenset(),
-) -> bool:
-    """Whether another row holds any of the values `asked` for, or two of
-    them ask for the same values: one query a group (of `ASKED_AT_ONCE`
-    parameters) but those `enforced` by the database. Values the database holds
-    in another form than asked (a column comparing text without case) count
-    as taken: the caller then checks its rows one by one."""
-    owners: dict[UniqueGroup, dict[tuple[Any, ...], tuple[Any, ...] | None]] = {}
-    for one in asked:
+) -> set[int]:
+    """The positions in `asked` of the values another row holds, or that an
+    earlier one of them asks for too: one query a group (of `ASKED_AT_ONCE`
+    parameters) but those `enforced` by the database. Where the database
+    holds a value in another form than asked (a column comparing text
+    without case), each value of that query is asked for alone."""
+    found: set[int] = set()
+    owners: dict[UniqueGroup, dict[tuple[Any, ...], tuple[int, Any]]] = {}
+    for position, one in enumerate(asked):
         if one.group in enforced:
             continue
         group = owners.setdefault(one.group, {})
         if one.values in group:
-            return True  # asked twice
-        group[one.values] = one.own_key
+            found.add(position)  # asked twice
+        else:
+            group[one.values] = (position, one.own_key)
     keys = list(inspect(model).primary_key)
     for group, wanted in owners.items():
         columns, width = group.columns, len(group.columns)
@@ -158,8 +166,17 @@ def any_taken(
                 where = columns[0].in_([value[0] for value in chunk])
             else:
                 where = tuple_(*columns).in_(chunk)
-            for row in session.execute(select(*columns, *keys).where(where)):
-                holder = tuple(row[width:])
-                if wanted.get(tuple(row[:width]), ()) != holder:
-                    return True
-    return False
+            holders = session.execute(select(*columns, *keys).where(where)).all()
+            if any(tuple(row[:width]) not in wanted for row in holders):
+                # held in another form: each value of the chunk asked alone
+                found |= {
+                    position
+                    for position, _key in map(wanted.__getitem__, chunk)
+                    if taken(session, model, asked[position])
+                }
+                continue
+            for row in holders:
+                position, own_key = wanted[tuple(row[:width])]
+                if own_key != tuple(row[width:]):
+                    found.add(position)
+    return found

@@ -133,7 +133,7 @@ class RowWriter:
         # import batch (whose rows name the same few projects again and again)
         self.related = related if related is not None else {}
         # the unique values each save asks for, checked by the caller for many
-        # rows at once (`unique.any_taken`), or None to check them here
+        # rows at once (`unique.taken_among`), or None to check them here
         self.unique_later = unique_later
 
     def error(self, field: str, message: str) -> None:
@@ -221,7 +221,7 @@ class RowWriter:
                     changes[key] = new
             self._check_sizes(changes)
             if not self.errors:
-                self._check_unique(obj, validated, None if creating else changes)
+                self._check_unique(obj, made, None if creating else changes)
             if self.errors:
                 raise FormErrors(self.errors, merge=self.merge)
         return changes, to_many, plans
@@ -449,16 +449,17 @@ class RowWriter:
                     self.error(key, refused)
 
     def _check_unique(
-        self, obj: Any, validated: Any, changes: dict[str, Any] | None
+        self, obj: Any, values: dict[str, Any], changes: dict[str, Any] | None
     ) -> None:
-        """Name the field whose value another row already has, for the groups
-        the save sets (`changes`: an existing row's; None: a new row's). With
+        """Name the field whose value another row already has, of the row's
+        validated columns (`values`), for the groups the save sets (`changes`:
+        an existing row's; None: a new row's). With
         `unique_later`, the values are handed to it instead (an import asks
         for a whole batch's at once)."""
         if not unique_groups(self.model):
             return
         own_key = self.mapper.primary_key_from_instance(obj)
-        for asked in asked_values(self.model, validated, own_key, changes):
+        for asked in asked_values(self.model, values, own_key, changes):
             if self.unique_later is not None:
                 self.unique_later.append(asked)
             elif taken(self.session, self.model, asked):

@@ -191,3 +191,77 @@ def test_a_pair_of_values_another_row_holds_is_refused_by_its_first_field(
     with site.session() as session:
         seat = session.get(ZooSeat, ("Hall A", 2))
         assert (seat.holder, seat.booked_on) == (None, date(2026, 5, 1))
+
+
+def _confirmed(site, table: str, token: str):  # type: ignore[no-untyped-def]
+    return site.client.post(
+        f"/admin/{table}/import/confirm",
+        data={"token": token},
+        headers={"Accept": "application/json"},
+    )
+
+
+def test_an_email_taken_since_the_preview_refuses_the_confirmation(fullstack_site):
+    """The confirmation writes the preview's decisions: it asks again for the
+    values the database would not refuse itself."""
+    site = fullstack_site
+    _without_unique_email(site)
+    rows = rows_of(exported(site.client, "user"))
+    alice = _by_email(rows, "alice@example.com")
+    alice["email"] = "taken.meanwhile@example.com"
+    found = preview(site.client, "user", write_csv([alice])).json()
+    assert (found["errors"], found["changed"]) == ([], 1)
+    with site.engine.begin() as connection:
+        connection.execute(
+            text(
+                "UPDATE \"user\" SET email = 'taken.meanwhile@example.com' "
+                "WHERE email = 'bob@example.com'"
+            )
+        )
+    before = _users(site)
+    refused = _confirmed(site, "user", found["token"])
+    assert refused.status_code == 409
+    assert refused.json()["error"].startswith(
+        "Nothing was imported: Row 2 of the file changed in the database since"
+    )
+    assert _users(site) == before
+
+
+@pytest.mark.parametrize("index", ["kept", "dropped"])
+def test_an_email_a_row_above_gives_up_is_confirmed(fullstack_site, index: str):
+    """Bob's row gives his email up, and Alice's row below takes it: the
+    preview writes them in that order, and so does the confirmation."""
+    site = fullstack_site
+    if index == "dropped":
+        _without_unique_email(site)
+    rows = rows_of(exported(site.client, "user"))
+    bob = _by_email(rows, "bob@example.com")
+    alice = _by_email(rows, "alice@example.com")
+    bob["email"], alice["email"] = "robert@example.com", "bob@example.com"
+    found = preview(site.client, "user", write_csv([bob, alice])).json()
+    assert (found["errors"], found["changed"]) == ([], 2)
+    done = _confirmed(site, "user", found["token"])
+    assert done.status_code == 200, done.text
+    after = _users(site)
+    assert after[bob["id"]].email == "robert@example.com"
+    assert after[alice["id"]].email == "bob@example.com"
+
+
+def test_a_pair_taken_since_the_preview_refuses_a_new_seat(columns_site):
+    site = columns_site
+    with site.engine.begin() as connection:
+        connection.execute(text("DROP INDEX zoo_seat_holder_day"))
+    data = b"hall,number,holder,booked_on\nHall C,1,Lin,2026-05-09\n"
+    found = preview(site.client, "zoo-seat", data).json()
+    assert (found["errors"], found["new"]) == ([], 1)
+    with site.engine.begin() as connection:
+        connection.execute(
+            text(
+                "UPDATE zoo_seat SET holder = 'Lin', booked_on = '2026-05-09' "
+                "WHERE hall = 'Hall B' AND number = 10"
+            )
+        )
+    refused = _confirmed(site, "zoo-seat", found["token"])
+    assert refused.status_code == 409
+    with site.session() as session:
+        assert session.get(ZooSeat, ("Hall C", 1)) is None
