@@ -119,6 +119,8 @@ def enforced_groups(session: Session, model: type) -> frozenset[UniqueGroup]:
     """The unique groups of `model` that the database itself refuses to see
     twice: a unique constraint, or a unique index on exactly those columns
     (an index with a condition enforces nothing for the rows outside it)."""
+    if not unique_groups(model):
+        return frozenset()
     table = inspect(model).local_table
     found = inspect(session.connection())
     names = {
