@@ -453,9 +453,8 @@ class RowWriter:
     ) -> None:
         """Name the field whose value another row already has, of the row's
         validated columns (`values`), for the groups the save sets (`changes`:
-        an existing row's; None: a new row's). With
-        `unique_later`, the values are handed to it instead (an import asks
-        for a whole batch's at once)."""
+        an existing row's; None: a new row's). With `unique_later`, the values
+        are handed to it instead (an import asks for a batch's at once)."""
         if not unique_groups(self.model):
             return
         own_key = self.mapper.primary_key_from_instance(obj)
