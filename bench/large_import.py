@@ -16,7 +16,8 @@ preview of that export unchanged (every row "unchanged": the common case of
 a file whose few edited rows are among many left as they were), and the
 preview of as many new workers, each with an email no other worker has (a
 unique column, whose values the import asks the database for a batch at
-once). On the second, SQLAlchemy Core writes the same rows: one executemany
+once), with their key empty and then found by their email (`key=email`).
+On the second, SQLAlchemy Core writes the same rows: one executemany
 INSERT of the new rows and one executemany UPDATE of the changed ones, in
 one transaction (the median of three runs, the first two rolled back), and
 one executemany INSERT of the new workers (rolled back). On a third, the
@@ -118,13 +119,16 @@ def workers_file(count: int) -> tuple[bytes, list[dict]]:
     return out.getvalue().encode(), rows
 
 
-def timed_preview(client: httpx.Client, table: str, data: bytes) -> tuple[float, dict]:
+def timed_preview(
+    client: httpx.Client, table: str, data: bytes, **form: str
+) -> tuple[float, dict]:
     """Seconds to preview `data` as rows of `table` (not confirmed), and the
     preview as JSON."""
     start = time.perf_counter()
     answer = client.post(
         f"/{table}/import",
         files={"file": (f"{table}.csv", data, "text/csv")},
+        data=form,
         headers={"Accept": "application/json"},
         timeout=3600,
     )
@@ -161,6 +165,8 @@ def measure_import(url: str, data: bytes, expected: int, workers: bytes) -> dict
             assert found["unchanged"] == expected, found["unchanged"]
             workers_preview, found = timed_preview(client, "worker", workers)
             assert (found["new"], found["errors"]) == (expected, []), found["errors"]
+            by_email, found = timed_preview(client, "worker", workers, key="email")
+            assert (found["new"], found["errors"]) == (expected, []), found["errors"]
     finally:
         server.stop()
     engine = make_engine(url)
@@ -174,6 +180,7 @@ def measure_import(url: str, data: bytes, expected: int, workers: bytes) -> dict
         "growth": growth,
         "unchanged": unchanged,
         "workers": workers_preview,
+        "workers_by_email": by_email,
     }
 
 
@@ -386,6 +393,7 @@ def report(title: str, r: dict) -> None:
     print(f"\n{rows:,} new workers, each with a unique email (checked by the import)")
     for label, seconds in (
         ("preview (HTTP)", r["workers"]),
+        ("preview, rows found by email (key=email)", r["workers_by_email"]),
         ("raw executemany INSERT", r["workers_raw"]),
     ):
         print(

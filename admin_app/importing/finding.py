@@ -42,10 +42,11 @@ class RowFinder:
         self.mapper = inspect(model)
         self._held: list[Any] = []  # the batch's rows, kept in the identity map
         self._by_key: dict[Any, Any] = {}  # the batch's rows by a unique column
+        self._absent: set[Any] = set()  # the batch's keys no row had
 
     def forget(self) -> None:
         """Let go of the batch's rows."""
-        self._held, self._by_key = [], {}
+        self._held, self._by_key, self._absent = [], {}, set()
 
     def held_identifiers(self) -> list[str]:
         """The identifiers of the batch's own rows that `preload` read."""
@@ -92,10 +93,18 @@ class RowFinder:
             self._held.extend(found)
             if mine:
                 self._by_key = {getattr(row, column.key): row for row in found}
+                # where each row came back holding a key as asked for (not
+                # as a column comparing text without case has it), the keys
+                # not found name no row
+                exact = self._by_key.keys() <= keys
+                self._absent = keys - self._by_key.keys() if exact else set()
 
-    def find(self, number: int, cells: list[str]) -> Any:
+    def find(self, number: int, cells: list[str], *, fresh: bool = False) -> Any:
         """The existing row the cells name, None for a new row, False (with
-        the error reported) for a row that cannot be found."""
+        the error reported) for a row that cannot be found. `fresh`: nothing
+        was written since `preload`, so a key it found no row for is a new
+        row's, without a query of its own (a file adding 100,000 rows by
+        their emails made as many)."""
         texts = [cells[cell.position].strip() for cell in self.columns.key]
         if not self.columns.key or not any(texts):
             return None
@@ -117,18 +126,15 @@ class RowFinder:
         by = {c.column.key: v for c, v in zip(self.columns.key, values, strict=True)}
         ordered = [by[column.key] for column in self.columns.key_columns]
         primary = self.columns.key_columns == list(self.mapper.primary_key)
-        if primary:
-            # a batch's rows were read (and locked) by `preload`
-            held = len(ordered) == 1 and ordered[0] in self._by_key
-            obj = (
-                self._by_key[ordered[0]]
-                if held
-                else self.session.get(
-                    self.model, tuple(ordered), with_for_update=self.lock or None
-                )
+        one = ordered[0] if len(ordered) == 1 else None
+        if one in self._by_key:
+            obj = self._by_key[one]  # read (and locked) by `preload`
+        elif fresh and one in self._absent:
+            obj = None
+        elif primary:
+            obj = self.session.get(
+                self.model, tuple(ordered), with_for_update=self.lock or None
             )
-        elif ordered[0] in self._by_key:
-            obj = self._by_key[ordered[0]]
         else:
             stmt = select(self.model).where(self.columns.key_columns[0] == ordered[0])
             if self.lock:
