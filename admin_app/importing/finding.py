@@ -1,8 +1,9 @@
 """The existing row each row of an imported file names.
 
-By its primary key, or by the unique column the user picked. A batch's rows
-(and the related rows its cells name) are read with one query per table
-before the batch is applied, locked on a confirmation, and held: the
+By its primary key (a composite one too: a link table's rows), or by the
+unique column the user picked. A batch's rows (and the related rows its
+cells name) are read with one query per table before the batch is applied,
+locked on a confirmation, and held: the
 session's identity map keeps rows only while something refers to them, and
 each row's lookup (`Session.get`, here and in `RowWriter`) would otherwise be
 a query of its own.
@@ -11,7 +12,7 @@ a query of its own.
 from collections.abc import Container, Sequence
 from typing import Any
 
-from sqlalchemy import Column, inspect, select
+from sqlalchemy import Column, inspect, select, tuple_
 from sqlalchemy.orm import Session
 
 from admin_app.importing.cells import Report
@@ -20,6 +21,8 @@ from admin_app.importing.outcomes import Row
 from admin_app.model.fields import BadValue, Kind
 from admin_app.model.keys import BadKey, coerce_key_part, identifier, row_identifier
 from admin_app.model.limits import cannot_hold
+
+_NO_KEY = object()  # text that names no row
 
 
 class RowFinder:
@@ -41,7 +44,7 @@ class RowFinder:
         self.lock = lock
         self.mapper = inspect(model)
         self._held: list[Any] = []  # the batch's rows, kept in the identity map
-        self._by_key: dict[Any, Any] = {}  # the batch's rows by a unique column
+        self._by_key: dict[Any, Any] = {}  # the batch's rows by their key
         self._absent: set[Any] = set()  # the batch's keys no row had
 
     def forget(self) -> None:
@@ -58,46 +61,73 @@ class RowFinder:
         """Read the rows the batch names (its own rows by key, locked on a
         confirmation, and related rows by their keys but those `known` by
         their model and key text), one query per table, and hold them."""
-        wanted: list[tuple[ImportCell, Column, type]] = []
-        own = len(self.columns.key) == 1 and len(self.columns.key_columns) == 1
-        if own:
-            wanted.append(
-                (self.columns.key[0], self.columns.key_columns[0], self.model)
-            )
+        self._preload_own(rows)
         for cell in self.columns.values:
             spec = cell.spec
             if (
-                spec.kind is Kind.TO_ONE
-                and spec.target is not None
-                and len(spec.target_columns) == 1
+                spec.kind is not Kind.TO_ONE
+                or spec.target is None
+                or len(spec.target_columns) != 1
             ):
-                wanted.append((cell, spec.target_columns[0], spec.target))
-        for index, (cell, column, model) in enumerate(wanted):
-            mine = own and index == 0  # the batch's own rows
+                continue
+            column, model = spec.target_columns[0], spec.target
             keys = set()
             for text in {row[1][cell.position].strip() for row in rows}:
-                if not mine and (model, text) in known:
-                    continue
-                try:  # each text once: a batch names the same few rows often
-                    key = coerce_key_part(column, text)
-                except BadKey:
-                    continue
-                if cannot_hold(column, key, self.session) is None:
-                    keys.add(key)  # else no row has it
-            if not keys:
-                continue
-            stmt = select(model).where(column.in_(list(keys)))
-            if mine and self.lock:
-                stmt = stmt.with_for_update()
-            found = list(self.session.scalars(stmt))
-            self._held.extend(found)
-            if mine:
-                self._by_key = {getattr(row, column.key): row for row in found}
-                # where each row came back holding a key as asked for (not
-                # as a column comparing text without case has it), the keys
-                # not found name no row
-                exact = self._by_key.keys() <= keys
-                self._absent = keys - self._by_key.keys() if exact else set()
+                if (model, text) not in known:  # each text once: a batch
+                    key = self._key_part(column, text)  # names few rows often
+                    if key is not _NO_KEY:
+                        keys.add(key)
+            if keys:
+                stmt = select(model).where(column.in_(list(keys)))
+                self._held.extend(self.session.scalars(stmt))
+
+    def _preload_own(self, rows: Sequence[Row]) -> None:
+        """Read the batch's own rows by the key the file finds them by (a
+        composite key too: a link table's rows), with one query."""
+        columns = self.columns.key_columns
+        cells = {cell.column.key: cell for cell in self.columns.key}
+        if not columns or len(cells) != len(columns):
+            return
+        by_column = [(column, cells[column.key]) for column in columns]
+        keys = set()
+        for row in rows:
+            parts = []
+            for column, cell in by_column:
+                part = self._key_part(column, row[1][cell.position].strip())
+                if part is _NO_KEY:
+                    break
+                parts.append(part)
+            else:
+                keys.add(parts[0] if len(parts) == 1 else tuple(parts))
+        if not keys:
+            return
+        if len(columns) == 1:
+            stmt = select(self.model).where(columns[0].in_(list(keys)))
+        else:
+            stmt = select(self.model).where(tuple_(*columns).in_(list(keys)))
+        if self.lock:
+            stmt = stmt.with_for_update()
+        found = list(self.session.scalars(stmt))
+        self._held.extend(found)
+        names = [self.mapper.get_property_by_column(c).key for c in columns]
+        for obj in found:
+            parts = [getattr(obj, name) for name in names]
+            self._by_key[parts[0] if len(parts) == 1 else tuple(parts)] = obj
+        # where each row came back holding a key as asked for (not as a column
+        # comparing text without case has it), the keys not found name no row
+        exact = self._by_key.keys() <= keys
+        self._absent = keys - self._by_key.keys() if exact else set()
+
+    def _key_part(self, column: Column, text: str) -> Any:
+        """The value of a key column that `text` names, or _NO_KEY: empty, not
+        a key, or one the column cannot hold (no row has it)."""
+        if not text:
+            return _NO_KEY
+        try:
+            key = coerce_key_part(column, text)
+        except BadKey:
+            return _NO_KEY
+        return key if cannot_hold(column, key, self.session) is None else _NO_KEY
 
     def find(self, number: int, cells: list[str], *, fresh: bool = False) -> Any:
         """The existing row the cells name, None for a new row, False (with
@@ -126,7 +156,7 @@ class RowFinder:
         by = {c.column.key: v for c, v in zip(self.columns.key, values, strict=True)}
         ordered = [by[column.key] for column in self.columns.key_columns]
         primary = self.columns.key_columns == list(self.mapper.primary_key)
-        one = ordered[0] if len(ordered) == 1 else None
+        one = ordered[0] if len(ordered) == 1 else tuple(ordered)
         if one in self._by_key:
             obj = self._by_key[one]  # read (and locked) by `preload`
         elif fresh and one in self._absent:
