@@ -3,10 +3,9 @@
 By its primary key (a composite one too: a link table's rows), or by the
 unique column the user picked. A batch's rows (and the related rows its
 cells name) are read with one query per table before the batch is applied,
-locked on a confirmation, and held: the
-session's identity map keeps rows only while something refers to them, and
-each row's lookup (`Session.get`, here and in `RowWriter`) would otherwise be
-a query of its own.
+locked on a confirmation, and held: the session's identity map keeps rows
+only while something refers to them, and each row's lookup (`Session.get`,
+here and in `RowWriter`) would otherwise be a query of its own.
 """
 
 from collections.abc import Container, Sequence
