@@ -83,6 +83,7 @@ class RowFinder:
     def _preload_own(self, rows: Sequence[Row]) -> None:
         """Read the batch's own rows by the key the file finds them by (a
         composite key too: a link table's rows), with one query."""
+        self._by_key, self._absent = {}, set()
         columns = self.columns.key_columns
         cells = {cell.column.key: cell for cell in self.columns.key}
         if not columns or len(cells) != len(columns):
