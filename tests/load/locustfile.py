@@ -115,9 +115,22 @@ class Staff(HttpUser):
         self._submit(f"/admin/task/bulk-edit?pks={keys}", values, "bulk edit")
 
     def _submit(self, path: str, data: object, name: str) -> None:
-        """POST a form; anything but the redirect after a save is a failure."""
+        """POST a form; anything but the redirect after a save is a failure.
+        With LOAD_SAVES set, each save is written to that file when sent and
+        when acknowledged (Locust's own counts can leave out requests that
+        ended as the run stopped)."""
+        _note_save("sent", name)
         with self.client.post(
             path, data=data, name=name, allow_redirects=False, catch_response=True
         ) as response:
             if response.status_code != 302:
                 response.failure(f"{name} answered {response.status_code}")
+            else:
+                _note_save("acknowledged", name)
+
+
+def _note_save(event: str, name: str) -> None:
+    saves = os.environ.get("LOAD_SAVES")
+    if saves:
+        with open(saves, "a", encoding="utf-8") as file:
+            file.write(f"{event}\t{name}\n")
