@@ -40,14 +40,7 @@ from admin_app.importing.previews import PackedRows
 from admin_app.importing.typed_json import NotKept, ValueCodec
 from admin_app.model.keys import identifier, key_attributes
 from admin_app.writing.audit import jsonable
-from admin_app.writing.unique import (
-    Asked,
-    UniqueGroup,
-    asked_values,
-    enforced_groups,
-    taken_among,
-    unique_groups,
-)
+from admin_app.writing.unique import Asked, BatchUniqueCheck, asked_values
 from admin_app.writing.writes import column_values
 
 
@@ -122,8 +115,7 @@ class DecidedImport:
         self._keys = list(self.mapper.primary_key)
         self._key_attributes = key_attributes(model)
         self._attributes = [prop.key for prop in self.mapper.column_attrs]
-        # unique groups whose values are asked for before a batch is written
-        self._unenforced: list[UniqueGroup] | None = None
+        self._unique_check = BatchUniqueCheck(session, model)
 
     def run(
         self,
@@ -198,12 +190,7 @@ class DecidedImport:
         enforce itself (it refuses the others' writes: `_batch` then finds
         those rows by writing them one by one). A preview whose batch held
         such a value was checked row by row, and keeps no decisions."""
-        if self._unenforced is None:
-            enforced = enforced_groups(self.session, self.model)
-            self._unenforced = [
-                g for g in unique_groups(self.model) if g not in enforced
-            ]
-        if not self._unenforced:
+        if not self._unique_check.needed():
             return set()
         asked: list[Asked] = []
         numbers: list[int] = []
@@ -216,11 +203,9 @@ class DecidedImport:
                 full = {**held[row.key][1], **values}
             changes = None if row.key is None else values
             for one in asked_values(self.model, full, row.key or (None,), changes):
-                if one.group in self._unenforced:
-                    asked.append(one)
-                    numbers.append(row.number)
-        found = taken_among(self.session, self.model, asked)
-        return {numbers[position] for position in found}
+                asked.append(one)
+                numbers.append(row.number)
+        return {numbers[position] for position in self._unique_check.taken(asked)}
 
     def _held(
         self, keys: list[tuple[Any, ...]]

@@ -64,7 +64,7 @@ from admin_app.model.fields import FieldSpec
 from admin_app.model.keys import identifier, key_attributes, row_identifier
 from admin_app.model.relations import own_row_columns
 from admin_app.writing.audit import diff, jsonable
-from admin_app.writing.unique import Asked, UniqueGroup, enforced_groups, taken_among
+from admin_app.writing.unique import Asked, BatchUniqueCheck
 from admin_app.writing.writes import FormErrors, RowWriter, column_values
 
 __all__ = [
@@ -170,7 +170,7 @@ class ImportRun:
         self._seen: SeenRows
         self._errors: list[RowError] = []  # the batch's, until it is done
         self._unique: list[Asked] = []  # the unique values the batch asks for
-        self._enforced: frozenset[UniqueGroup] | None = None  # by the database
+        self._unique_check = BatchUniqueCheck(session, self.model)
         self._outcomes: list[tuple[RowOutcome, list[str]]] = []
         self._batched = False  # True while a batch runs without savepoints
         # related rows by their key's text: the batch's, or while the batch
@@ -209,7 +209,7 @@ class ImportRun:
                 for row in batch:
                     pending.append(self._row(row[0], row[1]))
                     self._overlong(row)
-                if self._unique and self._taken(self._unique):
+                if self._unique and self._unique_check.taken(self._unique):
                     raise _Replay  # each row's check names its field
             if self.writes is not None:
                 self.writes.write(self.session)
@@ -246,14 +246,6 @@ class ImportRun:
         if self.writes is None or len(self._related) > RELATED_KEPT:
             self._related = {}  # a flush would attach the rows it was given
         self.session.expunge_all()  # the identity map holds no more than a batch
-
-    def _taken(self, asked: list[Asked]) -> bool:
-        """Whether a unique value `asked` for is taken, of the groups the
-        database does not enforce itself (for the others, it refuses the
-        batch's write)."""
-        if self._enforced is None:
-            self._enforced = enforced_groups(self.session, self.model)
-        return bool(taken_among(self.session, self.model, asked, self._enforced))
 
     def error(self, row: int, column: str, message: str) -> None:
         self._errors.append(RowError(row, column, message))

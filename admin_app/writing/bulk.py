@@ -37,7 +37,7 @@ from admin_app.model.limits import cannot_hold, too_large
 from admin_app.model.values import normalise_datetime
 from admin_app.writing import oldvalues
 from admin_app.writing.audit import AuditEntry, jsonable, record, username_of
-from admin_app.writing.writes import NO_ROW
+from admin_app.writing.writes import names_no_row
 
 
 class EditedView(Protocol):
@@ -143,7 +143,7 @@ class BulkEditor:
     def _key_value(self, spec: FieldSpec, value: Any, errors: dict) -> dict:
         """A foreign key that no relationship names: the key of an existing row."""
         column = spec.column
-        if value in NO_ROW or value is None:
+        if names_no_row(value):
             if not column.nullable:
                 errors.setdefault(spec.name, []).append("This field is required.")
                 return {}
@@ -165,7 +165,7 @@ class BulkEditor:
         self, rel: RelationshipProperty, value: Any, errors: dict
     ) -> dict:
         pairs = list(rel.local_remote_pairs or [])
-        if value in NO_ROW or value is None:
+        if names_no_row(value):
             if not all(local.nullable for local, _ in pairs):
                 errors.setdefault(rel.key, []).append("This field is required.")
                 return {}

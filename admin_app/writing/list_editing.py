@@ -30,7 +30,7 @@ from admin_app.model.keys import BadKey, parse_key, row_identifier
 from admin_app.model.labels import field_label, label_for
 from admin_app.writing.audit import diff, record
 from admin_app.writing.concurrency import DamagedToken, Merge, Shown, digest
-from admin_app.writing.writes import NO_ROW, FormErrors, RowWriter, column_values
+from admin_app.writing.writes import FormErrors, RowWriter, column_values, names_no_row
 
 ROW_NAME = re.compile(r"row-(\d{1,6})-(.+)")
 KEY, VERSION = "pk", "version"
@@ -373,7 +373,7 @@ def _column_values(spec: FieldSpec, value: Any) -> dict[str, Any] | None:
     """{column key: value} a submitted field value stands for, or None when
     that takes the write path to find out."""
     if spec.kind is Kind.TO_ONE:
-        if value in NO_ROW and not isinstance(value, bool):
+        if names_no_row(value):
             return {c.key: None for c in spec.columns}
         if hasattr(type(value), "__table__"):
             return None

@@ -147,6 +147,31 @@ def enforced_groups(session: Session, model: type) -> frozenset[UniqueGroup]:
     )
 
 
+class BatchUniqueCheck:
+    """One import's check of its batches' unique values: which groups the
+    database enforces itself is read once, when first asked, and those are
+    left to it."""
+
+    def __init__(self, session: Session, model: type) -> None:
+        self.session, self.model = session, model
+        self._enforced: frozenset[UniqueGroup] | None = None
+
+    @property
+    def enforced(self) -> frozenset[UniqueGroup]:
+        if self._enforced is None:
+            self._enforced = enforced_groups(self.session, self.model)
+        return self._enforced
+
+    def needed(self) -> bool:
+        """Whether any unique group is left to this check."""
+        return not self.enforced.issuperset(unique_groups(self.model))
+
+    def taken(self, asked: Sequence[Asked]) -> set[int]:
+        """The positions in `asked` whose values are taken (`taken_among`),
+        of the groups the database does not enforce."""
+        return taken_among(self.session, self.model, asked, self.enforced)
+
+
 def taken_among(
     session: Session,
     model: type,

@@ -43,6 +43,16 @@ CONFLICT_MESSAGE = (
 )
 
 
+def names_no_row(value: Any) -> bool:
+    """Whether a submitted related value means "no related row" (`NO_ROW`).
+    Only text, whole numbers and None are compared: `False` is not 0, and a
+    row object is not compared at all (`in` would run its model's `__eq__`
+    against each of NO_ROW: five calls a cell of an imported file)."""
+    if isinstance(value, bool) or not isinstance(value, str | int | None):
+        return False
+    return value in NO_ROW
+
+
 class FormErrors(ValueError):
     """What is wrong with submitted values: messages by form field, and overall.
 
@@ -332,7 +342,7 @@ class RowWriter:
     def _column_value(self, column: Column, value: Any, creating: bool) -> Any:
         """The value to store, `OMIT` to let a new row take the column's default,
         or an error: an empty required field, a value the column cannot hold."""
-        if column.foreign_keys and value in NO_ROW and not isinstance(value, bool):
+        if column.foreign_keys and names_no_row(value):
             if not column.nullable:
                 self.error(column.key, "This field is required.")
                 return OMIT
@@ -374,8 +384,7 @@ class RowWriter:
         pairs = rel.local_remote_pairs or ()
         for local, _remote in pairs:
             self._field_of[local.key] = rel.key
-        # a row is tested first: `in` would compare it with each of NO_ROW
-        if not isinstance(value, rel.mapper.class_) and value in NO_ROW:
+        if names_no_row(value):
             if not all(local.nullable for local, _ in pairs):
                 self.error(rel.key, "This field is required.")
                 return {}
@@ -388,11 +397,13 @@ class RowWriter:
         return {local.key: getattr(target, remote.key) for local, remote in pairs}
 
     def _to_many(self, rel: RelationshipProperty, values: Any) -> list[Any]:
-        if values in NO_ROW:
+        if names_no_row(values):
             return []
         if isinstance(values, str | int):
             values = [values]
-        targets = [self._load(rel, value) for value in values if value not in NO_ROW]
+        targets = [
+            self._load(rel, value) for value in values if not names_no_row(value)
+        ]
         return [target for target in targets if target is not None]
 
     def _load(self, rel: RelationshipProperty, value: Any) -> Any:

@@ -2,11 +2,13 @@
 PostgreSQL: they are written in batches like rows without a key; a key named
 twice among them is refused as the same row, within a batch and across
 batches; and the confirmation adds them under their own keys, audited, and
-reverted by deleting them."""
+reverted by deleting them. Rows found by a unique column the user picks (a
+label's name, a user's email) likewise."""
 
 from sqlmodel import func, select
 
 from admin_app.importing.run import BATCH_ROWS
+from tests.zoo.fullstack import User
 from tests.zoo.story_base import audit_rows, entry_changes
 from tests.zoo.test_import_roundtrip import csv_bytes
 from tests.zoo.tracker import TrackerWorker
@@ -80,3 +82,50 @@ def test_new_rows_with_their_keys_are_added_audited_and_reverted(tracker_site):
     assert len(added) == len(rows)
     site.client.post(f"/admin/audit-entry/revert/{entry['id']}")
     assert _count(site) == before
+
+
+def test_labels_found_by_their_unique_name(tracker_site):
+    """`key=name`: a name the batch's one query found no label for is a new
+    label's, and one named twice among new rows is refused as the same row."""
+    site = tracker_site
+    data = csv_bytes(
+        ["name"],
+        [{"name": "bug"}, {"name": "docs"}, {"name": "ops"}, {"name": "ops"}],
+    )
+    answer = site.client.post(
+        "/admin/tracker-label/import",
+        files={"file": ("t.csv", data)},
+        data={"key": "name"},
+        headers=JSON,
+    )
+    found = answer.json()
+    assert found["errors"] == [
+        {"row": 5, "column": "", "message": "This row is the same row as row 4."}
+    ]
+    assert (found["new"], found["unchanged"]) == (2, 1)
+
+
+def test_users_found_by_their_email(fullstack_site):
+    """`key=email` on a table whose key is a UUID the file does not hold."""
+    site = fullstack_site
+    header = ["email", "full_name"]
+    rows = [
+        {"email": "alice@example.com", "full_name": "Alice Found By Email"},
+        {"email": "bob@example.com", "full_name": "Bob Found By Email"},
+    ]
+    answer = site.client.post(
+        "/admin/user/import",
+        files={"file": ("u.csv", csv_bytes(header, rows))},
+        data={"key": "email"},
+        headers=JSON,
+    )
+    found = answer.json()
+    assert (found["errors"], found["changed"], found["new"]) == ([], 2, 0)
+    done = site.client.post(
+        "/admin/user/import/confirm", data={"token": found["token"]}, headers=JSON
+    )
+    assert done.status_code == 200, done.text
+    with site.session() as session:
+        names = dict(session.exec(select(User.email, User.full_name)).all())
+    assert names["alice@example.com"] == "Alice Found By Email"
+    assert names["bob@example.com"] == "Bob Found By Email"

@@ -2,7 +2,7 @@
 key, on SQLite and PostgreSQL: previewing every row of a table runs as many
 statements as previewing its first row. The rows of a composite key (a link
 table's, a seat's hall and number) were read with a query each, a 100,000-row
-file as many queries."""
+file as many queries, and so were new rows found by a unique column."""
 
 import csv
 import io
@@ -60,3 +60,22 @@ def test_a_preview_reads_rows_of_a_composite_key_with_one_query(site, table: str
         assert answer.json()["unchanged"] == len(body)
         counts.append(len(seen))
     assert counts[1] == counts[0], counts
+
+
+@pytest.mark.parametrize("site", [TRACKER], indirect=True)
+def test_new_rows_found_by_a_unique_column_take_one_query(site):
+    """A name the batch's one query found no label for is a new label's,
+    without a query of its own (each was asked for again)."""
+    counts = []
+    for count in (1, 1, 10):  # the first also reads PostgreSQL's index kinds, once
+        names = "".join(f"New label {n}\n" for n in range(count))
+        with _statements(site.engine) as seen:
+            answer = site.client.post(
+                "/admin/tracker-label/import",
+                files={"file": ("labels.csv", f"name\n{names}".encode())},
+                data={"key": "name"},
+                headers=JSON,
+            )
+        assert answer.json()["new"] == count, answer.text[:300]
+        counts.append(len(seen))
+    assert counts[2] == counts[1], counts
