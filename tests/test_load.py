@@ -20,6 +20,7 @@ from admin_app.auth.accounts import create_staff_user
 from admin_app.db import make_engine
 from admin_app.writing.audit import AuditEntry
 from models.seed import seed_demo
+from models.task import Task
 from tests.conftest import PASSWORD
 from tests.served import served
 
@@ -77,6 +78,7 @@ def test_staff_traffic_on_two_workers_fails_nothing_and_loses_nothing(
     database_url, tmp_path
 ):
     prepare(database_url, TASKS, USERS)
+    untouched = fields_no_save_changes(database_url)
     with served(database_url, tmp_path, "--workers", "2") as base:
         stats = run_locust(base, tmp_path, USERS, TASKS, seconds=15)
     total = stats["Aggregated"]
@@ -105,3 +107,25 @@ def test_staff_traffic_on_two_workers_fails_nothing_and_loses_nothing(
             assert acknowledged <= audited(action) <= sent, (action, saves)
         assert saves["acknowledged", "edit save"] > 0
     engine.dispose()
+    # The saves change progress alone: each form, posted as its page has it,
+    # keeps the task's parent (searched as you type), project, assignee
+    # and tags.
+    assert fields_no_save_changes(database_url) == untouched
+
+
+def fields_no_save_changes(database_url: str) -> dict[int, tuple[object, ...]]:
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        tasks = session.exec(select(Task)).all()
+        found = {
+            t.id: (
+                t.parent_id,
+                t.project_id,
+                t.assignee_id,
+                t.title,
+                sorted(tag.name for tag in t.tags),
+            )
+            for t in tasks
+        }
+    engine.dispose()
+    return found

@@ -60,6 +60,7 @@ from admin_app.model.text_search import any_contains, column_sample, contains_pa
 from admin_app.replica import engine_for_reads
 from admin_app.site.add_related import with_add_links
 from admin_app.site.back_links import BackToList
+from admin_app.site.chosen_select import with_chosen_options
 from admin_app.site.details_links import DetailsLinks
 from admin_app.site.field_options import view_fields
 from admin_app.site.import_views import ImportActions
@@ -182,7 +183,7 @@ class LabelledConverter(WriteConverter):
             return await self._key_field(
                 view, spec, refs.get(prop.key), label, field_args, field_widget_args
             )
-        return await super().convert(
+        field = await super().convert(
             model,
             prop,
             session_maker,
@@ -193,6 +194,7 @@ class LabelledConverter(WriteConverter):
             override=override,
             form_ajax_refs=refs,
         )
+        return with_chosen_options(field)
 
     @staticmethod
     async def _key_field(
@@ -211,7 +213,9 @@ class LabelledConverter(WriteConverter):
             **field_args,
         }
         if loader is not None:
-            return AjaxSelectField(loader, allow_blank=True, **kwargs)
+            return with_chosen_options(
+                AjaxSelectField(loader, allow_blank=True, **kwargs)
+            )
         choices = await to_thread.run_sync(view.all_choices, spec.target)
         return KeySelectField(choices=[("", ""), *choices], **kwargs)
 

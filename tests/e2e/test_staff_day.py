@@ -450,6 +450,12 @@ def test_5_create_under_a_parent(day, signed_in: dict, site: Site, width: str) -
         task_id, created_at = task.id, task.created_at
     expect(page).to_have_url(re.compile(rf"/admin/task/edit/{task_id}(\?|$)"))
     expect(page.get_by_label("Title")).to_have_value(title)
+    # The chosen parent is in the page itself; select2 shows it as chosen.
+    parent = page.locator("select[name=parent]")
+    expect(parent.locator("option[selected]")).to_have_attribute(
+        "value", str(parent_id)
+    )
+    expect(field.locator(".select2-selection__rendered")).to_contain_text(shared)
     expect(page.get_by_label("Created at")).to_have_value(
         created_at.strftime("%Y-%m-%d %H:%M:%S")
     )
