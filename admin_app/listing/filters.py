@@ -23,7 +23,12 @@ from admin_app.model.fields import (
     spec_for_column,
 )
 from admin_app.model.keys import BadKey, parse_key
-from admin_app.model.labels import choices_if_small, field_label, label_for
+from admin_app.model.labels import (
+    LIST_LIMIT,
+    choices_if_small,
+    field_label,
+    label_for,
+)
 
 
 class BadFilter(ValueError):
@@ -220,7 +225,7 @@ class RelatedFilter(ListFilter):
     """Rows related to one chosen row: a foreign key (`project_id=3`, with or
     without a relationship) or a many-to-many relationship (`tags=3`). The row
     is chosen by label; a large related table is searched as you type instead
-    of listed."""
+    of listed (one of more than `listed_up_to` rows, as a form's select)."""
 
     template = "sqladmin/filters/related.html"
 
@@ -232,9 +237,11 @@ class RelatedFilter(ListFilter):
         *,
         column: Column | None,
         spec: FieldSpec | None = None,
+        listed_up_to: int = LIST_LIMIT,
     ) -> None:
         self.model, self.relationship, self.column = model, relationship, column
         self.session_factory = session_factory
+        self.listed_up_to = listed_up_to
         if spec is not None and spec.target is not None:
             self.target = spec.target
         elif relationship is not None:
@@ -274,7 +281,7 @@ class RelatedFilter(ListFilter):
     def lookups(self, *_args: Any) -> Sequence[tuple[str, str]] | None:
         """Every related row by label, or None when there are too many to list."""
         with self.session_factory() as session:
-            return choices_if_small(session, self.target)
+            return choices_if_small(session, self.target, self.listed_up_to)
 
     def chips(self, params: Mapping[str, str]) -> list[Chip]:
         text = params.get(self.parameter_name)

@@ -118,11 +118,13 @@ def search_by_label(
 LIST_LIMIT = 100  # a table with more rows is searched as you type, not listed
 
 
-def choices_if_small(session: Session, model: type) -> list[tuple[str, str]] | None:
+def choices_if_small(
+    session: Session, model: type, limit: int = LIST_LIMIT
+) -> list[tuple[str, str]] | None:
     """(key, label) of every row of `model` by label, or None when the table has
-    more than LIST_LIMIT rows (then it is searched as you type instead)."""
-    rows = session.scalars(select(model).limit(LIST_LIMIT + 1)).all()
-    if len(rows) > LIST_LIMIT:
+    more than `limit` rows (then it is searched as you type instead)."""
+    rows = session.scalars(select(model).limit(limit + 1)).all()
+    if len(rows) > limit:
         return None
     return choice_pairs(rows)
 

@@ -383,6 +383,7 @@ class AdminView(
                         self.session_maker,
                         column=None,
                         spec=spec,
+                        listed_up_to=self.small_table_rows,
                     )
                 )
                 continue
@@ -396,6 +397,7 @@ class AdminView(
                         self.session_maker,
                         column=column,
                         spec=spec,
+                        listed_up_to=self.small_table_rows,
                     )
                 )
             elif spec.kind in (Kind.CHOICE, Kind.BOOL):
@@ -734,7 +736,7 @@ class AdminView(
 
     def _choices(self, model: type) -> list[tuple[str, str]] | None:
         with self.session_maker() as session:
-            return choices_if_small(session, model)
+            return choices_if_small(session, model, self.small_table_rows)
 
     def all_choices(self, model: type) -> list[tuple[str, str]]:
         """(key, label) of every row of `model`, by label (a small table)."""

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from anyio import to_thread
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 from pydantic import ValidationError
@@ -33,8 +34,8 @@ from admin_app.writing.validation import validate_row
 BLANK_ROWS = 3  # empty rows offered for new links (more after each save)
 MAX_ROWS = 1000
 
-# Widgets render while WTForms renders a field, synchronously; SQLAdmin's own
-# environment is asynchronous, so widget templates get an environment of their own.
+# A widget's template renders while SQLAdmin's (asynchronous) template renders
+# the field, so widget templates get a synchronous environment of their own.
 _WIDGETS = Environment(
     loader=PackageLoader("admin_app.site", "templates"), autoescape=True
 )
@@ -105,20 +106,49 @@ class InlineRowsWidget:
         spec: LinkSpec,
         choices: list[tuple[str, str]] | None,
         url: str,
+        session_maker: Callable[[], Session],
     ) -> None:
         self.spec, self.choices, self.url = spec, choices, url
+        self.session_maker = session_maker
 
-    def __call__(self, field: "InlineLinksField", **_kwargs: Any) -> Markup:
+    async def __call__(self, field: "InlineLinksField", **_kwargs: Any) -> Markup:
         spec = self.spec
+        chosen = {}
+        if self.choices is None:  # searched as you type: label the rows chosen
+            chosen = await to_thread.run_sync(self._chosen_labels, field)
         return Markup(
             _WIDGETS.get_template("sqladmin/inline_links.html").render(
                 field=field,
                 fields=spec.fields,
                 other_title=field_label(spec.link_model, spec.other_name),
                 choices=self.choices,
+                chosen=chosen,
                 search_url=self.url,
             )
         )
+
+    def _chosen_labels(self, field: "InlineLinksField") -> dict[str, str]:
+        """The label of each row a new link row names by its key (a refused
+        form shown again), so that its select shows the row, not the key."""
+        model = self.spec.other_model
+        keys = {
+            entry.form.other.data
+            for entry in field.entries
+            if entry.form.other.data and not entry.form.label.data
+        }
+        columns = list(inspect(model).primary_key)
+        labels = {}
+        with self.session_maker() as session:
+            for text in keys:
+                try:
+                    key = parse_key(model, text)
+                except BadKey:
+                    continue
+                if key_fits(columns, key, session):  # else no row can have it
+                    row = session.get(model, key)
+                    if row is not None:
+                        labels[text] = label_for(row)
+        return labels
 
 
 class InlineLinksField(FieldList):
@@ -177,7 +207,7 @@ async def inline_field(
         FormField(row_form),
         label=spec.name.replace("_", " ").capitalize(),
         max_entries=MAX_ROWS,
-        widget=InlineRowsWidget(spec, choices, url),
+        widget=InlineRowsWidget(spec, choices, url, session_maker),
     )
 
 

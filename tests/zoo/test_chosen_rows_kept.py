@@ -1,0 +1,131 @@
+"""A related row chosen on a form stays chosen where the related table is
+searched as you type (SQLAdmin's select2 AJAX select), on SQLite and
+PostgreSQL: the page holds it as a selected option, labelled, so a form
+posted as the page has it keeps it, and a refused form shows the rows the
+user chose again by their labels, ready to be sent once more.
+
+Every related table is counted as large here (`search_as_you_type`)."""
+
+import re
+from html import unescape
+
+import pytest
+from sqlmodel import select
+
+from tests.pages import field_errors, form_values
+from tests.zoo.conftest import TRACKER, serve
+from tests.zoo.fullstack import Item
+from tests.zoo.steps_writing import search_as_you_type
+from tests.zoo.tracker import TrackerAssignment, TrackerTask
+
+pytestmark = pytest.mark.postgres
+
+
+def select_tag(html: str, name: str) -> str:
+    found = re.search(rf'<select[^>]*name="{re.escape(name)}"[^>]*>', html)
+    assert found, f"no select {name}"
+    return found.group(0)
+
+
+def chosen_options(html: str, name: str) -> list[tuple[str, str]]:
+    """(value, text) of the selected options of the select named `name`."""
+    found = re.search(
+        rf'<select[^>]*name="{re.escape(name)}"[^>]*>(.*?)</select>', html, re.S
+    )
+    assert found, f"no select {name}"
+    return [
+        (unescape(value), unescape(text).strip())
+        for value, text in re.findall(
+            r'<option value="([^"]*)" selected>(.*?)</option>', found.group(1), re.S
+        )
+    ]
+
+
+def post(client, url: str, pairs: list[tuple[str, str]]):  # type: ignore[no-untyped-def]
+    data: dict[str, list[str]] = {}
+    for name, value in pairs:
+        data.setdefault(name, []).append(value)
+    return client.post(url, data=data, follow_redirects=False)
+
+
+def with_values(
+    pairs: list[tuple[str, str]], typed: dict[str, str]
+) -> list[tuple[str, str]]:
+    """The form's pairs with `typed` put in (an empty search-as-you-type
+    select sends nothing: its value is added)."""
+    sent = [(n, typed.get(n, v)) for n, v in pairs]
+    return sent + [(n, v) for n, v in typed.items() if n not in dict(pairs)]
+
+
+def test_fullstack_an_items_owner_by_uuid_key(fullstack_site):
+    site = fullstack_site
+    with site.session() as db:
+        item = db.exec(select(Item)).first()
+        owner = item.owner
+        key, owner_id, email = str(item.id), owner.id, owner.email
+    url = f"/admin/item/edit/{key}"
+    with search_as_you_type():
+        page = site.client.get(url).text
+        assert chosen_options(page, "owner") == [(str(owner_id), email)]
+        # Refused (no title): the owner sent is shown again by its label.
+        shown = [(n, "" if n == "title" else v) for n, v in form_values(page)]
+        refused = post(site.client, url, shown)
+        assert refused.status_code == 400
+        assert field_errors(refused.text)
+        assert chosen_options(refused.text, "owner") == [(str(owner_id), email)]
+        again = [
+            (n, "Renamed after a refusal" if n == "title" else v)
+            for n, v in form_values(refused.text)
+        ]
+        assert post(site.client, url, again).status_code == 302
+    with site.session() as db:
+        saved = db.get(Item, item.id)
+        assert (saved.title, saved.owner_id) == ("Renamed after a refusal", owner_id)
+
+
+def test_tracker_a_new_assignment_refused_then_sent_again(tracker_site):
+    site = tracker_site
+    with site.session() as db:
+        task = db.exec(
+            select(TrackerTask).where(TrackerTask.title == "Set up CI")
+        ).one()
+    url = f"/admin/tracker-task/edit/{task.id}"
+    with search_as_you_type():
+        page = site.client.get(url).text
+        blank = 0  # the task has no assignments: its first row is blank
+        other = f"assignments-{blank}-other"
+        assert 'data-role="select2-ajax"' in select_tag(page, other)
+        assert chosen_options(page, other) == []
+        typed = with_values(
+            form_values(page), {other: "@zoë", f"assignments-{blank}-role": "emperor"}
+        )
+        refused = post(site.client, url, typed)
+        assert refused.status_code == 400
+        assert chosen_options(refused.text, other) == [("@zoë", "Zoë")]
+        again = with_values(
+            form_values(refused.text), {f"assignments-{blank}-role": "helper"}
+        )
+        saved = post(site.client, url, again)
+        assert saved.status_code == 302, field_errors(saved.text)
+    with site.session() as db:
+        links = db.exec(
+            select(TrackerAssignment).where(TrackerAssignment.task_id == task.id)
+        ).all()
+        assert [(a.worker_id, a.role) for a in links] == [("@zoë", "helper")]
+
+
+def test_one_size_decides_every_related_select(empty_database_url):
+    """The view's `small_table_rows` decides for a form's selects, its link
+    editors and the filter panel alike: here every table is large."""
+    with search_as_you_type():
+        for site in serve(empty_database_url, TRACKER):
+            form = site.client.get("/admin/tracker-task/create").text
+            listing = site.client.get("/admin/tracker-task/list").text
+    for html, name in (
+        (form, "parent"),
+        (form, "labels"),
+        (form, "assignments-0-other"),
+        (listing, "parent_id"),
+        (listing, "labels"),
+    ):
+        assert 'data-role="select2-ajax"' in select_tag(html, name), name
