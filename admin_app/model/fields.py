@@ -547,6 +547,16 @@ def spec_for_column(model: type, column: Column) -> FieldSpec:
     return _column_spec(model, column.key, column)
 
 
+def changed_field_label(specs: Mapping[str, FieldSpec], model: type, key: str) -> str:
+    """A changed column or field (`key`) as the pages name it: a to-one's key
+    column (`assignee_id`) by its field's label ("Assignee"), as the form,
+    the list and the audit log's change lines show it, not as "assignee id"."""
+    for spec in specs.values():
+        if spec.name == key or any(column.key == key for column in spec.columns):
+            return spec.label
+    return field_label(model, key)
+
+
 def apply_overrides(
     specs: Mapping[str, FieldSpec], overrides: Mapping[str, Any]
 ) -> dict[str, FieldSpec]:

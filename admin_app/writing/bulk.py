@@ -30,9 +30,8 @@ from sqlalchemy.orm import RelationshipProperty, Session
 from sqlalchemy.sql import ColumnElement
 
 from admin_app.listing.query import ListQuery
-from admin_app.model.fields import BadValue, FieldSpec, Kind
+from admin_app.model.fields import BadValue, FieldSpec, Kind, changed_field_label
 from admin_app.model.keys import BadKey, identifier, parse_key
-from admin_app.model.labels import field_label
 from admin_app.model.limits import cannot_hold, too_large
 from admin_app.model.values import normalise_datetime
 from admin_app.writing import oldvalues
@@ -224,12 +223,7 @@ class BulkEditor:
         """A changed field as its pages name it: a to-one's key column
         (`assignee_id`) by its field's label ("Assignee"), as the entry's
         change lines read it, not as "assignee id"."""
-        specs = self.view.field_specs.values()
-        for spec in specs:
-            if any(column.key == key for column in spec.columns):
-                return spec.label
-        named = next((spec for spec in specs if spec.name == key), None)
-        return named.label if named is not None else field_label(self.model, key)
+        return changed_field_label(self.view.field_specs, self.model, key)
 
     def _head(self, change: BulkChange) -> dict[str, Any]:
         """What the entry records besides the old values."""

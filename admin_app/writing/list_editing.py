@@ -25,9 +25,9 @@ from sqlalchemy import Select, inspect
 from sqlalchemy.orm import Session
 
 from admin_app.listing.query import key_condition
-from admin_app.model.fields import BadValue, FieldSpec, Kind
+from admin_app.model.fields import BadValue, FieldSpec, Kind, changed_field_label
 from admin_app.model.keys import BadKey, parse_key, row_identifier
-from admin_app.model.labels import field_label, label_for
+from admin_app.model.labels import label_for
 from admin_app.writing.audit import diff, record
 from admin_app.writing.concurrency import DamagedToken, Merge, Shown, digest
 from admin_app.writing.writes import FormErrors, RowWriter, column_values, names_no_row
@@ -185,6 +185,9 @@ class ListSave:
         self.model = view.model
         self.hidden = frozenset(view._audit_hidden)
 
+    def _label(self, key: str) -> str:
+        return changed_field_label(self.view.field_specs, self.model, key)
+
     def run(self, session: Session, changes: list[RowChange], request: Any) -> int:
         """Write every changed row with one audit entry; return how many
         rows changed. ListEditRefused (nothing written) if any row refuses."""
@@ -197,9 +200,7 @@ class ListSave:
                 obj = found.get(change.row.key)
                 problem = self._apply(session, change, obj, old, new)
                 if problem is not None:
-                    problem.labels = {
-                        n: field_label(self.model, n) for n in problem.fields
-                    }
+                    problem.labels = {n: self._label(n) for n in problem.fields}
                     problems.append(problem)
                 if not session.is_active:
                     break  # a failed statement: the transaction is over
@@ -257,7 +258,7 @@ class ListSave:
             return RowProblem(row.key, label, message="You may not edit this row.")
         stale = self._changed_meanwhile(obj, shown)
         if stale:
-            names = ", ".join(field_label(self.model, n).lower() for n in stale)
+            names = ", ".join(self._label(n).lower() for n in stale)
             return RowProblem(
                 row.key,
                 label,
@@ -332,7 +333,7 @@ class ListSave:
         new: dict[str, dict[str, Any]],
     ) -> None:
         names = sorted({name for values in new.values() for name in values})
-        fields = ", ".join(field_label(self.model, n).lower() for n in names)
+        fields = ", ".join(self._label(n).lower() for n in names)
         record(
             session,
             request,

@@ -10,6 +10,7 @@ comes back with the user's changes in it and every other field as it is now.
 
 import enum
 import logging
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -24,9 +25,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from admin_app.db_errors import database_error_message, noting_outage
-from admin_app.model.fields import Kind
+from admin_app.model.fields import Kind, changed_field_label
 from admin_app.model.keys import key_or_404, row_identifier
-from admin_app.model.labels import enum_label, field_label, label_for
+from admin_app.model.labels import enum_label, label_for
 from admin_app.writing.audit import diff, record
 from admin_app.writing.concurrency import (
     CHOICE_PREFIX,
@@ -223,10 +224,18 @@ class RowSaving:
         if pk is None:
             action, summary = "create", f"Added {self.name} “{label_for(obj)}”"
         else:
-            names = ", ".join(field_label(self.model, n).lower() for n in changes)
+            names = self._changed_names(changes)
             action = "edit"
             summary = f"Changed {self.name} “{label_for(obj)}”: {names}"
         record(session, request, action, self.identity, [key], summary, changes)
+
+    def _changed_names(self, changes: Iterable[str]) -> str:
+        """The changed fields in words, as the form names them ("assignee",
+        not "assignee id")."""
+        return ", ".join(
+            changed_field_label(self.field_specs, self.model, n).lower()
+            for n in changes
+        )
 
     def _saved_message(self, obj: Any, pk: str | None, changes: dict) -> str:
         """What the next page tells the user the save did."""
@@ -234,7 +243,7 @@ class RowSaving:
             return f"{self.name} “{label_for(obj)}” added."
         if not changes:
             return f"No changes: {self.name} “{label_for(obj)}” is as it was."
-        names = ", ".join(field_label(self.model, n).lower() for n in changes)
+        names = self._changed_names(changes)
         return f"{self.name} “{label_for(obj)}” saved ({names} changed)."
 
     def _state(self, session: Session, obj: Any) -> dict[str, Any]:

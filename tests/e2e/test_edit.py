@@ -60,6 +60,35 @@ def test_create_a_task_with_a_parent_and_tags(admin_page: Page, site: Site) -> N
         assert sorted(t.name for t in task.tags) == ["docs", "feature"]
 
 
+def test_a_searched_parent_is_kept_then_cleared(admin_page: Page, site: Site) -> None:
+    """The parent select (a large table, searched as you type) shows the
+    chosen parent; a save that leaves it keeps it, its clear button clears it."""
+    page = admin_page
+    with site.session() as db:
+        task = db.scalars(
+            select(Task).where(Task.parent_id.is_not(None)).order_by(Task.id)
+        ).first()
+        parent_id, parent_title = task.parent_id, task.parent.title
+    page.goto(f"/admin/task/edit/{task.id}")
+    field = page.locator(".form-group", has=page.get_by_text("Parent", exact=True))
+    shown = field.locator(".select2-selection__rendered")
+    expect(shown).to_contain_text(parent_title)
+    page.get_by_label("Title").fill("Kept under its parent")
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.get_by_role("status")).to_contain_text("title changed")
+    with site.session() as db:
+        assert db.get(Task, task.id).parent_id == parent_id
+
+    expect(shown).to_contain_text(parent_title)
+    field.locator(".select2-selection__clear").click()
+    page.keyboard.press("Escape")  # select2 opens its search as it clears
+    expect(shown).not_to_contain_text(parent_title)
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.get_by_role("status")).to_contain_text("parent changed")
+    with site.session() as db:
+        assert db.get(Task, task.id).parent_id is None
+
+
 def test_edit_assignments_inline(admin_page: Page, site: Site) -> None:
     page = admin_page
     with site.session() as db:

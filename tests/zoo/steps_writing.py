@@ -3,6 +3,7 @@ bulk edit with its revert, each checked in the database and the audit log."""
 
 import itertools
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -324,10 +325,33 @@ class WritingSteps(StoryBase):
         if not changed:  # a link row's keys only: nothing to change
             assert not entries, "an entry for a save that changed nothing"
             return
+        self.check_named_as_on_the_form(response.text, changed, saved)
         assert [e["action"] for e in entries] == ["edit"], "no edit entry"
         recorded = set(entry_changes(entries[0]))
         assert changed <= recorded, f"the entry misses {changed - recorded}"
         self.check_no_secret(entries[0])
+
+    def check_named_as_on_the_form(self, form: str, changed: set[str], saved) -> None:  # type: ignore[no-untyped-def]
+        """The saved message names each changed column by the label of the
+        form field that set it ("owner", not "owner id")."""
+        labels = {
+            field: re.sub(r"<[^>]+>", "", label).strip()
+            for field, label in re.findall(
+                r'<label[^>]*for="([^"]+)"[^>]*>(.*?)</label>', form, re.S
+            )
+        }
+        by_column = {
+            column.key: rel.key
+            for rel in facts.to_one(self.model).values()
+            for column in rel.local_columns
+        }
+        found = re.search(r"saved \((.*) changed\)", self.message_after(saved))
+        assert found, "the message does not name the changed fields"
+        named = found.group(1).split(", ")
+        for column in changed:
+            label = labels.get(by_column.get(column, column))
+            if label is not None:
+                assert label.lower() in named, f"{column}: {label!r} not in {named}"
 
     def step_unchanged_save(self) -> None:
         self.save_each_unchanged()
