@@ -184,6 +184,18 @@ def test_a_view_changes_one_field_and_the_others_keep_their_defaults(staff, rows
     assert element(form, "patient_id")[0] == "select"  # the others as generated
     (visit,) = export(staff, "clinic-visit")
     assert visit["summary"] == "Ok" and visit["patient"] == "Ada Lovelace"
+    # A change is named by the view's label: the saved message, the preview.
+    saved = submit(staff, "/admin/clinic-visit/edit/1", {"summary": "Better"})
+    assert saved.status_code == 302
+    landing = text(staff.get(saved.headers["location"]).text)
+    assert "saved (visit summary changed)" in landing
+    previewed = staff.post(
+        "/admin/clinic-visit/import",
+        files={"file": ("visits.csv", b"id,summary\n1,From a file\n")},
+    )
+    assert "<td>Visit summary</td><td>Better</td><td>From a file</td>" in (
+        previewed.text
+    )
 
 
 def test_a_new_kind_brings_its_placements_and_a_typo_is_named():

@@ -37,8 +37,8 @@ from admin_app.importing.apply import (
 from admin_app.importing.columns import unique_keys
 from admin_app.importing.files import BadFile
 from admin_app.importing.run import Permissions, RowOutcome
-from admin_app.model.fields import FieldSpec, Kind
-from admin_app.model.labels import field_label, label_for
+from admin_app.model.fields import FieldSpec, Kind, changed_field_label
+from admin_app.model.labels import label_for
 from admin_app.model.parsing import whole_number
 from admin_app.settings import import_max_bytes
 from admin_app.site.import_progress import progress_response, wants_progress
@@ -216,11 +216,9 @@ class ImportActions:
             for outcome in outcomes:
                 fields = []
                 for name, (old, new) in outcome.changes.items():
-                    spec = related.get(name)
-                    label = spec.label if spec is not None else None
                     fields.append(
                         (
-                            label or field_label(self.model, name),
+                            changed_field_label(self.field_specs, self.model, name),
                             described(name, old),
                             described(name, new),
                         )
