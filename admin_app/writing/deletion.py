@@ -36,8 +36,9 @@ from sqlalchemy.orm import Mapper, RelationshipDirection, Session
 from sqlalchemy.sql import ColumnElement
 
 from admin_app.listing.query import ListQuery
+from admin_app.model.fields import changed_field_label, field_specs
 from admin_app.model.keys import identifier, row_identifier
-from admin_app.model.labels import field_label, label_for
+from admin_app.model.labels import label_for
 from admin_app.model.names import table_words
 from admin_app.writing.audit import jsonable, record
 from admin_app.writing.writes import FormErrors
@@ -89,21 +90,9 @@ class Consequence:
         mapper = _mapper_of(self.table)
         if mapper is None:
             return " and ".join(c.replace("_", " ") for c in self.columns)
-        model = mapper.class_
-        names = []
-        for column in self.columns:
-            name = next(
-                (
-                    rel.key
-                    for rel in mapper.relationships
-                    if rel.direction is RelationshipDirection.MANYTOONE
-                    and column in {loc.key for loc, _ in rel.local_remote_pairs or []}
-                ),
-                column,
-            )
-            if name not in names:
-                names.append(name)
-        return " and ".join(field_label(model, n).lower() for n in names)
+        model, specs = mapper.class_, field_specs(mapper.class_)
+        names = [changed_field_label(specs, model, c).lower() for c in self.columns]
+        return " and ".join(dict.fromkeys(names))  # a composite key's field once
 
 
 def _mapper_of(table: Table) -> Mapper | None:
