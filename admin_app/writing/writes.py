@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapper, RelationshipDirection, RelationshipProperty, Session
 from sqlalchemy.orm.base import instance_dict, instance_state
 
-from admin_app.model.fields import BadValue, Kind, field_specs
+from admin_app.model.fields import BadValue, Kind, changed_field_label, field_specs
 from admin_app.model.keys import BadKey, identifier, parse_key
 from admin_app.model.labels import field_label, label_for
 from admin_app.model.limits import cannot_hold, key_fits, sized_columns, too_large
@@ -473,9 +473,10 @@ class RowWriter:
             if self.unique_later is not None:
                 self.unique_later.append(asked)
             elif taken(self.session, self.model, asked):
-                columns = asked.group.columns
+                columns, specs = asked.group.columns, field_specs(self.model)
                 names = " and ".join(
-                    field_label(self.model, c.key).lower() for c in columns
+                    changed_field_label(specs, self.model, c.key).lower()
+                    for c in columns
                 )
                 self.error(columns[0].key, f"Another row already has this {names}.")
 
