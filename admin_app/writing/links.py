@@ -136,6 +136,8 @@ class InlineRowsWidget:
             for entry in field.entries
             if entry.form.other.data and not entry.form.label.data
         }
+        if not keys:  # a form opened afresh: every row labelled already
+            return {}
         columns = list(inspect(model).primary_key)
         labels = {}
         with self.session_maker() as session:
