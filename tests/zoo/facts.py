@@ -395,15 +395,24 @@ class Reference:
 def references_to(model: type, tables: Iterable[type]) -> list[Reference]:
     """Every single-column foreign key of the served tables pointing at
     `model`, with what deleting a referenced row does to the referencing ones:
-    CASCADE (or an ORM delete cascade) deletes them, SET NULL or a nullable key
-    empties them, anything else blocks. A plain link row without data of its
-    own (the secondary of a many-to-many) may go either way."""
+    CASCADE (or an ORM delete cascade) deletes them, SET NULL empties them, as
+    does the ORM through a one-to-many relationship over a nullable key;
+    anything else blocks (the database refuses). A plain link row without
+    data of its own (the secondary of a many-to-many) may go either way."""
     table = model.__table__
     found = []
     cascaded = {
         rel.mapper.class_
         for rel in inspect(model).relationships
         if "delete" in rel.cascade and rel.secondary is None
+    }
+    nulled = {  # the ORM empties these keys when it deletes the row
+        column
+        for rel in inspect(model).relationships
+        if rel.direction is RelationshipDirection.ONETOMANY
+        and not rel.viewonly
+        and not rel.passive_deletes
+        for _local, column in rel.local_remote_pairs or []
     }
     plain_links = {
         rel.secondary
@@ -420,7 +429,7 @@ def references_to(model: type, tables: Iterable[type]) -> list[Reference]:
             rule = (fk_constraint.elements[0].ondelete or "").upper()
             if rule == "CASCADE" or other in cascaded:
                 verdict = "delete"
-            elif rule == "SET NULL" or column.nullable:
+            elif rule == "SET NULL" or (column.nullable and column in nulled):
                 verdict = "empty"
             elif other.__table__ in plain_links and all(
                 c.foreign_keys for c in other.__table__.columns
