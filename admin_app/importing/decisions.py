@@ -156,20 +156,28 @@ class DecidedImport:
                 stale(row.number)  # changed since the preview, or gone
             else:
                 pending.append(row)
-        taken = self._taken(pending, held)
+        # each new row's defaults made anew, as a form's are when it is saved:
+        # once, so that the unique values asked for are those written
+        made = BatchWrites(self.model)
+        defaults = {
+            row.number: column_values(made.new_row())
+            for row in pending
+            if row.key is None
+        }
+        taken = self._taken(pending, held, defaults)
         for number in sorted(taken):
             stale(number)  # a unique value another row took since
         pending = [row for row in pending if row.number not in taken]
         savepoint = self.session.begin_nested()
         try:
-            outcomes = self._write(pending)
+            outcomes = self._write(pending, defaults)
         except (IntegrityError, UnorderedInsert):
             savepoint.rollback()
             outcomes = []
             for row in pending:  # the rows the database refuses, one by one
                 alone = self.session.begin_nested()
                 try:
-                    outcomes += self._write([row])
+                    outcomes += self._write([row], defaults)
                 except IntegrityError:
                     alone.rollback()
                     stale(row.number)
@@ -184,6 +192,7 @@ class DecidedImport:
         self,
         rows: list[_Decision],
         held: dict[tuple[Any, ...], tuple[str, dict[str, Any]]],
+        defaults: dict[int, dict[str, Any]],
     ) -> set[int]:
         """The numbers of `rows` that would now write a unique value another
         row took since the preview, of the groups the database does not
@@ -194,11 +203,10 @@ class DecidedImport:
             return set()
         asked: list[Asked] = []
         numbers: list[int] = []
-        made = BatchWrites(self.model)  # new rows' defaults
         for row in rows:
             values = self.codec.decode(row.values)
-            if row.key is None:  # its defaults as a new row's are made
-                full = {**column_values(made.new_row()), **values}
+            if row.key is None:
+                full = {**defaults[row.number], **values}
             else:
                 full = {**held[row.key][1], **values}
             changes = None if row.key is None else values
@@ -230,8 +238,11 @@ class DecidedImport:
             held[key] = (values_digest(jsonable(shown)), row)
         return held
 
-    def _write(self, rows: list[_Decision]) -> list[RowOutcome]:
-        """Write `rows` with one statement per shape; their outcomes."""
+    def _write(
+        self, rows: list[_Decision], defaults: dict[int, dict[str, Any]]
+    ) -> list[RowOutcome]:
+        """Write `rows` with one statement per shape (a new row with its
+        `defaults`); their outcomes."""
         writes = BatchWrites(self.model)
         made: list[tuple[_Decision, dict[str, Any]]] = []
         outcomes = []
@@ -242,8 +253,7 @@ class DecidedImport:
                 key = identifier(row.key)
                 outcomes.append(RowOutcome(row.number, "changed", key, {}, row.changes))
             else:
-                defaults = column_values(writes.new_row())  # made anew
-                made.append((row, writes.insert({**defaults, **values})))
+                made.append((row, writes.insert({**defaults[row.number], **values})))
         writes.write(self.session)
         for row, after in made:
             key = identifier([after[a] for a in self._key_attributes])
