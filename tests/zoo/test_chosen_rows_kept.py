@@ -129,3 +129,25 @@ def test_one_size_decides_every_related_select(empty_database_url):
         (listing, "labels"),
     ):
         assert 'data-role="select2-ajax"' in select_tag(html, name), name
+
+
+@pytest.mark.parametrize("typed", ["9" * 30, "-1", "<b>1</b>", "1;2"])
+def test_a_key_naming_no_row_is_refused_and_shown_as_typed(tracker_site, typed):
+    site = tracker_site
+    with site.session() as db:
+        task = db.exec(
+            select(TrackerTask).where(TrackerTask.title == "Proofread")
+        ).one()
+        parent_id = task.parent_id
+    url = f"/admin/tracker-task/edit/{task.id}"
+    with search_as_you_type():
+        sent = with_values(form_values(site.client.get(url).text), {"parent": typed})
+        refused = post(site.client, url, sent)
+    assert refused.status_code == 400
+    assert field_errors(refused.text) == [
+        "Choose a valid option: that row does not exist."
+    ]
+    assert chosen_options(refused.text, "parent") == [(typed, typed)]
+    assert "<b>1</b>" not in refused.text
+    with site.session() as db:
+        assert db.get(TrackerTask, task.id).parent_id == parent_id
