@@ -246,9 +246,10 @@ class AdminView(
     Every page reads the fields' descriptions (`admin_app.model.fields`):
     change one with `field_overrides`, or set any SQLAdmin option, and the
     rest keep their generated defaults. Related tables with more than
-    `small_table_rows` rows get search-as-you-type selects; their size is read
-    each time a form is made, so a table that grows (or starts empty) is
-    treated as it is now. Set `form_ajax_refs` to always search as you type.
+    `small_table_rows` rows get search-as-you-type selects (on forms, in link
+    editors and in the filter panel); their size is read each time a form is
+    made, so a table that grows (or starts empty) is treated as it is now. Set
+    `form_ajax_refs` to always search as you type.
     """
 
     page_size = 25
