@@ -20,7 +20,7 @@ from sqladmin import Flash, ModelView
 from sqladmin.helpers import get_object_identifier
 from sqlalchemy import Select, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import RelationshipDirection, Session
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -104,6 +104,19 @@ class RowSaving:
             for prop in inspect(self.model).column_attrs
             if prop.key not in self._audit_hidden
         }
+        # A related row's key columns as its select shows them: a key naming a
+        # row no longer there shows as no row, and a save that leaves the
+        # select so leaves the key as it is, as any field left as shown.
+        for rel in inspect(self.model).relationships:
+            if rel.direction is not RelationshipDirection.MANYTOONE:
+                continue
+            if rel.key in form_data:
+                row = form_data[rel.key]
+                for local, remote in rel.local_remote_pairs or ():
+                    if local.key in columns:
+                        columns[local.key] = (
+                            None if row is None else getattr(row, remote.key)
+                        )
         to_many = {
             name: [_key_of(t) for t in getattr(obj, name)]
             for name in self._to_many_fields()

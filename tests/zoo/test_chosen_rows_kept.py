@@ -7,14 +7,17 @@ user chose again by their labels, ready to be sent once more.
 Every related table is counted as large here (`search_as_you_type`)."""
 
 import re
+from contextlib import nullcontext
 from html import unescape
 
 import pytest
+from sqlalchemy import inspect as sa_inspect
 from sqlmodel import select
 
 from tests.pages import field_errors, form_values
 from tests.zoo.conftest import TRACKER, serve
 from tests.zoo.fullstack import Item
+from tests.zoo.heroes import Hero
 from tests.zoo.steps_writing import search_as_you_type
 from tests.zoo.tracker import TrackerAssignment, TrackerTask
 
@@ -151,3 +154,42 @@ def test_a_key_naming_no_row_is_refused_and_shown_as_typed(tracker_site, typed):
     assert "<b>1</b>" not in refused.text
     with site.session() as db:
         assert db.get(TrackerTask, task.id).parent_id == parent_id
+
+
+def _dangling_team(site, hero_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Point a hero at a team no longer there, as a database whose foreign
+    keys are not enforced lets another program do."""
+    with site.engine.begin() as connection:
+        if site.engine.dialect.name == "sqlite":
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        else:
+            (name,) = [
+                fk["name"]
+                for fk in sa_inspect(site.engine).get_foreign_keys("hero")
+                if fk["referred_table"] == "team"
+            ]
+            connection.exec_driver_sql(f"ALTER TABLE hero DROP CONSTRAINT {name}")
+        connection.exec_driver_sql(
+            f"UPDATE hero SET team_id = 9999 WHERE id = {hero_id}"
+        )
+        if site.engine.dialect.name == "sqlite":
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+
+
+@pytest.mark.parametrize("searched", [False, True], ids=["select", "searched"])
+def test_a_key_naming_a_row_gone_stays_when_the_form_leaves_it(heroes_site, searched):
+    """A hero's team gone (the form shows no team): a save that changes the
+    name leaves the team's key as it was, as a field left as shown is."""
+    site = heroes_site
+    with site.session() as db:
+        hero = db.exec(select(Hero).where(Hero.name == "Deadpond")).one()
+    _dangling_team(site, hero.id)
+    url = f"/admin/hero/edit/{hero.id}"
+    with search_as_you_type() if searched else nullcontext():
+        page = site.client.get(url).text
+        sent = with_values(form_values(page), {"name": "Deadpond (renamed)"})
+        saved = post(site.client, url, sent)
+    assert saved.status_code == 302, field_errors(saved.text)
+    with site.session() as db:
+        kept = db.get(Hero, hero.id)
+        assert (kept.name, kept.team_id) == ("Deadpond (renamed)", 9999)
