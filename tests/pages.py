@@ -2,6 +2,7 @@
 
 import re
 from html.parser import HTMLParser
+from typing import Any
 
 
 class _TableParser(HTMLParser):
@@ -173,6 +174,17 @@ def form_values(html: str) -> list[tuple[str, str]]:
     parser = _FormParser()
     parser.feed(html)
     return parser.values
+
+
+def post_form(client: Any, url: str, pairs: list[tuple[str, str]], **kwargs: Any):  # type: ignore[no-untyped-def]
+    """POST the (name, value) pairs a browser sends for a form (repeated
+    names included) with its Save button; a redirect is not followed unless
+    `follow_redirects=True`."""
+    data: dict[str, list[str]] = {}
+    for name, value in [*pairs, ("save", "Save")]:
+        data.setdefault(name, []).append(value)
+    kwargs.setdefault("follow_redirects", False)
+    return client.post(url, data=data, **kwargs)
 
 
 def _browser_textarea(text: str) -> str:

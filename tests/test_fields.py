@@ -33,7 +33,7 @@ from tests.field_models import (
     ClinicWard,
     Severity,
 )
-from tests.pages import field_errors, form_values, list_rows, text
+from tests.pages import field_errors, form_values, list_rows, post_form, text
 
 CLINIC = "tests.field_models"
 TOKEN = "tok-5f1e-secret-value"
@@ -80,18 +80,11 @@ def export_header(client: TestClient, identity: str) -> list[str]:
     return next(csv.reader(io.StringIO(response.text)))
 
 
-def post(client: TestClient, url: str, pairs: list[tuple[str, str]]):
-    data: dict[str, list[str]] = {}
-    for name, value in [*pairs, ("save", "Save")]:
-        data.setdefault(name, []).append(value)
-    return client.post(url, data=data, follow_redirects=False)
-
-
 def submit(client: TestClient, url: str, changes: dict[str, str]):
     """The form at `url` as shown, with `changes` typed in."""
     shown = form_values(client.get(url).text)
     pairs = [(k, changes.pop(k) if k in changes else v) for k, v in shown]
-    return post(client, url, [*pairs, *changes.items()])
+    return post_form(client, url, [*pairs, *changes.items()])
 
 
 def audit(engine) -> list[AuditEntry]:
@@ -320,7 +313,7 @@ def test_a_foreign_key_without_a_relationship_is_a_related_row(staff, clinic, ro
     form = staff.get("/admin/clinic-patient/create").text
     tag, _attrs = element(form, "ward_id")
     assert tag == "select" and "North" in text(form) and "East" in text(form)
-    response = post(
+    response = post_form(
         staff,
         "/admin/clinic-patient/create",
         [("name", "Dee"), ("status", "admitted"), ("ward_id", str(north.id))],
@@ -365,7 +358,7 @@ def test_a_foreign_key_without_a_relationship_is_a_related_row(staff, clinic, ro
 
 @pytest.mark.parametrize("typed", ["0", "", "999999", "abc"])
 def test_a_bad_required_key_gives_one_clear_error(staff, clinic, rows, typed):
-    response = post(
+    response = post_form(
         staff,
         "/admin/clinic-visit/create",
         [("patient_id", typed), ("on", "2026-03-01")],
@@ -383,7 +376,7 @@ def test_a_bad_key_typed_for_a_large_related_table_gives_one_error(
     monkeypatch.setattr(AdminView, "small_table_rows", 2)  # 3 patients: large
     form = staff.get("/admin/clinic-visit/create").text
     assert element(form, "patient_id")[1].get("data-role") == "select2-ajax"
-    response = post(
+    response = post_form(
         staff,
         "/admin/clinic-visit/create",
         [("patient_id", "999999"), ("on", "2026-03-01")],
@@ -392,7 +385,7 @@ def test_a_bad_key_typed_for_a_large_related_table_gives_one_error(
     assert field_errors(response.text) == [
         "Choose a valid option: that row does not exist."
     ]
-    response = post(
+    response = post_form(
         staff,
         "/admin/clinic-visit/create",
         [("patient_id", str(rows["cy"].id)), ("on", "2026-03-01")],
@@ -504,7 +497,7 @@ def test_a_many_to_many_to_a_large_table_stays_on_the_form_and_details(
 
     chosen = [str(allergies[0].id), str(allergies[2].id)]
     pairs = [(k, v) for k, v in form_values(form) if k != "allergies"]
-    response = post(staff, url, [*pairs, *(("allergies", a) for a in chosen)])
+    response = post_form(staff, url, [*pairs, *(("allergies", a) for a in chosen)])
     assert response.status_code == 302, field_errors(response.text)
     with Session(clinic.state.engine) as session:
         ada = session.get(ClinicPatient, rows["ada"].id)
@@ -514,7 +507,7 @@ def test_a_many_to_many_to_a_large_table_stays_on_the_form_and_details(
 
     form = staff.get(url).text
     pairs = [(k, v) for k, v in form_values(form) if k != "allergies"]
-    response = post(staff, url, [*pairs, ("allergies", chosen[1])])
+    response = post_form(staff, url, [*pairs, ("allergies", chosen[1])])
     assert response.status_code == 302
     with Session(clinic.state.engine) as session:
         ada = session.get(ClinicPatient, rows["ada"].id)
@@ -566,10 +559,10 @@ def test_a_secret_is_never_shown_searched_exported_bulk_edited_or_audited(
 
 
 def test_a_required_secret_is_needed_for_a_new_row_only(staff, clinic):
-    response = post(staff, "/admin/clinic-device/create", [("name", "Pump")])
+    response = post_form(staff, "/admin/clinic-device/create", [("name", "Pump")])
     assert response.status_code == 400
     assert field_errors(response.text) == ["This field is required."]
-    response = post(
+    response = post_form(
         staff, "/admin/clinic-device/create", [("name", "Pump"), ("api_key", "k-1")]
     )
     assert response.status_code == 302
@@ -665,7 +658,7 @@ def test_times_bytes_and_json_read_back_as_stored(staff, clinic):
         session.commit()
     for scan in stored:
         url = f"/admin/clinic-scan/edit/{scan.id}"
-        response = post(staff, url, form_values(staff.get(url).text))
+        response = post_form(staff, url, form_values(staff.get(url).text))
         assert response.status_code == 302, field_errors(response.text)
         assert "No changes" in text(staff.get(response.headers["location"]).text)
     with Session(clinic.state.engine) as session:

@@ -17,7 +17,7 @@ from models import (
     Worker,
 )
 from models.seed import seed_demo
-from tests.pages import field_errors, form_values, text
+from tests.pages import field_errors, form_values, post_form, text
 
 PRECISE = datetime(2026, 11, 20, 9, 30, 15, 123456)  # microseconds a form never shows
 
@@ -64,14 +64,6 @@ def submit(client, url, changes: dict[str, str], drop: tuple[str, ...] = ()):
     values = [(k, v) for k, v in form_values(client.get(url).text) if k not in drop]
     values = [(k, changes.pop(k) if k in changes else v) for k, v in values]
     return post_form(client, url, [*values, *changes.items()])
-
-
-def post_form(client, url, pairs):
-    """POST (name, value) pairs as a browser does, repeated names included."""
-    data: dict[str, list[str]] = {}
-    for name, value in [*pairs, ("save", "Save")]:
-        data.setdefault(name, []).append(value)
-    return client.post(url, data=data, follow_redirects=False)
 
 
 def row_index(html: str, label: str) -> int:

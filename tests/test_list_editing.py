@@ -692,11 +692,19 @@ def _shown(value: object, related: bool) -> str:
     return str(getattr(value, "value", value))
 
 
-def test_every_zoo_rows_inputs_hold_its_own_values(keeper, zoo):
+@pytest.mark.parametrize(
+    "small_table_rows",
+    [AdminView.small_table_rows, 0],
+    ids=["selects", "search-as-you-type"],
+)
+def test_every_zoo_rows_inputs_hold_its_own_values(
+    keeper, zoo, monkeypatch, small_table_rows
+):
     """One form is filled with each row of a page in turn: on every zoo table
     with editable cells, each row's inputs (text, number, checkbox, date, a
-    literal's select, a related row's select by integer or UUID key) show
-    that row's values, not the row before it."""
+    literal's select, a related row's select by integer or UUID key, listed
+    or searched as you type) show that row's values, not the row before it."""
+    monkeypatch.setattr(AdminView, "small_table_rows", small_table_rows)
     for table, model, fields in (
         ("hero", heroes.Hero, {"name": "name", "age": "age", "team": "team_id"}),
         ("user", fullstack.User, {"email": "email", "is_active": "is_active"}),
@@ -720,5 +728,7 @@ def test_every_zoo_rows_inputs_hold_its_own_values(keeper, zoo):
                     continue
                 for field, column in fields.items():
                     want = _shown(getattr(row, column), column.endswith("_id"))
+                    if small_table_rows == 0 and want == "__None":
+                        want = ""  # a searched select holding no row sends none
                     got = shown.get(f"row-{index}-{field}", "")
                     assert got == want, (table, key, field)

@@ -35,7 +35,7 @@ from tests.conftest import (
     login,
     migrated,
 )
-from tests.pages import form_values, list_rows
+from tests.pages import form_values, list_rows, post_form
 from tests.pgserver import PostgresServer, StandbyServer
 from tests.zoo import fullstack
 from tests.zoo.seeds import seed
@@ -171,14 +171,6 @@ def names(client: TestClient, identity: str = "project", column: str = "Name"):
     response = client.get(f"/admin/{identity}/list")
     assert response.status_code == 200
     return {row[column] for row in list_rows(response.text)}
-
-
-def post_form(client: TestClient, url: str, pairs: list[tuple[str, str]], **kw):
-    """Post the pairs a browser would send for the form."""
-    data: dict[str, list[str]] = {}
-    for name, value in [*pairs, ("save", "Save")]:
-        data.setdefault(name, []).append(value)
-    return client.post(url, data=data, **kw)
 
 
 def insert_on_primary(app: Starlette, name: str) -> int:

@@ -77,6 +77,15 @@ def key_fits(columns: list[Column], key: Any, session: Session) -> bool:
     )
 
 
+def row_with_key(session: Session, model: type, key: Any) -> Any:
+    """The row of `model` whose primary key is `key` (a value, or a tuple of
+    a composite key's), or None; a key its
+    columns cannot hold is no row's, and is not asked for (`key_fits`)."""
+    if not key_fits(list(inspect(model).primary_key), key, session):
+        return None
+    return session.get(model, key)
+
+
 def declared_size(column: Column) -> String | Numeric | None:
     """The type of `column` when it declares a size: a text's length (not
     an enum's), a fixed-point number's precision; else None."""

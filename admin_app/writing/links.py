@@ -25,7 +25,7 @@ from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, Strin
 from admin_app.model.fields import FieldSpec, Kind, field_specs
 from admin_app.model.keys import BadKey, identifier, parse_key
 from admin_app.model.labels import field_label, label_for
-from admin_app.model.limits import cannot_hold, key_fits
+from admin_app.model.limits import cannot_hold, key_fits, row_with_key
 from admin_app.model.values import normalise_datetime, unchanged
 from admin_app.writing.concurrency import Merge
 from admin_app.writing.forms import ColumnForm, WriteConverter, fields_by_kind
@@ -138,18 +138,15 @@ class InlineRowsWidget:
         }
         if not keys:  # a form opened afresh: every row labelled already
             return {}
-        columns = list(inspect(model).primary_key)
         labels = {}
         with self.session_maker() as session:
             for text in keys:
                 try:
-                    key = parse_key(model, text)
+                    row = row_with_key(session, model, parse_key(model, text))
                 except BadKey:
                     continue
-                if key_fits(columns, key, session):  # else no row can have it
-                    row = session.get(model, key)
-                    if row is not None:
-                        labels[text] = label_for(row)
+                if row is not None:
+                    labels[text] = label_for(row)
         return labels
 
 

@@ -20,7 +20,7 @@ from sqladmin import Flash, ModelView
 from sqladmin.helpers import get_object_identifier
 from sqlalchemy import Select, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import RelationshipDirection, Session
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -107,12 +107,15 @@ class RowSaving:
         # A related row's key columns as its select shows them: a key naming a
         # row no longer there shows as no row, and a save that leaves the
         # select so leaves the key as it is, as any field left as shown.
-        for rel in inspect(self.model).relationships:
-            if rel.direction is not RelationshipDirection.MANYTOONE:
-                continue
-            if rel.key in form_data:
-                row = form_data[rel.key]
-                for local, remote in rel.local_remote_pairs or ():
+        for spec in self.field_specs.values():
+            if (
+                spec.kind is Kind.TO_ONE
+                and spec.relationship is not None
+                and spec.name in form_data
+            ):
+                row = form_data[spec.name]
+                pairs = zip(spec.columns, spec.target_columns, strict=True)
+                for local, remote in pairs:
                     if local.key in columns:
                         columns[local.key] = (
                             None if row is None else getattr(row, remote.key)

@@ -24,6 +24,7 @@ the rows the transaction adds), it scanned the whole table for each batch:
 """
 
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from functools import cache
 from itertools import islice
 from typing import Any, NamedTuple
@@ -193,38 +194,39 @@ def taken_among(
             found.add(position)  # asked twice
         else:
             group[one.values] = (position, one.own_key)
+    if not owners:
+        return found
     keys = list(inspect(model).primary_key)
-    planned = _plan_each_query(session, True) if owners else False
-    for group, wanted in owners.items():
-        columns, width = group.columns, len(group.columns)
-        values = iter(wanted)
-        while chunk := list(islice(values, ASKED_AT_ONCE // width)):
-            if width == 1:
-                where = columns[0].in_([value[0] for value in chunk])
-            else:
-                where = tuple_(*columns).in_(chunk)
-            holders = session.execute(select(*columns, *keys).where(where)).all()
-            if any(tuple(row[:width]) not in wanted for row in holders):
-                # held in another form: each value of the chunk asked alone
-                found |= {
-                    position
-                    for position, _key in map(wanted.__getitem__, chunk)
-                    if taken(session, model, asked[position])
-                }
-                continue
-            for row in holders:
-                position, own_key = wanted[tuple(row[:width])]
-                if own_key != tuple(row[width:]):
-                    found.add(position)
-    if planned:
-        _plan_each_query(session, False)
+    with _each_query_planned(session):
+        for group, wanted in owners.items():
+            columns, width = group.columns, len(group.columns)
+            values = iter(wanted)
+            while chunk := list(islice(values, ASKED_AT_ONCE // width)):
+                if width == 1:
+                    where = columns[0].in_([value[0] for value in chunk])
+                else:
+                    where = tuple_(*columns).in_(chunk)
+                holders = session.execute(select(*columns, *keys).where(where)).all()
+                if any(tuple(row[:width]) not in wanted for row in holders):
+                    # held in another form: each value of the chunk asked alone
+                    found |= {
+                        position
+                        for position, _key in map(wanted.__getitem__, chunk)
+                        if taken(session, model, asked[position])
+                    }
+                    continue
+                for row in holders:
+                    position, own_key = wanted[tuple(row[:width])]
+                    if own_key != tuple(row[width:]):
+                        found.add(position)
     return found
 
 
-def _plan_each_query(session: Session, each: bool) -> bool:
-    """Have PostgreSQL plan each query of the transaction for its own values
-    (`plan_cache_mode`), or (`each` False) put its setting back; False on
-    another database.
+@contextmanager
+def _each_query_planned(session: Session) -> Iterator[None]:
+    """Have PostgreSQL plan each query inside for its own values
+    (`plan_cache_mode`), its setting put back after (a transaction's own
+    setting, undone with it); nothing on another database.
 
     psycopg prepares a query it has run five times, and PostgreSQL may then
     keep one plan for it, made for the table's size as its statistics say:
@@ -235,7 +237,8 @@ def _plan_each_query(session: Session, each: bool) -> bool:
     the batch's executemany UPDATE is best planned once."""
     dialect = session.get_bind().dialect
     if dialect.name != "postgresql" or (dialect.server_version_info or ()) < (12,):
-        return False
-    mode = "force_custom_plan" if each else "DEFAULT"
-    session.execute(text(f"SET LOCAL plan_cache_mode = {mode}"))
-    return True
+        yield
+        return
+    session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    yield  # a failure inside ends the transaction, and the setting with it
+    session.execute(text("SET LOCAL plan_cache_mode = DEFAULT"))

@@ -24,7 +24,7 @@ from sqlalchemy.orm.base import instance_dict, instance_state
 from admin_app.model.fields import BadValue, Kind, changed_field_label, field_specs
 from admin_app.model.keys import BadKey, identifier, parse_key
 from admin_app.model.labels import field_label, label_for
-from admin_app.model.limits import cannot_hold, key_fits, sized_columns, too_large
+from admin_app.model.limits import cannot_hold, row_with_key, sized_columns, too_large
 from admin_app.model.values import normalise_datetime, unchanged
 from admin_app.writing.concurrency import Merge
 from admin_app.writing.links import LinkPlan, LinkSpec, LinkWriter
@@ -427,9 +427,7 @@ class RowWriter:
                 value = key(text) if key is not None else parse_key(model, text)
             except (BadKey, BadValue):
                 return None
-            if not key_fits(list(inspect(model).primary_key), value, self.session):
-                return None  # a key its column cannot hold: no row has it
-            found = self.session.get(model, value)
+            found = row_with_key(self.session, model, value)
             if found is not None:
                 self.related[(model, text)] = found
         return found

@@ -9,7 +9,7 @@ from urllib.parse import quote, unquote
 from sqlalchemy import select
 from sqlmodel import SQLModel
 
-from tests.pages import text
+from tests.pages import post_form, text
 from tests.zoo import facts
 from tests.zoo.browser import (
     FormField,
@@ -142,10 +142,7 @@ class StoryBase:
         return [c for c in self.columns() if self.kind(c) == "secret"]
 
     def post(self, url: str, pairs: list[tuple[str, str]]):  # type: ignore[no-untyped-def]
-        data: dict[str, list[str]] = {}
-        for name, value in [*pairs, ("save", "Save")]:
-            data.setdefault(name, []).append(value)
-        return self.client.post(url, data=data, follow_redirects=False)
+        return post_form(self.client, url, pairs)
 
     def message_after(self, response) -> str:  # type: ignore[no-untyped-def]
         return text(self.client.get(response.headers["location"]).text)

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import inspect as sa_inspect
 from sqlmodel import select
 
-from tests.pages import field_errors, form_values
+from tests.pages import field_errors, form_values, post_form
 from tests.zoo.conftest import TRACKER, serve
 from tests.zoo.fullstack import Item
 from tests.zoo.heroes import Hero
@@ -44,13 +44,6 @@ def chosen_options(html: str, name: str) -> list[tuple[str, str]]:
     ]
 
 
-def post(client, url: str, pairs: list[tuple[str, str]]):  # type: ignore[no-untyped-def]
-    data: dict[str, list[str]] = {}
-    for name, value in pairs:
-        data.setdefault(name, []).append(value)
-    return client.post(url, data=data, follow_redirects=False)
-
-
 def with_values(
     pairs: list[tuple[str, str]], typed: dict[str, str]
 ) -> list[tuple[str, str]]:
@@ -72,7 +65,7 @@ def test_fullstack_an_items_owner_by_uuid_key(fullstack_site):
         assert chosen_options(page, "owner") == [(str(owner_id), email)]
         # Refused (no title): the owner sent is shown again by its label.
         shown = [(n, "" if n == "title" else v) for n, v in form_values(page)]
-        refused = post(site.client, url, shown)
+        refused = post_form(site.client, url, shown)
         assert refused.status_code == 400
         assert field_errors(refused.text)
         assert chosen_options(refused.text, "owner") == [(str(owner_id), email)]
@@ -80,7 +73,7 @@ def test_fullstack_an_items_owner_by_uuid_key(fullstack_site):
             (n, "Renamed after a refusal" if n == "title" else v)
             for n, v in form_values(refused.text)
         ]
-        assert post(site.client, url, again).status_code == 302
+        assert post_form(site.client, url, again).status_code == 302
     with site.session() as db:
         saved = db.get(Item, item.id)
         assert (saved.title, saved.owner_id) == ("Renamed after a refusal", owner_id)
@@ -102,13 +95,13 @@ def test_tracker_a_new_assignment_refused_then_sent_again(tracker_site):
         typed = with_values(
             form_values(page), {other: "@zoë", f"assignments-{blank}-role": "emperor"}
         )
-        refused = post(site.client, url, typed)
+        refused = post_form(site.client, url, typed)
         assert refused.status_code == 400
         assert chosen_options(refused.text, other) == [("@zoë", "Zoë")]
         again = with_values(
             form_values(refused.text), {f"assignments-{blank}-role": "helper"}
         )
-        saved = post(site.client, url, again)
+        saved = post_form(site.client, url, again)
         assert saved.status_code == 302, field_errors(saved.text)
     with site.session() as db:
         links = db.exec(
@@ -145,7 +138,7 @@ def test_a_key_naming_no_row_is_refused_and_shown_as_typed(tracker_site, typed):
     url = f"/admin/tracker-task/edit/{task.id}"
     with search_as_you_type():
         sent = with_values(form_values(site.client.get(url).text), {"parent": typed})
-        refused = post(site.client, url, sent)
+        refused = post_form(site.client, url, sent)
     assert refused.status_code == 400
     assert field_errors(refused.text) == [
         "Choose a valid option: that row does not exist."
@@ -188,7 +181,7 @@ def test_a_key_naming_a_row_gone_stays_when_the_form_leaves_it(heroes_site, sear
     with search_as_you_type() if searched else nullcontext():
         page = site.client.get(url).text
         sent = with_values(form_values(page), {"name": "Deadpond (renamed)"})
-        saved = post(site.client, url, sent)
+        saved = post_form(site.client, url, sent)
     assert saved.status_code == 302, field_errors(saved.text)
     with site.session() as db:
         kept = db.get(Hero, hero.id)
