@@ -28,6 +28,7 @@ from admin_app.db_errors import database_error_message, noting_outage
 from admin_app.model.fields import Kind, changed_field_label
 from admin_app.model.keys import key_or_404, row_identifier
 from admin_app.model.labels import enum_label, label_for
+from admin_app.model.limits import row_with_key
 from admin_app.writing.audit import diff, record
 from admin_app.writing.concurrency import (
     CHOICE_PREFIX,
@@ -76,7 +77,7 @@ class RowSaving:
         with self.session_maker() as session:
             obj = session.merge(obj, load=False)
             rows = {s.name: current_rows(session, s, obj) for s in self._link_specs}
-            shown = self._shown(obj, form_data, rows, pending)
+            shown = self._shown(session, obj, form_data, rows, pending)
             return {**rows, VERSION_FIELD: shown.encode()}
 
     def _to_many_fields(self) -> list[str]:
@@ -90,6 +91,7 @@ class RowSaving:
 
     def _shown(
         self,
+        session: Session,
         obj: Any,
         form_data: dict[str, Any],
         link_rows: dict[str, list[dict[str, Any]]],
@@ -109,17 +111,20 @@ class RowSaving:
         # select so leaves the key as it is, as any field left as shown.
         for spec in self.field_specs.values():
             if (
-                spec.kind is Kind.TO_ONE
-                and spec.relationship is not None
-                and spec.name in form_data
+                spec.kind is not Kind.TO_ONE
+                or spec.target is None
+                or spec.name not in form_data
             ):
-                row = form_data[spec.name]
-                pairs = zip(spec.columns, spec.target_columns, strict=True)
-                for local, remote in pairs:
-                    if local.key in columns:
-                        columns[local.key] = (
-                            None if row is None else getattr(row, remote.key)
-                        )
+                continue
+            row = form_data[spec.name]  # the related row, or its key
+            if spec.relationship is None and row is not None:
+                row = row_with_key(session, spec.target, row)
+            pairs = zip(spec.columns, spec.target_columns, strict=True)
+            for local, remote in pairs:
+                if local.key in columns:
+                    columns[local.key] = (
+                        None if row is None else getattr(row, remote.key)
+                    )
         to_many = {
             name: [_key_of(t) for t in getattr(obj, name)]
             for name in self._to_many_fields()

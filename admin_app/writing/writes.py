@@ -204,7 +204,7 @@ class RowWriter:
         plans of one save; FormErrors if any value is refused."""
         if current is None:
             current = column_values(obj)
-        submitted = self._parse(data, creating)
+        submitted = self._parse(data, None if creating else current)
         canonical, validated = self._canonical(current, submitted.columns)
         self.asked = canonical
         values = self._merge_columns(obj, current, submitted, canonical)
@@ -236,7 +236,9 @@ class RowWriter:
                 raise FormErrors(self.errors, merge=self.merge)
         return changes, to_many, plans
 
-    def _parse(self, data: dict[str, Any], creating: bool) -> _Submitted:
+    def _parse(self, data: dict[str, Any], held: dict[str, Any] | None) -> _Submitted:
+        """The submitted values resolved; `held` is the row's columns as they
+        are, None for a new row."""
         submitted = _Submitted()
         inline = {spec.name for spec in self.links}  # saved by the link plans
         fields = _form_fields(self.model)
@@ -250,7 +252,7 @@ class RowWriter:
             elif kind is _TO_MANY:
                 submitted.to_many[key] = self._to_many(target, value)
             else:
-                value = self._column_value(target, value, creating)
+                value = self._column_value(target, value, held)
                 if value is not OMIT:
                     submitted.columns[key] = value
         return submitted
@@ -339,16 +341,20 @@ class RowWriter:
                 merge=self.merge,
             ) from error
 
-    def _column_value(self, column: Column, value: Any, creating: bool) -> Any:
+    def _column_value(
+        self, column: Column, value: Any, held: dict[str, Any] | None
+    ) -> Any:
         """The value to store, `OMIT` to let a new row take the column's default,
-        or an error: an empty required field, a value the column cannot hold."""
+        or an error: an empty required field, a value the column cannot hold.
+        `held` is the row's columns as they are (None: a new row)."""
+        creating = held is None
         if column.foreign_keys and names_no_row(value):
             if not column.nullable:
                 self.error(column.key, "This field is required.")
                 return OMIT
             return None
         if column.foreign_keys and isinstance(value, str):
-            return self._related_key(column, value)
+            return self._related_key(column, value, held)
         if value is None or value == "":
             if column.nullable:
                 return None
@@ -363,9 +369,14 @@ class RowWriter:
             return OMIT
         return normalise_datetime(column, value)
 
-    def _related_key(self, column: Column, text: str) -> Any:
+    def _related_key(
+        self, column: Column, text: str, held: dict[str, Any] | None
+    ) -> Any:
         """A foreign key that no relationship names, typed or chosen as text:
-        the key of a row that exists, else one clear error."""
+        the key of a row that exists, else one clear error. The key the row
+        holds already is kept as it is, without a look: a row it names may be
+        gone (a database whose foreign keys are not enforced), and a form that
+        shows it and sends it back changes nothing."""
         spec = field_specs(self.model).get(column.key)
         if spec is None or spec.kind is not Kind.TO_ONE or spec.target is None:
             return text  # a key to a table the admin does not map
@@ -373,6 +384,8 @@ class RowWriter:
             key = spec.parse(text)
         except BadValue:
             key = None
+        if key is not None and held is not None and key == held.get(column.key):
+            return key
         if key is None or self._row_named(spec.target, text, lambda _: key) is None:
             self.error(column.key, "Choose a valid option: that row does not exist.")
             return None

@@ -15,6 +15,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlmodel import select
 
 from tests.pages import field_errors, form_values, post_form
+from tests.zoo.columns import ZooSample
 from tests.zoo.conftest import TRACKER, serve
 from tests.zoo.fullstack import Item
 from tests.zoo.heroes import Hero
@@ -149,21 +150,22 @@ def test_a_key_naming_no_row_is_refused_and_shown_as_typed(tracker_site, typed):
         assert db.get(TrackerTask, task.id).parent_id == parent_id
 
 
-def _dangling_team(site, hero_id: int) -> None:  # type: ignore[no-untyped-def]
-    """Point a hero at a team no longer there, as a database whose foreign
-    keys are not enforced lets another program do."""
+def _dangling(site, table: str, column: str, referred: str, key: str) -> None:  # type: ignore[no-untyped-def]
+    """Point the row of `table` whose key is `key` at a row of `referred`
+    no longer there (9999), as a database whose foreign keys are not
+    enforced lets another program do."""
     with site.engine.begin() as connection:
         if site.engine.dialect.name == "sqlite":
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
         else:
             (name,) = [
                 fk["name"]
-                for fk in sa_inspect(site.engine).get_foreign_keys("hero")
-                if fk["referred_table"] == "team"
+                for fk in sa_inspect(site.engine).get_foreign_keys(table)
+                if fk["referred_table"] == referred
             ]
-            connection.exec_driver_sql(f"ALTER TABLE hero DROP CONSTRAINT {name}")
+            connection.exec_driver_sql(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
         connection.exec_driver_sql(
-            f"UPDATE hero SET team_id = 9999 WHERE id = {hero_id}"
+            f"UPDATE {table} SET {column} = 9999 WHERE id = {key}"
         )
         if site.engine.dialect.name == "sqlite":
             connection.exec_driver_sql("PRAGMA foreign_keys=ON")
@@ -176,7 +178,7 @@ def test_a_key_naming_a_row_gone_stays_when_the_form_leaves_it(heroes_site, sear
     site = heroes_site
     with site.session() as db:
         hero = db.exec(select(Hero).where(Hero.name == "Deadpond")).one()
-    _dangling_team(site, hero.id)
+    _dangling(site, "hero", "team_id", "team", hero.id)
     url = f"/admin/hero/edit/{hero.id}"
     with search_as_you_type() if searched else nullcontext():
         page = site.client.get(url).text
@@ -186,3 +188,25 @@ def test_a_key_naming_a_row_gone_stays_when_the_form_leaves_it(heroes_site, sear
     with site.session() as db:
         kept = db.get(Hero, hero.id)
         assert (kept.name, kept.team_id) == ("Deadpond (renamed)", 9999)
+
+
+@pytest.mark.parametrize("searched", [False, True], ids=["select", "searched"])
+def test_a_key_without_a_relationship_naming_a_row_gone_stays(columns_site, searched):
+    """The same for a foreign key no relationship names (the select chooses
+    the key itself): a sample's shelf gone, a save that changes its notes
+    keeps the shelf's key."""
+    site = columns_site
+    with site.session() as db:
+        sample = db.exec(
+            select(ZooSample).where(ZooSample.shelf_id.is_not(None))
+        ).first()
+    _dangling(site, "zoo_sample", "shelf_id", "zoo_shelf", sample.id)
+    url = f"/admin/zoo-sample/edit/{sample.id}"
+    with search_as_you_type() if searched else nullcontext():
+        page = site.client.get(url).text
+        sent = with_values(form_values(page), {"notes": "Moved"})
+        saved = post_form(site.client, url, sent)
+    assert saved.status_code == 302, field_errors(saved.text)
+    with site.session() as db:
+        kept = db.get(ZooSample, sample.id)
+        assert (kept.notes, kept.shelf_id) == ("Moved", 9999)
