@@ -34,6 +34,18 @@ def test_unknown_user_is_refused(anonymous, superuser):
     assert login(anonymous, "nobody", PASSWORD).status_code == 400
 
 
+def test_a_name_with_a_null_character_is_refused_like_any_unknown_name(
+    anonymous, superuser, db
+):
+    """PostgreSQL's text cannot hold a null character: the attempt is
+    refused as any unknown name is, not with a server error."""
+    for username in ("ad\0min", "\0"):
+        response = login(anonymous, username)
+        assert response.status_code == 400
+        assert "Invalid credentials" in text(response.text)
+    assert anonymous.get("/admin/", follow_redirects=False).status_code == 302
+
+
 def test_login_sets_a_scoped_http_only_cookie_and_records_the_time(
     anonymous, superuser, db
 ):

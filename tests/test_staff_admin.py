@@ -52,6 +52,13 @@ def test_a_weak_password_is_refused_and_nothing_saved(client, db):
     )
 
 
+def test_a_username_with_a_null_character_is_refused_and_nothing_saved(client, db):
+    response = create_staff(client, username="cl\0erk")
+    assert response.status_code == 400
+    assert field_errors(response.text) == ["Null characters are not allowed."]
+    assert db.exec(select(StaffUser).where(StaffUser.username != "admin")).all() == []
+
+
 def test_a_new_staff_user_needs_a_password(client, db):
     response = create_staff(client, password_hash="", password_repeat="")
     assert response.status_code == 400

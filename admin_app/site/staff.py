@@ -24,6 +24,7 @@ from admin_app.auth.grants import (
 from admin_app.auth.models import GroupGrant, StaffGroup, StaffUser
 from admin_app.auth.passwords import WeakPassword
 from admin_app.auth.permissions import SuperuserWrites, grants_needed
+from admin_app.model.limits import cannot_hold
 from admin_app.site.views import AdminView, current_form_request
 from admin_app.writing.writes import FormErrors
 
@@ -121,8 +122,12 @@ class StaffUserAdmin(SuperuserWrites, AdminView, model=StaffUser):
 
     def _name_taken(self, username: str, own_id: int | None) -> bool:
         """Names are unique ignoring case, as at login throttling and in
-        `createsuperuser`: `Admin` and `admin` would share one failure count."""
+        `createsuperuser`: `Admin` and `admin` would share one failure count.
+        A name the column cannot hold (a null character) is no one's: the
+        write path refuses it with its reason."""
         with self.session_maker() as session:
+            if cannot_hold(StaffUser.__table__.c.username, username, session):
+                return False
             return (
                 session.scalar(
                     select(StaffUser.id).where(
