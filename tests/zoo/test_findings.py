@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 import httpx2 as httpx
+import pytest
 from sqlmodel import select
 
 from admin_app.model.keys import selection_text
@@ -23,6 +24,7 @@ from tests.zoo.browser import (
     list_page,
     path_key,
 )
+from tests.zoo.conftest import COLUMNS, TRACKER, serve
 from tests.zoo.story_base import audit_rows, entry_changes, key_url
 
 
@@ -506,3 +508,18 @@ def test_a_bulk_edit_of_the_filtered_field_comes_back_to_the_changed_rows(
             select(tracker.TrackerTask.status).where(tracker.TrackerTask.id.in_(todo))
         ).all()
     assert set(statuses) == {"review"}
+
+
+@pytest.mark.parametrize(
+    ("module", "identity"), [(COLUMNS, "zoo-code"), (TRACKER, "tracker-worker")]
+)
+def test_a_text_key_with_a_null_character_names_no_row(
+    empty_database_url, module, identity
+):
+    """No form stores a null character and PostgreSQL refuses to compare one:
+    such a key in a URL is a row that does not exist, not a refused query."""
+    for site in serve(empty_database_url, module):
+        for page in ("details", "edit"):
+            response = site.client.get(f"/admin/{identity}/{page}/a%00b")
+            assert response.status_code == 404, (page, text(response.text)[:300])
+            assert "has the key" in text(response.text), text(response.text)[:300]
