@@ -35,6 +35,8 @@ from sqladmin.helpers import (
 from sqlalchemy import Column, Numeric, inspect
 from starlette.exceptions import HTTPException
 
+from admin_app.model.names import model_words
+
 INTEGER = re.compile(r"-?(0|[1-9][0-9]*)", re.ASCII)
 UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 SELECTION_ESCAPE = re.compile(r"%(25|2C)|(%)")
@@ -174,11 +176,14 @@ def parse_key(model: type, text: str) -> tuple[Any, ...]:
     return values
 
 
-def key_or_404(model: type, text: str) -> tuple[Any, ...]:
+def key_or_404(model: type, text: str, name: str | None = None) -> tuple[Any, ...]:
+    """The key `text` names, or a 404 saying no row of `model` (called
+    `name`, as its view is) has it."""
     try:
         return parse_key(model, text)
     except BadKey as error:
-        message = f"No {model.__name__} has the key {text!r}."
+        called = name or model_words(model.__name__)
+        message = f"No {called} has the key {text!r}."
         raise HTTPException(404, message) from error
 
 

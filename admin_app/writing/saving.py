@@ -157,7 +157,7 @@ class RowSaving:
     def _stmt_by_identifier(self, identifier: str) -> Select:
         """Every SQLAdmin lookup by URL key passes here: a malformed key is a 404."""
         keys = inspect(self.model).primary_key
-        values = key_or_404(self.model, identifier)
+        values = key_or_404(self.model, identifier, self.name)
         return select(self.model).where(
             *(k == v for k, v in zip(keys, values, strict=True))
         )
@@ -212,7 +212,7 @@ class RowSaving:
                 if pk is None:
                     obj = self.model()
                 else:
-                    key = key_or_404(self.model, pk)
+                    key = key_or_404(self.model, pk, self.name)
                     obj = session.get(self.model, key, with_for_update=True)
                     if obj is None:
                         raise FormErrors({}, "This row no longer exists.")
