@@ -110,14 +110,11 @@ def coerce_key_part(column: Column, text: str) -> Any:
     """The value of one key column named by `text`, or BadKey.
 
     Only the canonical text of a value is accepted (see `parse_key`), so each
-    row has exactly one identifier. A text with a null character names no
-    row: no form stores one, and PostgreSQL refuses to compare it.
+    row has exactly one identifier.
     """
     type_ = _python_type(column)
     try:
         if issubclass(type_, str):
-            if "\0" in text:
-                raise BadKey(text)
             return text
         if issubclass(type_, bool):
             raise BadKey(text)

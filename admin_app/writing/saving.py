@@ -19,7 +19,7 @@ from markupsafe import Markup
 from sqladmin import Flash, ModelView
 from sqladmin.helpers import get_object_identifier
 from sqlalchemy import Select, inspect, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, SQLAlchemyError
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
@@ -161,6 +161,16 @@ class RowSaving:
         return select(self.model).where(
             *(k == v for k, v in zip(keys, values, strict=True))
         )
+
+    async def _get_object_by_pk(self, stmt: Select) -> Any:
+        """The row a URL's key names (details, edit, delete), or None: a key
+        the database cannot compare with its column (a number beyond
+        PostgreSQL's `integer`, a null character in a text) names no row, a
+        404 like any key that names none."""
+        try:
+            return await super()._get_object_by_pk(stmt)  # type: ignore[misc]
+        except DataError:
+            return None
 
     async def insert_model(self, request: Request, data: dict) -> Any:
         return await self._save(request, None, data)

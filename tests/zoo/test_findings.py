@@ -511,17 +511,20 @@ def test_a_bulk_edit_of_the_filtered_field_comes_back_to_the_changed_rows(
 
 
 @pytest.mark.parametrize(
-    ("module", "identity", "name"),
-    [(COLUMNS, "zoo-code", "Zoo code"), (TRACKER, "tracker-worker", "Tracker worker")],
+    ("module", "path"),
+    [
+        (COLUMNS, "zoo-code/{page}/a%00b"),
+        (TRACKER, "tracker-worker/{page}/a%00b"),
+        (TRACKER, "tracker-task/{page}/3000000000"),
+    ],
 )
-def test_a_text_key_with_a_null_character_names_no_row(
-    empty_database_url, module, identity, name
+def test_a_key_the_database_cannot_compare_names_no_row(
+    empty_database_url, module, path
 ):
-    """No form stores a null character and PostgreSQL refuses to compare one:
-    such a key in a URL is a row that does not exist, not a refused query."""
+    """A null character in a text key, a number beyond PostgreSQL's
+    `integer` key: a row that does not exist (404), not a refused query."""
     for site in serve(empty_database_url, module):
         for page in ("details", "edit"):
-            response = site.client.get(f"/admin/{identity}/{page}/a%00b")
+            response = site.client.get("/admin/" + path.format(page=page))
             assert response.status_code == 404, (page, text(response.text)[:300])
-            shown = text(response.text)
-            assert f"No {name} has the key 'a\\x00b'." in shown, shown[:300]
+            assert "cannot be stored or compared" not in response.text
