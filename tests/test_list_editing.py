@@ -295,6 +295,31 @@ def test_an_invalid_value_saves_nothing_and_is_shown_on_its_cell(client, db, see
     assert entries(db) == []
 
 
+@pytest.mark.parametrize("searched", [False, True], ids=["select", "searched"])
+@pytest.mark.parametrize("typed", ["999999", "3000000000"])
+def test_a_related_key_naming_no_row_is_refused_on_its_cell(
+    client, db, seeded, monkeypatch, searched, typed
+):
+    """A key no worker has, or none an `integer` key can hold (PostgreSQL
+    refuses to compare it): the list comes back with the message on the
+    row's cell, not a page of its own, and nothing is saved."""
+    if searched:
+        monkeypatch.setattr(AdminView, "small_table_rows", 0)
+    before = tasks(db)
+    url = "/admin/task/list?sortBy=id&sort=asc"
+    response = save(
+        client, url, changed(list_form(client.get(url).text), row_0_assignee=typed)
+    )
+    assert response.status_code == 400
+    shown = text(response.text)
+    assert "Not a valid choice" in shown or "that row does not exist" in shown, shown[
+        -600:
+    ]
+    assert dict(list_form(response.text))["row-0-pk"] == str(sorted(before)[0])
+    assert tasks(db) == before
+    assert entries(db) == []
+
+
 def test_a_zero_foreign_key_clears_it(client, db, seeded):
     url = "/admin/task/list?assignee__isnull=false"
     values = list_form(client.get(url).text)

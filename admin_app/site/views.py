@@ -128,14 +128,17 @@ class LabelledAjaxLoader(QueryAjaxModelLoader):
         return choice_pairs(rows, by_label=False)  # kept in the search's order
 
     async def format_by_pk(self, pk: Any) -> dict[str, Any]:
+        """The row a chosen key names, labelled; {} if none does (a key the
+        database cannot compare with its column, too: the view's lookup by
+        key says so)."""
         try:
             values = parse_key(self.model, str(pk))
         except BadKey:
             return {}
         keys = inspect(self.model).primary_key
         where = (k == v for k, v in zip(keys, values, strict=True))
-        rows = await self.model_admin._run_query(select(self.model).where(*where))
-        return self.format(rows[0]) if rows else {}
+        row = await self.model_admin._get_object_by_pk(select(self.model).where(*where))
+        return self.format(row) if row is not None else {}
 
 
 class LabelledConverter(WriteConverter):
