@@ -29,6 +29,7 @@ from admin_app.model.labels import (
     field_label,
     label_for,
 )
+from admin_app.model.limits import compared, row_with_key
 
 
 class BadFilter(ValueError):
@@ -160,7 +161,7 @@ class RangeFilter(ListFilter):
 
     def conditions(self, params: Mapping[str, str]) -> list[ColumnElement]:
         return [
-            getattr(self.column, self.BOUNDS[suffix][1])(value)
+            getattr(self.column, self.BOUNDS[suffix][1])(compared(self.column, value))
             for suffix, _text, value in self._bounds(params)
         ]
 
@@ -266,16 +267,17 @@ class RelatedFilter(ListFilter):
             return []
         key = self._target_key(text)
         if self.column is not None:
-            return [self.column == key[0]]
+            return [self.column == compared(self.column, key[0])]
         keys = inspect(self.target).primary_key
         attr = getattr(self.model, self.relationship.key)
-        return [attr.any(*(k == v for k, v in zip(keys, key, strict=True)))]
+        pairs = zip(keys, key, strict=True)
+        return [attr.any(*(k == compared(k, v) for k, v in pairs))]
 
     def chosen_label(self, text: str) -> str:
         """The label of the row named by `text`."""
         key = self._target_key(text)
         with self.session_factory() as session:
-            row = session.get(self.target, key)
+            row = row_with_key(session, self.target, key)
         return label_for(row) if row is not None else f"#{text} (no such row)"
 
     def lookups(self, *_args: Any) -> Sequence[tuple[str, str]] | None:

@@ -35,6 +35,7 @@ from admin_app.listing.keyset import list_identity
 from admin_app.model.fields import FieldSpec, Kind
 from admin_app.model.keys import BadKey, parse_key, parse_selection
 from admin_app.model.labels import label_column
+from admin_app.model.limits import compared
 from admin_app.model.parsing import whole_number
 
 
@@ -151,8 +152,8 @@ def key_condition(model: type, identifiers: Sequence[str]) -> ColumnElement:
     if not values:
         return false()
     if len(keys) == 1:
-        return keys[0].in_([value[0] for value in values])
-    return tuple_(*keys).in_(values)
+        return keys[0].in_([compared(keys[0], value[0]) for value in values])
+    return tuple_(*keys).in_([tuple_(*map(compared, keys, value)) for value in values])
 
 
 def selected_keys(model: type, params: Mapping[str, str]) -> tuple[str, ...] | None:

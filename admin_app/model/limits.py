@@ -8,7 +8,9 @@ refused, a 100,000-row import's preview for one cell. SQLite stores every
 integer in 8 bytes. Such a value is refused by the write path as its
 field's error (NUL characters on every database, as Django's forms refuse
 them: tools cut text at them), and a key that is one names no row, before
-any statement is sent.
+any statement is sent. A query that only compares (a filter, a selection
+of rows by key) binds a whole number as 8 bytes (`compared`): one beyond
+the column's range matches no row, as Django's lookups do.
 
 A column can also declare a size on the database's side only (`sa_type=
 String(3)`, `Numeric(5, 2)`), which the model's validation does not know:
@@ -31,6 +33,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     inspect,
+    literal,
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
@@ -64,6 +67,16 @@ def cannot_hold(column: Column, value: Any, session: Session) -> str | None:
     return (
         f"{value} is out of range: this field holds whole numbers from {low} to {high}."
     )
+
+
+def compared(column: Any, value: Any) -> Any:
+    """`value` as a query compares it with `column`: a whole number compared
+    with an integer column is sent as an 8-byte one, so a number beyond a
+    4-byte column (PostgreSQL's `integer`) matches no row instead of making
+    the database refuse the query. Any other value as it is."""
+    if type(value) is int and isinstance(getattr(column, "type", None), Integer):
+        return literal(value, BigInteger())
+    return value
 
 
 def key_fits(columns: list[Column], key: Any, session: Session) -> bool:
