@@ -528,6 +528,34 @@ def test_tracker_tasks_with_literal_statuses(keeper, zoo):
         assert entry.keys() == [key]
 
 
+@pytest.mark.parametrize("searched", [False, True], ids=["select", "searched"])
+@pytest.mark.parametrize(
+    ("table", "field", "model", "column"),
+    [
+        ("hero", "team", heroes.Hero, "team_id"),
+        ("tracker-task", "parent", tracker.TrackerTask, "parent_id"),
+    ],
+)
+def test_a_zoo_rows_related_key_beyond_its_column_is_refused_on_its_cell(
+    keeper, zoo, monkeypatch, searched, table, field, model, column
+):
+    """The zoo's counterpart of the demo's assignee: a key an `integer` cannot
+    hold, on a to-one of other people's models, is the row's message."""
+    if searched:
+        monkeypatch.setattr(AdminView, "small_table_rows", 0)
+    with Session(zoo.state.engine) as db:
+        before = {row.id: getattr(row, column) for row in db.exec(select(model))}
+    key, response = _save_first_row(keeper, table, **{field: "3000000000"})
+    assert response.status_code == 400
+    shown = text(response.text)
+    assert "Not a valid choice" in shown or "that row does not exist" in shown
+    assert dict(list_form(response.text))["row-0-pk"] == key
+    with Session(zoo.state.engine) as db:
+        assert {
+            row.id: getattr(row, column) for row in db.exec(select(model))
+        } == before
+
+
 def test_search_as_you_type_answers_a_list_rows_input(client, db, seeded):
     task = db.exec(select(Task).order_by(Task.id)).first()
     response = client.get(
