@@ -51,7 +51,10 @@ def calc_converter(home: Path) -> Calc:
         command += ["--norestore"]
         if infilter:
             command.append(f"--infilter={infilter}")
-        command += ["--convert-to", target, "--outdir", str(folder), str(source)]
+        # a folder of its own: a CSV saved as CSV into the source's folder
+        # would be the source itself, left as it was
+        saved = folder / "saved"
+        command += ["--convert-to", target, "--outdir", str(saved), str(source)]
         subprocess.run(
             command,
             check=True,
@@ -60,6 +63,6 @@ def calc_converter(home: Path) -> Calc:
             env={**os.environ, "HOME": str(home)},
         )
         extension = target.split(":", 1)[0]
-        return (folder / f"file.{extension}").read_bytes()
+        return (saved / f"file.{extension}").read_bytes()
 
     return convert

@@ -513,7 +513,15 @@ DISGUISED = [
     "\u22121",  # minus sign
     " \uff1d1",
 ]
+# Text that is exactly a spreadsheet's error value, which Excel reads as the
+# error itself (and an import refuses): escaped as well.
+ERROR_TEXT = ["#N/A", "#DIV/0!", "#NAME?", "#REF!", "#SPILL!"]
 PLAIN_TEXT = [
+    "#hashtag",
+    "#",
+    "#n/a",
+    " #N/A",
+    "#N/A!",
     "Apollo",
     "5 apples",
     "",
@@ -548,7 +556,7 @@ def formula_cases(backend: str) -> list[str]:
     cases += ["".join(rng.choices(alphabet, k=rng.randint(1, 4))) for _ in range(300)]
     if backend == "sqlite":  # PostgreSQL's text cannot hold NUL
         cases += ["\0=1", " \0=1", "\0", "a\0"]
-    return [*DISGUISED, *PLAIN_TEXT, *cases]
+    return [*DISGUISED, *ERROR_TEXT, *PLAIN_TEXT, *cases]
 
 
 def test_disguised_formulas_are_escaped_and_sql_agrees_with_python(
@@ -559,8 +567,9 @@ def test_disguised_formulas_are_escaped_and_sql_agrees_with_python(
     cells = exported_by_key(curator)
     pairs = zip(keys, labels, strict=True)
     exported = {label: cells[key]["label"] for key, label in pairs}
-    assert {label: exported[label] for label in DISGUISED} == {
-        label: "'" + label for label in DISGUISED
+    escaped = [*DISGUISED, *ERROR_TEXT]
+    assert {label: exported[label] for label in escaped} == {
+        label: "'" + label for label in escaped
     }
     assert {label: exported[label] for label in PLAIN_TEXT} == {
         label: label for label in PLAIN_TEXT

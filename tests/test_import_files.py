@@ -8,7 +8,13 @@ from datetime import date, datetime
 import pytest
 from openpyxl import Workbook
 
-from admin_app.importing.files import BadFile, read_upload, unquoted, xlsx_text
+from admin_app.importing.files import (
+    BadFile,
+    ErrorValue,
+    read_upload,
+    unquoted,
+    xlsx_text,
+)
 
 LIMIT = 1024 * 1024
 
@@ -47,6 +53,27 @@ def test_the_formula_guard_is_removed_only_where_the_export_adds_it():
     assert unquoted("'-5") == "-5"
     assert unquoted("'plain") == "'plain"  # the export adds none here
     assert unquoted("it's") == "it's"
+
+
+def test_a_spreadsheets_error_value_is_told_from_text_like_it():
+    """`#N/A` as a CSV cell, or an XLSX error cell, is a formula that failed;
+    `'#N/A` in a CSV (as the export writes such text) and a text cell
+    holding `#N/A` are text."""
+    found = read_upload(b"a,b,c\n#N/A,'#N/A,#n/a\n", LIMIT)
+    assert [[type(c) is ErrorValue for c in cells] for _n, cells in found.rows] == [
+        [True, False, False]
+    ]
+    assert found.rows == [(2, ["#N/A", "#N/A", "#n/a"])]
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["a", "b", "c"])
+    sheet.append(["#DIV/0!", "#DIV/0!", "'#DIV/0!"])  # openpyxl: error cells
+    sheet["B2"].data_type = "s"  # a text cell, as Calc saves typed `#DIV/0!`
+    out = io.BytesIO()
+    book.save(out)
+    found = read_upload(out.getvalue(), LIMIT)
+    assert found.rows == [(2, ["#DIV/0!", "#DIV/0!", "#DIV/0!"])]
+    assert [type(c) is ErrorValue for c in found.rows[0][1]] == [True, False, False]
 
 
 def test_an_xlsx_with_dates_and_numbers_as_spreadsheets_store_them():

@@ -23,6 +23,8 @@ from tests.libreoffice import calc_converter
 # comma, double quote, UTF-8, from line 1, no column formats, default
 # language, quoted fields not forced to text, special numbers detected.
 CSV_IMPORT = "CSV:44,34,76,1,,,false,true"
+# ... and token 13: formulas evaluated, as a staff user's own formulas are.
+CSV_FORMULAS = CSV_IMPORT + ",,,,,true"
 
 
 # Calc's CSV export: `;` between cells (as Calc saves in many locales), double
@@ -39,8 +41,11 @@ def calc(tmp_path):
 
 
 def test_an_export_saved_by_libreoffice_calc_imports_unchanged(app, client, calc):
+    """A title that is exactly a spreadsheet's error value (`#N/A`) is
+    exported with a `'`, which Calc keeps, and imports as the same text."""
     with Session(app.state.engine) as session:
         seed_demo(session, 40, seed=11)
+        session.get(Task, 3).title = "#N/A"
         session.commit()
     export = client.get("/admin/task/export/csv")
     data = calc(export.content)
@@ -103,3 +108,48 @@ def test_cells_changed_in_a_spreadsheet_preview_as_exactly_those_changes(
     with Session(app.state.engine) as session:
         assert session.get(Task, int(first["id"])).progress == int(new_progress)
         assert session.get(Task, int(other["id"])).title == "Ship it"
+
+
+@pytest.mark.parametrize("target", ["xlsx", SEMICOLON_CSV])
+def test_a_formula_that_failed_in_calc_refuses_its_row(app, client, tmp_path, target):
+    """A staff user fills cells with formulas and two of them fail: Calc saves
+    `#DIV/0!` and `#N/A` (error cells in an XLSX, that text in a CSV). The
+    preview refuses those rows by row and column, saying what the value is;
+    the file cannot be confirmed, and nothing is written."""
+    with Session(app.state.engine) as session:
+        seed_demo(session, 10, seed=3)
+        session.commit()
+    export = client.get("/admin/task/export/csv").text
+    rows = list(csv.DictReader(io.StringIO(export)))
+    titles = [row["title"] for row in rows]
+    rows[1]["title"], rows[4]["progress"] = "=1/0", '=VLOOKUP("none";A1:A2;1;0)'
+    rows[6]["title"] = '=CONCATENATE("Checked ";"twice")'  # a formula that works
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    convert = calc_converter(tmp_path)
+    saved = convert(out.getvalue().encode(), "csv", target, CSV_FORMULAS)
+    name = "tasks.xlsx" if target == "xlsx" else "tasks.csv"
+    answer = client.post(
+        "/admin/task/import",
+        files={"file": (name, saved)},
+        headers={"Accept": "application/json"},
+    ).json()
+    assert [(e["row"], e["column"]) for e in answer["errors"]] == [
+        (3, "title"),
+        (6, "progress"),
+    ]
+    assert [e["message"].split(" is the error")[0] for e in answer["errors"]] == [
+        "#DIV/0!",
+        "#N/A",
+    ]
+    assert answer["errors"][0]["message"].endswith(
+        "a formula that failed, not a value: correct the formula, or type the "
+        "value itself."
+    )
+    assert answer["token"] is None
+    assert [row["changes"] for row in answer["rows"]] == [
+        {"title": [titles[6], "Checked twice"]}
+    ]
+    assert client.get("/admin/task/export/csv").text == export

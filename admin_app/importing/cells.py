@@ -3,7 +3,8 @@
 Each cell is parsed by its field's own parser (`FieldSpec.parse`), bytes as
 the export writes them, and a foreign key given by the label the export wrote
 is matched to the one related row of that label (several or none: a refused
-row, never a guess).
+row, never a guess). A cell holding a spreadsheet's error value (`#N/A`, what
+a formula that failed shows) refuses its row: it is never data.
 """
 
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from admin_app.importing.columns import ImportCell, ImportColumns
+from admin_app.importing.files import ErrorValue
 from admin_app.model.fields import BadValue, Kind
 from admin_app.model.keys import part_text, row_identifier
 from admin_app.model.labels import label_column, label_for
@@ -41,6 +43,11 @@ class CellReader:
         self.own = own  # the imported table, whose rows change as it runs
         self._labels: dict[type, dict[str, list[str]]] = {}
         self._label_cache: dict[tuple[type, str], list[str]] = {}
+        # the cells a row is read from (its key, values and labels), by header
+        self._read = {
+            cell.position: cell.header
+            for cell in [*columns.key, *columns.values, *columns.labels]
+        }
         # how each value cell is read, worked out once a file, not once a row
         self._reading = [(cell, *_reading(cell)) for cell in columns.values]
         # the row's attribute each form data name sets (`asked`)
@@ -65,6 +72,26 @@ class CellReader:
         memory does not grow with the file and a batch sees rows the one
         before it added)."""
         self._label_cache = {}
+
+    def spreadsheet_errors(self, number: int, cells: list[str]) -> bool:
+        """Report each read cell holding a spreadsheet's error value
+        (`files.ErrorValue`): the row is refused, as no parser should take
+        `#N/A` for text or a label."""
+        if not any(type(text) is ErrorValue for text in cells):
+            return False
+        found = False
+        for position, header in self._read.items():
+            text = cells[position]
+            if type(text) is ErrorValue:
+                self.report(
+                    number,
+                    header,
+                    f"{text} is the error a spreadsheet shows for a formula "
+                    "that failed, not a value: correct the formula, or type "
+                    "the value itself.",
+                )
+                found = True
+        return found
 
     def data(self, number: int, cells: list[str]) -> dict[str, Any] | None:
         """The form data of one row, or None after reporting a cell's error."""

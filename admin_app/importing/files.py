@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import BinaryIO
 
-from admin_app.listing.cells import needs_quote
+from admin_app.listing.cells import ERROR_VALUES, needs_quote
 
 EXPANSION = 5  # an XLSX may expand to this many times the size limit
 DELIMITERS = (",", ";", "\t")
@@ -39,6 +39,13 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls
 
 class BadFile(ValueError):
     """A file refused as a whole; the message says why, in one sentence."""
+
+
+class ErrorValue(str):
+    """A cell holding a spreadsheet's error value (`#N/A`, `#DIV/0!`): what a
+    formula that failed shows, never data. An XLSX stores it as an error
+    cell; a CSV as that text, which a `'` before it makes text again (as the
+    export writes text that is exactly an error value)."""
 
 
 @dataclass
@@ -163,6 +170,8 @@ def _csv_reading(
 ) -> Iterator[list[str]]:
     try:
         for row in reader:
+            if not ERROR_VALUES.isdisjoint(row):  # before any `'` is removed
+                row = [ErrorValue(c) if c in ERROR_VALUES else c for c in row]
             # `unquoted` only where a cell starts with `'` (a call a cell costs)
             yield [unquoted(cell) if cell[:1] == "'" else cell for cell in row]
     except csv.Error as error:
@@ -224,8 +233,12 @@ def _xlsx_rows(file: BinaryIO, expanded_limit: int) -> Iterator[list[str]]:
 
 def _xlsx_reading(workbook: object, sheet: object) -> Iterator[list[str]]:
     try:
-        for row in sheet.iter_rows(values_only=True):  # type: ignore[attr-defined]
-            yield [xlsx_text(value) for value in row]
+        # cells, not values alone: an error cell reads as the text `#N/A` too
+        for row in sheet.iter_rows():  # type: ignore[attr-defined]
+            yield [
+                ErrorValue(c.value) if c.data_type == "e" else xlsx_text(c.value)
+                for c in row
+            ]
     finally:
         workbook.close()  # type: ignore[attr-defined]
 

@@ -261,6 +261,8 @@ class ImportRun:
     def _row(self, number: int, cells: list[str]) -> _Pending | None:
         """Apply one row. In a batch, the row written at the batch's flush
         (None if it was refused); row by row, written now in a savepoint."""
+        if self.cells.spreadsheet_errors(number, cells):
+            return None
         found = self.finder.find(number, cells, fresh=self._batched)
         if found is False:
             return None

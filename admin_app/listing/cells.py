@@ -22,8 +22,8 @@ The cells, on every database:
 - bytes as `\\x` and lowercase hex (PostgreSQL's own `bytea` text), which a
   spreadsheet never mistakes for a number;
 - JSON as compact JSON text; enums by their value; flags `true`/`false`;
-- text that a spreadsheet would evaluate gets a leading `'` (see
-  `needs_quote`); numbers stay numbers.
+- text that a spreadsheet would evaluate, or read as its error value
+  (`#N/A`), gets a leading `'` (see `needs_quote`); numbers stay numbers.
 
 SQLite stores datetimes as text. Text in the shape SQLAlchemy writes is
 formatted in SQL (the shape is checked with GLOB, which is cheap); anything
@@ -126,6 +126,31 @@ BLANKS = _chars(
     (0xE0020, 0xE007F),
     (0xE0100, 0xE01EF),
 )
+# The error values a spreadsheet shows for a formula that failed (Excel's and
+# LibreOffice's, the ones OOXML stores and Excel's newer ones). Typed into a
+# cell, Excel takes such text for the error itself; an import refuses them
+# (`importing.cells.CellReader.spreadsheet_errors`), so text that is exactly
+# one of them is exported with a `'`, and an exported file imports unchanged.
+ERROR_VALUES = frozenset(
+    (
+        "#NULL!",
+        "#DIV/0!",
+        "#VALUE!",
+        "#REF!",
+        "#NAME?",
+        "#NUM!",
+        "#N/A",
+        "#GETTING_DATA",
+        "#SPILL!",
+        "#CALC!",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#CONNECT!",
+        "#UNKNOWN!",
+        "#BUSY!",
+        "#PYTHON!",
+    )
+)
 # Text whose first character lies in this range is plain: no formula character
 # or blank is in it. In UTF-8 that is the first byte, so the database tests
 # it with two byte-wise comparisons, before any character is looked at.
@@ -156,11 +181,13 @@ UTC_OFFSET = "+00:00"
 def needs_quote(text: str) -> bool:
     """Whether a spreadsheet would evaluate this text: it starts with a formula
     character, or with blanks (spaces, invisible characters, line breaks)
-    followed by one."""
+    followed by one, or it is exactly an error value (`#N/A`)."""
     if not text or PLAIN_FROM <= text[0] < PLAIN_BEFORE:
         return False
     if text[0] in _START:
         return True
+    if text[0] == "#":
+        return text in ERROR_VALUES
     if text[0] not in _BLANK:
         return False
     rest = text.lstrip(BLANKS)
@@ -174,7 +201,7 @@ def safe_text(text: str) -> str:
 
 def text_cell(expr: ColumnElement, dialect: Dialect) -> ColumnElement:
     """`needs_quote` in SQL: text with a leading `'` when a spreadsheet would
-    read it as a formula.
+    read it as a formula or an error value.
 
     Most text starts with a letter and is let through by two byte-wise
     comparisons; only other text has its first character looked up, and is
@@ -190,6 +217,7 @@ def text_cell(expr: ColumnElement, dialect: Dialect) -> ColumnElement:
     whens: list[tuple[Any, Any]] = [
         (text.is_(None), null()),  # else NULL would go through every test
         (and_(binary >= PLAIN_FROM, binary < PLAIN_BEFORE), text),
+        (binary.in_(sorted(ERROR_VALUES)), quoted),
     ]
     if sqlite:  # SQLite's text functions stop at a NUL; comparisons do not
         whens.append((and_(binary < "\x01", binary != ""), quoted))

@@ -302,3 +302,54 @@ def test_a_row_its_model_now_refuses_imports_unchanged_until_a_cell_of_it_change
         stored = session.get(fullstack.Item, legacy.id)
         assert (stored.title, stored.description) == ("", "old")
         assert session.get(fullstack.Item, blank.id).description == ""
+
+
+@pytest.mark.parametrize("site", ZOO, indirect=True, ids=lambda m: m.rsplit(".")[-1])
+def test_a_spreadsheets_error_value_is_refused_and_text_like_it_round_trips(site):
+    """A cell holding what a formula that failed shows (`#DIV/0!`: an error
+    cell in an XLSX, that text in a CSV) refuses its row by row and column,
+    on every table with a text column; text that is exactly such a value,
+    typed with a `'` before it, is stored as text, exported with the `'`, and
+    the export imports unchanged as CSV and as XLSX."""
+
+    def preview(table: str, name: str, data: bytes) -> dict:
+        answer = site.client.post(
+            f"/admin/{table}/import", files={"file": (name, data)}, headers=JSON
+        )
+        assert answer.status_code == 200, (table, answer.text)
+        return answer.json()
+
+    stored_as_text = []
+    for found in changeable_tables(site):
+        if found.kind is not Kind.TEXT:
+            continue
+        table, rows, name = found.table, found.rows, found.name
+        rows[0][name] = "#DIV/0!"
+        data = csv_bytes(found.header, rows)
+        for file, sent in (("t.csv", data), ("t.xlsx", _as_xlsx(data.decode()))):
+            refused = preview(table, file, sent)
+            assert [(e["row"], e["column"]) for e in refused["errors"]] == [
+                (2, name)
+            ], (table, file, refused["errors"])
+            assert refused["errors"][0]["message"].startswith(
+                "#DIV/0! is the error a spreadsheet shows for a formula that failed"
+            )
+            assert (refused["changed"], refused["token"]) == (0, None), table
+        rows[0][name] = "'#N/A"
+        typed = preview(table, "t.csv", csv_bytes(found.header, rows))
+        if typed["errors"]:  # the model refuses this text (an e-mail address)
+            continue
+        assert [r["changes"][name][1] for r in typed["rows"]] == ["#N/A"], table
+        site.client.post(
+            f"/admin/{table}/import/confirm", data={"token": typed["token"]}
+        )
+        export = site.client.get(f"/admin/{table}/export/csv").text
+        assert [r[name] for r in csv.DictReader(io.StringIO(export))].count(
+            "'#N/A"
+        ) == 1, table
+        for file, sent in (("t.csv", export.encode()), ("t.xlsx", _as_xlsx(export))):
+            again = preview(table, file, sent)
+            assert again["errors"] == [], (table, file, again["errors"][:3])
+            assert (again["new"], again["changed"]) == (0, 0), (table, file)
+        stored_as_text.append(table)
+    assert stored_as_text
