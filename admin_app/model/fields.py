@@ -50,7 +50,6 @@ from sqlalchemy import (
     inspect,
 )
 from sqlalchemy.orm import RelationshipDirection, RelationshipProperty
-from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from admin_app.model.labels import enum_label, field_label
 from admin_app.model.parsing import (
@@ -61,6 +60,8 @@ from admin_app.model.parsing import (
     choice_text,
 )
 from admin_app.model.relations import LinkFacts, foreign_key_target, link_facts
+from admin_app.model.secret_names import is_secret_name
+from admin_app.model.types import stored_type
 
 __all__ = [
     "FALSE_WORDS",
@@ -79,10 +80,6 @@ __all__ = [
 ]
 
 LONG_TEXT = 255  # text columns longer than this are long text (off the list)
-SECRET_NAMES = frozenset(
-    {"password", "hashed_password", "password_hash", "secret", "token", "api_key"}
-)
-SECRET_SUFFIXES = ("_secret", "_token", "_hash")
 
 
 class Kind(enum.StrEnum):
@@ -278,15 +275,6 @@ class FieldSpec:
 # -- deriving ----------------------------------------------------------------
 
 
-def _base_type(type_: TypeEngine) -> TypeEngine:
-    return type_.impl_instance if isinstance(type_, TypeDecorator) else type_
-
-
-def is_secret_name(name: str) -> bool:
-    """DESIGN.md's secret names: `password`, `hashed_password`, ..., `*_token`."""
-    return name in SECRET_NAMES or name.endswith(SECRET_SUFFIXES)
-
-
 def _annotation(model: type, name: str) -> Any:
     """The pydantic annotation of a field with `Optional` removed."""
     field = getattr(model, "model_fields", {}).get(name)
@@ -305,7 +293,7 @@ def _choices(model: type, column: Column) -> tuple[tuple[Any, str], ...] | None:
     found = _annotation(model, column.key)
     if typing.get_origin(found) is typing.Literal:
         return tuple((value, enum_label(value)) for value in typing.get_args(found))
-    type_ = _base_type(column.type)
+    type_ = stored_type(column.type)
     if isinstance(type_, Enum):
         members = list(type_.enum_class) if type_.enum_class else list(type_.enums)
         return tuple((member, enum_label(member)) for member in members)
@@ -314,7 +302,7 @@ def _choices(model: type, column: Column) -> tuple[tuple[Any, str], ...] | None:
 
 def column_kind(model: type, column: Column) -> Kind:
     """The kind of a plain column by its name, annotation and type."""
-    type_ = _base_type(column.type)
+    type_ = stored_type(column.type)
     if is_secret_name(column.key):
         return Kind.SECRET
     if _choices(model, column) is not None:
@@ -346,7 +334,7 @@ def is_generated_key(column: Column) -> bool:
     return (
         column.primary_key
         and len(column.table.primary_key.columns) == 1
-        and isinstance(_base_type(column.type), Integer)
+        and isinstance(stored_type(column.type), Integer)
         and column.autoincrement in (True, "auto")
         and not column.foreign_keys
     )
@@ -387,7 +375,7 @@ def _spec(model: type, name: str, kind: Kind, **facts: Any) -> FieldSpec:
 
 def _column_spec(model: type, name: str, column: Column) -> FieldSpec:
     kind = column_kind(model, column)
-    type_ = _base_type(column.type)
+    type_ = stored_type(column.type)
     return _spec(
         model,
         name,

@@ -1,7 +1,9 @@
 """How a row is named on every page, select and export.
 
 A row is shown by `__admin_label__` if its class defines it, else by its first
-column named `name`, `title`, `username`, `email` or `slug`, else as
+column named `name`, `title`, `username`, `email` or `slug`, else by its first
+text column that is unique on its own, not its key and no secret (a member's
+`handle`, a product's `sku`: a value that names one row), else as
 `<Class> #<pk>`. Python reprs never reach a page.
 """
 
@@ -13,18 +15,35 @@ from typing import Any
 
 from markupsafe import Markup
 from sqladmin.helpers import get_object_identifier
-from sqlalchemy import String, cast, inspect, select
+from sqlalchemy import Column, String, cast, inspect, select
 from sqlalchemy.orm import Mapper, Session
 
+from admin_app.model.secret_names import is_secret_name
 from admin_app.model.text_search import column_sample, contains
+from admin_app.model.types import is_text
 
 LABEL_COLUMNS = ("name", "title", "username", "email", "slug")
 
 
+@cache  # a model's columns are fixed; asked once a row on some pages
 def label_column(model: type) -> str | None:
     """The column that names rows of `model`, or None if it has none."""
     columns = inspect(model).columns
-    return next((name for name in LABEL_COLUMNS if name in columns), None)
+    named = next((name for name in LABEL_COLUMNS if name in columns), None)
+    if named is not None:
+        return named
+    return next((c.key for c in columns if _names_one_row(c)), None)
+
+
+def _names_one_row(column: Column) -> bool:
+    """A text column whose value names one row: declared unique by itself,
+    not the key (which `<Class> #<pk>` shows already), not a secret."""
+    return bool(
+        is_text(column)
+        and column.unique
+        and not column.primary_key
+        and not is_secret_name(column.key)
+    )
 
 
 def primary_key_text(obj: Any) -> str:

@@ -26,7 +26,6 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Column,
-    Enum,
     Float,
     Integer,
     Numeric,
@@ -36,7 +35,8 @@ from sqlalchemy import (
     literal,
 )
 from sqlalchemy.orm import Session
-from sqlalchemy.types import TypeDecorator
+
+from admin_app.model.types import is_text, stored_type
 
 _BITS_ON_POSTGRESQL = ((SmallInteger, 16), (BigInteger, 64), (Integer, 32))
 
@@ -102,10 +102,8 @@ def row_with_key(session: Session, model: type, key: Any) -> Any:
 def declared_size(column: Column) -> String | Numeric | None:
     """The type of `column` when it declares a size: a text's length (not
     an enum's), a fixed-point number's precision; else None."""
-    kind = column.type
-    if isinstance(kind, TypeDecorator):
-        kind = kind.impl_instance
-    if isinstance(kind, String) and not isinstance(kind, Enum) and kind.length:
+    kind = stored_type(column.type)
+    if is_text(column) and kind.length:
         return kind
     if isinstance(kind, Numeric) and not isinstance(kind, Float) and kind.precision:
         return kind

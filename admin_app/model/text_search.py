@@ -21,10 +21,12 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Column, String, TypeDecorator, and_, cast, false, or_, text
+from sqlalchemy import Column, String, and_, cast, false, or_, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
+
+from admin_app.model.types import stored_type
 
 SAMPLE_SECONDS = 600.0  # how long a column's sampled values are used
 COMMON_SHARE = 0.5  # a word in at least this share of the sample is common
@@ -109,10 +111,9 @@ def column_sample(engine: Engine, column: Column) -> tuple[str, ...]:
     (empty elsewhere, or before the table was analyzed), read again after
     `SAMPLE_SECONDS`. Read on a connection of its own: a failure here must
     not end the transaction of the page that asked."""
-    kind = column.type
-    if isinstance(kind, TypeDecorator):  # SQLModel's AutoString
-        kind = kind.impl_instance
-    if engine.dialect.name != "postgresql" or not isinstance(kind, String):
+    if engine.dialect.name != "postgresql" or not isinstance(
+        stored_type(column.type), String
+    ):
         return ()
     table = column.table
     key = (str(engine.url), getattr(table, "schema", None), table.name, column.name)

@@ -18,7 +18,8 @@ HEROES = "tests.zoo.heroes"
 FULLSTACK = "tests.zoo.fullstack"
 TRACKER = "tests.zoo.tracker"
 COLUMNS = "tests.zoo.columns"
-ZOO = (HEROES, FULLSTACK, TRACKER, COLUMNS)
+SOCIAL = "tests.zoo.social"
+ZOO = (HEROES, FULLSTACK, TRACKER, COLUMNS, SOCIAL)
 
 
 @dataclass
@@ -75,3 +76,8 @@ def tracker_site(empty_database_url: str) -> Iterator[Site]:
 @pytest.fixture
 def columns_site(empty_database_url: str) -> Iterator[Site]:
     yield from serve(empty_database_url, COLUMNS)
+
+
+@pytest.fixture
+def social_site(empty_database_url: str) -> Iterator[Site]:
+    yield from serve(empty_database_url, SOCIAL)

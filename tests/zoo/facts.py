@@ -217,13 +217,27 @@ def fk_target(column: Column) -> tuple[type, Column] | None:
 
 
 def label_column(model: type) -> str | None:
-    keys = model.__table__.columns.keys()
-    return next((name for name in LABEL_COLUMNS if name in keys), None)
+    """The first label column, else the first text column unique by itself
+    that is not the key and holds no secret (a member's `handle`)."""
+    columns = model.__table__.columns
+    named = next((name for name in LABEL_COLUMNS if name in columns), None)
+    if named is not None:
+        return named
+    unique = [
+        c.key
+        for c in columns
+        if c.unique
+        and not c.primary_key
+        and not is_secret(c.key)
+        and isinstance(base_type(c.type), String)
+        and not isinstance(base_type(c.type), Enum)
+    ]
+    return unique[0] if unique else None
 
 
 def label(obj: Any) -> str:
-    """DESIGN.md's label: `__admin_label__`, else the first label column, else
-    `<Class> #<pk>`."""
+    """The label: `__admin_label__`, else the label column's value (above),
+    else `<Class> #<pk>`."""
     if obj is None:
         return ""
     custom = getattr(type(obj), "__admin_label__", None)

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from tests.zoo import columns, fullstack, heroes, tracker
+from tests.zoo import columns, fullstack, heroes, social, tracker
 
 PRECISE = datetime(2026, 12, 1, 20, 37, 50, 298217)
 
@@ -216,11 +216,40 @@ def seed_columns(session: Session) -> None:
     )
 
 
+def seed_social(session: Session) -> None:
+    ada = social.SocialMember(handle="ada", bio="=1+1", tags=["maths", "engines"])
+    bob = social.SocialMember(handle="bob", mood=social.SocialMood.grumpy)
+    cedille = social.SocialMember(handle="çé", bio="Ünïcode")
+    quiet = social.SocialMember(
+        handle="quiet", tags=[]
+    )  # follows and is followed by none
+    session.add_all([ada, bob, cedille, quiet])
+    session.flush()
+    session.add_all(
+        [
+            social.SocialFollow(
+                follower_id=ada.id,
+                followed_id=bob.id,
+                since=PRECISE.replace(tzinfo=UTC),
+            ),
+            social.SocialFollow(follower_id=bob.id, followed_id=ada.id, muted=True),
+            social.SocialFollow(follower_id=cedille.id, followed_id=ada.id),
+            social.SocialMessage(body="Hello", sender=ada, recipient=bob),
+            social.SocialMessage(body="To everyone", sender=bob, recipient=None),
+            social.SocialMessage(
+                body="+1 agreed", sender=cedille, recipient=ada, read=True
+            ),
+            social.SocialMessage(body="Notes to self", sender=ada, recipient=ada),
+        ]
+    )
+
+
 SEEDS: dict[str, Callable[[Session], None]] = {
     heroes.__name__: seed_heroes,
     fullstack.__name__: seed_fullstack,
     tracker.__name__: seed_tracker,
     columns.__name__: seed_columns,
+    social.__name__: seed_social,
 }
 
 

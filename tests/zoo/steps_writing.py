@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, get_args, get_origin
 from urllib.parse import urlencode
 
 from admin_app.model.keys import selection_text  # the admin's `pks` format
@@ -137,7 +137,11 @@ class WritingSteps(StoryBase):
             value = uuid.uuid4()
             return [str(value)], value
         if found == "json":
-            value = {"zoo": [1, 2], "tag": tag}
+            annotation = self.model.model_fields[column.key].annotation
+            if _is_list(annotation):  # `list[str]`, `list[str] | None`
+                value = ["zoo", tag]
+            else:
+                value = {"zoo": [1, 2], "tag": tag}
             return [json.dumps(value)], value
         return shown(field), SKIP  # bytes and others: as shown
 
@@ -479,3 +483,10 @@ class WritingSteps(StoryBase):
         assert self.values() == before, (
             f"revert did not put the rows back: {text(reverted.text)[:200]}"
         )
+
+
+def _is_list(annotation: Any) -> bool:
+    """Whether a field's annotation is a list (alone or in a union)."""
+    if list in (annotation, get_origin(annotation)):
+        return True
+    return any(_is_list(arg) for arg in get_args(annotation))

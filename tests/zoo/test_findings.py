@@ -1,6 +1,7 @@
 """The findings of trying the admin on other people's models, one test each:
 what a staff user sees on the SQLModel tutorial's heroes, the full-stack
-template's users and items, a guide-style tracker and every column type."""
+template's users and items, a guide-style tracker, every column type and a
+small social network."""
 
 import csv
 import io
@@ -16,7 +17,7 @@ from admin_app.model.keys import selection_text
 from tests.conftest import login
 from tests.live import live_server
 from tests.pages import field_errors, list_rows, text
-from tests.zoo import columns, fullstack, heroes, tracker
+from tests.zoo import columns, fullstack, heroes, social, tracker
 from tests.zoo.browser import (
     delete_urls,
     filter_panel,
@@ -528,3 +529,49 @@ def test_a_key_the_database_cannot_compare_names_no_row(
             response = site.client.get("/admin/" + path.format(page=page))
             assert response.status_code == 404, (page, text(response.text)[:300])
             assert "cannot be stored or compared" not in response.text
+
+
+# A small social network
+
+
+def test_members_are_named_by_their_unique_handle_on_every_page(social_site):
+    """Members have none of the usual label columns (`name`, `title`, ...) but
+    a unique `handle`: it names them in lists, details, selects, the export's
+    label column and an import's label cells, not `SocialMember #1`."""
+    site = social_site
+    with site.session() as db:
+        ada = db.exec(
+            select(social.SocialMember).where(social.SocialMember.handle == "ada")
+        ).one()
+        hello = db.exec(
+            select(social.SocialMessage).where(social.SocialMessage.body == "Hello")
+        ).one()
+    listed = text(site.client.get("/admin/social-message/list").text)
+    assert "ada" in listed and "SocialMember #" not in listed
+    details = text(site.client.get(f"/admin/social-message/details/{hello.id}").text)
+    assert "Sender ada" in details and "Recipient bob" in details
+    page = site.client.get("/admin/social-message/create").text
+    options = field(page, "sender").options
+    assert sorted(label for _value, label, _chosen in options if label) == [
+        "ada",
+        "bob",
+        "quiet",
+        "çé",
+    ]
+    rows = {row["body"]: row for row in export(site, "social-message")}
+    assert (rows["Hello"]["sender_id"], rows["Hello"]["sender"]) == (str(ada.id), "ada")
+    data = b"body,sender,recipient\nBy label,bob,quiet\n"
+    preview = site.client.post(
+        "/admin/social-message/import",
+        files={"file": ("m.csv", data)},
+        headers={"Accept": "application/json"},
+    ).json()
+    assert (preview["errors"], preview["new"]) == ([], 1)
+    site.client.post(
+        "/admin/social-message/import/confirm", data={"token": preview["token"]}
+    )
+    with site.session() as db:
+        added = db.exec(
+            select(social.SocialMessage).where(social.SocialMessage.body == "By label")
+        ).one()
+        assert (added.sender.handle, added.recipient.handle) == ("bob", "quiet")
