@@ -17,7 +17,6 @@ from typing import Any, BinaryIO, ClassVar
 from anyio import from_thread, to_thread
 from sqladmin import Flash, expose
 from sqlalchemy import inspect
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -37,8 +36,9 @@ from admin_app.importing.apply import (
 from admin_app.importing.columns import unique_keys
 from admin_app.importing.files import BadFile
 from admin_app.importing.run import Permissions, RowOutcome
-from admin_app.model.fields import FieldSpec, Kind, changed_field_label
+from admin_app.model.fields import BadValue, FieldSpec, Kind, changed_field_label
 from admin_app.model.labels import label_for
+from admin_app.model.limits import row_with_key
 from admin_app.model.parsing import whole_number
 from admin_app.settings import import_max_bytes
 from admin_app.site.import_progress import progress_response, wants_progress
@@ -202,12 +202,15 @@ class ImportActions:
         with self.session_maker() as session:
 
             def described(name: str, value: Any) -> str:
+                """A changed value as JSON holds it (a UUID as text): a
+                foreign key is read back by its field's parser, as the write
+                path read it, to find the row it names."""
                 spec = related.get(name)
                 if spec is None or value is None:
                     return _shown(value)
                 try:
-                    target = session.get(spec.target, value)
-                except (SQLAlchemyError, TypeError, ValueError):
+                    target = row_with_key(session, spec.target, spec.parse(str(value)))
+                except BadValue:
                     target = None
                 if target is None:
                     return _shown(value)

@@ -5,6 +5,7 @@ changed cell is previewed alone, confirmed, and reverted to the very export
 the table gave before."""
 
 import csv
+import html
 import importlib
 import io
 import re
@@ -353,3 +354,52 @@ def test_a_spreadsheets_error_value_is_refused_and_text_like_it_round_trips(site
             assert (again["new"], again["changed"]) == (0, 0), (table, file)
         stored_as_text.append(table)
     assert stored_as_text
+
+
+@pytest.mark.parametrize("site", ZOO, indirect=True, ids=lambda m: m.rsplit(".")[-1])
+def test_a_changed_foreign_key_is_previewed_by_the_rows_label(site):
+    """The preview page names a foreign key's old and new rows by their
+    labels (as the export writes them beside the key), on every table with
+    one: a UUID key as well, which the preview once showed bare on SQLite."""
+    views = {v.identity: v for v in site.app.state.admin.views}
+    shown = []
+    for model in facts.tables_of(importlib.import_module(site.module)):
+        table = facts.identity(model)
+        text = site.client.get(f"/admin/{table}/export/csv").text
+        rows = list(csv.DictReader(io.StringIO(text)))
+        header = list(rows[0]) if rows else []
+        stored = set(model.__table__.columns.keys())
+        for spec in views[table].field_specs.values():
+            key = spec.column.key if spec.column is not None else None
+            if spec.kind is not Kind.TO_ONE or key not in header:
+                continue
+            if spec.column.primary_key:
+                continue  # a link row's key: another row, not a change
+            beside = header.index(key) + 1  # the export's label column
+            if beside == len(header) or header[beside] in stored:
+                continue
+            label = header[beside]
+            labels = {r[key]: r[label] for r in rows if r[key]}
+            other = next((k for k in labels if k != rows[0][key]), None)
+            if other is None:
+                continue
+            old = rows[0][key]
+            rows[0][key] = other
+            page = site.client.post(
+                f"/admin/{table}/import",
+                files={"file": ("t.csv", csv_bytes(header, rows))},
+            )
+            assert page.status_code == 200, (table, key)
+            words = " ".join(re.sub(r"<[^>]+>", " ", page.text).split())
+            expected = [f"{labels[other]} ({other})"]
+            if old:
+                expected.append(f"{labels[old]} ({old})")
+            assert [
+                e for e in expected if html.escape(e, quote=False) not in words
+            ] == [], (
+                table,
+                key,
+            )
+            rows[0][key] = old
+            shown.append((table, key))
+    assert shown
