@@ -37,7 +37,25 @@ def calc(tmp_path):
     """CSV bytes -> the bytes LibreOffice Calc saves from them (XLSX unless
     another of its formats is named)."""
     convert = calc_converter(tmp_path)
-    return lambda data, target="xlsx": convert(data, "csv", target, CSV_IMPORT)
+    return lambda data, target="xlsx", infilter=CSV_IMPORT: convert(
+        data, "csv", target, infilter
+    )
+
+
+def calc_preview(client, calc, rows: list[dict], target: str, **calc_options) -> dict:  # type: ignore[no-untyped-def]
+    """The task rows written as CSV, opened in Calc and saved as `target`
+    (XLSX, or a CSV format), then uploaded: the preview's answer."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    saved = calc(out.getvalue().encode(), target, **calc_options)
+    name = "tasks.xlsx" if target == "xlsx" else "tasks.csv"
+    return client.post(
+        "/admin/task/import",
+        files={"file": (name, saved)},
+        headers={"Accept": "application/json"},
+    ).json()
 
 
 def test_an_export_saved_by_libreoffice_calc_imports_unchanged(app, client, calc):
@@ -81,17 +99,7 @@ def test_cells_changed_in_a_spreadsheet_preview_as_exactly_those_changes(
     first, other = dict(rows[0]), dict(rows[7])  # as exported
     new_progress = "17" if first["progress"] != "17" else "18"
     rows[0]["progress"], rows[7]["title"] = new_progress, "Ship it"
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
-    saved = calc(out.getvalue().encode(), target)
-    name = "tasks.xlsx" if target == "xlsx" else "tasks.csv"
-    answer = client.post(
-        "/admin/task/import",
-        files={"file": (name, saved)},
-        headers={"Accept": "application/json"},
-    ).json()
+    answer = calc_preview(client, calc, rows, target)
     assert answer["errors"] == []
     assert (answer["new"], answer["changed"]) == (0, 2)
     changes = {row["key"]: row["changes"] for row in answer["rows"]}
@@ -111,7 +119,7 @@ def test_cells_changed_in_a_spreadsheet_preview_as_exactly_those_changes(
 
 
 @pytest.mark.parametrize("target", ["xlsx", SEMICOLON_CSV])
-def test_a_formula_that_failed_in_calc_refuses_its_row(app, client, tmp_path, target):
+def test_a_formula_that_failed_in_calc_refuses_its_row(app, client, calc, target):
     """A staff user fills cells with formulas and two of them fail: Calc saves
     `#DIV/0!` and `#N/A` (error cells in an XLSX, that text in a CSV). The
     preview refuses those rows by row and column, saying what the value is;
@@ -124,18 +132,7 @@ def test_a_formula_that_failed_in_calc_refuses_its_row(app, client, tmp_path, ta
     titles = [row["title"] for row in rows]
     rows[1]["title"], rows[4]["progress"] = "=1/0", '=VLOOKUP("none";A1:A2;1;0)'
     rows[6]["title"] = '=CONCATENATE("Checked ";"twice")'  # a formula that works
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
-    convert = calc_converter(tmp_path)
-    saved = convert(out.getvalue().encode(), "csv", target, CSV_FORMULAS)
-    name = "tasks.xlsx" if target == "xlsx" else "tasks.csv"
-    answer = client.post(
-        "/admin/task/import",
-        files={"file": (name, saved)},
-        headers={"Accept": "application/json"},
-    ).json()
+    answer = calc_preview(client, calc, rows, target, infilter=CSV_FORMULAS)
     assert [(e["row"], e["column"]) for e in answer["errors"]] == [
         (3, "title"),
         (6, "progress"),

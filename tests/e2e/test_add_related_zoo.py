@@ -10,8 +10,7 @@ from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
 from tests.e2e.conftest import VIEWPORT, assert_drawn_as_dropdown, log_in
-from tests.live import live_server
-from tests.zoo.conftest import FULLSTACK, Site, serve
+from tests.zoo.conftest import FULLSTACK, Site, serve_live
 from tests.zoo.fullstack import Item, User
 
 pytestmark = pytest.mark.postgres
@@ -19,9 +18,7 @@ pytestmark = pytest.mark.postgres
 
 @pytest.fixture
 def fullstack(empty_database_url: str) -> Iterator[tuple[Site, str]]:
-    for site in serve(empty_database_url, FULLSTACK):
-        with live_server(site.app) as url:
-            yield site, url
+    yield from serve_live(empty_database_url, FULLSTACK)
 
 
 @pytest.fixture

@@ -11,8 +11,7 @@ from playwright.sync_api import Locator, Page, expect
 from sqlmodel import Session, select
 
 from tests.e2e.conftest import VIEWPORT, log_in
-from tests.live import live_server
-from tests.zoo.conftest import SOCIAL, Site, serve
+from tests.zoo.conftest import SOCIAL, Site, serve_live
 from tests.zoo.social import SocialFollow, SocialMember, SocialMessage
 
 pytestmark = pytest.mark.postgres
@@ -20,9 +19,7 @@ pytestmark = pytest.mark.postgres
 
 @pytest.fixture
 def social(empty_database_url: str) -> Iterator[tuple[Site, str]]:
-    for site in serve(empty_database_url, SOCIAL):
-        with live_server(site.app) as url:
-            yield site, url
+    yield from serve_live(empty_database_url, SOCIAL)
 
 
 @pytest.fixture

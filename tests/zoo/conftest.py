@@ -52,6 +52,16 @@ def serve(url: str, module: str, *, seeded: bool = True) -> Iterator[Site]:
         app.state.engine.dispose()
 
 
+def serve_live(url: str, module: str) -> Iterator[tuple[Site, str]]:
+    """`serve`, and the app on a real server too (for a browser): the site
+    and the server's address."""
+    from tests.live import live_server
+
+    for site in serve(url, module):
+        with live_server(site.app) as address:
+            yield site, address
+
+
 @pytest.fixture
 def site(request: pytest.FixtureRequest, empty_database_url: str) -> Iterator[Site]:
     """The zoo module named by the test's indirect parameter, served and seeded."""
