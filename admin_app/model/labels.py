@@ -7,6 +7,7 @@ text column that is unique on its own, not its key and no secret (a member's
 `<Class> #<pk>`. Python reprs never reach a page.
 """
 
+import json
 from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -86,6 +87,13 @@ def format_datetime(value: datetime) -> str:
     if value.tzinfo is not None:
         value = value.astimezone(UTC)
     return value.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def json_text(value: Any) -> str:
+    """A JSON object or array as pages and forms show it: JSON, which can be
+    typed back (never a Python repr, with its `'` quotes and `None`), in the
+    stored order (a list is data, not rows to sort by label)."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 def local_time(value: datetime) -> Markup:

@@ -22,7 +22,13 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from admin_app.model.fields import FieldSpec, Kind, field_specs
-from admin_app.model.labels import enum_label, field_label, label_for, local_time
+from admin_app.model.labels import (
+    enum_label,
+    field_label,
+    json_text,
+    label_for,
+    local_time,
+)
 from admin_app.writing.links import LinkSpec
 
 MAX_LINK_ROWS = 500  # a details page is not the place for more; the list is
@@ -64,6 +70,8 @@ def shown_value(spec: FieldSpec | None, value: Any) -> Any:
         return "Yes" if value else "No"
     if isinstance(value, datetime):
         return local_time(value)
+    if isinstance(value, dict | list):  # a JSON column's object or array
+        return json_text(value)
     return str(value)
 
 

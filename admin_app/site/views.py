@@ -51,6 +51,7 @@ from admin_app.model.labels import (
     choice_pairs,
     choices_if_small,
     enum_label,
+    json_text,
     label_column,
     label_for,
     local_time,
@@ -334,6 +335,8 @@ class AdminView(
             **BASE_FORMATTERS,
             **{cls: label_for for cls in related | {model}},
             datetime: local_time,
+            dict: json_text,  # a JSON column's object or array (relationships'
+            list: json_text,  # lists are SQLAlchemy's own list type)
             **dict.fromkeys(enums, enum_label),
             **view.column_type_formatters,
         }

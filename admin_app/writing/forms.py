@@ -15,7 +15,6 @@ has none.
 
 import base64
 import binascii
-import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, ClassVar
@@ -35,6 +34,7 @@ from wtforms import (
 from wtforms.fields.core import UnboundField
 
 from admin_app.model.fields import FieldSpec, Kind
+from admin_app.model.labels import json_text
 
 # What a WTForms form holds under its own names: a field there would hide
 # them (a column `meta` broke every form, `data` the values read from it).
@@ -190,7 +190,7 @@ class JsonField(JSONField):
             return str(self.raw_data[0])
         if self.data is None:
             return ""
-        return json.dumps(self.data, ensure_ascii=False)
+        return json_text(self.data)
 
 
 UTC_HINT = "In UTC, as every page shows times (2026-02-17 04:59:00)."

@@ -25,7 +25,7 @@ from tests.zoo.browser import (
     list_page,
     path_key,
 )
-from tests.zoo.conftest import COLUMNS, TRACKER, serve
+from tests.zoo.conftest import COLUMNS, SOCIAL, TRACKER, serve
 from tests.zoo.story_base import audit_rows, entry_changes, key_url
 
 
@@ -575,3 +575,25 @@ def test_members_are_named_by_their_unique_handle_on_every_page(social_site):
             select(social.SocialMessage).where(social.SocialMessage.body == "By label")
         ).one()
         assert (added.sender.handle, added.recipient.handle) == ("bob", "quiet")
+
+
+@pytest.mark.parametrize(
+    ("site", "table", "column", "stored"),
+    [
+        (SOCIAL, "social-member", "Tags", '["maths", "engines"]'),
+        (COLUMNS, "zoo-sample", "Payload", '{"nested": {"deep": null}}'),
+    ],
+    indirect=["site"],
+)
+def test_a_json_value_reads_as_json_in_its_stored_order(site, table, column, stored):
+    """A JSON column's array or object is shown on the list and the details
+    page as the form shows it, JSON (`null`, double quotes), not as a Python
+    repr (`None`, single quotes), and a list in the order it was stored (not
+    sorted as a to-many's rows are)."""
+    rows = list_rows(site.client.get(f"/admin/{table}/list").text)
+    listed = [row[column] for row in rows]
+    assert stored in listed, listed
+    assert [cell for cell in listed if "'" in cell or "None" in cell] == []
+    key = next(row["ID"] for row in rows if row[column] == stored)
+    details = text(site.client.get(f"/admin/{table}/details/{key}").text)
+    assert f"{column} {stored}" in details
