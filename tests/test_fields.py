@@ -25,6 +25,7 @@ from tests.field_models import (
     ClinicCare,
     ClinicDevice,
     ClinicDoctor,
+    ClinicLocker,
     ClinicNurse,
     ClinicPatient,
     ClinicScan,
@@ -587,6 +588,31 @@ def test_a_field_the_view_marks_secret_is_a_secret(staff, clinic, rows):
 
 
 # Numbers and sorting
+
+
+def test_a_unique_column_the_view_marks_secret_never_names_a_row(staff, clinic):
+    """A table without a label column is named by its first unique text
+    column, but not by one its view marks secret: the locker is "B-12" (its
+    badge) on its pages and in the audit log, never its door code."""
+    with Session(clinic.state.engine) as session:
+        locker = ClinicLocker(door_code="7391-4417", badge="B-12")
+        session.add(locker)
+        session.commit()
+        key = locker.id
+    for path in (
+        f"/admin/clinic-locker/details/{key}",
+        f"/admin/clinic-locker/edit/{key}",
+        "/admin/clinic-locker/list",
+    ):
+        page = staff.get(path).text
+        assert "B-12" in page, path
+        assert "7391-4417" not in page, path
+    staff.post(
+        f"/admin/clinic-locker/edit/{key}",
+        data={"badge": "B-13", "door_code": "", "save": "Save"},
+    )
+    log = staff.get("/admin/audit-entry/list").text
+    assert "B-13" in log and "7391-4417" not in log
 
 
 def test_integer_filters_and_inputs_step_by_one(staff, rows):

@@ -26,14 +26,28 @@ from admin_app.model.types import is_text
 LABEL_COLUMNS = ("name", "title", "username", "email", "slug")
 
 
+# Columns a view marks secret (`field_overrides`), which the model's own
+# names do not say: they never name a row, on any page.
+_SECRET_COLUMNS: set[Column] = set()
+
+
+def never_a_label(column: Column) -> None:
+    """Keep `column` from naming rows: a view has marked it secret."""
+    if column not in _SECRET_COLUMNS:
+        _SECRET_COLUMNS.add(column)
+        label_column.cache_clear()
+
+
 @cache  # a model's columns are fixed; asked once a row on some pages
 def label_column(model: type) -> str | None:
     """The column that names rows of `model`, or None if it has none."""
     columns = inspect(model).columns
-    named = next((name for name in LABEL_COLUMNS if name in columns), None)
+    shown = [c for c in columns if c not in _SECRET_COLUMNS]
+    keys = {c.key for c in shown}
+    named = next((name for name in LABEL_COLUMNS if name in keys), None)
     if named is not None:
         return named
-    return next((c.key for c in columns if _names_one_row(c)), None)
+    return next((c.key for c in shown if _names_one_row(c)), None)
 
 
 def _names_one_row(column: Column) -> bool:

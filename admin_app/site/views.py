@@ -55,6 +55,7 @@ from admin_app.model.labels import (
     label_column,
     label_for,
     local_time,
+    never_a_label,
     search_by_label,
 )
 from admin_app.model.text_search import any_contains, column_sample, contains_parts
@@ -288,6 +289,10 @@ class AdminView(
         for option, value in fields.options.items():
             setattr(self, option, value)
         specs = self.field_specs
+        for spec in specs.values():
+            if spec.is_secret:  # by its name, or by this view's word
+                for column in spec.columns:
+                    never_a_label(column)
         form_names = [self._get_prop_name(c) for c in self.form_columns or []]
         self._chosen_ajax = {self._get_prop_name(k) for k in view.form_ajax_refs}
         sized = {

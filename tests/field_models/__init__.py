@@ -64,6 +64,17 @@ class ClinicWard(SQLModel, table=True):
     access_code: str | None = None  # the view marks it secret
 
 
+class ClinicLocker(SQLModel, table=True):
+    """No label column, but unique text: the first (a door code) is a secret
+    by the view's word only, the second (a badge) names the locker."""
+
+    __tablename__ = "clinic_locker"
+
+    id: int | None = Field(default=None, primary_key=True)
+    door_code: str | None = Field(default=None, unique=True)
+    badge: str = Field(unique=True)
+
+
 class ClinicDoctor(SQLModel, table=True):
     __tablename__ = "clinic_doctor"
 
