@@ -9,7 +9,6 @@ in UTC with the zone named, a field by the label its form gives it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,7 +22,7 @@ from sqlalchemy.orm import Session
 from admin_app.listing.query import key_condition
 from admin_app.model.fields import FieldSpec, Kind
 from admin_app.model.keys import BadKey, row_identifier
-from admin_app.model.labels import field_label, format_datetime, label_for
+from admin_app.model.labels import field_label, format_datetime, json_text, label_for
 from admin_app.writing.audit import AuditEntry, DamagedValue, jsonable, stored_value
 
 MAX_LINES = 500  # a details page shows at most this many changes
@@ -66,7 +65,7 @@ class ValueWords:
         if isinstance(value, list):
             return ", ".join(self._item(v) for v in value)
         if spec is None:
-            return _plain(value)
+            return plain_value(value)
         if spec.kind is Kind.TO_ONE and spec.target is not None:
             return self._related(spec, value)
         if spec.kind in (Kind.CHOICE, Kind.BOOL):
@@ -80,19 +79,19 @@ class ValueWords:
                 return format_datetime(datetime.fromisoformat(value))
             except ValueError:
                 return value
-        return _plain(value)
+        return plain_value(value)
 
     def _item(self, item: Any) -> str:
         """A to-many selection's label, or a link row as "label (role, …)"."""
         if isinstance(item, Mapping):
             own = [
-                _plain(v)
+                plain_value(v)
                 for k, v in item.items()
                 if k not in ("other", "label", "remove") and v not in (None, "")
             ]
             label = str(item.get("label") or item.get("other") or "")
             return f"{label} ({', '.join(own)})" if own else label
-        return _plain(item)
+        return plain_value(item)
 
     def _related(self, spec: FieldSpec, value: Any) -> str:
         """The related row's label, `#key` if it is gone."""
@@ -141,11 +140,13 @@ class ValueWords:
         return labels
 
 
-def _plain(value: Any) -> str:
+def plain_value(value: Any) -> str:
+    """A recorded value in words, as the audit log and the import preview
+    show it: a flag as Yes or No, JSON as JSON, at most 2,000 characters."""
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)[:2000]
+        return json_text(value)[:2000]
     return str(value)[:2000]
 
 
@@ -215,7 +216,7 @@ def change_lines(
             elif name == "entry":
                 lines.append(ChangeLine("", "Reverts entry", "", f"#{value}"))
             elif name != "reverted_by":
-                lines.append(ChangeLine("", words.field(name), "", _plain(value)))
+                lines.append(ChangeLine("", words.field(name), "", plain_value(value)))
     if undo:
         lines = [_undone(line) for line in lines]
     return lines[:MAX_LINES]

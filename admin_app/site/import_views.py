@@ -41,6 +41,7 @@ from admin_app.model.labels import label_for
 from admin_app.model.limits import row_with_key
 from admin_app.model.parsing import whole_number
 from admin_app.settings import import_max_bytes
+from admin_app.site.audit_words import plain_value
 from admin_app.site.import_progress import progress_response, wants_progress
 from admin_app.site.read_routing import note_write
 from admin_app.writing.audit import AuditEntry, username_of
@@ -51,10 +52,11 @@ def _wants_json(request: Request) -> bool:
 
 
 def _shown(value: Any) -> str:
-    """A value of the preview as the page shows it."""
+    """A value of the preview as the page shows it, in the audit log's words
+    (a flag as Yes or No, JSON as JSON)."""
     if value is None or value == "":
         return "empty"
-    return str(value)
+    return plain_value(value)
 
 
 class ImportActions:

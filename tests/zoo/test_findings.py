@@ -597,3 +597,30 @@ def test_a_json_value_reads_as_json_in_its_stored_order(site, table, column, sto
     key = next(row["ID"] for row in rows if row[column] == stored)
     details = text(site.client.get(f"/admin/{table}/details/{key}").text)
     assert f"{column} {stored}" in details
+
+
+def test_the_import_preview_words_values_as_the_audit_log_does(social_site):
+    """The preview's old and new values read as the audit log reads them: a
+    JSON list as JSON (not `['maths']`), a flag as Yes or No (not `True`)."""
+    site = social_site
+
+    def preview(table: str, column: str, key_column: str, key: str, new: str) -> str:
+        rows = export(site, table)
+        for row in rows:
+            if row[key_column] == key:
+                row[column] = new
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+        page = site.client.post(
+            f"/admin/{table}/import",
+            files={"file": ("t.csv", out.getvalue().encode())},
+        )
+        assert page.status_code == 200, text(page.text)[:300]
+        return text(page.text)
+
+    tags = preview("social-member", "tags", "handle", "ada", '["maths"]')
+    assert 'Tags ["maths", "engines"] ["maths"]' in tags
+    read = preview("social-message", "read", "body", "Hello", "true")
+    assert "Read No Yes" in read
