@@ -1,7 +1,8 @@
 """Other people's models, untouched (tests/zoo), scanned by axe-core in both
 themes on SQLite and PostgreSQL: their lists, details, create and edit forms
-(link rows with a role, UUID keys, odd string keys, odd column names) have no
-serious or critical violation, and each row's icon links name the row."""
+(link rows with a role or a flag, UUID keys, odd string keys, odd column
+names) have no serious or critical violation, and each row's icon links name
+the row."""
 
 import re
 from collections.abc import Iterator
@@ -13,8 +14,7 @@ from playwright.sync_api import Page, expect
 from tests.conftest import PASSWORD
 from tests.e2e.axe_scan import blocking_violations
 from tests.e2e.conftest import VIEWPORT
-from tests.live import live_server
-from tests.zoo.conftest import COLUMNS, FULLSTACK, HEROES, TRACKER, serve
+from tests.zoo.conftest import COLUMNS, FULLSTACK, HEROES, SOCIAL, TRACKER, serve_live
 
 pytestmark = pytest.mark.postgres
 
@@ -23,6 +23,7 @@ TABLES = {
     FULLSTACK: ("item", "Item"),
     TRACKER: ("tracker-task", "Tracker task"),
     COLUMNS: ("zoo-code", "Zoo code"),
+    SOCIAL: ("social-member", "Social member"),
 }
 
 
@@ -32,9 +33,8 @@ def zoo_url(
 ) -> Iterator[tuple[str, str, str]]:
     """A zoo module served and seeded (superuser `keeper`): its URL, and the
     identity and name of its table."""
-    for site in serve(empty_database_url, request.param):
-        with live_server(site.app) as url:
-            yield url, *TABLES[request.param]
+    for _site, url in serve_live(empty_database_url, request.param):
+        yield url, *TABLES[request.param]
 
 
 @pytest.fixture
