@@ -31,8 +31,8 @@ from tests.zoo.conftest import COLUMNS, FULLSTACK, HEROES, TRACKER, serve
 pytestmark = pytest.mark.parametrize("backend", ["postgresql"])
 
 # Text a staff user might have typed, or an attacker: quotes, separators,
-# line breaks of every kind, formulas plain and disguised, COPY's own markers,
-# letters from far outside ASCII.
+# line breaks of every kind, formulas plain and disguised, spreadsheet error
+# values, COPY's own markers, letters from far outside ASCII.
 HOSTILE = [
     '=cmd|" /C calc"!A0',
     "a,b",
@@ -53,6 +53,8 @@ HOSTILE = [
     "Ünïcødé ✓ 漢字 🎉",
     "trailing space ",
     "NULL",
+    "#N/A",  # a spreadsheet's error value, escaped as formulas are
+    "#DIV/0!",
 ]
 PLUS_TWO = timezone(timedelta(hours=2))
 
