@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import Session
 
 from models import Task, TaskAssignment, Worker
-from tests.pages import list_rows, text
+from tests.pages import form_values, list_rows, post_form, text
 
 pytestmark = pytest.mark.postgres
 
@@ -53,3 +53,20 @@ def test_the_bulk_form_and_the_link_editor_name_the_zone_of_a_typed_time(client,
     assert "Assigned at In UTC" in text(editor.group(0))
     cell = re.search(r'<input[^>]*aria-label="Assigned at of Ada"[^>]*>', form)
     assert 'value="2026-02-17 04:59:15"' in cell.group(0)
+
+
+def test_a_time_read_off_a_page_can_be_typed_back(client, app):
+    """The list's `2026-02-17 04:59:15 UTC`, copied into the edit form (or
+    saved so by a spreadsheet from the XLSX export), is that time."""
+    with Session(app.state.engine, expire_on_commit=False) as session:
+        task = Task(title="Retimed", created_at=datetime(2025, 1, 1))
+        session.add(task)
+        session.commit()
+    url = f"/admin/task/edit/{task.id}"
+    pairs = [
+        (name, SHOWN if name == "created_at" else value)
+        for name, value in form_values(client.get(url).text)
+    ]
+    assert post_form(client, url, pairs).status_code == 302
+    with Session(app.state.engine) as session:
+        assert session.get(Task, task.id).created_at == STAMP

@@ -7,6 +7,7 @@ and a datetime typed with an offset is read the same way on every page.
 
 import enum
 import json
+import re
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime, time
@@ -88,9 +89,45 @@ def _parse_decimal(spec: Any, text: str) -> Decimal:
     return value
 
 
+def read_datetime(text: str) -> datetime:
+    """A datetime as ISO 8601 writes it (a `T` or a space, with or without
+    seconds, fractions and an offset or `Z`), or as every page shows one,
+    `2026-12-01 20:37:50 UTC` (as the XLSX export's cells read, which a
+    spreadsheet saves as that text); ValueError otherwise."""
+    text = text.strip()
+    if not text or len(text) > 40:
+        raise ValueError(text)
+    if text.endswith(" UTC"):
+        text = text[:-4].rstrip() + "+00:00"
+    elif text[-1:] in ("z", "Z"):
+        text = text[:-1] + "+00:00"
+    return datetime.fromisoformat(text)
+
+
+# A time on a 12-hour clock, as spreadsheets in English locales show and save
+# one (LibreOffice writes `09:30:15 AM` for the cell it read as `09:30:15`).
+_TWELVE_HOURS = re.compile(
+    r"(\d{1,2}):(\d{2})(?::(\d{2})(\.\d{1,6})?)?\s*([AaPp])\.?\s*[Mm]\.?"
+)
+
+
+def read_time(text: str) -> time:
+    """A time as ISO 8601 writes it (`09:30`, `09:30:15.5`), or on a 12-hour
+    clock (`9:30 PM`, `09:30:15 AM`); ValueError otherwise."""
+    text = text.strip()
+    found = _TWELVE_HOURS.fullmatch(text)
+    if found is None:
+        return time.fromisoformat(text)
+    hour, minute, second, fraction, half = found.groups()
+    if not 1 <= int(hour) <= 12:
+        raise ValueError(text)
+    hour24 = int(hour) % 12 + (12 if half in "Pp" else 0)
+    return time.fromisoformat(f"{hour24:02d}:{minute}:{second or '00'}{fraction or ''}")
+
+
 def _parse_datetime(spec: Any, text: str) -> datetime:
     try:
-        value = datetime.fromisoformat(text.strip())
+        value = read_datetime(text)
     except ValueError as error:
         raise BadValue(
             f"{text!r} is not a date and time like 2026-01-31T09:30."
@@ -108,7 +145,7 @@ def _parse_date(spec: Any, text: str) -> date:
 
 def _parse_time(spec: Any, text: str) -> time:
     try:
-        return time.fromisoformat(text.strip())
+        return read_time(text)
     except ValueError as error:
         raise BadValue(f"{text!r} is not a time like 09:30.") from error
 

@@ -16,7 +16,6 @@ has none.
 import base64
 import binascii
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 from typing import Any, ClassVar
 
 from sqladmin.fields import DateTimeField, JSONField, TimezoneAwareDateTimeField
@@ -35,6 +34,7 @@ from wtforms.fields.core import UnboundField
 
 from admin_app.model.fields import FieldSpec, Kind
 from admin_app.model.labels import json_text
+from admin_app.model.parsing import read_datetime
 
 # What a WTForms form holds under its own names: a field there would hide
 # them (a column `meta` broke every form, `data` the values read from it).
@@ -196,25 +196,14 @@ class JsonField(JSONField):
 UTC_HINT = "In UTC, as every page shows times (2026-02-17 04:59:00)."
 
 
-def parse_datetime(text: str) -> datetime:
-    """A datetime typed as ISO 8601, with a `T` or a space, with or without
-    seconds, fractions and an offset; ValueError otherwise."""
-    text = text.strip()
-    if not text or len(text) > 40:
-        raise ValueError(text)
-    if text[-1:] in ("z", "Z"):
-        text = text[:-1] + "+00:00"
-    return datetime.fromisoformat(text)
-
-
 def _read_datetime(field: fields.DateTimeField, valuelist: list[str]) -> None:
     """The field's own format first (as the date picker sends it, `15:52:9`
-    included), then any ISO 8601 datetime."""
+    included), then any ISO 8601 datetime, or one as the pages show it."""
     try:
         fields.DateTimeField.process_formdata(field, valuelist)
     except ValueError as refused:
         try:
-            field.data = parse_datetime(" ".join(valuelist))
+            field.data = read_datetime(" ".join(valuelist))
         except ValueError:
             field.data = None
             raise refused from None
