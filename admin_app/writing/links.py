@@ -235,6 +235,10 @@ class LinkPlan:
 
     def __init__(self) -> None:
         self.steps: list[Callable[[], None]] = []
+        # the rows it adds: (row number, the link row's key), so that two
+        # editors of one link table (a member's following and followers)
+        # adding the same row are told apart from a clash in the database
+        self.added: list[tuple[int, tuple[Any, ...]]] = []
 
     def apply(self) -> None:
         for step in self.steps:
@@ -394,6 +398,8 @@ class LinkWriter:
             plan.steps.append(lambda: self.session.delete(current))
         elif action.kind == "insert":  # the row as validated, with its defaults
             plan.steps.append(lambda: self.session.add(validated))
+            link_key = inspect(spec.link_model).primary_key_from_instance(validated)
+            plan.added.append((number, tuple(link_key)))
         elif action.kind == "update":
             chosen = {f: mine[f] for f in action.fields}
             merged = self._validate(number, {**candidate, **chosen})

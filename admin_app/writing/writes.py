@@ -319,10 +319,18 @@ class RowWriter:
     def _plan_links(self, obj: Any, data: dict[str, Any]) -> list[LinkPlan]:
         """Each inline editor's rows, planned against the database (and merged)."""
         plans = []
+        added: dict[tuple[type, tuple[Any, ...]], str] = {}  # row -> its editor
         for spec in self.links:
             if spec.name in data:
                 writer = LinkWriter(self.session, spec, self.merge, self.describe)
                 plan = writer.plan(obj, data[spec.name] or [])
+                for number, key in plan.added:
+                    first = added.setdefault((spec.link_model, key), spec.name)
+                    if first != spec.name:  # one row, added by two editors
+                        writer.errors.append(
+                            f"Row {number}: this is the row added under "
+                            f"{field_label(self.model, first)} too: add it once."
+                        )
                 if writer.errors:
                     self.errors.setdefault(spec.name, []).extend(writer.errors)
                 plans.append(plan)

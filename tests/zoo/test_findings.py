@@ -16,7 +16,7 @@ from sqlmodel import select
 from admin_app.model.keys import selection_text
 from tests.conftest import login
 from tests.live import live_server
-from tests.pages import field_errors, list_rows, text
+from tests.pages import field_errors, form_values, list_rows, post_form, text
 from tests.zoo import columns, fullstack, heroes, social, tracker
 from tests.zoo.browser import (
     delete_urls,
@@ -624,3 +624,28 @@ def test_the_import_preview_words_values_as_the_audit_log_does(social_site):
     assert 'Tags ["maths", "engines"] ["maths"]' in tags
     read = preview("social-message", "read", "body", "Hello", "true")
     assert "Read No Yes" in read
+
+
+def test_a_member_added_to_both_of_their_own_editors_is_told_why(social_site):
+    """Following oneself and being one's own follower are one link row: added
+    in both editors, the second is refused by name, not with a clash of the
+    database's, and nothing is saved."""
+    site = social_site
+    with site.session() as db:
+        quiet = db.exec(
+            select(social.SocialMember).where(social.SocialMember.handle == "quiet")
+        ).one()
+    url = f"/admin/social-member/edit/{quiet.id}"
+    chosen = {"following-0-other", "followers-0-other"}  # quiet, in both
+    pairs = [
+        (name, str(quiet.id) if name in chosen else value)
+        for name, value in form_values(site.client.get(url).text)
+    ]
+    answer = post_form(site.client, url, pairs)
+    assert answer.status_code == 400
+    assert field_errors(answer.text) == [
+        "Row 1: this is the row added under Following too: add it once."
+    ]
+    with site.session() as db:
+        follows = db.exec(select(social.SocialFollow)).all()
+        assert [f for f in follows if quiet.id in (f.follower_id, f.followed_id)] == []
