@@ -19,6 +19,7 @@ statement. Such a value is refused as its field's error too (`too_large`),
 on both databases, as the edit form's length check refuses it.
 """
 
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
 from typing import Any
@@ -36,6 +37,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from admin_app.model.keys import BadKey, parse_key
+from admin_app.model.parsing import BadValue
 from admin_app.model.types import is_text, stored_type
 
 _BITS_ON_POSTGRESQL = ((SmallInteger, 16), (BigInteger, 64), (Integer, 32))
@@ -97,6 +100,23 @@ def row_with_key(session: Session, model: type, key: Any) -> Any:
     if not key_fits(list(inspect(model).primary_key), key, session):
         return None
     return session.get(model, key)
+
+
+def row_named(
+    session: Session,
+    model: type,
+    text: str,
+    parse: Callable[[str], Any] | None = None,
+) -> Any:
+    """The row of `model` whose key `text` names (read by `parse`, a foreign
+    key's field parser, else as the model's key: `parse_key`), or None: text
+    that is no key, or a key no row has or its columns cannot hold. How a
+    form, a bulk edit and an import preview find the row a typed key names."""
+    try:
+        key = parse(text) if parse is not None else parse_key(model, text)
+    except (BadKey, BadValue):
+        return None
+    return row_with_key(session, model, key)
 
 
 def declared_size(column: Column) -> String | Numeric | None:

@@ -36,9 +36,9 @@ from admin_app.importing.apply import (
 from admin_app.importing.columns import unique_keys
 from admin_app.importing.files import BadFile
 from admin_app.importing.run import Permissions, RowOutcome
-from admin_app.model.fields import BadValue, FieldSpec, Kind, changed_field_label
+from admin_app.model.fields import FieldSpec, Kind, changed_field_label
 from admin_app.model.labels import label_for
-from admin_app.model.limits import row_with_key
+from admin_app.model.limits import row_named
 from admin_app.model.parsing import whole_number
 from admin_app.settings import import_max_bytes
 from admin_app.site.audit_words import plain_value
@@ -210,10 +210,7 @@ class ImportActions:
                 spec = related.get(name)
                 if spec is None or value is None:
                     return _shown(value)
-                try:
-                    target = row_with_key(session, spec.target, spec.parse(str(value)))
-                except BadValue:
-                    target = None
+                target = row_named(session, spec.target, str(value), spec.parse)
                 if target is None:
                     return _shown(value)
                 return f"{label_for(target)} ({value})"

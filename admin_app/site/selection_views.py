@@ -115,7 +115,11 @@ class SelectionActions:
                 for name in links
             },
             "toggled": toggled,
-            "errors": errors.get("", []),
+            # the form's own errors, and the links' (each names its field)
+            "errors": [
+                *errors.get("", []),
+                *(m for n in links for m in errors.get(n, [])),
+            ],
             "title": f"Edit {count:,} {self.name_plural}",
         }
         return await self.templates.TemplateResponse(

@@ -30,9 +30,9 @@ from sqlalchemy.orm import RelationshipProperty, Session
 from sqlalchemy.sql import ColumnElement
 
 from admin_app.listing.query import ListQuery
-from admin_app.model.fields import BadValue, FieldSpec, Kind, changed_field_label
-from admin_app.model.keys import BadKey, identifier, parse_key
-from admin_app.model.limits import cannot_hold, too_large
+from admin_app.model.fields import FieldSpec, Kind, changed_field_label
+from admin_app.model.keys import identifier
+from admin_app.model.limits import cannot_hold, row_named, too_large
 from admin_app.model.values import normalise_datetime
 from admin_app.writing import oldvalues
 from admin_app.writing.audit import AuditEntry, jsonable, record, username_of
@@ -147,18 +147,14 @@ class BulkEditor:
                 errors.setdefault(spec.name, []).append("This field is required.")
                 return {}
             return {column.key: None}
-        try:
-            key = spec.parse(str(value))
-            with self.view.session_maker() as session:
-                found = session.get(spec.target, key) is not None
-        except BadValue:
-            found = False
-        if not found:
+        with self.view.session_maker() as session:
+            row = row_named(session, spec.target, str(value), spec.parse)
+        if row is None:
             errors.setdefault(spec.name, []).append(
                 "Choose a valid option: that row does not exist."
             )
             return {}
-        return {column.key: key}
+        return {column.key: getattr(row, spec.target_columns[0].key)}
 
     def _relation_value(
         self, rel: RelationshipProperty, value: Any, errors: dict
@@ -172,12 +168,7 @@ class BulkEditor:
         target = value if isinstance(value, rel.mapper.class_) else None
         if target is None:
             with self.view.session_maker() as session:
-                try:
-                    target = session.get(
-                        rel.mapper.class_, parse_key(rel.mapper.class_, str(value))
-                    )
-                except BadKey:
-                    target = None
+                target = row_named(session, rel.mapper.class_, str(value))
         if target is None:
             errors.setdefault(rel.key, []).append(
                 "Choose a valid option: that row does not exist."
@@ -373,10 +364,7 @@ def parse_change(
             with view.session_maker() as session:
                 rows = []
                 for key in keys:
-                    try:
-                        row = session.get(target, parse_key(target, key))
-                    except BadKey:
-                        row = None
+                    row = row_named(session, target, key)
                     if row is None:
                         errors.setdefault(name, []).append(
                             f"{key!r} names no {name} row."

@@ -22,9 +22,9 @@ from sqlalchemy.orm import Mapper, RelationshipDirection, RelationshipProperty, 
 from sqlalchemy.orm.base import instance_dict, instance_state
 
 from admin_app.model.fields import BadValue, Kind, changed_field_label, field_specs
-from admin_app.model.keys import BadKey, identifier, parse_key
+from admin_app.model.keys import identifier
 from admin_app.model.labels import field_label, label_for
-from admin_app.model.limits import cannot_hold, row_with_key, sized_columns, too_large
+from admin_app.model.limits import cannot_hold, row_named, sized_columns, too_large
 from admin_app.model.values import normalise_datetime, unchanged
 from admin_app.writing.concurrency import Merge
 from admin_app.writing.links import LinkPlan, LinkSpec, LinkWriter
@@ -444,11 +444,7 @@ class RowWriter:
         `related`."""
         found = self.related.get((model, text))
         if found is None:
-            try:
-                value = key(text) if key is not None else parse_key(model, text)
-            except (BadKey, BadValue):
-                return None
-            found = row_with_key(self.session, model, value)
+            found = row_named(self.session, model, text, key)
             if found is not None:
                 self.related[(model, text)] = found
         return found

@@ -119,6 +119,28 @@ def test_a_related_key_beyond_its_range_names_no_row(site):
     ]
 
 
+@pytest.mark.parametrize(
+    ("site", "table", "field"),
+    [
+        ("tests.zoo.tracker", "tracker-task", "labels"),
+        ("tests.zoo.tracker", "tracker-label", "tasks"),
+    ],
+    indirect=["site"],
+)
+def test_a_bulk_edits_link_key_beyond_its_range_names_no_row(site, table, field):
+    """A key typed into the bulk edit's "add" or "remove" box (a table too
+    large to list) is found as every typed key is (`limits.row_named`): one
+    beyond the key's column names no row, said on the form (PostgreSQL's
+    refusal replaced the whole page before, and a link's message was not
+    shown at all, on either database)."""
+    for verb in ("add", "remove"):
+        answer = site.client.post(
+            f"/admin/{table}/bulk-edit?pks=1", data={f"{verb}__{field}": str(BEYOND)}
+        )
+        assert answer.status_code == 400, (table, verb)
+        assert f"'{BEYOND}' names no {field} row." in text(answer.text)
+
+
 @pytest.mark.parametrize("site", ["tests.zoo.columns"], indirect=True)
 def test_a_form_shows_the_error_beside_its_field(site, backend):
     with site.session() as session:
