@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from admin_app.importing.columns import ImportCell, ImportColumns
 from admin_app.importing.files import ErrorValue
+from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import BadValue, Kind
 from admin_app.model.keys import part_text, row_identifier
 from admin_app.model.labels import label_column, label_for
@@ -188,7 +189,7 @@ class _Sets(NamedTuple):
 def _label_name(cell: ImportCell) -> str:
     """The form data's name for the key a label cell finds."""
     spec = cell.spec
-    return spec.name if spec.relationship is not None else spec.columns[0].key
+    return spec.name if spec.relationship is not None else attribute_name(spec.column)
 
 
 def _reading(cell: ImportCell) -> tuple[str, Callable[[str], Any]]:
@@ -198,7 +199,7 @@ def _reading(cell: ImportCell) -> tuple[str, Callable[[str], Any]]:
     spec = cell.spec
     if spec.kind is Kind.TO_ONE:
         single = spec.relationship is not None and len(spec.columns) == 1
-        return (spec.name if single else cell.column.key), str.strip
+        return (spec.name if single else attribute_name(cell.column)), str.strip
     if spec.kind is Kind.BYTES:
         return spec.name, exported_bytes
     return spec.name, spec.parse

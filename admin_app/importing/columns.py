@@ -16,6 +16,7 @@ from sqlalchemy import Column, inspect
 
 from admin_app.importing.files import BadFile
 from admin_app.listing.export import ExportColumn
+from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import FieldSpec, Kind
 
 
@@ -41,7 +42,7 @@ class ImportColumns:
     def header_of(self, name: str) -> str:
         """The header of the file that holds field or column `name`."""
         for cell in [*self.values, *self.labels, *self.key]:
-            keys = {cell.spec.name, *(c.key for c in cell.spec.columns)}
+            keys = {cell.spec.name, *map(attribute_name, cell.spec.columns)}
             if name in keys:
                 return cell.header
         return name
@@ -50,10 +51,12 @@ class ImportColumns:
     def column_keys(self) -> set[str]:
         """The table columns the file sets (key columns included)."""
         found = {
-            c.column.key for c in [*self.values, *self.key] if c.column is not None
+            attribute_name(c.column)
+            for c in [*self.values, *self.key]
+            if c.column is not None
         }
         for cell in self.labels:
-            found.update(c.key for c in cell.spec.columns)
+            found.update(map(attribute_name, cell.spec.columns))
         return found
 
 
@@ -61,12 +64,12 @@ def unique_keys(model: type, specs: Mapping[str, FieldSpec]) -> list[str]:
     """Columns that name one row each and may match imported rows: the primary
     key (when it is one column) and every single unique column."""
     keys = list(inspect(model).primary_key)
-    names = [keys[0].key] if len(keys) == 1 else []
+    names = [attribute_name(keys[0])] if len(keys) == 1 else []
     for spec in specs.values():
         column = spec.column
         usable = column is not None and column.unique and not spec.is_secret
-        if usable and column.key not in names:
-            names.append(column.key)
+        if usable and attribute_name(column) not in names:
+            names.append(attribute_name(column))
     return names
 
 
@@ -81,7 +84,9 @@ def plan_columns(
 ) -> ImportColumns:
     """The role of every header, or BadFile naming the headers refused."""
     by_header = {column.header: column for column in exported}
-    secrets = {c.key for s in specs.values() if s.is_secret for c in s.columns}
+    secrets = {
+        attribute_name(c) for s in specs.values() if s.is_secret for c in s.columns
+    }
     secrets |= {s.name for s in specs.values() if s.is_secret}
     found = ImportColumns()
     if key is None:
@@ -106,8 +111,9 @@ def plan_columns(
             found.key.append(cell)
             if editable(cell.spec) and not cell.spec.generated:
                 found.values.append(cell)
-        elif cell.spec.generated and cell.column is not None:
-            continue  # the database's own key, beside the chosen key: never set
+        elif (cell.spec.generated or cell.spec.computed) and cell.column is not None:
+            continue  # the database's own key beside the chosen key, or a
+            # value it computes (an export's reading aid, as a label): never set
         elif not editable(cell.spec):
             raise BadFile(
                 f"The column {name!r} cannot be imported: you may not change it here."

@@ -157,7 +157,7 @@ class ImportRun:
         # a new row's columns its outcome shows: those the file sets, less
         # (for a row without a key) the key the database numbers
         self._shown = frozenset(columns.column_keys)
-        self._shown_keyless = self._shown - {c.key for c in self.mapper.primary_key}
+        self._shown_keyless = self._shown - set(key_attributes(self.model))
         self.finder = RowFinder(
             self.model, view.name, session, columns, self.error, lock=lock
         )

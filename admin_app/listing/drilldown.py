@@ -58,7 +58,7 @@ class DrillDown:
 
 def _bounds(spec: FieldSpec, first: date, last: date) -> dict[str, str]:
     """The range parameters of the days `first`..`last`, both included."""
-    name = spec.column.key
+    name = spec.name
     if spec.kind is Kind.DATE:
         return {f"{name}__gte": first.isoformat(), f"{name}__lte": last.isoformat()}
     end = datetime.combine(last, datetime.max.time())
@@ -71,9 +71,9 @@ def _bounds(spec: FieldSpec, first: date, last: date) -> dict[str, str]:
 def _level(spec: FieldSpec, params: Mapping[str, str]) -> tuple[int, ...]:
     """(), (year,), (year, month) or (year, month, day): the period the
     range parameters name exactly, if any."""
-    gte = params.get(f"{spec.column.key}__gte", "")
-    lte = params.get(f"{spec.column.key}__lte", "")
-    if not gte or not lte or params.get(spec.column.key):
+    gte = params.get(f"{spec.name}__gte", "")
+    lte = params.get(f"{spec.name}__lte", "")
+    if not gte or not lte or params.get(spec.name):
         return ()
     try:
         first = date.fromisoformat(gte[:10])
@@ -93,8 +93,8 @@ def _named(spec: FieldSpec, period: tuple[int, ...]) -> dict[str, str]:
     first, last = _span(period)
     found = _bounds(spec, first, last)
     return {
-        "gte": found[f"{spec.column.key}__gte"],
-        "lte": found[f"{spec.column.key}__lte"],
+        "gte": found[f"{spec.name}__gte"],
+        "lte": found[f"{spec.name}__lte"],
     }
 
 
@@ -123,7 +123,7 @@ def _link(spec: FieldSpec, period: tuple[int, ...], current: bool = False) -> Dr
     return DrillLink(
         str(period[2]) if len(period) == 3 and not current else _label(period),
         _bounds(spec, first, last),
-        (spec.column.key,),
+        (spec.name,),
         current,
     )
 
@@ -212,16 +212,16 @@ def drill_down(
         up = DrillLink(
             "All dates",
             {},
-            (spec.column.key, f"{spec.column.key}__gte", f"{spec.column.key}__lte"),
+            (spec.name, f"{spec.name}__gte", f"{spec.name}__lte"),
         )
     elif level:
         up = _link(spec, level[:-1])
     if len(level) == 3:
-        return DrillDown(spec.column.key, up, (_link(spec, level, current=True),))
+        return DrillDown(spec.name, up, (_link(spec, level, current=True),))
     periods = (
         _bounded_periods(session, spec, level)
         if large
         else _periods(session, query, spec, level)
     )
     links = tuple(_link(spec, period) for period in periods)
-    return DrillDown(spec.column.key, up, links, _label(level) if level else spec.label)
+    return DrillDown(spec.name, up, links, _label(level) if level else spec.label)

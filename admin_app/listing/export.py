@@ -56,6 +56,7 @@ from admin_app.listing.cells import (
 )
 from admin_app.listing.pgcopy import copy_chunks
 from admin_app.listing.query import ListQuery
+from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import FieldSpec, Kind
 from admin_app.model.labels import label_column, label_for
 
@@ -172,12 +173,12 @@ def export_columns(
             for column in spec.columns:
                 if column not in seen:
                     seen.add(column)
-                    found.append(ExportColumn(column.key, spec, column))
+                    found.append(ExportColumn(attribute_name(column), spec, column))
             if spec.kind is Kind.TO_ONE and spec.target is not None:
                 found.append(ExportColumn(spec.label_name, spec))
         return found
     labels = {s.label_name: s for s in fields.values() if s.kind is Kind.TO_ONE}
-    columns = {c.key: (c, s) for s in fields.values() for c in s.columns}
+    columns = {attribute_name(c): (c, s) for s in fields.values() for c in s.columns}
     for name in names:
         spec = fields.get(name)
         if spec is not None and spec.is_secret:

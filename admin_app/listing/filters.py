@@ -14,6 +14,7 @@ from sqlalchemy import Column, String, cast, inspect, or_
 from sqlalchemy.orm import RelationshipProperty
 from sqlalchemy.sql import ColumnElement
 
+from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import (
     FALSE_WORDS,
     TRUE_WORDS,
@@ -95,7 +96,7 @@ class ChoiceFilter(ListFilter):
     ) -> None:
         self.model, self.column = model, column
         self.spec = spec if spec is not None else spec_for_column(model, column)
-        self.parameter_name = column.key
+        self.parameter_name = attribute_name(column)
         self.title = self.spec.label
         if choices:
             self.choices = list(choices)
@@ -136,7 +137,7 @@ class RangeFilter(ListFilter):
     ) -> None:
         self.model, self.column = model, column
         self.spec = spec if spec is not None else spec_for_column(model, column)
-        self.parameter_name = column.key
+        self.parameter_name = attribute_name(column)
         self.title = self.spec.label
         self.input_type = self.spec.input_type
         # Whole numbers for integers; seconds for times; any number otherwise.
@@ -188,7 +189,7 @@ class EmptyFilter(ListFilter):
     ) -> None:
         self.model, self.column = model, column
         self.json = spec is not None and spec.kind is Kind.JSON
-        self.parameter_name = f"{column.key}__isnull"
+        self.parameter_name = f"{attribute_name(column)}__isnull"
         self.name = (
             spec.label
             if spec is not None
@@ -249,8 +250,8 @@ class RelatedFilter(ListFilter):
             self.target = relationship.mapper.class_
         else:
             raise ValueError("A related-row filter needs a relationship or a field.")
-        name = relationship.key if relationship is not None else column.key
-        self.parameter_name = column.key if column is not None else name
+        name = relationship.key if relationship is not None else attribute_name(column)
+        self.parameter_name = attribute_name(column) if column is not None else name
         self.title = spec.label if spec is not None else field_label(model, name)
 
     def _target_key(self, text: str) -> tuple[Any, ...]:

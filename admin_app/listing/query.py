@@ -32,6 +32,7 @@ from starlette.requests import Request
 
 from admin_app.listing.filters import BadFilter, Chip
 from admin_app.listing.keyset import list_identity
+from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import FieldSpec, Kind
 from admin_app.model.keys import BadKey, parse_key, parse_selection
 from admin_app.model.labels import label_column
@@ -364,14 +365,19 @@ class ListQuery:
             if spec is None:
                 used.add(name)
             else:
-                used |= {c.key for c in spec.columns if any(c is t for t in sorted_by)}
+                used |= {
+                    attribute_name(c)
+                    for c in spec.columns
+                    if any(c is t for t in sorted_by)
+                }
         # The key runs in the direction of the last sort term, so one index on
         # (sort column, key) serves the list both ways (read backwards for
         # `desc`), as a deep page's seek needs.
         key_desc = terms[-1][1] if terms else False
         for key in inspect(model).primary_key:
-            if key.key not in used:
-                terms.append((getattr(model, key.key), key_desc, False))
+            name = attribute_name(key)
+            if name not in used:
+                terms.append((getattr(model, name), key_desc, False))
         return joins, terms
 
     def ordered(self, reverse: bool = False) -> Select:
@@ -479,12 +485,16 @@ class ListQuery:
         names = set(fields)
         for name in fields:
             spec = self.view.field_specs.get(name)
-            names |= {c.key for c in spec.columns} if spec is not None else set()
+            names |= (
+                {attribute_name(c) for c in spec.columns} if spec is not None else set()
+            )
         found = [
             parameter
             for f in self.filters
             if {
-                getattr(getattr(f, "column", None), "key", None),
+                attribute_name(f.column)
+                if getattr(f, "column", None) is not None
+                else None,
                 getattr(getattr(f, "relationship", None), "key", None),
             }
             & names

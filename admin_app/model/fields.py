@@ -51,6 +51,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import RelationshipDirection, RelationshipProperty
 
+from admin_app.model.attributes import attribute_name
 from admin_app.model.labels import enum_label, field_label
 from admin_app.model.parsing import (
     FALSE_WORDS,
@@ -164,6 +165,7 @@ class FieldSpec:
     nullable: bool = True
     primary_key: bool = False
     generated: bool = False  # a key the database numbers: no form field
+    computed: bool = False  # a value the database computes: read, never written
     unique: bool = False
     label_name: str = ""  # a to-one's label column in exports (`team`)
     description: str | None = None
@@ -290,7 +292,7 @@ def _annotation(model: type, name: str) -> Any:
 
 def _choices(model: type, column: Column) -> tuple[tuple[Any, str], ...] | None:
     """The choices of a `Literal[...]` or enum column, or None."""
-    found = _annotation(model, column.key)
+    found = _annotation(model, attribute_name(column))
     if typing.get_origin(found) is typing.Literal:
         return tuple((value, enum_label(value)) for value in typing.get_args(found))
     type_ = stored_type(column.type)
@@ -303,7 +305,7 @@ def _choices(model: type, column: Column) -> tuple[tuple[Any, str], ...] | None:
 def column_kind(model: type, column: Column) -> Kind:
     """The kind of a plain column by its name, annotation and type."""
     type_ = stored_type(column.type)
-    if is_secret_name(column.key):
+    if is_secret_name(attribute_name(column)):
         return Kind.SECRET
     if _choices(model, column) is not None:
         return Kind.CHOICE
@@ -345,13 +347,13 @@ def _made_by_model(model: type, column: Column) -> bool:
     as the FastAPI template's keys): no form field, like a numbered key."""
     if not column.primary_key or len(column.table.primary_key.columns) != 1:
         return False
-    info = getattr(model, "model_fields", {}).get(column.key)
+    info = getattr(model, "model_fields", {}).get(attribute_name(column))
     return info is not None and info.default_factory is not None
 
 
 def placements(kind: Kind, spec: FieldSpec | None = None) -> dict[str, bool]:
     """Where a field of `kind` appears by default; keys are never bulk edited,
-    generated keys are never typed in."""
+    generated keys and computed columns never typed in."""
     placed = dict(zip(PLACES, _DEFAULT_PLACES[kind], strict=True))
     if spec is not None:
         if spec.primary_key or spec.unique:
@@ -359,6 +361,8 @@ def placements(kind: Kind, spec: FieldSpec | None = None) -> dict[str, bool]:
         if spec.generated:
             placed["in_form"] = False
             placed["in_filter"] = False
+        if spec.computed:
+            placed["in_form"] = placed["in_bulk_edit"] = False
     return placed
 
 
@@ -387,6 +391,7 @@ def _column_spec(model: type, name: str, column: Column) -> FieldSpec:
         nullable=bool(column.nullable),
         primary_key=bool(column.primary_key),
         generated=is_generated_key(column) or _made_by_model(model, column),
+        computed=column.computed is not None,
         unique=bool(column.unique),
     )
 
@@ -532,7 +537,7 @@ def spec_for_column(model: type, column: Column) -> FieldSpec:
     for spec in field_specs(model).values():
         if spec.columns == (column,) and spec.kind is not Kind.TO_ONE:
             return spec
-    return _column_spec(model, column.key, column)
+    return _column_spec(model, attribute_name(column), column)
 
 
 def changed_field_label(specs: Mapping[str, FieldSpec], model: type, key: str) -> str:
@@ -540,7 +545,7 @@ def changed_field_label(specs: Mapping[str, FieldSpec], model: type, key: str) -
     column (`assignee_id`) by its field's label ("Assignee"), as the form,
     the list and the audit log's change lines show it, not as "assignee id"."""
     for spec in specs.values():
-        if spec.name == key or any(column.key == key for column in spec.columns):
+        if spec.name == key or any(attribute_name(c) == key for c in spec.columns):
             return spec.label
     return field_label(model, key)
 

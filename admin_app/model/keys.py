@@ -30,7 +30,6 @@ from urllib.parse import quote
 from sqladmin.helpers import (
     _object_identifier_parts,
     get_column_python_type,
-    get_object_identifier,
 )
 from sqlalchemy import Column, Numeric, inspect
 from starlette.exceptions import HTTPException
@@ -67,12 +66,13 @@ def identifier(values: Sequence[Any]) -> str:
 def row_identifier(obj: Any) -> str:
     """The identifier of an ORM row, as every link and audit entry writes it.
 
-    `get_object_identifier`'s text; a one-column key is read directly (an
-    import names every row it writes, a few times each)."""
-    names = _key_names(type(obj))
-    if len(names) == 1:
+    `get_object_identifier`'s text, read by the key's attributes: SQLAdmin
+    reads them by the columns' names, which a model over an older database
+    may give other attributes (`id` for a column named `SupplierID`)."""
+    names = key_attributes(type(obj))
+    if len(names) == 1:  # read directly: an import names every row it writes
         return part_text(getattr(obj, names[0]))
-    return part_text(get_object_identifier(obj))
+    return identifier([getattr(obj, name) for name in names])
 
 
 @lru_cache(maxsize=1024)
@@ -81,12 +81,6 @@ def key_attributes(model: type) -> tuple[str, ...]:
     order (a column's Python name, which may differ from its name)."""
     mapper = inspect(model)
     return tuple(mapper.get_property_by_column(c).key for c in mapper.primary_key)
-
-
-@lru_cache(maxsize=1024)
-def _key_names(model: type) -> tuple[str, ...]:
-    """The key columns' names, as `get_object_identifier` reads them."""
-    return tuple(column.name for column in inspect(model).primary_key)
 
 
 def _enum_member(type_: type[enum.Enum], text: str) -> enum.Enum:

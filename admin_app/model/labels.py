@@ -15,10 +15,11 @@ from functools import cache
 from typing import Any
 
 from markupsafe import Markup
-from sqladmin.helpers import get_object_identifier
 from sqlalchemy import Column, String, cast, inspect, select
 from sqlalchemy.orm import Mapper, Session
 
+from admin_app.model.attributes import attribute_name
+from admin_app.model.keys import row_identifier
 from admin_app.model.secret_names import is_secret_name
 from admin_app.model.text_search import column_sample, contains
 from admin_app.model.types import is_text
@@ -43,11 +44,11 @@ def label_column(model: type) -> str | None:
     """The column that names rows of `model`, or None if it has none."""
     columns = inspect(model).columns
     shown = [c for c in columns if c not in _SECRET_COLUMNS]
-    keys = {c.key for c in shown}
+    keys = {attribute_name(c) for c in shown}
     named = next((name for name in LABEL_COLUMNS if name in keys), None)
     if named is not None:
         return named
-    return next((c.key for c in shown if _names_one_row(c)), None)
+    return next((attribute_name(c) for c in shown if _names_one_row(c)), None)
 
 
 def _names_one_row(column: Column) -> bool:
@@ -57,7 +58,7 @@ def _names_one_row(column: Column) -> bool:
         is_text(column)
         and column.unique
         and not column.primary_key
-        and not is_secret_name(column.key)
+        and not is_secret_name(attribute_name(column))
     )
 
 
@@ -129,7 +130,7 @@ def choice_pairs(
     """(key, label) of `rows` for a picker, sorted by label as the filters
     sort them; a label two rows share gets the key, "Plan search index
     (#12)", so a staff user can tell them apart."""
-    pairs = [(str(get_object_identifier(row)), label_for(row)) for row in rows]
+    pairs = [(row_identifier(row), label_for(row)) for row in rows]
     seen = Counter(label.casefold() for _key, label in pairs)
     pairs = [
         (key, f"{label} (#{key})" if seen[label.casefold()] > 1 else label)

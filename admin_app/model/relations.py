@@ -106,13 +106,18 @@ def link_facts(rel: RelationshipProperty) -> LinkFacts | None:
         return None  # the two sides do not name a link row
     if not {link for link, _ in parent} < keys:
         return None
-    fields = tuple(c.key for c in inspect(link_model).columns if c not in keys)
+    mapper = inspect(link_model)
+    fields = tuple(
+        mapper.get_property_by_column(c).key for c in mapper.columns if c not in keys
+    )
     if not fields:
         return None  # a plain link: edited as a multi-select
     other_name = (
         other_rel.key
         if other_rel is not None
-        else other[0][0].key.removesuffix("_id")
+        else inspect(link_model)
+        .get_property_by_column(other[0][0])
+        .key.removesuffix("_id")
         if len(other) == 1
         else "row"
     )

@@ -21,7 +21,6 @@ import inspect as pyinspect
 from typing import Any
 
 from markupsafe import Markup
-from sqladmin.helpers import get_object_identifier
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.datastructures import URL, QueryParams
@@ -29,6 +28,7 @@ from starlette.requests import Request
 from wtforms import FieldList
 from wtforms.fields.core import UnboundField
 
+from admin_app.model.keys import row_identifier
 from admin_app.model.labels import LIST_LIMIT, choice_pairs, label_column, label_for
 
 POPUP_PARAMETER = "_popup"
@@ -129,7 +129,7 @@ def picker_label(session: Session, obj: Any) -> str:
     """`obj`'s label as the pickers show it: with its key when another row of
     its table has the same label (`labels.choice_pairs`)."""
     model = type(obj)
-    key = str(get_object_identifier(obj))
+    key = row_identifier(obj)
     label = label_for(obj)
     column = label_column(model)
     if column is not None:
@@ -152,7 +152,7 @@ def picker_label(session: Session, obj: Any) -> str:
 def popup_answer(session: Session, obj: Any) -> dict[str, str]:
     """What the popup tells its opener about the row it added."""
     return {
-        "key": str(get_object_identifier(obj)),
+        "key": row_identifier(obj),
         "label": picker_label(session, obj),
         "name": label_for(obj),
     }

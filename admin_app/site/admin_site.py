@@ -25,7 +25,7 @@ from admin_app.db import limit_statement_time, statement_timed_out
 from admin_app.db_errors import noted_outage, statement_too_large
 from admin_app.listing.counts import RowCount, count_rows
 from admin_app.listing.query import selected_keys
-from admin_app.model.keys import url_key
+from admin_app.model.keys import row_identifier, url_key
 from admin_app.model.labels import label_for, local_time
 from admin_app.site.add_related import is_popup, popup_answer
 from admin_app.site.back_links import ListQueryRedirects
@@ -194,6 +194,8 @@ class AdminSite(ExportRoutes, ListQueryRedirects, KeyedRedirects, AuthRoutes, Ad
         templates = super().init_templating_engine()
         templates.env.globals["csrf_token"] = csrf_token
         templates.env.globals["label_for"] = label_for
+        # SQLAdmin's reads a key by its column's name, not its attribute's
+        templates.env.globals["get_object_identifier"] = row_identifier
         templates.env.globals["is_popup"] = is_popup
         templates.env.globals["local_time"] = local_time
         templates.env.filters["url_key"] = url_key

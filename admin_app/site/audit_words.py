@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from admin_app.listing.query import key_condition
+from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import FieldSpec, Kind
 from admin_app.model.keys import BadKey, row_identifier
 from admin_app.model.labels import field_label, format_datetime, json_text, label_for
@@ -49,7 +50,7 @@ class ValueWords:
         for spec in specs.values():
             self.by_key.setdefault(spec.name, spec)
             for column in spec.columns:
-                self.by_key[column.key] = spec
+                self.by_key[attribute_name(column)] = spec
         self._labels: dict[tuple[str, str], str] = {}
 
     def field(self, key: str) -> str:
@@ -106,7 +107,7 @@ class ValueWords:
         if len(columns) != 1:
             return f"#{value}"
         try:  # as the column holds it: a UUID key was recorded as its text
-            value = stored_value(spec.target, columns[0].key, value)
+            value = stored_value(spec.target, attribute_name(columns[0]), value)
         except (DamagedValue, ValidationError):
             return f"#{value}"
         try:

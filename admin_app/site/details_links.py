@@ -21,6 +21,7 @@ from markupsafe import Markup
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import FieldSpec, Kind, field_specs
 from admin_app.model.labels import (
     enum_label,
@@ -87,7 +88,10 @@ def read_link_tables(
     for spec, title in links:
         own = field_specs(spec.link_model)
         condition = and_(
-            *(link == getattr(parent, col.key) for link, col in spec.parent_pairs)
+            *(
+                link == getattr(parent, attribute_name(col))
+                for link, col in spec.parent_pairs
+            )
         )
         rows = session.scalars(
             select(spec.link_model).where(condition).limit(MAX_LINK_ROWS + 1)
@@ -132,7 +136,7 @@ def _other_rows(
     ]
     found = {}
     for other in session.scalars(select(spec.other_model).where(or_(*conditions))):
-        found[tuple(getattr(other, c.key) for c in columns)] = other
+        found[tuple(getattr(other, attribute_name(c)) for c in columns)] = other
     return found
 
 

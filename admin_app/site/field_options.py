@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import (
     FieldSpec,
     Kind,
@@ -67,7 +68,8 @@ def _field_of_column(specs: dict[str, FieldSpec], key: str) -> str | None:
     if key in specs:
         return key
     return next(
-        (n for n, s in specs.items() if key in [c.key for c in s.columns]), None
+        (n for n, s in specs.items() if key in [attribute_name(c) for c in s.columns]),
+        None,
     )
 
 
@@ -120,7 +122,7 @@ def view_fields(view: type) -> ViewFields:
     )
     options.update(_form_options(view, specs, options["form_columns"]))
     options["column_labels"] = {
-        **{c.key: s.label for s in specs.values() for c in s.columns},
+        **{attribute_name(c): s.label for s in specs.values() for c in s.columns},
         **{n: s.label for n, s in specs.items()},
         **labels,
     }
@@ -129,7 +131,12 @@ def view_fields(view: type) -> ViewFields:
         options=options,
         export_names=chosen["in_export"] if project_export else None,
         audit_hidden=frozenset(
-            {c.key for s in specs.values() if not s.in_audit for c in s.columns}
+            {
+                attribute_name(c)
+                for s in specs.values()
+                if not s.in_audit
+                for c in s.columns
+            }
             | set(view.audit_hidden)
         ),
     )

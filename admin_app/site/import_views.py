@@ -16,7 +16,6 @@ from typing import Any, BinaryIO, ClassVar
 
 from anyio import from_thread, to_thread
 from sqladmin import Flash, expose
-from sqlalchemy import inspect
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -36,7 +35,9 @@ from admin_app.importing.apply import (
 from admin_app.importing.columns import unique_keys
 from admin_app.importing.files import BadFile
 from admin_app.importing.run import Permissions, RowOutcome
+from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import FieldSpec, Kind, changed_field_label
+from admin_app.model.keys import key_attributes
 from admin_app.model.labels import label_for
 from admin_app.model.limits import row_named
 from admin_app.model.parsing import whole_number
@@ -199,7 +200,7 @@ class ImportActions:
                 and spec.target is not None
                 and self.may_link(request, spec.target)
             ):
-                related[spec.column.key] = spec
+                related[attribute_name(spec.column)] = spec
         rows = []
         with self.session_maker() as session:
 
@@ -237,7 +238,7 @@ class ImportActions:
     async def _import_response(
         self, request: Request, context: dict[str, Any], status: int = 200
     ) -> Response:
-        primary = [c.key for c in inspect(self.model).primary_key]
+        primary = list(key_attributes(self.model))
         keys = [("", ", ".join(primary))] + [
             (name, name)
             for name in unique_keys(self.model, self.field_specs)

@@ -10,6 +10,7 @@ overrides encode the key (see `admin_app.model.keys`) and change nothing else.
 from typing import Any
 from urllib.parse import urlencode
 
+from sqladmin.application import _save_button_clicked
 from starlette.datastructures import URL, FormData
 from starlette.requests import Request
 
@@ -53,17 +54,20 @@ class KeyedLinks:
 
 
 class KeyedRedirects:
-    """The site's redirect after "Save and continue editing" (SQLAdmin's
-    builds the edit URL with the key as it is)."""
+    """The site's redirect after a save: SQLAdmin's choice of page, with the
+    edit URL's key percent-encoded and read by the key's attributes (SQLAdmin
+    builds it with the key as it is, read by the columns' names, which a
+    model over an older database may give other attributes)."""
 
     def get_save_redirect_url(
         self, request: Request, form: FormData, model_view: Any, obj: Any
     ) -> str | URL:
-        url = super().get_save_redirect_url(request, form, model_view, obj)
         identity = request.path_params["identity"]
-        unencoded = request.url_for(
-            "admin:edit", identity=identity, pk=row_identifier(obj)
-        )
-        if str(url) == str(unencoded):
+        if _save_button_clicked(form, "Save and continue editing") or (
+            _save_button_clicked(form, "Save as new") and model_view.save_as_continue
+        ):
             return row_url(request, "admin:edit", identity, obj)
-        return url
+        if _save_button_clicked(form, "Save"):  # the list, its filters kept
+            url = URL(str(request.url_for("admin:list", identity=identity)))
+            return url.replace(query=request.url.query) if request.url.query else url
+        return request.url_for("admin:create", identity=identity)

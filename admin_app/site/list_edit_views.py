@@ -33,6 +33,7 @@ from starlette.responses import RedirectResponse, Response
 from wtforms.utils import unset_value
 
 from admin_app.db_errors import database_error_message
+from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import FieldSpec, Kind
 from admin_app.model.keys import row_identifier
 from admin_app.site.keyed_urls import route_url
@@ -255,7 +256,7 @@ class ListEditing:
         for name in self._list_editable:
             spec = self.field_specs[name]
             if spec.kind is Kind.TO_ONE and spec.relationship is not None:
-                values = [getattr(obj, c.key) for c in spec.columns]
+                values = [getattr(obj, attribute_name(c)) for c in spec.columns]
                 data[name] = (
                     None
                     if any(v is None for v in values)

@@ -62,7 +62,7 @@ class ListPanel:
                 spec is not None
                 and spec.kind in DATE_KINDS
                 and spec.column is not None
-                and spec.column.key in ranged
+                and spec.name in ranged
             )
 
         if name == FIRST_LISTED_DATE:

@@ -22,7 +22,6 @@ from sqladmin.ajax import QueryAjaxModelLoader
 from sqladmin.fields import AjaxSelectField
 from sqladmin.formatters import BASE_FORMATTERS
 from sqladmin.forms import converts
-from sqladmin.helpers import get_object_identifier
 from sqladmin.pagination import Pagination
 from sqlalchemy import Select, func, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -44,8 +43,9 @@ from admin_app.listing.filters import (
 )
 from admin_app.listing.paging import PageRead, read_page
 from admin_app.listing.query import ListQuery
+from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import RANGE_KINDS, FieldSpec, Kind, field_specs
-from admin_app.model.keys import BadKey, parse_key
+from admin_app.model.keys import BadKey, key_attributes, parse_key, row_identifier
 from admin_app.model.labels import (
     LIST_LIMIT,
     choice_pairs,
@@ -121,7 +121,7 @@ class LabelledAjaxLoader(QueryAjaxModelLoader):
             return {}
         if isinstance(model, tuple):  # a search result, labelled already
             return {"id": model[0], "text": model[1]}
-        return {"id": str(get_object_identifier(model)), "text": label_for(model)}
+        return {"id": row_identifier(model), "text": label_for(model)}
 
     async def get_list(self, request: Request, term: str) -> list[Any]:
         """The rows found, as (key, label) with a shared label told apart by
@@ -377,6 +377,14 @@ class AdminView(
         self._ajax_relation_names = set(loaders) & set(self._relation_names)
         self._date_spec = self._date_hierarchy_spec()
         self._list_editable = self._checked_list_editable()
+
+    def _get_default_sort(self) -> list[tuple[str, bool]]:
+        """The view's `column_default_sort`, else the key, named by its
+        attributes (SQLAdmin names it by its columns' names, which a model
+        over an older database may give other attributes)."""
+        if self.column_default_sort:
+            return super()._get_default_sort()
+        return [(name, False) for name in key_attributes(self.model)]
 
     def _generated_filters(self) -> list[ListFilter]:
         """A filter for every field its description puts in the filter panel:
@@ -712,7 +720,9 @@ class AdminView(
             if spec.kind is Kind.TO_ONE and spec.target is not None:
                 targets[name] = spec.target
                 targets.update(
-                    dict.fromkeys((c.key for c in spec.columns), spec.target)
+                    dict.fromkeys(
+                        (attribute_name(c) for c in spec.columns), spec.target
+                    )
                 )
         return {**targets, **self._link_targets()}
 
@@ -793,7 +803,7 @@ class AdminView(
             for s in field_specs(target).values()
             if s.kind in (Kind.TEXT, Kind.LONG_TEXT)
         ]
-        keys = [col.key for col in inspect(target).primary_key]
+        keys = list(key_attributes(target))
         return {
             "fields": [label] if label else texts or keys,
             "order_by": label or keys[0],

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, Protocol
 
 from pydantic import TypeAdapter, ValidationError
-from sqladmin.helpers import get_object_identifier
 from sqlalchemy import (
     Column,
     and_,
@@ -30,8 +29,9 @@ from sqlalchemy.orm import RelationshipProperty, Session
 from sqlalchemy.sql import ColumnElement
 
 from admin_app.listing.query import ListQuery
+from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import FieldSpec, Kind, changed_field_label
-from admin_app.model.keys import identifier
+from admin_app.model.keys import identifier, row_identifier
 from admin_app.model.limits import cannot_hold, row_named, too_large
 from admin_app.model.values import normalise_datetime
 from admin_app.writing import oldvalues
@@ -146,7 +146,7 @@ class BulkEditor:
             if not column.nullable:
                 errors.setdefault(spec.name, []).append("This field is required.")
                 return {}
-            return {column.key: None}
+            return {attribute_name(column): None}
         with self.view.session_maker() as session:
             row = row_named(session, spec.target, str(value), spec.parse)
         if row is None:
@@ -154,7 +154,9 @@ class BulkEditor:
                 "Choose a valid option: that row does not exist."
             )
             return {}
-        return {column.key: getattr(row, spec.target_columns[0].key)}
+        return {
+            attribute_name(column): getattr(row, attribute_name(spec.target_columns[0]))
+        }
 
     def _relation_value(
         self, rel: RelationshipProperty, value: Any, errors: dict
@@ -164,7 +166,7 @@ class BulkEditor:
             if not all(local.nullable for local, _ in pairs):
                 errors.setdefault(rel.key, []).append("This field is required.")
                 return {}
-            return {local.key: None for local, _ in pairs}
+            return {attribute_name(local): None for local, _ in pairs}
         target = value if isinstance(value, rel.mapper.class_) else None
         if target is None:
             with self.view.session_maker() as session:
@@ -174,7 +176,10 @@ class BulkEditor:
                 "Choose a valid option: that row does not exist."
             )
             return {}
-        return {local.key: getattr(target, remote.key) for local, remote in pairs}
+        return {
+            attribute_name(local): getattr(target, attribute_name(remote))
+            for local, remote in pairs
+        }
 
     def apply(self, session: Session, change: BulkChange, request: Any) -> int:
         """Change every selected row in `session`'s transaction; return how many."""
@@ -220,13 +225,9 @@ class BulkEditor:
         """What the entry records besides the old values."""
         return {
             "new": change.values,
-            "add": {
-                k: [str(get_object_identifier(t)) for t in v]
-                for k, v in change.add.items()
-            },
+            "add": {k: [row_identifier(t) for t in v] for k, v in change.add.items()},
             "remove": {
-                k: [str(get_object_identifier(t)) for t in v]
-                for k, v in change.remove.items()
+                k: [row_identifier(t) for t in v] for k, v in change.remove.items()
             },
         }
 
@@ -314,7 +315,7 @@ class BulkEditor:
         theirs = list(rel.secondary_synchronize_pairs)  # (their column, link column)
         selected = self.query.filtered().with_only_columns(*(c for c, _ in mine))
         for target in targets:
-            target_values = [getattr(target, c.key) for c, _ in theirs]
+            target_values = [getattr(target, attribute_name(c)) for c, _ in theirs]
             fixed = [
                 link == value
                 for (_, link), value in zip(theirs, target_values, strict=True)

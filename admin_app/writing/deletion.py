@@ -36,6 +36,7 @@ from sqlalchemy.orm import Mapper, RelationshipDirection, Session
 from sqlalchemy.sql import ColumnElement
 
 from admin_app.listing.query import ListQuery
+from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import changed_field_label, field_specs
 from admin_app.model.keys import identifier, row_identifier
 from admin_app.model.labels import label_for
@@ -229,12 +230,15 @@ def _removed(
     for effect in effects:
         table = effect.table
         _, plural = table_words(table)
-        shown = [c for c in table.columns if c.key not in hidden(table)]
+        shown = [c for c in table.columns if attribute_name(c) not in hidden(table)]
         if effect.rule == "delete":
             name = f"{plural} deleted with {'them' if many else 'it'}"
             rows = session.execute(select(*shown).where(effect.where))
             values = [
-                {c.key: jsonable(v) for c, v in zip(shown, row, strict=True)}
+                {
+                    attribute_name(c): jsonable(v)
+                    for c, v in zip(shown, row, strict=True)
+                }
                 for row in rows
             ]
         else:
@@ -246,7 +250,7 @@ def _removed(
                 {
                     "key": identifier([jsonable(v) for v in row[: len(keys)]]),
                     **{
-                        c.key: jsonable(v)
+                        attribute_name(c): jsonable(v)
                         for c, v in zip(columns, row[len(keys) :], strict=True)
                     },
                 }
@@ -275,10 +279,13 @@ def delete_selected(
         raise FormErrors({}, " ".join(dict.fromkeys(blocking)))
     removed = _removed(session, effects, view.hidden_columns, len(rows) > 1)
     hidden = view.hidden_columns(model.__table__)
-    columns = [c for c in model.__table__.columns if c.key not in hidden]
+    columns = [c for c in model.__table__.columns if attribute_name(c) not in hidden]
     keys = [row_identifier(row) for row in rows]
     old = {
-        key: {c.key: jsonable(getattr(row, c.key)) for c in columns}
+        key: {
+            attribute_name(c): jsonable(getattr(row, attribute_name(c)))
+            for c in columns
+        }
         for key, row in zip(keys, rows, strict=True)
     }
     for row in rows:  # through the ORM: its cascades and hooks apply

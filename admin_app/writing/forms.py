@@ -18,7 +18,13 @@ import binascii
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
-from sqladmin.fields import DateTimeField, JSONField, TimezoneAwareDateTimeField
+from sqladmin.fields import (
+    DateTimeField,
+    JSONField,
+    QuerySelectField,
+    QuerySelectMultipleField,
+    TimezoneAwareDateTimeField,
+)
 from sqladmin.forms import WTFORMS_ATTRS_REVERSED, ModelConverter, converts
 from starlette.datastructures import FormData
 from wtforms import (
@@ -33,6 +39,7 @@ from wtforms import (
 from wtforms.fields.core import UnboundField
 
 from admin_app.model.fields import FieldSpec, Kind
+from admin_app.model.keys import row_identifier
 from admin_app.model.labels import json_text
 from admin_app.model.parsing import read_datetime
 
@@ -156,6 +163,26 @@ class KeySelectField(SelectField):
         self.data = "" if value is None else str(value)
 
 
+class RowSelectField(QuerySelectField):
+    """SQLAdmin's select of the related row, given the row by its identifier
+    (`row_identifier`): SQLAdmin's own reads a row's key by its columns'
+    names, which a model over an older database may give other attributes."""
+
+    def process_data(self, value: Any) -> None:
+        super().process_data(None if value is None else _chosen(value))
+
+
+class RowsSelectField(QuerySelectMultipleField):
+    """`RowSelectField` for a to-many's rows."""
+
+    def process_data(self, value: Any) -> None:
+        super().process_data(None if value is None else [_chosen(v) for v in value])
+
+
+def _chosen(row: Any) -> Any:
+    return row if isinstance(row, str) else row_identifier(row)
+
+
 class BytesField(StringField):
     """Bytes shown and typed as base64, so a form saved unchanged writes back
     exactly the bytes it showed (SQLAdmin's textarea would store their repr)."""
@@ -228,6 +255,21 @@ class IsoAwareDateTimeField(TimezoneAwareDateTimeField):
 
 class WriteConverter(ModelConverter):
     """SQLAdmin's converter with the fields above."""
+
+    def _get_identifier_value(self, o: Any) -> str:
+        return row_identifier(o)
+
+    @converts("MANYTOONE")
+    def conv_many_to_one(self, model: type, prop: Any, kwargs: dict[str, Any]) -> Any:
+        return RowSelectField(**kwargs)
+
+    @converts("ONETOONE")
+    def conv_one_to_one(self, model: type, prop: Any, kwargs: dict[str, Any]) -> Any:
+        return RowSelectField(**{**kwargs, "allow_blank": True})
+
+    @converts("MANYTOMANY", "ONETOMANY")
+    def conv_many_to_many(self, model: type, prop: Any, kwargs: dict[str, Any]) -> Any:
+        return RowsSelectField(**kwargs)
 
     @converts("DateTime")
     def conv_datetime(self, model: type, prop: Any, kwargs: dict[str, Any]) -> Any:

@@ -22,6 +22,7 @@ from sqlalchemy import Column, inspect, select
 from sqlalchemy.orm import RelationshipProperty, Session
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, StringField
 
+from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import FieldSpec, Kind, field_specs
 from admin_app.model.keys import BadKey, identifier, parse_key
 from admin_app.model.labels import field_label, label_for
@@ -70,10 +71,15 @@ class LinkSpec:
         )
 
     def parent_values(self, parent: Any) -> dict[str, Any]:
-        return {link.key: getattr(parent, col.key) for link, col in self.parent_pairs}
+        return {
+            attribute_name(link): getattr(parent, attribute_name(col))
+            for link, col in self.parent_pairs
+        }
 
     def other_key(self, link_row: Any) -> tuple[Any, ...]:
-        return tuple(getattr(link_row, link.key) for link, _ in self.other_pairs)
+        return tuple(
+            getattr(link_row, attribute_name(link)) for link, _ in self.other_pairs
+        )
 
     def other_row(self, session: Session, link_row: Any) -> Any:
         """The row a link row points at on the other side."""
@@ -365,7 +371,7 @@ class LinkWriter:
             }
         else:
             other_values = {
-                local.key: getattr(other, remote.key)
+                attribute_name(local): getattr(other, attribute_name(remote))
                 for local, remote in spec.other_pairs
             }
             candidate = {**parent_values, **other_values}

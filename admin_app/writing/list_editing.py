@@ -25,6 +25,7 @@ from sqlalchemy import Select, inspect
 from sqlalchemy.orm import Session
 
 from admin_app.listing.query import key_condition
+from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import BadValue, FieldSpec, Kind, changed_field_label
 from admin_app.model.keys import BadKey, parse_key, row_identifier
 from admin_app.model.labels import label_for
@@ -307,7 +308,7 @@ class ListSave:
             (
                 n
                 for n, s in self.view.field_specs.items()
-                if name in [c.key for c in s.columns]
+                if name in [attribute_name(c) for c in s.columns]
             ),
             name,
         )
@@ -375,12 +376,12 @@ def _column_values(spec: FieldSpec, value: Any) -> dict[str, Any] | None:
     that takes the write path to find out."""
     if spec.kind is Kind.TO_ONE:
         if names_no_row(value):
-            return {c.key: None for c in spec.columns}
+            return {attribute_name(c): None for c in spec.columns}
         if hasattr(type(value), "__table__"):
             return None
         if spec.relationship is None and spec.column is not None:
             try:
-                return {spec.column.key: spec.parse(str(value))}
+                return {attribute_name(spec.column): spec.parse(str(value))}
             except BadValue:
                 return None
         target = spec.target
@@ -392,10 +393,10 @@ def _column_values(spec: FieldSpec, value: Any) -> dict[str, Any] | None:
             parts = parse_key(target, str(value))
         except BadKey:
             return None
-        return {c.key: v for c, v in zip(spec.columns, parts, strict=True)}
+        return {attribute_name(c): v for c, v in zip(spec.columns, parts, strict=True)}
     column = spec.column
     if column is None:
         return None
     if value == "" and column.nullable:
         value = None
-    return {column.key: value}
+    return {attribute_name(column): value}

@@ -42,6 +42,7 @@ from sqlalchemy.sql import ColumnElement
 
 from admin_app.clock import utcnow
 from admin_app.listing.cells import enum_values
+from admin_app.model.attributes import attribute_name
 from admin_app.writing.audit import AuditEntry, jsonable
 
 DIALECTS = ("sqlite", "postgresql")
@@ -106,7 +107,7 @@ def _old_values(columns: list[Any], key: Any, dialect: Dialect) -> ColumnElement
     """`{"<key>": {"<field>": old value, ...}, ...}` over the selected rows."""
     pairs: list[Any] = []
     for column in columns:
-        pairs += [literal(column.key, String), _json_value(column, dialect)]
+        pairs += [literal(attribute_name(column), String), _json_value(column, dialect)]
     key_text = cast(key, String)
     if dialect.name == "sqlite":
         return func.json_group_object(key_text, func.json_object(*pairs))

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup, escape
-from sqladmin.helpers import get_object_identifier
 
+from admin_app.model.keys import row_identifier
 from admin_app.writing.concurrency import MINE, THEIRS, VERSION_FIELD, Conflict, Merge
 
 CHANGED_MEANWHILE = "Changed by someone else after you opened the form."
@@ -37,7 +37,7 @@ def show_again(form: Any, refused: RefusedForm) -> None:
         elif name in refused.to_many:
             rows = refused.to_many[name]
             if not hasattr(field, "loader"):  # a plain select compares keys
-                rows = [str(get_object_identifier(row)) for row in rows]
+                rows = [row_identifier(row) for row in rows]
             _reprocess(field, rows)
         elif name in merge.link_changes:
             _reprocess(field, _merged_rows(fresh[name], merge.link_changes[name]))

@@ -17,7 +17,7 @@ from typing import Any
 from anyio import from_thread, to_thread
 from markupsafe import Markup
 from sqladmin import Flash, ModelView
-from sqladmin.helpers import get_object_identifier
+from sqladmin.forms import WTFORMS_ATTRS
 from sqlalchemy import Select, inspect, select
 from sqlalchemy.exc import DataError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from admin_app.db_errors import database_error_message, noting_outage
+from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import Kind, changed_field_label
 from admin_app.model.keys import key_or_404, row_identifier
 from admin_app.model.labels import enum_label, label_for
@@ -66,19 +67,26 @@ class RowSaving:
     """Create, edit and delete through the shared write path."""
 
     async def get_form_data_for_edit(self, obj: Any) -> dict[str, Any]:
-        data = await super().get_form_data_for_edit(obj)
-        data.update(await to_thread.run_sync(self._edit_state, obj, data, ()))
-        return data
+        return await to_thread.run_sync(self._edit_state, obj, None, ())
 
     def _edit_state(
-        self, obj: Any, form_data: dict[str, Any], pending: tuple[str, ...]
+        self, obj: Any, form_data: dict[str, Any] | None, pending: tuple[str, ...]
     ) -> dict[str, Any]:
-        """The inline link rows and the version token of `obj` as it is now."""
+        """The inline link rows and the version token of `obj` as it is now;
+        with `form_data` None, each form field's value too, read by its
+        attribute (SQLAdmin reads a key and a related row's key by the
+        column's name, which a model over an older database may give
+        another attribute)."""
         with self.session_maker() as session:
             obj = session.merge(obj, load=False)
+            if form_data is None:
+                form_data = {
+                    WTFORMS_ATTRS.get(name, name): getattr(obj, name, None)
+                    for name in self._form_prop_names
+                }
             rows = {s.name: current_rows(session, s, obj) for s in self._link_specs}
             shown = self._shown(session, obj, form_data, rows, pending)
-            return {**rows, VERSION_FIELD: shown.encode()}
+            return {**form_data, **rows, VERSION_FIELD: shown.encode()}
 
     def _to_many_fields(self) -> list[str]:
         """The many-to-many selections on the form (saved as a diff)."""
@@ -121,9 +129,9 @@ class RowSaving:
                 row = row_with_key(session, spec.target, row)
             pairs = zip(spec.columns, spec.target_columns, strict=True)
             for local, remote in pairs:
-                if local.key in columns:
-                    columns[local.key] = (
-                        None if row is None else getattr(row, remote.key)
+                if attribute_name(local) in columns:
+                    columns[attribute_name(local)] = (
+                        None if row is None else getattr(row, attribute_name(remote))
                     )
         to_many = {
             name: [_key_of(t) for t in getattr(obj, name)]
@@ -251,7 +259,7 @@ class RowSaving:
     def _record_save(
         self, session: Session, request: Request, obj: Any, pk: str | None, changes
     ) -> None:
-        key = get_object_identifier(obj)
+        key = row_identifier(obj)
         if pk is None:
             action, summary = "create", f"Added {self.name} “{label_for(obj)}”"
         else:

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapper, RelationshipDirection, RelationshipProperty, Session
 from sqlalchemy.orm.base import instance_dict, instance_state
 
+from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import BadValue, Kind, changed_field_label, field_specs
 from admin_app.model.keys import identifier
 from admin_app.model.labels import field_label, label_for
@@ -358,7 +359,7 @@ class RowWriter:
         creating = held is None
         if column.foreign_keys and names_no_row(value):
             if not column.nullable:
-                self.error(column.key, "This field is required.")
+                self.error(attribute_name(column), "This field is required.")
                 return OMIT
             return None
         if column.foreign_keys and isinstance(value, str):
@@ -369,11 +370,11 @@ class RowWriter:
             if creating and (column.default is not None or column.server_default):
                 return OMIT
             if value is None:
-                self.error(column.key, "This field is required.")
+                self.error(attribute_name(column), "This field is required.")
                 return OMIT
         refused = cannot_hold(column, value, self.session)
         if refused is not None:
-            self.error(column.key, refused)
+            self.error(attribute_name(column), refused)
             return OMIT
         return normalise_datetime(column, value)
 
@@ -385,17 +386,24 @@ class RowWriter:
         holds already is kept as it is, without a look: a row it names may be
         gone (a database whose foreign keys are not enforced), and a form that
         shows it and sends it back changes nothing."""
-        spec = field_specs(self.model).get(column.key)
+        spec = field_specs(self.model).get(attribute_name(column))
         if spec is None or spec.kind is not Kind.TO_ONE or spec.target is None:
             return text  # a key to a table the admin does not map
         try:
             key = spec.parse(text)
         except BadValue:
             key = None
-        if key is not None and held is not None and key == held.get(column.key):
+        if (
+            key is not None
+            and held is not None
+            and key == held.get(attribute_name(column))
+        ):
             return key
         if key is None or self._row_named(spec.target, text, lambda _: key) is None:
-            self.error(column.key, "Choose a valid option: that row does not exist.")
+            self.error(
+                attribute_name(column),
+                "Choose a valid option: that row does not exist.",
+            )
             return None
         return key
 
@@ -404,18 +412,21 @@ class RowWriter:
     ) -> dict[str, Any]:
         pairs = rel.local_remote_pairs or ()
         for local, _remote in pairs:
-            self._field_of[local.key] = rel.key
+            self._field_of[attribute_name(local)] = rel.key
         if names_no_row(value):
             if not all(local.nullable for local, _ in pairs):
                 self.error(rel.key, "This field is required.")
                 return {}
             submitted.related[rel.key] = None
-            return {local.key: None for local, _ in pairs}
+            return {attribute_name(local): None for local, _ in pairs}
         target = self._load(rel, value)
         if target is None:
             return {}
         submitted.related[rel.key] = target
-        return {local.key: getattr(target, remote.key) for local, remote in pairs}
+        return {
+            attribute_name(local): getattr(target, attribute_name(remote))
+            for local, remote in pairs
+        }
 
     def _to_many(self, rel: RelationshipProperty, values: Any) -> list[Any]:
         if names_no_row(values):
@@ -490,10 +501,12 @@ class RowWriter:
             elif taken(self.session, self.model, asked):
                 columns, specs = asked.group.columns, field_specs(self.model)
                 names = " and ".join(
-                    changed_field_label(specs, self.model, c.key).lower()
+                    changed_field_label(specs, self.model, attribute_name(c)).lower()
                     for c in columns
                 )
-                self.error(columns[0].key, f"Another row already has this {names}.")
+                self.error(
+                    attribute_name(columns[0]), f"Another row already has this {names}."
+                )
 
 
 def _values_of(validated: Any, names: Iterable[str]) -> dict[str, Any]:

@@ -19,7 +19,8 @@ FULLSTACK = "tests.zoo.fullstack"
 TRACKER = "tests.zoo.tracker"
 COLUMNS = "tests.zoo.columns"
 SOCIAL = "tests.zoo.social"
-ZOO = (HEROES, FULLSTACK, TRACKER, COLUMNS, SOCIAL)
+LEGACY = "tests.zoo.legacy"
+ZOO = (HEROES, FULLSTACK, TRACKER, COLUMNS, SOCIAL, LEGACY)
 
 
 @dataclass

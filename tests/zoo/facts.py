@@ -75,6 +75,16 @@ def identity(model: type) -> str:
     return re.sub("([a-z0-9])([A-Z])", r"\1-\2", dashed).lower()
 
 
+def attr(column: Column) -> str:
+    """The attribute that holds `column` on its model's rows: its key, unless
+    the model names the column apart (`Column("SupplierName", ...)`)."""
+    for mapper in SQLModel._sa_registry.mappers:
+        for prop in mapper.column_attrs:
+            if prop.columns[0] is column:
+                return prop.key
+    return column.key
+
+
 def words(name: str) -> str:
     """A class or column name as a person writes it: `HeroTeamLink` -> `hero
     team link`, `secret_name` -> `secret name`."""
@@ -109,7 +119,7 @@ def literal_choices(model: type, name: str) -> list[str] | None:
 def choices(model: type, column: Column) -> list[str] | None:
     """The values a choice column holds, as a query string or form names them
     (an enum member by its value), or None if it is not a choice column."""
-    literal = literal_choices(model, column.key)
+    literal = literal_choices(model, attr(column))
     if literal is not None:
         return literal
     type_ = base_type(column.type)
@@ -131,7 +141,7 @@ def is_aware(column: Column) -> bool:
 def kind(model: type, column: Column) -> str:
     """One word for what the column holds, as DESIGN.md's field kinds name them."""
     type_ = base_type(column.type)
-    if is_secret(column.key):
+    if is_secret(attr(column)):
         return "secret"
     if choices(model, column) is not None:
         return "choice"
@@ -163,12 +173,17 @@ def kind(model: type, column: Column) -> str:
 
 
 def is_email(model: type, column: Column) -> bool:
-    found = annotation(model, column.key)
-    return getattr(found, "__name__", "") == "EmailStr" or column.key == "email"
+    found = annotation(model, attr(column))
+    return getattr(found, "__name__", "") == "EmailStr" or attr(column) == "email"
 
 
 def columns(model: type) -> list[Column]:
     return list(model.__table__.columns)
+
+
+def columns_by_attr(model: type) -> dict[str, Column]:
+    """The table's columns by the attributes that hold them."""
+    return {attr(c): c for c in columns(model)}
 
 
 def primary_key(model: type) -> list[Column]:
@@ -199,7 +214,7 @@ def to_one(model: type) -> dict[str, RelationshipProperty]:
     for rel in inspect(model).relationships:
         if rel.direction is RelationshipDirection.MANYTOONE:
             for local, _remote in rel.local_remote_pairs or []:
-                found.setdefault(local.key, rel)
+                found.setdefault(attr(local), rel)
     return found
 
 
@@ -220,15 +235,16 @@ def label_column(model: type) -> str | None:
     """The first label column, else the first text column unique by itself
     that is not the key and holds no secret (a member's `handle`)."""
     columns = model.__table__.columns
-    named = next((name for name in LABEL_COLUMNS if name in columns), None)
+    names = {attr(c) for c in columns}
+    named = next((name for name in LABEL_COLUMNS if name in names), None)
     if named is not None:
         return named
     unique = [
-        c.key
+        attr(c)
         for c in columns
         if c.unique
         and not c.primary_key
-        and not is_secret(c.key)
+        and not is_secret(attr(c))
         and isinstance(base_type(c.type), String)
         and not isinstance(base_type(c.type), Enum)
     ]
@@ -251,7 +267,7 @@ def label(obj: Any) -> str:
 
 
 def key_values(obj: Any) -> tuple[Any, ...]:
-    return tuple(getattr(obj, column.key) for column in primary_key(type(obj)))
+    return tuple(getattr(obj, attr(column)) for column in primary_key(type(obj)))
 
 
 def key_text(value: Any) -> str:
@@ -279,7 +295,7 @@ def by_identifier(session: Session, model: type) -> dict[str, Any]:
 def snapshot(session: Session, model: type) -> dict[str, dict[str, Any]]:
     """Every row's column values by identifier, for before/after comparisons."""
     return {
-        key: {c.key: getattr(row, c.key) for c in columns(model)}
+        key: {attr(c): getattr(row, attr(c)) for c in columns(model)}
         for key, row in by_identifier(session, model).items()
     }
 
@@ -323,15 +339,15 @@ def constraint(model: type, name: str, cls: type) -> Any:
 
 
 def max_length(model: type, column: Column) -> int | None:
-    found = constraint(model, column.key, annotated_types.MaxLen)
+    found = constraint(model, attr(column), annotated_types.MaxLen)
     if found is not None:
         return found.max_length
     return getattr(base_type(column.type), "length", None)
 
 
 def int_bounds(model: type, column: Column) -> tuple[int, int]:
-    low = constraint(model, column.key, annotated_types.Ge)
-    high = constraint(model, column.key, annotated_types.Le)
+    low = constraint(model, attr(column), annotated_types.Ge)
+    high = constraint(model, attr(column), annotated_types.Le)
     return (
         low.ge if low is not None else -1000,
         high.le if high is not None else 1000,
@@ -457,7 +473,7 @@ def references_to(model: type, tables: Iterable[type]) -> list[Reference]:
 
 def referring_rows(session: Session, reference: Reference, obj: Any) -> list[Any]:
     target = next(iter(reference.column.foreign_keys)).column
-    value = getattr(obj, target.key)
+    value = getattr(obj, attr(target))
     return list(
         session.exec(
             select(reference.model).where(reference.column == value)  # type: ignore[arg-type]
@@ -471,8 +487,8 @@ def holds(model: type, obj: Any, term: str) -> bool:
     inside), or another value or related row's label contains it as text."""
     wanted = term.casefold()
     for column in columns(model):
-        value = getattr(obj, column.key)
-        if value is None or is_secret(column.key):
+        value = getattr(obj, attr(column))
+        if value is None or is_secret(attr(column)):
             continue
         value_text = query_text(value).casefold()
         if kind(model, column) == "choice":

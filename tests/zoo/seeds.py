@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from tests.zoo import columns, fullstack, heroes, social, tracker
+from tests.zoo import columns, fullstack, heroes, legacy, social, tracker
 
 PRECISE = datetime(2026, 12, 1, 20, 37, 50, 298217)
 
@@ -244,12 +244,43 @@ def seed_social(session: Session) -> None:
     )
 
 
+def seed_legacy(session: Session) -> None:
+    acme = legacy.LegacySupplier(name="Acme Tools", active=True)
+    formula = legacy.LegacySupplier(name="=Formula Parts", active=False)
+    unknown = legacy.LegacySupplier(name="Ünknown Supplies")  # active not known
+    session.add_all([acme, formula, unknown])
+    session.add_all(
+        [
+            legacy.LegacyProduct(
+                code="HAM-01",
+                description="Claw hammer",
+                unit_price=Decimal("12.50"),
+                quantity=4,
+                supplier=acme,
+            ),
+            legacy.LegacyProduct(
+                code="SAW 2", unit_price=Decimal("30.00"), supplier=acme
+            ),  # quantity and creation time from the database
+            legacy.LegacyProduct(
+                code="-NEG",
+                description="+1 glue\nsecond line",
+                unit_price=Decimal("0.99"),
+                quantity=100,
+                supplier=formula,
+                created=PRECISE.replace(tzinfo=UTC),
+            ),
+            legacy.LegacyProduct(code="LOOSE", unit_price=Decimal("1.00")),
+        ]
+    )
+
+
 SEEDS: dict[str, Callable[[Session], None]] = {
     heroes.__name__: seed_heroes,
     fullstack.__name__: seed_fullstack,
     tracker.__name__: seed_tracker,
     columns.__name__: seed_columns,
     social.__name__: seed_social,
+    legacy.__name__: seed_legacy,
 }
 
 

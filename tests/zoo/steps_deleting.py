@@ -109,9 +109,11 @@ class DeletingSteps(StoryBase):
                 if (
                     ref.rule == "empty"
                     and key in current
-                    and current[key][ref.column.key] is not None
+                    and current[key][facts.attr(ref.column)] is not None
                 ):
-                    problems.append(f"{path}: {key}.{ref.column.key} not emptied")
+                    problems.append(
+                        f"{path}: {key}.{facts.attr(ref.column)} not emptied"
+                    )
         return problems
 
     def delete_order(self) -> list[str]:

@@ -37,13 +37,16 @@ class ReadingSteps(StoryBase):
         page = self.get_list()
         headings = {norm(h): h for h in page.headers if h}
         missing = [
-            c.key for c in self.listed_columns() if not self.names_of(c) & set(headings)
+            facts.attr(c)
+            for c in self.listed_columns()
+            if not self.names_of(c) & set(headings)
         ]
         assert not missing, f"columns not listed: {missing} (headers {page.headers})"
         hidden = [
-            c.key
+            facts.attr(c)
             for c in self.columns()
-            if self.kind(c) in ("secret", "longtext") and norm(c.key) in headings
+            if self.kind(c) in ("secret", "longtext")
+            and norm(facts.attr(c)) in headings
         ]
         assert not hidden, f"secret or long text columns listed: {hidden}"
         stored = self.db()
@@ -60,16 +63,16 @@ class ReadingSteps(StoryBase):
                 if heading is None:
                     continue
                 cell = page.cell(row, heading)
-                value = getattr(obj, column.key)
+                value = getattr(obj, facts.attr(column))
                 if column.foreign_keys:
                     expected = self.target_label(column, value)
                     if cell not in (expected, facts.query_text(value) if value else ""):
                         wrong.append(
-                            f"{row.key}.{column.key}: {cell!r} not {expected!r}"
+                            f"{row.key}.{facts.attr(column)}: {cell!r} not {expected!r}"
                         )
                     elif value is not None and cell != expected:
                         wrong.append(
-                            f"{row.key}.{column.key}: shows the key {cell!r}, "
+                            f"{row.key}.{facts.attr(column)}: shows the key {cell!r}, "
                             f"not the label {expected!r}"
                         )
                 elif (
@@ -77,7 +80,9 @@ class ReadingSteps(StoryBase):
                     and value is not None
                     and cell != " ".join(str(value).split())
                 ):
-                    wrong.append(f"{row.key}.{column.key}: {cell!r} not {value!r}")
+                    wrong.append(
+                        f"{row.key}.{facts.attr(column)}: {cell!r} not {value!r}"
+                    )
         assert not wrong, "cells differ from the database: " + "; ".join(wrong[:6])
 
     def step_links(self) -> None:
@@ -112,11 +117,13 @@ class ReadingSteps(StoryBase):
             and not column.foreign_keys
             and not column.primary_key
             for obj in stored.values()
-            if getattr(obj, column.key)
+            if getattr(obj, facts.attr(column))
         ]
         if candidates:
             column, obj = candidates[len(candidates) // 2]
-            terms.append((" ".join(str(getattr(obj, column.key)).split()[:2]), obj))
+            terms.append(
+                (" ".join(str(getattr(obj, facts.attr(column))).split()[:2]), obj)
+            )
         for column in self.columns():
             if self.kind(column) == "choice":
                 longest = max(facts.choices(self.model, column), key=len)
@@ -137,23 +144,27 @@ class ReadingSteps(StoryBase):
             return
         stored = self.db()
         for column in secrets:
-            values = [getattr(o, column.key) for o in stored.values()]
+            values = [getattr(o, facts.attr(column)) for o in stored.values()]
             for term in ("$2b$", values[0]):
                 page = self.get_list(urlencode({"search": term}))
-                assert not page.rows, f"searching {term!r} finds rows by {column.key}"
+                assert not page.rows, (
+                    f"searching {term!r} finds rows by {facts.attr(column)}"
+                )
         key = next(iter(stored))
         for route in ("details", "edit"):
             html = self.client.get(f"{self.base}/{route}/{key_url(key)}").text
             leaked = [v for v in values if v and v in html]
-            assert not leaked, f"the {route} page shows a stored {column.key}"
+            assert not leaked, f"the {route} page shows a stored {facts.attr(column)}"
         bulk = self.client.get(f"{self.base}/bulk-edit?{urlencode({'pks': key})}")
         offered = {f.value for f in form_fields(bulk.text) if f.name == "fields"}
-        assert not offered & {c.key for c in secrets}, "a secret is bulk-editable"
+        assert not offered & {facts.attr(c) for c in secrets}, (
+            "a secret is bulk-editable"
+        )
 
     def db_order(self, sort_by: str, descending: bool) -> list[Any] | None:
         """The sort values in the database's own ORDER BY, or None when the
         database cannot order by it."""
-        mapper_columns = self.model.__table__.columns
+        mapper_columns = facts.columns_by_attr(self.model)
         keys = facts.primary_key(self.model)
         direction = desc if descending else asc
         if sort_by in mapper_columns:
@@ -205,8 +216,8 @@ class ReadingSteps(StoryBase):
         return model, key_column, getattr(model, name)
 
     def sort_value(self, obj: Any, sort_by: str) -> Any:
-        if sort_by in self.model.__table__.columns:
-            column = self.model.__table__.columns[sort_by]
+        if sort_by in facts.columns_by_attr(self.model):
+            column = facts.columns_by_attr(self.model)[sort_by]
             if self.label_of_target(column) is not None:
                 value = getattr(obj, sort_by)
                 return self.target_label(column, value) if value is not None else None
@@ -252,7 +263,7 @@ class ReadingSteps(StoryBase):
 
     def expected_rows(self, params: dict[str, str]) -> set[str] | None:
         stored = self.db()
-        table_columns = self.model.__table__.columns
+        table_columns = facts.columns_by_attr(self.model)
         rels = facts.relationships(self.model)
         keep = set(stored)
         for name, value in params.items():
@@ -298,7 +309,7 @@ class ReadingSteps(StoryBase):
         values = sorted(
             v
             for v in (
-                facts.comparable(self.model, column, getattr(o, column.key))
+                facts.comparable(self.model, column, getattr(o, facts.attr(column)))
                 for o in self.db().values()
             )
             if v is not None
@@ -332,7 +343,7 @@ class ReadingSteps(StoryBase):
                     found.append({**kept, field.name: value})
                 continue
             base, _, suffix = field.name.partition("__")
-            column = self.model.__table__.columns.get(base)
+            column = facts.columns_by_attr(self.model).get(base)
             if column is None:
                 continue
             value = self.range_text(column, field, upper=suffix == "lte")
@@ -347,21 +358,23 @@ class ReadingSteps(StoryBase):
         problems = []
         for column in self.columns():
             found_kind = self.kind(column)
-            if found_kind == "choice" and column.key not in parameters:
-                problems.append(f"no choice filter for {column.key}")
+            if found_kind == "choice" and facts.attr(column) not in parameters:
+                problems.append(f"no choice filter for {facts.attr(column)}")
             if column.foreign_keys and not self.names_of(column) & {
                 norm(p) for p in parameters
             }:
-                problems.append(f"no related-row filter for {column.key}")
+                problems.append(f"no related-row filter for {facts.attr(column)}")
             if found_kind == "int" and not column.foreign_keys:
                 steps = {
                     f.step
                     for p in panel
                     for f in p.fields
-                    if f.name.startswith(column.key + "__")
+                    if f.name.startswith(facts.attr(column) + "__")
                 }
                 if steps and steps != {"1"}:
-                    problems.append(f"{column.key} range filter has step {steps}")
+                    problems.append(
+                        f"{facts.attr(column)} range filter has step {steps}"
+                    )
         for filter_ in panel:
             for params in self.attempts(filter_):
                 query = urlencode(params)
@@ -392,29 +405,32 @@ class ReadingSteps(StoryBase):
                 norm(label): value for label, value in details(response.text).items()
             }
             for column in self.columns():
-                value = getattr(obj, column.key)
+                value = getattr(obj, facts.attr(column))
                 names = self.names_of(column)
                 if self.kind(column) == "secret":
                     if names & set(shown_rows) or (value and value in response.text):
-                        problems.append(f"{key}: the secret {column.key} is shown")
+                        problems.append(
+                            f"{key}: the secret {facts.attr(column)} is shown"
+                        )
                     continue
                 label = next((n for n in names if n in shown_rows), None)
                 if label is None:
-                    problems.append(f"{key}: {column.key} is not shown")
+                    problems.append(f"{key}: {facts.attr(column)} is not shown")
                     continue
                 cell = shown_rows[label]
                 if column.foreign_keys and value is not None:
                     expected = self.target_label(column, value)
                     if expected not in cell:
                         problems.append(
-                            f"{key}: {column.key} shows {cell!r}, not {expected!r}"
+                            f"{key}: {facts.attr(column)} shows {cell!r}, "
+                            f"not {expected!r}"
                         )
                 elif (
                     self.kind(column) in ("text", "longtext")
                     and value
                     and " ".join(value.split()) not in cell
                 ):
-                    problems.append(f"{key}: {column.key} shows {cell!r}")
+                    problems.append(f"{key}: {facts.attr(column)} shows {cell!r}")
         assert not problems, "; ".join(problems[:8])
 
     def step_export(self) -> None:
@@ -424,17 +440,19 @@ class ReadingSteps(StoryBase):
         header, *cells = list(csv.reader(io.StringIO(raw)))
         stored = self.db()
         missing = [
-            c.key
+            facts.attr(c)
             for c in self.columns()
-            if self.kind(c) != "secret" and c.key not in header
+            if self.kind(c) != "secret" and facts.attr(c) not in header
         ]
         assert not missing, f"the export has no column {missing} (header {header})"
         for column in self.secret_columns():
-            assert column.key not in header, f"the export has {column.key}"
-            assert not any(getattr(o, column.key) in raw for o in stored.values()), (
-                f"the export holds a {column.key}"
+            assert facts.attr(column) not in header, (
+                f"the export has {facts.attr(column)}"
             )
-        keys = [header.index(c.key) for c in facts.primary_key(self.model)]
+            assert not any(
+                getattr(o, facts.attr(column)) in raw for o in stored.values()
+            ), f"the export holds a {facts.attr(column)}"
+        keys = [header.index(facts.attr(c)) for c in facts.primary_key(self.model)]
 
         def unescape(value: str) -> str:
             return (
@@ -459,19 +477,19 @@ class ReadingSteps(StoryBase):
         for key, obj in stored.items():
             row = by_key[key]
             for column in self.columns():
-                if column.key not in header:
+                if facts.attr(column) not in header:
                     continue
-                cell = row[header.index(column.key)]
-                value = getattr(obj, column.key)
+                cell = row[header.index(facts.attr(column))]
+                value = getattr(obj, facts.attr(column))
                 if not facts.cell_matches(self.model, column, value, cell):
-                    wrong.append(f"{key}.{column.key}: {cell!r} for {value!r}")
+                    wrong.append(f"{key}.{facts.attr(column)}: {cell!r} for {value!r}")
         for column in self.columns():
-            if not column.foreign_keys or column.key not in header:
+            if not column.foreign_keys or facts.attr(column) not in header:
                 continue
-            at = header.index(column.key)
+            at = header.index(facts.attr(column))
             labels = {
                 key: facts.safe_text(
-                    self.target_label(column, getattr(obj, column.key))
+                    self.target_label(column, getattr(obj, facts.attr(column)))
                 )
                 for key, obj in stored.items()
             }
@@ -482,5 +500,7 @@ class ReadingSteps(StoryBase):
                 and all(by_key[k][i] == labels[k] for k in stored)
             ]
             if not beside:
-                wrong.append(f"no column beside {column.key} holds its row's label")
+                wrong.append(
+                    f"no column beside {facts.attr(column)} holds its row's label"
+                )
         assert not wrong, "; ".join(wrong[:8])

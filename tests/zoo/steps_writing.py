@@ -63,7 +63,10 @@ class WritingSteps(StoryBase):
         if column.foreign_keys:
             target, key_column = facts.fk_target(column)
             with self.site.session() as session:
-                keys = [getattr(r, key_column.key) for r in facts.rows(session, target)]
+                keys = [
+                    getattr(r, facts.attr(key_column))
+                    for r in facts.rows(session, target)
+                ]
             choice = next((k for k in keys if k != current), keys[0])
             return [str(choice)], facts.comparable(self.model, column, choice)
         if found == "secret":
@@ -84,7 +87,7 @@ class WritingSteps(StoryBase):
             elif column.primary_key:
                 value = f"@{tag} %?#/ ké"
             else:
-                value = f"Zoo {tag} {column.key}"
+                value = f"Zoo {tag} {facts.attr(column)}"
             limit = facts.max_length(self.model, column)
             value = value[:limit] if limit else value
             return [value], value
@@ -137,7 +140,7 @@ class WritingSteps(StoryBase):
             value = uuid.uuid4()
             return [str(value)], value
         if found == "json":
-            annotation = self.model.model_fields[column.key].annotation
+            annotation = self.model.model_fields[facts.attr(column)].annotation
             if _is_list(annotation):  # `list[str]`, `list[str] | None`
                 value = ["zoo", tag]
             else:
@@ -162,7 +165,7 @@ class WritingSteps(StoryBase):
         )
 
     def column_for(self, name: str):  # type: ignore[no-untyped-def]
-        return self.model.__table__.columns.get(name)
+        return facts.columns_by_attr(self.model).get(name)
 
     def typed_form(
         self, fields: list[FormField], current: dict[str, Any] | None, tag: str
@@ -194,24 +197,27 @@ class WritingSteps(StoryBase):
                 now = (
                     ""
                     if current is None
-                    else facts.query_text(current.get(local[0].key))
+                    else facts.query_text(current.get(facts.attr(local[0])))
                 )
                 choice = next((o for o in options if o != now), options[0])
                 alternatives[field.name] = options
                 pairs.append((field.name, choice))
-                expected[local[0].key] = self.parsed(local[0], choice)
+                expected[facts.attr(local[0])] = self.parsed(local[0], choice)
                 continue
             if current is not None and column.primary_key:
                 pairs += [(field.name, v) for v in shown(field)]
                 continue
             values, stored = self.fill(
-                column, field, None if current is None else current.get(column.key), tag
+                column,
+                field,
+                None if current is None else current.get(facts.attr(column)),
+                tag,
             )
             if column.primary_key and field.tag == "select":
                 alternatives[field.name] = option_values(field)
             pairs += [(field.name, v) for v in values]
             if stored is not SKIP:
-                expected[column.key] = stored
+                expected[facts.attr(column)] = stored
         return pairs, expected, alternatives
 
     def avoid_existing_key(
@@ -238,8 +244,8 @@ class WritingSteps(StoryBase):
                     if name in to_one
                     else self.column_for(name)
                 )
-                values[column.key] = value
-            key_parts = [values.get(k.key, "") for k in keys]
+                values[facts.attr(column)] = value
+            key_parts = [values.get(facts.attr(k), "") for k in keys]
             if any(part == "" for part in key_parts):
                 return pairs
             key = ";".join(
@@ -254,7 +260,7 @@ class WritingSteps(StoryBase):
                         if name in to_one
                         else self.column_for(name)
                     )
-                    expected[column.key] = self.parsed(column, value)
+                    expected[facts.attr(column)] = self.parsed(column, value)
                 return [(n, chosen.get(n, v)) for n, v in pairs]
         return pairs
 
@@ -265,11 +271,12 @@ class WritingSteps(StoryBase):
         names = {f.name for f in fields}
         to_one = facts.to_one(self.model)
         missing = [
-            c.key
+            facts.attr(c)
             for c in self.columns()
             if not facts.is_generated_key(c)
-            and c.key not in names
-            and not (c.key in to_one and to_one[c.key].key in names)
+            and c.computed is None
+            and facts.attr(c) not in names
+            and not (facts.attr(c) in to_one and to_one[facts.attr(c)].key in names)
         ]
         assert not missing, f"the create form has no field for {missing}"
         pairs, expected, alternatives = self.typed_form(fields, None, "new")
@@ -320,9 +327,9 @@ class WritingSteps(StoryBase):
         }
         assert not wrong, f"stored (got, typed): {wrong}"
         for column in self.columns():
-            if column.key not in expected:
-                assert after[column.key] == stored[key][column.key], (
-                    f"{column.key} changed without being typed"
+            if facts.attr(column) not in expected and column.computed is None:
+                assert after[facts.attr(column)] == stored[key][facts.attr(column)], (
+                    f"{facts.attr(column)} changed without being typed"
                 )
         changed = {n for n, v in expected.items() if stored[key][n] != after[n]}
         entries = audit_rows(self.site)[audit_before:]
@@ -345,7 +352,7 @@ class WritingSteps(StoryBase):
             )
         }
         by_column = {
-            column.key: rel.key
+            facts.attr(column): rel.key
             for rel in facts.to_one(self.model).values()
             for column in rel.local_columns
         }
@@ -427,34 +434,39 @@ class WritingSteps(StoryBase):
         page = self.client.get(f"{self.base}/bulk-edit?{query}")
         assert page.status_code == 200, f"bulk edit form: {page.status_code}"
         found = self.kind(column)
-        data: dict[str, Any] = {"fields": column.key}
+        data: dict[str, Any] = {"fields": facts.attr(column)}
+        offered = next(
+            (f for f in form_fields(page.text) if f.name == facts.attr(column)), None
+        )
         if found == "bool":
-            value = not before[chosen[0]][column.key]
-            if value:
-                data[column.key] = "y"
+            value = not before[chosen[0]][facts.attr(column)]
+            if offered is not None and offered.tag == "select":  # may be unknown
+                data[facts.attr(column)] = str(value)
+            elif value:
+                data[facts.attr(column)] = "y"
         elif found == "choice":
-            offered = next(
-                (f for f in form_fields(page.text) if f.name == column.key), None
-            )
             values = (
                 option_values(offered)
                 if offered is not None and offered.tag == "select"
                 else facts.choices(self.model, column)
             )
-            now = before[chosen[0]][column.key]
+            now = before[chosen[0]][facts.attr(column)]
             text_value = next(v for v in values if self.parsed(column, v) != now)
-            data[column.key], value = text_value, self.parsed(column, text_value)
+            data[facts.attr(column)], value = (
+                text_value,
+                self.parsed(column, text_value),
+            )
         elif found == "int":
             low, high = facts.int_bounds(self.model, column)
             value = next(
                 v
                 for v in (low + 2, low + 1, high)
-                if low <= v <= high and v != before[chosen[0]][column.key]
+                if low <= v <= high and v != before[chosen[0]][facts.attr(column)]
             )
-            data[column.key] = str(value)
+            data[facts.attr(column)] = str(value)
         else:
             value = "Bulk value"
-            data[column.key] = value
+            data[facts.attr(column)] = value
         audit_before = len(audit_rows(self.site))
         response = self.client.post(
             f"{self.base}/bulk-edit?{query}", data=data, follow_redirects=False
@@ -464,8 +476,8 @@ class WritingSteps(StoryBase):
         )
         message = self.message_after(response)
         after = self.values()
-        assert all(after[k][column.key] == value for k in chosen), (
-            f"bulk edit of {column.key} did not store {value!r}"
+        assert all(after[k][facts.attr(column)] == value for k in chosen), (
+            f"bulk edit of {facts.attr(column)} did not store {value!r}"
         )
         assert all(after[k] == before[k] for k in before if k not in chosen), (
             "bulk edit changed other rows"

@@ -101,7 +101,7 @@ class StoryBase:
             snap = facts.snapshot(session, self.model)
         return {
             key: {
-                c.key: facts.comparable(self.model, c, row[c.key])
+                facts.attr(c): facts.comparable(self.model, c, row[facts.attr(c)])
                 for c in self.columns()
             }
             for key, row in snap.items()
@@ -120,8 +120,8 @@ class StoryBase:
     def names_of(self, column) -> set[str]:  # type: ignore[no-untyped-def]
         """The headings that may stand for a column: its own name, or the
         to-one relationship that shows it."""
-        names = {norm(column.key)}
-        rel = facts.to_one(self.model).get(column.key)
+        names = {norm(facts.attr(column))}
+        rel = facts.to_one(self.model).get(facts.attr(column))
         if rel is not None:
             names.add(norm(rel.key))
         return names
@@ -158,8 +158,8 @@ class StoryBase:
 
     def check_no_secret(self, entry: dict[str, Any]) -> None:
         for column in self.secret_columns():
-            assert column.key not in entry_changes(entry), (
-                f"the audit entry records {column.key}"
+            assert facts.attr(column) not in entry_changes(entry), (
+                f"the audit entry records {facts.attr(column)}"
             )
             assert "$2b$" not in entry["changes"], "the audit entry holds a hash"
 

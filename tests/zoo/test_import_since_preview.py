@@ -149,7 +149,7 @@ def _delete_one(site, model: type, previewed: list[dict]) -> int | None:  # type
     for shown in previewed:
         with site.session() as session:
             row = facts.by_identifier(session, model)[shown["key"]]
-            where = [c == getattr(row, c.key) for c in facts.primary_key(model)]
+            where = [c == getattr(row, facts.attr(c)) for c in facts.primary_key(model)]
             try:
                 session.execute(delete(table).where(*where))
                 session.commit()

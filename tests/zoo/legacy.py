@@ -1,0 +1,73 @@
+"""An app's models written over a database that came before them.
+
+The tables and columns keep the names an older system gave them (mixed
+case, a space, a prefix), which the attributes rename (`sa_column=Column(
+"SupplierName", ...)`), the key's column too; the database fills columns
+itself (a `server_default` count, a generated stock value no one may
+write); a supplier's `active` flag may be unknown (a nullable boolean); a
+product's key to its supplier is a column named like the supplier's own key.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Computed,
+    DateTime,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+)
+from sqlmodel import Field, Relationship, SQLModel
+
+
+class LegacySupplier(SQLModel, table=True):
+    __tablename__ = "tblSupplier"
+
+    id: int | None = Field(
+        default=None, sa_column=Column("SupplierID", Integer, primary_key=True)
+    )
+    name: str = Field(sa_column=Column("SupplierName", String(80), nullable=False))
+    active: bool | None = Field(default=None, sa_column=Column("IsActive", Boolean))
+
+    products: list["LegacyProduct"] = Relationship(back_populates="supplier")
+
+
+class LegacyProduct(SQLModel, table=True):
+    __tablename__ = "tblProduct"
+
+    id: int | None = Field(
+        default=None, sa_column=Column("ProductID", Integer, primary_key=True)
+    )
+    code: str = Field(
+        sa_column=Column("Product Code", String(20), unique=True, nullable=False)
+    )
+    description: str | None = Field(default=None, sa_column=Column("Descr", Text))
+    unit_price: Decimal = Field(
+        sa_column=Column("UnitPrice", Numeric(10, 2), nullable=False)
+    )
+    quantity: int | None = Field(
+        default=None,
+        sa_column=Column("Qty", Integer, nullable=False, server_default="0"),
+    )
+    stock_value: Decimal | None = Field(
+        default=None,
+        sa_column=Column(
+            "StockValue",
+            Numeric(12, 2),
+            Computed('"UnitPrice" * "Qty"', persisted=True),
+        ),
+    )
+    created: datetime | None = Field(
+        default=None, sa_column=Column("CreatedOn", DateTime(timezone=True))
+    )
+    supplier_id: int | None = Field(
+        default=None,
+        sa_column=Column("SupplierID", Integer, ForeignKey("tblSupplier.SupplierID")),
+    )
+
+    supplier: LegacySupplier | None = Relationship(back_populates="products")
