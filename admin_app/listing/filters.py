@@ -8,12 +8,14 @@ does not parse is a `BadFilter` with a sentence the user can act on.
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import Column, String, cast, inspect, or_
 from sqlalchemy.orm import RelationshipProperty
 from sqlalchemy.sql import ColumnElement
 
+from admin_app.listing.instants import at_instant, from_instant
 from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import (
     FALSE_WORDS,
@@ -161,10 +163,15 @@ class RangeFilter(ListFilter):
         return found
 
     def conditions(self, params: Mapping[str, str]) -> list[ColumnElement]:
-        return [
-            getattr(self.column, self.BOUNDS[suffix][1])(compared(self.column, value))
-            for suffix, _text, value in self._bounds(params)
-        ]
+        return [self._condition(s, v) for s, _text, v in self._bounds(params)]
+
+    def _condition(self, suffix: str, value: Any) -> ColumnElement:
+        column = self.column
+        if isinstance(value, datetime) and suffix != "__lte":  # see `instants`
+            if suffix == "":
+                return at_instant(column, value)
+            return column >= from_instant(column, value)
+        return getattr(column, self.BOUNDS[suffix][1])(compared(column, value))
 
     def chips(self, params: Mapping[str, str]) -> list[Chip]:
         return [

@@ -33,6 +33,8 @@ from typing import Any
 from sqlalchemy import Enum, String, and_, false, literal, or_
 from sqlalchemy.sql import ColumnElement
 
+from admin_app.listing.instants import at_instant, from_instant
+
 MAX_CURSOR = 4_000
 """Characters a cursor may have; the longest sort value a list cuts short."""
 MAX_SKIP_PAGES = 10
@@ -79,7 +81,7 @@ def _bound_value(term: SortTerm, value: Any) -> Any:
 def _equal(term: SortTerm, value: Any) -> ColumnElement:
     if value is None:
         return term.expression.is_(None)
-    return term.expression == _bound_value(term, value)
+    return at_instant(term.expression, value)
 
 
 def _beyond(term: SortTerm, value: Any) -> ColumnElement | None:
@@ -87,8 +89,10 @@ def _beyond(term: SortTerm, value: Any) -> ColumnElement | None:
     column = term.expression
     if value is None:
         return column.is_not(None) if term.nulls_first else None
-    value = _bound_value(term, value)
-    step = column < value if term.descending else column > value
+    if term.descending:
+        step = column < from_instant(column, value)
+    else:
+        step = column > _bound_value(term, value)
     if term.nullable and not term.nulls_first:
         return or_(step, column.is_(None))
     return step
@@ -100,8 +104,10 @@ def _bound(term: SortTerm, value: Any) -> ColumnElement | None:
     column = term.expression
     if value is None:
         return None if term.nulls_first else column.is_(None)
-    value = _bound_value(term, value)
-    step = column <= value if term.descending else column >= value
+    if term.descending:
+        step = column <= _bound_value(term, value)
+    else:
+        step = column >= from_instant(column, value)
     if term.nullable and not term.nulls_first:
         return or_(step, column.is_(None))
     return step

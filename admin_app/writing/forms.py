@@ -259,6 +259,16 @@ class WriteConverter(ModelConverter):
     def _get_identifier_value(self, o: Any) -> str:
         return row_identifier(o)
 
+    @converts("Boolean", "dialects.mssql.base.BIT")
+    def conv_boolean(self, model: type, prop: Any, kwargs: dict[str, Any]) -> Any:
+        """A flag that may be unknown (a nullable column) as a select in
+        words, as the filters name it: Unknown, Yes, No (SQLAdmin's says
+        True and False)."""
+        if prop.columns[0].nullable:
+            kwargs.setdefault("choices", [("True", "Yes"), ("False", "No")])
+            kwargs.setdefault("blank_text", "Unknown")
+        return super().conv_boolean(model, prop, kwargs)
+
     @converts("MANYTOONE")
     def conv_many_to_one(self, model: type, prop: Any, kwargs: dict[str, Any]) -> Any:
         return RowSelectField(**kwargs)

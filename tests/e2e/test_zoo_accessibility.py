@@ -14,7 +14,15 @@ from playwright.sync_api import Page, expect
 from tests.conftest import PASSWORD
 from tests.e2e.axe_scan import blocking_violations
 from tests.e2e.conftest import VIEWPORT
-from tests.zoo.conftest import COLUMNS, FULLSTACK, HEROES, SOCIAL, TRACKER, serve_live
+from tests.zoo.conftest import (
+    COLUMNS,
+    FULLSTACK,
+    HEROES,
+    LEGACY,
+    SOCIAL,
+    TRACKER,
+    serve_live,
+)
 
 pytestmark = pytest.mark.postgres
 
@@ -24,6 +32,7 @@ TABLES = {
     TRACKER: ("tracker-task", "Tracker task"),
     COLUMNS: ("zoo-code", "Zoo code"),
     SOCIAL: ("social-member", "Social member"),
+    LEGACY: ("legacy-product", "Legacy product"),
 }
 
 

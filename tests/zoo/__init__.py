@@ -2,11 +2,13 @@
 
 Each module is written the way its source writes it (the SQLModel tutorial,
 the FastAPI full-stack template, a guide-style task tracker, one table per
-column type the admin claims, and a small social network whose members follow
-members and whose messages have two keys to the same table), untouched for
-the admin. The tests under this
-folder serve each of them and check that a staff user gets every column, every
-filter and every write path without the module being tuned for the admin.
+column type the admin claims, a small social network whose members follow
+members and whose messages have two keys to the same table, and a
+warehouse's models over a database older than them, whose tables and columns
+are named apart from their attributes), untouched for the admin. The tests
+under this folder serve each of them and check that a staff user gets every
+column, every filter and every write path without the module being tuned for
+the admin.
 
 Every class, table and enum name here is unique across the shipped `models`,
 `tests.other_models` and the other zoo modules: they share SQLModel's

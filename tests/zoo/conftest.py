@@ -92,3 +92,8 @@ def columns_site(empty_database_url: str) -> Iterator[Site]:
 @pytest.fixture
 def social_site(empty_database_url: str) -> Iterator[Site]:
     yield from serve(empty_database_url, SOCIAL)
+
+
+@pytest.fixture
+def legacy_site(empty_database_url: str) -> Iterator[Site]:
+    yield from serve(empty_database_url, LEGACY)

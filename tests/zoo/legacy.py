@@ -2,10 +2,11 @@
 
 The tables and columns keep the names an older system gave them (mixed
 case, a space, a prefix), which the attributes rename (`sa_column=Column(
-"SupplierName", ...)`), the key's column too; the database fills columns
-itself (a `server_default` count, a generated stock value no one may
-write); a supplier's `active` flag may be unknown (a nullable boolean); a
-product's key to its supplier is a column named like the supplier's own key.
+"SupplierName", ...)`), the key's column too. The database fills columns
+itself: a `server_default` count and creation time (which SQLite writes as a
+whole second's text), a generated stock value no one may write. A
+supplier's `active` flag may be unknown (a nullable boolean); a product's
+key to its supplier is a column named like the supplier's own key.
 """
 
 from datetime import datetime
@@ -21,6 +22,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    func,
 )
 from sqlmodel import Field, Relationship, SQLModel
 
@@ -63,7 +65,10 @@ class LegacyProduct(SQLModel, table=True):
         ),
     )
     created: datetime | None = Field(
-        default=None, sa_column=Column("CreatedOn", DateTime(timezone=True))
+        default=None,
+        sa_column=Column(
+            "CreatedOn", DateTime(timezone=True), server_default=func.now()
+        ),
     )
     supplier_id: int | None = Field(
         default=None,
