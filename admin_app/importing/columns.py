@@ -111,9 +111,10 @@ def plan_columns(
             found.key.append(cell)
             if editable(cell.spec) and not cell.spec.generated:
                 found.values.append(cell)
-        elif (cell.spec.generated or cell.spec.computed) and cell.column is not None:
-            continue  # the database's own key beside the chosen key, or a
-            # value it computes (an export's reading aid, as a label): never set
+        elif cell.spec.generated and cell.column is not None:
+            continue  # the database's own key, beside the chosen key: never set
+        elif cell.spec.computed and cell.column is not None:
+            found.values.append(cell)  # a cell changed is refused by the write path
         elif not editable(cell.spec):
             raise BadFile(
                 f"The column {name!r} cannot be imported: you may not change it here."

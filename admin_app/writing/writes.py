@@ -357,6 +357,14 @@ class RowWriter:
         or an error: an empty required field, a value the column cannot hold.
         `held` is the row's columns as they are (None: a new row)."""
         creating = held is None
+        if column.computed is not None:  # an import's cell: the database's to set
+            name = attribute_name(column)
+            if value in (None, "") and creating:
+                return OMIT
+            if not creating and unchanged(held.get(name), value):
+                return OMIT
+            self.error(name, "The database computes this value: it cannot be set.")
+            return OMIT
         if column.foreign_keys and names_no_row(value):
             if not column.nullable:
                 self.error(attribute_name(column), "This field is required.")

@@ -186,6 +186,14 @@ def columns_by_attr(model: type) -> dict[str, Column]:
     return {attr(c): c for c in columns(model)}
 
 
+def without(rows: dict[str, dict], names: list[str]) -> dict[str, dict]:
+    """`rows` less the columns `names` (the database's own `onupdate` times,
+    which any write changes, a revert too)."""
+    return {
+        k: {n: v for n, v in row.items() if n not in names} for k, row in rows.items()
+    }
+
+
 def primary_key(model: type) -> list[Column]:
     return list(model.__table__.primary_key.columns)
 

@@ -4,7 +4,8 @@ The tables and columns keep the names an older system gave them (mixed
 case, a space, a prefix), which the attributes rename (`sa_column=Column(
 "SupplierName", ...)`), the key's column too. The database fills columns
 itself: a `server_default` count and creation time (which SQLite writes as a
-whole second's text), a generated stock value no one may write. A
+whole second's text), an `onupdate` time of the last change, a generated
+stock value no one may write. A
 supplier's `active` flag may be unknown (a nullable boolean); a product's
 key to its supplier is a column named like the supplier's own key.
 """
@@ -69,6 +70,10 @@ class LegacyProduct(SQLModel, table=True):
         sa_column=Column(
             "CreatedOn", DateTime(timezone=True), server_default=func.now()
         ),
+    )
+    updated: datetime | None = Field(
+        default=None,
+        sa_column=Column("UpdatedOn", DateTime(timezone=True), onupdate=func.now()),
     )
     supplier_id: int | None = Field(
         default=None,

@@ -492,9 +492,10 @@ class WritingSteps(StoryBase):
             f"/admin/audit-entry/revert/{entries[0]['id']}", follow_redirects=True
         )
         assert reverted.status_code == 200, f"revert: {reverted.status_code}"
-        assert self.values() == before, (
-            f"revert did not put the rows back: {text(reverted.text)[:200]}"
-        )
+        stamped = [facts.attr(c) for c in self.columns() if c.onupdate is not None]
+        assert facts.without(self.values(), stamped) == facts.without(
+            before, stamped
+        ), f"revert did not put the rows back: {text(reverted.text)[:200]}"
 
 
 def _is_list(annotation: Any) -> bool:

@@ -741,3 +741,36 @@ def test_a_flag_that_may_be_unknown_reads_unknown_yes_or_no(legacy_site):
     message_after(legacy_site, save(legacy_site, url, {**form, "active": "__None"}))
     with legacy_site.session() as session:
         assert session.get(legacy.LegacySupplier, 1).active is None
+
+
+def test_a_computed_column_round_trips_and_a_changed_cell_of_it_is_refused(
+    legacy_site,
+):
+    """The stock value the database computes is exported; a file exported
+    and imported again changes nothing, a new row leaves it to the
+    database, and a row whose stock value cell was changed is refused by
+    name instead of the change being silently dropped."""
+    site = legacy_site
+    exported = site.client.get("/admin/legacy-product/export/csv").text
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    header = list(rows[0])
+
+    def preview(rows: list[dict]) -> str:
+        out = io.StringIO()
+        writer = csv.DictWriter(out, header)
+        writer.writeheader()
+        writer.writerows(rows)
+        files = {"file": ("p.csv", out.getvalue().encode())}
+        page = site.client.post("/admin/legacy-product/import", files=files)
+        assert page.status_code == 200, text(page.text)[:300]
+        return text(page.text)
+
+    assert "0 changed" in preview(rows)
+    changed = [dict(r) for r in rows]
+    changed[0]["stock_value"] = "999.00"
+    words = preview(changed)
+    refusal = "2 stock_value The database computes this value: it cannot be set."
+    assert refusal in words, words  # row 2, by the file's header
+    added = {k: "" for k in header} | {"code": "NEW-1", "unit_price": "2.00"}
+    words = preview([*rows, added])
+    assert "1 new" in words, words
