@@ -55,7 +55,8 @@ def from_instant(expression: Any, value: Any) -> Any:
     `expression` with it by `>=` (rows from it) or `<` (rows before it)."""
     type_ = getattr(expression, "type", None)
     if _whole_second(type_, value):
-        return literal(value, _SecondText(timezone=bool(type_.timezone)))
+        aware = bool(stored_type(type_).timezone)
+        return literal(value, _SecondText(timezone=aware))
     return literal(value, type_)
 
 

@@ -115,9 +115,7 @@ def link_facts(rel: RelationshipProperty) -> LinkFacts | None:
     other_name = (
         other_rel.key
         if other_rel is not None
-        else inspect(link_model)
-        .get_property_by_column(other[0][0])
-        .key.removesuffix("_id")
+        else mapper.get_property_by_column(other[0][0]).key.removesuffix("_id")
         if len(other) == 1
         else "row"
     )

@@ -253,7 +253,7 @@ class RowWriter:
             elif kind is _TO_MANY:
                 submitted.to_many[key] = self._to_many(target, value)
             else:
-                value = self._column_value(target, value, held)
+                value = self._column_value(key, target, value, held)
                 if value is not OMIT:
                     submitted.columns[key] = value
         return submitted
@@ -351,14 +351,14 @@ class RowWriter:
             ) from error
 
     def _column_value(
-        self, column: Column, value: Any, held: dict[str, Any] | None
+        self, name: str, column: Column, value: Any, held: dict[str, Any] | None
     ) -> Any:
-        """The value to store, `OMIT` to let a new row take the column's default,
-        or an error: an empty required field, a value the column cannot hold.
-        `held` is the row's columns as they are (None: a new row)."""
+        """The value to store in `column` (attribute `name`), `OMIT` to let a
+        new row take the column's default, or an error: an empty required
+        field, a value the column cannot hold. `held` is the row's columns as
+        they are (None: a new row)."""
         creating = held is None
         if column.computed is not None:  # an import's cell: the database's to set
-            name = attribute_name(column)
             if value in (None, "") and creating:
                 return OMIT
             if not creating and unchanged(held.get(name), value):
@@ -367,74 +367,63 @@ class RowWriter:
             return OMIT
         if column.foreign_keys and names_no_row(value):
             if not column.nullable:
-                self.error(attribute_name(column), "This field is required.")
+                self.error(name, "This field is required.")
                 return OMIT
             return None
         if column.foreign_keys and isinstance(value, str):
-            return self._related_key(column, value, held)
+            return self._related_key(name, value, held)
         if value is None or value == "":
             if column.nullable:
                 return None
             if creating and (column.default is not None or column.server_default):
                 return OMIT
             if value is None:
-                self.error(attribute_name(column), "This field is required.")
+                self.error(name, "This field is required.")
                 return OMIT
         refused = cannot_hold(column, value, self.session)
         if refused is not None:
-            self.error(attribute_name(column), refused)
+            self.error(name, refused)
             return OMIT
         return normalise_datetime(column, value)
 
-    def _related_key(
-        self, column: Column, text: str, held: dict[str, Any] | None
-    ) -> Any:
-        """A foreign key that no relationship names, typed or chosen as text:
-        the key of a row that exists, else one clear error. The key the row
-        holds already is kept as it is, without a look: a row it names may be
-        gone (a database whose foreign keys are not enforced), and a form that
-        shows it and sends it back changes nothing."""
-        spec = field_specs(self.model).get(attribute_name(column))
+    def _related_key(self, name: str, text: str, held: dict[str, Any] | None) -> Any:
+        """A foreign key (attribute `name`) that no relationship names, typed
+        or chosen as text: the key of a row that exists, else one clear
+        error. The key the row holds already is kept as it is, without a
+        look: a row it names may be gone (a database whose foreign keys are
+        not enforced), and a form that shows it and sends it back changes
+        nothing."""
+        spec = field_specs(self.model).get(name)
         if spec is None or spec.kind is not Kind.TO_ONE or spec.target is None:
             return text  # a key to a table the admin does not map
         try:
             key = spec.parse(text)
         except BadValue:
             key = None
-        if (
-            key is not None
-            and held is not None
-            and key == held.get(attribute_name(column))
-        ):
+        if key is not None and held is not None and key == held.get(name):
             return key
         if key is None or self._row_named(spec.target, text, lambda _: key) is None:
-            self.error(
-                attribute_name(column),
-                "Choose a valid option: that row does not exist.",
-            )
+            self.error(name, "Choose a valid option: that row does not exist.")
             return None
         return key
 
     def _to_one(
         self, rel: RelationshipProperty, value: Any, submitted: _Submitted
     ) -> dict[str, Any]:
-        pairs = rel.local_remote_pairs or ()
+        pairs = _attribute_pairs(rel)
         for local, _remote in pairs:
-            self._field_of[attribute_name(local)] = rel.key
+            self._field_of[local] = rel.key
         if names_no_row(value):
-            if not all(local.nullable for local, _ in pairs):
+            if not all(c.nullable for c, _ in rel.local_remote_pairs or ()):
                 self.error(rel.key, "This field is required.")
                 return {}
             submitted.related[rel.key] = None
-            return {attribute_name(local): None for local, _ in pairs}
+            return dict.fromkeys((local for local, _ in pairs), None)
         target = self._load(rel, value)
         if target is None:
             return {}
         submitted.related[rel.key] = target
-        return {
-            attribute_name(local): getattr(target, attribute_name(remote))
-            for local, remote in pairs
-        }
+        return {local: getattr(target, remote) for local, remote in pairs}
 
     def _to_many(self, rel: RelationshipProperty, values: Any) -> list[Any]:
         if names_no_row(values):
@@ -559,6 +548,15 @@ def _form_fields(model: type) -> dict[str, tuple[str, Any]]:
         else:
             fields.pop(rel.key, None)
     return fields
+
+
+@cache  # a relationship's columns are fixed; an import asks once a row
+def _attribute_pairs(rel: RelationshipProperty) -> tuple[tuple[str, str], ...]:
+    """A to-one's (local, remote) key columns by the attributes holding them."""
+    return tuple(
+        (attribute_name(local), attribute_name(remote))
+        for local, remote in rel.local_remote_pairs or ()
+    )
 
 
 @cache
