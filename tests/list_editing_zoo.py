@@ -7,6 +7,7 @@ from starlette.requests import Request
 from admin_app import AdminView
 from tests.zoo.fullstack import Item, User
 from tests.zoo.heroes import Hero, HeroTeamLink, Team
+from tests.zoo.legacy import LegacyProduct, LegacySupplier
 from tests.zoo.tracker import (
     TrackerAssignment,
     TrackerLabel,
@@ -18,6 +19,7 @@ from tests.zoo.tracker import (
 __all__ = [
     "HeroTeamLink",
     "Item",
+    "LegacySupplier",
     "Team",
     "TrackerAssignment",
     "TrackerLabel",
@@ -51,3 +53,9 @@ class TrackerTaskAdmin(AdminView, model=TrackerTask):
 
     def list_query(self, request: Request) -> Select:
         return super().list_query(request).where(TrackerTask.status != "done")
+
+
+class LegacyProductAdmin(AdminView, model=LegacyProduct):
+    """Columns named apart from their attributes, one the database computes."""
+
+    list_editable = ["code", "unit_price", "quantity", "supplier"]

@@ -5,6 +5,7 @@ saves nothing. On the shipped Task and on zoo tables, SQLite and PostgreSQL."""
 import re
 from collections.abc import Iterator
 from datetime import date, timedelta
+from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
@@ -21,7 +22,7 @@ from models import Task, TaskPriority, TaskStatus, Worker
 from models.seed import seed_demo
 from tests.conftest import add_staff, login, serving, superuser_browser
 from tests.pages import text
-from tests.zoo import fullstack, heroes, tracker
+from tests.zoo import fullstack, heroes, legacy, tracker
 from tests.zoo.seeds import seed
 
 pytestmark = pytest.mark.postgres
@@ -444,7 +445,7 @@ ZOO_MODELS = "tests.list_editing_zoo"
 @pytest.fixture
 def zoo(empty_database_url: str) -> Iterator[Starlette]:
     for app in serving(empty_database_url, ZOO_MODELS):
-        for module in (heroes, fullstack, tracker):
+        for module in (heroes, fullstack, tracker, legacy):
             seed(app.state.engine, module.__name__)
         yield app
 
@@ -785,3 +786,35 @@ def test_every_zoo_rows_inputs_hold_its_own_values(
                         want = ""  # a searched select holding no row sends none
                     got = shown.get(f"row-{index}-{field}", "")
                     assert got == want, (table, key, field)
+
+
+def test_a_legacy_tables_renamed_columns_are_edited_on_its_list(keeper, zoo):
+    """Columns named apart from their attributes (`Product Code`, `UnitPrice`,
+    `Qty`, the key `ProductID`) are list inputs named by the attributes; the
+    stock value the database computes from them follows."""
+    with Session(zoo.state.engine) as db:
+        formula = db.exec(
+            select(legacy.LegacySupplier).where(
+                legacy.LegacySupplier.name == "=Formula Parts"
+            )
+        ).one()
+    key, response = _save_first_row(
+        keeper,
+        "legacy-product",
+        code="HAM-02",
+        unit_price="2.50",
+        quantity="4",
+        supplier=str(formula.id),
+    )
+    assert response.status_code == 302, text(response.text)[:500]
+    with Session(zoo.state.engine) as db:
+        product = db.get(legacy.LegacyProduct, int(key))
+        assert (product.code, product.unit_price, product.quantity) == (
+            "HAM-02",
+            Decimal("2.50"),
+            4,
+        )
+        assert (product.supplier_id, product.stock_value) == (
+            formula.id,
+            Decimal("10.00"),
+        )
