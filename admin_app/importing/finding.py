@@ -105,8 +105,8 @@ class RowFinder:
             stmt = select(self.model).where(columns[0].in_(list(keys)))
         else:
             stmt = select(self.model).where(tuple_(*columns).in_(list(keys)))
-        if self.lock:
-            stmt = stmt.with_for_update()
+        if self.lock:  # its own rows: a joined eager load's are not locked
+            stmt = stmt.with_for_update(of=self.model)
         found = list(self.session.scalars(stmt))
         self._held.extend(found)
         names = [self.mapper.get_property_by_column(c).key for c in columns]
@@ -163,12 +163,14 @@ class RowFinder:
             obj = None
         elif primary:
             obj = self.session.get(
-                self.model, tuple(ordered), with_for_update=self.lock or None
+                self.model,
+                tuple(ordered),
+                with_for_update={"of": self.model} if self.lock else None,
             )
         else:
             stmt = select(self.model).where(self.columns.key_columns[0] == ordered[0])
             if self.lock:
-                stmt = stmt.with_for_update()
+                stmt = stmt.with_for_update(of=self.model)
             obj = self.session.scalars(stmt.limit(1)).first()
         if obj is None and primary and self.columns.key[0].spec.generated:
             self.report(

@@ -64,7 +64,7 @@ def revert_import(session: Session, entry: AuditEntry, view: Any, request: Any) 
 
 def _row(session: Session, model: type, key: str) -> Any:
     try:
-        return session.get(model, parse_key(model, key), with_for_update=True)
+        return session.get(model, parse_key(model, key), with_for_update={"of": model})
     except BadKey:
         return None
 

@@ -231,7 +231,9 @@ class RowSaving:
                     obj = self.model()
                 else:
                     key = key_or_404(self.model, pk, self.name)
-                    obj = session.get(self.model, key, with_for_update=True)
+                    obj = session.get(
+                        self.model, key, with_for_update={"of": self.model}
+                    )
                     if obj is None:
                         raise FormErrors({}, "This row no longer exists.")
                     if token:

@@ -3,9 +3,11 @@
 Each module is written the way its source writes it (the SQLModel tutorial,
 the FastAPI full-stack template, a guide-style task tracker, one table per
 column type the admin claims, a small social network whose members follow
-members and whose messages have two keys to the same table, and a
-warehouse's models over a database older than them, whose tables and columns
-are named apart from their attributes), untouched for the admin. The tests
+members and whose messages have two keys to the same table, a warehouse's
+models over a database older than them, whose tables and columns are named
+apart from their attributes, and a library as an async app declares it, its
+relationships loaded eagerly or refusing to load by themselves), untouched
+for the admin. The tests
 under this folder serve each of them and check that a staff user gets every
 column, every filter and every write path without the module being tuned for
 the admin.

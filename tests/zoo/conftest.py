@@ -20,7 +20,8 @@ TRACKER = "tests.zoo.tracker"
 COLUMNS = "tests.zoo.columns"
 SOCIAL = "tests.zoo.social"
 LEGACY = "tests.zoo.legacy"
-ZOO = (HEROES, FULLSTACK, TRACKER, COLUMNS, SOCIAL, LEGACY)
+LOADING = "tests.zoo.loading"
+ZOO = (HEROES, FULLSTACK, TRACKER, COLUMNS, SOCIAL, LEGACY, LOADING)
 
 
 @dataclass
@@ -97,3 +98,8 @@ def social_site(empty_database_url: str) -> Iterator[Site]:
 @pytest.fixture
 def legacy_site(empty_database_url: str) -> Iterator[Site]:
     yield from serve(empty_database_url, LEGACY)
+
+
+@pytest.fixture
+def loading_site(empty_database_url: str) -> Iterator[Site]:
+    yield from serve(empty_database_url, LOADING)

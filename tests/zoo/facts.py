@@ -39,7 +39,12 @@ from sqlalchemy import (
     Uuid,
     inspect,
 )
-from sqlalchemy.orm import RelationshipDirection, RelationshipProperty, Session
+from sqlalchemy.orm import (
+    RelationshipDirection,
+    RelationshipProperty,
+    Session,
+    selectinload,
+)
 from sqlalchemy.types import TypeDecorator, TypeEngine
 from sqlmodel import SQLModel, select
 
@@ -292,8 +297,10 @@ def identifier(obj: Any) -> str:
 
 
 def rows(session: Session, model: type) -> list[Any]:
+    """Every row, its related rows loaded with it (a relationship the model
+    declares `lazy="raise"` loads only when asked to)."""
     session.expire_all()
-    return list(session.exec(select(model)).all())
+    return list(session.exec(select(model).options(selectinload("*"))).all())
 
 
 def by_identifier(session: Session, model: type) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from tests.zoo import columns, fullstack, heroes, legacy, social, tracker
+from tests.zoo import columns, fullstack, heroes, legacy, loading, social, tracker
 
 PRECISE = datetime(2026, 12, 1, 20, 37, 50, 298217)
 
@@ -274,6 +274,32 @@ def seed_legacy(session: Session) -> None:
     )
 
 
+def seed_loading(session: Session) -> None:
+    ada = loading.LoadAuthor(name="Ada Lovelace")
+    nobody = loading.LoadAuthor(name="=Anonymous")  # wrote none of them
+    mary = loading.LoadAuthor(name="Mary Shelley")
+    emily = loading.LoadAuthor(name="Émily Brontë")
+    fiction = loading.LoadShelf(name="Fiction")
+    science = loading.LoadShelf(name="Science")
+    session.add_all([ada, nobody, mary, emily, fiction, science])
+    session.add_all(
+        [
+            loading.LoadBook(
+                title="Notes",
+                author=ada,
+                shelves=[science],
+                pages=66,
+                published_on=date(1843, 9, 1),
+            ),
+            loading.LoadBook(title="Poems", author=ada, shelves=[fiction, science]),
+            loading.LoadBook(title="Frankenstein", author=mary, shelves=[fiction]),
+            loading.LoadBook(title="Poems", author=emily),
+            loading.LoadBook(title="Ünsigned", shelves=[]),
+        ]
+    )
+    session.add(loading.LoadShelf(name="Empty"))
+
+
 SEEDS: dict[str, Callable[[Session], None]] = {
     heroes.__name__: seed_heroes,
     fullstack.__name__: seed_fullstack,
@@ -281,6 +307,7 @@ SEEDS: dict[str, Callable[[Session], None]] = {
     columns.__name__: seed_columns,
     social.__name__: seed_social,
     legacy.__name__: seed_legacy,
+    loading.__name__: seed_loading,
 }
 
 

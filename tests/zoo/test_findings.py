@@ -19,7 +19,7 @@ from tests.conftest import login
 from tests.live import live_server
 from tests.pages import field_errors, form_values, list_rows, post_form, text
 from tests.test_large_lists import walk
-from tests.zoo import columns, fullstack, heroes, legacy, social, tracker
+from tests.zoo import columns, fullstack, heroes, legacy, loading, social, tracker
 from tests.zoo.browser import (
     delete_urls,
     filter_panel,
@@ -774,3 +774,23 @@ def test_a_computed_column_round_trips_and_a_changed_cell_of_it_is_refused(
     added = {k: "" for k in header} | {"code": "NEW-1", "unit_price": "2.00"}
     words = preview([*rows, added])
     assert "1 new" in words, words
+
+
+def test_a_row_whose_relation_loads_by_join_is_saved(loading_site):
+    """A book's author loads with it by an outer join (`lazy="joined"`): the
+    save locks the row with `FOR UPDATE`, which PostgreSQL refuses on the
+    nullable side of an outer join, so every edit of a book was "refused by
+    the database" (an import's confirmation and revert too, which lock the
+    same way: `test_import_roundtrip`). The lock names the row's own table."""
+    site = loading_site
+    with site.session() as session:
+        book = session.scalars(
+            select(loading.LoadBook).where(loading.LoadBook.title == "Notes")
+        ).one()
+    url = f"/admin/load-book/edit/{book.id}"
+    form = shown_form(site.client.get(url).text)
+    assert "Notes (2nd ed.)" in message_after(
+        site, save(site, url, {**form, "title": "Notes (2nd ed.)"})
+    )
+    with site.session() as session:
+        assert session.get(loading.LoadBook, book.id).title == "Notes (2nd ed.)"
