@@ -48,6 +48,7 @@ from admin_app.writing.writes import (
     RowWriter,
     column_values,
     log_refusals_in_one_line,
+    related,
 )
 
 logger = logging.getLogger(__name__)
@@ -81,7 +82,9 @@ class RowSaving:
             obj = session.merge(obj, load=False)
             if form_data is None:
                 form_data = {
-                    WTFORMS_ATTRS.get(name, name): getattr(obj, name, None)
+                    WTFORMS_ATTRS.get(name, name): related(obj, name)
+                    if name in self._relation_names
+                    else getattr(obj, name, None)
                     for name in self._form_prop_names
                 }
             rows = {s.name: current_rows(session, s, obj) for s in self._link_specs}
@@ -134,7 +137,7 @@ class RowSaving:
                         None if row is None else getattr(row, attribute_name(remote))
                     )
         to_many = {
-            name: [_key_of(t) for t in getattr(obj, name)]
+            name: [_key_of(t) for t in related(obj, name)]
             for name in self._to_many_fields()
         }
         links = {
@@ -292,7 +295,7 @@ class RowSaving:
         trail records it and the saved message counts it."""
         state = column_values(obj, self._audit_hidden)
         for name in self._to_many_fields():
-            state[name] = _labels(getattr(obj, name))
+            state[name] = _labels(related(obj, name))
         for spec in self._link_specs:
             rows = current_rows(session, spec, obj)
             state[spec.name] = sorted(
@@ -321,7 +324,7 @@ class RowSaving:
             obj = session.merge(obj, load=False)
             for name, (added, removed) in merge.to_many_changes.items():
                 rel = inspect(self.model).relationships[name]
-                rows = {_key_of(t): t for t in getattr(obj, name)}
+                rows = {_key_of(t): t for t in related(obj, name)}
                 for key in added - rows.keys():
                     target = session.get(
                         rel.mapper.class_, key_or_404(rel.mapper.class_, key)

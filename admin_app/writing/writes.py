@@ -165,7 +165,7 @@ class RowWriter:
         for key, new in changes.items():
             setattr(obj, key, new)
         for key, targets in to_many.items():
-            if set(map(id, targets)) != set(map(id, getattr(obj, key))):
+            if set(map(id, targets)) != set(map(id, related(obj, key))):
                 setattr(obj, key, targets)
         if obj not in self.session:  # a row of the session tracks its changes
             self.session.add(obj)
@@ -299,7 +299,7 @@ class RowWriter:
 
             def describe(name: str = name, columns: list[str] = columns) -> tuple:
                 if name in submitted.related or name in self.mapper.relationships:
-                    theirs, mine = getattr(obj, name), submitted.related.get(name)
+                    theirs, mine = related(obj, name), submitted.related.get(name)
                 else:
                     theirs, mine = getattr(obj, columns[0]), canonical[columns[0]]
                 label = field_label(self.model, name)
@@ -311,7 +311,7 @@ class RowWriter:
 
     def _merge_to_many(self, obj: Any, name: str, targets: list[Any]) -> list[Any]:
         """The rows to link: the user's additions and removals, merged."""
-        current = {_key_of(t): t for t in getattr(obj, name)}
+        current = {_key_of(t): t for t in related(obj, name)}
         submitted = {_key_of(t): t for t in targets}
         keys = self.merge.to_many(name, submitted, current)
         rows = {**current, **submitted}
@@ -564,6 +564,16 @@ def _mapper(model: type) -> Mapper:
     """`inspect(model)`, which looks the class up anew at every call (a
     save of each of an import's rows makes a writer)."""
     return inspect(model)
+
+
+def related(obj: Any, name: str) -> Any:
+    """`obj`'s related row or rows `name`, loaded if they are not yet: also
+    where the model declares the relationship `lazy="raise"` (an async app's
+    guard against loading by accident; a save reads them on purpose)."""
+    state = instance_state(obj)
+    if name in state.unloaded and state.has_identity and state.session is not None:
+        state.session.refresh(obj, attribute_names=[name])
+    return getattr(obj, name)
 
 
 def column_values(obj: Any, hidden: Collection[str] = ()) -> dict[str, Any]:

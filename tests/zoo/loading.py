@@ -54,5 +54,5 @@ class LoadBook(SQLModel, table=True):
     shelves: list[LoadShelf] = Relationship(
         back_populates="books",
         link_model=LoadShelfBook,
-        sa_relationship_kwargs={"lazy": "selectin"},
+        sa_relationship_kwargs={"lazy": "raise"},
     )

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 import httpx2 as httpx
 import pytest
 from sqlalchemy import text as sql
+from sqlalchemy.orm import selectinload
 from sqlmodel import select
 
 from admin_app.model.keys import selection_text
@@ -776,21 +777,37 @@ def test_a_computed_column_round_trips_and_a_changed_cell_of_it_is_refused(
     assert "1 new" in words, words
 
 
-def test_a_row_whose_relation_loads_by_join_is_saved(loading_site):
+def test_a_row_whose_relations_load_by_join_or_refuse_to_load_is_saved(
+    loading_site,
+):
     """A book's author loads with it by an outer join (`lazy="joined"`): the
     save locks the row with `FOR UPDATE`, which PostgreSQL refuses on the
     nullable side of an outer join, so every edit of a book was "refused by
     the database" (an import's confirmation and revert too, which lock the
-    same way: `test_import_roundtrip`). The lock names the row's own table."""
+    same way: `test_import_roundtrip`); the lock now names the row's own
+    table. Its shelves refuse to load by themselves (`lazy="raise"`, an
+    async app's guard): the edit page was a server error and every save
+    refused; the write path now loads them when it reads them."""
     site = loading_site
     with site.session() as session:
         book = session.scalars(
             select(loading.LoadBook).where(loading.LoadBook.title == "Notes")
         ).one()
+        fiction = session.scalars(
+            select(loading.LoadShelf).where(loading.LoadShelf.name == "Fiction")
+        ).one()
     url = f"/admin/load-book/edit/{book.id}"
-    form = shown_form(site.client.get(url).text)
-    assert "Notes (2nd ed.)" in message_after(
-        site, save(site, url, {**form, "title": "Notes (2nd ed.)"})
-    )
+    page = site.client.get(url)
+    assert page.status_code == 200
+    form = shown_form(page.text)
+    changed = {**form, "title": "Notes (2nd ed.)", "shelves": [str(fiction.id)]}
+    assert "Notes (2nd ed.)" in message_after(site, save(site, url, changed))
     with site.session() as session:
-        assert session.get(loading.LoadBook, book.id).title == "Notes (2nd ed.)"
+        stored = session.scalars(
+            select(loading.LoadBook)
+            .where(loading.LoadBook.id == book.id)
+            .options(selectinload(loading.LoadBook.shelves))
+        ).one()
+        assert stored.title == "Notes (2nd ed.)"
+        assert [shelf.name for shelf in stored.shelves] == ["Fiction"]
+    assert entry_changes(audit_rows(site)[-1])["shelves"] == [["Science"], ["Fiction"]]
