@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool, Pool, QueuePool
 
 from admin_app.drivers import SyncURL, require_driver, synchronous_url
+from admin_app.model.loading import selectin_collections
 from admin_app.replica import ReadReplica, RoutingSession
 from admin_app.settings import (
     ImproperlyConfigured,
@@ -234,6 +235,7 @@ def make_session_factory(
 ) -> sessionmaker[Session]:
     """Sessions on `engine`; with a `replica`, their reads go there while a
     request allows it (see `admin_app.replica`), everything else to `engine`."""
+    selectin_collections(RoutingSession)
     return sessionmaker(
         bind=engine,
         class_=RoutingSession,

@@ -30,6 +30,7 @@ from admin_app.model.fields import Kind, changed_field_label
 from admin_app.model.keys import key_or_404, row_identifier
 from admin_app.model.labels import enum_label, label_for
 from admin_app.model.limits import row_with_key
+from admin_app.model.loading import related
 from admin_app.writing.audit import diff, record
 from admin_app.writing.concurrency import (
     CHOICE_PREFIX,
@@ -48,7 +49,6 @@ from admin_app.writing.writes import (
     RowWriter,
     column_values,
     log_refusals_in_one_line,
-    related,
 )
 
 logger = logging.getLogger(__name__)

@@ -26,6 +26,7 @@ from admin_app.model.fields import BadValue, Kind, changed_field_label, field_sp
 from admin_app.model.keys import identifier
 from admin_app.model.labels import field_label, label_for
 from admin_app.model.limits import cannot_hold, row_named, sized_columns, too_large
+from admin_app.model.loading import related
 from admin_app.model.values import normalise_datetime, unchanged
 from admin_app.writing.concurrency import Merge
 from admin_app.writing.links import LinkPlan, LinkSpec, LinkWriter
@@ -564,16 +565,6 @@ def _mapper(model: type) -> Mapper:
     """`inspect(model)`, which looks the class up anew at every call (a
     save of each of an import's rows makes a writer)."""
     return inspect(model)
-
-
-def related(obj: Any, name: str) -> Any:
-    """`obj`'s related row or rows `name`, loaded if they are not yet: also
-    where the model declares the relationship `lazy="raise"` (an async app's
-    guard against loading by accident; a save reads them on purpose)."""
-    state = instance_state(obj)
-    if name in state.unloaded and state.has_identity and state.session is not None:
-        state.session.refresh(obj, attribute_names=[name])
-    return getattr(obj, name)
 
 
 def column_values(obj: Any, hidden: Collection[str] = ()) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """A library as an async FastAPI app declares it: relationships load eagerly
-(`lazy="selectin"`, `lazy="joined"`), since an async session cannot load an
-attribute on first touch, and the one a page must never load by accident
-refuses to (`lazy="raise"`)."""
+(`lazy="selectin"`, `lazy="joined"`: an author's books, a book's publisher),
+since an async session cannot load an attribute on first touch, and those a
+page must never load by accident refuse to (`lazy="raise"`: a book's author
+and shelves)."""
 
 from datetime import date
 
@@ -15,6 +16,13 @@ class LoadShelfBook(SQLModel, table=True):
     book_id: int = Field(foreign_key="load_book.id", primary_key=True)
 
 
+class LoadPublisher(SQLModel, table=True):
+    __tablename__ = "load_publisher"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+
+
 class LoadAuthor(SQLModel, table=True):
     __tablename__ = "load_author"
 
@@ -22,7 +30,7 @@ class LoadAuthor(SQLModel, table=True):
     name: str
 
     books: list["LoadBook"] = Relationship(
-        back_populates="author", sa_relationship_kwargs={"lazy": "raise"}
+        back_populates="author", sa_relationship_kwargs={"lazy": "joined"}
     )
 
 
@@ -47,9 +55,13 @@ class LoadBook(SQLModel, table=True):
     pages: int | None = None
     published_on: date | None = None
     author_id: int | None = Field(default=None, foreign_key="load_author.id")
+    publisher_id: int | None = Field(default=None, foreign_key="load_publisher.id")
 
     author: LoadAuthor | None = Relationship(
-        back_populates="books", sa_relationship_kwargs={"lazy": "joined"}
+        back_populates="books", sa_relationship_kwargs={"lazy": "raise"}
+    )
+    publisher: LoadPublisher | None = Relationship(
+        sa_relationship_kwargs={"lazy": "joined"}
     )
     shelves: list[LoadShelf] = Relationship(
         back_populates="books",

@@ -279,6 +279,11 @@ def seed_loading(session: Session) -> None:
     nobody = loading.LoadAuthor(name="=Anonymous")  # wrote none of them
     mary = loading.LoadAuthor(name="Mary Shelley")
     emily = loading.LoadAuthor(name="Émily Brontë")
+    press = loading.LoadPublisher(name="Taylor & Francis")
+    session.add_all(
+        loading.LoadPublisher(name=name)
+        for name in ("Penguin", "=Vanity Press", "Ölbaum Verlag")
+    )
     fiction = loading.LoadShelf(name="Fiction")
     science = loading.LoadShelf(name="Science")
     session.add_all([ada, nobody, mary, emily, fiction, science])
@@ -287,6 +292,7 @@ def seed_loading(session: Session) -> None:
             loading.LoadBook(
                 title="Notes",
                 author=ada,
+                publisher=press,
                 shelves=[science],
                 pages=66,
                 published_on=date(1843, 9, 1),

@@ -811,3 +811,41 @@ def test_a_row_whose_relations_load_by_join_or_refuse_to_load_is_saved(
         assert stored.title == "Notes (2nd ed.)"
         assert [shelf.name for shelf in stored.shelves] == ["Fiction"]
     assert entry_changes(audit_rows(site)[-1])["shelves"] == [["Science"], ["Fiction"]]
+
+
+def test_a_collection_loaded_by_join_lists_each_row_once(loading_site):
+    """An author's books load with the author by an outer join
+    (`lazy="joined"`), which repeats the author once per book: SQLAlchemy
+    refuses such rows unless de-duplicated, and every page that read
+    authors (the books' list with their authors' names, a book's form with
+    its select of authors, the authors' own pages) was a server error. The
+    admin reads that collection with a second `SELECT ... IN`: each author
+    once, their books with them."""
+    site = loading_site
+    books = list_page(site.client.get("/admin/load-book/list").text).rows
+    assert "Ada Lovelace" in [cell for row in books for cell in row.cells]
+    with site.session() as session:
+        book = session.scalars(select(loading.LoadBook)).first()
+    form = site.client.get(f"/admin/load-book/edit/{book.id}")
+    assert [o for o in field(form.text, "author").options if o[1] == "Mary Shelley"]
+    listed = list_page(site.client.get("/admin/load-author/list").text).rows
+    names = sorted(row.cells[1] for row in listed)
+    assert names == ["=Anonymous", "Ada Lovelace", "Mary Shelley", "Émily Brontë"]
+    with site.session() as session:
+        ada = (
+            session.scalars(
+                select(loading.LoadAuthor).where(
+                    loading.LoadAuthor.name == "Ada Lovelace"
+                )
+            )
+            .unique()
+            .one()
+        )  # as the app's own sessions must read them
+    details = site.client.get(f"/admin/load-author/details/{ada.id}")
+    assert "Ada Lovelace" in text(details.text)
+    url = f"/admin/load-author/edit/{ada.id}"
+    form = shown_form(site.client.get(url).text)
+    assert "Ada King" in message_after(
+        site, save(site, url, {**form, "name": "Ada King"})
+    )
+    assert len(export(site, "load-author")) == 4
