@@ -5,11 +5,13 @@ case, a space, a prefix), which the attributes rename (`sa_column=Column(
 "SupplierName", ...)`), the key's column too. The database fills columns
 itself: a `server_default` count and creation time (which SQLite writes as a
 whole second's text), an `onupdate` time of the last change, a generated
-stock value no one may write. A
-supplier's `active` flag may be unknown (a nullable boolean); a product's
-key to its supplier is a column named like the supplier's own key.
+stock value no one may write. A product's status is an enum stored as the
+older system's one-letter codes (`values_callable`); a supplier's `active`
+flag may be unknown (a nullable boolean); a product's key to its supplier is
+a column named like the supplier's own key.
 """
 
+import enum
 from datetime import datetime
 from decimal import Decimal
 
@@ -18,6 +20,7 @@ from sqlalchemy import (
     Column,
     Computed,
     DateTime,
+    Enum,
     ForeignKey,
     Integer,
     Numeric,
@@ -26,6 +29,13 @@ from sqlalchemy import (
     func,
 )
 from sqlmodel import Field, Relationship, SQLModel
+
+
+class LegacyStatus(enum.Enum):
+    """Stored as the older system's one-letter codes (`values_callable`)."""
+
+    active = "A"
+    discontinued = "D"
 
 
 class LegacySupplier(SQLModel, table=True):
@@ -74,6 +84,18 @@ class LegacyProduct(SQLModel, table=True):
     updated: datetime | None = Field(
         default=None,
         sa_column=Column("UpdatedOn", DateTime(timezone=True), onupdate=func.now()),
+    )
+    status: LegacyStatus = Field(
+        default=LegacyStatus.active,
+        sa_column=Column(
+            "Status",
+            Enum(
+                LegacyStatus,
+                values_callable=lambda members: [m.value for m in members],
+                name="legacy_status",
+            ),
+            nullable=False,
+        ),
     )
     supplier_id: int | None = Field(
         default=None,

@@ -263,6 +263,7 @@ def seed_legacy(session: Session) -> None:
             ),  # quantity and creation time from the database
             legacy.LegacyProduct(
                 code="-NEG",
+                status=legacy.LegacyStatus.discontinued,
                 description="+1 glue\nsecond line",
                 unit_price=Decimal("0.99"),
                 quantity=100,
