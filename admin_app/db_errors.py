@@ -47,6 +47,32 @@ def database_unavailable(error: Exception) -> bool:
     ) and not statement_too_large(error)
 
 
+def broken_rule(error: Exception) -> tuple[str, str] | None:
+    """The CHECK constraint a refused statement broke, as (its name or its
+    expression as the database reports it, words to show): a rule the
+    database keeps that the model's validation does not know (`"UnitPrice"
+    >= 0`). None for any other refusal."""
+    orig = getattr(error, "orig", None)
+    if getattr(orig, "sqlstate", None) == "23514":  # PostgreSQL's check_violation
+        name = getattr(getattr(orig, "diag", None), "constraint_name", None) or ""
+        return name, _rule_words(name)
+    text = str(orig if orig is not None else "")
+    if text.startswith(_SQLITE_CHECK):
+        found = text.removeprefix(_SQLITE_CHECK).strip()
+        named = found.isidentifier()  # else SQLite gives the expression itself
+        return found, _rule_words(found if named else "")
+    return None
+
+
+_SQLITE_CHECK = "CHECK constraint failed:"
+
+
+def _rule_words(name: str) -> str:
+    if not name:
+        return "The database refuses this value: it breaks one of its rules."
+    return f"The database refuses this value: it breaks its rule “{name}”."
+
+
 def database_error_message(error: Exception) -> str:
     """Words for a change the database refused, showing no SQL.
 
@@ -54,6 +80,9 @@ def database_error_message(error: Exception) -> str:
     the site answers it with the 503 page instead of blaming the input."""
     if database_unavailable(error):
         raise error
+    rule = broken_rule(error)
+    if rule is not None:
+        return f"{rule[1]} Nothing was saved."
     if isinstance(error, IntegrityError | AssertionError):
         return "The row is still used by other rows, or the change conflicts with them."
     return "The database refused the change. Nothing was saved."

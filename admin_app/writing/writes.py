@@ -10,17 +10,19 @@ fields the user changed (`admin_app.writing.concurrency.Merge`).
 """
 
 import logging
+import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Column, inspect
+from sqlalchemy import CheckConstraint, Column, inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapper, RelationshipDirection, RelationshipProperty, Session
 from sqlalchemy.orm.base import instance_dict, instance_state
 
+from admin_app.db_errors import broken_rule
 from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import BadValue, Kind, changed_field_label, field_specs
 from admin_app.model.keys import identifier
@@ -344,6 +346,12 @@ class RowWriter:
             self.session.flush()
         except IntegrityError as error:
             logger.info("Refused write to %s: %s", self.model.__name__, error.orig)
+            rule = broken_rule(error)
+            if rule is not None:  # on the fields it reads, else the form's
+                names = rule_fields(self.model, rule[0]) or [""]
+                for name in names:
+                    self.error(name, rule[1])
+                raise FormErrors(self.errors, merge=self.merge) from error
             raise FormErrors(
                 {},
                 "The change conflicts with other data: a value that must be unique "
@@ -549,6 +557,25 @@ def _form_fields(model: type) -> dict[str, tuple[str, Any]]:
         else:
             fields.pop(rel.key, None)
     return fields
+
+
+def rule_fields(model: type, rule: str) -> list[str]:
+    """The attributes of `model` that its CHECK constraint `rule` (a name,
+    or the expression SQLite reports for one without) reads."""
+    for constraint in model.__table__.constraints:
+        if not isinstance(constraint, CheckConstraint):
+            continue
+        text = str(constraint.sqltext)
+        if rule not in (constraint.name, text):
+            continue
+        columns = list(constraint.columns) or [
+            c
+            for c in model.__table__.columns
+            if re.search(rf"(?<![\w\"]){re.escape(c.name)}(?![\w\"])", text)
+            or f'"{c.name}"' in text
+        ]
+        return [attribute_name(c) for c in columns]
+    return []
 
 
 @cache  # a relationship's columns are fixed; an import asks once a row

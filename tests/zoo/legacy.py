@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Column,
     Computed,
     DateTime,
@@ -52,6 +53,9 @@ class LegacySupplier(SQLModel, table=True):
 
 class LegacyProduct(SQLModel, table=True):
     __tablename__ = "tblProduct"
+    __table_args__ = (
+        CheckConstraint('"UnitPrice" >= 0', name="ck_price_not_negative"),
+    )
 
     id: int | None = Field(
         default=None, sa_column=Column("ProductID", Integer, primary_key=True)

@@ -849,3 +849,38 @@ def test_a_collection_loaded_by_join_lists_each_row_once(loading_site):
         site, save(site, url, {**form, "name": "Ada King"})
     )
     assert len(export(site, "load-author")) == 4
+
+
+def test_a_value_the_databases_check_constraint_refuses_is_named(legacy_site):
+    """A price the model allows but the table's CHECK constraint refuses
+    (`"UnitPrice" >= 0`, a rule an older database keeps) was "a value that
+    must be unique is taken, or a related row is missing": no field, no
+    reason. It is now the field's error naming the rule, on a form, a row
+    of an import and a bulk edit alike, and nothing is written."""
+    site = legacy_site
+    rule = (
+        "The database refuses this value: it breaks its rule “ck_price_not_negative”."
+    )
+    url = "/admin/legacy-product/edit/1"
+    form = shown_form(site.client.get(url).text)
+    refused = save(site, url, {**form, "unit_price": "-5"})
+    assert refused.status_code == 400
+    assert field_errors(refused.text) == [rule]
+    exported = export(site, "legacy-product")
+    changed = [dict(row) for row in exported]
+    changed[0]["unit_price"] = "-3.00"
+    out = io.StringIO()
+    writer = csv.DictWriter(out, list(changed[0]))
+    writer.writeheader()
+    writer.writerows(changed)
+    files = {"file": ("p.csv", out.getvalue().encode())}
+    preview = text(site.client.post("/admin/legacy-product/import", files=files).text)
+    assert f"2 unit_price {rule}" in preview, preview
+    bulk = site.client.post(
+        "/admin/legacy-product/bulk-edit?pks=1,2",
+        data={"fields": "unit_price", "unit_price": "-1"},
+    )
+    assert bulk.status_code == 400 and rule in text(bulk.text)
+    with site.session() as session:
+        prices = [p.unit_price for p in session.scalars(select(legacy.LegacyProduct))]
+    assert min(prices) >= 0
