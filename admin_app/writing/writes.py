@@ -384,7 +384,11 @@ class RowWriter:
         if value is None or value == "":
             if column.nullable:
                 return None
-            if creating and (column.default is not None or column.server_default):
+            if creating and (
+                column.default is not None
+                or column.server_default
+                or _model_default(self.model, name)
+            ):
                 return OMIT
             if value is None:
                 self.error(name, "This field is required.")
@@ -557,6 +561,14 @@ def _form_fields(model: type) -> dict[str, tuple[str, Any]]:
         else:
             fields.pop(rel.key, None)
     return fields
+
+
+@cache  # a model's fields are fixed; an import asks once an empty cell
+def _model_default(model: type, name: str) -> bool:
+    """Whether the model gives field `name` a default of its own (a column
+    declared by `sa_column=` carries none of the model's on the column)."""
+    info = getattr(model, "model_fields", {}).get(name)
+    return info is not None and not info.is_required()
 
 
 def rule_fields(model: type, rule: str) -> list[str]:

@@ -70,36 +70,20 @@ def site(request: pytest.FixtureRequest, empty_database_url: str) -> Iterator[Si
     yield from serve(empty_database_url, request.param)
 
 
-@pytest.fixture
-def heroes_site(empty_database_url: str) -> Iterator[Site]:
-    yield from serve(empty_database_url, HEROES)
+def _site_of(module: str):  # type: ignore[no-untyped-def]
+    """A fixture serving zoo module `module`, seeded."""
+
+    @pytest.fixture
+    def served(empty_database_url: str) -> Iterator[Site]:
+        yield from serve(empty_database_url, module)
+
+    return served
 
 
-@pytest.fixture
-def fullstack_site(empty_database_url: str) -> Iterator[Site]:
-    yield from serve(empty_database_url, FULLSTACK)
-
-
-@pytest.fixture
-def tracker_site(empty_database_url: str) -> Iterator[Site]:
-    yield from serve(empty_database_url, TRACKER)
-
-
-@pytest.fixture
-def columns_site(empty_database_url: str) -> Iterator[Site]:
-    yield from serve(empty_database_url, COLUMNS)
-
-
-@pytest.fixture
-def social_site(empty_database_url: str) -> Iterator[Site]:
-    yield from serve(empty_database_url, SOCIAL)
-
-
-@pytest.fixture
-def legacy_site(empty_database_url: str) -> Iterator[Site]:
-    yield from serve(empty_database_url, LEGACY)
-
-
-@pytest.fixture
-def loading_site(empty_database_url: str) -> Iterator[Site]:
-    yield from serve(empty_database_url, LOADING)
+heroes_site = _site_of(HEROES)
+fullstack_site = _site_of(FULLSTACK)
+tracker_site = _site_of(TRACKER)
+columns_site = _site_of(COLUMNS)
+social_site = _site_of(SOCIAL)
+legacy_site = _site_of(LEGACY)
+loading_site = _site_of(LOADING)
