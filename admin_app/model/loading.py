@@ -31,7 +31,9 @@ def related(obj: Any, name: str) -> Any:
 
 
 @cache  # a model's relationships are fixed
-def _joined_collections(model: type, path: Any = None, seen: frozenset = frozenset()):
+def _joined_collections(
+    model: type, path: Any = None, seen: frozenset = frozenset()
+) -> tuple[Any, ...]:
     """Loader options reading each collection that `model` (or a row it
     joins in, `path`) loads by a join with a `SELECT ... IN` instead."""
     options: list[Any] = []
