@@ -2,11 +2,13 @@
 in lists, details and the audit log, and typed in UTC in forms that say so."""
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from sqlmodel import Session
 
+from admin_app.model.labels import duration_text
+from admin_app.model.parsing import read_duration
 from models import Task, TaskAssignment, Worker
 from tests.pages import form_values, list_rows, post_form, text
 
@@ -70,3 +72,26 @@ def test_a_time_read_off_a_page_can_be_typed_back(client, app):
     assert post_form(client, url, pairs).status_code == 302
     with Session(app.state.engine) as session:
         assert session.get(Task, task.id).created_at == STAMP
+
+
+@pytest.mark.parametrize(
+    "length",
+    [
+        timedelta(hours=2, minutes=15),
+        timedelta(days=1, seconds=5, microseconds=250),
+        -timedelta(seconds=1),
+        -timedelta(days=1, hours=1, seconds=1),
+        timedelta(0),
+    ],
+)
+def test_a_duration_as_pages_write_it_reads_back_as_itself(length):
+    """Python writes -1 s as `-1 day, 23:59:59`, which other readers (pydantic,
+    so an import) read as two days less a second: pages and files write a
+    negative duration as `-0:00:01`, hours and all, which every reader takes
+    back; a spreadsheet that took a short one for a time of day saves it as
+    `01:30:00 AM`, read as 1 h 30 min."""
+    shown = duration_text(length)
+    assert read_duration(shown) == length, shown
+    assert "day" not in shown or length >= timedelta(0)
+    assert read_duration("01:30:00 AM") == timedelta(hours=1, minutes=30)
+    assert read_duration("12:05 AM") == timedelta(minutes=5)

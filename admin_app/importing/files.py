@@ -26,10 +26,11 @@ import io
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import BinaryIO
 
 from admin_app.listing.cells import ERROR_VALUES, needs_quote
+from admin_app.model.labels import duration_text
 
 EXPANSION = 5  # an XLSX may expand to this many times the size limit
 DELIMITERS = (",", ";", "\t")
@@ -264,6 +265,8 @@ def xlsx_text(value: object) -> str:
         return value.isoformat()
     if isinstance(value, date | time):
         return value.isoformat()
+    if isinstance(value, timedelta):  # a duration cell (`[hh]:mm:ss`)
+        return duration_text(value)
     return unquoted(str(value))
 
 

@@ -458,6 +458,8 @@ def stored_type(
     renders nothing), or None for a project's own type with a conversion of
     its own, which Python must keep."""
     type_ = expr.type
+    if isinstance(type_, Interval):
+        return None  # SQLite holds a duration as a datetime since 1970
     if _is_utc_datetime(type_):
         type_ = DateTime(timezone=True)
         return type_coerce(expr, type_), type_

@@ -24,7 +24,7 @@ import io
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -58,7 +58,7 @@ from admin_app.listing.pgcopy import copy_chunks
 from admin_app.listing.query import ListQuery
 from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import FieldSpec, Kind
-from admin_app.model.labels import label_column, label_for
+from admin_app.model.labels import duration_text, label_column, label_for
 
 BATCH = 5000
 # How many exports took each path since the process started: a figure to
@@ -130,6 +130,8 @@ def cell(value: Any) -> Any:
         return utc_datetime_text(value) if value.tzinfo else datetime_text(value)
     if isinstance(value, date | time):
         return value.isoformat()
+    if isinstance(value, timedelta):
+        return duration_text(value)
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, UUID):

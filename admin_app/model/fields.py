@@ -99,6 +99,7 @@ class Kind(enum.StrEnum):
     UUID = "uuid"
     JSON = "json"
     BYTES = "bytes"
+    DURATION = "duration"  # a `timedelta` (SQLAlchemy's Interval)
     OTHER = "other"
     TO_ONE = "to_one"
     TO_MANY = "to_many"
@@ -136,6 +137,7 @@ _DEFAULT_PLACES: dict[Kind, tuple[bool, ...]] = {
     Kind.UUID:            (Y, Y, Y, Y, N, Y, Y, Y, Y),
     Kind.JSON:            (Y, Y, Y, Y, N, Y, Y, N, Y),
     Kind.BYTES:           (Y, Y, Y, Y, N, Y, Y, Y, Y),
+    Kind.DURATION:        (Y, Y, Y, Y, N, Y, Y, N, Y),
     Kind.OTHER:           (Y, Y, Y, Y, N, Y, Y, N, Y),
     Kind.TO_ONE:          (Y, Y, Y, Y, N, Y, Y, Y, Y),
     Kind.TO_MANY:         (N, Y, Y, Y, N, N, N, N, Y),
@@ -310,7 +312,7 @@ def column_kind(model: type, column: Column) -> Kind:
     if _choices(model, column) is not None:
         return Kind.CHOICE
     if isinstance(column.type, Interval):  # stored as a datetime, not one
-        return Kind.OTHER
+        return Kind.DURATION
     for sa_type, kind in (
         (Boolean, Kind.BOOL),
         (Uuid, Kind.UUID),

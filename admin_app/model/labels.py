@@ -10,7 +10,7 @@ text column that is unique on its own, not its key and no secret (a member's
 import json
 from collections import Counter
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -102,6 +102,20 @@ def format_datetime(value: datetime) -> str:
     if value.tzinfo is not None:
         value = value.astimezone(UTC)
     return value.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def duration_text(value: timedelta) -> str:
+    """A duration as pages and files write it, and as forms and imports read
+    it back: Python's `2:15:00` and `1 day, 0:00:05`, but a negative one as
+    `-25:00:01`, hours and all (Python's `-2 days, 22:59:59` reads back as
+    another length to some readers)."""
+    if value >= timedelta(0):
+        return str(value)
+    left = -value
+    minutes, seconds = divmod(left.seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    text = f"-{left.days * 24 + hours}:{minutes:02}:{seconds:02}"
+    return f"{text}.{left.microseconds:06}" if left.microseconds else text
 
 
 def json_text(value: Any) -> str:

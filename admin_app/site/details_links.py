@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from anyio import to_thread
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import FieldSpec, Kind, field_specs
 from admin_app.model.labels import (
+    duration_text,
     enum_label,
     field_label,
     json_text,
@@ -71,6 +72,8 @@ def shown_value(spec: FieldSpec | None, value: Any) -> Any:
         return "Yes" if value else "No"
     if isinstance(value, datetime):
         return local_time(value)
+    if isinstance(value, timedelta):
+        return duration_text(value)
     if isinstance(value, dict | list):  # a JSON column's object or array
         return json_text(value)
     return str(value)

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from anyio import to_thread
@@ -50,6 +50,7 @@ from admin_app.model.labels import (
     LIST_LIMIT,
     choice_pairs,
     choices_if_small,
+    duration_text,
     enum_label,
     json_text,
     label_column,
@@ -340,6 +341,7 @@ class AdminView(
             **BASE_FORMATTERS,
             **{cls: label_for for cls in related | {model}},
             datetime: local_time,
+            timedelta: duration_text,
             dict: json_text,  # a JSON column's object or array (relationships'
             list: json_text,  # lists are SQLAlchemy's own list type)
             **dict.fromkeys(enums, enum_label),

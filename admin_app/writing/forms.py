@@ -16,10 +16,12 @@ has none.
 import base64
 import binascii
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
 from typing import Any, ClassVar
 
 from sqladmin.fields import (
     DateTimeField,
+    IntervalField,
     JSONField,
     QuerySelectField,
     QuerySelectMultipleField,
@@ -40,7 +42,7 @@ from wtforms.fields.core import UnboundField
 
 from admin_app.model.fields import FieldSpec, Kind
 from admin_app.model.keys import row_identifier
-from admin_app.model.labels import json_text
+from admin_app.model.labels import duration_text, json_text
 from admin_app.model.parsing import read_datetime
 
 # What a WTForms form holds under its own names: a field there would hide
@@ -183,6 +185,16 @@ def _chosen(row: Any) -> Any:
     return row if isinstance(row, str) else row_identifier(row)
 
 
+class DurationField(IntervalField):
+    """SQLAdmin's duration input, showing the value as the pages do
+    (`labels.duration_text`: `-25:00:01`, not `-2 days, 22:59:59`)."""
+
+    def _value(self) -> str:
+        if isinstance(self.data, timedelta) and not self.raw_data:
+            return duration_text(self.data)
+        return super()._value()
+
+
 class BytesField(StringField):
     """Bytes shown and typed as base64, so a form saved unchanged writes back
     exactly the bytes it showed (SQLAdmin's textarea would store their repr)."""
@@ -268,6 +280,11 @@ class WriteConverter(ModelConverter):
             kwargs.setdefault("choices", [("True", "Yes"), ("False", "No")])
             kwargs.setdefault("blank_text", "Unknown")
         return super().conv_boolean(model, prop, kwargs)
+
+    @converts("Interval")
+    def conv_interval(self, model: type, prop: Any, kwargs: dict[str, Any]) -> Any:
+        kwargs.setdefault("render_kw", {})["placeholder"] = "Like: 2:15:00"
+        return DurationField(**kwargs)
 
     @converts("MANYTOONE")
     def conv_many_to_one(self, model: type, prop: Any, kwargs: dict[str, Any]) -> Any:

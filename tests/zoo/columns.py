@@ -1,16 +1,16 @@
 """One table per kind of column the admin claims to serve.
 
 Composite primary keys, IntEnum, StrEnum and a plain Enum, Decimal, float,
-JSON, date, time, bytes, naive and aware datetimes, long `Text`, a UUID that is
-not a key, foreign keys without a `Relationship` (nullable and required), text
-primary keys holding `%`, `?`, `#`, `/`, spaces and non-ASCII letters,
-sizes declared on the database's side only (`sa_type=String(3)`), and a
-unique index over two columns.
+JSON, date, time, a duration (`timedelta`), bytes, naive and aware
+datetimes, long `Text`, a UUID that is not a key, foreign keys without a
+`Relationship` (nullable and required), text primary keys holding `%`, `?`,
+`#`, `/`, spaces and non-ASCII letters, sizes declared on the database's side
+only (`sa_type=String(3)`), and a unique index over two columns.
 """
 
 import enum
 import uuid
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -57,6 +57,7 @@ class ZooSample(SQLModel, table=True):
     payload: dict[str, Any] | list[Any] | None = Field(default=None, sa_type=JSON)
     born_on: date | None = None
     opens_at: time | None = None
+    duration: timedelta | None = None
     blob: bytes | None = Field(default=None, sa_type=LargeBinary)
     seen_naive: datetime | None = Field(default=None, sa_type=DateTime())
     seen_aware: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))

@@ -17,7 +17,7 @@ import typing
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -31,6 +31,7 @@ from sqlalchemy import (
     Enum,
     Float,
     Integer,
+    Interval,
     LargeBinary,
     Numeric,
     String,
@@ -145,6 +146,8 @@ def is_aware(column: Column) -> bool:
 
 def kind(model: type, column: Column) -> str:
     """One word for what the column holds, as DESIGN.md's field kinds name them."""
+    if isinstance(column.type, Interval):  # a DateTime on SQLite, underneath
+        return "duration"
     type_ = base_type(column.type)
     if is_secret(attr(column)):
         return "secret"
@@ -376,6 +379,17 @@ def safe_text(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_START) else value
 
 
+def duration_words(value: timedelta) -> str:
+    """A duration as the admin writes it: Python's words, a negative one as
+    `-H:MM:SS` with all its hours (so that every reader reads it back)."""
+    if value >= timedelta(0):
+        return str(value)
+    whole = -value
+    hours, rest = divmod(whole.days * 86400 + whole.seconds, 3600)
+    text = f"-{hours}:{rest // 60:02}:{rest % 60:02}"
+    return f"{text}.{whole.microseconds:06}" if whole.microseconds else text
+
+
 def cell_matches(model: type, column: Column, value: Any, cell: str) -> bool:
     """Whether a CSV cell is the stored value as DESIGN.md writes it."""
     if value is None:
@@ -387,6 +401,8 @@ def cell_matches(model: type, column: Column, value: Any, cell: str) -> bool:
         return cell == value.isoformat()
     if found in ("date", "time"):
         return cell == value.isoformat()
+    if found == "duration":
+        return cell == duration_words(value)
     if found == "bool":
         return cell == ("true" if value else "false")
     if found == "choice":

@@ -4,7 +4,7 @@ rows refer to and rows nothing refers to."""
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlmodel import Session
@@ -147,6 +147,7 @@ def seed_columns(session: Session) -> None:
                 payload={"tags": ["a", "b"], "count": 2},
                 born_on=date(2020, 2, 29),
                 opens_at=time(9, 30, 15),
+                duration=timedelta(days=1, hours=2, seconds=5, microseconds=250),
                 blob=b"\x00\x01zoo\xff",
                 seen_naive=PRECISE,
                 seen_aware=PRECISE.replace(tzinfo=UTC),
@@ -163,6 +164,7 @@ def seed_columns(session: Session) -> None:
                 payload=[1, 2, 3],
                 born_on=date(1999, 12, 31),
                 opens_at=time(23, 59),
+                duration=-timedelta(days=1, seconds=1),  # a correction
                 seen_naive=datetime(2026, 1, 2, 3, 4, 5),
                 seen_aware=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
                 shelf_id=bottom.id,
@@ -174,6 +176,7 @@ def seed_columns(session: Session) -> None:
                 size=columns.Size.small,
                 price=Decimal("7.00"),
                 payload={"nested": {"deep": None}},
+                duration=timedelta(minutes=90),
                 flag=True,
             ),
         ]

@@ -7,7 +7,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, get_args, get_origin
 from urllib.parse import urlencode
@@ -114,6 +114,13 @@ class WritingSteps(StoryBase):
                 else datetime(2027, 4, 5).date()
             )
             return [value.isoformat()], value
+        if found == "duration":
+            value = (
+                timedelta(hours=2, minutes=15)
+                if tag == "new"
+                else timedelta(days=1, minutes=5)
+            )
+            return [str(value)], value
         if found == "time":
             value = (
                 datetime(2026, 1, 1, 9, 30).time()
