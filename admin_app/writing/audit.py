@@ -10,7 +10,7 @@ import enum
 import json
 import uuid
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote, unquote
@@ -23,6 +23,7 @@ from starlette.requests import Request
 
 from admin_app.clock import utcnow
 from admin_app.model.keys import part_text
+from admin_app.model.labels import duration_text
 
 
 class AuditEntry(SQLModel, table=True):
@@ -86,6 +87,8 @@ def jsonable(value: Any) -> Any:
         return [jsonable(v) for v in value]
     if isinstance(value, Mapping):
         return {str(jsonable(k)): jsonable(v) for k, v in value.items()}
+    if isinstance(value, timedelta):  # as a revert reads it back, a negative too
+        return duration_text(value)
     return str(value)
 
 

@@ -6,7 +6,7 @@ small social network and models over an older database."""
 import csv
 import io
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -892,3 +892,40 @@ def test_a_value_the_databases_check_constraint_refuses_is_named(legacy_site):
     with site.session() as session:
         prices = [p.unit_price for p in session.scalars(select(legacy.LegacyProduct))]
     assert min(prices) >= 0
+
+
+def test_a_negative_duration_changed_by_an_import_is_reverted_exactly(columns_site):
+    """The audit entry kept a duration as Python writes it (`-2 days,
+    23:59:59` for -24:00:01), which the revert read back as another length;
+    it keeps the pages' words, which read back exactly."""
+    site = columns_site
+    rows = export(site, "zoo-sample")
+    negative = next(row for row in rows if row["duration"].startswith("-"))
+    assert negative["duration"] == "-24:00:01"
+    changed = [
+        {**row, "duration": "1:00:00"} if row is negative else row for row in rows
+    ]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, list(rows[0]))
+    writer.writeheader()
+    writer.writerows(changed)
+    answer = site.client.post(
+        "/admin/zoo-sample/import",
+        files={"file": ("s.csv", out.getvalue().encode())},
+        headers={"Accept": "application/json"},
+    ).json()
+    assert (answer["errors"], answer["changed"]) == ([], 1)
+    site.client.post(
+        "/admin/zoo-sample/import/confirm", data={"token": answer["token"]}
+    )
+    key = int(negative["id"])
+    with site.session() as session:
+        assert session.get(columns.ZooSample, key).duration == timedelta(hours=1)
+    entry = audit_rows(site)[-1]
+    reverted = site.client.post(
+        f"/admin/audit-entry/revert/{entry['id']}", follow_redirects=True
+    )
+    assert reverted.status_code == 200
+    with site.session() as session:
+        restored = session.get(columns.ZooSample, key).duration
+    assert restored == -timedelta(days=1, seconds=1)
