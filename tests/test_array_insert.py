@@ -37,6 +37,7 @@ def _rows() -> list[dict]:
         "ratio": 0.1,
         "born_on": date(1, 1, 1),
         "opens_at": time(23, 59, 59, 999999),
+        "duration": timedelta(days=-3, microseconds=1),
         "blob": b"\x00\xff,{}\\",
         "seen_naive": datetime(2026, 3, 29, 2, 30, 0, 1),
         "seen_aware": datetime(2026, 3, 29, 2, 30, tzinfo=timezone(timedelta(hours=5))),

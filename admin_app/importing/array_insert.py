@@ -14,8 +14,8 @@ arrays go through SQLAlchemy's own conversion of each value (an enum member
 to its name, bytes to binary), item by item.
 
 Only for columns whose values PostgreSQL takes in arrays exactly as it takes
-them one by one: numbers, text, booleans, dates and times, UUIDs, bytes and
-native enums. A text is cast to `text[]`, not to `varchar(n)[]`, which would
+them one by one: numbers, text, booleans, dates, times and durations, UUIDs,
+bytes and native enums. A text is cast to `text[]`, not to `varchar(n)[]`, which would
 cut a longer text where storing it is refused. A table with any other column
 in the statement, or a column left out that takes a default made in Python,
 keeps SQLAlchemy's statement (`array_insert` gives None).
@@ -24,7 +24,7 @@ keeps SQLAlchemy's statement (`array_insert` gives None).
 from functools import cache
 
 from sqlalchemy import Insert, Table, bindparam, cast, func, insert, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, INTERVAL
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import sqltypes
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -39,6 +39,7 @@ _AS_DECLARED = (
     sqltypes.DateTime,
     sqltypes.Time,
     sqltypes.Interval,
+    INTERVAL,  # PostgreSQL's own, which `Interval` is there
     sqltypes.Uuid,
     sqltypes.LargeBinary,
 )
