@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
+from sqladmin.helpers import parse_interval
 
 from admin_app.model.keys import BadKey, coerce_key_part
 from admin_app.model.values import normalise_datetime
@@ -127,13 +127,12 @@ def read_time(text: str) -> time:
     return time.fromisoformat(f"{hour24:02d}:{minute}:{second or '00'}{fraction or ''}")
 
 
-_DURATION = TypeAdapter(timedelta)
-
-
 def read_duration(text: str) -> timedelta:
     """A duration as pages and files write it (`2:15:00`, `1 day, 0:00:05`,
-    `-25:00:01`; ISO 8601's `PT2H15M` too), or as a spreadsheet saves one
-    shorter than a day that it took for a time of day (`02:15:00 AM`)."""
+    `-25:00:01`; Python's `-1 day, 23:59:59`, ISO 8601's `PT2H15M` and
+    PostgreSQL's `1 day 02:00:00` too), or as a spreadsheet saves one shorter
+    than a day that it took for a time of day (`02:15:00 AM`). Read as the
+    edit form's field reads it, on every pydantic version."""
     stripped = text.strip()
     if _TWELVE_HOURS.fullmatch(stripped):
         clock = read_time(stripped)
@@ -143,10 +142,10 @@ def read_duration(text: str) -> timedelta:
             seconds=clock.second,
             microseconds=clock.microsecond,
         )
-    try:
-        return _DURATION.validate_python(stripped)
-    except ValidationError as error:
-        raise ValueError(text) from error
+    found = parse_interval(stripped)  # SQLAdmin's, as its duration field reads
+    if found is None:
+        raise ValueError(text)
+    return found
 
 
 def _parse_duration(spec: Any, text: str) -> timedelta:

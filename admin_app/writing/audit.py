@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from pydantic import NaiveDatetime, TypeAdapter
-from sqlalchemy import DateTime, LargeBinary, Text, inspect
+from sqlalchemy import DateTime, Interval, LargeBinary, Text, inspect
 from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel
 from starlette.requests import Request
@@ -24,6 +24,7 @@ from starlette.requests import Request
 from admin_app.clock import utcnow
 from admin_app.model.keys import part_text
 from admin_app.model.labels import duration_text
+from admin_app.model.parsing import read_duration
 
 
 class AuditEntry(SQLModel, table=True):
@@ -159,6 +160,11 @@ def stored_value(model: type, name: str, value: Any) -> Any:
             return bytes.fromhex(value)
         except (TypeError, ValueError) as error:
             raise DamagedValue(f"The entry's old {name} is not hex.") from error
+    if column is not None and isinstance(column.type, Interval):
+        try:  # as `jsonable` wrote it, read as every pydantic version cannot
+            return read_duration(str(value))
+        except ValueError as error:
+            raise DamagedValue(f"The entry's old {name} is not a duration.") from error
     info = model.model_fields.get(name)
     if info is None:
         return value
