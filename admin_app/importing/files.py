@@ -27,7 +27,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from admin_app.listing.cells import ERROR_VALUES, needs_quote
 from admin_app.model.labels import duration_text
@@ -237,11 +237,23 @@ def _xlsx_reading(workbook: object, sheet: object) -> Iterator[list[str]]:
         # cells, not values alone: an error cell reads as the text `#N/A` too
         for row in sheet.iter_rows():  # type: ignore[attr-defined]
             yield [
-                ErrorValue(c.value) if c.data_type == "e" else xlsx_text(c.value)
+                ErrorValue(c.value) if c.data_type == "e" else xlsx_text(_value(c))
                 for c in row
             ]
     finally:
         workbook.close()  # type: ignore[attr-defined]
+
+
+_EXCEL_EPOCH = datetime(1899, 12, 30)
+
+
+def _value(cell: Any) -> object:
+    """A cell's value; a duration cell (`[hh]:mm:ss`) as a duration, which
+    openpyxl before 3.1 reads as a datetime from Excel's epoch."""
+    value = cell.value
+    if isinstance(value, datetime) and str(cell.number_format).lower().startswith("[h"):
+        return value - _EXCEL_EPOCH
+    return value
 
 
 def xlsx_text(value: object) -> str:
