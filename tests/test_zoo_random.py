@@ -56,6 +56,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "int_enum": ("{prefix}Level", ""),
     "literal": ('Literal["low", "high", "very high"]', "sa_type=String"),
     "json": ("dict[str, Any]", "sa_type=JSON"),
+    "list": ("list[str]", 'sa_type=ARRAY(String).with_variant(JSON(), "sqlite")'),
 }
 KEYS = ("int", "str", "uuid", "composite")
 # Before pydantic 2.8 an optional Decimal with `max_digits` cannot be declared
@@ -112,7 +113,7 @@ def source(spec: Spec, prefix: str) -> str:
         "from datetime import date, datetime, time",
         "from decimal import Decimal",
         "from typing import Any, Literal",
-        "from sqlalchemy import JSON, DateTime, Numeric, String, Text",
+        "from sqlalchemy import ARRAY, JSON, DateTime, Numeric, String, Text",
         "from sqlmodel import Field, SQLModel",
         "",
         f"class {prefix}Colour(enum.StrEnum):",
@@ -176,6 +177,7 @@ def values_for(kind: str, module: types.ModuleType, prefix: str) -> st.SearchStr
         "json": st.dictionaries(
             st.sampled_from(["a", "b", "c"]), st.integers(-9, 9) | words, max_size=3
         ),
+        "list": st.lists(words, max_size=3),
     }[kind]
 
 

@@ -66,6 +66,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.types import TypeEngine
 
+from admin_app.model.labels import json_item
+
 try:  # SQLModel 0.0.50's `datetime` column: aware, stored as UTC
     from sqlmodel.sql.sqltypes import UTCDateTime
 except ImportError:  # older SQLModel: a plain `DateTime`
@@ -294,7 +296,10 @@ def json_text(value: Any) -> Any:
     """JSON compactly, non-ASCII as it is; a JSON number stays a number."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return value
-    return safe_text(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+    text = json.dumps(
+        value, ensure_ascii=False, separators=(",", ":"), default=json_item
+    )
+    return safe_text(text)
 
 
 def _parsed(parse: Callable[[Any], str]) -> Callable[[Any], str | None]:

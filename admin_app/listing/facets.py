@@ -27,7 +27,6 @@ from typing import Any
 
 from sqlalchemy import (
     Select,
-    String,
     asc,
     case,
     cast,
@@ -36,7 +35,6 @@ from sqlalchemy import (
     inspect,
     literal,
     null,
-    or_,
     select,
     tuple_,
     union_all,
@@ -138,11 +136,7 @@ def _choice_plan(query: ListQuery, found: ChoiceFilter) -> _Plan:
 
 
 def _empty_plan(query: ListQuery, found: EmptyFilter) -> _Plan:
-    column = found.column
-    null = column.is_(None)
-    if found.json:  # Python's None is stored as JSON `null` by default
-        null = or_(null, cast(column, String) == "null")
-    flag = case((null, literal("true")), else_=literal("false"))
+    flag = case((found.empty(), literal("true")), else_=literal("false"))
     return _Plan(flag, lambda value: value, query.filtered_except(found))
 
 

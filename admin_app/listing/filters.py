@@ -184,7 +184,8 @@ class RangeFilter(ListFilter):
 
 
 class EmptyFilter(ListFilter):
-    """Empty / not empty for nullable columns (`col__isnull=true|false`)."""
+    """Empty / not empty for nullable columns (`col__isnull=true|false`); a
+    list (an array) with no items is empty too."""
 
     def __init__(
         self,
@@ -196,6 +197,7 @@ class EmptyFilter(ListFilter):
     ) -> None:
         self.model, self.column = model, column
         self.json = spec is not None and spec.kind is Kind.JSON
+        self.list = spec is not None and spec.kind is Kind.LIST
         self.parameter_name = f"{attribute_name(column)}__isnull"
         self.name = (
             spec.label
@@ -207,15 +209,21 @@ class EmptyFilter(ListFilter):
     def lookups(self, *_args: Any) -> Sequence[tuple[str, str]]:
         return [("true", "Empty"), ("false", "Not empty")]
 
+    def empty(self) -> ColumnElement:
+        """Whether a row's value is empty, for the filter and its counts."""
+        empty = self.column.is_(None)
+        if self.json or self.list:  # JSON (a list's variant on SQLite) holds
+            # Python's None as `null` by default
+            empty = or_(empty, cast(self.column, String) == "null")
+        if self.list:  # `[]` bound as the column holds it
+            empty = or_(empty, self.column == [])
+        return empty
+
     def conditions(self, params: Mapping[str, str]) -> list[ColumnElement]:
         text = params.get(self.parameter_name)
         if not text:
             return []
-        empty = parse_bool(text, self.title)
-        if self.json:  # Python's None is stored as JSON `null` by default
-            null = or_(self.column.is_(None), cast(self.column, String) == "null")
-            return [null if empty else ~null]
-        return [self.column.is_(None) if empty else self.column.is_not(None)]
+        return [self.empty() if parse_bool(text, self.title) else ~self.empty()]
 
     def chips(self, params: Mapping[str, str]) -> list[Chip]:
         text = params.get(self.parameter_name)

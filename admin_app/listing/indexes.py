@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
-from sqlalchemy import Column, Table
+from sqlalchemy import ARRAY, JSON, Column, Table
 
 from admin_app.listing.query import sort_terms
 from admin_app.model.fields import Kind
+from admin_app.model.types import stored_type
 
 
 class IndexedView(Protocol):
@@ -45,6 +46,12 @@ def _sort_index(column: str, keys: list[str]) -> list[str]:
     is not enough: the database then sorts every row that shares the first
     page's value (a million NULL due dates) to find the first page."""
     return [column, *(k for k in keys if k != column)]
+
+
+def _by_text(column: Column) -> bool:
+    """JSON and lists, which a list sorts and filters by their text: an
+    index on the column serves neither (and PostgreSQL's `json` takes none)."""
+    return isinstance(stored_type(column.type), JSON | ARRAY)
 
 
 def _quote(dialect: Any, name: str) -> str:
@@ -104,7 +111,7 @@ def suggest_indexes(views: Iterable[IndexedView], dialect: Any) -> list[str]:
             if spec is not None and sort_terms(spec)[0]:
                 continue  # sorted by a joined row's label: no index of ours
             column = _own_column(table, spec.column if spec else None)
-            if column is None:
+            if column is None or _by_text(column):
                 continue
             needed = _sort_index(column.name, keys)
             if any(columns[: len(needed)] == needed for columns in existing):
@@ -117,7 +124,7 @@ def suggest_indexes(views: Iterable[IndexedView], dialect: Any) -> list[str]:
             add(index, [q(c) for c in needed])
         for list_filter in view._filters:
             column = _own_column(table, getattr(list_filter, "column", None))
-            if column is None or column.name in have:
+            if column is None or column.name in have or _by_text(column):
                 continue
             have.add(column.name)
             add(_index_name(table, column.name), [q(column.name)])

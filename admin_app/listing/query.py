@@ -77,7 +77,8 @@ def sort_terms(spec: FieldSpec) -> tuple[list[tuple[Any, Any]], list[ColumnEleme
                 )
             )
             return [(alias, on)], [getattr(alias, label)]
-    if spec.kind is Kind.JSON:  # PostgreSQL cannot order `json` itself
+    if spec.kind in (Kind.JSON, Kind.LIST):  # by its text, on every database
+        # (PostgreSQL cannot order `json`; a page cursor carries text)
         return [], [cast(column, String) for column in spec.columns]
     return [], list(spec.columns)
 

@@ -32,6 +32,7 @@ from functools import cache, cached_property
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     JSON,
     Boolean,
     Column,
@@ -100,6 +101,7 @@ class Kind(enum.StrEnum):
     JSON = "json"
     BYTES = "bytes"
     DURATION = "duration"  # a `timedelta` (SQLAlchemy's Interval)
+    LIST = "list"  # a list of values: PostgreSQL's arrays (`ARRAY`)
     OTHER = "other"
     TO_ONE = "to_one"
     TO_MANY = "to_many"
@@ -138,6 +140,7 @@ _DEFAULT_PLACES: dict[Kind, tuple[bool, ...]] = {
     Kind.JSON:            (Y, Y, Y, Y, N, Y, Y, N, Y),
     Kind.BYTES:           (Y, Y, Y, Y, N, Y, Y, Y, Y),
     Kind.DURATION:        (Y, Y, Y, Y, N, Y, Y, N, Y),
+    Kind.LIST:            (Y, Y, Y, Y, N, Y, Y, N, Y),
     Kind.OTHER:           (Y, Y, Y, Y, N, Y, Y, N, Y),
     Kind.TO_ONE:          (Y, Y, Y, Y, N, Y, Y, Y, Y),
     Kind.TO_MANY:         (N, Y, Y, Y, N, N, N, N, Y),
@@ -313,6 +316,8 @@ def column_kind(model: type, column: Column) -> Kind:
         return Kind.CHOICE
     if isinstance(column.type, Interval):  # stored as a datetime, not one
         return Kind.DURATION
+    if isinstance(type_, ARRAY):  # with a JSON variant on SQLite, a list too
+        return Kind.LIST
     for sa_type, kind in (
         (Boolean, Kind.BOOL),
         (Uuid, Kind.UUID),

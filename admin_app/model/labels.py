@@ -7,10 +7,11 @@ text column that is unique on its own, not its key and no secret (a member's
 `<Class> #<pk>`. Python reprs never reach a page.
 """
 
+import enum
 import json
 from collections import Counter
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from typing import Any
 
@@ -121,8 +122,23 @@ def duration_text(value: timedelta) -> str:
 def json_text(value: Any) -> str:
     """A JSON object or array as pages and forms show it: JSON, which can be
     typed back (never a Python repr, with its `'` quotes and `None`), in the
-    stored order (a list is data, not rows to sort by label)."""
-    return json.dumps(value, ensure_ascii=False)
+    stored order (a list is data, not rows to sort by label). An array's
+    items JSON has no type for are written as text the model reads back."""
+    return json.dumps(value, ensure_ascii=False, default=json_item)
+
+
+def json_item(item: Any) -> Any:
+    """A date, time, UUID, decimal, duration, enum member or bytes in an
+    array, as text (a member by its value, bytes as hex)."""
+    if isinstance(item, enum.Enum):
+        return item.value
+    if isinstance(item, datetime | date | time):
+        return item.isoformat()
+    if isinstance(item, timedelta):
+        return duration_text(item)
+    if isinstance(item, bytes | bytearray | memoryview):
+        return bytes(item).hex()
+    return str(item)  # a UUID, a decimal
 
 
 def local_time(value: datetime) -> Markup:

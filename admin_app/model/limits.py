@@ -25,6 +25,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     BigInteger,
     Column,
     Float,
@@ -36,6 +37,7 @@ from sqlalchemy import (
     literal,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeEngine
 
 from admin_app.model.keys import BadKey, parse_key
 from admin_app.model.parsing import BadValue
@@ -44,10 +46,9 @@ from admin_app.model.types import is_text, stored_type
 _BITS_ON_POSTGRESQL = ((SmallInteger, 16), (BigInteger, 64), (Integer, 32))
 
 
-def integer_bits(column: Column, dialect_name: str) -> int | None:
-    """How many bits `column` stores an integer in; None if it is not an
-    integer column (or its type converts values on their way in)."""
-    type_ = column.type
+def integer_bits(type_: TypeEngine, dialect_name: str) -> int | None:
+    """How many bits a column of `type_` stores an integer in; None if it is
+    not an integer type (or it converts values on their way in)."""
     if not isinstance(type_, Integer):
         return None
     if dialect_name == "postgresql":
@@ -58,12 +59,20 @@ def integer_bits(column: Column, dialect_name: str) -> int | None:
 
 
 def cannot_hold(column: Column, value: Any, session: Session) -> str | None:
-    """Why `column` cannot hold `value` on `session`'s database, or None."""
+    """Why `column` cannot hold `value` on `session`'s database, or None; a
+    list (an array's) by each of its items."""
+    return _cannot_hold(column.type, value, session.get_bind().dialect.name)
+
+
+def _cannot_hold(type_: TypeEngine, value: Any, dialect_name: str) -> str | None:
     if isinstance(value, str):
         return "Null characters are not allowed." if "\0" in value else None
+    if isinstance(value, list) and isinstance(array := stored_type(type_), ARRAY):
+        refusals = (_cannot_hold(array.item_type, v, dialect_name) for v in value)
+        return next((refused for refused in refusals if refused), None)
     if type(value) is not int or -(2**15) <= value < 2**15:
         return None  # every integer column holds these
-    bits = integer_bits(column, session.get_bind().dialect.name)
+    bits = integer_bits(type_, dialect_name)
     if bits is None or -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
         return None
     low, high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1

@@ -196,6 +196,20 @@ def _parse_json(spec: Any, text: str) -> Any:
         raise BadValue(f"{text!r} is not JSON.") from error
 
 
+def _parse_list(spec: Any, text: str) -> Any:
+    """A list as the export writes it: a JSON array (`["a", "b"]`), each
+    item then read by the model's own validation (`list[int]`)."""
+    try:
+        found = json.loads(text)
+    except ValueError:
+        found = None
+    if not isinstance(found, list):
+        raise BadValue(
+            f'{text!r} is not a list: write it as the export does, as ["a", "b"].'
+        )
+    return found
+
+
 def _parse_related_key(spec: Any, text: str) -> Any:
     """The key of a related row (what the foreign key column stores)."""
     if len(spec.target_columns) != 1:
@@ -217,5 +231,6 @@ PARSERS: dict[str, Callable[[Any, str], Any]] = {
     "duration": _parse_duration,
     "uuid": _parse_uuid,
     "json": _parse_json,
+    "list": _parse_list,
     "to_one": _parse_related_key,
 }

@@ -56,6 +56,7 @@ NOT_ON_A_LIST = {
     Kind.TO_MANY: "a many-to-many selection is edited on the form",
     Kind.LINK_WITH_DATA: "link rows are edited on the form",
     Kind.JSON: "JSON is edited on the form",
+    Kind.LIST: "a list is edited on the form",
     Kind.BYTES: "bytes are edited on the form",
 }
 

@@ -426,7 +426,7 @@ class AdminView(
                 found.append(ChoiceFilter(model, column, spec=spec))
             elif spec.kind in RANGE_KINDS:
                 found.append(RangeFilter(model, column, spec=spec))
-            if spec.nullable:
+            if spec.nullable or spec.kind is Kind.LIST:
                 found.append(EmptyFilter(model, column, spec=spec))
         return found
 

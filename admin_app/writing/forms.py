@@ -25,6 +25,7 @@ from sqladmin.fields import (
     JSONField,
     QuerySelectField,
     QuerySelectMultipleField,
+    Select2TagsField,
     TimezoneAwareDateTimeField,
 )
 from sqladmin.forms import WTFORMS_ATTRS_REVERSED, ModelConverter, converts
@@ -37,6 +38,7 @@ from wtforms import (
     TextAreaField,
     fields,
     validators,
+    widgets,
 )
 from wtforms.fields.core import UnboundField
 
@@ -232,6 +234,50 @@ class JsonField(JSONField):
         return json_text(self.data)
 
 
+class _ListWidget(widgets.Select):
+    """SQLAdmin's tags input (`Select2TagsWidget`), whose items are the
+    options the page holds: its script adds `data-json`'s items as options
+    too (none, not twice), which SQLAdmin's writes as JSON, failing on a
+    date or UUID."""
+
+    def __call__(self, field: Any, **kwargs: Any) -> Any:
+        kwargs.update({"data-role": "select2-tags", "data-json": "[]"})
+        kwargs.setdefault("multiple", "multiple")
+        return super().__call__(field, **kwargs)
+
+
+class ListField(Select2TagsField):
+    """A list (PostgreSQL's array) as SQLAdmin's tags input, each item an
+    option of the page itself: SQLAdmin's leaves the items to its script
+    (`data-json`), so a form sent before the script ran, or without one,
+    sent no items and emptied the list. A row holding no list (NULL) shows
+    none, and the write path keeps NULL for an empty one sent back."""
+
+    widget = _ListWidget()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # a list with no items is a list: not "This field is required."
+        kept = kwargs.get("validators") or []
+        kwargs["validators"] = [
+            v for v in kept if not isinstance(v, validators.InputRequired)
+        ]
+        super().__init__(*args, **kwargs)
+
+    def process_data(self, value: Any) -> None:
+        self.data = value
+
+    def iter_choices(self) -> Iterable[tuple[str, str, bool, dict]]:
+        for item in self.data or []:
+            text = _item_text(item)
+            yield text, text, True, {}
+
+
+def _item_text(item: Any) -> str:
+    """A list's item as its option names it (a date as ISO 8601 text)."""
+    item = getattr(item, "value", item)  # an enum member by its value
+    return item.isoformat() if hasattr(item, "isoformat") else str(item)
+
+
 UTC_HINT = "In UTC, as every page shows times (2026-02-17 04:59:00)."
 
 
@@ -338,6 +384,8 @@ def fields_by_kind(
             overrides[name] = BytesField
         elif spec.kind is Kind.JSON:
             overrides[name] = JsonField
+        elif spec.kind is Kind.LIST:
+            overrides[name] = ListField
         elif spec.kind is Kind.TIME:  # seconds shown, so they are kept
             args[name] = {"format": ["%H:%M:%S", "%H:%M"]}
             widgets[name] = {"step": "1"}

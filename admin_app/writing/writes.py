@@ -17,7 +17,7 @@ from functools import cache
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import CheckConstraint, Column, inspect
+from sqlalchemy import ARRAY, CheckConstraint, Column, inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapper, RelationshipDirection, RelationshipProperty, Session
 from sqlalchemy.orm.base import instance_dict, instance_state
@@ -29,6 +29,7 @@ from admin_app.model.keys import identifier
 from admin_app.model.labels import field_label, label_for
 from admin_app.model.limits import cannot_hold, row_named, sized_columns, too_large
 from admin_app.model.loading import related
+from admin_app.model.types import stored_type
 from admin_app.model.values import normalise_datetime, unchanged
 from admin_app.writing.concurrency import Merge
 from admin_app.writing.links import LinkPlan, LinkSpec, LinkWriter
@@ -381,6 +382,13 @@ class RowWriter:
             return None
         if column.foreign_keys and isinstance(value, str):
             return self._related_key(name, value, held)
+        if (
+            value == []
+            and not creating
+            and held.get(name) is None
+            and isinstance(stored_type(column.type), ARRAY)
+        ):
+            return None  # a tags input shows no list and no items alike
         if value is None or value == "":
             if column.nullable:
                 return None
@@ -487,13 +495,17 @@ class RowWriter:
 
     def _check_sizes(self, changes: dict[str, Any]) -> None:
         """Name the field whose value is beyond the size its column declares
-        on the database's side only (`model.limits.too_large`)."""
+        on the database's side only (`model.limits.too_large`), or a list
+        holding an item its column cannot (read from text by validation)."""
         sized = sized_columns(self.model)
         for key, value in changes.items():
+            refused = None
             if key in sized:
                 refused = too_large(sized[key], value)
-                if refused is not None:
-                    self.error(key, refused)
+            elif isinstance(value, list) and key in self.mapper.columns:
+                refused = cannot_hold(self.mapper.columns[key], value, self.session)
+            if refused is not None:
+                self.error(key, refused)
 
     def _check_unique(
         self, obj: Any, values: dict[str, Any], changes: dict[str, Any] | None

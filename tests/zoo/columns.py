@@ -2,10 +2,12 @@
 
 Composite primary keys, IntEnum, StrEnum and a plain Enum, Decimal, float,
 JSON, date, time, a duration (`timedelta`), bytes, naive and aware
-datetimes, long `Text`, a UUID that is not a key, foreign keys without a
-`Relationship` (nullable and required), text primary keys holding `%`, `?`,
-`#`, `/`, spaces and non-ASCII letters, sizes declared on the database's side
-only (`sa_type=String(3)`), and a unique index over two columns.
+datetimes, long `Text`, PostgreSQL's arrays and JSONB (declared as apps
+tested on SQLite declare them, with a JSON variant there), a UUID that is
+not a key, foreign keys without a `Relationship` (nullable and required),
+text primary keys holding `%`, `?`, `#`, `/`, spaces and non-ASCII letters,
+sizes declared on the database's side only (`sa_type=String(3)`), and a
+unique index over two columns.
 """
 
 import enum
@@ -14,7 +16,19 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, LargeBinary, Numeric, String, Text
+from sqlalchemy import (
+    ARRAY,
+    JSON,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 
@@ -65,6 +79,13 @@ class ZooSample(SQLModel, table=True):
     flag: bool = False
     external_id: uuid.UUID | None = None
     shelf_id: int | None = Field(default=None, foreign_key="zoo_shelf.id")
+    tags: list[str] = Field(  # its default is the model's, not the column's
+        default_factory=list,
+        sa_column=Column(ARRAY(String).with_variant(JSON(), "sqlite"), nullable=False),
+    )
+    ratings: list[int] | None = Field(
+        default=None, sa_type=ARRAY(Integer).with_variant(JSON(), "sqlite")
+    )
 
 
 class ZooCode(SQLModel, table=True):
@@ -102,7 +123,9 @@ class ZooEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str
     data: str | None = None
-    meta: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    meta: dict[str, Any] | None = Field(
+        default=None, sa_type=JSON().with_variant(JSONB(), "postgresql")
+    )
     errors: int = 0
     level: str | None = Field(default=None, sa_type=String(3))
     took: Decimal | None = Field(default=None, sa_type=Numeric(5, 2))

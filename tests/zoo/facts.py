@@ -23,6 +23,7 @@ from typing import Any
 
 import annotated_types
 from sqlalchemy import (
+    ARRAY,
     JSON,
     Boolean,
     Column,
@@ -157,6 +158,8 @@ def kind(model: type, column: Column) -> str:
         return "bool"
     if isinstance(type_, Uuid):
         return "uuid"
+    if isinstance(type_, ARRAY):  # PostgreSQL's, JSON on SQLite by a variant
+        return "list"
     if isinstance(type_, JSON):
         return "json"
     if isinstance(type_, LargeBinary):
@@ -415,7 +418,7 @@ def cell_matches(model: type, column: Column, value: Any, cell: str) -> bool:
         return _number(cell, Decimal) == Decimal(value)
     if found == "uuid":
         return cell == str(value)
-    if found == "json":
+    if found in ("json", "list"):
         try:
             return json.loads(cell.removeprefix("'")) == value
         except ValueError:

@@ -155,6 +155,8 @@ def seed_columns(session: Session) -> None:
                 flag=True,
                 external_id=uuid.UUID("12345678-1234-5678-1234-567812345678"),
                 shelf_id=top.id,
+                tags=["red", "ünïcode", "with, comma", '"quoted"'],
+                ratings=[5, 3, 5],
             ),
             columns.ZooSample(
                 level=columns.Level.low,
@@ -169,7 +171,9 @@ def seed_columns(session: Session) -> None:
                 seen_aware=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
                 shelf_id=bottom.id,
             ),
-            columns.ZooSample(price=Decimal("100.00"), notes="=1+1", shelf_id=top.id),
+            columns.ZooSample(
+                price=Decimal("100.00"), notes="=1+1", shelf_id=top.id, tags=["=1+1"]
+            ),
             columns.ZooSample(
                 level=columns.Level.middle,
                 colour=columns.Colour.red,
@@ -178,6 +182,7 @@ def seed_columns(session: Session) -> None:
                 payload={"nested": {"deep": None}},
                 duration=timedelta(minutes=90),
                 flag=True,
+                ratings=[],
             ),
         ]
     )

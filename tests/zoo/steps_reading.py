@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from sqlalchemy import asc, desc, select
+from sqlalchemy import String, asc, cast, desc, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import aliased
 
@@ -169,7 +169,10 @@ class ReadingSteps(StoryBase):
         direction = desc if descending else asc
         if sort_by in mapper_columns:
             column = mapper_columns[sort_by]
-            stmt = select(column).order_by(direction(column), *map(asc, keys))
+            order = column
+            if self.kind(column) in ("json", "list"):  # by its text
+                order = cast(column, String)
+            stmt = select(column).order_by(direction(order), *map(asc, keys))
             by_label = self.label_of_target(column)
             if by_label is not None:  # a foreign key without a relationship
                 target, key_column, label = by_label
@@ -277,7 +280,10 @@ class ReadingSteps(StoryBase):
                         self.model, column, getattr(obj, base)
                     )
                     if suffix == "isnull":
-                        ok = (stored_value is None) == (value == "true")
+                        empty = stored_value is None or (
+                            self.kind(column) == "list" and stored_value == []
+                        )
+                        ok = empty == (value == "true")
                     elif suffix in ("gte", "lte"):
                         bound = facts.parse_like(self.model, column, value)
                         ok = stored_value is not None and (

@@ -52,6 +52,11 @@ class WritingSteps(StoryBase):
     ) -> tuple[list[str], Any]:  # type: ignore[no-untyped-def]
         """What to type into a column's field, and the value then stored."""
         found = self.kind(column)
+        if found == "list":  # a tags input: each item typed, sent as one value
+            annotation = facts.annotation(self.model, facts.attr(column))
+            if get_args(annotation) == (int,):  # `list[int] | None`
+                return ["7", "42", "7"], [7, 42, 7]
+            return ["zoo", tag], ["zoo", tag]
         if field.tag == "select":
             options = option_values(field)
             assert options, f"the {field.name} select offers nothing"
