@@ -127,6 +127,9 @@ def read_time(text: str) -> time:
     return time.fromisoformat(f"{hour24:02d}:{minute}:{second or '00'}{fraction or ''}")
 
 
+DURATION_WORDS = "Write a duration as 2:15:00, or 1 day, 0:00:05."
+
+
 def read_duration(text: str) -> timedelta:
     """A duration as pages and files write it (`2:15:00`, `1 day, 0:00:05`,
     `-25:00:01`; Python's `-1 day, 23:59:59`, ISO 8601's `PT2H15M` and
@@ -142,7 +145,10 @@ def read_duration(text: str) -> timedelta:
             seconds=clock.second,
             microseconds=clock.microsecond,
         )
-    found = parse_interval(stripped)  # SQLAdmin's, as its duration field reads
+    try:
+        found = parse_interval(stripped)  # SQLAdmin's, as its duration field reads
+    except OverflowError:  # more days than a `timedelta` holds
+        found = None
     if found is None:
         raise ValueError(text)
     return found
@@ -152,9 +158,7 @@ def _parse_duration(spec: Any, text: str) -> timedelta:
     try:
         return read_duration(text)
     except ValueError as error:
-        raise BadValue(
-            f"{text!r} is not a duration: write it as 2:15:00, or 1 day, 0:00:05."
-        ) from error
+        raise BadValue(f"{text!r} is not a duration. {DURATION_WORDS}") from error
 
 
 def _parse_datetime(spec: Any, text: str) -> datetime:

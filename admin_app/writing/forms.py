@@ -45,7 +45,7 @@ from wtforms.fields.core import UnboundField
 from admin_app.model.fields import FieldSpec, Kind
 from admin_app.model.keys import row_identifier
 from admin_app.model.labels import duration_text, json_text
-from admin_app.model.parsing import read_datetime
+from admin_app.model.parsing import DURATION_WORDS, read_datetime, read_duration
 
 # What a WTForms form holds under its own names: a field there would hide
 # them (a column `meta` broke every form, `data` the values read from it).
@@ -195,6 +195,18 @@ class DurationField(IntervalField):
         if isinstance(self.data, timedelta) and not self.raw_data:
             return duration_text(self.data)
         return super()._value()
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        """Read as an import reads a duration: SQLAdmin's field refuses a
+        zero one (`0:00:00`) and fails on one too long for Python."""
+        if not valuelist or not valuelist[0].strip():
+            self.data = None  # required or not: the field's validators say
+            return
+        try:
+            self.data = read_duration(valuelist[0])
+        except ValueError:
+            self.data = None
+            raise ValueError(DURATION_WORDS) from None
 
 
 class BytesField(StringField):

@@ -1011,3 +1011,33 @@ def test_a_list_is_kept_by_its_form_changed_by_a_file_and_filtered(columns_site)
     for direction in ("asc", "desc"):
         query = urlencode({"sortBy": "tags", "sort": direction})
         assert site.client.get(f"/admin/zoo-sample/list?{query}").status_code == 200
+
+
+def test_a_duration_of_zero_is_saved_and_one_too_long_refused_in_words(
+    columns_site,
+):
+    """SQLAdmin's duration field refused `0:00:00` ("Invalid timedelta
+    format."), and a duration of more days than Python holds was a server
+    error on the form; an import's cell of it is refused with the same
+    words."""
+    site = columns_site
+    row = one(site, columns.ZooSample, price=Decimal("7.00"))
+    url = f"/admin/zoo-sample/edit/{row.id}"
+    shown = shown_form(site.client.get(url).text)
+    words = "Write a duration as 2:15:00, or 1 day, 0:00:05."
+    too_long = save(site, url, {**shown, "duration": "9" * 20})
+    assert too_long.status_code == 400
+    assert field_errors(too_long.text) == [words]
+    assert one(site, columns.ZooSample, id=row.id).duration == row.duration
+    zero = save(site, url, {**shown, "duration": "0:00:00"})
+    assert zero.status_code == 302, field_errors(zero.text)
+    assert one(site, columns.ZooSample, id=row.id).duration == timedelta(0)
+    rows = [
+        {**r, "duration": "9" * 20} if r["id"] == str(row.id) else r
+        for r in export(site, "zoo-sample")
+    ]
+    (error,) = preview_rows(site, "zoo-sample", rows)["errors"]
+    assert (error["column"], error["message"]) == (
+        "duration",
+        f"'{'9' * 20}' is not a duration. {words}",
+    )
