@@ -15,6 +15,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, inspect
 from sqlalchemy.engine import URL
+from sqlalchemy.schema import CreateSchema
 from sqlmodel import SQLModel
 
 from admin_app.settings import DEFAULT_DATABASE_URL
@@ -85,13 +86,27 @@ def create_private_sqlite_file(url: URL) -> None:
 
 
 def create_missing_tables(engine: Engine, model_modules: tuple[str, ...]) -> list[str]:
+    """Create the models' tables the database lacks, each in its own schema
+    (`__table_args__ = {"schema": "inventory"}`), and on PostgreSQL a schema
+    it lacks too, as a table needs one; return their names."""
     from admin_app.site.registry import discover_tables
 
-    existing = set(inspect(engine).get_table_names())
-    tables = [
-        model.__table__
-        for model in discover_tables(model_modules)
-        if model.__table__.name not in existing
-    ]
-    SQLModel.metadata.create_all(engine, tables=tables)
-    return [table.name for table in tables]
+    inspector = inspect(engine)
+    models = [model.__table__ for model in discover_tables(model_modules)]
+    schemas = {table.schema for table in models}
+    if engine.dialect.name == "postgresql":
+        known = set(inspector.get_schema_names())
+    else:  # SQLite's other schemas are attached files: not ours to make
+        known = {schema for schema in schemas if schema}
+    existing = {
+        (schema, name)
+        for schema in schemas
+        if schema is None or schema in known
+        for name in inspector.get_table_names(schema)
+    }
+    tables = [table for table in models if (table.schema, table.name) not in existing]
+    with engine.begin() as connection:
+        for schema in sorted(schemas - known - {None}):
+            connection.execute(CreateSchema(schema))
+        SQLModel.metadata.create_all(connection, tables=tables)
+    return [table.fullname for table in tables]
