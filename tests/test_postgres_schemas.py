@@ -24,6 +24,12 @@ def stored(app, key: int) -> ContentArticle:  # type: ignore[no-untyped-def]
         return session.get(ContentArticle, key)
 
 
+def values(app, key: int) -> dict:  # type: ignore[no-untyped-def]
+    """The row's values (rows of two sessions are equal by them on every
+    pydantic version)."""
+    return stored(app, key).model_dump()
+
+
 @pytest.mark.parametrize("backend", ["postgresql"])
 def test_an_app_in_a_schema_of_its_own_is_served_and_round_trips(
     empty_database_url: str,
@@ -57,10 +63,10 @@ def test_an_app_in_a_schema_of_its_own_is_served_and_round_trips(
             assert [(r["Body"], r["Article"]) for r in listed] == [("Hello", "First")]
             for key in (first_id, bare_id):
                 url = f"/admin/content-article/edit/{key}"
-                before = stored(app, key)
+                before = values(app, key)
                 saved = post_form(client, url, form_values(client.get(url).text))
                 assert saved.status_code == 302, text(saved.text)[:300]
-                assert stored(app, key) == before  # arrays kept, NULL kept
+                assert values(app, key) == before  # arrays kept, NULL kept
             url = f"/admin/content-article/edit/{first_id}"
             shown = [
                 (n, v) for n, v in form_values(client.get(url).text) if n != "client_ip"
