@@ -333,6 +333,5 @@ def test_an_integer_column_holds_as_many_bits_as_its_database_gives_it(
     type_, postgresql, sqlite
 ):
     """PostgreSQL's SMALLINT, INTEGER and BIGINT; every SQLite integer is 8 bytes."""
-    column = Column("n", type_)
-    assert integer_bits(column, "postgresql") == postgresql
-    assert integer_bits(column, "sqlite") == sqlite
+    assert integer_bits(type_, "postgresql") == postgresql
+    assert integer_bits(type_, "sqlite") == sqlite
