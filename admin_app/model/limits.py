@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import (
     ARRAY,
+    JSON,
     BigInteger,
     Column,
     Float,
@@ -64,12 +65,17 @@ def cannot_hold(column: Column, value: Any, session: Session) -> str | None:
     return _cannot_hold(column.type, value, session.get_bind().dialect.name)
 
 
+NUL_WORDS = "Null characters are not allowed."
+
+
 def _cannot_hold(type_: TypeEngine, value: Any, dialect_name: str) -> str | None:
     if isinstance(value, str):
-        return "Null characters are not allowed." if "\0" in value else None
+        return NUL_WORDS if "\0" in value else None
     if isinstance(value, list) and isinstance(array := stored_type(type_), ARRAY):
         refusals = (_cannot_hold(array.item_type, v, dialect_name) for v in value)
         return next((refused for refused in refusals if refused), None)
+    if isinstance(value, dict | list) and isinstance(stored_type(type_), JSON):
+        return NUL_WORDS if _holds_nul(value) else None  # `jsonb` refuses it
     if type(value) is not int or -(2**15) <= value < 2**15:
         return None  # every integer column holds these
     bits = integer_bits(type_, dialect_name)
@@ -79,6 +85,22 @@ def _cannot_hold(type_: TypeEngine, value: Any, dialect_name: str) -> str | None
     return (
         f"{value} is out of range: this field holds whole numbers from {low} to {high}."
     )
+
+
+def _holds_nul(value: Any) -> bool:
+    """Whether a text in a JSON value (a key too) holds a NUL character."""
+    pending = [value]
+    while pending:
+        found = pending.pop()
+        if isinstance(found, str):
+            if "\0" in found:
+                return True
+        elif isinstance(found, dict):
+            pending.extend(found)
+            pending.extend(found.values())
+        elif isinstance(found, list):
+            pending.extend(found)
+    return False
 
 
 def compared(column: Any, value: Any) -> Any:

@@ -193,9 +193,49 @@ def _parse_uuid(spec: Any, text: str) -> uuid.UUID:
         raise BadValue(f"{text!r} is not a UUID.") from error
 
 
+MAX_JSON_DEPTH = 100  # arrays and objects inside each other
+
+
+class TooDeep(ValueError):
+    """JSON nested deeper than `MAX_JSON_DEPTH`."""
+
+
+def read_json(text: str) -> Any:
+    """JSON text as its value; ValueError if it is not JSON, TooDeep if it
+    nests deeper than `MAX_JSON_DEPTH` levels. Python's reader, and every
+    step after it that walks a value (the model's validation, the audit
+    trail's copy), recurse once a level: a cell or field of 100,000 `[`
+    was a server error."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        value = None
+        depth = MAX_JSON_DEPTH + 1
+    else:
+        depth = _depth(value)
+    if depth > MAX_JSON_DEPTH:
+        levels = f"{MAX_JSON_DEPTH} levels"
+        raise TooDeep(f"This JSON nests arrays and objects more than {levels} deep.")
+    return value
+
+
+def _depth(value: Any) -> int:
+    """How deep arrays and objects nest in `value` (walked without recursion)."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        found, level = pending.pop()
+        if isinstance(found, dict | list):
+            deepest = max(deepest, level)
+            items = found.values() if isinstance(found, dict) else found
+            pending.extend((item, level + 1) for item in items)
+    return deepest
+
+
 def _parse_json(spec: Any, text: str) -> Any:
     try:
-        return json.loads(text)
+        return read_json(text)
+    except TooDeep as error:
+        raise BadValue(str(error)) from error
     except ValueError as error:
         raise BadValue(f"{text!r} is not JSON.") from error
 
@@ -204,7 +244,9 @@ def _parse_list(spec: Any, text: str) -> Any:
     """A list as the export writes it: a JSON array (`["a", "b"]`), each
     item then read by the model's own validation (`list[int]`)."""
     try:
-        found = json.loads(text)
+        found = read_json(text)
+    except TooDeep as error:
+        raise BadValue(str(error)) from error
     except ValueError:
         found = None
     if not isinstance(found, list):

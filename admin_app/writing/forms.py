@@ -45,7 +45,13 @@ from wtforms.fields.core import UnboundField
 from admin_app.model.fields import FieldSpec, Kind
 from admin_app.model.keys import row_identifier
 from admin_app.model.labels import duration_text, json_text
-from admin_app.model.parsing import DURATION_WORDS, read_datetime, read_duration
+from admin_app.model.parsing import (
+    DURATION_WORDS,
+    TooDeep,
+    read_datetime,
+    read_duration,
+    read_json,
+)
 
 # What a WTForms form holds under its own names: a field there would hide
 # them (a column `meta` broke every form, `data` the values read from it).
@@ -244,6 +250,21 @@ class JsonField(JSONField):
         if self.data is None:
             return ""
         return json_text(self.data)
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        """SQLAdmin's reading, nested no deeper than an import takes
+        (`parsing.read_json`): Python's reader failed on deep nesting."""
+        if not valuelist or not valuelist[0]:
+            super().process_formdata(valuelist)
+            return
+        try:
+            self.data = read_json(valuelist[0])
+        except TooDeep as error:
+            self.data = None
+            raise ValueError(str(error)) from None
+        except ValueError:
+            self.data = None
+            raise ValueError(self.gettext("Invalid JSON")) from None
 
 
 class _ListWidget(widgets.Select):

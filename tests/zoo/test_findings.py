@@ -1041,3 +1041,29 @@ def test_a_duration_of_zero_is_saved_and_one_too_long_refused_in_words(
         "duration",
         f"'{'9' * 20}' is not a duration. {words}",
     )
+
+
+def test_json_nested_too_deep_or_holding_a_nul_is_its_fields_error(columns_site):
+    """JSON nested 100,000 deep was a server error on the form (Python's
+    reader recursed past its limit) and in an imported file, one 900 deep in
+    an import; a NUL character in JSON made PostgreSQL refuse the whole
+    save (`jsonb` takes none), "The database refused the change"."""
+    site = columns_site
+    row = one(site, columns.ZooEvent, name="logout")
+    url = f"/admin/zoo-event/edit/{row.id}"
+    shown = shown_form(site.client.get(url).text)
+    deep = "[" * 100_000 + "]" * 100_000
+    too_deep = "This JSON nests arrays and objects more than 100 levels deep."
+    nul = "Null characters are not allowed."
+    for sent, words in ((deep, too_deep), ('{"a": "x\\u0000"}', nul)):
+        refused = save(site, url, {**shown, "meta": sent})
+        assert refused.status_code == 400
+        assert field_errors(refused.text) == [words]
+    assert one(site, columns.ZooEvent, id=row.id).meta == row.meta
+    exported = export(site, "zoo-event")
+    for cell, words in (("[" * 900 + "]" * 900, too_deep), ('["\\u0000"]', nul)):
+        rows = [{**r, "meta": cell} if r["id"] == str(row.id) else r for r in exported]
+        answer = preview_rows(site, "zoo-event", rows)
+        assert [(e["column"], e["message"]) for e in answer["errors"]] == [
+            ("meta", words)
+        ]
