@@ -62,23 +62,23 @@ def integer_bits(type_: TypeEngine, dialect_name: str) -> int | None:
 def cannot_hold(column: Column, value: Any, session: Session) -> str | None:
     """Why `column` cannot hold `value` on `session`'s database, or None; a
     list (an array's) by each of its items."""
-    return _cannot_hold(column.type, value, session.get_bind().dialect.name)
+    return _cannot_hold(column.type, value, session)
 
 
 NUL_WORDS = "Null characters are not allowed."
 
 
-def _cannot_hold(type_: TypeEngine, value: Any, dialect_name: str) -> str | None:
+def _cannot_hold(type_: TypeEngine, value: Any, session: Session) -> str | None:
     if isinstance(value, str):
         return NUL_WORDS if "\0" in value else None
     if isinstance(value, list) and isinstance(array := stored_type(type_), ARRAY):
-        refusals = (_cannot_hold(array.item_type, v, dialect_name) for v in value)
+        refusals = (_cannot_hold(array.item_type, v, session) for v in value)
         return next((refused for refused in refusals if refused), None)
     if isinstance(value, dict | list) and isinstance(stored_type(type_), JSON):
         return NUL_WORDS if _holds_nul(value) else None  # `jsonb` refuses it
     if type(value) is not int or -(2**15) <= value < 2**15:
         return None  # every integer column holds these
-    bits = integer_bits(type_, dialect_name)
+    bits = integer_bits(type_, session.get_bind().dialect.name)
     if bits is None or -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
         return None
     low, high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
