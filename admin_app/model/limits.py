@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
 
 from admin_app.model.keys import BadKey, parse_key
-from admin_app.model.parsing import BadValue
+from admin_app.model.parsing import BadValue, json_nodes
 from admin_app.model.types import is_text, stored_type
 
 _BITS_ON_POSTGRESQL = ((SmallInteger, 16), (BigInteger, 64), (Integer, 32))
@@ -75,7 +75,8 @@ def _cannot_hold(type_: TypeEngine, value: Any, session: Session) -> str | None:
         refusals = (_cannot_hold(array.item_type, v, session) for v in value)
         return next((refused for refused in refusals if refused), None)
     if isinstance(value, dict | list) and isinstance(stored_type(type_), JSON):
-        return NUL_WORDS if _holds_nul(value) else None  # `jsonb` refuses it
+        texts = (node for node, _level in json_nodes(value) if type(node) is str)
+        return NUL_WORDS if any("\0" in text for text in texts) else None  # jsonb
     if type(value) is not int or -(2**15) <= value < 2**15:
         return None  # every integer column holds these
     bits = integer_bits(type_, session.get_bind().dialect.name)
@@ -85,22 +86,6 @@ def _cannot_hold(type_: TypeEngine, value: Any, session: Session) -> str | None:
     return (
         f"{value} is out of range: this field holds whole numbers from {low} to {high}."
     )
-
-
-def _holds_nul(value: Any) -> bool:
-    """Whether a text in a JSON value (a key too) holds a NUL character."""
-    pending = [value]
-    while pending:
-        found = pending.pop()
-        if isinstance(found, str):
-            if "\0" in found:
-                return True
-        elif isinstance(found, dict):
-            pending.extend(found)
-            pending.extend(found.values())
-        elif isinstance(found, list):
-            pending.extend(found)
-    return False
 
 
 def compared(column: Any, value: Any) -> Any:

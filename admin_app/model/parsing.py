@@ -9,7 +9,7 @@ import enum
 import json
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -212,23 +212,27 @@ def read_json(text: str) -> Any:
         value = None
         depth = MAX_JSON_DEPTH + 1
     else:
-        depth = _depth(value)
+        nests = (level for node, level in json_nodes(value) if type(node) is not str)
+        depth = max(nests, default=0)
     if depth > MAX_JSON_DEPTH:
         levels = f"{MAX_JSON_DEPTH} levels"
         raise TooDeep(f"This JSON nests arrays and objects more than {levels} deep.")
     return value
 
 
-def _depth(value: Any) -> int:
-    """How deep arrays and objects nest in `value` (walked without recursion)."""
-    deepest, pending = 0, [(value, 1)]
+def json_nodes(value: Any) -> Iterator[tuple[Any, int]]:
+    """Each array, object and text in a JSON value (an object's keys too),
+    with how deep it lies (the value itself: 1), walked without recursion."""
+    pending = [(value, 1)]
     while pending:
         found, level = pending.pop()
-        if isinstance(found, dict | list):
-            deepest = max(deepest, level)
-            items = found.values() if isinstance(found, dict) else found
-            pending.extend((item, level + 1) for item in items)
-    return deepest
+        if isinstance(found, dict):
+            pending.extend((item, level + 1) for item in (*found, *found.values()))
+        elif isinstance(found, list):
+            pending.extend((item, level + 1) for item in found)
+        elif not isinstance(found, str):
+            continue
+        yield found, level
 
 
 def _parse_json(spec: Any, text: str) -> Any:

@@ -44,7 +44,7 @@ from wtforms.fields.core import UnboundField
 
 from admin_app.model.fields import FieldSpec, Kind
 from admin_app.model.keys import row_identifier
-from admin_app.model.labels import duration_text, json_text
+from admin_app.model.labels import duration_text, json_item, json_text
 from admin_app.model.parsing import (
     DURATION_WORDS,
     TooDeep,
@@ -301,14 +301,8 @@ class ListField(Select2TagsField):
 
     def iter_choices(self) -> Iterable[tuple[str, str, bool, dict]]:
         for item in self.data or []:
-            text = _item_text(item)
+            text = str(json_item(item))  # as pages and files write it
             yield text, text, True, {}
-
-
-def _item_text(item: Any) -> str:
-    """A list's item as its option names it (a date as ISO 8601 text)."""
-    item = getattr(item, "value", item)  # an enum member by its value
-    return item.isoformat() if hasattr(item, "isoformat") else str(item)
 
 
 UTC_HINT = "In UTC, as every page shows times (2026-02-17 04:59:00)."
