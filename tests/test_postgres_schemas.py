@@ -14,6 +14,7 @@ from admin_app import create_app
 from tests.conftest import SECRET_KEY, add_staff, login, migrated
 from tests.pages import field_errors, form_values, list_rows, post_form, text
 from tests.schema_models import ContentArticle, ContentComment
+from tests.zoo.test_import_roundtrip import csv_bytes
 
 MODULE = "tests.schema_models"
 JSON = {"Accept": "application/json"}
@@ -94,11 +95,7 @@ def test_an_app_in_a_schema_of_its_own_is_served_and_round_trips(
             assert (same["changed"], same["errors"]) == (0, [])
             rows[1]["tags"] = '["new"]'
             rows[1]["attrs"] = '{"k": 1}'
-            out = io.StringIO()
-            writer = csv.DictWriter(out, list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
-            files = {"file": ("a.csv", out.getvalue().encode())}
+            files = {"file": ("a.csv", csv_bytes(list(rows[0]), rows))}
             answer = client.post(
                 "/admin/content-article/import", files=files, headers=JSON
             ).json()

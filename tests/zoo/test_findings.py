@@ -31,6 +31,7 @@ from tests.zoo.browser import (
 )
 from tests.zoo.conftest import COLUMNS, SOCIAL, TRACKER, serve
 from tests.zoo.story_base import audit_rows, entry_changes, key_url
+from tests.zoo.test_import_roundtrip import csv_bytes
 
 
 def export(site, identity: str, query: str = "") -> list[dict[str, str]]:
@@ -65,13 +66,9 @@ def one(site, model: type, **values):  # type: ignore[no-untyped-def]
 
 def preview_rows(site, identity: str, rows: list[dict[str, str]]) -> dict:  # type: ignore[no-untyped-def]
     """The import preview (as JSON) of `rows` written as a CSV file."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
     answer = site.client.post(
         f"/admin/{identity}/import",
-        files={"file": ("rows.csv", out.getvalue().encode())},
+        files={"file": ("rows.csv", csv_bytes(list(rows[0]), rows))},
         headers={"Accept": "application/json"},
     )
     assert answer.status_code == 200, text(answer.text)[:300]
