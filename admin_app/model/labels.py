@@ -128,8 +128,10 @@ def json_text(value: Any) -> str:
 
 
 def json_item(item: Any) -> Any:
-    """A date, time, UUID, decimal, duration, enum member or bytes in an
-    array, as text (a member by its value, bytes as hex)."""
+    """A value JSON has no type for (a date, time, UUID, decimal, duration,
+    enum member or bytes; an array's item, an audit entry's value) as text
+    the model reads back: a member by its value, bytes as hex, a duration as
+    `duration_text` (a negative one too)."""
     if isinstance(item, enum.Enum):
         return item.value
     if isinstance(item, datetime | date | time):

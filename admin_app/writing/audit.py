@@ -8,10 +8,7 @@ change without its entry and no entry without its change.
 
 import enum
 import json
-import uuid
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -23,7 +20,7 @@ from starlette.requests import Request
 
 from admin_app.clock import utcnow
 from admin_app.model.keys import part_text
-from admin_app.model.labels import duration_text
+from admin_app.model.labels import json_item
 from admin_app.model.parsing import read_duration
 
 
@@ -76,21 +73,13 @@ def jsonable(value: Any) -> Any:
         return jsonable(value.value)
     if value is None or isinstance(value, bool | int | float | str):
         return value
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    if isinstance(value, Decimal | uuid.UUID):
-        return str(value)
-    if isinstance(value, bytes | bytearray | memoryview):
-        return bytes(value).hex()
     if isinstance(value, set | frozenset):
         return sorted((jsonable(v) for v in value), key=_sort_key)
     if isinstance(value, list | tuple):
         return [jsonable(v) for v in value]
     if isinstance(value, Mapping):
         return {str(jsonable(k)): jsonable(v) for k, v in value.items()}
-    if isinstance(value, timedelta):  # as a revert reads it back, a negative too
-        return duration_text(value)
-    return str(value)
+    return json_item(value)  # as pages and the export's JSON write it
 
 
 def _sort_key(value: Any) -> str:
