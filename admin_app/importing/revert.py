@@ -34,7 +34,7 @@ def revert_import(session: Session, entry: AuditEntry, view: Any, request: Any) 
     moved: list[str] = []
     for key, values in [*new.items(), *added.items()]:
         row = _row(session, model, key)
-        if row is None or not _as_left(model, row, values):
+        if row is None or not _as_left(session, model, row, values):
             moved.append(key)
         rows[key] = row
     if moved:
@@ -44,7 +44,7 @@ def revert_import(session: Session, entry: AuditEntry, view: Any, request: Any) 
         )
     for key, values in old.items():
         for name, value in values.items():
-            setattr(rows[key], name, _value(model, name, value))
+            setattr(rows[key], name, _value(session, model, name, value))
     for key in added:
         session.delete(rows[key])
     session.flush()
@@ -69,15 +69,15 @@ def _row(session: Session, model: type, key: str) -> Any:
         return None
 
 
-def _as_left(model: type, row: Any, values: dict[str, Any]) -> bool:
+def _as_left(session: Session, model: type, row: Any, values: dict[str, Any]) -> bool:
     return all(
-        unchanged(getattr(row, name), _value(model, name, value))
+        unchanged(getattr(row, name), _value(session, model, name, value))
         for name, value in values.items()
     )
 
 
-def _value(model: type, name: str, value: Any) -> Any:
+def _value(session: Session, model: type, name: str, value: Any) -> Any:
     try:
-        return stored_value(model, name, value)
+        return stored_value(model, name, value, session)
     except DamagedValue as error:
         raise ImportRevertRefused(str(error)) from error

@@ -28,6 +28,7 @@ import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cache, cached_property
 from typing import Any
 
@@ -282,7 +283,7 @@ class FieldSpec:
 # -- deriving ----------------------------------------------------------------
 
 
-def _annotation(model: type, name: str) -> Any:
+def annotation(model: type, name: str) -> Any:
     """The pydantic annotation of a field with `Optional` removed."""
     field = getattr(model, "model_fields", {}).get(name)
     if field is None:
@@ -297,7 +298,7 @@ def _annotation(model: type, name: str) -> Any:
 
 def _choices(model: type, column: Column) -> tuple[tuple[Any, str], ...] | None:
     """The choices of a `Literal[...]` or enum column, or None."""
-    found = _annotation(model, attribute_name(column))
+    found = annotation(model, attribute_name(column))
     if typing.get_origin(found) is typing.Literal:
         return tuple((value, enum_label(value)) for value in typing.get_args(found))
     type_ = stored_type(column.type)
@@ -307,6 +308,14 @@ def _choices(model: type, column: Column) -> tuple[tuple[Any, str], ...] | None:
     return None
 
 
+def _holds(type_: Any, python_type: type) -> bool:
+    """Whether values of the column type `type_` are `python_type`'s."""
+    try:
+        return type_.python_type is python_type
+    except NotImplementedError:  # a type that does not say
+        return False
+
+
 def column_kind(model: type, column: Column) -> Kind:
     """The kind of a plain column by its name, annotation and type."""
     type_ = stored_type(column.type)
@@ -314,8 +323,8 @@ def column_kind(model: type, column: Column) -> Kind:
         return Kind.SECRET
     if _choices(model, column) is not None:
         return Kind.CHOICE
-    if isinstance(column.type, Interval):  # stored as a datetime, not one
-        return Kind.DURATION
+    if isinstance(column.type, Interval) or _holds(type_, timedelta):
+        return Kind.DURATION  # SQLAlchemy's (a datetime on SQLite) or PostgreSQL's
     if isinstance(type_, ARRAY):  # with a JSON variant on SQLite, a list too
         return Kind.LIST
     for sa_type, kind in (

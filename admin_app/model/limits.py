@@ -42,7 +42,7 @@ from sqlalchemy.types import TypeEngine
 
 from admin_app.model.keys import BadKey, parse_key
 from admin_app.model.parsing import BadValue, json_nodes
-from admin_app.model.types import is_text, stored_type
+from admin_app.model.types import is_text, nested_array, stored_type
 
 _BITS_ON_POSTGRESQL = ((SmallInteger, 16), (BigInteger, 64), (Integer, 32))
 
@@ -66,13 +66,35 @@ def cannot_hold(column: Column, value: Any, session: Session) -> str | None:
 
 
 NUL_WORDS = "Null characters are not allowed."
+RAGGED_WORDS = (
+    "Each list inside this one must hold as many items as the others "
+    "(PostgreSQL's arrays of arrays are rectangular)."
+)
+
+
+def _rectangular(value: list[Any]) -> bool:
+    """Whether a list's lists (an array of arrays) are all lists of one
+    length, and theirs too; a list of plain items is."""
+    inner = [item for item in value if type(item) is list]
+    if not inner:
+        return True
+    return (
+        len(inner) == len(value)
+        and len({len(item) for item in inner}) == 1
+        and all(_rectangular(item) for item in inner)
+    )
 
 
 def _cannot_hold(type_: TypeEngine, value: Any, session: Session) -> str | None:
     if isinstance(value, str):
         return NUL_WORDS if "\0" in value else None
     if isinstance(value, list) and isinstance(array := stored_type(type_), ARRAY):
-        refusals = (_cannot_hold(array.item_type, v, session) for v in value)
+        if nested_array(array) and not _rectangular(value):
+            return RAGGED_WORDS
+        refusals = (  # an array of arrays holds lists of the same items
+            _cannot_hold(array if type(v) is list else array.item_type, v, session)
+            for v in value
+        )
         return next((refused for refused in refusals if refused), None)
     if isinstance(value, dict | list) and isinstance(stored_type(type_), JSON):
         texts = (node for node, _level in json_nodes(value) if type(node) is str)

@@ -5,7 +5,7 @@ SQLModel declares `str` fields as `AutoString`, a `TypeDecorator` around
 about what a column holds (is it text, has it a size) asks the stored type.
 """
 
-from sqlalchemy import Column, Enum, String
+from sqlalchemy import ARRAY, Column, Enum, String
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 
@@ -19,3 +19,12 @@ def is_text(column: Column) -> bool:
     """Whether `column` stores free text: a string type, not an enum's."""
     kind = stored_type(column.type)
     return isinstance(kind, String) and not isinstance(kind, Enum)
+
+
+def nested_array(type_: TypeEngine) -> bool:
+    """Whether a column of `type_` is an array of arrays (PostgreSQL's
+    `integer[][]`), whose items are lists rather than values."""
+    array = stored_type(type_)
+    return isinstance(array, ARRAY) and (
+        (array.dimensions or 1) > 1 or isinstance(stored_type(array.item_type), ARRAY)
+    )

@@ -40,8 +40,8 @@ def unchanged(old: Any, new: Any) -> bool:
     """
     if type(old) is type(new) and type(old) in _COMPARED:
         return old == new
-    if isinstance(old, str) and isinstance(new, str):
-        return old.replace("\r\n", "\n") == new.replace("\r\n", "\n")
+    if isinstance(old, str) and isinstance(new, str):  # or kinds of text (`BitString`)
+        return str.replace(old, "\r\n", "\n") == str.replace(new, "\r\n", "\n")
     if isinstance(old, datetime) and isinstance(new, datetime):
         if (old.tzinfo is None) != (new.tzinfo is None):
             old, new = (

@@ -13,15 +13,17 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from pydantic import NaiveDatetime, TypeAdapter
-from sqlalchemy import DateTime, Interval, LargeBinary, Text, inspect
+from sqlalchemy import DateTime, LargeBinary, Text, inspect
 from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel
 from starlette.requests import Request
 
 from admin_app.clock import utcnow
+from admin_app.model.database_text import database_value, read_by_database
+from admin_app.model.fields import Kind, column_kind
 from admin_app.model.keys import part_text
 from admin_app.model.labels import json_item
-from admin_app.model.parsing import read_duration
+from admin_app.model.parsing import BadValue, read_duration
 
 
 class AuditEntry(SQLModel, table=True):
@@ -138,18 +140,29 @@ class DamagedValue(ValueError):
     """A value in an entry that its column cannot hold again."""
 
 
-def stored_value(model: type, name: str, value: Any) -> Any:
+def stored_value(
+    model: type, name: str, value: Any, session: Session | None = None
+) -> Any:
     """A value read back from an entry's JSON, as the column stores it (bytes
-    were written as hex by `jsonable`); DamagedValue if it cannot be."""
+    were written as hex by `jsonable`); DamagedValue if it cannot be. A
+    value of a type only the database reads (`model.database_text`) is read
+    by `session`'s database, else left as its text."""
     if value is None:
         return None
     column = inspect(model).columns.get(name)
+    if column is not None and read_by_database(model, column):
+        if session is None:
+            return value
+        try:
+            return database_value(session, column, str(value))
+        except BadValue as error:
+            raise DamagedValue(f"The entry's old {name}: {error}") from error
     if column is not None and isinstance(column.type, LargeBinary):
         try:
             return bytes.fromhex(value)
         except (TypeError, ValueError) as error:
             raise DamagedValue(f"The entry's old {name} is not hex.") from error
-    if column is not None and isinstance(column.type, Interval):
+    if column is not None and column_kind(model, column) is Kind.DURATION:
         try:  # as `jsonable` wrote it, read as every pydantic version cannot
             return read_duration(str(value))
         except ValueError as error:

@@ -51,11 +51,13 @@ class DamagedToken(ValueError):
 
 def _canonical(value: Any) -> Any:
     """A value as the form shows it, for comparing: enums by value, text with
-    LF line breaks, datetimes as naive UTC to the second, decimals normalised."""
+    LF line breaks, datetimes as naive UTC to the second, decimals normalised,
+    a value of another type (an `IPv4Address`) as its text, as the form shows
+    it and a model annotating it as `str` holds it (`held_by_model`)."""
     if isinstance(value, enum.Enum):
         return _canonical(value.value)
-    if isinstance(value, str):
-        return value.replace("\r\n", "\n")
+    if isinstance(value, str):  # or a kind of text (SQLAlchemy's `BitString`)
+        return str.replace(value, "\r\n", "\n")
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             value = value.astimezone(UTC).replace(tzinfo=None)
@@ -74,7 +76,7 @@ def _canonical(value: Any) -> Any:
         return {str(k): _canonical(v) for k, v in value.items()}
     if value is None or isinstance(value, bool | int | float):
         return value
-    return ["other", str(value)]
+    return str(value)  # as its text: the same whether a model holds it as text
 
 
 _JSON = json.JSONEncoder(sort_keys=True, default=str)

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Any, ClassVar
 
+from sqladmin.exceptions import NoConverterFound
 from sqladmin.fields import (
     DateTimeField,
     IntervalField,
@@ -52,6 +53,7 @@ from admin_app.model.parsing import (
     read_duration,
     read_json,
 )
+from admin_app.model.types import nested_array
 
 # What a WTForms form holds under its own names: a field there would hide
 # them (a column `meta` broke every form, `data` the values read from it).
@@ -215,6 +217,16 @@ class DurationField(IntervalField):
             raise ValueError(DURATION_WORDS) from None
 
 
+class DatabaseTextField(StringField):
+    """A value of a type SQLAdmin has no field for (PostgreSQL's `cidr`,
+    ranges, `money`, bit strings, `tsvector`), typed as the text the list
+    and the export show; the write path has the database read it
+    (`model.database_text`)."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = valuelist[0] if valuelist else None
+
+
 class BytesField(StringField):
     """Bytes shown and typed as base64, so a form saved unchanged writes back
     exactly the bytes it showed (SQLAdmin's textarea would store their repr)."""
@@ -354,7 +366,19 @@ class WriteConverter(ModelConverter):
             kwargs.setdefault("blank_text", "Unknown")
         return super().conv_boolean(model, prop, kwargs)
 
-    @converts("Interval")
+    def get_converter(self, prop: Any) -> Any:
+        """SQLAdmin's field for the column's type; for a type it has none for
+        (its converter raised, and every form of the table was a server
+        error), a text input the database reads (`DatabaseTextField`)."""
+        try:
+            return super().get_converter(prop)
+        except NoConverterFound:
+            return self.conv_database_text
+
+    def conv_database_text(self, model: type, prop: Any, kwargs: dict[str, Any]) -> Any:
+        return DatabaseTextField(**kwargs)
+
+    @converts("Interval", "sqlalchemy.dialects.postgresql.types.INTERVAL")
     def conv_interval(self, model: type, prop: Any, kwargs: dict[str, Any]) -> Any:
         kwargs.setdefault("render_kw", {})["placeholder"] = "Like: 2:15:00"
         return DurationField(**kwargs)
@@ -411,8 +435,9 @@ def fields_by_kind(
             overrides[name] = BytesField
         elif spec.kind is Kind.JSON:
             overrides[name] = JsonField
-        elif spec.kind is Kind.LIST:
-            overrides[name] = ListField
+        elif spec.kind is Kind.LIST:  # a list of lists as the JSON it is
+            nested = spec.column is not None and nested_array(spec.column.type)
+            overrides[name] = JsonField if nested else ListField
         elif spec.kind is Kind.TIME:  # seconds shown, so they are kept
             args[name] = {"format": ["%H:%M:%S", "%H:%M"]}
             widgets[name] = {"step": "1"}

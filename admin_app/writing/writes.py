@@ -24,6 +24,12 @@ from sqlalchemy.orm.base import instance_dict, instance_state
 
 from admin_app.db_errors import broken_rule
 from admin_app.model.attributes import attribute_name
+from admin_app.model.database_text import (
+    database_value,
+    held_by_model,
+    model_value,
+    read_by_database,
+)
 from admin_app.model.fields import BadValue, Kind, changed_field_label, field_specs
 from admin_app.model.keys import identifier
 from admin_app.model.labels import field_label, label_for
@@ -207,8 +213,7 @@ class RowWriter:
     ) -> tuple[dict[str, Any], dict[str, list[Any]], list[LinkPlan]]:
         """The columns to set, the to-many rows to link and the link editors'
         plans of one save; FormErrors if any value is refused."""
-        if current is None:
-            current = column_values(obj)
+        current = held_by_model(self.model, current or column_values(obj))
         submitted = self._parse(data, None if creating else current)
         canonical, validated = self._canonical(current, submitted.columns)
         self.asked = canonical
@@ -405,6 +410,13 @@ class RowWriter:
         if refused is not None:
             self.error(name, refused)
             return OMIT
+        if isinstance(value, str) and read_by_database(self.model, column):
+            try:
+                read = database_value(self.session, column, value)
+                return model_value(self.model, name, read)
+            except BadValue as error:
+                self.error(name, str(error))
+                return OMIT
         return normalise_datetime(column, value)
 
     def _related_key(self, name: str, text: str, held: dict[str, Any] | None) -> Any:
