@@ -3,7 +3,9 @@ booking system declares them: a network (`cidr`), a hardware address
 (`macaddr8`), an address the app holds as text (`inet`), ranges of numbers,
 dates and times, a price in `money`, a bit string, a search document kept
 by the app (`tsvector`) and one the database computes, a seating plan as an
-array of arrays, and a duration declared as PostgreSQL's `INTERVAL`."""
+array of arrays, a duration declared as PostgreSQL's `INTERVAL`, and the
+types of two extensions: an email in case-insensitive text (`citext`) and
+texts by name (`hstore`)."""
 
 from datetime import timedelta
 from ipaddress import IPv4Network, IPv6Network
@@ -14,7 +16,9 @@ from sqlalchemy.dialects.postgresql import (
     ARRAY,
     BIT,
     CIDR,
+    CITEXT,
     DATERANGE,
+    HSTORE,
     INET,
     INT4RANGE,
     INTERVAL,
@@ -25,12 +29,19 @@ from sqlalchemy.dialects.postgresql import (
 )
 from sqlmodel import Field, SQLModel
 
+from admin_app import AdminView
+
+EXTENSIONS = ("citext", "hstore")  # installed on the database before the tables
+
 
 class TypedVenue(SQLModel, table=True):
     __tablename__ = "typed_venue"
 
     id: int | None = Field(default=None, primary_key=True)
     name: str
+    # PostgreSQL's extensions: case-insensitive text, and texts by name
+    contact: str | None = Field(default=None, sa_column=Column(CITEXT, unique=True))
+    extras: dict[str, str | None] | None = Field(default=None, sa_column=Column(HSTORE))
     network: IPv4Network | IPv6Network | None = Field(
         default=None, sa_column=Column(CIDR)
     )
@@ -53,3 +64,9 @@ class TypedVenue(SQLModel, table=True):
         default=None, sa_column=Column(ARRAY(Integer, dimensions=2))
     )
     turnaround: timedelta | None = Field(default=None, sa_column=Column(INTERVAL))
+
+
+class TypedVenueAdmin(AdminView, model=TypedVenue):
+    """Its network, seats, gateway and fee edited on the list too."""
+
+    list_editable = ["network", "seats", "gateway", "fee"]

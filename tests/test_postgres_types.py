@@ -9,11 +9,13 @@ range). Such a value is now typed as its text and read by the database."""
 
 import csv
 import io
+import json
 from datetime import date, timedelta
 from ipaddress import IPv4Address, IPv4Network
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, select
+from sqlalchemy import text as text_sql
 from sqlalchemy.dialects.postgresql import Range
 from sqlmodel import Session
 from starlette.testclient import TestClient
@@ -21,8 +23,10 @@ from starlette.testclient import TestClient
 from admin_app import create_app
 from admin_app.writing.audit import AuditEntry
 from tests.conftest import SECRET_KEY, add_staff, login, migrated
-from tests.pages import field_errors, form_values, list_rows, post_form
-from tests.postgres_types import TypedVenue
+from tests.pages import field_errors, form_values, list_rows, post_form, text
+from tests.postgres_types import EXTENSIONS, TypedVenue
+from tests.test_list_editing import changed, list_form, row_of
+from tests.test_list_editing import save as save_list
 from tests.zoo.test_import_roundtrip import csv_bytes
 
 MODULE = "tests.postgres_types"
@@ -60,6 +64,11 @@ def save(client: TestClient, key: int, **changed: str):  # type: ignore[no-untyp
 
 @pytest.fixture
 def site(empty_database_url: str):  # type: ignore[no-untyped-def]
+    engine = create_engine(empty_database_url)
+    with engine.begin() as connection:  # as the operator has them installed
+        for extension in EXTENSIONS:
+            connection.execute(text_sql(f"CREATE EXTENSION {extension}"))
+    engine.dispose()
     url = migrated(empty_database_url, (MODULE,))
     app = create_app(url, MODULE, SECRET_KEY)
     add_staff(app, "keeper", superuser=True)
@@ -68,6 +77,8 @@ def site(empty_database_url: str):  # type: ignore[no-untyped-def]
             [
                 TypedVenue(
                     name="Hall",
+                    contact="Desk@Example.org",
+                    extras={"floor": "2", "lift": None},
                     network=IPv4Network("10.0.0.0/8"),
                     device="08:00:2b:01:02:03:04:05",
                     gateway="10.0.0.1",
@@ -79,7 +90,7 @@ def site(empty_database_url: str):  # type: ignore[no-untyped-def]
                     plan=[[1, 2], [3, 4]],
                     turnaround=timedelta(hours=2),
                 ),
-                TypedVenue(name="Shed"),
+                TypedVenue(name="Shed", contact="shed@example.org"),
             ]
         )
         session.commit()
@@ -104,6 +115,12 @@ def test_every_page_shows_them_and_a_form_saved_as_shown_changes_nothing(site):
         "$12.50",
     )
     assert (hall["Features"], hall["Turnaround"]) == ("1010", "2:00:00")
+    # an email in `citext` is listed and searched as text (it was long text,
+    # off the list); `hstore` as the JSON object it is
+    assert hall["Contact"] == "Desk@Example.org"
+    assert json.loads(hall["Extras"]) == {"floor": "2", "lift": None}
+    found = list_rows(client.get("/admin/typed-venue/list?search=DESK@").text)
+    assert [row["Name"] for row in found] == ["Hall"]
     for key in (1, 2):
         before = values(app, key)
         saved = save(client, key)
@@ -135,6 +152,23 @@ def test_a_form_stores_what_the_database_reads_and_refuses_the_rest_by_field(sit
     assert (shed["fee"], shed["features"]) == ("$3.25", "0001")
     assert (shed["keywords"], shed["plan"]) == ("'garden' 'quiet'", [[1], [2]])
     assert shed["turnaround"] == timedelta(days=1, seconds=5)
+    saved = save(client, 2, extras='{"open": "9-17", "dogs": null}')
+    assert saved.status_code == 302, field_errors(saved.text)
+    assert values(app, 2)["extras"] == {"open": "9-17", "dogs": None}
+    shed = values(app, 2)
+    for extras, error in (
+        (
+            '{"floor": 3}',
+            "This field holds a text for each name: write it as {&#34;name",
+        ),
+        ('{"floor": "a\\u0000b"}', "Null characters are not allowed."),
+    ):
+        refused = save(client, 2, extras=extras)
+        assert refused.status_code == 400
+        assert field_errors(refused.text)[0].startswith(error)
+    refused = save(client, 2, contact="DESK@example.ORG")  # Hall's, in citext
+    assert field_errors(refused.text) == ["Another row already has this contact."]
+    assert values(app, 2) == shed
     # an address the driver gives as `IPv4Address`, which the model holds as
     # text: validated as text, not taken for someone else's change
     moved = save(client, 1, gateway="10.0.0.2")
@@ -182,7 +216,9 @@ def test_an_export_imports_back_unchanged_and_a_changed_file_is_reverted(site):
         (3, "season"),
     ]
     assert "as cidr" in refused["errors"][0]["message"]
+    assert json.loads(hall["extras"]) == {"floor": "2", "lift": None}
     rows[1].update(network="", season="", device="08:00:2b:01:02:03:04:06")
+    rows[1]["extras"] = '{"door": "red"}'
     answer = preview(client, rows)
     assert (answer["changed"], answer["errors"]) == (2, [])
     changes = answer["rows"][0]["changes"]
@@ -193,6 +229,7 @@ def test_an_export_imports_back_unchanged_and_a_changed_file_is_reverted(site):
     hall_now = values(app, 1)
     assert (hall_now["seats"], hall_now["plan"]) == (Range(2, 3), [[9]])
     assert values(app, 2)["device"] == "08:00:2b:01:02:03:04:06"
+    assert values(app, 2)["extras"] == {"door": "red"}
 
     with Session(app.state.engine) as session:
         entry = session.scalars(
@@ -201,4 +238,29 @@ def test_an_export_imports_back_unchanged_and_a_changed_file_is_reverted(site):
     reverted = client.post(f"/admin/audit-entry/revert/{entry}", follow_redirects=False)
     assert reverted.status_code == 302
     assert values(app, 1) == before
-    assert values(app, 2)["device"] is None
+    assert (values(app, 2)["device"], values(app, 2)["extras"]) == (None, None)
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_they_are_edited_on_the_list_as_their_text(site):
+    app, client = site
+    url = "/admin/typed-venue/list"
+    shown = list_form(client.get(url).text)
+    hall, shed = row_of(shown, 1), row_of(shown, 2)
+    assert (f"row-{hall}-seats", "[1,100)") in shown
+    before = [values(app, 1), values(app, 2)]
+    assert save_list(client, url, shown).status_code == 302
+    assert [values(app, 1), values(app, 2)] == before  # saved as shown
+
+    edited = {f"row_{hall}_seats": "[3,4]", f"row_{shed}_network": "1.2.3.0/24"}
+    saved = save_list(client, url, changed(list_form(client.get(url).text), **edited))
+    assert saved.status_code == 302
+    assert values(app, 1)["seats"] == Range(3, 5)
+    assert values(app, 2)["network"] == IPv4Network("1.2.3.0/24")
+
+    before = [values(app, 1), values(app, 2)]
+    edited = {f"row_{hall}_seats": "[4,3]", f"row_{shed}_fee": "$2.00"}
+    refused = save_list(client, url, changed(list_form(client.get(url).text), **edited))
+    assert refused.status_code == 400
+    assert "Seats: The database cannot read '[4,3]' as int4range" in text(refused.text)
+    assert [values(app, 1), values(app, 2)] == before  # the other row unsaved too

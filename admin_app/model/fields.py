@@ -51,6 +51,7 @@ from sqlalchemy import (
     Uuid,
     inspect,
 )
+from sqlalchemy.dialects.postgresql import CITEXT, HSTORE
 from sqlalchemy.orm import RelationshipDirection, RelationshipProperty
 
 from admin_app.model.attributes import attribute_name
@@ -331,6 +332,7 @@ def column_kind(model: type, column: Column) -> Kind:
         (Boolean, Kind.BOOL),
         (Uuid, Kind.UUID),
         (JSON, Kind.JSON),
+        (HSTORE, Kind.JSON),  # PostgreSQL's texts by name: a JSON object
         (LargeBinary, Kind.BYTES),
         (DateTime, Kind.DATETIME),
         (Date, Kind.DATE),
@@ -342,7 +344,10 @@ def column_kind(model: type, column: Column) -> Kind:
         if isinstance(type_, sa_type):
             return kind
     if isinstance(type_, String):
-        long = isinstance(type_, Text) or (getattr(type_, "length", 0) or 0) > LONG_TEXT
+        # PostgreSQL's case-insensitive text holds names and emails, not prose
+        long = (isinstance(type_, Text) and not isinstance(type_, CITEXT)) or (
+            getattr(type_, "length", 0) or 0
+        ) > LONG_TEXT
         return Kind.LONG_TEXT if long else Kind.TEXT
     return Kind.OTHER
 

@@ -37,6 +37,7 @@ from sqlalchemy import (
     inspect,
     literal,
 )
+from sqlalchemy.dialects.postgresql import HSTORE
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
 
@@ -72,6 +73,18 @@ RAGGED_WORDS = (
 )
 
 
+HSTORE_WORDS = 'This field holds a text for each name: write it as {"name": "text"}.'
+
+
+def _texts_by_name(value: Any) -> bool:
+    """Whether `value` is what PostgreSQL's `hstore` holds: texts (or
+    nothing) by name."""
+    return isinstance(value, dict) and all(
+        type(name) is str and (text is None or type(text) is str)
+        for name, text in value.items()
+    )
+
+
 def _rectangular(value: list[Any]) -> bool:
     """Whether a list's lists (an array of arrays) are all lists of one
     length, and theirs too; a list of plain items is."""
@@ -96,7 +109,9 @@ def _cannot_hold(type_: TypeEngine, value: Any, session: Session) -> str | None:
             for v in value
         )
         return next((refused for refused in refusals if refused), None)
-    if isinstance(value, dict | list) and isinstance(stored_type(type_), JSON):
+    if isinstance(stored_type(type_), HSTORE) and not _texts_by_name(value):
+        return HSTORE_WORDS
+    if isinstance(value, dict | list) and isinstance(stored_type(type_), JSON | HSTORE):
         texts = (node for node, _level in json_nodes(value) if type(node) is str)
         return NUL_WORDS if any("\0" in text for text in texts) else None  # jsonb
     if type(value) is not int or -(2**15) <= value < 2**15:
