@@ -30,6 +30,7 @@ from sqladmin.fields import (
     TimezoneAwareDateTimeField,
 )
 from sqladmin.forms import WTFORMS_ATTRS_REVERSED, ModelConverter, converts
+from sqlalchemy import Boolean
 from starlette.datastructures import FormData
 from wtforms import (
     Form,
@@ -350,6 +351,20 @@ class IsoAwareDateTimeField(TimezoneAwareDateTimeField):
             self.data = self._localize(self.data)
 
 
+def _filled_by_default(prop: Any) -> bool:
+    """A required column (not a flag) the database or SQLAlchemy fills when
+    no value is given."""
+    columns = getattr(prop, "columns", ())
+    if len(columns) != 1:
+        return False
+    column = columns[0]
+    return (
+        not column.nullable
+        and bool(column.default is not None or column.server_default is not None)
+        and not isinstance(column.type, Boolean)
+    )
+
+
 class WriteConverter(ModelConverter):
     """SQLAdmin's converter with the fields above."""
 
@@ -365,6 +380,28 @@ class WriteConverter(ModelConverter):
             kwargs.setdefault("choices", [("True", "Yes"), ("False", "No")])
             kwargs.setdefault("blank_text", "Unknown")
         return super().conv_boolean(model, prop, kwargs)
+
+    async def convert(  # type: ignore[override]
+        self,
+        model: type,
+        prop: Any,
+        session_maker: Any,
+        field_args: dict[str, Any],
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        """SQLAdmin's field, left empty allowed where the database fills a
+        required column itself (a `server_default` such as `now()`): SQLAdmin
+        gives such a field neither `Optional` nor `InputRequired`, so its
+        own reading refused the empty input ("Not a valid datetime value.")
+        and a new row could not take the default. The write path says
+        "This field is required." where it cannot."""
+        if _filled_by_default(prop):
+            validators_ = [*field_args.get("validators", []), validators.Optional()]
+            field_args = {**field_args, "validators": validators_}
+        return await super().convert(
+            model, prop, session_maker, field_args, *args, **kwargs
+        )
 
     def get_converter(self, prop: Any) -> Any:
         """SQLAdmin's field for the column's type; for a type it has none for

@@ -1064,3 +1064,26 @@ def test_json_nested_too_deep_or_holding_a_nul_is_its_fields_error(columns_site)
         assert [(e["column"], e["message"]) for e in answer["errors"]] == [
             ("meta", words)
         ]
+
+
+def test_a_required_column_the_database_fills_may_be_left_empty_on_a_new_row(
+    legacy_site,
+):
+    """A `NOT NULL` column with a `server_default` (a count starting at 0, a
+    creation time `now()`): SQLAdmin's field refused the empty input ("Not a
+    valid integer value."), so a new row could not take the database's
+    default. Left empty, the new row takes it; cleared on an existing row,
+    it is required, and nothing is saved."""
+    site = legacy_site
+    page = site.client.get("/admin/legacy-product/create")
+    form = {**shown_form(page.text), "code": "NEW-1", "unit_price": "2.50"}
+    form["quantity"] = [""]
+    created = save(site, "/admin/legacy-product/create", form)
+    assert created.status_code == 302, field_errors(created.text)
+    added = one(site, legacy.LegacyProduct, code="NEW-1")
+    assert added.quantity == 0
+    url = f"/admin/legacy-product/edit/{added.id}"
+    cleared = save(site, url, {**shown_form(site.client.get(url).text), "quantity": ""})
+    assert cleared.status_code == 400
+    assert field_errors(cleared.text) == ["This field is required."]
+    assert one(site, legacy.LegacyProduct, code="NEW-1").quantity == 0
