@@ -21,19 +21,23 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
 from admin_app.model.attributes import attribute_name
-from admin_app.model.fields import Kind, annotation, column_kind
+from admin_app.model.fields import Kind, annotation, field_specs
 from admin_app.model.parsing import BadValue
 
 SHOWN = 60  # characters of a refused text the message repeats
 
 
-@cache  # a column's type is fixed; an import asks for every cell
+@cache  # a column's description is fixed; an import asks for every cell
 def read_by_database(model: type, column: Column) -> bool:
-    """Whether `column`'s values are read from text by the database: a type
-    of no kind the admin parses itself, and one the database can name (a
-    column declared without a type has none to read into)."""
-    return column_kind(model, column) is Kind.OTHER and not isinstance(
-        column.type, NullType
+    """Whether `column`'s values are read from text by the database: its
+    field is of no kind the admin parses itself (`Kind.OTHER`), and of a
+    type the database can name (a column declared without a type has none
+    to read into)."""
+    spec = field_specs(model).get(attribute_name(column))
+    return (
+        spec is not None
+        and spec.kind is Kind.OTHER
+        and not isinstance(column.type, NullType)
     )
 
 

@@ -65,7 +65,7 @@ from admin_app.model.parsing import (
 )
 from admin_app.model.relations import LinkFacts, foreign_key_target, link_facts
 from admin_app.model.secret_names import is_secret_name
-from admin_app.model.types import stored_type
+from admin_app.model.types import nested_array, stored_type
 
 __all__ = [
     "FALSE_WORDS",
@@ -206,6 +206,11 @@ class FieldSpec:
     def column(self) -> Column | None:
         """The one column behind the field, or None (relations, composite keys)."""
         return self.columns[0] if len(self.columns) == 1 else None
+
+    @property
+    def nested_list(self) -> bool:
+        """Whether it is a list of lists (PostgreSQL's array of arrays)."""
+        return self.column is not None and nested_array(self.column.type)
 
     @property
     def size_dependent(self) -> bool:

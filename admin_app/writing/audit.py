@@ -20,7 +20,7 @@ from starlette.requests import Request
 
 from admin_app.clock import utcnow
 from admin_app.model.database_text import database_value, read_by_database
-from admin_app.model.fields import Kind, column_kind
+from admin_app.model.fields import Kind, field_specs
 from admin_app.model.keys import part_text
 from admin_app.model.labels import json_item
 from admin_app.model.parsing import BadValue, read_duration
@@ -162,7 +162,8 @@ def stored_value(
             return bytes.fromhex(value)
         except (TypeError, ValueError) as error:
             raise DamagedValue(f"The entry's old {name} is not hex.") from error
-    if column is not None and column_kind(model, column) is Kind.DURATION:
+    spec = field_specs(model).get(name)
+    if spec is not None and spec.kind is Kind.DURATION:
         try:  # as `jsonable` wrote it, read as every pydantic version cannot
             return read_duration(str(value))
         except ValueError as error:

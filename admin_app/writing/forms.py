@@ -54,7 +54,6 @@ from admin_app.model.parsing import (
     read_duration,
     read_json,
 )
-from admin_app.model.types import nested_array
 
 # What a WTForms form holds under its own names: a field there would hide
 # them (a column `meta` broke every form, `data` the values read from it).
@@ -473,8 +472,7 @@ def fields_by_kind(
         elif spec.kind is Kind.JSON:
             overrides[name] = JsonField
         elif spec.kind is Kind.LIST:  # a list of lists as the JSON it is
-            nested = spec.column is not None and nested_array(spec.column.type)
-            overrides[name] = JsonField if nested else ListField
+            overrides[name] = JsonField if spec.nested_list else ListField
         elif spec.kind is Kind.TIME:  # seconds shown, so they are kept
             args[name] = {"format": ["%H:%M:%S", "%H:%M"]}
             widgets[name] = {"step": "1"}
