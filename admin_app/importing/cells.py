@@ -66,6 +66,7 @@ class CellReader:
                         mapper.get_property_by_column(column).key,
                         cell.spec.kind is Kind.TO_ONE,
                         bool(column.nullable),
+                        cell.spec.kind is Kind.OTHER,
                     )
 
     def forget(self) -> None:
@@ -171,18 +172,23 @@ class _Sets(NamedTuple):
     attribute: str
     key_text: bool  # a related row's key, as text ("" for none)
     nullable: bool  # an empty cell is NULL
+    by_text: bool  # a value the database reads from its text (`database_text`)
 
     def repeats(self, value: Any, held: Any) -> bool:
         """Whether `value` asks for what the row holds (`held`), exactly as
         the write path would read it: the same type and value, an empty
         cell for NULL, the same time (an aware time of a column SQLite
-        keeps naive), the related row's key as its text."""
+        keeps naive), the related row's key as its text, the text the pages
+        write for a value the database reads (a range's `[1,10)`: asking
+        the database is a statement a cell)."""
         if self.key_text:
             return value == ("" if held is None else part_text(held))
         if type(value) is type(held) and value == held:
             return True
         if held is None:
             return value == "" and self.nullable
+        if self.by_text:
+            return value == str(held)
         return isinstance(value, datetime) and unchanged(held, value)
 
 

@@ -25,7 +25,7 @@ COMPOSITE_KEYS = [
 
 
 @contextmanager
-def _statements(engine) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
+def statements_run(engine) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
     """The SQL statements `engine` runs meanwhile."""
     seen: list[str] = []
 
@@ -50,7 +50,7 @@ def test_a_preview_reads_rows_of_a_composite_key_with_one_query(site, table: str
     for body in (rows[:1], rows):
         out = io.StringIO()
         csv.writer(out).writerows([header, *body])
-        with _statements(site.engine) as seen:
+        with statements_run(site.engine) as seen:
             answer = site.client.post(
                 f"/admin/{table}/import",
                 files={"file": ("rows.csv", out.getvalue().encode())},
@@ -69,7 +69,7 @@ def test_new_rows_found_by_a_unique_column_take_one_query(site):
     counts = []
     for count in (1, 1, 10):  # the first also reads PostgreSQL's index kinds, once
         names = "".join(f"New label {n}\n" for n in range(count))
-        with _statements(site.engine) as seen:
+        with statements_run(site.engine) as seen:
             answer = site.client.post(
                 "/admin/tracker-label/import",
                 files={"file": ("labels.csv", f"name\n{names}".encode())},
