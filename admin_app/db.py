@@ -44,6 +44,23 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
+# Extensions' text types psycopg knows nothing of: an array of one came back
+# as its text (`{X,y}`), which SQLAlchemy's ARRAY read letter by letter.
+EXTENSION_TEXT_TYPES = ("citext",)
+
+
+def _extension_types(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    """Register with psycopg the extension text types the database has, so
+    an array of them (`citext[]`) is read as a list of texts, as an app
+    that registers them on its own engine reads it."""
+    from psycopg.types import TypeInfo
+
+    for name in EXTENSION_TEXT_TYPES:
+        info = TypeInfo.fetch(dbapi_connection, name)
+        if info is not None:
+            info.register(dbapi_connection)
+
+
 def admin_url(database_url: str | URL) -> SyncURL:
     """The URL the admin connects with, its translation logged once."""
     translated = synchronous_url(database_url)
@@ -72,7 +89,10 @@ def make_engine(database_url: str | URL, **options: object) -> Engine:
         return engine
     options.update(env_options)
     options.setdefault("pool_pre_ping", True)
-    return create_engine(url, connect_args=connect_args, **options)
+    engine = create_engine(url, connect_args=connect_args, **options)
+    if url.get_driver_name() == "psycopg":
+        event.listen(engine, "connect", _extension_types)
+    return engine
 
 
 def make_read_replica(database_url: str | URL, primary: Engine) -> ReadReplica:

@@ -4,8 +4,8 @@ booking system declares them: a network (`cidr`), a hardware address
 dates and times, a price in `money`, a bit string, a search document kept
 by the app (`tsvector`) and one the database computes, a seating plan as an
 array of arrays, a duration declared as PostgreSQL's `INTERVAL`, and the
-types of two extensions: an email in case-insensitive text (`citext`) and
-texts by name (`hstore`)."""
+types of two extensions: an email in case-insensitive text (`citext`), a
+list of such texts, and texts by name (`hstore`)."""
 
 from datetime import timedelta
 from ipaddress import IPv4Network, IPv6Network
@@ -42,6 +42,7 @@ class TypedVenue(SQLModel, table=True):
     # PostgreSQL's extensions: case-insensitive text, and texts by name
     contact: str | None = Field(default=None, sa_column=Column(CITEXT, unique=True))
     extras: dict[str, str | None] | None = Field(default=None, sa_column=Column(HSTORE))
+    aliases: list[str] | None = Field(default=None, sa_column=Column(ARRAY(CITEXT)))
     network: IPv4Network | IPv6Network | None = Field(
         default=None, sa_column=Column(CIDR)
     )

@@ -80,6 +80,7 @@ def site(empty_database_url: str):  # type: ignore[no-untyped-def]
                     name="Hall",
                     contact="Desk@Example.org",
                     extras={"floor": "2", "lift": None},
+                    aliases=["Big", "hall"],
                     network=IPv4Network("10.0.0.0/8"),
                     device="08:00:2b:01:02:03:04:05",
                     gateway="10.0.0.1",
@@ -120,6 +121,8 @@ def test_every_page_shows_them_and_a_form_saved_as_shown_changes_nothing(site):
     # off the list); `hstore` as the JSON object it is
     assert hall["Contact"] == "Desk@Example.org"
     assert json.loads(hall["Extras"]) == {"floor": "2", "lift": None}
+    # psycopg read an array of an extension's type as its text, letter by letter
+    assert hall["Aliases"] == '["Big", "hall"]'
     found = list_rows(client.get("/admin/typed-venue/list?search=DESK@").text)
     assert [row["Name"] for row in found] == ["Hall"]
     for key in (1, 2):
