@@ -7,6 +7,7 @@ and a datetime typed with an offset is read the same way on every page.
 
 import enum
 import json
+import math
 import re
 import uuid
 from collections.abc import Callable, Iterator
@@ -65,23 +66,20 @@ def _parse_choice(spec: Any, text: str) -> Any:
     raise BadValue(f"{text!r} is not one of {allowed}.")
 
 
-def _parse_number(spec: Any, text: str) -> int | float:
+def read_float(text: str) -> float:
+    """A number with a fraction, finite (`nan`, `inf` and `1e309` are no
+    number a person means: SQLite stores NaN as NULL), or BadValue."""
     try:
-        if spec.integer:
-            number = int(text.strip())
-            if not -INT64 <= number < INT64:
-                raise ValueError(text)
-            return number
         value = float(text.strip())
     except (ValueError, OverflowError) as error:
-        expected = "a whole number" if spec.integer else "a number"
-        raise BadValue(f"{text!r} is not {expected}.") from error
-    if value != value or value in (float("inf"), float("-inf")):
+        raise BadValue(f"{text!r} is not a number.") from error
+    if not math.isfinite(value):
         raise BadValue(f"{text!r} is not a number.")
     return value
 
 
-def _parse_decimal(spec: Any, text: str) -> Decimal:
+def read_decimal(text: str) -> Decimal:
+    """An exact number, finite (not `NaN` or `Infinity`), or BadValue."""
     try:
         value = Decimal(text.strip())
     except InvalidOperation as error:
@@ -89,6 +87,22 @@ def _parse_decimal(spec: Any, text: str) -> Decimal:
     if not value.is_finite():
         raise BadValue(f"{text!r} is not a number.")
     return value
+
+
+def _parse_number(spec: Any, text: str) -> int | float:
+    if not spec.integer:
+        return read_float(text)
+    try:
+        number = int(text.strip())
+        if not -INT64 <= number < INT64:
+            raise ValueError(text)
+        return number
+    except ValueError as error:
+        raise BadValue(f"{text!r} is not a whole number.") from error
+
+
+def _parse_decimal(spec: Any, text: str) -> Decimal:
+    return read_decimal(text)
 
 
 def read_datetime(text: str) -> datetime:

@@ -21,15 +21,13 @@ from sqladmin import ModelView, expose
 from sqladmin.ajax import QueryAjaxModelLoader
 from sqladmin.fields import AjaxSelectField
 from sqladmin.formatters import BASE_FORMATTERS
-from sqladmin.forms import converts
 from sqladmin.pagination import Pagination
 from sqlalchemy import Select, func, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from wtforms import FloatField, Form, HiddenField
-from wtforms.widgets import NumberInput
+from wtforms import Form, HiddenField
 
 from admin_app.db import limit_statement_time
 from admin_app.listing.counts import COUNT_CAP, ESTIMATE_ABOVE, CountLimits
@@ -150,11 +148,6 @@ class LabelledConverter(WriteConverter):
     search-as-you-type only where the related table is large right now."""
 
     view: ClassVar[AdminView | None] = None
-
-    @converts("Float", "Double", "REAL")
-    def conv_float(self, model: type, prop: Any, kwargs: dict[str, Any]) -> Any:
-        """SQLAlchemy 2.1's `Float` is no `Numeric`: SQLAdmin finds no field."""
-        return FloatField(widget=NumberInput(step="any"), **kwargs)
 
     async def convert(  # type: ignore[override]
         self,

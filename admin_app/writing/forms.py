@@ -15,7 +15,7 @@ has none.
 
 import base64
 import binascii
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
 from typing import Any, ClassVar
 
@@ -30,9 +30,11 @@ from sqladmin.fields import (
     TimezoneAwareDateTimeField,
 )
 from sqladmin.forms import WTFORMS_ATTRS_REVERSED, ModelConverter, converts
-from sqlalchemy import Boolean
+from sqlalchemy import Boolean, Float
 from starlette.datastructures import FormData
 from wtforms import (
+    DecimalField,
+    FloatField,
     Form,
     PasswordField,
     SelectField,
@@ -43,15 +45,19 @@ from wtforms import (
     widgets,
 )
 from wtforms.fields.core import UnboundField
+from wtforms.widgets import NumberInput
 
 from admin_app.model.fields import FieldSpec, Kind
 from admin_app.model.keys import row_identifier
 from admin_app.model.labels import duration_text, json_item, json_text
 from admin_app.model.parsing import (
     DURATION_WORDS,
+    BadValue,
     TooDeep,
     read_datetime,
+    read_decimal,
     read_duration,
+    read_float,
     read_json,
 )
 
@@ -225,6 +231,38 @@ class DatabaseTextField(StringField):
 
     def process_formdata(self, valuelist: list[str]) -> None:
         self.data = valuelist[0] if valuelist else None
+
+
+def _read_number(field: Any, valuelist: list[str], read: Callable[[str], Any]) -> None:
+    """A number input read as an import reads its cell (`read`); empty is
+    None, left to the field's validators and the write path."""
+    if not valuelist or not valuelist[0].strip():
+        field.data = None
+        return
+    try:
+        field.data = read(valuelist[0])
+    except BadValue as error:
+        field.data = None
+        raise ValueError(str(error)) from None
+
+
+class NumberField(FloatField):
+    """A number with a fraction, refused in the import's words when it is
+    not finite: WTForms' field took `nan` (which SQLite stored as NULL)
+    and `inf`."""
+
+    widget = NumberInput(step="any")
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        _read_number(self, valuelist, read_float)
+
+
+class ExactNumberField(DecimalField):
+    """A decimal, refused in the import's words when it is not finite
+    (`NaN`, `Infinity`)."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        _read_number(self, valuelist, read_decimal)
 
 
 class BytesField(StringField):
@@ -413,6 +451,18 @@ class WriteConverter(ModelConverter):
 
     def conv_database_text(self, model: type, prop: Any, kwargs: dict[str, Any]) -> Any:
         return DatabaseTextField(**kwargs)
+
+    @converts("Float", "Double", "REAL")
+    def conv_float(self, model: type, prop: Any, kwargs: dict[str, Any]) -> Any:
+        """SQLAlchemy 2.1's `Float` is no `Numeric`: SQLAdmin finds no field."""
+        return NumberField(**kwargs)
+
+    @converts("Numeric")  # Float too, before SQLAlchemy 2.1
+    def conv_decimal(self, model: type, prop: Any, kwargs: dict[str, Any]) -> Any:
+        if isinstance(prop.columns[0].type, Float):
+            return NumberField(**kwargs)
+        kwargs.setdefault("places", None)  # as stored, as SQLAdmin's
+        return ExactNumberField(**kwargs)
 
     @converts("Interval", "sqlalchemy.dialects.postgresql.types.INTERVAL")
     def conv_interval(self, model: type, prop: Any, kwargs: dict[str, Any]) -> Any:

@@ -1087,3 +1087,36 @@ def test_a_required_column_the_database_fills_may_be_left_empty_on_a_new_row(
     assert cleared.status_code == 400
     assert field_errors(cleared.text) == ["This field is required."]
     assert one(site, legacy.LegacyProduct, code="NEW-1").quantity == 0
+
+
+def test_a_number_that_is_not_finite_is_refused_as_the_import_refuses_it(
+    columns_site,
+):
+    """WTForms' number fields took `nan` (which SQLite stored as NULL: the
+    number typed was lost), `inf` and `1e309`, which the import refused as
+    "'nan' is not a number." (so an export of such a row did not import
+    back). The form and the bulk edit now read a number as the import
+    does."""
+    site = columns_site
+    sample = one(site, columns.ZooSample, price=Decimal("12.50"))
+    url = f"/admin/zoo-sample/edit/{sample.id}"
+    with site.session() as session:
+        before = session.get(columns.ZooSample, sample.id).model_dump()
+    for name, typed in (
+        ("ratio", "nan"),
+        ("ratio", "-inf"),
+        ("ratio", "1e309"),
+        ("price", "NaN"),
+        ("price", "Infinity"),
+    ):
+        form = shown_form(site.client.get(url).text)
+        refused = save(site, url, {**form, name: typed})
+        assert refused.status_code == 400, (name, typed)
+        assert field_errors(refused.text) == [f"&#39;{typed}&#39; is not a number."]
+    bulk = site.client.post(
+        f"/admin/zoo-sample/bulk-edit?pks={sample.id}",
+        data={"fields": "ratio", "ratio": "nan"},
+    )
+    assert bulk.status_code == 400 and "'nan' is not a number." in text(bulk.text)
+    with site.session() as session:
+        assert session.get(columns.ZooSample, sample.id).model_dump() == before
