@@ -47,6 +47,29 @@ def foreign_key_target(column: Column) -> tuple[type, Column] | None:
 
 
 @cache
+def composite_keys(model: type) -> tuple[tuple[type, tuple[str, ...]], ...]:
+    """The foreign keys of `model` over several columns that point at
+    another mapped class's whole primary key (a booking's hall and seat
+    number): each as its target class and the attribute keys of its
+    columns, in the order of the target's key."""
+    mapper = inspect(model)
+    found = []
+    for constraint in mapper.local_table.foreign_key_constraints:
+        if len(constraint.elements) < 2:
+            continue
+        target = mapped_class(constraint.referred_table)
+        if target is None:
+            continue
+        local_of = {fk.column: fk.parent for fk in constraint.elements}
+        key = list(inspect(target).primary_key)
+        if set(key) != set(local_of):
+            continue
+        names = tuple(mapper.get_property_by_column(local_of[c]).key for c in key)
+        found.append((target, names))
+    return tuple(found)
+
+
+@cache
 def own_row_columns(model: type) -> tuple[str, ...]:
     """The attribute keys of `model`'s columns that name a row of its own
     table (a task's parent): an import that adds rows may name them there."""

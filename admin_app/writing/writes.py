@@ -35,6 +35,7 @@ from admin_app.model.keys import identifier
 from admin_app.model.labels import field_label, label_for
 from admin_app.model.limits import cannot_hold, row_named, sized_columns, too_large
 from admin_app.model.loading import related
+from admin_app.model.relations import composite_keys
 from admin_app.model.types import stored_type
 from admin_app.model.values import normalise_datetime, unchanged
 from admin_app.writing.concurrency import Merge
@@ -240,6 +241,7 @@ class RowWriter:
                 if old is not new and not unchanged(old, new):
                     changes[key] = new
             self._check_sizes(changes)
+            self._check_composite_keys(made, None if creating else changes)
             if not self.errors:
                 self._check_unique(obj, made, None if creating else changes)
             if self.errors:
@@ -518,6 +520,23 @@ class RowWriter:
                 refused = cannot_hold(self.mapper.columns[key], value, self.session)
             if refused is not None:
                 self.error(key, refused)
+
+    def _check_composite_keys(
+        self, values: dict[str, Any], changes: dict[str, Any] | None
+    ) -> None:
+        """Name the field of a foreign key over several columns whose values
+        name no row (the database refused the write naming no field), of
+        the row's validated columns (`values`), for the keys the save sets
+        (`changes`; None: a new row's), as a key of one column is checked
+        (`_related_key`)."""
+        for target, names in composite_keys(self.model):
+            if changes is not None and not any(name in changes for name in names):
+                continue
+            key = tuple(values[name] for name in names)
+            if None in key:
+                continue  # no row named (a required part is the model's to say)
+            if self._row_named(target, identifier(key), lambda _, k=key: k) is None:
+                self.error(names[0], "Choose a valid option: that row does not exist.")
 
     def _check_unique(
         self, obj: Any, values: dict[str, Any], changes: dict[str, Any] | None
