@@ -75,7 +75,7 @@ def database_value(session: Session, column: Column, text: str) -> Any:
     statement = select(cast(literal(text, String()), column.type))
     try:
         if connection.dialect.name == "postgresql":
-            with session.begin_nested():
+            with session.begin_nested():  # a refusal rolls back only this
                 return session.connection().scalar(statement)
         return connection.scalar(statement)
     except DBAPIError as error:

@@ -71,8 +71,6 @@ RAGGED_WORDS = (
     "Each list inside this one must hold as many items as the others "
     "(PostgreSQL's arrays of arrays are rectangular)."
 )
-
-
 HSTORE_WORDS = 'This field holds a text for each name: write it as {"name": "text"}.'
 
 
