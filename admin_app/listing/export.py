@@ -58,7 +58,12 @@ from admin_app.listing.pgcopy import copy_chunks
 from admin_app.listing.query import ListQuery
 from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import FieldSpec, Kind
-from admin_app.model.labels import duration_text, label_column, label_for
+from admin_app.model.labels import (
+    JSON_DOCUMENTS,
+    duration_text,
+    label_column,
+    label_for,
+)
 
 BATCH = 5000
 # How many exports took each path since the process started: a figure to
@@ -138,7 +143,7 @@ def cell(value: Any) -> Any:
         return str(value)
     if isinstance(value, bytes | bytearray | memoryview):
         return bytes_text(value)
-    if isinstance(value, dict | list):
+    if isinstance(value, JSON_DOCUMENTS):
         return json_text(value)
     return value  # numbers stay numbers
 

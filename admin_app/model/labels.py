@@ -16,6 +16,7 @@ from functools import cache
 from typing import Any
 
 from markupsafe import Markup
+from pydantic import BaseModel
 from sqlalchemy import Column, String, cast, inspect, select
 from sqlalchemy.orm import Mapper, Session
 
@@ -127,11 +128,19 @@ def json_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=json_item)
 
 
+# What a JSON column holds: an object or array, or a pydantic model that a
+# project's type stores as one (`TypeDecorator(JSON)` around `Settings`)
+JSON_DOCUMENTS = (dict, list, BaseModel)
+
+
 def json_item(item: Any) -> Any:
     """A value JSON has no type for (a date, time, UUID, decimal, duration,
     enum member or bytes; an array's item, an audit entry's value) as text
     the model reads back: a member by its value, bytes as hex, a duration as
-    `duration_text` (a negative one too)."""
+    `duration_text` (a negative one too); a pydantic model as its JSON
+    object (its repr, `theme='dark'`, was no JSON to type back)."""
+    if isinstance(item, BaseModel):
+        return item.model_dump(mode="json")
     if isinstance(item, enum.Enum):
         return item.value
     if isinstance(item, datetime | date | time):

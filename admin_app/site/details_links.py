@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import FieldSpec, Kind, field_specs
 from admin_app.model.labels import (
+    JSON_DOCUMENTS,
     duration_text,
     enum_label,
     field_label,
@@ -74,7 +75,7 @@ def shown_value(spec: FieldSpec | None, value: Any) -> Any:
         return local_time(value)
     if isinstance(value, timedelta):
         return duration_text(value)
-    if isinstance(value, dict | list):  # a JSON column's object or array
+    if isinstance(value, JSON_DOCUMENTS):  # a JSON column's object or array
         return json_text(value)
     return str(value)
 

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 from anyio import to_thread
 from markupsafe import Markup
+from pydantic import BaseModel
 from sqladmin import ModelView, expose
 from sqladmin.ajax import QueryAjaxModelLoader
 from sqladmin.fields import AjaxSelectField
@@ -42,7 +43,13 @@ from admin_app.listing.filters import (
 from admin_app.listing.paging import PageRead, read_page
 from admin_app.listing.query import ListQuery
 from admin_app.model.attributes import attribute_name
-from admin_app.model.fields import RANGE_KINDS, FieldSpec, Kind, field_specs
+from admin_app.model.fields import (
+    RANGE_KINDS,
+    FieldSpec,
+    Kind,
+    annotation,
+    field_specs,
+)
 from admin_app.model.keys import BadKey, key_attributes, parse_key, row_identifier
 from admin_app.model.labels import (
     LIST_LIMIT,
@@ -330,6 +337,13 @@ class AdminView(
             for value, _label in s.choices
             if isinstance(value, enum.Enum)
         }
+        documents = {  # pydantic models a project's JSON type stores
+            found
+            for s in specs.values()
+            if s.kind is Kind.JSON
+            and isinstance(found := annotation(model, s.name), type)
+            and issubclass(found, BaseModel)
+        }
         self.column_type_formatters = {
             **BASE_FORMATTERS,
             **{cls: label_for for cls in related | {model}},
@@ -337,6 +351,7 @@ class AdminView(
             timedelta: duration_text,
             dict: json_text,  # a JSON column's object or array (relationships'
             list: json_text,  # lists are SQLAlchemy's own list type)
+            **dict.fromkeys(documents, json_text),
             **dict.fromkeys(enums, enum_label),
             **view.column_type_formatters,
         }

@@ -1,0 +1,93 @@
+"""A JSON column whose value is a pydantic model (a project's `TypeDecorator`
+stores it), tried as a new user would: every page showed the model's repr
+(`theme='dark' size=12`), the form showed that repr as a JSON string and
+could not save the row, the export wrote the repr and the import refused it.
+The pages, the form, the files and the audit trail write it as its JSON."""
+
+import csv
+import io
+import re
+
+from sqlmodel import Session
+from starlette.testclient import TestClient
+
+from admin_app import create_app
+from tests.conftest import SECRET_KEY, add_staff, login, migrated
+from tests.document_models import Preferences, Reader
+from tests.pages import field_errors, form_values, list_rows, post_form, text
+from tests.zoo.test_import_roundtrip import csv_bytes
+
+MODULE = "tests.document_models"
+JSON = {"Accept": "application/json"}
+EDIT = "/admin/reader/edit/{}"
+
+
+def preferences(app, key: int) -> Preferences | None:  # type: ignore[no-untyped-def]
+    with Session(app.state.engine) as session:
+        return session.get(Reader, key).preferences
+
+
+def test_a_pydantic_model_in_json_is_shown_typed_and_imported_as_json(
+    empty_database_url: str,
+) -> None:
+    url = migrated(empty_database_url, (MODULE,))
+    app = create_app(url, MODULE, SECRET_KEY)
+    add_staff(app, "keeper", superuser=True)
+    with Session(app.state.engine) as session:
+        session.add(Reader(name="Ann", preferences=Preferences(theme="dark")))
+        session.add(Reader(name="Bob"))
+        session.commit()
+    try:
+        with TestClient(app) as client:
+            assert login(client, "keeper").status_code == 302
+            listed = list_rows(client.get("/admin/reader/list").text)
+            assert listed[0]["Preferences"] == '{"theme": "dark", "size": 12}'
+            details = text(client.get("/admin/reader/details/1").text)
+            assert '{"theme": "dark", "size": 12}' in details
+            shown = form_values(client.get(EDIT.format(1)).text)
+            assert ("preferences", '{"theme": "dark", "size": 12}') in shown
+            assert post_form(client, EDIT.format(1), shown).status_code == 302
+            assert preferences(app, 1) == Preferences(theme="dark")
+
+            typed = [
+                (n, '{"theme": "blue", "size": 14}' if n == "preferences" else v)
+                for n, v in shown
+            ]
+            assert post_form(client, EDIT.format(1), typed).status_code == 302
+            assert preferences(app, 1) == Preferences(theme="blue", size=14)
+            shown = form_values(client.get(EDIT.format(1)).text)
+            bad = [
+                (n, '{"size": "big"}' if n == "preferences" else v) for n, v in shown
+            ]
+            refused = post_form(client, EDIT.format(1), bad)
+            assert refused.status_code == 400
+            assert field_errors(refused.text) == [
+                "Input should be a valid integer, unable to parse string as an integer"
+            ]
+
+            exported = client.get("/admin/reader/export/csv").text
+            rows = list(csv.DictReader(io.StringIO(exported)))
+            assert rows[0]["preferences"] == '{"theme":"blue","size":14}'
+            same = client.post(
+                "/admin/reader/import",
+                files={"file": ("r.csv", exported.encode())},
+                headers=JSON,
+            ).json()
+            assert (same["changed"], same["unchanged"], same["errors"]) == (0, 2, [])
+            rows[1]["preferences"] = '{"theme": "high contrast"}'
+            files = {"file": ("r.csv", csv_bytes(list(rows[0]), rows))}
+            answer = client.post("/admin/reader/import", files=files, headers=JSON)
+            answer = answer.json()
+            assert (answer["changed"], answer["errors"]) == (1, [])
+            client.post("/admin/reader/import/confirm", data={"token": answer["token"]})
+            assert preferences(app, 2) == Preferences(theme="high contrast")
+
+            entries = client.get("/admin/audit-entry/list?action=import").text
+            entry = re.findall(r"/admin/audit-entry/details/(\d+)", entries)[0]
+            reverted = client.post(
+                f"/admin/audit-entry/revert/{entry}", follow_redirects=False
+            )
+            assert reverted.status_code == 302
+            assert preferences(app, 2) is None
+    finally:
+        app.state.engine.dispose()
