@@ -1,10 +1,13 @@
-"""A JSON column holding a pydantic model, as apps store nested settings: a
-project's `TypeDecorator` around `JSON` dumps the model and reads it back."""
+"""JSON columns holding pydantic models, as apps store nested settings and
+lists of steps: a project's `TypeDecorator` around `JSON` that dumps the
+model and reads it back, and a plain `JSON` column the model types as
+`list[Step]` (the model's validation makes `Step`s, the database holds
+objects)."""
 
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import JSON, TypeDecorator
+from sqlalchemy import JSON, Column, TypeDecorator
 from sqlmodel import Field, SQLModel
 
 
@@ -30,3 +33,16 @@ class Reader(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str
     preferences: Preferences | None = Field(default=None, sa_type=PreferencesType)
+
+
+class Step(BaseModel):
+    title: str
+    done: bool = False
+
+
+class Checklist(SQLModel, table=True):
+    __tablename__ = "doc_checklist"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    steps: list[Step] = Field(default_factory=list, sa_column=Column(JSON))

@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 
 from admin_app import create_app
 from tests.conftest import SECRET_KEY, add_staff, login, migrated
-from tests.document_models import Preferences, Reader
+from tests.document_models import Checklist, Preferences, Reader, Step
 from tests.pages import field_errors, form_values, list_rows, post_form, text
 from tests.zoo.test_import_roundtrip import csv_bytes
 
@@ -89,5 +89,60 @@ def test_a_pydantic_model_in_json_is_shown_typed_and_imported_as_json(
             )
             assert reverted.status_code == 302
             assert preferences(app, 2) is None
+    finally:
+        app.state.engine.dispose()
+
+
+def steps(app, key: int) -> list[Step]:  # type: ignore[no-untyped-def]
+    with Session(app.state.engine) as session:
+        return [Step.model_validate(s) for s in session.get(Checklist, key).steps]
+
+
+def test_a_json_list_the_model_types_as_pydantic_models_is_saved(
+    empty_database_url: str,
+) -> None:
+    """The model's validation makes `Step`s of the objects, which
+    SQLAlchemy's JSON writer refused: every save of such a row was refused
+    ("The database refused the change"), and an import of it was a server
+    error. The admin's engines write them as their JSON."""
+    url = migrated(empty_database_url, (MODULE,))
+    app = create_app(url, MODULE, SECRET_KEY)
+    add_staff(app, "keeper", superuser=True)
+    with Session(app.state.engine) as session:
+        session.add(Checklist(name="Soup", steps=[{"title": "boil", "done": False}]))
+        session.add(Checklist(name="Tea"))
+        session.commit()
+    url = "/admin/checklist/edit/1"
+    try:
+        with TestClient(app) as client:
+            assert login(client, "keeper").status_code == 302
+            shown = form_values(client.get(url).text)
+            assert post_form(client, url, shown).status_code == 302
+            assert steps(app, 1) == [Step(title="boil")]
+            typed = [
+                (n, '[{"title": "fry", "done": true}]' if n == "steps" else v)
+                for n, v in shown
+            ]
+            assert post_form(client, url, typed).status_code == 302
+            assert steps(app, 1) == [Step(title="fry", done=True)]
+
+            exported = client.get("/admin/checklist/export/csv").text
+            rows = list(csv.DictReader(io.StringIO(exported)))
+            assert rows[0]["steps"] == '[{"title":"fry","done":true}]'
+            same = client.post(
+                "/admin/checklist/import",
+                files={"file": ("c.csv", exported.encode())},
+                headers=JSON,
+            ).json()
+            assert (same["changed"], same["errors"]) == (0, [])
+            rows[1]["steps"] = '[{"title": "steep"}]'
+            files = {"file": ("c.csv", csv_bytes(list(rows[0]), rows))}
+            answer = client.post("/admin/checklist/import", files=files, headers=JSON)
+            answer = answer.json()
+            assert (answer["changed"], answer["errors"]) == (1, [])
+            client.post(
+                "/admin/checklist/import/confirm", data={"token": answer["token"]}
+            )
+            assert steps(app, 2) == [Step(title="steep")]
     finally:
         app.state.engine.dispose()

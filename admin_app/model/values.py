@@ -7,6 +7,8 @@ applies the same two rules, so they live with the other facts about models.
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+from pydantic import BaseModel
+from pydantic_core import PydanticSerializationError, to_jsonable_python
 from sqlalchemy import Column
 
 
@@ -29,6 +31,7 @@ def normalise_datetime(column: Column, value: Any) -> Any:
 # types whose values are unchanged exactly when equal (an import compares
 # every column of every row)
 _COMPARED = frozenset({int, bool, float, type(None), date, time})
+_DOCUMENTS = (dict, list, BaseModel)  # what a JSON column holds
 
 
 def unchanged(old: Any, new: Any) -> bool:
@@ -49,4 +52,9 @@ def unchanged(old: Any, new: Any) -> bool:
                 for v in (old, new)
             )
         return old.replace(microsecond=0) == new if new.microsecond == 0 else old == new
+    if isinstance(old, _DOCUMENTS) and isinstance(new, _DOCUMENTS):
+        try:  # a JSON column read as objects, validated into pydantic models
+            return to_jsonable_python(old) == to_jsonable_python(new)
+        except PydanticSerializationError:  # a value JSON has no form for
+            pass
     return old == new
