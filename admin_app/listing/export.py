@@ -59,11 +59,11 @@ from admin_app.listing.query import ListQuery
 from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import FieldSpec, Kind
 from admin_app.model.labels import (
-    JSON_DOCUMENTS,
     duration_text,
     label_column,
     label_for,
 )
+from admin_app.model.values import JSON_DOCUMENTS
 
 BATCH = 5000
 # How many exports took each path since the process started: a figure to

@@ -128,11 +128,6 @@ def json_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=json_item)
 
 
-# What a JSON column holds: an object or array, or a pydantic model that a
-# project's type stores as one (`TypeDecorator(JSON)` around `Settings`)
-JSON_DOCUMENTS = (dict, list, BaseModel)
-
-
 def json_item(item: Any) -> Any:
     """A value JSON has no type for (a date, time, UUID, decimal, duration,
     enum member or bytes; an array's item, an audit entry's value) as text

@@ -31,7 +31,9 @@ def normalise_datetime(column: Column, value: Any) -> Any:
 # types whose values are unchanged exactly when equal (an import compares
 # every column of every row)
 _COMPARED = frozenset({int, bool, float, type(None), date, time})
-_DOCUMENTS = (dict, list, BaseModel)  # what a JSON column holds
+# What a JSON column holds: an object or array, or a pydantic model that a
+# project's type stores as one (`TypeDecorator(JSON)` around `Settings`)
+JSON_DOCUMENTS = (dict, list, BaseModel)
 
 
 def unchanged(old: Any, new: Any) -> bool:
@@ -52,7 +54,7 @@ def unchanged(old: Any, new: Any) -> bool:
                 for v in (old, new)
             )
         return old.replace(microsecond=0) == new if new.microsecond == 0 else old == new
-    if isinstance(old, _DOCUMENTS) and isinstance(new, _DOCUMENTS):
+    if isinstance(old, JSON_DOCUMENTS) and isinstance(new, JSON_DOCUMENTS):
         try:  # a JSON column read as objects, validated into pydantic models
             return to_jsonable_python(old) == to_jsonable_python(new)
         except PydanticSerializationError:  # a value JSON has no form for

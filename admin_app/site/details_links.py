@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session
 from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import FieldSpec, Kind, field_specs
 from admin_app.model.labels import (
-    JSON_DOCUMENTS,
     duration_text,
     enum_label,
     field_label,
@@ -32,6 +31,7 @@ from admin_app.model.labels import (
     label_for,
     local_time,
 )
+from admin_app.model.values import JSON_DOCUMENTS
 from admin_app.writing.links import LinkSpec
 
 MAX_LINK_ROWS = 500  # a details page is not the place for more; the list is
