@@ -15,17 +15,10 @@ from admin_app import create_app
 from tests.conftest import SECRET_KEY, add_staff, login, migrated
 from tests.document_models import Checklist, Preferences, Reader, Step
 from tests.pages import field_errors, form_values, list_rows, post_form, text
-from tests.zoo.test_import_roundtrip import csv_bytes
+from tests.zoo.test_import_roundtrip import csv_bytes, import_preview
 
 MODULE = "tests.document_models"
-JSON = {"Accept": "application/json"}
 EDIT = "/admin/reader/edit/{}"
-
-
-def previewed(client: TestClient, table: str, data: bytes) -> dict:
-    """The import preview of `data` (a CSV file) as JSON."""
-    files = {"file": (f"{table}.csv", data)}
-    return client.post(f"/admin/{table}/import", files=files, headers=JSON).json()
 
 
 def preferences(app, key: int) -> Preferences | None:  # type: ignore[no-untyped-def]
@@ -74,10 +67,10 @@ def test_a_pydantic_model_in_json_is_shown_typed_and_imported_as_json(
             exported = client.get("/admin/reader/export/csv").text
             rows = list(csv.DictReader(io.StringIO(exported)))
             assert rows[0]["preferences"] == '{"theme":"blue","size":14}'
-            same = previewed(client, "reader", exported.encode())
+            same = import_preview(client, "reader", exported.encode())
             assert (same["changed"], same["unchanged"], same["errors"]) == (0, 2, [])
             rows[1]["preferences"] = '{"theme": "high contrast"}'
-            answer = previewed(client, "reader", csv_bytes(list(rows[0]), rows))
+            answer = import_preview(client, "reader", csv_bytes(list(rows[0]), rows))
             assert (answer["changed"], answer["errors"]) == (1, [])
             client.post("/admin/reader/import/confirm", data={"token": answer["token"]})
             assert preferences(app, 2) == Preferences(theme="high contrast")
@@ -129,10 +122,10 @@ def test_a_json_list_the_model_types_as_pydantic_models_is_saved(
             exported = client.get("/admin/checklist/export/csv").text
             rows = list(csv.DictReader(io.StringIO(exported)))
             assert rows[0]["steps"] == '[{"title":"fry","done":true}]'
-            same = previewed(client, "checklist", exported.encode())
+            same = import_preview(client, "checklist", exported.encode())
             assert (same["changed"], same["errors"]) == (0, [])
             rows[1]["steps"] = '[{"title": "steep"}]'
-            answer = previewed(client, "checklist", csv_bytes(list(rows[0]), rows))
+            answer = import_preview(client, "checklist", csv_bytes(list(rows[0]), rows))
             assert (answer["changed"], answer["errors"]) == (1, [])
             client.post(
                 "/admin/checklist/import/confirm", data={"token": answer["token"]}

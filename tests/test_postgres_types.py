@@ -28,10 +28,9 @@ from tests.postgres_types import EXTENSIONS, TypedVenue
 from tests.test_list_editing import changed, list_form, row_of
 from tests.test_list_editing import save as save_list
 from tests.zoo.test_import_queries import statements_run
-from tests.zoo.test_import_roundtrip import csv_bytes
+from tests.zoo.test_import_roundtrip import csv_bytes, import_preview
 
 MODULE = "tests.postgres_types"
-JSON = {"Accept": "application/json"}
 EDIT = "/admin/typed-venue/edit/{}"
 
 
@@ -49,10 +48,7 @@ def export(client: TestClient) -> list[dict[str, str]]:
 
 
 def preview(client: TestClient, rows: list[dict[str, str]]) -> dict:
-    files = {"file": ("venues.csv", csv_bytes(list(rows[0]), rows))}
-    answer = client.post("/admin/typed-venue/import", files=files, headers=JSON)
-    assert answer.status_code == 200, answer.text[:300]
-    return answer.json()
+    return import_preview(client, "typed-venue", csv_bytes(list(rows[0]), rows))
 
 
 def save(client: TestClient, key: int, **changed: str):  # type: ignore[no-untyped-def]

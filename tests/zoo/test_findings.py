@@ -31,7 +31,7 @@ from tests.zoo.browser import (
 )
 from tests.zoo.conftest import COLUMNS, SOCIAL, TRACKER, serve
 from tests.zoo.story_base import audit_rows, entry_changes, key_url
-from tests.zoo.test_import_roundtrip import csv_bytes
+from tests.zoo.test_import_roundtrip import csv_bytes, import_preview
 
 
 def export(site, identity: str, query: str = "") -> list[dict[str, str]]:
@@ -66,13 +66,7 @@ def one(site, model: type, **values):  # type: ignore[no-untyped-def]
 
 def preview_rows(site, identity: str, rows: list[dict[str, str]]) -> dict:  # type: ignore[no-untyped-def]
     """The import preview (as JSON) of `rows` written as a CSV file."""
-    answer = site.client.post(
-        f"/admin/{identity}/import",
-        files={"file": ("rows.csv", csv_bytes(list(rows[0]), rows))},
-        headers={"Accept": "application/json"},
-    )
-    assert answer.status_code == 200, text(answer.text)[:300]
-    return answer.json()
+    return import_preview(site.client, identity, csv_bytes(list(rows[0]), rows))
 
 
 def message_after(site, response) -> str:  # type: ignore[no-untyped-def]

@@ -136,6 +136,17 @@ def csv_bytes(header: list[str], rows: list[dict[str, str]]) -> bytes:
     return out.getvalue().encode()
 
 
+def import_preview(client, identity: str, data: bytes) -> dict:  # type: ignore[no-untyped-def]
+    """The import preview (as JSON) of the CSV file `data` on `identity`'s table."""
+    answer = client.post(
+        f"/admin/{identity}/import",
+        files={"file": (f"{identity}.csv", data)},
+        headers={"Accept": "application/json"},
+    )
+    assert answer.status_code == 200, answer.text[:300]
+    return answer.json()
+
+
 @pytest.mark.parametrize("site", ZOO, indirect=True, ids=lambda m: m.rsplit(".")[-1])
 def test_a_changed_cell_is_previewed_confirmed_and_reverted_on_every_table(
     site, monkeypatch
