@@ -58,11 +58,7 @@ from admin_app.listing.pgcopy import copy_chunks
 from admin_app.listing.query import ListQuery
 from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import FieldSpec, Kind
-from admin_app.model.labels import (
-    duration_text,
-    label_column,
-    label_for,
-)
+from admin_app.model.labels import duration_text, label_column, label_for
 from admin_app.model.values import JSON_DOCUMENTS
 
 BATCH = 5000

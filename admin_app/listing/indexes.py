@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
-from sqlalchemy import ARRAY, JSON, Column, Table
+from sqlalchemy import Column, Table
 
 from admin_app.listing.query import sort_terms
+from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import Kind
-from admin_app.model.types import stored_type
 
 
 class IndexedView(Protocol):
@@ -48,10 +48,12 @@ def _sort_index(column: str, keys: list[str]) -> list[str]:
     return [column, *(k for k in keys if k != column)]
 
 
-def _by_text(column: Column) -> bool:
-    """JSON and lists, which a list sorts and filters by their text: an
-    index on the column serves neither (and PostgreSQL's `json` takes none)."""
-    return isinstance(stored_type(column.type), JSON | ARRAY)
+def _by_text(view: IndexedView, column: Column) -> bool:
+    """A field the list sorts and filters by its text (JSON, `hstore`,
+    lists: `sort_terms`): an index on the column serves neither (and
+    PostgreSQL's `json` takes none)."""
+    spec = view.field_specs.get(attribute_name(column))
+    return spec is not None and spec.kind in (Kind.JSON, Kind.LIST)
 
 
 def _quote(dialect: Any, name: str) -> str:
@@ -111,7 +113,7 @@ def suggest_indexes(views: Iterable[IndexedView], dialect: Any) -> list[str]:
             if spec is not None and sort_terms(spec)[0]:
                 continue  # sorted by a joined row's label: no index of ours
             column = _own_column(table, spec.column if spec else None)
-            if column is None or _by_text(column):
+            if column is None or _by_text(view, column):
                 continue
             needed = _sort_index(column.name, keys)
             if any(columns[: len(needed)] == needed for columns in existing):
@@ -124,7 +126,7 @@ def suggest_indexes(views: Iterable[IndexedView], dialect: Any) -> list[str]:
             add(index, [q(c) for c in needed])
         for list_filter in view._filters:
             column = _own_column(table, getattr(list_filter, "column", None))
-            if column is None or column.name in have or _by_text(column):
+            if column is None or column.name in have or _by_text(view, column):
                 continue
             have.add(column.name)
             add(_index_name(table, column.name), [q(column.name)])
