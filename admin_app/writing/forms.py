@@ -201,6 +201,20 @@ def _chosen(row: Any) -> Any:
     return row if isinstance(row, str) else row_identifier(row)
 
 
+def _read_typed(field: Any, valuelist: list[str], read: Callable[[str], Any]) -> None:
+    """An input read as an import reads its cell (`read`, BadValue in
+    words); empty is None, left to the field's validators and the write
+    path."""
+    if not valuelist or not valuelist[0].strip():
+        field.data = None
+        return
+    try:
+        field.data = read(valuelist[0])
+    except BadValue as error:
+        field.data = None
+        raise ValueError(str(error)) from None
+
+
 class DurationField(IntervalField):
     """SQLAdmin's duration input, showing the value as the pages do
     (`labels.duration_text`: `-25:00:01`, not `-2 days, 22:59:59`)."""
@@ -213,14 +227,14 @@ class DurationField(IntervalField):
     def process_formdata(self, valuelist: list[str]) -> None:
         """Read as an import reads a duration: SQLAdmin's field refuses a
         zero one (`0:00:00`) and fails on one too long for Python."""
-        if not valuelist or not valuelist[0].strip():
-            self.data = None  # required or not: the field's validators say
-            return
-        try:
-            self.data = read_duration(valuelist[0])
-        except ValueError:
-            self.data = None
-            raise ValueError(DURATION_WORDS) from None
+        _read_typed(self, valuelist, _duration)
+
+
+def _duration(text: str) -> timedelta:
+    try:
+        return read_duration(text)
+    except ValueError as error:
+        raise BadValue(DURATION_WORDS) from error
 
 
 class DatabaseTextField(StringField):
@@ -233,19 +247,6 @@ class DatabaseTextField(StringField):
         self.data = valuelist[0] if valuelist else None
 
 
-def _read_number(field: Any, valuelist: list[str], read: Callable[[str], Any]) -> None:
-    """A number input read as an import reads its cell (`read`); empty is
-    None, left to the field's validators and the write path."""
-    if not valuelist or not valuelist[0].strip():
-        field.data = None
-        return
-    try:
-        field.data = read(valuelist[0])
-    except BadValue as error:
-        field.data = None
-        raise ValueError(str(error)) from None
-
-
 class NumberField(FloatField):
     """A number with a fraction, refused in the import's words when it is
     not finite: WTForms' field took `nan` (which SQLite stored as NULL)
@@ -254,7 +255,7 @@ class NumberField(FloatField):
     widget = NumberInput(step="any")
 
     def process_formdata(self, valuelist: list[str]) -> None:
-        _read_number(self, valuelist, read_float)
+        _read_typed(self, valuelist, read_float)
 
 
 class ExactNumberField(DecimalField):
@@ -262,7 +263,7 @@ class ExactNumberField(DecimalField):
     (`NaN`, `Infinity`)."""
 
     def process_formdata(self, valuelist: list[str]) -> None:
-        _read_number(self, valuelist, read_decimal)
+        _read_typed(self, valuelist, read_decimal)
 
 
 class BytesField(StringField):
@@ -302,19 +303,18 @@ class JsonField(JSONField):
         return json_text(self.data)
 
     def process_formdata(self, valuelist: list[str]) -> None:
-        """SQLAdmin's reading, nested no deeper than an import takes
+        """Read as an import reads JSON, nested no deeper than it takes
         (`parsing.read_json`): Python's reader failed on deep nesting."""
-        if not valuelist or not valuelist[0]:
-            super().process_formdata(valuelist)
-            return
-        try:
-            self.data = read_json(valuelist[0])
-        except TooDeep as error:
-            self.data = None
-            raise ValueError(str(error)) from None
-        except ValueError:
-            self.data = None
-            raise ValueError(self.gettext("Invalid JSON")) from None
+        _read_typed(self, valuelist, _json)
+
+
+def _json(text: str) -> Any:
+    try:
+        return read_json(text)
+    except TooDeep as error:
+        raise BadValue(str(error)) from error
+    except ValueError as error:
+        raise BadValue("Invalid JSON") from error
 
 
 class _ListWidget(widgets.Select):
