@@ -6,7 +6,6 @@ admin a synchronous engine on the same URL with the same pool sizes. A host's
 synchronous `Engine` is used as it is.
 """
 
-import json
 import logging
 from collections.abc import Callable
 from typing import TypeVar
@@ -19,7 +18,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool, Pool, QueuePool
 
 from admin_app.drivers import SyncURL, require_driver, synchronous_url
-from admin_app.model.labels import json_item
 from admin_app.model.loading import selectin_collections
 from admin_app.replica import ReadReplica, RoutingSession
 from admin_app.settings import (
@@ -63,15 +61,6 @@ def _extension_types(dbapi_connection, _record) -> None:  # type: ignore[no-unty
             info.register(dbapi_connection)
 
 
-def json_document(value: object) -> str:
-    """A JSON column's value as the admin's engines write it: what a model
-    validated into it (a pydantic model, a list of them, a date in an
-    object) as its JSON, where SQLAlchemy's own writer refused anything but
-    JSON's types (every save of a row whose JSON field the model types as
-    `list[Step]` failed)."""
-    return json.dumps(value, default=json_item)
-
-
 def admin_url(database_url: str | URL) -> SyncURL:
     """The URL the admin connects with, its translation logged once."""
     translated = synchronous_url(database_url)
@@ -91,7 +80,6 @@ def make_engine(database_url: str | URL, **options: object) -> Engine:
     dropped is replaced before use instead of failing a request.
     """
     env_options = pool_settings()  # a bad value is refused on SQLite too
-    options.setdefault("json_serializer", json_document)
     translated = admin_url(database_url)
     url, connect_args = translated.url, dict(translated.connect_args)
     if url.get_backend_name() == "sqlite":

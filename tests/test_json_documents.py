@@ -8,6 +8,8 @@ import csv
 import io
 import re
 
+import pytest
+from sqlalchemy import create_engine
 from sqlmodel import Session
 from starlette.testclient import TestClient
 
@@ -91,15 +93,22 @@ def steps(app, key: int) -> list[Step]:  # type: ignore[no-untyped-def]
         return [Step.model_validate(s) for s in session.get(Checklist, key).steps]
 
 
+@pytest.mark.parametrize("engine", ["the admin's", "the host's"])
 def test_a_json_list_the_model_types_as_pydantic_models_is_saved(
-    empty_database_url: str,
+    empty_database_url: str, engine: str
 ) -> None:
     """The model's validation makes `Step`s of the objects, which
     SQLAlchemy's JSON writer refused: every save of such a row was refused
     ("The database refused the change"), and an import of it was a server
-    error. The admin's engines write them as their JSON."""
+    error. The write path hands the column their JSON, so any engine writes
+    them: the admin's, and the plain one a host application passes."""
     url = migrated(empty_database_url, (MODULE,))
-    app = create_app(url, MODULE, SECRET_KEY)
+    if engine == "the host's":
+        app = create_app(
+            models=MODULE, secret_key=SECRET_KEY, engine=create_engine(url)
+        )
+    else:
+        app = create_app(url, MODULE, SECRET_KEY)
     add_staff(app, "keeper", superuser=True)
     with Session(app.state.engine) as session:
         session.add(Checklist(name="Soup", steps=[{"title": "boil", "done": False}]))

@@ -147,6 +147,15 @@ def json_item(item: Any) -> Any:
     return str(item)  # a UUID, a decimal
 
 
+def json_objects(value: Any) -> Any:
+    """`value` as JSON's own objects (dicts, lists, text, numbers), each
+    other value as `json_item` writes it: what a JSON column is handed, so
+    that any engine's JSON writer takes what a model validated into it (a
+    pydantic model, a list of them, a date in an object), a host
+    application's engine too."""
+    return json.loads(json.dumps(value, default=json_item))
+
+
 def local_time(value: datetime) -> Markup:
     """A datetime for a page: UTC with the zone named, in a `<time>` element.
 
