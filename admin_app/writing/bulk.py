@@ -34,6 +34,7 @@ from admin_app.model.fields import FieldSpec, Kind, changed_field_label
 from admin_app.model.keys import identifier, row_identifier
 from admin_app.model.limits import cannot_hold, row_named, too_large
 from admin_app.model.values import normalise_datetime
+from admin_app.model.writable import writable
 from admin_app.writing import oldvalues
 from admin_app.writing.audit import AuditEntry, jsonable, record, username_of
 from admin_app.writing.writes import names_no_row
@@ -125,7 +126,9 @@ class BulkEditor:
         try:
             if info is not None:
                 adapter = TypeAdapter(Annotated[info.annotation, info])
-                value = adapter.validate_python(value)
+                value = writable(self.model, {name: adapter.validate_python(value)})[
+                    name
+                ]
         except ValidationError as error:
             errors.setdefault(name, []).extend(e["msg"] for e in error.errors())
             return {}

@@ -7,11 +7,19 @@ attribute lookup, so for a plain dict a relationship named `items`, `keys`,
 builtin_function_or_method is not list-like"). The values are passed as a dict
 that hides those names: validators still see a dict, and every field
 constraint, `@field_validator` and `@model_validator` of the model runs.
+
+A field whose validation may read another key than its name
+(`Field(alias="fullName")`, as an app's JSON API names it) is given its
+value under that key too: SQLModel with a recent pydantic validates by the
+alias only (unless the model allows names), and every save was refused
+("Field required"); older ones read the name. Its errors name the field
+again (`field_named`).
 """
 
 from functools import cache
 from typing import Any
 
+from pydantic import AliasChoices
 from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
@@ -33,7 +41,13 @@ class _ColumnValues(dict):
 
 def validate_row(model: type, values: dict[str, Any]) -> Any:
     """`model.model_validate(values)` for a table model, or ValidationError."""
-    return model.model_validate(_ColumnValues(values, _relationships(model)))
+    return model.model_validate(_given(model, values))
+
+
+def field_named(model: type, key: str) -> str:
+    """The field a validation error's location `key` names (its alias, or
+    its own name)."""
+    return _names(model).get(key, key)
 
 
 def validated_values(model: type, values: dict[str, Any]) -> Any:
@@ -48,7 +62,7 @@ def validated_values(model: type, values: dict[str, Any]) -> Any:
     validator runs here on the same input, so every constraint and validator
     of the model applies; a model whose `model_validate` is its own is
     validated by it."""
-    given = _ColumnValues(values, _relationships(model))
+    given = _given(model, values)
     if getattr(model.model_validate, "__func__", None) is not _SQLMODEL_VALIDATE:
         return model.model_validate(given)
     holder = model.__new__(model)
@@ -62,3 +76,34 @@ _SQLMODEL_VALIDATE = SQLModel.model_validate.__func__  # type: ignore[attr-defin
 @cache
 def _relationships(model: type) -> frozenset[str]:
     return frozenset(rel.key for rel in inspect(model).relationships)
+
+
+def _given(model: type, values: dict[str, Any]) -> _ColumnValues:
+    """`values` (by attribute) as the model's validation reads them."""
+    aliases = _aliases(model)
+    if aliases:
+        values = {
+            **values,
+            **{
+                alias: values[name] for name, alias in aliases.items() if name in values
+            },
+        }
+    return _ColumnValues(values, _relationships(model))
+
+
+@cache
+def _aliases(model: type) -> dict[str, str]:
+    """The key each field's validation may read, where it is not the field's name."""
+    found = {}
+    for name, field in getattr(model, "model_fields", {}).items():
+        alias = field.validation_alias or field.alias
+        if isinstance(alias, AliasChoices):
+            alias = alias.choices[0]
+        if isinstance(alias, str) and alias != name:
+            found[name] = alias
+    return found
+
+
+@cache
+def _names(model: type) -> dict[str, str]:
+    return {alias: name for name, alias in _aliases(model).items()}

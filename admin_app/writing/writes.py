@@ -17,7 +17,7 @@ from functools import cache
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import ARRAY, JSON, CheckConstraint, Column, inspect
+from sqlalchemy import ARRAY, CheckConstraint, Column, inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapper, RelationshipDirection, RelationshipProperty, Session
 from sqlalchemy.orm.base import instance_dict, instance_state
@@ -32,16 +32,17 @@ from admin_app.model.database_text import (
 )
 from admin_app.model.fields import BadValue, Kind, changed_field_label, field_specs
 from admin_app.model.keys import identifier
-from admin_app.model.labels import field_label, json_objects, label_for
+from admin_app.model.labels import field_label, label_for
 from admin_app.model.limits import cannot_hold, row_named, sized_columns, too_large
 from admin_app.model.loading import related
 from admin_app.model.relations import composite_keys
 from admin_app.model.types import stored_type
 from admin_app.model.values import normalise_datetime, unchanged
+from admin_app.model.writable import writable
 from admin_app.writing.concurrency import Merge
 from admin_app.writing.links import LinkPlan, LinkSpec, LinkWriter
 from admin_app.writing.unique import Asked, asked_values, taken, unique_groups
-from admin_app.writing.validation import validated_values
+from admin_app.writing.validation import field_named, validated_values
 
 logger = logging.getLogger(__name__)
 
@@ -236,11 +237,10 @@ class RowWriter:
         changes: dict[str, Any] = {}
         if validated is not None:
             made = _values_of(validated, current)
-            json_columns = _json_columns(self.model)
             for key, old in current.items():
                 new = made[key]
                 if old is not new and not unchanged(old, new):
-                    changes[key] = json_objects(new) if key in json_columns else new
+                    changes[key] = new
             self._check_sizes(changes)
             self._check_composite_keys(made, None if creating else changes)
             if not self.errors:
@@ -497,7 +497,11 @@ class RowWriter:
         """The model's validation errors, each next to its field."""
         columns = set(self.mapper.columns.keys())
         for problem in error.errors():
-            field = str(problem["loc"][0]) if problem["loc"] else ""
+            field = (
+                field_named(self.model, str(problem["loc"][0]))
+                if problem["loc"]
+                else ""
+            )
             message = problem["msg"].removeprefix("Value error, ")
             self.error(field if field in columns else "", message)
 
@@ -564,11 +568,16 @@ class RowWriter:
 
 
 def _values_of(validated: Any, names: Iterable[str]) -> dict[str, Any]:
-    """The validated values of `names`, read as pydantic set them."""
+    """The validated values of `names`, read as pydantic set them, in the
+    form their columns store them (`writable`: a URL's text)."""
     made = validated.__dict__
-    return {
-        name: made[name] if name in made else getattr(validated, name) for name in names
-    }
+    return writable(
+        type(validated),
+        {
+            name: made[name] if name in made else getattr(validated, name)
+            for name in names
+        },
+    )
 
 
 def _left_as_is(
@@ -586,21 +595,6 @@ def _left_as_is(
 
 
 _TO_ONE, _TO_MANY, _COLUMN = "to one", "to many", "column"
-
-
-@cache
-def _json_columns(model: type) -> frozenset[str]:
-    """The attributes of `model`'s JSON columns (not a project's type around
-    one, whose own writer takes the model it stores), whose new values are
-    written as JSON's own objects (`json_objects`): the model's validation
-    makes pydantic models of them (`steps: list[Step]`), which no JSON
-    writer but the admin's took, so a host application's engine refused
-    every save of such a row, and its import was a server error."""
-    return frozenset(
-        prop.key
-        for prop in inspect(model).column_attrs
-        if isinstance(prop.columns[0].type, JSON)
-    )
 
 
 @cache

@@ -6,16 +6,21 @@ datetimes, long `Text`, PostgreSQL's arrays and JSONB (declared as apps
 tested on SQLite declare them, with a JSON variant there), a UUID that is
 not a key, foreign keys without a `Relationship` (nullable and required),
 text primary keys holding `%`, `?`, `#`, `/`, spaces and non-ASCII letters,
-sizes declared on the database's side only (`sa_type=String(3)`), and a
-unique index over two columns.
+sizes declared on the database's side only (`sa_type=String(3)`), a
+unique index over two columns, and a row as an app's JSON API declares it
+(text columns its model validates into a URL, an address, a path and a
+secret, and a field its API names in camel case).
 """
 
 import enum
 import uuid
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from ipaddress import IPv4Address
+from pathlib import Path
 from typing import Any
 
+from pydantic import HttpUrl, SecretStr
 from sqlalchemy import (
     ARRAY,
     JSON,
@@ -29,7 +34,7 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlmodel import Field, SQLModel
+from sqlmodel import AutoString, Field, SQLModel
 
 
 class Level(enum.IntEnum):
@@ -129,3 +134,18 @@ class ZooEvent(SQLModel, table=True):
     errors: int = 0
     level: str | None = Field(default=None, sa_type=String(3))
     took: Decimal | None = Field(default=None, sa_type=Numeric(5, 2))
+
+
+class ZooProfile(SQLModel, table=True):
+    """A row as an app's JSON API declares it: text columns its model
+    validates into richer types (a URL, an address, a path, a secret), as
+    FastAPI apps type them, and a field its API names in camel case."""
+
+    __tablename__ = "zoo_profile"
+
+    id: int | None = Field(default=None, primary_key=True)
+    display_name: str = Field(alias="displayName", max_length=40)
+    homepage: HttpUrl | None = Field(default=None, sa_type=AutoString)
+    address: IPv4Address | None = Field(default=None, sa_type=AutoString)
+    folder: Path | None = Field(default=None, sa_type=AutoString)
+    api_key: SecretStr | None = Field(default=None, sa_type=AutoString)

@@ -188,6 +188,21 @@ def is_email(model: type, column: Column) -> bool:
     return getattr(found, "__name__", "") == "EmailStr" or attr(column) == "email"
 
 
+def typed_text(model: type, column: Column, tag: str) -> str | None:
+    """Text a text column's field takes where its model validates the text
+    as something (an email, a URL, an address, a path), else None."""
+    if is_email(model, column):
+        return f"zoo.{tag}@example.com"
+    found = getattr(annotation(model, attr(column)), "__name__", "")
+    if found == "HttpUrl":
+        return f"https://{tag}.example.com/zoo"
+    if found == "IPv4Address":
+        return f"10.0.{len(tag)}.1"
+    if found == "Path":
+        return f"/srv/zoo/{tag}"
+    return None
+
+
 def columns(model: type) -> list[Column]:
     return list(model.__table__.columns)
 

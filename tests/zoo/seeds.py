@@ -222,6 +222,20 @@ def seed_columns(session: Session) -> None:
             columns.ZooEvent(name="logout", meta={"data": None, "meta": []}),
         ]
     )
+    session.add_all(
+        [
+            columns.ZooProfile(
+                display_name="Ada",
+                homepage="https://ada.example.com/notes",
+                address="10.0.0.7",
+                folder="/srv/ada",
+                api_key="ada-key-1",
+            ),
+            columns.ZooProfile(display_name="=Grace", homepage="https://example.org/"),
+            columns.ZooProfile(display_name="Ünïcode", folder="/srv/ünï code"),
+            columns.ZooProfile(display_name="Bob", address="192.168.1.20"),
+        ]
+    )
 
 
 def seed_social(session: Session) -> None:

@@ -87,9 +87,10 @@ class WritingSteps(StoryBase):
             choice = next(v for v in reversed(values) if v != current_text)
             return [choice], self.parsed(column, choice)
         if found == "text":
-            if facts.is_email(self.model, column):
-                value = f"zoo.{tag}@example.com"
-            elif column.primary_key:
+            value = facts.typed_text(self.model, column, tag)
+            if value is not None:
+                return [value], value
+            if column.primary_key:
                 value = f"@{tag} %?#/ ké"
             else:
                 value = f"Zoo {tag} {facts.attr(column)}"
@@ -430,7 +431,7 @@ class WritingSteps(StoryBase):
             if not c.primary_key
             and not c.foreign_keys
             and not c.unique
-            and not facts.is_email(self.model, c)
+            and facts.typed_text(self.model, c, "") is None
             and self.kind(c) in order
         ]
         candidates.sort(key=lambda c: order.index(self.kind(c)))

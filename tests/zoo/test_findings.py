@@ -1114,3 +1114,91 @@ def test_a_number_that_is_not_finite_is_refused_as_the_import_refuses_it(
     assert bulk.status_code == 400 and "'nan' is not a number." in text(bulk.text)
     with site.session() as session:
         assert session.get(columns.ZooSample, sample.id).model_dump() == before
+
+
+def stored_profile(site, key: int) -> tuple:  # type: ignore[no-untyped-def]
+    """A profile's text columns as the database holds them."""
+    with site.engine.connect() as connection:
+        return connection.execute(
+            sql(
+                "SELECT display_name, homepage, address, folder, api_key"
+                " FROM zoo_profile WHERE id = :key"
+            ),
+            {"key": key},
+        ).one()
+
+
+def test_text_a_model_validates_into_a_url_an_address_a_path_or_a_secret_is_saved(
+    columns_site,
+):
+    """An API's model types text columns as `HttpUrl`, `IPv4Address`, `Path`
+    and `SecretStr`, and names a field in camel case (`alias`). Every save
+    was refused: the alias made validation ask for `displayName`
+    ("Field required"), and the driver refused the URL, address and path
+    the model made of the text ("The database refused the change"). They are
+    stored as their text (a secret as itself, not its `**********`), by the
+    form, the bulk edit and the import alike, and a value the model refuses
+    is its field's error."""
+    site = columns_site
+    ada = one(site, columns.ZooProfile, display_name="Ada")
+    url = f"/admin/zoo-profile/edit/{ada.id}"
+    form = shown_form(site.client.get(url).text)
+    assert form["homepage"] == ["https://ada.example.com/notes"]
+    assert form["address"] == ["10.0.0.7"] and form["folder"] == ["/srv/ada"]
+    audited = len(audit_rows(site))
+    assert save(site, url, form).status_code == 302
+    assert len(audit_rows(site)) == audited  # saved as shown: nothing changed
+    typed = {
+        "display_name": "Ada L.",
+        "homepage": "https://ada.example.org/new",
+        "address": "10.1.2.3",
+        "folder": "/srv/new",
+        "api_key": "new-key-2",
+    }
+    assert save(site, url, {**form, **typed}).status_code == 302
+    assert stored_profile(site, ada.id) == tuple(typed.values())
+    for name, value, message in (
+        ("homepage", "not a url", "Input should be a valid URL"),
+        ("address", "10.1.2", "Input is not a valid IPv4 address"),
+    ):
+        refused = save(
+            site, url, {**shown_form(site.client.get(url).text), name: value}
+        )
+        assert refused.status_code == 400, name
+        assert any(m.startswith(message) for m in field_errors(refused.text)), (
+            field_errors(refused.text)
+        )
+    assert stored_profile(site, ada.id) == tuple(typed.values())
+
+    grace = one(site, columns.ZooProfile, display_name="=Grace")
+    bulk = site.client.post(
+        f"/admin/zoo-profile/bulk-edit?pks={grace.id}",
+        data={"fields": "address", "address": "172.16.0.9"},
+        follow_redirects=False,
+    )
+    assert bulk.status_code == 302, text(bulk.text)[-1500:]
+    assert stored_profile(site, grace.id)[2] == "172.16.0.9"
+
+    rows = export(site, "zoo-profile")
+    assert "api_key" not in rows[0]
+    same = preview_rows(site, "zoo-profile", rows)
+    assert (same["changed"], same["errors"]) == (0, [])
+    for row in rows:
+        if row["id"] == str(grace.id):
+            row["folder"] = "/srv/grace"
+            row["homepage"] = "https://grace.example.org/"
+    long_name = [{**rows[0], "display_name": "x" * 41}]
+    refused = preview_rows(site, "zoo-profile", long_name)["errors"]
+    assert [(e["column"], e["message"]) for e in refused] == [
+        ("display_name", "String should have at most 40 characters")
+    ]
+    answer = preview_rows(site, "zoo-profile", rows)
+    assert (answer["changed"], answer["errors"]) == (1, []), answer["errors"]
+    site.client.post(
+        "/admin/zoo-profile/import/confirm", data={"token": answer["token"]}
+    )
+    assert stored_profile(site, grace.id)[1:4] == (
+        "https://grace.example.org/",
+        "172.16.0.9",
+        "/srv/grace",
+    )

@@ -1,0 +1,83 @@
+"""A value the model's validation made, in the form its column's writer takes.
+
+A model may validate a column's value into a richer type than the column
+stores: a URL (`HttpUrl`), an address (`IPv4Address`), a path or a secret
+(`SecretStr`) in a text column, pydantic models (`list[Step]`) or dates in
+a JSON column. SQLModel's table models do not validate, so an app's own
+rows hold what they were given; the admin validates every save, and the
+drivers and SQLAlchemy's JSON writer refused what it made ("Error binding
+parameter: type 'HttpUrl' is not supported"): every save of such a row was
+"The database refused the change", and the import of a JSON column typed
+as models was a server error. The write path hands each such column its
+value as the column stores it (`writable`), and compares it in that form
+with what the row holds, so a row saved as shown changes nothing.
+
+Only text columns (SQLAlchemy's own string types and SQLModel's
+`AutoString`) and JSON columns are converted: a project's own column type
+takes the value its model makes, as its writer was written for it.
+"""
+
+from collections.abc import Callable
+from datetime import date, time, timedelta
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from pydantic import SecretBytes, SecretStr
+from sqlalchemy import JSON, Enum, String, inspect
+from sqlalchemy.types import TypeEngine
+from sqlmodel.sql.sqltypes import AutoString
+
+from admin_app.model.fields import annotation
+from admin_app.model.labels import json_objects
+
+# what every driver binds to a text column as it is (an int to a code column)
+_BOUND = (str, int, float, Decimal, bytes, date, time, timedelta)
+
+
+def _text(value: Any) -> Any:
+    """A value a text column is handed: its text, a secret's own."""
+    if isinstance(value, _BOUND):
+        return value
+    if isinstance(value, SecretStr | SecretBytes):
+        return value.get_secret_value()  # its text is "**********"
+    return str(value)
+
+
+def _is_text(type_: TypeEngine) -> bool:
+    """A string type of SQLAlchemy's or SQLModel's own, not an enum's."""
+    if isinstance(type_, AutoString):
+        return True
+    return isinstance(type_, String) and not isinstance(type_, Enum)
+
+
+def _holds_text(found: Any) -> bool:
+    return isinstance(found, type) and issubclass(found, str)
+
+
+@cache
+def _converters(model: type) -> dict[str, Callable[[Any], Any]]:
+    """By attribute, how a value of `model`'s text columns that the model
+    does not type as text, and of its JSON columns, is written."""
+    converters: dict[str, Callable[[Any], Any]] = {}
+    for prop in inspect(model).column_attrs:
+        type_ = prop.columns[0].type
+        if isinstance(type_, JSON):
+            converters[prop.key] = json_objects
+        elif _is_text(type_) and not _holds_text(annotation(model, prop.key)):
+            converters[prop.key] = _text
+    return converters
+
+
+def writable(model: type, values: dict[str, Any]) -> dict[str, Any]:
+    """`values` (by attribute), as validated by `model`, in the form their
+    columns store them."""
+    converters = _converters(model)
+    if not converters:
+        return values
+    made = {
+        name: converters[name](values[name])
+        for name in converters.keys() & values.keys()
+        if values[name] is not None
+    }
+    return {**values, **made} if made else values
