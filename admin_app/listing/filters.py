@@ -16,6 +16,7 @@ from sqlalchemy.orm import RelationshipProperty
 from sqlalchemy.sql import ColumnElement
 
 from admin_app.listing.instants import at_instant, from_instant
+from admin_app.listing.parameters import equality_parameter
 from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import (
     FALSE_WORDS,
@@ -98,7 +99,7 @@ class ChoiceFilter(ListFilter):
     ) -> None:
         self.model, self.column = model, column
         self.spec = spec if spec is not None else spec_for_column(model, column)
-        self.parameter_name = attribute_name(column)
+        self.parameter_name = equality_parameter(attribute_name(column))
         self.title = self.spec.label
         if choices:
             self.choices = list(choices)
@@ -130,7 +131,8 @@ class ChoiceFilter(ListFilter):
 
 
 class RangeFilter(ListFilter):
-    """From / to for numbers, dates and datetimes (`col__gte`, `col__lte`)."""
+    """From / to for numbers, dates and datetimes (`col__gte`, `col__lte`);
+    `parameter_name` is the column's, which the bounds' names start with."""
 
     template = "sqladmin/filters/range.html"
 
@@ -140,6 +142,7 @@ class RangeFilter(ListFilter):
         self.model, self.column = model, column
         self.spec = spec if spec is not None else spec_for_column(model, column)
         self.parameter_name = attribute_name(column)
+        self.exact_parameter = equality_parameter(self.parameter_name)
         self.title = self.spec.label
         self.input_type = self.spec.input_type
         # Whole numbers for integers; seconds for times; any number otherwise.
@@ -152,12 +155,16 @@ class RangeFilter(ListFilter):
     }
 
     def parameters(self) -> tuple[str, ...]:
-        return tuple(self.parameter_name + suffix for suffix in self.BOUNDS)
+        return tuple(map(self._parameter, self.BOUNDS))
+
+    def _parameter(self, suffix: str) -> str:
+        """The parameter of a bound (`col__gte`), or of an exact value."""
+        return self.parameter_name + suffix if suffix else self.exact_parameter
 
     def _bounds(self, params: Mapping[str, str]) -> list[tuple[str, str, Any]]:
         found = []
         for suffix in self.BOUNDS:
-            text = params.get(self.parameter_name + suffix)
+            text = params.get(self._parameter(suffix))
             if text:
                 found.append((suffix, text, parse_value(self.spec, text, self.title)))
         return found
@@ -177,7 +184,7 @@ class RangeFilter(ListFilter):
         return [
             Chip(
                 f"{self.title} {self.BOUNDS[suffix][0]} {text}",
-                (self.parameter_name + suffix,),
+                (self._parameter(suffix),),
             )
             for suffix, text, _value in self._bounds(params)
         ]
@@ -266,7 +273,9 @@ class RelatedFilter(ListFilter):
         else:
             raise ValueError("A related-row filter needs a relationship or a field.")
         name = relationship.key if relationship is not None else attribute_name(column)
-        self.parameter_name = attribute_name(column) if column is not None else name
+        self.parameter_name = equality_parameter(
+            attribute_name(column) if column is not None else name
+        )
         self.title = spec.label if spec is not None else field_label(model, name)
 
     def _target_key(self, text: str) -> tuple[Any, ...]:

@@ -32,6 +32,7 @@ from starlette.requests import Request
 
 from admin_app.listing.filters import BadFilter, Chip
 from admin_app.listing.keyset import list_identity
+from admin_app.listing.parameters import FACETS_PARAMETER, LIST_PARAMETERS
 from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import FieldSpec, Kind
 from admin_app.model.keys import BadKey, parse_key, parse_selection
@@ -104,20 +105,6 @@ def max_selection(model: type) -> int:
 MAX_PARAMETERS = 200
 """No list needs more query parameters; each one is repeated by the page's
 links, so thousands of them would multiply the page."""
-FACETS_PARAMETER = "_facets"
-"""`_facets=0` hides the filter panel's counts, `_facets=1` shows them (as
-Django's `_facets`); it chooses no rows, so exports and bulk edits ignore it."""
-LIST_PARAMETERS = (
-    "search",
-    "sortBy",
-    "sort",
-    "pageSize",
-    "pks",
-    "select",
-    "count",
-    FACETS_PARAMETER,
-)
-"""The parameters a list understands besides its filters' (and `page`)."""
 
 
 def bad_request(message: str) -> HTTPException:

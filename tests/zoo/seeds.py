@@ -127,6 +127,19 @@ def seed_tracker(session: Session) -> None:
             ),
         ]
     )
+    session.flush()
+    session.add_all(
+        [
+            tracker.TrackerStep(
+                title=f"Step {n}",
+                task_id=launch.id if n < 8 else docs.id,
+                sort=n % 8,
+                page=n // 4 + 1 if n % 3 else None,
+                select=n % 5 == 0,
+            )
+            for n in range(12)
+        ]
+    )
 
 
 def seed_columns(session: Session) -> None:

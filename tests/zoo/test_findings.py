@@ -4,7 +4,9 @@ template's users and items, a guide-style tracker, every column type, a
 small social network and models over an older database."""
 
 import csv
+import html
 import io
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -1202,3 +1204,47 @@ def test_text_a_model_validates_into_a_url_an_address_a_path_or_a_secret_is_save
         "172.16.0.9",
         "/srv/grace",
     )
+
+
+def test_columns_named_as_the_lists_own_parameters_filter_by_exact(tracker_site):
+    """A checklist's `sort`, `page` and `select` columns share their names
+    with the list's own parameters: page 2 of the steps listed none (the
+    page link filtered `page = 2`), sorting was a 400 ("'desc' is not a
+    whole number"), and the panel's *Yes* for `select` chose no rows. Such
+    a column is filtered by `<column>__exact=`; the list, its links, the
+    panel and the export read one meaning of each parameter."""
+    site = tracker_site
+    with site.session() as session:
+        steps = session.exec(select(tracker.TrackerStep)).all()
+        everyone = {str(s.id) for s in steps}
+        by_page = {str(s.id) for s in steps if s.page == 2}
+        chosen = {str(s.id) for s in steps if s.select}
+    url = "/admin/tracker-step/list"
+    first = site.client.get(url, params={"pageSize": 10, "sortBy": "id"})
+    assert first.status_code == 200
+    listed = [row.key for row in list_page(first.text).rows]
+    next_page = re.search(r'href="([^"]*[?&;]page=2[^"]*)"', first.text)
+    assert next_page is not None, "no link to page 2"
+    second = site.client.get(html.unescape(next_page.group(1)))
+    listed += [row.key for row in list_page(second.text).rows]
+    assert sorted(listed) == sorted(everyone)
+
+    ordered = site.client.get(url, params={"sortBy": "sort", "sort": "desc"})
+    assert ordered.status_code == 200, text(ordered.text)[:300]
+    page = list_page(ordered.text)
+    places = [int(page.cell(row, "Sort")) for row in page.rows]
+    assert places == sorted(places, reverse=True) and len(places) == 12
+
+    panel = {f.parameter: f for f in filter_panel(first.text)}
+    assert {"sort__exact", "page__exact", "select__exact"} <= set(panel)
+    assert {f.name for f in panel["page__exact"].fields} >= {"page__gte", "page__lte"}
+    yes = next(link for link in panel["select__exact"].links if "=true" in link)
+    assert "select__exact=true" in yes
+    picked = site.client.get(html.unescape(yes))
+    assert {row.key for row in list_page(picked.text).rows} == chosen
+
+    on_page = site.client.get(url, params={"page__exact": 2})
+    assert {row.key for row in list_page(on_page.text).rows} == by_page
+    assert "Page is 2" in text(on_page.text)  # its chip
+    rows = export(site, "tracker-step", "page__exact=2")
+    assert {row["id"] for row in rows} == by_page
