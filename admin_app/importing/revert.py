@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_attribute
 
 from admin_app.model.keys import BadKey, parse_key
 from admin_app.model.values import unchanged
@@ -44,7 +45,7 @@ def revert_import(session: Session, entry: AuditEntry, view: Any, request: Any) 
         )
     for key, values in old.items():
         for name, value in values.items():
-            setattr(rows[key], name, _value(session, model, name, value))
+            set_attribute(rows[key], name, _value(session, model, name, value))
     for key in added:
         session.delete(rows[key])
     session.flush()

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from sqladmin.forms import get_model_form
 from sqlalchemy import Column, inspect, select
 from sqlalchemy.orm import RelationshipProperty, Session
+from sqlalchemy.orm.attributes import set_attribute
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, StringField
 
 from admin_app.model.attributes import attribute_name
@@ -30,7 +31,7 @@ from admin_app.model.limits import cannot_hold, key_fits, row_with_key
 from admin_app.model.values import normalise_datetime, unchanged
 from admin_app.writing.concurrency import Merge
 from admin_app.writing.forms import ColumnForm, WriteConverter, fields_by_kind
-from admin_app.writing.validation import validate_row
+from admin_app.writing.validation import field_named, validate_row
 
 BLANK_ROWS = 3  # empty rows offered for new links (more after each save)
 MAX_ROWS = 1000
@@ -426,7 +427,8 @@ class LinkWriter:
             return validate_row(self.spec.link_model, candidate)
         except ValidationError as error:
             for problem in error.errors():
-                where = field_label(self.spec.link_model, str(problem["loc"][0]))
+                name = field_named(self.spec.link_model, str(problem["loc"][0]))
+                where = field_label(self.spec.link_model, name)
                 self.errors.append(f"Row {number}: {where}: {problem['msg']}")
             return None
 
@@ -434,4 +436,4 @@ class LinkWriter:
         for name in self.spec.fields:
             new = getattr(validated, name)
             if not unchanged(getattr(current, name), new):
-                setattr(current, name, new)
+                set_attribute(current, name, new)

@@ -21,7 +21,10 @@ from typing import Any
 
 from pydantic import AliasChoices
 from sqlalchemy import inspect
+from sqlalchemy.orm.attributes import set_attribute
 from sqlmodel import SQLModel
+
+from admin_app.model.writable import writable
 
 
 class _ColumnValues(dict):
@@ -40,8 +43,15 @@ class _ColumnValues(dict):
 
 
 def validate_row(model: type, values: dict[str, Any]) -> Any:
-    """`model.model_validate(values)` for a table model, or ValidationError."""
-    return model.model_validate(_given(model, values))
+    """`model.model_validate(values)` for a table model, its columns holding
+    their values as they store them (`writable`: a URL as its text), or
+    ValidationError."""
+    row = model.model_validate(_given(model, values))
+    made = {name: getattr(row, name) for name in values}
+    for name, value in writable(model, made).items():
+        if value is not made[name]:
+            set_attribute(row, name, value)  # not through validate_assignment
+    return row
 
 
 def field_named(model: type, key: str) -> str:

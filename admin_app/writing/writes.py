@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy import ARRAY, CheckConstraint, Column, inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapper, RelationshipDirection, RelationshipProperty, Session
+from sqlalchemy.orm.attributes import set_attribute
 from sqlalchemy.orm.base import instance_dict, instance_state
 
 from admin_app.db_errors import broken_rule
@@ -175,7 +176,7 @@ class RowWriter:
         creating = instance_state(obj).transient
         changes, to_many, plans = self._decide(obj, data, creating)
         for key, new in changes.items():
-            setattr(obj, key, new)
+            set_attribute(obj, key, new)  # not again through the model (below)
         for key, targets in to_many.items():
             if set(map(id, targets)) != set(map(id, related(obj, key))):
                 setattr(obj, key, targets)
