@@ -193,8 +193,11 @@ def typed_text(model: type, column: Column, tag: str) -> str | None:
     as something (an email, a URL, an address, a path), else None."""
     if is_email(model, column):
         return f"zoo.{tag}@example.com"
-    found = getattr(annotation(model, attr(column)), "__name__", "")
-    if found == "HttpUrl":
+    found = annotation(model, attr(column))
+    if typing.get_origin(found) is typing.Annotated:  # pydantic before 2.10's URL
+        found = typing.get_args(found)[0]
+    found = getattr(found, "__name__", "")
+    if found in ("HttpUrl", "Url"):
         return f"https://{tag}.example.com/zoo"
     if found == "IPv4Address":
         return f"10.0.{len(tag)}.1"
