@@ -11,6 +11,7 @@ from tests.zoo.legacy import LegacyProduct, LegacySupplier
 from tests.zoo.tracker import (
     TrackerAssignment,
     TrackerLabel,
+    TrackerStep,
     TrackerTask,
     TrackerTaskLabel,
     TrackerWorker,
@@ -23,6 +24,7 @@ __all__ = [
     "Team",
     "TrackerAssignment",
     "TrackerLabel",
+    "TrackerStep",
     "TrackerTaskLabel",
     "TrackerWorker",
     "User",
