@@ -65,7 +65,7 @@ from admin_app.model.parsing import (
 )
 from admin_app.model.relations import LinkFacts, foreign_key_target, link_facts
 from admin_app.model.secret_names import is_secret_name
-from admin_app.model.types import nested_array, stored_type
+from admin_app.model.types import is_text, nested_array, stored_type
 
 __all__ = [
     "FALSE_WORDS",
@@ -303,7 +303,8 @@ def annotation(model: type, name: str) -> Any:
 
 
 def _choices(model: type, column: Column) -> tuple[tuple[Any, str], ...] | None:
-    """The choices of a `Literal[...]` or enum column, or None."""
+    """The choices of a `Literal[...]` or enum column, or of a text column
+    the model types as an enum (`sa_type=String`, its values stored), or None."""
     found = annotation(model, attribute_name(column))
     if typing.get_origin(found) is typing.Literal:
         return tuple((value, enum_label(value)) for value in typing.get_args(found))
@@ -311,6 +312,8 @@ def _choices(model: type, column: Column) -> tuple[tuple[Any, str], ...] | None:
     if isinstance(type_, Enum):
         members = list(type_.enum_class) if type_.enum_class else list(type_.enums)
         return tuple((member, enum_label(member)) for member in members)
+    if isinstance(found, type) and issubclass(found, enum.Enum) and is_text(column):
+        return tuple((member.value, enum_label(member)) for member in found)
     return None
 
 

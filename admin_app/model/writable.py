@@ -17,6 +17,7 @@ Only text columns (SQLAlchemy's own string types and SQLModel's
 takes the value its model makes, as its writer was written for it.
 """
 
+import enum
 from collections.abc import Callable
 from datetime import date, time, timedelta
 from decimal import Decimal
@@ -36,7 +37,10 @@ _BOUND = (str, int, float, Decimal, bytes, date, time, timedelta)
 
 
 def _text(value: Any) -> Any:
-    """A value a text column is handed: its text, a secret's own."""
+    """A value a text column is handed: its text, a secret's own, an enum
+    member's value (its text is `Plan.free`)."""
+    if isinstance(value, enum.Enum):
+        value = value.value
     if isinstance(value, _BOUND):
         return value
     if isinstance(value, SecretStr | SecretBytes):

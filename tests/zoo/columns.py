@@ -8,8 +8,8 @@ not a key, foreign keys without a `Relationship` (nullable and required),
 text primary keys holding `%`, `?`, `#`, `/`, spaces and non-ASCII letters,
 sizes declared on the database's side only (`sa_type=String(3)`), a
 unique index over two columns, and a row as an app's JSON API declares it
-(text columns its model validates into a URL, an address, a path and a
-secret, and a field its API names in camel case).
+(text columns its model validates into a URL, an address, a path, a
+secret and enums, and a field its API names in camel case).
 """
 
 import enum
@@ -136,10 +136,21 @@ class ZooEvent(SQLModel, table=True):
     took: Decimal | None = Field(default=None, sa_type=Numeric(5, 2))
 
 
+class Plan(str, enum.Enum):  # noqa: UP042 (as APIs declared them before StrEnum)
+    free = "free"
+    team = "team_plan"
+
+
+class Tier(enum.Enum):
+    bronze = "B"
+    gold = "G"
+
+
 class ZooProfile(SQLModel, table=True):
     """A row as an app's JSON API declares it: text columns its model
-    validates into richer types (a URL, an address, a path, a secret), as
-    FastAPI apps type them, and a field its API names in camel case."""
+    validates into richer types (a URL, an address, a path, a secret, an
+    enum's value), as FastAPI apps type them, and a field its API names in
+    camel case."""
 
     __tablename__ = "zoo_profile"
 
@@ -149,3 +160,5 @@ class ZooProfile(SQLModel, table=True):
     address: IPv4Address | None = Field(default=None, sa_type=AutoString)
     folder: Path | None = Field(default=None, sa_type=AutoString)
     api_key: SecretStr | None = Field(default=None, sa_type=AutoString)
+    plan: Plan = Field(default=Plan.free, sa_type=AutoString)
+    tier: Tier | None = Field(default=None, sa_type=AutoString)

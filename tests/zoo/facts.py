@@ -134,6 +134,9 @@ def choices(model: type, column: Column) -> list[str] | None:
         if type_.enum_class is not None:
             return [str(member.value) for member in type_.enum_class]
         return list(type_.enums)
+    found = annotation(model, attr(column))
+    if isinstance(found, type) and issubclass(found, enum.Enum):  # stored as text
+        return [str(member.value) for member in found]
     return None
 
 

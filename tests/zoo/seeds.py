@@ -246,7 +246,9 @@ def seed_columns(session: Session) -> None:
             ),
             columns.ZooProfile(display_name="=Grace", homepage="https://example.org/"),
             columns.ZooProfile(display_name="Ünïcode", folder="/srv/ünï code"),
-            columns.ZooProfile(display_name="Bob", address="192.168.1.20"),
+            columns.ZooProfile(
+                display_name="Bob", address="192.168.1.20", plan="team_plan", tier="G"
+            ),
         ]
     )
 
