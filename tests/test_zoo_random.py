@@ -55,6 +55,8 @@ KINDS: dict[str, tuple[str, str]] = {
     "str_enum": ("{prefix}Colour", ""),
     "int_enum": ("{prefix}Level", ""),
     "literal": ('Literal["low", "high", "very high"]', "sa_type=String"),
+    "text_enum": ("{prefix}Tier", "sa_type=String"),  # an enum stored as its value
+    "url": ("HttpUrl", "sa_type=AutoString"),  # validated into a URL, stored as text
     "json": ("dict[str, Any]", "sa_type=JSON"),
     "list": ("list[str]", 'sa_type=ARRAY(String).with_variant(JSON(), "sqlite")'),
 }
@@ -113,8 +115,9 @@ def source(spec: Spec, prefix: str) -> str:
         "from datetime import date, datetime, time",
         "from decimal import Decimal",
         "from typing import Any, Literal",
+        "from pydantic import HttpUrl",
         "from sqlalchemy import ARRAY, JSON, DateTime, Numeric, String, Text",
-        "from sqlmodel import Field, SQLModel",
+        "from sqlmodel import AutoString, Field, SQLModel",
         "",
         f"class {prefix}Colour(enum.StrEnum):",
         "    red = 'red'",
@@ -123,6 +126,10 @@ def source(spec: Spec, prefix: str) -> str:
         f"class {prefix}Level(enum.IntEnum):",
         "    low = 1",
         "    high = 2",
+        "",
+        f"class {prefix}Tier(str, enum.Enum):",
+        "    bronze = 'B'",
+        "    gold = 'G'",
         "",
         f"class {prefix}Thing(SQLModel, table=True):",
         f"    __tablename__ = '{prefix.lower()}_thing'",
@@ -174,6 +181,8 @@ def values_for(kind: str, module: types.ModuleType, prefix: str) -> st.SearchStr
         "str_enum": st.sampled_from(list(getattr(module, f"{prefix}Colour"))),
         "int_enum": st.sampled_from(list(getattr(module, f"{prefix}Level"))),
         "literal": st.sampled_from(["low", "high", "very high"]),
+        "text_enum": st.sampled_from(["B", "G"]),
+        "url": st.sampled_from(["https://example.com/a", "http://example.org/p?q=1"]),
         "json": st.dictionaries(
             st.sampled_from(["a", "b", "c"]), st.integers(-9, 9) | words, max_size=3
         ),
