@@ -25,12 +25,13 @@ from functools import cache
 from typing import Any
 
 from pydantic import SecretBytes, SecretStr
-from sqlalchemy import JSON, Enum, String, inspect
-from sqlalchemy.types import TypeEngine
+from sqlalchemy import JSON, Column, inspect
+from sqlalchemy.types import TypeDecorator
 from sqlmodel.sql.sqltypes import AutoString
 
 from admin_app.model.fields import annotation
 from admin_app.model.labels import json_objects
+from admin_app.model.types import is_text
 
 # what every driver binds to a text column as it is (an int to a code column)
 _BOUND = (str, int, float, Decimal, bytes, date, time, timedelta)
@@ -48,11 +49,12 @@ def _text(value: Any) -> Any:
     return str(value)
 
 
-def _is_text(type_: TypeEngine) -> bool:
-    """A string type of SQLAlchemy's or SQLModel's own, not an enum's."""
-    if isinstance(type_, AutoString):
-        return True
-    return isinstance(type_, String) and not isinstance(type_, Enum)
+def _own_text(column: Column) -> bool:
+    """A text column of SQLAlchemy's or SQLModel's own string types (not a
+    project's type around one)."""
+    type_ = column.type
+    own = isinstance(type_, AutoString) or not isinstance(type_, TypeDecorator)
+    return own and is_text(column)
 
 
 def _holds_text(found: Any) -> bool:
@@ -65,10 +67,10 @@ def _converters(model: type) -> dict[str, Callable[[Any], Any]]:
     does not type as text, and of its JSON columns, is written."""
     converters: dict[str, Callable[[Any], Any]] = {}
     for prop in inspect(model).column_attrs:
-        type_ = prop.columns[0].type
-        if isinstance(type_, JSON):
+        column = prop.columns[0]
+        if isinstance(column.type, JSON):
             converters[prop.key] = json_objects
-        elif _is_text(type_) and not _holds_text(annotation(model, prop.key)):
+        elif _own_text(column) and not _holds_text(annotation(model, prop.key)):
             converters[prop.key] = _text
     return converters
 

@@ -126,9 +126,8 @@ class BulkEditor:
         try:
             if info is not None:
                 adapter = TypeAdapter(Annotated[info.annotation, info])
-                value = writable(self.model, {name: adapter.validate_python(value)})[
-                    name
-                ]
+                valid = {name: adapter.validate_python(value)}
+                value = writable(self.model, valid)[name]
         except ValidationError as error:
             errors.setdefault(name, []).extend(e["msg"] for e in error.errors())
             return {}

@@ -92,12 +92,10 @@ def _given(model: type, values: dict[str, Any]) -> _ColumnValues:
     """`values` (by attribute) as the model's validation reads them."""
     aliases = _aliases(model)
     if aliases:
-        values = {
-            **values,
-            **{
-                alias: values[name] for name, alias in aliases.items() if name in values
-            },
-        }
+        values = dict(values)
+        for name, alias in aliases.items():
+            if name in values:
+                values[alias] = values[name]
     return _ColumnValues(values, _relationships(model))
 
 

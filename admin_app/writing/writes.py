@@ -176,7 +176,7 @@ class RowWriter:
         creating = instance_state(obj).transient
         changes, to_many, plans = self._decide(obj, data, creating)
         for key, new in changes.items():
-            set_attribute(obj, key, new)  # not again through the model (below)
+            set_attribute(obj, key, new)  # as validated: not again on assignment
         for key, targets in to_many.items():
             if set(map(id, targets)) != set(map(id, related(obj, key))):
                 setattr(obj, key, targets)
@@ -498,11 +498,8 @@ class RowWriter:
         """The model's validation errors, each next to its field."""
         columns = set(self.mapper.columns.keys())
         for problem in error.errors():
-            field = (
-                field_named(self.model, str(problem["loc"][0]))
-                if problem["loc"]
-                else ""
-            )
+            location = problem["loc"]
+            field = field_named(self.model, str(location[0])) if location else ""
             message = problem["msg"].removeprefix("Value error, ")
             self.error(field if field in columns else "", message)
 
