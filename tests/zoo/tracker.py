@@ -4,11 +4,11 @@
 keyed by their handle (`@claude-code`), an `Assignment` link with a `role` and
 an `assigned_at` declared both ways (`TrackerTask.workers` through
 `link_model=` and the link's own relationships, with the `overlaps=` that
-SQLAlchemy asks for), a plain many-to-many of labels, and subtasks through a
-self-referential `parent_id`, and a task's checklist ordered as kanban
-tools order theirs, with columns named as they name them: `sort` (its place),
-`page` (of the spec it comes from) and `select` (picked for the review),
-which are also the names of the list page's own parameters.
+SQLAlchemy asks for), a plain many-to-many of labels, subtasks through a
+self-referential `parent_id`, and a task's checklist as kanban tools keep
+theirs, its columns named as they name them: `sort` (its place), `page` (of
+the spec it comes from) and `select` (picked for the review), which are also
+the names of the list page's own parameters.
 
 The guide calls them Task, Worker, Assignment and Label; they are prefixed
 here because the shipped demo already has a `Task` and a `task` table.
