@@ -2,17 +2,19 @@
 
 They live on `SQLModel.metadata` next to the project's tables, so `create_all`
 and Alembic see them, under an `admin_` prefix so they never collide with a
-project's own `user` table.
+project's own `user` table, and on a class registry of their own
+(`AdminTable`), so their names never collide with a project's classes.
 """
 
 from pydantic import NaiveDatetime
 from sqlalchemy import DateTime, UniqueConstraint, event, inspect
-from sqlmodel import Field, Relationship, SQLModel
+from sqlmodel import Field, Relationship
 
 from admin_app.clock import utcnow
+from admin_app.model.mapped import AdminTable
 
 
-class StaffGroupMember(SQLModel, table=True):
+class StaffGroupMember(AdminTable, table=True):
     """Which staff users belong to which groups (a plain link table)."""
 
     __tablename__ = "admin_staff_group_member"
@@ -28,7 +30,7 @@ class StaffGroupMember(SQLModel, table=True):
     )
 
 
-class StaffUser(SQLModel, table=True):
+class StaffUser(AdminTable, table=True):
     __tablename__ = "admin_staff_user"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -49,7 +51,7 @@ class StaffUser(SQLModel, table=True):
     )
 
 
-class StaffGroup(SQLModel, table=True):
+class StaffGroup(AdminTable, table=True):
     """A set of grants given to its members, like Django's `Group`."""
 
     __tablename__ = "admin_staff_group"
@@ -66,7 +68,7 @@ class StaffGroup(SQLModel, table=True):
     )
 
 
-class GroupGrant(SQLModel, table=True):
+class GroupGrant(AdminTable, table=True):
     """One `(table, action)` a group's members may do, e.g. `("task", "export")`."""
 
     __tablename__ = "admin_group_grant"
@@ -97,7 +99,7 @@ def _end_sessions_on_deactivation(
         user.session_version = (user.session_version or 0) + 1
 
 
-class LoginAttempt(SQLModel, table=True):
+class LoginAttempt(AdminTable, table=True):
     """A failed login, kept in the database so every worker throttles alike."""
 
     __tablename__ = "admin_login_attempt"

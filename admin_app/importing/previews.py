@@ -27,14 +27,15 @@ from typing import Any
 from pydantic import NaiveDatetime
 from sqlalchemy import DateTime, LargeBinary, Select, Text, delete, insert, select
 from sqlalchemy.orm import Session
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from admin_app.clock import utcnow
+from admin_app.model.mapped import AdminTable
 
 PREVIEW_LIFETIME = timedelta(hours=1)
 
 
-class ImportPreview(SQLModel, table=True):
+class ImportPreview(AdminTable, table=True):
     __tablename__ = "admin_import_preview"
 
     token: str = Field(primary_key=True, max_length=64)
@@ -53,7 +54,7 @@ class ImportPreview(SQLModel, table=True):
         return (now or utcnow()) - self.created_at > PREVIEW_LIFETIME
 
 
-class ImportPreviewPart(SQLModel, table=True):
+class ImportPreviewPart(AdminTable, table=True):
     """A part of a preview's compressed rows: a large preview is stored, and
     read back at its confirmation, a part at a time."""
 

@@ -12,6 +12,8 @@ from functools import cache
 import inflect
 from sqlalchemy import Table
 
+from admin_app.model.mapped import mapper_of
+
 _WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z]|\d|\b)|[A-Z]?[a-z]+|\d+")
 
 
@@ -50,11 +52,9 @@ def count_words(count: int, name: str, name_plural: str) -> str:
 def table_words(table: Table) -> tuple[str, str]:
     """(singular, plural) for a table named in a message: the mapped class's
     words when a SQLModel class maps it, else its SQL name in words."""
-    from sqlmodel import SQLModel
-
-    for mapper in SQLModel._sa_registry.mappers:  # the classes SQLModel maps
-        if mapper.local_table is table:
-            singular = model_words(mapper.class_.__name__)
-            return singular, plural(singular)
+    mapper = mapper_of(table)
+    if mapper is not None:
+        singular = model_words(mapper.class_.__name__)
+        return singular, plural(singular)
     singular = table.name.replace("_", " ")
     return singular, plural(singular)

@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import Column, inspect
 from sqlalchemy.orm import RelationshipDirection, RelationshipProperty
 
+from admin_app.model.mapped import mapper_of
+
 
 @dataclass(frozen=True)
 class LinkFacts:
@@ -26,13 +28,9 @@ class LinkFacts:
 
 
 def mapped_class(table: Any) -> type | None:
-    """The class SQLModel (or any registry of the same base) maps to `table`."""
-    from sqlmodel import SQLModel
-
-    for mapper in SQLModel._sa_registry.mappers:
-        if mapper.local_table is table:
-            return mapper.class_
-    return None
+    """The class that maps `table` (the project's or the admin's own)."""
+    mapper = mapper_of(table)
+    return mapper.class_ if mapper is not None else None
 
 
 def foreign_key_target(column: Column) -> tuple[type, Column] | None:

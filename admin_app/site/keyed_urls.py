@@ -45,6 +45,18 @@ def pks_query(identifiers: list[str]) -> str:
 class KeyedLinks:
     """A view's links to its rows (list icons, details buttons, related rows)."""
 
+    def _identity_for_object(self, obj: Any) -> str:
+        """The identity of the view serving `obj`'s table: SQLAdmin's slug of
+        its class name is not it where two tables' names would share one
+        (`registry._distinct_identities`)."""
+        if isinstance(obj, self.model):
+            return self.identity
+        views = self._admin_ref.views
+        found = next((v for v in views if type(obj) is v.model), None)
+        return (
+            found.identity if found is not None else super()._identity_for_object(obj)
+        )
+
     def _build_url_for(self, name: str, request: Request, obj: Any) -> URL:
         return row_url(request, name, self._identity_for_object(obj), obj)
 

@@ -7,6 +7,7 @@ with `model=` in its models module, or in an `admin` module beside it (for
 
 import importlib
 import importlib.util
+import re
 from collections.abc import Iterable
 from types import ModuleType
 
@@ -94,4 +95,24 @@ def build_views(
         view_for(t, overrides.get(t, AdminView)) for t in tables if t not in builtin
     ]
     own = [view_for(model, overrides[model]) for model in builtin]
+    _distinct_identities(project, {view.identity for view in own})
     return sorted(project, key=lambda view: view.name_plural.casefold()) + own
+
+
+def _distinct_identities(views: list[type[AdminView]], taken: set[str]) -> None:
+    """Give each view a URL of its own. A view's identity is its class name's
+    slug (SQLAdmin's): a project's `StaffUser` or `AuditEntry` (an HR app's)
+    had the admin's own staff and audit pages' URLs, and the first view
+    served both, so the admin's own were out of reach. Such a table, or a
+    second class of one name in two modules, is named by its table's name
+    (`hr-staff-user`), numbered if that is taken too."""
+    for view in views:
+        if view.identity in taken:
+            base = re.sub(r"[^a-z0-9]+", "-", view.model.__table__.name.lower())
+            base = base.strip("-") or "table"
+            view.identity = next(
+                name
+                for name in (base, *(f"{base}-{n}" for n in range(2, len(taken) + 2)))
+                if name not in taken
+            )
+        taken.add(view.identity)

@@ -15,7 +15,7 @@ from urllib.parse import quote, unquote
 from pydantic import NaiveDatetime, TypeAdapter
 from sqlalchemy import DateTime, LargeBinary, Text, inspect
 from sqlalchemy.orm import Session
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 from starlette.requests import Request
 
 from admin_app.clock import utcnow
@@ -23,10 +23,11 @@ from admin_app.model.database_text import database_value, read_by_database
 from admin_app.model.fields import Kind, field_specs
 from admin_app.model.keys import part_text
 from admin_app.model.labels import json_item
+from admin_app.model.mapped import AdminTable
 from admin_app.model.parsing import BadValue, read_duration
 
 
-class AuditEntry(SQLModel, table=True):
+class AuditEntry(AdminTable, table=True):
     __tablename__ = "admin_audit_entry"
 
     id: int | None = Field(default=None, primary_key=True)

@@ -40,6 +40,7 @@ from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import changed_field_label, field_specs
 from admin_app.model.keys import identifier, row_identifier
 from admin_app.model.labels import label_for
+from admin_app.model.mapped import mapper_of
 from admin_app.model.names import table_words
 from admin_app.writing.audit import jsonable, record
 from admin_app.writing.writes import FormErrors
@@ -98,12 +99,7 @@ class Consequence:
 
 def _mapper_of(table: Table) -> Mapper | None:
     """The mapped class of `table`, if a SQLModel class maps it."""
-    from sqlmodel import SQLModel
-
-    for mapper in SQLModel._sa_registry.mappers:
-        if mapper.local_table is table:
-            return mapper
-    return None
+    return mapper_of(table)
 
 
 def _references(table: Table) -> list[ForeignKeyConstraint]:
