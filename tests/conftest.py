@@ -145,6 +145,14 @@ def db(app: Starlette) -> Iterator[Session]:
         yield session
 
 
+def served_with_keeper(database_url: str, module: str) -> Starlette:
+    """An app serving `module` on `database_url` (migrated for it), with a
+    superuser `keeper`."""
+    app = create_app(migrated(database_url, (module,)), module, SECRET_KEY)
+    add_staff(app, "keeper", superuser=True)
+    return app
+
+
 def add_staff(
     app: Starlette,
     username: str,

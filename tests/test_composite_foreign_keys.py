@@ -11,9 +11,8 @@ from datetime import date
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
-from admin_app import create_app
 from tests.composite_keys import VenueBooking, VenueSeat
-from tests.conftest import SECRET_KEY, add_staff, login, migrated
+from tests.conftest import login, served_with_keeper
 from tests.pages import form_values, list_rows, post_form
 from tests.zoo.test_import_roundtrip import csv_bytes
 
@@ -28,9 +27,7 @@ def seats(app) -> list[tuple[str, str | None, int | None]]:  # type: ignore[no-u
 
 
 def test_a_booking_names_its_seat_by_two_columns(empty_database_url: str) -> None:
-    url = migrated(empty_database_url, (MODULE,))
-    app = create_app(url, MODULE, SECRET_KEY)
-    add_staff(app, "keeper", superuser=True)
+    app = served_with_keeper(empty_database_url, MODULE)
     with Session(app.state.engine) as session:
         session.add_all(
             [VenueSeat(hall="A", number=1), VenueSeat(hall="B; x", number=1)]

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from starlette.testclient import TestClient
 
 from admin_app import create_app
-from tests.conftest import SECRET_KEY, add_staff, login, migrated
+from tests.conftest import SECRET_KEY, add_staff, login, migrated, served_with_keeper
 from tests.document_models import Checklist, Preferences, Reader, Step
 from tests.pages import field_errors, form_values, list_rows, post_form, text
 from tests.zoo.test_import_roundtrip import csv_bytes, import_preview
@@ -31,9 +31,7 @@ def preferences(app, key: int) -> Preferences | None:  # type: ignore[no-untyped
 def test_a_pydantic_model_in_json_is_shown_typed_and_imported_as_json(
     empty_database_url: str,
 ) -> None:
-    url = migrated(empty_database_url, (MODULE,))
-    app = create_app(url, MODULE, SECRET_KEY)
-    add_staff(app, "keeper", superuser=True)
+    app = served_with_keeper(empty_database_url, MODULE)
     with Session(app.state.engine) as session:
         session.add(Reader(name="Ann", preferences=Preferences(theme="dark")))
         session.add(Reader(name="Bob"))

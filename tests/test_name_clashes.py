@@ -11,9 +11,8 @@ import re
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
-from admin_app import create_app
 from admin_app.tables import AuditEntry as AdminAuditEntry
-from tests.conftest import SECRET_KEY, add_staff, login, migrated
+from tests.conftest import login, served_with_keeper
 from tests.hr_models import AuditEntry, HrDepartment, StaffGroup, StaffUser
 from tests.pages import form_values, list_rows, post_form, text
 
@@ -23,9 +22,7 @@ MODULE = "tests.hr_models"
 def test_a_projects_classes_named_as_the_admins_own_get_pages_of_their_own(
     empty_database_url: str,
 ) -> None:
-    url = migrated(empty_database_url, (MODULE,))
-    app = create_app(url, MODULE, SECRET_KEY)
-    add_staff(app, "keeper", superuser=True)
+    app = served_with_keeper(empty_database_url, MODULE)
     with Session(app.state.engine) as session:
         ops = HrDepartment(name="Ops")
         pat = StaffUser(name="Pat", department=ops)

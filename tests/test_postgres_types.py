@@ -20,10 +20,9 @@ from sqlalchemy.dialects.postgresql import Range
 from sqlmodel import Session
 from starlette.testclient import TestClient
 
-from admin_app import create_app
 from admin_app.listing.indexes import suggest_indexes
 from admin_app.writing.audit import AuditEntry
-from tests.conftest import SECRET_KEY, add_staff, login, migrated
+from tests.conftest import login, served_with_keeper
 from tests.pages import field_errors, form_values, list_rows, post_form, text
 from tests.postgres_types import EXTENSIONS, TypedVenue
 from tests.test_list_editing import changed, list_form, row_of
@@ -67,9 +66,7 @@ def site(empty_database_url: str):  # type: ignore[no-untyped-def]
         for extension in EXTENSIONS:
             connection.execute(text_sql(f"CREATE EXTENSION {extension}"))
     engine.dispose()
-    url = migrated(empty_database_url, (MODULE,))
-    app = create_app(url, MODULE, SECRET_KEY)
-    add_staff(app, "keeper", superuser=True)
+    app = served_with_keeper(empty_database_url, MODULE)
     with Session(app.state.engine) as session:
         session.add_all(
             [
