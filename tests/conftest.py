@@ -145,10 +145,10 @@ def db(app: Starlette) -> Iterator[Session]:
         yield session
 
 
-def served_with_keeper(database_url: str, module: str) -> Starlette:
-    """An app serving `module` on `database_url` (migrated for it), with a
+def served_with_keeper(database_url: str, *modules: str) -> Starlette:
+    """An app serving `modules` on `database_url` (migrated for them), with a
     superuser `keeper`."""
-    app = create_app(migrated(database_url, (module,)), module, SECRET_KEY)
+    app = create_app(migrated(database_url, modules), list(modules), SECRET_KEY)
     add_staff(app, "keeper", superuser=True)
     return app
 

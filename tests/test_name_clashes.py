@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
 from admin_app.tables import AuditEntry as AdminAuditEntry
+from tests import clash_blog, clash_shop
 from tests.conftest import login, served_with_keeper
 from tests.hr_models import AuditEntry, HrDepartment, StaffGroup, StaffUser
 from tests.pages import form_values, list_rows, post_form, text
@@ -62,3 +63,25 @@ def test_a_projects_classes_named_as_the_admins_own_get_pages_of_their_own(
         assert [p.name for p in session.exec(select(StaffUser)).all()] == ["Pat", "Sam"]
         entry = session.exec(select(AdminAuditEntry)).one()
         assert (entry.action, entry.table) == ("create", "hr-staff-user")
+
+
+def test_two_modules_classes_of_one_name_each_get_pages(
+    empty_database_url: str,
+) -> None:
+    """Two modules served together, each with a `Memo`: both had the
+    address `memo`, and the second table could not be reached."""
+    app = served_with_keeper(empty_database_url, "tests.clash_shop", "tests.clash_blog")
+    with Session(app.state.engine) as session:
+        session.add_all([clash_shop.Memo(note="Restock"), clash_blog.Memo(title="Hi")])
+        session.commit()
+    try:
+        with TestClient(app) as client:
+            assert login(client, "keeper").status_code == 302
+            shop = list_rows(client.get("/admin/memo/list").text)
+            blog = list_rows(client.get("/admin/blog-memo/list").text)
+            assert [row["Note"] for row in shop] == ["Restock"]
+            assert [row["Title"] for row in blog] == ["Hi"]
+            exported = client.get("/admin/blog-memo/export/csv").text
+            assert exported.splitlines() == ["id,title", "1,Hi"]
+    finally:
+        app.state.engine.dispose()
