@@ -10,7 +10,7 @@ text column that is unique on its own, not its key and no secret (a member's
 import enum
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from typing import Any
@@ -147,13 +147,39 @@ def json_item(item: Any) -> Any:
     return str(item)  # a UUID, a decimal
 
 
-def json_objects(value: Any) -> Any:
-    """`value` as JSON's own objects (dicts, lists, text, numbers), each
-    other value as `json_item` writes it: what a JSON column is handed, so
-    that any engine's JSON writer takes what a model validated into it (a
-    pydantic model, a list of them, a date in an object), a host
-    application's engine too."""
-    return json.loads(json.dumps(value, default=json_item))
+_PLAIN = frozenset({str, int, float, bool, type(None)})  # exactly: not enums
+
+
+def jsonable(value: Any) -> Any:
+    """A value as JSON can hold it, readable in the audit log and read back by
+    a revert (`admin_app.site.auditlog`), and as a JSON column is handed it
+    (`writable`) and compared (`values.unchanged`): UUIDs, decimals, dates and times as
+    their canonical text, enums by value, bytes as hex, sets as sorted lists,
+    anything else JSON has no type for as its text."""
+    if type(value) in _PLAIN:  # most values (an import makes millions of them)
+        return value
+    if type(value) is dict:  # a row's values by name (an import: two a row)
+        return {
+            k if type(k) is str else str(jsonable(k)): (
+                v if type(v) in _PLAIN else jsonable(v)
+            )
+            for k, v in value.items()
+        }
+    if isinstance(value, enum.Enum):  # before str and int: StrEnum, IntEnum
+        return jsonable(value.value)
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, set | frozenset):
+        return sorted((jsonable(v) for v in value), key=_sort_key)
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(jsonable(k)): jsonable(v) for k, v in value.items()}
+    return json_item(value)  # as pages and the export's JSON write it
+
+
+def _sort_key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
 
 
 def local_time(value: datetime) -> Markup:

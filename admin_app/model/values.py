@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic_core import PydanticSerializationError, to_jsonable_python
 from sqlalchemy import Column
+
+from admin_app.model.labels import jsonable
 
 
 def _is_aware_column(column: Column) -> bool:
@@ -55,8 +56,6 @@ def unchanged(old: Any, new: Any) -> bool:
             )
         return old.replace(microsecond=0) == new if new.microsecond == 0 else old == new
     if isinstance(old, JSON_DOCUMENTS) and isinstance(new, JSON_DOCUMENTS):
-        try:  # a JSON column read as objects, validated into pydantic models
-            return to_jsonable_python(old) == to_jsonable_python(new)
-        except PydanticSerializationError:  # a value JSON has no form for
-            pass
+        # a JSON column read as objects, validated into pydantic models
+        return jsonable(old) == jsonable(new)
     return old == new

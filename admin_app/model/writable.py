@@ -30,7 +30,7 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel.sql.sqltypes import AutoString
 
 from admin_app.model.fields import annotation
-from admin_app.model.labels import json_objects
+from admin_app.model.labels import jsonable
 from admin_app.model.types import is_text
 
 # what every driver binds to a text column as it is (an int to a code column)
@@ -69,7 +69,7 @@ def _converters(model: type) -> dict[str, Callable[[Any], Any]]:
     for prop in inspect(model).column_attrs:
         column = prop.columns[0]
         if isinstance(column.type, JSON):
-            converters[prop.key] = json_objects
+            converters[prop.key] = jsonable
         elif _own_text(column) and not _holds_text(annotation(model, prop.key)):
             converters[prop.key] = _text
     return converters

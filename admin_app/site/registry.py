@@ -109,10 +109,10 @@ def _distinct_identities(views: list[type[AdminView]], taken: set[str]) -> None:
     for view in views:
         if view.identity in taken:
             base = re.sub(r"[^a-z0-9]+", "-", view.model.__table__.name.lower())
-            base = base.strip("-") or "table"
-            view.identity = next(
-                name
-                for name in (base, *(f"{base}-{n}" for n in range(2, len(taken) + 2)))
-                if name not in taken
-            )
+            identity = base = base.strip("-") or "table"
+            number = 1
+            while identity in taken:
+                number += 1
+                identity = f"{base}-{number}"
+            view.identity = identity
         taken.add(view.identity)

@@ -6,7 +6,6 @@ here adds its entry to the session that makes the change instead: there is no
 change without its entry and no entry without its change.
 """
 
-import enum
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -22,7 +21,7 @@ from admin_app.clock import utcnow
 from admin_app.model.database_text import database_value, read_by_database
 from admin_app.model.fields import Kind, field_specs
 from admin_app.model.keys import part_text
-from admin_app.model.labels import json_item
+from admin_app.model.labels import jsonable
 from admin_app.model.mapped import AdminTable
 from admin_app.model.parsing import BadValue, read_duration
 
@@ -53,40 +52,6 @@ class AuditEntry(AdminTable, table=True):
 
     def change_data(self) -> dict[str, Any]:
         return json.loads(self.changes or "{}")
-
-
-_PLAIN = frozenset({str, int, float, bool, type(None)})  # exactly: not enums
-
-
-def jsonable(value: Any) -> Any:
-    """A value as JSON can hold it, readable in the audit log and read back by
-    a revert (`admin_app.site.auditlog`): UUIDs, decimals, dates and times as
-    their canonical text, enums by value, bytes as hex, sets as sorted lists,
-    anything else JSON has no type for as its text."""
-    if type(value) in _PLAIN:  # most values (an import makes millions of them)
-        return value
-    if type(value) is dict:  # a row's values by name (an import: two a row)
-        return {
-            k if type(k) is str else str(jsonable(k)): (
-                v if type(v) in _PLAIN else jsonable(v)
-            )
-            for k, v in value.items()
-        }
-    if isinstance(value, enum.Enum):  # before str and int: StrEnum, IntEnum
-        return jsonable(value.value)
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, set | frozenset):
-        return sorted((jsonable(v) for v in value), key=_sort_key)
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    if isinstance(value, Mapping):
-        return {str(jsonable(k)): jsonable(v) for k, v in value.items()}
-    return json_item(value)  # as pages and the export's JSON write it
-
-
-def _sort_key(value: Any) -> str:
-    return json.dumps(value, sort_keys=True)
 
 
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
