@@ -99,17 +99,18 @@ def _rectangular(value: list[Any]) -> bool:
 def _cannot_hold(type_: TypeEngine, value: Any, session: Session) -> str | None:
     if isinstance(value, str):
         return NUL_WORDS if "\0" in value else None
-    if isinstance(value, list) and isinstance(array := stored_type(type_), ARRAY):
-        if nested_array(array) and not _rectangular(value):
+    stored = stored_type(type_)
+    if isinstance(value, list) and isinstance(stored, ARRAY):
+        if nested_array(stored) and not _rectangular(value):
             return RAGGED_WORDS
         refusals = (  # an array of arrays holds lists of the same items
-            _cannot_hold(array if type(v) is list else array.item_type, v, session)
+            _cannot_hold(stored if type(v) is list else stored.item_type, v, session)
             for v in value
         )
         return next((refused for refused in refusals if refused), None)
-    if isinstance(stored_type(type_), HSTORE) and not _texts_by_name(value):
+    if isinstance(stored, HSTORE) and not _texts_by_name(value):
         return HSTORE_WORDS
-    if isinstance(value, dict | list) and isinstance(stored_type(type_), JSON | HSTORE):
+    if isinstance(value, dict | list) and isinstance(stored, JSON | HSTORE):
         texts = (node for node, _level in json_nodes(value) if type(node) is str)
         return NUL_WORDS if any("\0" in text for text in texts) else None  # jsonb
     if type(value) is not int or -(2**15) <= value < 2**15:
