@@ -3,7 +3,8 @@
 Each cell is parsed by its field's own parser (`FieldSpec.parse`), bytes as
 the export writes them, and a foreign key given by the label the export wrote
 is matched to the one related row of that label (several or none: a refused
-row, never a guess). A cell holding a spreadsheet's error value (`#N/A`, what
+row, never a guess); beside its key cell, the one of the two the user changed
+says which row. A cell holding a spreadsheet's error value (`#N/A`, what
 a formula that failed shows) refuses its row: it is never data.
 """
 
@@ -17,14 +18,16 @@ from sqlalchemy.orm import Session
 from admin_app.importing.columns import ImportCell, ImportColumns
 from admin_app.importing.files import ErrorValue
 from admin_app.model.attributes import attribute_name
-from admin_app.model.fields import BadValue, Kind
+from admin_app.model.fields import BadValue, FieldSpec, Kind
 from admin_app.model.keys import part_text, row_identifier
 from admin_app.model.labels import label_column, label_for
+from admin_app.model.limits import row_named
 from admin_app.model.values import unchanged
 
 LABEL_SCAN_LIMIT = 10_000  # rows read to match labels made by `__admin_label__`
 
 Report = Callable[[int, str, str], None]  # row number, column, message
+_UNKNOWN = object()
 
 
 class CellReader:
@@ -44,13 +47,19 @@ class CellReader:
         self.own = own  # the imported table, whose rows change as it runs
         self._labels: dict[type, dict[str, list[str]]] = {}
         self._label_cache: dict[tuple[type, str], list[str]] = {}
+        # the label of the row each key text names, for labels beside keys
+        self._key_labels: dict[tuple[type, str], str | None] = {}
+        beside = [label for label, _key in columns.beside_keys]
         # the cells a row is read from (its key, values and labels), by header
         self._read = {
             cell.position: cell.header
-            for cell in [*columns.key, *columns.values, *columns.labels]
+            for cell in [*columns.key, *columns.values, *columns.labels, *beside]
         }
         # how each value cell is read, worked out once a file, not once a row
         self._reading = [(cell, *_reading(cell)) for cell in columns.values]
+        self._beside_keys = [
+            (label, key, _reading(key)[0]) for label, key in columns.beside_keys
+        ]
         # the row's attribute each form data name sets (`asked`)
         self._sets: dict[str, _Sets] = {}
         if own is not None:
@@ -73,7 +82,7 @@ class CellReader:
         """Forget the labels looked up one by one (done after each batch, so
         memory does not grow with the file and a batch sees rows the one
         before it added)."""
-        self._label_cache = {}
+        self._label_cache, self._key_labels = {}, {}
 
     def spreadsheet_errors(self, number: int, cells: list[str]) -> bool:
         """Report each read cell holding a spreadsheet's error value
@@ -95,8 +104,11 @@ class CellReader:
                 found = True
         return found
 
-    def data(self, number: int, cells: list[str]) -> dict[str, Any] | None:
-        """The form data of one row, or None after reporting a cell's error."""
+    def data(
+        self, number: int, cells: list[str], held: Any = None
+    ) -> dict[str, Any] | None:
+        """The form data of one row, or None after reporting a cell's error;
+        `held` is the row as it is (None: a new row)."""
         data: dict[str, Any] = {}
         ok = True
         for cell, name, read in self._reading:
@@ -111,7 +123,66 @@ class CellReader:
                 ok = False
             else:
                 data[_label_name(cell)] = key
+        for label, key_cell, name in self._beside_keys:
+            if ok and name in data:
+                key = self._beside_key(number, cells, label, key_cell, data[name], held)
+                if key is False:
+                    ok = False
+                else:
+                    data[name] = key
         return data if ok else None
+
+    def _beside_key(
+        self,
+        number: int,
+        cells: list[str],
+        label: ImportCell,
+        key_cell: ImportCell,
+        given: str,
+        held: Any,
+    ) -> Any:
+        """The key a row asks for where a label is beside its key cell (the
+        key cell reads `given`). The key where the label names its row (the
+        export's, as written) or is empty; the label's row where the key is
+        empty, or where the label alone differs from what the row holds (the
+        spreadsheet's readable column, edited); the key where it alone
+        differs. Both changed, naming two rows: False after reporting, as
+        nothing tells which the user meant."""
+        text = cells[label.position].strip()
+        if not text:
+            return given
+        if not given:
+            return self._by_label(number, label, text)
+        named = self._key_label(label.spec, given)
+        if named is None or named == text:
+            return given  # agreeing, or a key of no row (the write path says so)
+        if held is not None:
+            value = getattr(held, attribute_name(key_cell.column))
+            held_text = "" if value is None else part_text(value)
+            if given == held_text:
+                return self._by_label(number, label, text)
+            if held_text and self._key_label(label.spec, held_text) == text:
+                return given
+        self.report(
+            number,
+            label.header,
+            f"The {key_cell.header} column names {named!r} and the "
+            f"{label.header} column {text!r}: make them name the same row, "
+            f"or empty the {label.header} column.",
+        )
+        return False
+
+    def _key_label(self, spec: FieldSpec, text: str) -> str | None:
+        """The label of the row a key cell's `text` names (as the write path
+        finds it), or None if no row has that key."""
+        target = spec.target
+        found = self._key_labels.get((target, text), _UNKNOWN)
+        if found is _UNKNOWN:
+            parse = None if spec.relationship is not None else spec.parse
+            row = row_named(self.session, target, text, parse)
+            found = None if row is None else label_for(row).strip()
+            self._key_labels[(target, text)] = found
+        return found
 
     def asked(self, data: dict[str, Any], held: dict[str, Any]) -> dict[str, Any]:
         """`data` less the values an existing row holds already (`held`: its

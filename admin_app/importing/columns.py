@@ -5,8 +5,10 @@ column by its key (`team_id`), a to-one's label column beside it (`team`).
 A header is refused by name when the user may not set that column (a secret,
 a column off the form, a choice of rows of a table they may not view) or when
 it names no column at all: silently ignoring it would let a user believe a
-change was made. A label column is ignored when its key column is in the file,
-and otherwise finds the related row by its label.
+change was made. A label column finds the related row by its label; beside
+its key column it is checked against the key (`cells.CellReader`), as the
+user may have changed either, except for a row of the same table, whose
+labels change as the file is read: there the key says which row.
 """
 
 from collections.abc import Callable, Mapping, Sequence
@@ -36,6 +38,9 @@ class ImportColumns:
 
     values: list[ImportCell] = field(default_factory=list)  # stored values set
     labels: list[ImportCell] = field(default_factory=list)  # to-ones by label
+    # a label beside the key cell it reads (`project` beside `project_id`),
+    # checked against it: the one a user changed says which row
+    beside_keys: list[tuple[ImportCell, ImportCell]] = field(default_factory=list)
     key: list[ImportCell] = field(default_factory=list)  # find the row
     key_columns: list[Column] = field(default_factory=list)
 
@@ -134,10 +139,28 @@ def plan_columns(
         raise BadFile(f"The header names {listed}: not a column of {plural}.")
     if key is not None and not found.key:
         raise BadFile(f"The file has no {key!r} column to find the rows by.")
-    # A label beside its key column is the export's reading aid: ignored.
-    given = {c.spec.name for c in [*found.values, *found.key]}
+    # A label beside its key cell is checked against it, else ignored: beside
+    # a cell that finds the row (a link row's), or naming a row of this
+    # table (its rows may change as the file is read).
+    given = {c.spec.name: c for c in [*found.key, *found.values]}
+    for cell in found.labels:
+        key_cell = given.get(cell.spec.name)
+        if key_cell is None or any(key_cell is c for c in found.key):
+            continue
+        if _checkable(model, cell.spec):
+            found.beside_keys.append((cell, key_cell))
     found.labels = [cell for cell in found.labels if cell.spec.name not in given]
     for cell in found.labels:
         if cell.spec.kind is not Kind.TO_ONE or len(cell.spec.columns) != 1:
             raise BadFile(f"The column {cell.header!r} cannot find rows by label.")
     return found
+
+
+def _checkable(model: type, spec: FieldSpec) -> bool:
+    """Whether a label can be checked against its key cell: a to-one of one
+    column naming a row of another table by its key."""
+    target = spec.target
+    if spec.kind is not Kind.TO_ONE or target is None or target is model:
+        return False
+    keys, targets = inspect(target).primary_key, spec.target_columns
+    return len(keys) == len(targets) == 1 and keys[0] is targets[0]

@@ -279,7 +279,7 @@ class ImportRun:
             return None
         if self._batched and self._adding and self._labels_own_rows:
             raise _Replay  # its labels may name a row the batch adds
-        data = self.cells.data(number, cells)
+        data = self.cells.data(number, cells, found)
         if data is None:
             return None
         if not creating:

@@ -9,6 +9,7 @@ import html
 import importlib
 import io
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -422,3 +423,108 @@ def test_a_changed_foreign_key_is_previewed_by_the_rows_label(site):
             rows[0][key] = old
             shown.append((table, key))
     assert shown
+
+
+@dataclass
+class _LabelBesideKey:
+    """A to-one's key column and the label column the export writes beside
+    it, with the labels that name exactly one related row."""
+
+    table: str
+    model: type
+    key: str
+    label: str
+    unique: dict[str, str]  # a related row's key text -> its label
+
+
+def labels_beside_keys(site) -> Iterator[_LabelBesideKey]:  # type: ignore[no-untyped-def]
+    """Every to-one (of another table, by its primary key) whose export has
+    the label beside the key, with at least two related rows of one label each."""
+    for model in facts.tables_of(importlib.import_module(site.module)):
+        table = facts.identity(model)
+        header, rows = exported(site, table)
+        for column in facts.columns(model):
+            key, target = facts.attr(column), facts.fk_target(column)
+            if key not in header or target is None or column.primary_key:
+                continue
+            related, pointed = target
+            if related is model or facts.primary_key(related) != [pointed]:
+                continue
+            beside = header.index(key) + 1
+            if beside == len(header) or header[beside] in model.__table__.columns:
+                continue
+            with site.session() as session:
+                labels = [
+                    (facts.identifier(r), facts.label(r))
+                    for r in facts.rows(session, related)
+                ]
+            counts = Counter(label for _key, label in labels)
+            unique = {k: label for k, label in labels if counts[label] == 1}
+            if len(unique) >= 2 and any(r[key] for r in rows):
+                yield _LabelBesideKey(table, model, key, header[beside], unique)
+
+
+def exported(site, table: str) -> tuple[list[str], list[dict[str, str]]]:  # type: ignore[no-untyped-def]
+    """The CSV export's header and rows."""
+    text = site.client.get(f"/admin/{table}/export/csv").text
+    rows = list(csv.DictReader(io.StringIO(text)))
+    return (list(rows[0]) if rows else []), rows
+
+
+def escaped(label: str) -> str:
+    """A label as the export writes it (`'` before formula-like text)."""
+    return f"'{label}" if label[:1] in ("=", "+", "-", "@") else label
+
+
+@pytest.mark.parametrize("site", ZOO, indirect=True, ids=lambda m: m.rsplit(".")[-1])
+def test_a_label_changed_beside_its_key_says_which_row_on_every_table(site):
+    """The label the export writes beside a foreign key is what a spreadsheet
+    user reads and changes: changed alone, it chooses the row (it was once
+    ignored, and the import said "0 changed"); with the key emptied, it
+    chooses too; changed with the key to name another row, the row is
+    refused naming both columns, and nothing is written."""
+    checked = []
+    for found in labels_beside_keys(site):
+        table, key, label = found.table, found.key, found.label
+        header, rows = exported(site, table)  # as the imports before left it
+        first = next(r for r in rows if r[key])
+        held = first[key]
+        others = [k for k in found.unique if k != held]
+        chosen = others[0]
+        stamped = {  # columns the row's update stamps (`onupdate`)
+            facts.attr(c) for c in facts.columns(found.model) if c.onupdate
+        }
+        with site.session() as session:
+            before = facts.snapshot(session, found.model)
+        for cells in ({}, {key: ""}):
+            saved = dict(first)
+            first[label] = escaped(found.unique[chosen])
+            first.update(cells)
+            preview = import_preview(site.client, table, csv_bytes(header, rows))
+            first.clear()
+            first.update(saved)
+            assert preview["errors"] == [], (table, key, preview["errors"][:3])
+            assert preview["changed"] == 1, (table, key, preview)
+            (row,) = preview["rows"]
+            assert str(row["changes"][key][1]) == chosen, (table, key, row)
+            assert set(row["changes"]) - {key} <= stamped, (table, key, row)
+        confirmed = site.client.post(
+            f"/admin/{table}/import/confirm", data={"token": preview["token"]}
+        )
+        assert "changed, 0 added." in confirmed.text, (table, key)
+        with site.session() as session:
+            after = facts.snapshot(session, found.model)
+        moved = [k for k in before if before[k] != after[k]]
+        assert len(moved) == 1, (table, key, moved)
+        assert facts.key_text(after[moved[0]][key]) == chosen, (table, key)
+        if len(others) > 1:  # both changed from what the row holds now
+            first[key] = others[1]  # and the label it held before, as exported
+            refused = import_preview(site.client, table, csv_bytes(header, rows))
+            (error,) = refused["errors"]
+            assert error["column"] == label, (table, error)
+            assert key in error["message"] and label in error["message"], error
+            assert refused["token"] is None
+            with site.session() as session:
+                assert facts.snapshot(session, found.model) == after, table
+        checked.append((table, key))
+    assert checked
