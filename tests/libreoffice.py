@@ -32,10 +32,12 @@ def require_soffice() -> str:
     return require_program(soffice_path(), "LibreOffice", SOFFICE_PATHS)
 
 
-def calc_converter(home: Path) -> Calc:
+def calc_converter(home: Path, locale: str | None = None) -> Calc:
     """A converter with its own home and profile under `home`: LibreOffice
     fails under a read-only or shared home, and two instances may not share a
-    profile (parallel test workers)."""
+    profile (parallel test workers). `locale` (`de_DE.UTF-8`) is the staff
+    user's: LibreOffice reads and writes numbers, dates and true or false
+    as that locale does, from its own locale data (the system needs none)."""
     soffice = require_soffice()
     profile = (home / "profile").as_uri()
     runs = count()
@@ -60,9 +62,13 @@ def calc_converter(home: Path) -> Calc:
             check=True,
             capture_output=True,
             timeout=300,
-            env={**os.environ, "HOME": str(home)},
+            env={**os.environ, "HOME": str(home), **_locale_variables(locale)},
         )
         extension = target.split(":", 1)[0]
         return (saved / f"file.{extension}").read_bytes()
 
     return convert
+
+
+def _locale_variables(locale: str | None) -> dict[str, str]:
+    return {} if locale is None else {"LC_ALL": locale, "LANG": locale}

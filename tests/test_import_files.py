@@ -12,9 +12,11 @@ from admin_app.importing.files import (
     BadFile,
     ErrorValue,
     read_upload,
+    stream_upload,
     unquoted,
     xlsx_text,
 )
+from admin_app.model.parsing import decimal_point
 
 LIMIT = 1024 * 1024
 
@@ -41,6 +43,37 @@ def test_a_semicolon_file_with_a_byte_order_mark_as_excel_saves_it():
     found = read_upload(data, LIMIT)
     assert found.header == ["id", "title", "price"]
     assert found.rows == [(2, ["1", "Café, bar", "12,5"])]
+
+
+@pytest.mark.parametrize(
+    ("data", "decimal_comma"),
+    [
+        (b"id;price\r\n1;12,5\r\n", True),
+        (b'id,price\r\n1,"12,5"\r\n', False),  # a comma there groups thousands
+        (b"id\tprice\r\n1\t12.5\r\n", False),
+        (xlsx([["id", "price"], [1, 12.5]]), False),
+    ],
+)
+def test_only_a_semicolon_file_has_numbers_with_a_decimal_comma(data, decimal_comma):
+    assert stream_upload(data, LIMIT).decimal_comma is decimal_comma
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("12,75", "12.75"),
+        ("-1.234,5", "-1234.5"),
+        (",5", ".5"),
+        ("1,5E+10", "1.5E+10"),
+        ("12.75", "12.75"),  # a cell such a spreadsheet kept as text
+        ("1.234", "1.234"),
+        ("1,2,3", "1,2,3"),  # not a number: its field says so
+        ("12,", "12,"),
+        ("1.23,5", "1.23,5"),
+    ],
+)
+def test_a_decimal_comma_is_read_as_a_point(text, read):
+    assert decimal_point(text) == read
 
 
 def test_row_numbers_count_records_not_lines_and_skip_blank_rows():

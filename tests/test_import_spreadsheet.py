@@ -13,9 +13,10 @@ import io
 from datetime import datetime
 
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from sqlmodel import Session
 
+from admin_app.listing.filters import parse_bool
 from models import Task
 from models.seed import seed_demo
 from tests.libreoffice import calc_converter
@@ -150,3 +151,25 @@ def test_a_formula_that_failed_in_calc_refuses_its_row(app, client, calc, target
         {"title": [titles[6], "Checked twice"]}
     ]
     assert client.get("/admin/task/export/csv").text == export
+
+
+# locales whose spreadsheets save a CSV with `;` and their own true and false
+LOCALES = ("de_DE", "fr_FR", "es_ES", "it_IT", "pt_BR", "nl_NL", "sv_SE", "da_DK")
+LOCALES += ("nb_NO", "fi_FI", "pl_PL", "cs_CZ", "ru_RU", "uk_UA", "tr_TR", "hu_HU")
+
+
+def test_true_and_false_as_calc_saves_them_in_each_locale_are_read(tmp_path):
+    """Each locale's Calc saves true and false in its own words (`WAHR`,
+    `FAUX`), and a number with a decimal comma: the import reads each."""
+    book = Workbook()
+    book.active.append([True, False, 1.5])
+    data = io.BytesIO()
+    book.save(data)
+    read = {}
+    for locale in LOCALES:
+        (tmp_path / locale).mkdir()
+        calc = calc_converter(tmp_path / locale, f"{locale}.UTF-8")
+        saved = calc(data.getvalue(), "xlsx", SEMICOLON_CSV).decode()
+        yes, no, number = saved.strip().split(";")
+        read[locale] = (parse_bool(yes, "Done"), parse_bool(no, "Done"), number)
+    assert read == dict.fromkeys(LOCALES, (True, False, "1,5"))

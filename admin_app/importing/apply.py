@@ -70,7 +70,9 @@ class ImportSetup:
     hook: Callable[[dict[str, Any], Any, bool], None] | None = None
     hook_sets_row: bool = True  # False: the hook only reads the row's data
 
-    def columns(self, header: list[str], key: str | None) -> ImportColumns:
+    def columns(
+        self, header: list[str], key: str | None, decimal_comma: bool = False
+    ) -> ImportColumns:
         view = self.view
         return plan_columns(
             view.model,
@@ -80,6 +82,7 @@ class ImportSetup:
             view.field_specs,
             self.editable,
             key,
+            decimal_comma,
         )
 
     def run(
@@ -138,7 +141,8 @@ def open_import(
     unreadable CSV line, a value under a column without a name) ends the
     stream instead."""
     upload = stream_upload(data, limit)
-    return OpenedFile(upload, setup.columns(upload.header, key), key, data, limit)
+    columns = setup.columns(upload.header, key, upload.decimal_comma)
+    return OpenedFile(upload, columns, key, data, limit)
 
 
 class _CellsNeeded(Exception):
@@ -216,6 +220,7 @@ def _preview(
         payload = {
             "header": opened.upload.header,
             "key": opened.key,
+            "decimal_comma": opened.columns.decimal_comma,
             "new": result.count("new"),
             "changed": result.count("changed"),
             "decided": deciding,
@@ -447,7 +452,9 @@ def confirm_import(
             raise ImportRefused("This preview expired: upload the file again.")
         data = preview.data()
         try:
-            columns = setup.columns(data["header"], data.get("key"))
+            columns = setup.columns(
+                data["header"], data.get("key"), bool(data.get("decimal_comma"))
+            )
         except BadFile as error:
             raise ImportRefused(f"Nothing was imported: {error}") from error
         _check_grants(setup, data)

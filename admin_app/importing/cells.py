@@ -22,6 +22,7 @@ from admin_app.model.fields import BadValue, FieldSpec, Kind
 from admin_app.model.keys import part_text, row_identifier
 from admin_app.model.labels import label_column, label_for
 from admin_app.model.limits import row_named
+from admin_app.model.parsing import decimal_point
 from admin_app.model.values import unchanged
 
 LABEL_SCAN_LIMIT = 10_000  # rows read to match labels made by `__admin_label__`
@@ -56,7 +57,9 @@ class CellReader:
             for cell in [*columns.key, *columns.values, *columns.labels, *beside]
         }
         # how each value cell is read, worked out once a file, not once a row
-        self._reading = [(cell, *_reading(cell)) for cell in columns.values]
+        self._reading = [
+            (cell, *_reading(cell, columns.decimal_comma)) for cell in columns.values
+        ]
         self._beside_keys = [
             (label, key, _reading(key)[0]) for label, key in columns.beside_keys
         ]
@@ -269,16 +272,25 @@ def _label_name(cell: ImportCell) -> str:
     return spec.name if spec.relationship is not None else attribute_name(spec.column)
 
 
-def _reading(cell: ImportCell) -> tuple[str, Callable[[str], Any]]:
+def _reading(
+    cell: ImportCell, decimal_comma: bool = False
+) -> tuple[str, Callable[[str], Any]]:
     """The form data's name for a value cell, and what reads its text: a
     to-one field's key as text (the write path finds the row), bytes as the
-    export writes them, anything else by its field's parser."""
+    export writes them, a number with a fraction with a decimal comma too
+    where the file's numbers may have one, anything else by its field's
+    parser."""
     spec = cell.spec
     if spec.kind is Kind.TO_ONE:
         single = spec.relationship is not None and len(spec.columns) == 1
         return (spec.name if single else attribute_name(cell.column)), str.strip
     if spec.kind is Kind.BYTES:
         return spec.name, exported_bytes
+    fraction = spec.kind is Kind.DECIMAL or (
+        spec.kind is Kind.NUMBER and not spec.integer
+    )
+    if decimal_comma and fraction:
+        return spec.name, lambda text: spec.parse(decimal_point(text))
     return spec.name, spec.parse
 
 

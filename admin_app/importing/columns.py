@@ -43,6 +43,7 @@ class ImportColumns:
     beside_keys: list[tuple[ImportCell, ImportCell]] = field(default_factory=list)
     key: list[ImportCell] = field(default_factory=list)  # find the row
     key_columns: list[Column] = field(default_factory=list)
+    decimal_comma: bool = False  # numbers with a fraction may be `12,75`
 
     def header_of(self, name: str) -> str:
         """The header of the file that holds field or column `name`."""
@@ -86,6 +87,7 @@ def plan_columns(
     specs: Mapping[str, FieldSpec],
     editable: Callable[[FieldSpec], bool],
     key: str | None = None,
+    decimal_comma: bool = False,
 ) -> ImportColumns:
     """The role of every header, or BadFile naming the headers refused."""
     by_header = {column.header: column for column in exported}
@@ -93,7 +95,7 @@ def plan_columns(
         attribute_name(c) for s in specs.values() if s.is_secret for c in s.columns
     }
     secrets |= {s.name for s in specs.values() if s.is_secret}
-    found = ImportColumns()
+    found = ImportColumns(decimal_comma=decimal_comma)
     if key is None:
         found.key_columns = list(inspect(model).primary_key)
     else:

@@ -67,6 +67,9 @@ class UploadStream:
 
     header: list[str]
     rows: Iterator[tuple[int, list[str], bool]]
+    # a CSV whose cells `;` separates: saved in a locale whose numbers have
+    # a decimal comma (`12,75`), as spreadsheets save them there
+    decimal_comma: bool = False
 
 
 def unquoted(text: str) -> str:
@@ -101,13 +104,16 @@ def stream_upload(data: bytes | BinaryIO, max_bytes: int) -> UploadStream:
     file.seek(0)
     start = file.read(4096)
     file.seek(0)
+    delimiter = None
     if start.startswith(ZIP_MAGIC):
         table = _xlsx_rows(file, max_bytes * EXPANSION)
     elif start.startswith(OLE_MAGIC) or b"\0" in start:
         raise BadFile("The file is not CSV or XLSX: save it as CSV or XLSX.")
     else:
-        table = _csv_rows(file)
-    return _shaped(table)
+        table, delimiter = _csv_rows(file)
+    stream = _shaped(table)
+    stream.decimal_comma = delimiter == ";"
+    return stream
 
 
 def _size(count: int) -> str:
@@ -153,7 +159,8 @@ def _delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
-def _csv_rows(file: BinaryIO) -> Iterator[list[str]]:
+def _csv_rows(file: BinaryIO) -> tuple[Iterator[list[str]], str]:
+    """The rows of a CSV file, and the delimiter between its cells."""
     _check_utf8(file)
     text = io.TextIOWrapper(file, encoding="utf-8-sig", newline="")
     first_line = text.readline()
@@ -162,8 +169,8 @@ def _csv_rows(file: BinaryIO) -> Iterator[list[str]]:
     if not first_line:
         raise BadFile("The file is empty.")
     text.seek(0)
-    reader = csv.reader(text, delimiter=_delimiter(first_line.split("\n", 1)[0]))
-    return _csv_reading(reader, text)
+    delimiter = _delimiter(first_line.split("\n", 1)[0])
+    return _csv_reading(csv.reader(text, delimiter=delimiter), text), delimiter
 
 
 def _csv_reading(

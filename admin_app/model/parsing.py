@@ -20,8 +20,32 @@ from sqladmin.helpers import parse_interval
 from admin_app.model.keys import BadKey, coerce_key_part
 from admin_app.model.values import normalise_datetime
 
-TRUE_WORDS = frozenset({"true", "1", "yes", "on", "y"})
-FALSE_WORDS = frozenset({"false", "0", "no", "off", "n"})
+# True and false as spreadsheets write them in the locales they save a
+# CSV's cells as shown in (LibreOffice's words, which are Excel's too)
+_SPREADSHEET_WORDS = (
+    ("WAHR", "FALSCH"),  # German
+    ("VRAI", "FAUX"),  # French
+    ("VERDADERO", "FALSO"),  # Spanish
+    ("VERO", "FALSO"),  # Italian
+    ("VERDADEIRO", "FALSO"),  # Portuguese
+    ("WAAR", "ONWAAR"),  # Dutch
+    ("SANT", "FALSKT"),  # Swedish
+    ("SAND", "FALSK"),  # Danish
+    ("SANN", "USANN"),  # Norwegian
+    ("TOSI", "EPÄTOSI"),  # Finnish
+    ("PRAWDA", "FAŁSZ"),  # Polish
+    ("PRAVDA", "NEPRAVDA"),  # Czech
+    ("ИСТИНА", "ЛОЖЬ"),  # Russian
+    ("ІСТИНА", "БРЕХНЯ"),  # Ukrainian
+    ("DOĞRU", "YANLIŞ"),  # Turkish
+    ("IGAZ", "HAMIS"),  # Hungarian
+)
+TRUE_WORDS = frozenset(
+    {"true", "1", "yes", "on", "y", *(yes.lower() for yes, _ in _SPREADSHEET_WORDS)}
+)
+FALSE_WORDS = frozenset(
+    {"false", "0", "no", "off", "n", *(no.lower() for _, no in _SPREADSHEET_WORDS)}
+)
 INT64 = 2**63
 _MISSING = object()
 
@@ -76,6 +100,20 @@ def read_float(text: str) -> float:
     if not math.isfinite(value):
         raise BadValue(f"{text!r} is not a number.")
     return value
+
+
+# a number with a decimal comma, its thousands grouped by `.` or not
+_DECIMAL_COMMA = re.compile(r"\s*[+-]?(\d{1,3}(\.\d{3})+|\d*),\d+([eE][+-]?\d+)?\s*")
+
+
+def decimal_point(text: str) -> str:
+    """A number written with a decimal comma (`12,75`, `-1.234,5`, as
+    spreadsheets write numbers in the locales that separate a CSV's cells
+    by `;`) written with a decimal point; any other text as it is (`1.5`
+    too: a text cell such a spreadsheet kept as it read it)."""
+    if "," not in text or not _DECIMAL_COMMA.fullmatch(text):
+        return text
+    return text.replace(".", "").replace(",", ".")
 
 
 def read_decimal(text: str) -> Decimal:
