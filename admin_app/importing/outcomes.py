@@ -14,7 +14,7 @@ from typing import Any
 
 from admin_app.writing.audit import jsonable
 
-KEPT = 1_000  # refused rows and changed rows a result keeps to show
+KEPT = 1_000  # refused, changed and new rows a result keeps to show
 # `json.dumps` with options makes an encoder at every call (an import: a
 # row's digest is made at its preview and again at its confirmation)
 _DIGESTED = json.JSONEncoder(sort_keys=True, default=str)
@@ -92,12 +92,14 @@ class RowOutcome:
 
 @dataclass
 class ImportResult:
-    """Counts of the whole file, and its first changed rows and messages."""
+    """Counts of the whole file, and its first changed rows, new rows and
+    messages."""
 
     counts: dict[str, int] = field(
         default_factory=lambda: {"new": 0, "changed": 0, "unchanged": 0}
     )
     changed: list[RowOutcome] = field(default_factory=list)  # the first KEPT
+    added: list[RowOutcome] = field(default_factory=list)  # the first KEPT new
     errors: list[RowError] = field(default_factory=list)  # the first KEPT
     error_count: int = 0
     kept: int = KEPT
@@ -107,8 +109,9 @@ class ImportResult:
 
     def add(self, outcome: RowOutcome) -> None:
         self.counts[outcome.status] += 1
-        if outcome.status == "changed" and len(self.changed) < self.kept:
-            self.changed.append(outcome)
+        shown = {"changed": self.changed, "new": self.added}.get(outcome.status)
+        if shown is not None and len(shown) < self.kept:
+            shown.append(outcome)
 
     def add_error(self, error: RowError) -> None:
         self.error_count += 1

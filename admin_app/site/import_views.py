@@ -170,17 +170,26 @@ class ImportActions:
                         for o in result.changed
                     ],
                     "rows_more": result.count("changed") - len(result.changed),
+                    "added": [
+                        {"row": o.row, "values": _added_values(o)} for o in result.added
+                    ],
+                    "added_more": result.count("new") - len(result.added),
                 }
             )
         shown = self.import_rows_shown
         changed_rows = await to_thread.run_sync(
             self._changed_rows, result.changed[:shown], request
         )
+        added_rows = await to_thread.run_sync(
+            self._changed_rows, result.added[:shown], request
+        )
         context = {
             "preview": preview,
             "counts": {s: result.count(s) for s in ("new", "changed", "unchanged")},
             "changed_rows": changed_rows,
             "changed_rest": max(0, result.count("changed") - shown),
+            "added_rows": added_rows,
+            "added_rest": max(0, result.count("new") - shown),
             "errors": errors[:shown],
             "errors_rest": max(0, result.error_count - shown),
             "key": key,
@@ -190,8 +199,9 @@ class ImportActions:
     def _changed_rows(
         self, outcomes: list[RowOutcome], request: Request
     ) -> list[dict[str, Any]]:
-        """Each changed row's fields as the preview shows them: a foreign key
-        by the related row's label (and key), where the user may see it."""
+        """Each changed or new row's fields as the preview shows them: a
+        foreign key by the related row's label (and key), where the user may
+        see it."""
         related: dict[str, FieldSpec] = {}
         for spec in self.field_specs.values():
             if (
@@ -338,3 +348,8 @@ async def _spooled(upload: UploadFile, limit: int) -> BinaryIO:
         copied += len(chunk)
     spool.seek(0)
     return spool
+
+
+def _added_values(outcome: RowOutcome) -> dict[str, Any]:
+    """A new row's values the file sets, as JSON holds them."""
+    return {name: new for name, (_none, new) in outcome.changes.items()}

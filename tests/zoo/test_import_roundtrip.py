@@ -236,6 +236,27 @@ def test_new_rows_are_named_by_the_keys_the_database_gave_them_on_every_table(si
         ).json()
         assert preview["errors"] == [], (found.table, preview["errors"][:3])
         assert preview["new"] == 3, (found.table, preview)
+        # the preview shows each new row's values, by its row in the file
+        assert [(a["row"], a["values"][found.name]) for a in preview["added"]] == [
+            (2, "New 0"),
+            (3, "New 1"),
+            (4, "New 2"),
+        ], found.table
+        page = site.client.post(
+            f"/admin/{found.table}/import",
+            files={"file": ("t.csv", csv_bytes(found.header, copies))},
+        )
+        table = page.text.split('id="import-added"', 1)[-1].split("</table>")[0]
+        shown: dict[str, list[str]] = {}  # row -> its values, as the page shows
+        number = ""
+        for first, rest in re.findall(r"<tr><td>([^<]*)</td>(.*?)</tr>", table):
+            number = first or number
+            shown.setdefault(number, []).extend(re.findall(r"<td>([^<]*)</td>", rest))
+        assert {n: f"New {int(n) - 2}" in v for n, v in shown.items()} == {
+            "2": True,
+            "3": True,
+            "4": True,
+        }, found.table
         inserts: list[int] = []
 
         def count(  # the table's INSERTs (its name may be quoted)
