@@ -157,15 +157,17 @@ class CellReader:
         if not given:
             return self._by_label(number, label, text)
         named = self._key_label(label.spec, given)
-        if named is None or named == text:
-            return given  # agreeing, or a key of no row (the write path says so)
+        if named == text:
+            return given
         if held is not None:
             value = getattr(held, attribute_name(key_cell.column))
             held_text = "" if value is None else part_text(value)
-            if given == held_text:
+            if given == held_text:  # the key as the row holds it (if any row has it)
                 return self._by_label(number, label, text)
             if held_text and self._key_label(label.spec, held_text) == text:
                 return given
+        if named is None:
+            return given  # a key of no row: the write path says so
         self.report(
             number,
             label.header,
