@@ -9,6 +9,7 @@ import re
 from playwright.sync_api import Page, expect
 from sqlmodel import select
 
+from models.project import Project
 from models.task import Task
 from tests.e2e.conftest import Site, screenshot
 
@@ -57,6 +58,39 @@ def test_export_change_a_cell_import_and_confirm(
     page.get_by_label("File (CSV or XLSX").set_input_files(str(edited))
     page.get_by_role("button", name="Preview").click()
     expect(page.locator("#import-nothing")).to_be_visible()
+
+
+def test_a_row_typed_with_its_projects_name_previews_and_is_added(
+    admin_page: Page, site: Site, tmp_path
+) -> None:
+    """A new row typed in the spreadsheet names its project as a person
+    does, by the name in the export's `project` column (its `project_id`
+    left empty): the preview shows the row's values, that project among
+    them, and the row is added to it."""
+    page = admin_page
+    with site.session() as db:
+        project = db.exec(select(Project).order_by(Project.id)).first()
+    typed = tmp_path / "typed.csv"
+    typed.write_text(
+        f"id,title,project_id,project\n,Typed in the spreadsheet,,{project.name}\n",
+        encoding="utf-8",
+    )
+    page.goto("/admin/task/import")
+    page.get_by_label("File (CSV or XLSX").set_input_files(str(typed))
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator("#import-counts")).to_contain_text("1 new, 0 changed")
+    added = page.locator("#import-added tbody tr")
+    expect(added.nth(0).locator("td")).to_have_text(
+        ["2", "Title", "Typed in the spreadsheet"]
+    )
+    expect(added.nth(1).locator("td")).to_have_text(
+        ["", "Project", f"{project.name} ({project.id})"]
+    )
+    page.get_by_role("button", name="Import: 0 Tasks changed, 1 added").click()
+    expect(page.locator(".alert").first).to_contain_text("1 added.")
+    with site.session() as db:
+        task = db.exec(select(Task).where(Task.title == "Typed in the spreadsheet"))
+        assert task.one().project_id == project.id
 
 
 def preview_retitled(page: Page, tmp_path, task_id: int) -> None:  # type: ignore[no-untyped-def]
