@@ -26,6 +26,7 @@ from admin_app.model.parsing import decimal_point
 from admin_app.model.values import unchanged
 
 LABEL_SCAN_LIMIT = 10_000  # rows read to match labels made by `__admin_label__`
+KEY_LABELS_KEPT = 10_000  # labels of related rows kept from one batch to the next
 
 Report = Callable[[int, str, str], None]  # row number, column, message
 _UNKNOWN = object()
@@ -49,6 +50,7 @@ class CellReader:
         self._labels: dict[type, dict[str, list[str]]] = {}
         self._label_cache: dict[tuple[type, str], list[str]] = {}
         # the label of the row each key text names, for labels beside keys
+        # (rows of other tables: kept from batch to batch, up to a bound)
         self._key_labels: dict[tuple[type, str], str | None] = {}
         beside = [label for label, _key in columns.beside_keys]
         # the cells a row is read from (its key, values and labels), by header
@@ -85,7 +87,9 @@ class CellReader:
         """Forget the labels looked up one by one (done after each batch, so
         memory does not grow with the file and a batch sees rows the one
         before it added)."""
-        self._label_cache, self._key_labels = {}, {}
+        self._label_cache = {}
+        if len(self._key_labels) > KEY_LABELS_KEPT:
+            self._key_labels = {}
 
     def spreadsheet_errors(self, number: int, cells: list[str]) -> bool:
         """Report each read cell holding a spreadsheet's error value
@@ -127,12 +131,16 @@ class CellReader:
             else:
                 data[_label_name(cell)] = key
         for label, key_cell, name in self._beside_keys:
-            if ok and name in data:
-                key = self._beside_key(number, cells, label, key_cell, data[name], held)
-                if key is False:
-                    ok = False
-                else:
-                    data[name] = key
+            if not ok or name not in data or not cells[label.position]:
+                continue
+            known = self._key_labels.get((label.spec.target, data[name]))
+            if known == cells[label.position]:
+                continue  # the label of the row the key names: most rows
+            key = self._beside_key(number, cells, label, key_cell, data[name], held)
+            if key is False:
+                ok = False
+            else:
+                data[name] = key
         return data if ok else None
 
     def _beside_key(
