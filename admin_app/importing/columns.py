@@ -7,8 +7,9 @@ a column off the form, a choice of rows of a table they may not view) or when
 it names no column at all: silently ignoring it would let a user believe a
 change was made. A label column finds the related row by its label; beside
 its key column it is checked against the key (`cells.CellReader`), as the
-user may have changed either, except for a row of the same table, whose
-labels change as the file is read: there the key says which row.
+user may have changed either. Beside a key column that finds the row (a link
+row's), or naming a row of the same table (whose labels change as the file
+is read), the key says which row.
 """
 
 from collections.abc import Callable, Mapping, Sequence
