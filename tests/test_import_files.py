@@ -16,7 +16,7 @@ from admin_app.importing.files import (
     unquoted,
     xlsx_text,
 )
-from admin_app.model.parsing import decimal_point
+from admin_app.model.parsing import day_first, decimal_point
 
 LIMIT = 1024 * 1024
 
@@ -46,7 +46,7 @@ def test_a_semicolon_file_with_a_byte_order_mark_as_excel_saves_it():
 
 
 @pytest.mark.parametrize(
-    ("data", "decimal_comma"),
+    ("data", "local_format"),
     [
         (b"id;price\r\n1;12,5\r\n", True),
         (b'id,price\r\n1,"12,5"\r\n', False),  # a comma there groups thousands
@@ -54,8 +54,8 @@ def test_a_semicolon_file_with_a_byte_order_mark_as_excel_saves_it():
         (xlsx([["id", "price"], [1, 12.5]]), False),
     ],
 )
-def test_only_a_semicolon_file_has_numbers_with_a_decimal_comma(data, decimal_comma):
-    assert stream_upload(data, LIMIT).decimal_comma is decimal_comma
+def test_only_a_semicolon_file_has_cells_in_a_local_format(data, local_format):
+    assert stream_upload(data, LIMIT).local_format is local_format
 
 
 @pytest.mark.parametrize(
@@ -74,6 +74,25 @@ def test_only_a_semicolon_file_has_numbers_with_a_decimal_comma(data, decimal_co
 )
 def test_a_decimal_comma_is_read_as_a_point(text, read):
     assert decimal_point(text) == read
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("24.12.26", "2026-12-24"),
+        ("24.12.2026", "2026-12-24"),
+        ("1.2.03", "2003-02-01"),
+        ("31.12.29", "2029-12-31"),  # two-digit years: 1930 to 2029
+        ("1.1.30", "1930-01-01"),
+        ("24/12/2026 9:05", "2026-12-24 09:05"),
+        ("24-12-26 13:45:07,5", "2026-12-24 13:45:07.5"),
+        ("2026-12-24", "2026-12-24"),
+        ("24.12/26", "24.12/26"),  # not a date: its field says so
+        ("31.13.26", "2026-13-31"),  # nor is this, which the date parser says
+    ],
+)
+def test_a_date_with_its_day_first_is_read_as_iso_8601(text, read):
+    assert day_first(text) == read
 
 
 def test_row_numbers_count_records_not_lines_and_skip_blank_rows():

@@ -71,7 +71,7 @@ class ImportSetup:
     hook_sets_row: bool = True  # False: the hook only reads the row's data
 
     def columns(
-        self, header: list[str], key: str | None, decimal_comma: bool = False
+        self, header: list[str], key: str | None, local_format: bool = False
     ) -> ImportColumns:
         view = self.view
         return plan_columns(
@@ -82,7 +82,7 @@ class ImportSetup:
             view.field_specs,
             self.editable,
             key,
-            decimal_comma,
+            local_format,
         )
 
     def run(
@@ -141,7 +141,7 @@ def open_import(
     unreadable CSV line, a value under a column without a name) ends the
     stream instead."""
     upload = stream_upload(data, limit)
-    columns = setup.columns(upload.header, key, upload.decimal_comma)
+    columns = setup.columns(upload.header, key, upload.local_format)
     return OpenedFile(upload, columns, key, data, limit)
 
 
@@ -220,7 +220,7 @@ def _preview(
         payload = {
             "header": opened.upload.header,
             "key": opened.key,
-            "decimal_comma": opened.columns.decimal_comma,
+            "local_format": opened.columns.local_format,
             "new": result.count("new"),
             "changed": result.count("changed"),
             "decided": deciding,
@@ -453,7 +453,7 @@ def confirm_import(
         data = preview.data()
         try:
             columns = setup.columns(
-                data["header"], data.get("key"), bool(data.get("decimal_comma"))
+                data["header"], data.get("key"), bool(data.get("local_format"))
             )
         except BadFile as error:
             raise ImportRefused(f"Nothing was imported: {error}") from error

@@ -22,7 +22,7 @@ from admin_app.model.fields import BadValue, FieldSpec, Kind
 from admin_app.model.keys import part_text, row_identifier
 from admin_app.model.labels import label_column, label_for
 from admin_app.model.limits import row_named
-from admin_app.model.parsing import decimal_point
+from admin_app.model.parsing import day_first, decimal_point
 from admin_app.model.values import unchanged
 
 LABEL_SCAN_LIMIT = 10_000  # rows read to match labels made by `__admin_label__`
@@ -60,7 +60,7 @@ class CellReader:
         }
         # how each value cell is read, worked out once a file, not once a row
         self._reading = [
-            (cell, *_reading(cell, columns.decimal_comma)) for cell in columns.values
+            (cell, *_reading(cell, columns.local_format)) for cell in columns.values
         ]
         self._beside_keys = [
             (label, key, _reading(key)[0]) for label, key in columns.beside_keys
@@ -283,25 +283,44 @@ def _label_name(cell: ImportCell) -> str:
 
 
 def _reading(
-    cell: ImportCell, decimal_comma: bool = False
+    cell: ImportCell, local_format: bool = False
 ) -> tuple[str, Callable[[str], Any]]:
     """The form data's name for a value cell, and what reads its text: a
     to-one field's key as text (the write path finds the row), bytes as the
-    export writes them, a number with a fraction with a decimal comma too
-    where the file's numbers may have one, anything else by its field's
-    parser."""
+    export writes them, anything else by its field's parser: where the
+    file's cells may be in a spreadsheet's local format, a number with a
+    decimal comma and a date with its day first are read too."""
     spec = cell.spec
     if spec.kind is Kind.TO_ONE:
         single = spec.relationship is not None and len(spec.columns) == 1
         return (spec.name if single else attribute_name(cell.column)), str.strip
     if spec.kind is Kind.BYTES:
         return spec.name, exported_bytes
-    fraction = spec.kind is Kind.DECIMAL or (
-        spec.kind is Kind.NUMBER and not spec.integer
-    )
-    if decimal_comma and fraction:
-        return spec.name, lambda text: spec.parse(decimal_point(text))
+    if local_format:
+        fraction = spec.kind is Kind.DECIMAL or (
+            spec.kind is Kind.NUMBER and not spec.integer
+        )
+        if fraction:
+            return spec.name, _written_locally(spec.parse, decimal_point)
+        if spec.kind in (Kind.DATE, Kind.DATETIME):
+            return spec.name, _written_locally(spec.parse, day_first)
     return spec.name, spec.parse
+
+
+def _written_locally(
+    parse: Callable[[str], Any], standard: Callable[[str], str]
+) -> Callable[[str], Any]:
+    """`parse` of a cell written in a spreadsheet's local format, made the
+    standard text first (`standard`: `12,75` -> `12.75`); a refusal quotes
+    the cell as written."""
+
+    def read(text: str) -> Any:
+        try:
+            return parse(standard(text))
+        except BadValue:
+            return parse(text)  # refused again, in the cell's own words
+
+    return read
 
 
 def exported_bytes(text: str) -> bytes | None:

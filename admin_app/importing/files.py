@@ -67,9 +67,10 @@ class UploadStream:
 
     header: list[str]
     rows: Iterator[tuple[int, list[str], bool]]
-    # a CSV whose cells `;` separates: saved in a locale whose numbers have
-    # a decimal comma (`12,75`), as spreadsheets save them there
-    decimal_comma: bool = False
+    # a CSV whose cells `;` separates, as spreadsheets save one in the
+    # locales that write `12,75` and `24.12.26`: its numbers and dates may be
+    # written so
+    local_format: bool = False
 
 
 def unquoted(text: str) -> str:
@@ -112,7 +113,7 @@ def stream_upload(data: bytes | BinaryIO, max_bytes: int) -> UploadStream:
     else:
         table, delimiter = _csv_rows(file)
     stream = _shaped(table)
-    stream.decimal_comma = delimiter == ";"
+    stream.local_format = delimiter == ";"
     return stream
 
 

@@ -116,6 +116,29 @@ def decimal_point(text: str) -> str:
     return text.replace(".", "").replace(",", ".")
 
 
+# a date with its day first (`24.12.26`, `24/12/2026`), and a time after it
+_DAY_FIRST = re.compile(
+    r"\s*(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})"
+    r"(?:[ T]+(\d{1,2})(:\d{2}(?::\d{2}(?:[.,]\d{1,6})?)?))?\s*"
+)
+CENTURY_FROM = 30  # two-digit years below it are this century's, as spreadsheets read
+
+
+def day_first(text: str) -> str:
+    """A date written day first (`24.12.26`, `24/12/2026 09:05`, as
+    spreadsheets write dates in the locales that separate a CSV's cells by
+    `;`) as ISO 8601 writes it; a two-digit year of 1930 to 2029, as those
+    spreadsheets read one. Any other text as it is."""
+    found = _DAY_FIRST.fullmatch(text)
+    if found is None:
+        return text
+    day, _sep, month, year, hour, rest = found.groups()
+    if len(year) == 2:
+        year = f"{19 if int(year) >= CENTURY_FROM else 20}{year}"
+    iso = f"{year}-{int(month):02d}-{int(day):02d}"
+    return iso if hour is None else f"{iso} {int(hour):02d}{rest.replace(',', '.')}"
+
+
 def read_decimal(text: str) -> Decimal:
     """An exact number, finite (not `NaN` or `Infinity`), or BadValue."""
     try:

@@ -12,6 +12,7 @@ zone, which read `2026-12-01 20:37:50 UTC`, as that text. Both are read back
 import importlib
 import io
 import re
+from datetime import date, datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -19,7 +20,7 @@ from openpyxl import load_workbook
 from admin_app.model.fields import Kind
 from tests.libreoffice import calc_converter
 from tests.zoo import facts
-from tests.zoo.conftest import COLUMNS, LEGACY, ZOO
+from tests.zoo.conftest import COLUMNS, LEGACY, TRACKER, ZOO
 
 # comma, double quote, UTF-8, from line 1, no column formats, default
 # language, quoted fields not forced to text, special numbers detected.
@@ -57,29 +58,36 @@ def test_every_tables_export_saved_by_calc_imports_unchanged(site, tmp_path):
     assert refused == {}
 
 
-GERMAN = "de_DE.UTF-8"  # `;` between a CSV's cells, `12,5`, `WAHR` and `FALSCH`
+GERMAN = "de_DE.UTF-8"  # `;` between a CSV's cells, `12,5`, `24.12.26`, `WAHR`
+CHRISTMAS = date(2026, 12, 24)
 
 
-def _fraction_fields(view) -> list[str]:  # type: ignore[no-untyped-def]
-    """The fields of numbers with a fraction the user may change."""
-    return [
-        name
-        for name, spec in view.field_specs.items()
-        if spec.kind in (Kind.DECIMAL, Kind.NUMBER)
-        and not spec.integer
-        and spec.column is not None
-        and spec.column.computed is None
-    ]
+def _typed_values(view, header: list, row: list) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """A value to type into each cell of `row` that holds a number with a
+    fraction or a date, by field (other than the cell holds)."""
+    typed = {}
+    for name, spec in view.field_specs.items():
+        if name not in header or spec.column is None or spec.column.computed:
+            continue
+        held = row[header.index(name)].value
+        if isinstance(held, datetime):  # as openpyxl reads a date
+            held = held.date()
+        if spec.kind in (Kind.DECIMAL, Kind.NUMBER) and not spec.integer:
+            typed[name] = 2.5 if held != 2.5 else 1.25
+        elif spec.kind is Kind.DATE:
+            typed[name] = CHRISTMAS if held != CHRISTMAS else date(2027, 1, 1)
+    return typed
 
 
 @pytest.mark.parametrize("site", ZOO, indirect=True, ids=lambda m: m.rsplit(".")[-1])
 def test_every_tables_export_saved_by_a_german_calc_imports(site, tmp_path):
     """Calc in a German locale, as staff in much of Europe have it, saves a
-    CSV with `;` between its cells, a decimal comma (`12,5`) and true as
+    CSV with `;` between its cells, a decimal comma (`12,5`), a date day
+    first (`24.12.26`, as a date typed into a cell shows) and true as
     `WAHR`: every table's XLSX export saved so imports as "0 changed" (its
     numbers were once each refused, "'12,5' is not a number"), and numbers
-    with a fraction changed in the spreadsheet preview as exactly those
-    changes and are saved."""
+    and dates typed in the spreadsheet preview as exactly those changes and
+    are saved."""
     calc = calc_converter(tmp_path, GERMAN)
     views = {v.identity: v for v in site.app.state.admin.views}
     refused, changed = {}, []
@@ -90,41 +98,53 @@ def test_every_tables_export_saved_by_a_german_calc_imports(site, tmp_path):
         if found["errors"] or found["changed"] or found["new"]:
             refused[table] = (found["errors"][:2], found["rows"][:2])
         book = load_workbook(io.BytesIO(exported))
-        header = [cell.value for cell in book.active[1]]
-        fields = [f for f in _fraction_fields(views[table]) if f in header]
-        if not fields or book.active.max_row < 2:
+        sheet = book.active
+        if sheet.max_row < 2:
             continue
-        asked = {}
-        for name in fields:
-            cell = book.active.cell(2, header.index(name) + 1)
-            asked[name] = 2.5 if cell.value != 2.5 else 1.25
-            cell.value = asked[name]
+        header = [cell.value for cell in sheet[1]]
+        typed = _typed_values(views[table], header, list(sheet[2]))
+        if not typed:
+            continue
+        for name, value in typed.items():
+            cell = sheet.cell(2, header.index(name) + 1)
+            cell.value = value
+            if isinstance(value, date):
+                cell.number_format = "DD.MM.YY"  # a typed date's, in Germany
         edited = io.BytesIO()
         book.save(edited)
-        saved = calc(edited.getvalue(), "xlsx", SAVED_AS["csv"])
-        assert re.search(r"(^|;)(2,5|1,25)(;|$)", saved.decode(), re.M), table
-        found = _preview(site, table, saved)
+        saved = calc(edited.getvalue(), "xlsx", SAVED_AS["csv"]).decode()
+        assert re.search(r"(^|;)(2,5|1,25|24\.12\.26|01\.01\.27)(;|$)", saved, re.M)
+        found = _preview(site, table, saved.encode())
         assert (found["errors"], found["changed"]) == ([], 1), (table, found)
         (row,) = found["rows"]
         changes = row["changes"]
-        assert {name: float(changes[name][1]) for name in asked} == asked, table
+        assert {n: _same(changes[n][1], v) for n, v in typed.items()} == dict.fromkeys(
+            typed, True
+        ), (table, changes)
         made = {  # by the database, or stamped at an update
             facts.attr(c)
             for c in facts.columns(model)
             if c.onupdate is not None or c.computed is not None
         }
-        assert changes.keys() - asked.keys() <= made, (table, changes)
+        assert changes.keys() - typed.keys() <= made, (table, changes)
         confirmed = site.client.post(
             f"/admin/{table}/import/confirm", data={"token": found["token"]}
         )
         assert "changed, 0 added." in confirmed.text, table
         with site.session() as session:
             stored = facts.by_identifier(session, model)[row["key"]]
-            assert {name: float(getattr(stored, name)) for name in asked} == asked
+            assert all(_same(getattr(stored, n), v) for n, v in typed.items()), table
         changed.append(table)
     assert refused == {}
-    if site.module in (COLUMNS, LEGACY):  # the modules with such numbers
+    if site.module in (COLUMNS, LEGACY, TRACKER):  # the modules with such cells
         assert changed
+
+
+def _same(value: object, typed: object) -> bool:
+    """Whether a value (as JSON holds it, or as stored) is the one typed."""
+    if isinstance(typed, date):
+        return str(value) == typed.isoformat()
+    return float(value) == typed  # type: ignore[arg-type]
 
 
 def _preview(site, table: str, data: bytes) -> dict:  # type: ignore[no-untyped-def]
