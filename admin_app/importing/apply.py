@@ -284,12 +284,11 @@ class _ImportEntry:
         key = json.dumps(outcome.key)
         if outcome.status == "new":
             self._add("new_keys", key_text(outcome.key))
-            added = {k: v[1] for k, v in outcome.changes.items()}
-            self._add("added", f"{key}:{json.dumps(added)}")
+            self._add("added", f"{key}:{json.dumps(outcome.new_values())}")
             return
         self._add("changed_keys", key_text(outcome.key))
         old = {k: v[0] for k, v in outcome.changes.items()}
-        new = {k: v[1] for k, v in outcome.changes.items()}
+        new = outcome.new_values()
         self._add("old", f"{key}:{json.dumps(old)}")
         self._add("new", f"{key}:{json.dumps(new)}")
 

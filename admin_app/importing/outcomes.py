@@ -85,6 +85,11 @@ class RowOutcome:
         )
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
+    def new_values(self) -> dict[str, Any]:
+        """Each changed column's value after the import (a new row's values
+        the file sets), as JSON holds it."""
+        return {name: new for name, (_old, new) in self.changes.items()}
+
     def before_digest(self) -> str:
         """The row's values as the import read them, in a few bytes."""
         return values_digest(jsonable(self.before))

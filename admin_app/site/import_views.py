@@ -171,7 +171,7 @@ class ImportActions:
                     ],
                     "rows_more": result.count("changed") - len(result.changed),
                     "added": [
-                        {"row": o.row, "values": _added_values(o)} for o in result.added
+                        {"row": o.row, "values": o.new_values()} for o in result.added
                     ],
                     "added_more": result.count("new") - len(result.added),
                 }
@@ -348,8 +348,3 @@ async def _spooled(upload: UploadFile, limit: int) -> BinaryIO:
         copied += len(chunk)
     spool.seek(0)
     return spool
-
-
-def _added_values(outcome: RowOutcome) -> dict[str, Any]:
-    """A new row's values the file sets, as JSON holds them."""
-    return {name: new for name, (_none, new) in outcome.changes.items()}
