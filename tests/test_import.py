@@ -259,6 +259,56 @@ def test_bad_files_are_a_400_with_one_message(seeded, client, db, data, message)
     assert db.exec(select(Task)).all() == before
 
 
+def test_a_csv_in_a_code_page_imports_in_the_encoding_chosen_on_the_form(
+    seeded, client, db
+):
+    """Excel's plain "CSV" on Windows is in the system's code page (Windows-1252
+    in Western Europe): refused as UTF-8 naming the choice, read as chosen."""
+    form = client.get("/admin/task/import").text
+    assert 'name="encoding"' in form
+    assert '<option value="utf-8" selected>' in form
+    assert '<option value="cp1252">Windows-1252 (Western Europe' in form
+    rows = rows_of(exported(client, "task", "?sortBy=id"))
+    rows[0]["title"] = "Grüße für 5 €"
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), delimiter=";")
+    writer.writeheader()
+    writer.writerows(rows)
+    data = out.getvalue().encode("cp1252")
+
+    as_utf8 = client.post("/admin/task/import", files={"file": ("t.csv", data)})
+    assert as_utf8.status_code == 400
+    assert "choose the encoding it was saved in" in page_text(as_utf8.text)
+    unknown = preview(client, "task", data, encoding="klingon")
+    assert unknown.status_code == 400
+    assert unknown.json()["error"].startswith(
+        "'klingon' is not an encoding the import reads: choose one of utf-8, cp1252"
+    )
+    # a refused file's form keeps what the user chose
+    utf8_data = "id,title\n1,Grüße\n".encode()
+    refused = client.post(
+        "/admin/task/import",
+        files={"file": ("t.csv", utf8_data)},
+        data={"encoding": "windows-1252"},
+    )
+    assert refused.status_code == 400
+    assert "The file is UTF-8 text, not Windows-1252: choose UTF-8." in page_text(
+        refused.text
+    )
+    assert '<option value="cp1252" selected>' in refused.text
+
+    found = preview(client, "task", data, encoding="cp1252").json()
+    assert (found["errors"], found["changed"], found["new"]) == ([], 1, 0)
+    (row,) = found["rows"]
+    assert row["key"] == rows[0]["id"]
+    assert row["changes"]["title"][1] == "Grüße für 5 €"
+    token = found["token"]
+    confirmed = client.post("/admin/task/import/confirm", data={"token": token})
+    assert confirmed.status_code == 200
+    db.expire_all()
+    assert db.get(Task, int(rows[0]["id"])).title == "Grüße für 5 €"
+
+
 def test_a_column_the_user_may_not_change_is_refused_by_name(app):
     view = next(v for v in app.state.admin.views if getattr(v, "model", None) is Task)
     with pytest.raises(BadFile, match="'created_at' cannot be imported"):

@@ -10,7 +10,9 @@ from openpyxl import Workbook
 
 from admin_app.importing.files import (
     BadFile,
+    CellFormat,
     ErrorValue,
+    encoding_named,
     read_upload,
     stream_upload,
     unquoted,
@@ -55,7 +57,7 @@ def test_a_semicolon_file_with_a_byte_order_mark_as_excel_saves_it():
     ],
 )
 def test_only_a_semicolon_file_has_cells_in_a_local_format(data, local_format):
-    assert stream_upload(data, LIMIT).local_format is local_format
+    assert stream_upload(data, LIMIT).format.local is local_format
 
 
 @pytest.mark.parametrize(
@@ -208,3 +210,79 @@ def _forge_declared_sizes(data: bytes) -> bytes:
         buffer[at + 24 : at + 28] = (1).to_bytes(4, "little")
         start = at + 4
     return bytes(buffer)
+
+
+TEXTS = {  # a code page, and text in its script
+    "cp1252": "Grüße für 5 €",
+    "cp1250": "Łódź, Žilina",
+    "cp1251": "Привет, мир",
+    "cp1253": "Καλημέρα",
+    "cp932": "東京タワー",
+    "gbk": "北京",
+    "mac-roman": "Café ñ",
+}
+
+
+@pytest.mark.parametrize("encoding", sorted(TEXTS))
+def test_a_csv_in_a_code_page_is_read_in_the_encoding_chosen(encoding):
+    text = TEXTS[encoding]
+    data = f"id;name\r\n1;{text}\r\n".encode(encoding)
+    stream = stream_upload(data, LIMIT, encoding)
+    assert stream.header == ["id", "name"]
+    assert [cells for _n, cells, _o in stream.rows] == [["1", text]]
+    assert stream.format.encoding == encoding
+    assert stream.format.lossy == encoding  # it writes `?` for what it lacks
+    with pytest.raises(BadFile, match=r"not UTF-8 text \(byte \d+ cannot be read\)"):
+        stream_upload(data, LIMIT)  # not UTF-8: the message says to choose
+
+
+def test_a_file_refused_as_utf8_names_the_encoding_to_choose():
+    data = "id,name\r\n1,Grüße\r\n".encode("cp1252")
+    with pytest.raises(BadFile) as refused:
+        read_upload(data, LIMIT)
+    assert str(refused.value) == (
+        "The file is not UTF-8 text (byte 14 cannot be read): choose the "
+        'encoding it was saved in (a spreadsheet\'s plain "CSV" on Windows is '
+        "Windows-1252 in Western Europe and the Americas), or save it as CSV "
+        "UTF-8 or as XLSX."
+    )
+
+
+def test_a_utf8_file_is_not_read_in_a_code_page():
+    """Its letters would each be read as two or three others (`Ã¼` for `ü`)."""
+    data = "id,name\r\n1,Grüße\r\n".encode()
+    with pytest.raises(BadFile, match=r"^The file is UTF-8 text, not Windows-1252"):
+        read_upload(data, LIMIT, "cp1252")
+    ascii_only = read_upload(b"id,name\r\n1,Gruss\r\n", LIMIT, "cp1252")
+    assert ascii_only.rows == [(2, ["1", "Gruss"])]
+
+
+def test_a_byte_a_code_page_has_no_character_for_is_refused():
+    with pytest.raises(BadFile, match=r"^The file is not Windows-1252 text \(byte 13"):
+        read_upload(b"id,name\r\n1,a\x81b\r\n", LIMIT, "cp1252")
+
+
+@pytest.mark.parametrize("chosen", ["utf-8", "cp1252", "cp932"])
+@pytest.mark.parametrize(
+    ("encoding", "read_as"),
+    [("utf-16-le", "utf-16"), ("utf-16-be", "utf-16"), ("utf-8", "utf-8")],
+)
+def test_a_byte_order_mark_says_the_encoding_whatever_was_chosen(
+    encoding, read_as, chosen
+):
+    """Excel's "Unicode text" is UTF-16 with a mark and a tab between cells."""
+    text = "id\tname\tprice\r\n1\tGrüße 😀 東京\t12,5\r\n"
+    data = "\ufeff".encode(encoding) + text.encode(encoding)
+    stream = stream_upload(data, LIMIT, chosen)
+    assert stream.header == ["id", "name", "price"]
+    assert [cells for _n, cells, _o in stream.rows] == [["1", "Grüße 😀 東京", "12,5"]]
+    assert stream.format == CellFormat(local=False, encoding=read_as)
+    assert stream.format.lossy is None  # every character has its bytes
+
+
+def test_an_encoding_is_named_as_python_names_it():
+    assert encoding_named(None) == encoding_named("") == "utf-8"
+    assert encoding_named("windows-1252") == encoding_named("CP1252") == "cp1252"
+    for name in ("rot13", "latin-1", "utf-16", "no such encoding"):
+        with pytest.raises(BadFile, match="is not an encoding the import reads"):
+            encoding_named(name)

@@ -8,6 +8,7 @@ Without `soffice` these tests fail, naming the package to install
 (`tests/libreoffice.py`; `.ci/run` installs `libreoffice-calc-nogui`).
 """
 
+import codecs
 import csv
 import io
 from datetime import datetime
@@ -31,6 +32,8 @@ CSV_FORMULAS = CSV_IMPORT + ",,,,,true"
 # Calc's CSV export: `;` between cells (as Calc saves in many locales), double
 # quote, UTF-8.
 SEMICOLON_CSV = "csv:Text - txt - csv (StarCalc):59,34,76"
+# Excel's "Unicode text", as Calc writes it: tabs, UTF-16 with a byte order mark
+UNICODE_TEXT = "csv:Text - txt - csv (StarCalc):9,34,65535"
 
 
 @pytest.fixture
@@ -61,10 +64,13 @@ def calc_preview(client, calc, rows: list[dict], target: str, **calc_options) ->
 
 def test_an_export_saved_by_libreoffice_calc_imports_unchanged(app, client, calc):
     """A title that is exactly a spreadsheet's error value (`#N/A`) is
-    exported with a `'`, which Calc keeps, and imports as the same text."""
+    exported with a `'`, which Calc keeps, and imports as the same text; saved
+    as "Unicode text" (UTF-16, which no one chooses on the form), the export
+    imports unchanged too, its emoji and Japanese title included."""
     with Session(app.state.engine) as session:
         seed_demo(session, 40, seed=11)
         session.get(Task, 3).title = "#N/A"
+        session.get(Task, 4).title = "Grüße 😀 東京"
         session.commit()
     export = client.get("/admin/task/export/csv")
     data = calc(export.content)
@@ -84,6 +90,16 @@ def test_an_export_saved_by_libreoffice_calc_imports_unchanged(app, client, calc
     assert found["errors"] == [], found["errors"][:3]
     assert (found["new"], found["changed"]) == (0, 0), found["rows"][:3]
     assert found["unchanged"] == 40
+    text = calc(export.content, UNICODE_TEXT)
+    assert text.startswith(codecs.BOM_UTF16_LE) and b"\t" in text
+    answer = client.post(
+        "/admin/task/import",
+        files={"file": ("tasks.txt", text)},
+        headers={"Accept": "application/json"},
+    )
+    found = answer.json()
+    assert found["errors"] == [], found["errors"][:3]
+    assert (found["new"], found["changed"], found["unchanged"]) == (0, 0, 40)
 
 
 @pytest.mark.parametrize("target", ["xlsx", SEMICOLON_CSV])

@@ -29,7 +29,15 @@ from sqlalchemy.orm import Session
 from admin_app.db import begin_for_savepoints
 from admin_app.importing.columns import ImportColumns, plan_columns
 from admin_app.importing.decisions import DecidedImport, DecidedRows
-from admin_app.importing.files import BadFile, UploadStream, stream_upload
+from admin_app.importing.files import (
+    EXPORTED,
+    UTF8,
+    BadFile,
+    CellFormat,
+    UploadStream,
+    encoding_named,
+    stream_upload,
+)
 from admin_app.importing.previews import (
     ImportPreview,
     PackedRows,
@@ -71,7 +79,10 @@ class ImportSetup:
     hook_sets_row: bool = True  # False: the hook only reads the row's data
 
     def columns(
-        self, header: list[str], key: str | None, local_format: bool = False
+        self,
+        header: list[str],
+        key: str | None,
+        cell_format: CellFormat = EXPORTED,
     ) -> ImportColumns:
         view = self.view
         return plan_columns(
@@ -82,7 +93,7 @@ class ImportSetup:
             view.field_specs,
             self.editable,
             key,
-            local_format,
+            cell_format,
         )
 
     def run(
@@ -127,21 +138,26 @@ class OpenedFile:
 
     def rows(self) -> Iterator[tuple[int, list[str], bool]]:
         """The file's rows from the first, read anew from the upload."""
-        return stream_upload(self.file, self.limit).rows
+        return stream_upload(self.file, self.limit, self.columns.format.encoding).rows
 
 
 def open_import(
-    setup: ImportSetup, data: bytes | BinaryIO, key: str | None, limit: int
+    setup: ImportSetup,
+    data: bytes | BinaryIO,
+    key: str | None,
+    limit: int,
+    encoding: str | None = None,
 ) -> OpenedFile:
     """Check the file's size, kind, encoding and header, or raise BadFile.
+    `encoding` is the one the user chose for a CSV (`files.ENCODINGS`).
 
     Done before the rows are checked, so that a file refused as a whole is a
     400 even when the preview's progress is streamed (a stream answers 200
     before its rows are read); only a fault found deep in the rows (an
     unreadable CSV line, a value under a column without a name) ends the
     stream instead."""
-    upload = stream_upload(data, limit)
-    columns = setup.columns(upload.header, key, upload.local_format)
+    upload = stream_upload(data, limit, encoding_named(encoding))
+    columns = setup.columns(upload.header, key, upload.format)
     return OpenedFile(upload, columns, key, data, limit)
 
 
@@ -220,7 +236,8 @@ def _preview(
         payload = {
             "header": opened.upload.header,
             "key": opened.key,
-            "local_format": opened.columns.local_format,
+            "local_format": opened.columns.format.local,
+            "encoding": opened.columns.format.encoding,
             "new": result.count("new"),
             "changed": result.count("changed"),
             "decided": deciding,
@@ -451,9 +468,10 @@ def confirm_import(
             raise ImportRefused("This preview expired: upload the file again.")
         data = preview.data()
         try:
-            columns = setup.columns(
-                data["header"], data.get("key"), bool(data.get("local_format"))
+            written = CellFormat(
+                bool(data.get("local_format")), data.get("encoding") or UTF8
             )
+            columns = setup.columns(data["header"], data.get("key"), written)
         except BadFile as error:
             raise ImportRefused(f"Nothing was imported: {error}") from error
         _check_grants(setup, data)

@@ -5,7 +5,11 @@ the export writes them, and a foreign key given by the label the export wrote
 is matched to the one related row of that label (several or none: a refused
 row, never a guess); beside its key cell, the one of the two the user changed
 says which row. A cell holding a spreadsheet's error value (`#N/A`, what
-a formula that failed shows) refuses its row: it is never data.
+a formula that failed shows) refuses its row: it is never data. In a file of
+a code page (`files.CellFormat.lossy`), a text with `?` where the row's text
+has a character the code page has no byte for (an emoji, `Ł` in
+Windows-1252) is that text as the spreadsheet could write it: the row's, not
+a change to `?`.
 """
 
 from collections.abc import Callable
@@ -47,6 +51,7 @@ class CellReader:
         self.columns = columns
         self.report = report
         self.own = own  # the imported table, whose rows change as it runs
+        self._lossy = columns.format.lossy
         self._labels: dict[type, dict[str, list[str]]] = {}
         self._label_cache: dict[tuple[type, str], list[str]] = {}
         # the label of the row each key text names, for labels beside keys
@@ -60,7 +65,7 @@ class CellReader:
         }
         # how each value cell is read, worked out once a file, not once a row
         self._reading = [
-            (cell, *_reading(cell, columns.local_format)) for cell in columns.values
+            (cell, *_reading(cell, columns.format.local)) for cell in columns.values
         ]
         self._beside_keys = [
             (label, key, _reading(key)[0]) for label, key in columns.beside_keys
@@ -134,7 +139,7 @@ class CellReader:
             if not ok or name not in data or not cells[label.position]:
                 continue
             known = self._key_labels.get((label.spec.target, data[name]))
-            if known == cells[label.position]:
+            if self._agrees(cells[label.position], known):
                 continue  # the label of the row the key names: most rows
             key = self._beside_key(number, cells, label, key_cell, data[name], held)
             if key is False:
@@ -165,14 +170,14 @@ class CellReader:
         if not given:
             return self._by_label(number, label, text)
         named = self._key_label(label.spec, given)
-        if named == text:
+        if self._agrees(text, named):
             return given
         if held is not None:
             value = getattr(held, attribute_name(key_cell.column))
             held_text = "" if value is None else part_text(value)
             if given == held_text:  # the key as the row holds it (if any row has it)
                 return self._by_label(number, label, text)
-            if held_text and self._key_label(label.spec, held_text) == text:
+            if held_text and self._agrees(text, self._key_label(label.spec, held_text)):
                 return given
         if named is None:
             return given  # a key of no row: the write path says so
@@ -207,9 +212,31 @@ class CellReader:
         asked = {}
         for name, value in data.items():
             sets = self._sets.get(name)
-            if sets is None or not sets.repeats(value, held[sets.attribute]):
+            if sets is None:
+                asked[name] = value
+                continue
+            before = held[sets.attribute]
+            if not (sets.repeats(value, before) or self._as_held(value, before)):
                 asked[name] = value
         return asked
+
+    def _agrees(self, text: str, label: str | None) -> bool:
+        """Whether a label cell's `text` is `label` (None: no row's)."""
+        return text == label or self._as_held(text, label)
+
+    def _as_held(self, value: Any, held: Any) -> bool:
+        """Whether a cell's text `value` is the text `held` as the file's code
+        page holds it: `?` for each character it has no byte for (as
+        spreadsheets save them), where `held` has such a character."""
+        codec = self._lossy
+        return (
+            codec is not None
+            and type(value) is str
+            and type(held) is str
+            and "?" in value
+            and value != held
+            and held.encode(codec, "replace").decode(codec) == value
+        )
 
     def _by_label(self, number: int, cell: ImportCell, text: str) -> Any:
         """The key of the one related row labelled `text` ("" for none)."""

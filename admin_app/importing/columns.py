@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Column, inspect
 
-from admin_app.importing.files import BadFile
+from admin_app.importing.files import EXPORTED, BadFile, CellFormat
 from admin_app.listing.export import ExportColumn
 from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import FieldSpec, Kind
@@ -44,7 +44,7 @@ class ImportColumns:
     beside_keys: list[tuple[ImportCell, ImportCell]] = field(default_factory=list)
     key: list[ImportCell] = field(default_factory=list)  # find the row
     key_columns: list[Column] = field(default_factory=list)
-    local_format: bool = False  # numbers `12,75`, dates `24.12.26` (`files`)
+    format: CellFormat = EXPORTED  # `12,75`, `24.12.26`, `?` (`files`)
 
     def header_of(self, name: str) -> str:
         """The header of the file that holds field or column `name`."""
@@ -88,7 +88,7 @@ def plan_columns(
     specs: Mapping[str, FieldSpec],
     editable: Callable[[FieldSpec], bool],
     key: str | None = None,
-    local_format: bool = False,
+    cell_format: CellFormat = EXPORTED,
 ) -> ImportColumns:
     """The role of every header, or BadFile naming the headers refused."""
     by_header = {column.header: column for column in exported}
@@ -96,7 +96,7 @@ def plan_columns(
         attribute_name(c) for s in specs.values() if s.is_secret for c in s.columns
     }
     secrets |= {s.name for s in specs.values() if s.is_secret}
-    found = ImportColumns(local_format=local_format)
+    found = ImportColumns(format=cell_format)
     if key is None:
         found.key_columns = list(inspect(model).primary_key)
     else:

@@ -1,12 +1,15 @@
 """Uploaded files as rows of text: the CSV and XLSX files people really have.
 
 An import reads what the admin's own CSV export writes, and what spreadsheets
-make of it: UTF-8 with or without a byte order mark, `,` or `;` between cells
-(Excel in many European locales saves with `;`), line breaks inside quoted
-cells, and XLSX workbooks whose dates and numbers are stored as Excel and
-LibreOffice store them (numbers as floats, dates as serial numbers with a date
-format). Every cell becomes the text the CSV export would have written, so one
-set of parsers (`admin_app.model.fields.FieldSpec.parse`) reads both.
+make of it: UTF-8 with or without a byte order mark, UTF-16 with one (Excel's
+"Unicode text"), a Windows or Mac code page the user names (`ENCODINGS`: a
+spreadsheet's plain "CSV" on Windows, and what older systems export), `,`,
+`;` or a tab between cells (Excel in many European locales saves with `;`),
+line breaks inside quoted cells, and XLSX workbooks whose dates and numbers
+are stored as Excel and LibreOffice store them (numbers as floats, dates as
+serial numbers with a date format). Every cell becomes the text the CSV
+export would have written, so one set of parsers
+(`admin_app.model.fields.FieldSpec.parse`) reads both.
 
 A file that cannot be read is refused as a whole with one sentence
 (`BadFile`), before anything is parsed or written: a zip that expands far
@@ -36,6 +39,29 @@ EXPANSION = 5  # an XLSX may expand to this many times the size limit
 DELIMITERS = (",", ";", "\t")
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls
+UTF16_MARKS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+UTF8, UTF16 = "utf-8", "utf-16"
+# the encodings a CSV may be read in, by Python's name for each: UTF-8 (the
+# export's), and the code pages spreadsheets write a plain "CSV" in (Excel's
+# on Windows is the system's code page; older Excel for Mac's, Mac Roman)
+ENCODINGS = {
+    UTF8: ("UTF-8", "the export's, and a spreadsheet's \"CSV UTF-8\""),
+    "cp1252": ("Windows-1252", "Western Europe and the Americas"),
+    "cp1250": ("Windows-1250", "Central Europe"),
+    "cp1251": ("Windows-1251", "Cyrillic"),
+    "cp1253": ("Windows-1253", "Greek"),
+    "cp1254": ("Windows-1254", "Turkish"),
+    "cp1255": ("Windows-1255", "Hebrew"),
+    "cp1256": ("Windows-1256", "Arabic"),
+    "cp1257": ("Windows-1257", "Baltic"),
+    "cp1258": ("Windows-1258", "Vietnamese"),
+    "cp874": ("Windows-874", "Thai"),
+    "cp932": ("Shift JIS", "Japanese"),
+    "gbk": ("GBK", "Simplified Chinese"),
+    "cp949": ("Windows-949", "Korean"),
+    "cp950": ("Big5", "Traditional Chinese"),
+    "mac-roman": ("Mac Roman", "older Excel for Mac"),
+}
 
 
 class BadFile(ValueError):
@@ -60,6 +86,28 @@ class ImportFile:
     overlong: list[int] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class CellFormat:
+    """How a file's cells may be written other than as the export writes them.
+
+    `local`: a CSV whose cells `;` separates, as spreadsheets save one in the
+    locales that write `12,75` and `24.12.26`: its numbers and dates may be
+    written so. `encoding`: the code page a CSV was read in; one that has no
+    byte for a character (an emoji in Windows-1252) holds `?` in its place,
+    as spreadsheets write it (`lossy`)."""
+
+    local: bool = False
+    encoding: str = UTF8
+
+    @property
+    def lossy(self) -> str | None:
+        """The code page whose cells may hold `?` for a character, or None."""
+        return None if self.encoding in (UTF8, UTF16) else self.encoding
+
+
+EXPORTED = CellFormat()  # cells as the export writes them
+
+
 @dataclass
 class UploadStream:
     """The header's names, and the data rows one at a time: the row number,
@@ -67,10 +115,7 @@ class UploadStream:
 
     header: list[str]
     rows: Iterator[tuple[int, list[str], bool]]
-    # a CSV whose cells `;` separates, as spreadsheets save one in the
-    # locales that write `12,75` and `24.12.26`: its numbers and dates may be
-    # written so
-    local_format: bool = False
+    format: CellFormat = EXPORTED
 
 
 def unquoted(text: str) -> str:
@@ -81,9 +126,32 @@ def unquoted(text: str) -> str:
     return text
 
 
-def read_upload(data: bytes, max_bytes: int) -> ImportFile:
+def known_encoding(name: str | None) -> str | None:
+    """The one of `ENCODINGS` an upload names (by any of Python's names for
+    it, `windows-1252` as well as `cp1252`; none: UTF-8), or None."""
+    if not name:
+        return UTF8
+    try:
+        found = codecs.lookup(name).name
+    except LookupError:
+        return None
+    return found if found in ENCODINGS else None
+
+
+def encoding_named(name: str | None) -> str:
+    """The one of `ENCODINGS` an upload names (`known_encoding`), or BadFile."""
+    found = known_encoding(name)
+    if found is None:
+        raise BadFile(
+            f"{str(name)[:40]!r} is not an encoding the import reads: choose one of "
+            f"{', '.join(ENCODINGS)}."
+        )
+    return found
+
+
+def read_upload(data: bytes, max_bytes: int, encoding: str = UTF8) -> ImportFile:
     """The rows of an uploaded CSV or XLSX file, all read, or BadFile."""
-    stream = stream_upload(data, max_bytes)
+    stream = stream_upload(data, max_bytes, encoding)
     found = ImportFile(stream.header)
     for number, cells, overlong in stream.rows:
         found.rows.append((number, cells))
@@ -92,9 +160,12 @@ def read_upload(data: bytes, max_bytes: int) -> ImportFile:
     return found
 
 
-def stream_upload(data: bytes | BinaryIO, max_bytes: int) -> UploadStream:
+def stream_upload(
+    data: bytes | BinaryIO, max_bytes: int, encoding: str = UTF8
+) -> UploadStream:
     """The header of an uploaded CSV or XLSX file (its bytes, or a seekable
-    binary file) and an iterator of its rows, or BadFile."""
+    binary file) and an iterator of its rows, or BadFile. `encoding` is the
+    one a CSV without a byte order mark is read in (`encoding_named`)."""
     file = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
     size = file.seek(0, io.SEEK_END)
     if size > max_bytes:
@@ -105,16 +176,16 @@ def stream_upload(data: bytes | BinaryIO, max_bytes: int) -> UploadStream:
     file.seek(0)
     start = file.read(4096)
     file.seek(0)
-    delimiter = None
     if start.startswith(ZIP_MAGIC):
-        table = _xlsx_rows(file, max_bytes * EXPANSION)
+        return _shaped(_xlsx_rows(file, max_bytes * EXPANSION))
+    if start.startswith(codecs.BOM_UTF8):
+        encoding = UTF8  # whichever the user chose: the mark says
+    elif start.startswith(UTF16_MARKS):
+        encoding = UTF16  # and which byte order
     elif start.startswith(OLE_MAGIC) or b"\0" in start:
         raise BadFile("The file is not CSV or XLSX: save it as CSV or XLSX.")
-    else:
-        table, delimiter = _csv_rows(file)
-    stream = _shaped(table)
-    stream.local_format = delimiter == ";"
-    return stream
+    table, delimiter = _csv_rows(file, encoding)
+    return _shaped(table, CellFormat(delimiter == ";", encoding))
 
 
 def _size(count: int) -> str:
@@ -125,26 +196,60 @@ def _size(count: int) -> str:
     return f"{count} bytes"
 
 
-def _check_utf8(file: BinaryIO) -> None:
-    """Refuse a file that is not UTF-8 before any row is read, naming the
-    first byte that is not, reading the file a megabyte at a time."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
+def _check_encoding(file: BinaryIO, encoding: str) -> None:
+    """Refuse a file that is not text in `encoding` before any row is read,
+    naming the first byte that is not, and a file chosen to be read in a
+    code page that is UTF-8 text (its letters would be read as two or three
+    others each), reading the file a megabyte at a time."""
+    if encoding not in (UTF8, UTF16) and _is_utf8_beyond_ascii(file):
+        raise BadFile(f"The file is UTF-8 text, not {_named(encoding)}: choose UTF-8.")
+    try:
+        _decode(file, encoding)
+    except UnicodeDecodeError as error:
+        raise BadFile(
+            f"The file is not {_named(encoding)} text (byte {error.start + 1} "
+            "cannot be read): choose the encoding it was saved in (a "
+            'spreadsheet\'s plain "CSV" on Windows is Windows-1252 in '
+            "Western Europe and the Americas), or save it as CSV UTF-8 or "
+            "as XLSX."
+        ) from error
+
+
+def _named(encoding: str) -> str:
+    return ENCODINGS[encoding][0] if encoding in ENCODINGS else encoding.upper()
+
+
+def _is_utf8_beyond_ascii(file: BinaryIO) -> bool:
+    """Whether the file is UTF-8 text with a character beyond ASCII (which
+    text in a code page is only by a rare chance)."""
+    try:
+        return _decode(file, UTF8)
+    except UnicodeDecodeError:
+        return False
+
+
+def _decode(file: BinaryIO, encoding: str) -> bool:
+    """Decode the whole file (UnicodeDecodeError, its `start` counted from
+    the file's first byte); whether it has a byte beyond ASCII."""
+    decoder = codecs.getincrementaldecoder(encoding)()
     step = 1 << 20
-    start = 0
+    start, beyond_ascii = 0, False
     file.seek(0)
     chunk = file.read(step)
-    while chunk:
-        following = file.read(step)
-        try:
-            decoder.decode(chunk, not following)
-        except UnicodeDecodeError as error:
-            raise BadFile(
-                f"The file is not UTF-8 text (byte {start + error.start + 1} cannot "
-                "be read): save it as CSV UTF-8 or as XLSX."
-            ) from error
-        start += len(chunk)
-        chunk = following
-    file.seek(0)
+    try:
+        while chunk:
+            following = file.read(step)
+            try:
+                decoder.decode(chunk, not following)
+            except UnicodeDecodeError as error:
+                error.start += start
+                raise
+            beyond_ascii = beyond_ascii or not chunk.isascii()
+            start += len(chunk)
+            chunk = following
+    finally:
+        file.seek(0)
+    return beyond_ascii
 
 
 def _delimiter(header_line: str) -> str:
@@ -160,10 +265,11 @@ def _delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
-def _csv_rows(file: BinaryIO) -> tuple[Iterator[list[str]], str]:
+def _csv_rows(file: BinaryIO, encoding: str) -> tuple[Iterator[list[str]], str]:
     """The rows of a CSV file, and the delimiter between its cells."""
-    _check_utf8(file)
-    text = io.TextIOWrapper(file, encoding="utf-8-sig", newline="")
+    _check_encoding(file, encoding)
+    reading = "utf-8-sig" if encoding == UTF8 else encoding  # without the mark
+    text = io.TextIOWrapper(file, encoding=reading, newline="")
     first_line = text.readline()
     while first_line and not first_line.strip():
         first_line = text.readline()
@@ -290,7 +396,9 @@ def xlsx_text(value: object) -> str:
     return unquoted(str(value))
 
 
-def _shaped(table: Iterator[list[str]]) -> UploadStream:
+def _shaped(
+    table: Iterator[list[str]], cell_format: CellFormat = EXPORTED
+) -> UploadStream:
     """Header and rows, blank rows skipped, each row as wide as the header."""
     numbered = (
         (number, row)
@@ -310,7 +418,7 @@ def _shaped(table: Iterator[list[str]]) -> UploadStream:
         if name and name in seen:
             raise BadFile(f"The header names the column {name!r} twice.")
         seen.add(name)
-    return UploadStream(names, _sized(numbered, names))
+    return UploadStream(names, _sized(numbered, names), cell_format)
 
 
 def _sized(

@@ -33,7 +33,7 @@ from admin_app.importing.apply import (
     preview_import,
 )
 from admin_app.importing.columns import unique_keys
-from admin_app.importing.files import BadFile
+from admin_app.importing.files import ENCODINGS, BadFile, known_encoding
 from admin_app.importing.run import Permissions, RowOutcome
 from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import FieldSpec, Kind, changed_field_label
@@ -115,16 +115,23 @@ class ImportActions:
         form = await request.form()
         upload = form.get("file")
         key = str(form.get("key") or "") or None
+        encoding = str(form.get("encoding") or "") or None
+        # kept on a refused file's form
+        chosen = {"key": key, "encoding": known_encoding(encoding)}
         if not isinstance(upload, UploadFile):
-            return await self._import_refused(request, "Choose a file to import.")
+            return await self._import_refused(
+                request, "Choose a file to import.", chosen
+            )
         limit = import_max_bytes()
         data = await _spooled(upload, limit)
         setup = self._import_setup(request)
         try:
-            opened = await to_thread.run_sync(open_import, setup, data, key, limit)
+            opened = await to_thread.run_sync(
+                open_import, setup, data, key, limit, encoding
+            )
         except BadFile as error:
             data.close()
-            return await self._import_refused(request, str(error))
+            return await self._import_refused(request, str(error), chosen)
 
         def run(progress: Callable[[int], None] | None = None) -> Preview:
             try:
@@ -137,14 +144,14 @@ class ImportActions:
 
             async def page(preview: Preview | None, error: Exception | None) -> Any:
                 if preview is None:
-                    return await self._import_refused(request, str(error))
+                    return await self._import_refused(request, str(error), chosen)
                 return await self._preview_page(request, preview, key)
 
             return progress_response(request, run, page, BadFile)
         try:
             preview = await to_thread.run_sync(run)
         except BadFile as error:
-            return await self._import_refused(request, str(error))
+            return await self._import_refused(request, str(error), chosen)
         return await self._preview_page(request, preview, key)
 
     async def _preview_page(
@@ -239,11 +246,15 @@ class ImportActions:
                 rows.append({"row": outcome.row, "key": outcome.key, "fields": fields})
         return rows
 
-    async def _import_refused(self, request: Request, message: str) -> Response:
-        """A file refused as a whole: a 400 with its one sentence."""
+    async def _import_refused(
+        self, request: Request, message: str, chosen: dict[str, Any] | None = None
+    ) -> Response:
+        """A file refused as a whole: a 400 with its one sentence, and the
+        upload form as the user filled it (`chosen`: its key and encoding)."""
         if _wants_json(request):
             return JSONResponse({"error": message}, status_code=400)
-        return await self._import_response(request, {"refused": message}, 400)
+        context = {**(chosen or {}), "refused": message}
+        return await self._import_response(request, context, 400)
 
     async def _import_response(
         self, request: Request, context: dict[str, Any], status: int = 200
@@ -261,6 +272,7 @@ class ImportActions:
                 "model_view": self,
                 "title": f"Import {self.name_plural}",
                 "keys": keys,
+                "encodings": [(c, f"{n} ({w})") for c, (n, w) in ENCODINGS.items()],
                 "max_bytes": import_max_bytes(),
                 **context,
             },

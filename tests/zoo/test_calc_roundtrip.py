@@ -16,6 +16,7 @@ from datetime import date, datetime
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import Column, func, update
 
 from admin_app.model.fields import Kind
 from tests.libreoffice import calc_converter
@@ -60,12 +61,33 @@ def test_every_tables_export_saved_by_calc_imports_unchanged(site, tmp_path):
 
 GERMAN = "de_DE.UTF-8"  # `;` between a CSV's cells, `12,5`, `24.12.26`, `WAHR`
 CHRISTMAS = date(2026, 12, 24)
+# a German spreadsheet's plain "CSV", as Excel on Windows saves one there:
+# `;`, in the code page Windows-1252 (Calc's character set 1)
+CODE_PAGE = "cp1252"
+SAVED_IN_CODE_PAGE = "csv:Text - txt - csv (StarCalc):59,34,1"
+LACKED = " Łü😀"  # `Ł` and the emoji have no byte in Windows-1252, `ü` has
+TYPED_TEXT = "Grüße für 5 €"
 
 
-def _typed_values(view, header: list, row: list) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def _text_column(model: type) -> Column | None:
+    """A column of plain text (not a key, secret, choice, email or URL) long
+    enough for `TYPED_TEXT`, or None."""
+    for column in facts.columns(model):
+        if (
+            facts.kind(model, column) in ("text", "longtext")
+            and not (column.primary_key or column.foreign_keys or column.computed)
+            and facts.typed_text(model, column, "") is None
+            and (facts.max_length(model, column) or 40) >= 40
+        ):
+            return column
+    return None
+
+
+def _typed_values(view, header: list, row: list, text: str | None) -> dict:  # type: ignore[no-untyped-def]
     """A value to type into each cell of `row` that holds a number with a
-    fraction or a date, by field (other than the cell holds)."""
-    typed = {}
+    fraction or a date, or is the text column `text`, by field (other than
+    the cell holds)."""
+    typed: dict[str, object] = {}
     for name, spec in view.field_specs.items():
         if name not in header or spec.column is None or spec.column.computed:
             continue
@@ -76,25 +98,62 @@ def _typed_values(view, header: list, row: list) -> dict[str, object]:  # type: 
             typed[name] = 2.5 if held != 2.5 else 1.25
         elif spec.kind is Kind.DATE:
             typed[name] = CHRISTMAS if held != CHRISTMAS else date(2027, 1, 1)
+        elif name == text:
+            typed[name] = TYPED_TEXT
     return typed
+
+
+def _add_lacked_characters(site, models: list) -> dict[type, Column]:  # type: ignore[no-untyped-def]
+    """Every row's text column ends with `LACKED` (as the database holds
+    text another program wrote), where it fits: the columns, by table."""
+    marked = {}
+    with site.session() as session:
+        for model in models:
+            column = _text_column(model)
+            if column is None:
+                continue
+            held = func.coalesce(column, "")
+            limit = facts.max_length(model, column)
+            stmt = update(column.table).values({column: held + LACKED})
+            if limit is not None:
+                stmt = stmt.where(func.length(held) <= limit - len(LACKED))
+            session.execute(stmt)
+            marked[model] = column
+        session.commit()
+    return marked
 
 
 @pytest.mark.parametrize("site", ZOO, indirect=True, ids=lambda m: m.rsplit(".")[-1])
 def test_every_tables_export_saved_by_a_german_calc_imports(site, tmp_path):
     """Calc in a German locale, as staff in much of Europe have it, saves a
-    CSV with `;` between its cells, a decimal comma (`12,5`), a date day
-    first (`24.12.26`, as a date typed into a cell shows) and true as
-    `WAHR`: every table's XLSX export saved so imports as "0 changed" (its
-    numbers were once each refused, "'12,5' is not a number"), and numbers
-    and dates typed in the spreadsheet preview as exactly those changes and
-    are saved."""
+    CSV as Excel there saves a plain "CSV": `;` between its cells, a decimal
+    comma (`12,5`), a date day first (`24.12.26`, as a date typed into a cell
+    shows), true as `WAHR`, in the code page Windows-1252, with `?` for each
+    character it has no byte for. Every table's XLSX export saved so, its
+    texts holding such characters, imports as "0 changed" in that encoding
+    (its numbers were once each refused, "'12,5' is not a number", and the
+    texts would have been overwritten with `?`), and is refused, naming the
+    encoding to choose, as UTF-8. Numbers, dates and a text typed in the
+    spreadsheet preview as exactly those changes and are saved; no text with
+    characters the file could not hold is changed."""
     calc = calc_converter(tmp_path, GERMAN)
     views = {v.identity: v for v in site.app.state.admin.views}
-    refused, changed = {}, []
-    for model in facts.tables_of(importlib.import_module(site.module)):
+    models = facts.tables_of(importlib.import_module(site.module))
+    marked = _add_lacked_characters(site, models)
+    refused, changed, typed_rows = {}, [], {}
+    for model in models:
         table = facts.identity(model)
         exported = site.client.get(f"/admin/{table}/export/xlsx").content
-        found = _preview(site, table, calc(exported, "xlsx", SAVED_AS["csv"]))
+        saved = calc(exported, "xlsx", SAVED_IN_CODE_PAGE)
+        if not saved.isascii():
+            as_utf8 = site.client.post(
+                f"/admin/{table}/import",
+                files={"file": (f"{table}.csv", saved)},
+                headers={"Accept": "application/json"},
+            )
+            assert as_utf8.status_code == 400, table
+            assert "choose the encoding it was saved in" in as_utf8.json()["error"]
+        found = _preview(site, table, saved, CODE_PAGE)
         if found["errors"] or found["changed"] or found["new"]:
             refused[table] = (found["errors"][:2], found["rows"][:2])
         book = load_workbook(io.BytesIO(exported))
@@ -102,7 +161,8 @@ def test_every_tables_export_saved_by_a_german_calc_imports(site, tmp_path):
         if sheet.max_row < 2:
             continue
         header = [cell.value for cell in sheet[1]]
-        typed = _typed_values(views[table], header, list(sheet[2]))
+        text = facts.attr(marked[model]) if model in marked else None
+        typed = _typed_values(views[table], header, list(sheet[2]), text)
         if not typed:
             continue
         for name, value in typed.items():
@@ -112,9 +172,11 @@ def test_every_tables_export_saved_by_a_german_calc_imports(site, tmp_path):
                 cell.number_format = "DD.MM.YY"  # a typed date's, in Germany
         edited = io.BytesIO()
         book.save(edited)
-        saved = calc(edited.getvalue(), "xlsx", SAVED_AS["csv"]).decode()
-        assert re.search(r"(^|;)(2,5|1,25|24\.12\.26|01\.01\.27)(;|$)", saved, re.M)
-        found = _preview(site, table, saved.encode())
+        saved = calc(edited.getvalue(), "xlsx", SAVED_IN_CODE_PAGE)
+        written = saved.decode(CODE_PAGE)
+        typed_cell = r"(2,5|1,25|24\.12\.26|01\.01\.27|Grüße für 5 €)"
+        assert re.search(rf"(^|;){typed_cell}(;|$)", written, re.M)
+        found = _preview(site, table, saved, CODE_PAGE)
         assert (found["errors"], found["changed"]) == ([], 1), (table, found)
         (row,) = found["rows"]
         changes = row["changes"]
@@ -135,22 +197,35 @@ def test_every_tables_export_saved_by_a_german_calc_imports(site, tmp_path):
             stored = facts.by_identifier(session, model)[row["key"]]
             assert all(_same(getattr(stored, n), v) for n, v in typed.items()), table
         changed.append(table)
+        typed_rows[model] = row["key"]
     assert refused == {}
     if site.module in (COLUMNS, LEGACY, TRACKER):  # the modules with such cells
         assert changed
+    assert marked
+    with site.session() as session:  # the texts the file could not hold, kept
+        for model, column in marked.items():
+            texts = {
+                key: getattr(obj, facts.attr(column))
+                for key, obj in facts.by_identifier(session, model).items()
+                if key != typed_rows.get(model)
+            }
+            assert all(t.endswith(LACKED) for t in texts.values() if t), texts
 
 
 def _same(value: object, typed: object) -> bool:
     """Whether a value (as JSON holds it, or as stored) is the one typed."""
+    if isinstance(typed, str):
+        return value == typed
     if isinstance(typed, date):
         return str(value) == typed.isoformat()
     return float(value) == typed  # type: ignore[arg-type]
 
 
-def _preview(site, table: str, data: bytes) -> dict:  # type: ignore[no-untyped-def]
+def _preview(site, table: str, data: bytes, encoding: str = "") -> dict:  # type: ignore[no-untyped-def]
     answer = site.client.post(
         f"/admin/{table}/import",
         files={"file": (f"{table}.csv", data)},
+        data={"encoding": encoding},
         headers={"Accept": "application/json"},
     )
     assert answer.status_code == 200, (table, answer.text[:300])
