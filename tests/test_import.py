@@ -297,6 +297,20 @@ def test_a_csv_in_a_code_page_imports_in_the_encoding_chosen_on_the_form(
     )
     assert '<option value="cp1252" selected>' in refused.text
 
+    page = client.post(
+        "/admin/task/import",
+        files={"file": ("t.csv", data)},
+        data={"encoding": "cp1252"},
+    )
+    shown = page_text(page.text)
+    assert "Grüße für 5 €" in shown
+    assert (
+        "The file was read as Windows-1252 text (Western Europe and the "
+        "Americas): a ? where a row's text has a character Windows-1252 has no "
+        "byte for leaves the text as it is. Its numbers may have a decimal comma"
+    ) in shown
+    plain = client.post("/admin/task/import", files={"file": ("t.csv", utf8_data)})
+    assert plain.status_code == 200 and "The file was read" not in plain.text
     found = preview(client, "task", data, encoding="cp1252").json()
     assert (found["errors"], found["changed"], found["new"]) == ([], 1, 0)
     (row,) = found["rows"]

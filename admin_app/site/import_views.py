@@ -26,6 +26,7 @@ from admin_app.importing.apply import (
     Confirmed,
     ImportRefused,
     ImportSetup,
+    OpenedFile,
     Preview,
     confirm_import,
     import_words,
@@ -33,7 +34,13 @@ from admin_app.importing.apply import (
     preview_import,
 )
 from admin_app.importing.columns import unique_keys
-from admin_app.importing.files import ENCODINGS, BadFile, known_encoding
+from admin_app.importing.files import (
+    ENCODINGS,
+    UTF8,
+    BadFile,
+    CellFormat,
+    known_encoding,
+)
 from admin_app.importing.run import Permissions, RowOutcome
 from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import FieldSpec, Kind, changed_field_label
@@ -145,17 +152,17 @@ class ImportActions:
             async def page(preview: Preview | None, error: Exception | None) -> Any:
                 if preview is None:
                     return await self._import_refused(request, str(error), chosen)
-                return await self._preview_page(request, preview, key)
+                return await self._preview_page(request, preview, opened)
 
             return progress_response(request, run, page, BadFile)
         try:
             preview = await to_thread.run_sync(run)
         except BadFile as error:
             return await self._import_refused(request, str(error), chosen)
-        return await self._preview_page(request, preview, key)
+        return await self._preview_page(request, preview, opened)
 
     async def _preview_page(
-        self, request: Request, preview: Preview, key: str | None
+        self, request: Request, preview: Preview, opened: OpenedFile
     ) -> Response:
         """The preview as a page, or as JSON for a script."""
         result = preview.result
@@ -199,7 +206,8 @@ class ImportActions:
             "added_rest": max(0, result.count("new") - shown),
             "errors": errors[:shown],
             "errors_rest": max(0, result.error_count - shown),
-            "key": key,
+            "key": opened.key,
+            "read_as": _read_as(opened.upload.format),
         }
         return await self._import_response(request, context)
 
@@ -360,3 +368,26 @@ async def _spooled(upload: UploadFile, limit: int) -> BinaryIO:
         copied += len(chunk)
     spool.seek(0)
     return spool
+
+
+def _read_as(cell_format: CellFormat) -> str:
+    """How the preview's file was read where it is not as the export writes
+    it (its encoding, a spreadsheet's local numbers and dates), for the
+    user to see that its cells were read as meant; "" where it is."""
+    said = []
+    if cell_format.lossy:
+        name, where = ENCODINGS[cell_format.lossy]
+        said.append(
+            f"The file was read as {name} text ({where}): a ? where a row's "
+            f"text has a character {name} has no byte for leaves the text as "
+            "it is."
+        )
+    elif cell_format.encoding != UTF8:
+        said.append("The file was read as UTF-16 text, as its byte order mark says.")
+    if cell_format.local:
+        said.append(
+            "Its numbers may have a decimal comma (12,5) and its dates the day "
+            "first (24.12.26), as spreadsheets write them in a file with ; "
+            "between its cells."
+        )
+    return " ".join(said)
