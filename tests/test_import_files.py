@@ -286,3 +286,28 @@ def test_an_encoding_is_named_as_python_names_it():
     for name in ("rot13", "latin-1", "utf-16", "no such encoding"):
         with pytest.raises(BadFile, match="is not an encoding the import reads"):
             encoding_named(name)
+
+
+@pytest.mark.parametrize(
+    ("data", "cells", "local"),
+    [
+        (b"sep=;\r\nid;title\r\n1;a, b\r\n", ["1", "a, b"], True),
+        (b"SEP=,\nid,title\n1,a; b\n", ["1", "a; b"], False),
+        (b"sep=\t\nid\ttitle\n1\ta, b\n", ["1", "a, b"], False),
+        (b"sep=|\nid|title\n1|a, b\n", ["1", "a, b"], False),
+    ],
+)
+def test_excels_delimiter_hint_says_the_delimiter_and_is_not_the_header(
+    data, cells, local
+):
+    """A first line `sep=;` is Excel's: it splits the file by that and shows
+    the header as row 1."""
+    stream = stream_upload(data, LIMIT)
+    assert stream.header == ["id", "title"]
+    assert [(number, row) for number, row, _o in stream.rows] == [(2, cells)]
+    assert stream.format.local is local
+
+
+def test_excels_ms_dos_csv_is_read_in_its_code_page():
+    data = "id,name\r\n1,Grüße ½\r\n".encode("cp850")
+    assert read_upload(data, LIMIT, "cp850").rows == [(2, ["1", "Grüße ½"])]

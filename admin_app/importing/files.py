@@ -43,7 +43,8 @@ UTF16_MARKS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 UTF8, UTF16 = "utf-8", "utf-16"
 # the encodings a CSV may be read in, by Python's name for each: UTF-8 (the
 # export's), and the code pages spreadsheets write a plain "CSV" in (Excel's
-# on Windows is the system's code page; older Excel for Mac's, Mac Roman)
+# on Windows is the system's code page; older Excel for Mac's, Mac Roman;
+# Excel's "CSV (MS-DOS)", the system's DOS code page)
 ENCODINGS = {
     UTF8: ("UTF-8", "the export's, and a spreadsheet's \"CSV UTF-8\""),
     "cp1252": ("Windows-1252", "Western Europe and the Americas"),
@@ -61,6 +62,8 @@ ENCODINGS = {
     "cp949": ("Windows-949", "Korean"),
     "cp950": ("Big5", "Traditional Chinese"),
     "mac-roman": ("Mac Roman", "older Excel for Mac"),
+    "cp850": ("DOS Latin 1", 'Excel\'s "CSV (MS-DOS)" in Western Europe'),
+    "cp437": ("DOS", 'Excel\'s "CSV (MS-DOS)" in the United States'),
 }
 
 
@@ -275,8 +278,14 @@ def _csv_rows(file: BinaryIO, encoding: str) -> tuple[Iterator[list[str]], str]:
         first_line = text.readline()
     if not first_line:
         raise BadFile("The file is empty.")
-    text.seek(0)
-    delimiter = _delimiter(first_line.split("\n", 1)[0])
+    hint = first_line.rstrip("\r\n")
+    if len(hint) == 5 and hint[:4].lower() == "sep=" and hint[4] not in "\"'":
+        # Excel's hint of the delimiter, a line it reads and does not show:
+        # the header follows (and is row 1, as Excel shows it)
+        delimiter = hint[4]
+    else:
+        text.seek(0)
+        delimiter = _delimiter(first_line.split("\n", 1)[0])
     return _csv_reading(csv.reader(text, delimiter=delimiter), text), delimiter
 
 
