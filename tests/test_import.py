@@ -263,18 +263,27 @@ def test_a_csv_in_a_code_page_imports_in_the_encoding_chosen_on_the_form(
     seeded, client, db
 ):
     """Excel's plain "CSV" on Windows is in the system's code page (Windows-1252
-    in Western Europe): refused as UTF-8 naming the choice, read as chosen."""
+    in Western Europe): refused as UTF-8 naming the choice, read as chosen. A
+    title with characters it has no byte for, saved with `?` in their place,
+    is left as stored, and cannot be changed by such a file."""
     form = client.get("/admin/task/import").text
     assert 'name="encoding"' in form
     assert '<option value="utf-8" selected>' in form
     assert '<option value="cp1252">Windows-1252 (Western Europe' in form
+    db.get(Task, 2).title = "Łódź 😀"
+    db.commit()
     rows = rows_of(exported(client, "task", "?sortBy=id"))
     rows[0]["title"] = "Grüße für 5 €"
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]), delimiter=";")
-    writer.writeheader()
-    writer.writerows(rows)
-    data = out.getvalue().encode("cp1252")
+
+    def in_code_page(rows: list[dict[str, str]]) -> bytes:
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]), delimiter=";")
+        writer.writeheader()
+        writer.writerows(rows)
+        return out.getvalue().encode("cp1252", "replace")  # as spreadsheets do
+
+    data = in_code_page(rows)
+    assert ";?ód? ?;" in data.decode("cp1252")
 
     as_utf8 = client.post("/admin/task/import", files={"file": ("t.csv", data)})
     assert as_utf8.status_code == 400
@@ -321,6 +330,26 @@ def test_a_csv_in_a_code_page_imports_in_the_encoding_chosen_on_the_form(
     assert confirmed.status_code == 200
     db.expire_all()
     assert db.get(Task, int(rows[0]["id"])).title == "Grüße für 5 €"
+    assert db.get(Task, 2).title == "Łódź 😀"
+
+    rows[1]["title"] = "Łódź 😀 office"
+    found = preview(client, "task", in_code_page(rows), encoding="cp1252").json()
+    assert found["errors"] == [
+        {
+            "row": 3,
+            "column": "title",
+            "message": "The text stored here has characters Windows-1252 has no "
+            "byte for, and the file has ? in their place: to change this text "
+            "without losing them, save the file as CSV UTF-8 or as XLSX.",
+        }
+    ]
+    assert found["token"] is None
+    rows[1]["title"] = "Lodz, really?"  # a new text where the old one was
+    found = preview(client, "task", in_code_page(rows), encoding="cp1252").json()
+    assert found["errors"][0]["column"] == "title"
+    rows[1]["title"] = "Łódź 😀 office"
+    found = preview(client, "task", write_csv(rows), encoding="utf-8").json()
+    assert (found["errors"], found["changed"]) == ([], 1)
 
 
 def test_a_column_the_user_may_not_change_is_refused_by_name(app):

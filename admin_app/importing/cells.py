@@ -20,7 +20,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from admin_app.importing.columns import ImportCell, ImportColumns
-from admin_app.importing.files import ErrorValue
+from admin_app.importing.files import ENCODINGS, ErrorValue
 from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import BadValue, FieldSpec, Kind
 from admin_app.model.keys import part_text, row_identifier
@@ -129,6 +129,9 @@ class CellReader:
             except BadValue as error:
                 self.report(number, cell.header, str(error))
                 ok = False
+            else:
+                if self._lossy and held is not None and "?" in cells[cell.position]:
+                    ok = self._keeps_characters(number, cell, name, data, held) and ok
         for cell in self.columns.labels:
             key = self._by_label(number, cell, cells[cell.position].strip())
             if key is False:
@@ -220,6 +223,28 @@ class CellReader:
                 asked[name] = value
         return asked
 
+    def _keeps_characters(
+        self, number: int, cell: ImportCell, name: str, data: dict[str, Any], held: Any
+    ) -> bool:
+        """Whether a text cell with `?` in a code page's file changes a text
+        of `held` that the code page could not hold: its characters, written
+        as `?`, would be lost. False after reporting."""
+        sets = self._sets.get(name)
+        before = None if sets is None else getattr(held, sets.attribute)
+        value, codec = data[name], self._lossy
+        if type(before) is not str or type(value) is not str or value == before:
+            return True
+        if self._as_held(value, before) or _holds(before, codec):
+            return True
+        self.report(
+            number,
+            cell.header,
+            f"The text stored here has characters {ENCODINGS[codec][0]} has no "
+            "byte for, and the file has ? in their place: to change this text "
+            "without losing them, save the file as CSV UTF-8 or as XLSX.",
+        )
+        return False
+
     def _agrees(self, text: str, label: str | None) -> bool:
         """Whether a label cell's `text` is `label` (None: no row's)."""
         return text == label or self._as_held(text, label)
@@ -301,6 +326,15 @@ class _Sets(NamedTuple):
         if self.by_text:
             return value == str(held)
         return isinstance(value, datetime) and unchanged(held, value)
+
+
+def _holds(text: str, codec: str | None) -> bool:
+    """Whether the code page `codec` has a byte for every character of `text`."""
+    try:
+        text.encode(codec or "utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _label_name(cell: ImportCell) -> str:
