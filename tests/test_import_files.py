@@ -283,7 +283,8 @@ def test_a_byte_order_mark_says_the_encoding_whatever_was_chosen(
 def test_an_encoding_is_named_as_python_names_it():
     assert encoding_named(None) == encoding_named("") == "utf-8"
     assert encoding_named("windows-1252") == encoding_named("CP1252") == "cp1252"
-    for name in ("rot13", "latin-1", "utf-16", "no such encoding"):
+    assert encoding_named("UTF8") == encoding_named("utf-8-sig") == "utf-8"
+    for name in ("rot13", "latin-1", "utf-16", "base64", "utf-8\0", "x" * 10_000):
         with pytest.raises(BadFile, match="is not an encoding the import reads"):
             encoding_named(name)
 

@@ -136,8 +136,10 @@ def known_encoding(name: str | None) -> str | None:
         return UTF8
     try:
         found = codecs.lookup(name).name
-    except LookupError:
+    except (LookupError, ValueError):  # no such codec; a NUL in the name
         return None
+    if found == "utf-8-sig":  # UTF-8 with or without the mark, as UTF-8 is
+        return UTF8
     return found if found in ENCODINGS else None
 
 
