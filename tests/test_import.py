@@ -9,11 +9,13 @@ from datetime import date, datetime
 
 import pytest
 from openpyxl import Workbook
+from sqlalchemy import event
 from sqlmodel import Session, select
 
 from admin_app.auth.models import StaffUser
 from admin_app.importing.columns import plan_columns
 from admin_app.importing.files import BadFile
+from admin_app.importing.previews import ImportPreview
 from admin_app.writing.audit import AuditEntry
 from models import Project, Task, Worker
 from models.seed import seed_demo
@@ -350,6 +352,28 @@ def test_a_csv_in_a_code_page_imports_in_the_encoding_chosen_on_the_form(
     rows[1]["title"] = "Łódź 😀 office"
     found = preview(client, "task", write_csv(rows), encoding="utf-8").json()
     assert (found["errors"], found["changed"]) == ([], 1)
+
+    # the title kept beside a change, on a table the ORM's flush writes (its
+    # preview keeps cells, read again when confirmed): read there alike
+    rows[1]["title"] = "Łódź 😀"
+    rows[1]["progress"] = progress = str((int(rows[1]["progress"]) + 1) % 101)
+    event.listen(Task, "before_update", _flushed)
+    try:
+        found = preview(client, "task", in_code_page(rows), encoding="cp1252").json()
+        assert (found["errors"], found["changed"]) == ([], 1)
+        assert db.get(ImportPreview, found["token"]).data()["decided"] is False
+        token = found["token"]
+        confirmed = client.post("/admin/task/import/confirm", data={"token": token})
+        assert "1 Task changed, 0 added." in page_text(confirmed.text)
+    finally:
+        event.remove(Task, "before_update", _flushed)
+    db.expire_all()
+    stored = db.get(Task, 2)
+    assert (stored.title, str(stored.progress)) == ("Łódź 😀", progress)
+
+
+def _flushed(_mapper, _connection, _target) -> None:
+    """A listener: the table's rows are written by the ORM's flush."""
 
 
 def test_a_column_the_user_may_not_change_is_refused_by_name(app):
