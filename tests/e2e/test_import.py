@@ -191,3 +191,49 @@ def test_a_confirmation_refused_in_the_browser_shows_why_on_the_import_page(
     expect(page.get_by_label("File (CSV or XLSX")).to_be_visible()
     with site.session() as db:
         assert db.get(Task, task_id).title == "Changed by someone else"
+
+
+def test_a_file_in_windows_1252_is_refused_as_utf8_and_read_as_chosen(
+    admin_page: Page, site: Site, tmp_path
+) -> None:
+    """A spreadsheet's plain "CSV" on Windows (`;`, Windows-1252): refused as
+    UTF-8, the page says to choose its encoding; chosen, the preview says how
+    it read the file, and the text is saved as typed."""
+    page = admin_page
+    page.goto("/admin/task/list?sortBy=id")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Export CSV").click()
+    with open(download_info.value.path(), encoding="utf-8") as file:
+        rows = list(csv.DictReader(io.StringIO(file.read())))
+    first = rows[0]
+    first["title"] = "Grüße für 5 €"
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(first), delimiter=";")
+    writer.writeheader()
+    writer.writerows(rows)
+    edited = tmp_path / "tasks.csv"
+    edited.write_bytes(out.getvalue().encode("cp1252", "replace"))
+
+    page.get_by_role("link", name="Import", exact=True).click()
+    page.get_by_label("File (CSV or XLSX").set_input_files(str(edited))
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator("#import-refused")).to_contain_text(
+        "The file is not UTF-8 text"
+    )
+    encoding = page.get_by_label("Encoding of a CSV file")
+    encoding.select_option(label="Windows-1252 (Western Europe and the Americas)")
+    page.get_by_label("File (CSV or XLSX").set_input_files(str(edited))
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator("#import-counts")).to_contain_text("0 new, 1 changed")
+    expect(page.locator("#import-read-as")).to_contain_text(
+        "The file was read as Windows-1252 text"
+    )
+    expect(page.locator("#import-changes tbody tr td").nth(4)).to_have_text(
+        "Grüße für 5 €"
+    )
+    page.get_by_role("button", name="Import: 1 Task changed, 0 added").click()
+    expect(page.locator(".alert-success, .alert").first).to_contain_text(
+        "1 Task changed, 0 added."
+    )
+    with site.session() as db:
+        assert db.get(Task, int(first["id"])).title == "Grüße für 5 €"
