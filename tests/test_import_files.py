@@ -18,7 +18,12 @@ from admin_app.importing.files import (
     unquoted,
     xlsx_text,
 )
-from admin_app.model.parsing import day_first, decimal_point
+from admin_app.model.parsing import (
+    BadValue,
+    day_first,
+    decimal_point,
+    grouped_whole_number,
+)
 
 LIMIT = 1024 * 1024
 
@@ -68,7 +73,10 @@ def test_only_a_semicolon_file_has_cells_in_a_local_format(data, local_format):
         (",5", ".5"),
         ("1,5E+10", "1.5E+10"),
         ("12.75", "12.75"),  # a cell such a spreadsheet kept as text
-        ("1.234", "1.234"),
+        ("0.125", "0.125"),
+        ("1.2345", "1.2345"),
+        ("1.234.567", "1234567"),  # only a whole number groups twice
+        ("-12.345.678,9", "-12345678.9"),
         ("1,2,3", "1,2,3"),  # not a number: its field says so
         ("12,", "12,"),
         ("1.23,5", "1.23,5"),
@@ -76,6 +84,23 @@ def test_only_a_semicolon_file_has_cells_in_a_local_format(data, local_format):
 )
 def test_a_decimal_comma_is_read_as_a_point(text, read):
     assert decimal_point(text) == read
+
+
+@pytest.mark.parametrize("text", ["1.234", "-12.500", " 999.000 "])
+def test_a_number_of_one_group_of_thousands_is_refused_as_two_numbers(text):
+    """`1.234` is 1234 with a thousands separator in such a spreadsheet, and
+    1.234 kept as text: a number with a fraction so written is refused."""
+    whole = text.strip().replace(".", "")
+    with pytest.raises(BadValue, match=rf"^'{text.strip()}' may be {whole} \("):
+        decimal_point(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [("1.234", "1234"), ("-1.234.567", "-1234567"), ("1.5", "1.5"), ("0.123", "0.123")],
+)
+def test_a_whole_number_grouped_by_points_is_read_without_them(text, read):
+    assert grouped_whole_number(text) == read
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,7 @@ from admin_app.model.fields import BadValue, FieldSpec, Kind
 from admin_app.model.keys import part_text, row_identifier
 from admin_app.model.labels import label_column, label_for
 from admin_app.model.limits import row_named
-from admin_app.model.parsing import day_first, decimal_point
+from admin_app.model.parsing import day_first, decimal_point, grouped_whole_number
 from admin_app.model.values import unchanged
 
 LABEL_SCAN_LIMIT = 10_000  # rows read to match labels made by `__admin_label__`
@@ -358,10 +358,9 @@ def _reading(
     if spec.kind is Kind.BYTES:
         return spec.name, exported_bytes
     if local_format:
-        fraction = spec.kind is Kind.DECIMAL or (
-            spec.kind is Kind.NUMBER and not spec.integer
-        )
-        if fraction:
+        if spec.kind is Kind.NUMBER and spec.integer:
+            return spec.name, _written_locally(spec.parse, grouped_whole_number)
+        if spec.kind in (Kind.DECIMAL, Kind.NUMBER):
             return spec.name, _written_locally(spec.parse, decimal_point)
         if spec.kind in (Kind.DATE, Kind.DATETIME):
             return spec.name, _written_locally(spec.parse, day_first)
@@ -372,12 +371,13 @@ def _written_locally(
     parse: Callable[[str], Any], standard: Callable[[str], str]
 ) -> Callable[[str], Any]:
     """`parse` of a cell written in a spreadsheet's local format, made the
-    standard text first (`standard`: `12,75` -> `12.75`); a refusal quotes
-    the cell as written."""
+    standard text first (`standard`: `12,75` -> `12.75`, or BadValue where
+    the text may mean two numbers); a refusal quotes the cell as written."""
 
     def read(text: str) -> Any:
+        written = standard(text)
         try:
-            return parse(standard(text))
+            return parse(written)
         except BadValue:
             return parse(text)  # refused again, in the cell's own words
 

@@ -106,14 +106,42 @@ def read_float(text: str) -> float:
 _DECIMAL_COMMA = re.compile(r"\s*[+-]?(\d{1,3}(\.\d{3})+|\d*),\d+([eE][+-]?\d+)?\s*")
 
 
+# a whole number with its thousands grouped by `.`: `1.234` (one group:
+# 1.234 written with a decimal point too) or `1.234.567` (only a whole number)
+_GROUPED_BY_POINTS = re.compile(r"\s*[+-]?[1-9]\d{0,2}(\.\d{3})+\s*")
+
+
 def decimal_point(text: str) -> str:
     """A number written with a decimal comma (`12,75`, `-1.234,5`, as
     spreadsheets write numbers in the locales that separate a CSV's cells
-    by `;`) written with a decimal point; any other text as it is (`1.5`
-    too: a text cell such a spreadsheet kept as it read it)."""
-    if "," not in text or not _DECIMAL_COMMA.fullmatch(text):
+    by `;`) written with a decimal point, as is a whole number grouped by
+    points (`1.234.567`); any other text as it is (`1.5` too: a text cell
+    such a spreadsheet kept as it read it). A number of one group (`1.234`)
+    is BadValue: such a spreadsheet writes 1234 so, and 1.234 kept as text
+    so; nothing tells which."""
+    if "," not in text:
+        if not _GROUPED_BY_POINTS.fullmatch(text):
+            return text
+        whole = text.strip().replace(".", "")
+        if text.count(".") > 1:
+            return whole
+        raise BadValue(
+            f"{text.strip()!r} may be {whole} (its thousands separated by a "
+            f"point) or a number with a fraction: write {whole}, or "
+            f"{text.strip().replace('.', ',')} for the fraction."
+        )
+    if not _DECIMAL_COMMA.fullmatch(text):
         return text
     return text.replace(".", "").replace(",", ".")
+
+
+def grouped_whole_number(text: str) -> str:
+    """A whole number with its thousands grouped by points (`1.234`, as the
+    spreadsheets of the locales that write a decimal comma write it with a
+    thousands separator) without them; any other text as it is."""
+    if _GROUPED_BY_POINTS.fullmatch(text):
+        return text.strip().replace(".", "")
+    return text
 
 
 # a date with its day first (`24.12.26`, `24/12/2026`), and a time after it

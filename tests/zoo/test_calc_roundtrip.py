@@ -21,6 +21,7 @@ from sqlalchemy import Column, func, update
 from admin_app.model.fields import Kind
 from tests.libreoffice import calc_converter
 from tests.zoo import facts
+from tests.zoo.columns import ZooSample
 from tests.zoo.conftest import COLUMNS, LEGACY, TRACKER, ZOO
 
 # comma, double quote, UTF-8, from line 1, no column formats, default
@@ -230,3 +231,51 @@ def _preview(site, table: str, data: bytes, encoding: str = "") -> dict:  # type
     )
     assert answer.status_code == 200, (table, answer.text[:300])
     return answer.json()
+
+
+def test_numbers_a_german_calc_groups_are_read_or_refused_as_two_numbers(
+    columns_site, tmp_path
+):
+    """Calc in German writes a number formatted with a thousands separator
+    as `1.234,50`, read as 1234.5; `1.234` is 1234 so formatted, and 1.234
+    kept as text: in a column with fractions it is refused, naming both, and
+    nothing is written. Written without the separator, it is read."""
+    site = columns_site
+    calc = calc_converter(tmp_path, GERMAN)
+    exported = site.client.get("/admin/zoo-sample/export/xlsx?sortBy=id").content
+
+    def saved(ratio_format: str) -> bytes:
+        book = load_workbook(io.BytesIO(exported))
+        sheet = book.active
+        header = [cell.value for cell in sheet[1]]
+        price = sheet.cell(2, header.index("price") + 1)
+        price.value, price.number_format = 1234.5, "#,##0.00"
+        ratio = sheet.cell(2, header.index("ratio") + 1)
+        ratio.value, ratio.number_format = 1234, ratio_format
+        edited = io.BytesIO()
+        book.save(edited)
+        return calc(edited.getvalue(), "xlsx", SAVED_AS["csv"])
+
+    with site.session() as session:
+        before = facts.snapshot(session, ZooSample)
+    grouped = saved("#,##0")
+    assert b";1.234,50;" in grouped and b";1.234;" in grouped
+    found = _preview(site, "zoo-sample", grouped)
+    assert found["errors"] == [
+        {
+            "row": 2,
+            "column": "ratio",
+            "message": "'1.234' may be 1234 (its thousands separated by a point) "
+            "or a number with a fraction: write 1234, or 1,234 for the fraction.",
+        }
+    ]
+    assert found["token"] is None
+    found = _preview(site, "zoo-sample", saved("0"))
+    assert found["errors"] == [] and found["changed"] == 1
+    (row,) = found["rows"]
+    assert {n: float(row["changes"][n][1]) for n in ("price", "ratio")} == {
+        "price": 1234.5,
+        "ratio": 1234.0,
+    }
+    with site.session() as session:
+        assert facts.snapshot(session, ZooSample) == before  # a preview writes nothing
