@@ -123,14 +123,16 @@ class CellReader:
         `held` is the row as it is (None: a new row)."""
         data: dict[str, Any] = {}
         ok = True
+        lossy = self._lossy is not None and held is not None  # `?` may stand in
         for cell, name, read in self._reading:
+            text = cells[cell.position]
             try:
-                data[name] = read(cells[cell.position])
+                data[name] = read(text)
             except BadValue as error:
                 self.report(number, cell.header, str(error))
                 ok = False
             else:
-                if self._lossy and held is not None and "?" in cells[cell.position]:
+                if lossy and "?" in text:
                     ok = self._keeps_characters(number, cell, name, data, held) and ok
         for cell in self.columns.labels:
             key = self._by_label(number, cell, cells[cell.position].strip())
