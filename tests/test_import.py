@@ -372,6 +372,57 @@ def test_a_csv_in_a_code_page_imports_in_the_encoding_chosen_on_the_form(
     assert (stored.title, str(stored.progress)) == ("Łódź 😀", progress)
 
 
+def test_a_key_or_label_with_question_marks_finds_the_row_it_stands_for(
+    seeded, client, db
+):
+    """In a code page's file, `?ód? ?` stands for `Łódź 😀` (each character
+    Windows-1252 lacks written as `?`): as a key (a unique name) it finds
+    that row, not a new one; as a label (its key column left out), the row
+    it names; standing for two rows' texts, the row is refused."""
+    lodz, other = db.exec(select(Project).order_by(Project.id)).all()[:2]
+    lodz.name, other.name = "Łódź 😀", "Ła"
+    db.commit()
+    projects = (
+        "name;description\r\n?ód? ?;Renamed by a code page\r\nGda?sk;A new project\r\n"
+    ).encode("cp1252")
+    found = preview(client, "project", projects, key="name", encoding="cp1252")
+    found = found.json()
+    assert (found["errors"], found["changed"], found["new"]) == ([], 1, 1)
+    assert found["rows"][0]["key"] == str(lodz.id)
+    assert found["rows"][0]["changes"]["description"][1] == "Renamed by a code page"
+    assert found["added"][0]["values"]["name"] == "Gda?sk"  # no row it stands for
+
+    task = db.exec(select(Task).where(Task.project_id != lodz.id)).first()
+    tasks = f"id;title;project\r\n{task.id};{task.title};?ód? ?\r\n"
+    found = preview(client, "task", tasks.encode("cp1252"), encoding="cp1252")
+    found = found.json()
+    assert (found["errors"], found["changed"]) == ([], 1)
+    assert found["rows"][0]["changes"]["project_id"] == [task.project_id, lodz.id]
+
+    db.add(Project(name="Ża"))  # `?a` now stands for two names
+    db.commit()
+    tasks = f"id;title;project\r\n{task.id};{task.title};?a\r\n"
+    found = preview(client, "task", tasks.encode("cp1252"), encoding="cp1252")
+    assert found.json()["errors"] == [
+        {
+            "row": 2,
+            "column": "project",
+            "message": "2 rows of project are called '?a': give the key instead.",
+        }
+    ]
+    projects = b"name;description\r\n?a;Which one?\r\n"
+    found = preview(client, "project", projects, key="name", encoding="cp1252")
+    assert found.json()["errors"] == [
+        {
+            "row": 2,
+            "column": "name",
+            "message": "2 rows of Project have a key '?a' may stand for (a ? for "
+            "a character Windows-1252 has no byte for): save the file as CSV "
+            "UTF-8 or as XLSX.",
+        }
+    ]
+
+
 def _flushed(_mapper, _connection, _target) -> None:
     """A listener: the table's rows are written by the ORM's flush."""
 

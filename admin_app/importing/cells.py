@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
+from admin_app.importing.code_pages import holds, rows_written_as, stands_for
 from admin_app.importing.columns import ImportCell, ImportColumns
 from admin_app.importing.files import ENCODINGS, ErrorValue
 from admin_app.model.attributes import attribute_name
@@ -212,16 +213,17 @@ class CellReader:
         columns by attribute key). A cell that repeats its row's value asks
         for nothing: the write path would parse, resolve, validate and merge
         it only to find it unchanged (most of the time an export imported
-        again took). Only exact repeats are left out (`_Sets.repeats`);
-        anything else takes the write path."""
-        asked = {}
+        again took). Only exact repeats are left out (`_Sets.repeats`), and
+        texts a code page's `?` stands for (`code_pages`); anything else
+        takes the write path."""
+        asked, lossy = {}, self._lossy
         for name, value in data.items():
             sets = self._sets.get(name)
             if sets is None:
                 asked[name] = value
                 continue
             before = held[sets.attribute]
-            if not (sets.repeats(value, before) or self._as_held(value, before)):
+            if not (sets.repeats(value, before) or stands_for(value, before, lossy)):
                 asked[name] = value
         return asked
 
@@ -236,7 +238,7 @@ class CellReader:
         value, codec = data[name], self._lossy
         if type(before) is not str or type(value) is not str or value == before:
             return True
-        if self._as_held(value, before) or _holds(before, codec):
+        if stands_for(value, before, codec) or holds(before, codec):
             return True
         self.report(
             number,
@@ -249,21 +251,7 @@ class CellReader:
 
     def _agrees(self, text: str, label: str | None) -> bool:
         """Whether a label cell's `text` is `label` (None: no row's)."""
-        return text == label or self._as_held(text, label)
-
-    def _as_held(self, value: Any, held: Any) -> bool:
-        """Whether a cell's text `value` is the text `held` as the file's code
-        page holds it: `?` for each character it has no byte for (as
-        spreadsheets save them), where `held` has such a character."""
-        codec = self._lossy
-        return (
-            codec is not None
-            and type(value) is str
-            and type(held) is str
-            and "?" in value
-            and value != held
-            and held.encode(codec, "replace").decode(codec) == value
-        )
+        return text == label or stands_for(text, label, self._lossy)
 
     def _by_label(self, number: int, cell: ImportCell, text: str) -> Any:
         """The key of the one related row labelled `text` ("" for none)."""
@@ -271,6 +259,8 @@ class CellReader:
             return ""
         target = cell.spec.target
         keys = self._label_keys(target, text)
+        if not keys and self._lossy is not None and "?" in text:
+            keys = self._label_keys_written_as(target, text, self._lossy)
         if len(keys) == 1:
             return keys[0]
         what = cell.spec.label.lower()
@@ -303,6 +293,17 @@ class CellReader:
             self._labels[target] = labels
         return self._labels[target].get(text, [])
 
+    def _label_keys_written_as(self, target: type, text: str, codec: str) -> list[str]:
+        """The keys of the rows whose labels a label cell of a code page's
+        file, with `?` in it, stands for (`_label_keys` found none)."""
+        column = label_column(target)
+        if column is not None and not hasattr(target, "__admin_label__"):
+            rows = rows_written_as(self.session, target, column, text, codec)
+            return [row_identifier(row) for row in rows]
+        labels = self._labels.get(target, {}).items()
+        found = [keys for label, keys in labels if stands_for(text, label, codec)]
+        return [key for keys in found for key in keys]
+
 
 class _Sets(NamedTuple):
     """The row's attribute a form data name sets, and how its value is read."""
@@ -328,15 +329,6 @@ class _Sets(NamedTuple):
         if self.by_text:
             return value == str(held)
         return isinstance(value, datetime) and unchanged(held, value)
-
-
-def _holds(text: str, codec: str | None) -> bool:
-    """Whether the code page `codec` has a byte for every character of `text`."""
-    try:
-        text.encode(codec or "utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _label_name(cell: ImportCell) -> str:

@@ -15,7 +15,9 @@ from sqlalchemy import Column, inspect, select, tuple_
 from sqlalchemy.orm import Session
 
 from admin_app.importing.cells import Report
+from admin_app.importing.code_pages import rows_written_as
 from admin_app.importing.columns import ImportCell, ImportColumns
+from admin_app.importing.files import ENCODINGS
 from admin_app.importing.outcomes import Row
 from admin_app.model.fields import BadValue, Kind
 from admin_app.model.keys import BadKey, coerce_key_part, identifier, row_identifier
@@ -42,6 +44,7 @@ class RowFinder:
         self.report = report
         self.lock = lock
         self.mapper = inspect(model)
+        self._lossy = columns.format.lossy
         self._held: list[Any] = []  # the batch's rows, kept in the identity map
         self._by_key: dict[Any, Any] = {}  # the batch's rows by their key
         self._absent: set[Any] = set()  # the batch's keys no row had
@@ -172,6 +175,10 @@ class RowFinder:
             if self.lock:
                 stmt = stmt.with_for_update(of=self.model)
             obj = self.session.scalars(stmt.limit(1)).first()
+        if obj is None and self._lossy is not None and "?" in texts[0]:
+            obj = self._written_as(number, one)
+            if obj is False:
+                return False
         if obj is None and primary and self.columns.key[0].spec.generated:
             self.report(
                 number,
@@ -181,6 +188,28 @@ class RowFinder:
             )
             return False
         return obj
+
+    def _written_as(self, number: int, key: Any) -> Any:
+        """The row whose text key a key cell of a code page's file, with `?`
+        in it, stands for (no row has the key as written), None for none,
+        False (reported) for several."""
+        if not isinstance(key, str) or len(self.columns.key_columns) != 1:
+            return None
+        name = self.mapper.get_property_by_column(self.columns.key_columns[0]).key
+        assert self._lossy is not None
+        found = rows_written_as(
+            self.session, self.model, name, key, self._lossy, lock=self.lock
+        )
+        if len(found) > 1:
+            self.report(
+                number,
+                self.columns.key[0].header,
+                f"{len(found)} rows of {self.name} have a key {key!r} may stand "
+                f"for (a ? for a character {ENCODINGS[self._lossy][0]} has no "
+                "byte for): save the file as CSV UTF-8 or as XLSX.",
+            )
+            return False
+        return found[0] if found else None
 
 
 def _key_value(cell: ImportCell, text: str) -> Any:
