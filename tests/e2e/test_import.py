@@ -14,24 +14,33 @@ from models.task import Task
 from tests.e2e.conftest import Site, screenshot
 
 
-def test_export_change_a_cell_import_and_confirm(
-    admin_page: Page, site: Site, tmp_path
-) -> None:
-    page = admin_page
+def _exported_tasks(page: Page) -> list[dict[str, str]]:
+    """The task list's rows as its Export CSV button downloads them."""
     page.goto("/admin/task/list?sortBy=id")
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Export CSV").click()
     with open(download_info.value.path(), encoding="utf-8") as file:
-        rows = list(csv.DictReader(io.StringIO(file.read())))
+        return list(csv.DictReader(io.StringIO(file.read())))
+
+
+def _written(rows: list[dict[str, str]], delimiter: str = ",") -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), delimiter=delimiter)
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def test_export_change_a_cell_import_and_confirm(
+    admin_page: Page, site: Site, tmp_path
+) -> None:
+    page = admin_page
+    rows = _exported_tasks(page)
     first = rows[0]
     old = first["progress"]
     first["progress"] = "42" if old != "42" else "43"
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(first))
-    writer.writeheader()
-    writer.writerows(rows)
     edited = tmp_path / "tasks.csv"
-    edited.write_text(out.getvalue(), encoding="utf-8")
+    edited.write_text(_written(rows), encoding="utf-8")
 
     page.get_by_role("link", name="Import", exact=True).click()
     page.get_by_label("File (CSV or XLSX").set_input_files(str(edited))
@@ -200,19 +209,11 @@ def test_a_file_in_windows_1252_is_refused_as_utf8_and_read_as_chosen(
     UTF-8, the page says to choose its encoding; chosen, the preview says how
     it read the file, and the text is saved as typed."""
     page = admin_page
-    page.goto("/admin/task/list?sortBy=id")
-    with page.expect_download() as download_info:
-        page.get_by_role("link", name="Export CSV").click()
-    with open(download_info.value.path(), encoding="utf-8") as file:
-        rows = list(csv.DictReader(io.StringIO(file.read())))
+    rows = _exported_tasks(page)
     first = rows[0]
     first["title"] = "Grüße für 5 €"
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(first), delimiter=";")
-    writer.writeheader()
-    writer.writerows(rows)
     edited = tmp_path / "tasks.csv"
-    edited.write_bytes(out.getvalue().encode("cp1252", "replace"))
+    edited.write_bytes(_written(rows, ";").encode("cp1252", "replace"))
 
     page.get_by_role("link", name="Import", exact=True).click()
     page.get_by_label("File (CSV or XLSX").set_input_files(str(edited))
