@@ -9,7 +9,7 @@ finds the row whose text it is.
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
 ROWS_READ = 20  # rows a pattern may find before the text is given up on
@@ -54,12 +54,13 @@ def rows_written_as(
 ) -> list[Any]:
     """The rows of `model` whose text in attribute `name` the cell (with `?`
     in it) stands for, read by a pattern with one character where each `?`
-    is (a character a code page lacks is one character); `lock`ed as a
-    confirmation locks the rows it changes."""
+    is (a character a code page lacks is one character), compared as text
+    (a name column may be of any type); `lock`ed as a confirmation locks
+    the rows it changes."""
     escaped = cell.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern = escaped.replace("?", "_")
-    attribute = getattr(model, name)
-    stmt = select(model).where(attribute.like(pattern, escape="\\")).limit(ROWS_READ)
+    written = cast(getattr(model, name), String)
+    stmt = select(model).where(written.like(pattern, escape="\\")).limit(ROWS_READ)
     if lock:
         stmt = stmt.with_for_update(of=model)
     return [
