@@ -47,11 +47,15 @@ class CellReader:
         columns: ImportColumns,
         report: Report,
         own: type | None = None,
+        own_row_missing: Callable[[], None] = lambda: None,
     ) -> None:
         self.session = session
         self.columns = columns
         self.report = report
         self.own = own  # the imported table, whose rows change as it runs
+        # told where no row of `own` has a label (a batch whose writes are
+        # not made yet runs again row by row, then it is reported)
+        self.own_row_missing = own_row_missing
         self._lossy = columns.format.lossy
         self._labels: dict[type, dict[str, list[str]]] = {}
         self._label_cache: dict[tuple[type, str], list[str]] = {}
@@ -70,6 +74,12 @@ class CellReader:
         ]
         self._beside_keys = [
             (label, key, _reading(key)[0]) for label, key in columns.beside_keys
+        ]
+        # a label beside the key of a row of this table (a parent task's)
+        self._own_beside = [
+            (label, key)
+            for label, key in columns.beside_keys
+            if own is not None and label.spec.target is own
         ]
         # the row's attribute each form data name sets (`asked`)
         self._sets: dict[str, _Sets] = {}
@@ -96,6 +106,14 @@ class CellReader:
         self._label_cache = {}
         if len(self._key_labels) > KEY_LABELS_KEPT:
             self._key_labels = {}
+
+    def names_own_row_by_label(self, cells: list[str]) -> bool:
+        """Whether the row names a row of this table by its label alone
+        (beside an empty key cell): a row the batch adds, maybe."""
+        return any(
+            cells[label.position].strip() and not cells[key.position].strip()
+            for label, key in self._own_beside
+        )
 
     def spreadsheet_errors(self, number: int, cells: list[str]) -> bool:
         """Report each read cell holding a spreadsheet's error value
@@ -144,6 +162,10 @@ class CellReader:
         for label, key_cell, name in self._beside_keys:
             if not ok or name not in data or not cells[label.position]:
                 continue
+            if data[name] and label.spec.target is self.own:
+                # the key says which row of this table: its label may have
+                # changed since the file was written, in it or in the table
+                continue
             known = self._key_labels.get((label.spec.target, data[name]))
             if self._agrees(cells[label.position], known):
                 continue  # the label of the row the key names: most rows
@@ -169,7 +191,8 @@ class CellReader:
         empty, or where the label alone differs from what the row holds (the
         spreadsheet's readable column, edited); the key where it alone
         differs. Both changed, naming two rows: False after reporting, as
-        nothing tells which the user meant."""
+        nothing tells which the user meant. (Beside the key of a row of this
+        table, only where the key is empty: `data`.)"""
         text = cells[label.position].strip()
         if not text:
             return given
@@ -261,6 +284,8 @@ class CellReader:
         keys = self._label_keys(target, text)
         if not keys and self._lossy is not None and "?" in text:
             keys = self._label_keys_written_as(target, text, self._lossy)
+        if not keys and target is self.own:
+            self.own_row_missing()  # a row the batch adds or renames, maybe
         if len(keys) == 1:
             return keys[0]
         what = cell.spec.label.lower()

@@ -7,9 +7,9 @@ a column off the form, a choice of rows of a table they may not view) or when
 it names no column at all: silently ignoring it would let a user believe a
 change was made. A label column finds the related row by its label; beside
 its key column it is checked against the key (`cells.CellReader`), as the
-user may have changed either. Beside a key column that finds the row (a link
-row's), or naming a row of the same table (whose labels change as the file
-is read), the key says which row.
+user may have changed either (a row of the same table too: a parent task's
+title). Beside a key column that finds the row (a link row's), the key says
+which row.
 """
 
 from collections.abc import Callable, Mapping, Sequence
@@ -143,8 +143,7 @@ def plan_columns(
     if key is not None and not found.key:
         raise BadFile(f"The file has no {key!r} column to find the rows by.")
     # A label beside its key cell is checked against it, else ignored: beside
-    # a cell that finds the row (a link row's), or naming a row of this
-    # table (its rows may change as the file is read).
+    # a cell that finds the row (a link row's).
     given = {c.spec.name: c for c in [*found.key, *found.values]}
     for cell in found.labels:
         key_cell = given.get(cell.spec.name)
@@ -161,9 +160,9 @@ def plan_columns(
 
 def _checkable(model: type, spec: FieldSpec) -> bool:
     """Whether a label can be checked against its key cell: a to-one of one
-    column naming a row of another table by its key."""
+    column naming a row by its key (of this table too: a parent task)."""
     target = spec.target
-    if spec.kind is not Kind.TO_ONE or target is None or target is model:
+    if spec.kind is not Kind.TO_ONE or target is None:
         return False
     keys, targets = inspect(target).primary_key, spec.target_columns
     return len(keys) == len(targets) == 1 and keys[0] is targets[0]

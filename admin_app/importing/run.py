@@ -161,7 +161,13 @@ class ImportRun:
         self.finder = RowFinder(
             self.model, view.name, session, columns, self.error, lock=lock
         )
-        self.cells = CellReader(session, columns, self.error, own=self.model)
+        self.cells = CellReader(
+            session,
+            columns,
+            self.error,
+            own=self.model,
+            own_row_missing=self._own_row_missing,
+        )
         # a label naming a row of this table (a parent task by its title) may
         # name a row the batch adds: such a batch is run row by row
         self._labels_own_rows = any(c.spec.target is self.model for c in columns.labels)
@@ -247,6 +253,13 @@ class ImportRun:
             self._related = {}  # a flush would attach the rows it was given
         self.session.expunge_all()  # the identity map holds no more than a batch
 
+    def _own_row_missing(self) -> None:
+        """No row of this table has a label a row asks for: in a batch, its
+        writes are not made yet (a row it adds or renames), so the batch
+        runs again row by row, where the label is looked for after them."""
+        if self._batched:
+            raise _Replay
+
     def error(self, row: int, column: str, message: str) -> None:
         self._errors.append(RowError(row, column, message))
 
@@ -277,7 +290,11 @@ class ImportRun:
         if creating and not self.permissions.create:
             self.error(number, "", f"You may not add {self.view.name_plural}.")
             return None
-        if self._batched and self._adding and self._labels_own_rows:
+        if (
+            self._batched
+            and self._adding
+            and (self._labels_own_rows or self.cells.names_own_row_by_label(cells))
+        ):
             raise _Replay  # its labels may name a row the batch adds
         data = self.cells.data(number, cells, found)
         if data is None:
@@ -398,7 +415,7 @@ class ImportRun:
             key = identifier([row.after[k] for k in self._key_attributes])
         else:
             key = row.key
-        self._seen.saw(key, row.number)
+        self._seen.saw(key, row.number, row.creating)
         outcome = RowOutcome(
             row.number,
             status,
@@ -413,13 +430,15 @@ class ImportRun:
 
     def _names(self, changes: dict[str, list[Any]]) -> dict[str, str]:
         """The columns of the change that name a row of this table which the
-        import wrote before (a parent task the file adds), by that row's
-        number in the file: the row they name, whatever key it gets."""
+        import added before (a parent task the file adds), by that row's
+        number in the file: the row they name, whatever key it gets. (A row
+        it found keeps its key; and a confirmation runs again only the rows
+        that change, not the rows a file's row found unchanged.)"""
         names = {}
         for name in self._own_rows:
             value = changes.get(name, (None, None))[1]
             if value is not None:
-                earlier = self._seen.earlier(identifier([value]))
+                earlier = self._seen.added_earlier(identifier([value]))
                 if earlier is not None:
                     names[name] = f"row {earlier}"
         return names
