@@ -19,6 +19,7 @@ from tests.zoo import facts
 from tests.zoo.conftest import LOADING, SOCIAL, TRACKER, ZOO
 from tests.zoo.fullstack import User
 from tests.zoo.story_base import audit_rows, entry_changes
+from tests.zoo.test_calc_roundtrip import LACKED
 from tests.zoo.test_import_roundtrip import csv_bytes
 from tests.zoo.tracker import TrackerWorker
 
@@ -138,9 +139,6 @@ def test_users_found_by_their_email(fullstack_site):
         names = dict(session.exec(select(User.email, User.full_name)).all())
     assert names["alice@example.com"] == "Alice Found By Email"
     assert names["bob@example.com"] == "Bob Found By Email"
-
-
-LACKED = " Łü😀"  # `Ł` and the emoji have no byte in Windows-1252, `ü` has
 
 
 def _text_keys(model: type, view) -> list[str]:  # type: ignore[no-untyped-def]
