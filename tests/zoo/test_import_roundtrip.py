@@ -582,14 +582,7 @@ def test_a_parent_named_by_its_label_beside_an_empty_key_on_every_table(site):
         assert [str(a["values"][key]) for a in preview["added"]] == [chosen] * len(
             added
         )
-        confirmed = site.client.post(
-            f"/admin/{table}/import/confirm", data={"token": preview["token"]}
-        )
-        shown = page_text(confirmed.text)
-        assert f"changed, {len(added)} added." in shown, (table, shown[-300:])
-        with site.session() as session:
-            stored = _row_of(session, model, first)
-            assert facts.key_text(getattr(stored, key)) == chosen, table
+        _confirm_parent(site, found, preview["token"], first, chosen, len(added))
         checked.append((table, key))
     if site.module == TRACKER:  # its tasks' parents
         assert checked
@@ -611,16 +604,24 @@ def test_a_parent_changed_to_a_row_above_it_in_the_file_is_confirmed(site):
         later[key], later[label] = above, ""
         preview = import_preview(site.client, table, csv_bytes(header, rows))
         assert (preview["errors"], preview["changed"]) == ([], 1), (table, preview)
-        confirmed = site.client.post(
-            f"/admin/{table}/import/confirm", data={"token": preview["token"]}
-        )
-        assert "changed, 0 added." in page_text(confirmed.text), table
-        with site.session() as session:
-            stored = _row_of(session, model, later)
-            assert facts.key_text(getattr(stored, key)) == above, table
+        _confirm_parent(site, found, preview["token"], later, above)
         checked.append((table, key))
     if site.module == TRACKER:  # its tasks' parents
         assert checked
+
+
+def _confirm_parent(  # type: ignore[no-untyped-def]
+    site, found: _LabelBesideKey, token: str, row: dict, parent: str, added: int = 0
+) -> None:
+    """Confirm a preview, and find the file's `row` stored with `parent`."""
+    confirmed = site.client.post(
+        f"/admin/{found.table}/import/confirm", data={"token": token}
+    )
+    shown = page_text(confirmed.text)
+    assert f"changed, {added} added." in shown, (found.table, shown[-300:])
+    with site.session() as session:
+        stored = _row_of(session, found.model, row)
+        assert facts.key_text(getattr(stored, found.key)) == parent, found.table
 
 
 def _row_of(session, model: type, cells: dict[str, str]):  # type: ignore[no-untyped-def]
