@@ -31,7 +31,6 @@ from admin_app.importing.columns import ImportColumns, plan_columns
 from admin_app.importing.decisions import DecidedImport, DecidedRows
 from admin_app.importing.files import (
     EXPORTED,
-    UTF8,
     BadFile,
     CellFormat,
     UploadStream,
@@ -236,8 +235,7 @@ def _preview(
         payload = {
             "header": opened.upload.header,
             "key": opened.key,
-            "local_format": opened.columns.format.local,
-            "encoding": opened.columns.format.encoding,
+            **opened.columns.format.stored(),
             "new": result.count("new"),
             "changed": result.count("changed"),
             "decided": deciding,
@@ -468,9 +466,7 @@ def confirm_import(
             raise ImportRefused("This preview expired: upload the file again.")
         data = preview.data()
         try:
-            written = CellFormat(
-                bool(data.get("local_format")), data.get("encoding") or UTF8
-            )
+            written = CellFormat.of_stored(data)
             columns = setup.columns(data["header"], data.get("key"), written)
         except BadFile as error:
             raise ImportRefused(f"Nothing was imported: {error}") from error

@@ -162,10 +162,6 @@ class CellReader:
         for label, key_cell, name in self._beside_keys:
             if not ok or name not in data or not cells[label.position]:
                 continue
-            if data[name] and label.spec.target is self.own:
-                # the key says which row of this table: its label may have
-                # changed since the file was written, in it or in the table
-                continue
             known = self._key_labels.get((label.spec.target, data[name]))
             if self._agrees(cells[label.position], known):
                 continue  # the label of the row the key names: most rows
@@ -191,13 +187,16 @@ class CellReader:
         empty, or where the label alone differs from what the row holds (the
         spreadsheet's readable column, edited); the key where it alone
         differs. Both changed, naming two rows: False after reporting, as
-        nothing tells which the user meant. (Beside the key of a row of this
-        table, only where the key is empty: `data`.)"""
+        nothing tells which the user meant. Beside the key of a row of this
+        table, the key where there is one: that row's label may have changed
+        since the file was written, in it or in the table."""
         text = cells[label.position].strip()
         if not text:
             return given
         if not given:
             return self._by_label(number, label, text)
+        if label.spec.target is self.own:
+            return given
         named = self._key_label(label.spec, given)
         if self._agrees(text, named):
             return given

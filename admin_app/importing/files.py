@@ -107,6 +107,16 @@ class CellFormat:
         """The code page whose cells may hold `?` for a character, or None."""
         return None if self.encoding in (UTF8, UTF16) else self.encoding
 
+    def stored(self) -> dict[str, Any]:
+        """The format as a preview keeps it for its confirmation."""
+        return {"local_format": self.local, "encoding": self.encoding}
+
+    @classmethod
+    def of_stored(cls, data: dict[str, Any]) -> "CellFormat":
+        """The format a preview kept (`stored`; one kept before a key was:
+        as the export writes it)."""
+        return cls(bool(data.get("local_format")), data.get("encoding") or UTF8)
+
 
 EXPORTED = CellFormat()  # cells as the export writes them
 

@@ -120,11 +120,9 @@ def decimal_point(text: str) -> str:
     is BadValue: such a spreadsheet writes 1234 so, and 1.234 kept as text
     so; nothing tells which."""
     if "," not in text:
-        if not _GROUPED_BY_POINTS.fullmatch(text):
-            return text
+        if text.count(".") != 1 or not _GROUPED_BY_POINTS.fullmatch(text):
+            return grouped_whole_number(text)
         whole = text.strip().replace(".", "")
-        if text.count(".") > 1:
-            return whole
         raise BadValue(
             f"{text.strip()!r} may be {whole} (its thousands separated by a "
             f"point) or a number with a fraction: write {whole}, or "
