@@ -209,6 +209,17 @@ def typed_text(model: type, column: Column, tag: str) -> str | None:
     return None
 
 
+def takes_any_text(model: type, column: Column, length: int = 40) -> bool:
+    """Whether a column holds plain text of `length` characters or more (not
+    a key, a computed column, a choice, a secret, an email or a URL)."""
+    return (
+        kind(model, column) in ("text", "longtext")
+        and not (column.primary_key or column.foreign_keys or column.computed)
+        and typed_text(model, column, "") is None
+        and (max_length(model, column) or length) >= length
+    )
+
+
 def columns(model: type) -> list[Column]:
     return list(model.__table__.columns)
 

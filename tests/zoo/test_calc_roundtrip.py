@@ -73,15 +73,8 @@ TYPED_TEXT = "Grüße für 5 €"
 def _text_column(model: type) -> Column | None:
     """A column of plain text (not a key, secret, choice, email or URL) long
     enough for `TYPED_TEXT`, or None."""
-    for column in facts.columns(model):
-        if (
-            facts.kind(model, column) in ("text", "longtext")
-            and not (column.primary_key or column.foreign_keys or column.computed)
-            and facts.typed_text(model, column, "") is None
-            and (facts.max_length(model, column) or 40) >= 40
-        ):
-            return column
-    return None
+    texts = (c for c in facts.columns(model) if facts.takes_any_text(model, c))
+    return next(texts, None)
 
 
 def _typed_values(view, header: list, row: list, text: str | None) -> dict:  # type: ignore[no-untyped-def]

@@ -148,11 +148,7 @@ def _text_keys(model: type, view) -> list[str]:  # type: ignore[no-untyped-def]
     return [
         name
         for name in unique_keys(model, view.field_specs)
-        if not columns[name].primary_key
-        and not columns[name].foreign_keys
-        and facts.kind(model, columns[name]) in ("text", "longtext")
-        and facts.typed_text(model, columns[name], "") is None
-        and (facts.max_length(model, columns[name]) or 40) >= 40
+        if facts.takes_any_text(model, columns[name])
     ]
 
 

@@ -684,13 +684,7 @@ def _add_lacked_to_labels(site) -> dict[type, str]:  # type: ignore[no-untyped-d
         for model in facts.tables_of(importlib.import_module(site.module)):
             name = facts.label_column(model)
             column = facts.columns_by_attr(model).get(name or "")
-            if (
-                column is None
-                or column.primary_key
-                or facts.kind(model, column) not in ("text", "longtext")
-                or facts.typed_text(model, column, "") is not None
-                or (facts.max_length(model, column) or 40) < 40
-            ):
+            if column is None or not facts.takes_any_text(model, column):
                 continue
             held = func.coalesce(column, "")
             session.execute(update(column.table).values({column: held + LACKED}))
