@@ -372,6 +372,118 @@ def test_a_csv_in_a_code_page_imports_in_the_encoding_chosen_on_the_form(
     assert (stored.title, str(stored.progress)) == ("Łódź 😀", progress)
 
 
+def test_dates_with_the_year_last_are_read_in_the_order_chosen(seeded, client, db):
+    """`03/04/2026` is 3 April in the United Kingdom and March 4 in the United
+    States, and a spreadsheet in either saves a CSV with `,`: such a date is
+    refused naming the choice, then read in the order chosen on the form
+    (`dates=`); a `;` file's dates are read day first unless told."""
+    form = client.get("/admin/task/import").text
+    assert 'name="dates"' in form
+    assert '<option value="month">Month first: 03/04/2026 is March 4, 2026' in form
+    rows = rows_of(exported(client, "task", "?sortBy=id"))
+    rows[0]["due_date"], rows[1]["due_date"] = "12/24/2026", "3/4/26"
+    data = write_csv(rows)
+
+    found = preview(client, "task", data).json()
+    assert found["errors"][0] == {
+        "row": 2,
+        "column": "due_date",
+        "message": "'12/24/2026' has its year last, and its day or its month "
+        "first: say which under “Dates with the year last” on the upload form "
+        "(dates=day or dates=month).",
+    }
+    assert len(found["errors"]) == 2 and found["token"] is None
+
+    found = preview(client, "task", data, dates="month").json()
+    assert found["errors"] == [] and found["changed"] == 2
+    assert [r["changes"]["due_date"][1] for r in found["rows"]] == [
+        "2026-12-24",
+        "2026-03-04",
+    ]
+    page = client.post(
+        "/admin/task/import", files={"file": ("t.csv", data)}, data={"dates": "month"}
+    )
+    assert (
+        "Its dates with the year last were read with the month first "
+        "(03/04/2026 is March 4, 2026)."
+    ) in page_text(page.text)
+
+    found = preview(client, "task", data, dates="day").json()
+    assert [e["message"] for e in found["errors"]] == [
+        "'12/24/2026' is not a date like 2026-01-31."
+    ]
+    rows[0]["due_date"] = "24/12/2026"
+    found = preview(client, "task", write_csv(rows), dates="day").json()
+    assert [r["changes"]["due_date"][1] for r in found["rows"]] == [
+        "2026-12-24",
+        "2026-04-03",
+    ]
+    local = write_csv(rows, delimiter=";")
+    found = preview(client, "task", local).json()  # a `;` file's: day first
+    assert found["errors"] == [] and found["changed"] == 2
+    rows[0]["due_date"] = "12/24/2026"
+    found = preview(client, "task", write_csv(rows, delimiter=";"), dates="month")
+    assert found.json()["errors"] == []
+
+    unknown = preview(client, "task", data, dates="sideways")
+    assert unknown.status_code == 400
+    assert unknown.json()["error"] == (
+        "'sideways' is not an order of dates the import reads: choose day or month."
+    )
+    refused = client.post(
+        "/admin/task/import",
+        files={"file": ("t.csv", b"")},
+        data={"dates": "month"},
+    )
+    assert refused.status_code == 400
+    assert '<option value="month" selected>' in refused.text
+
+    token = preview(client, "task", data, dates="month").json()["token"]
+    confirmed = client.post("/admin/task/import/confirm", data={"token": token})
+    assert "2 Tasks changed, 0 added." in page_text(confirmed.text)
+    db.expire_all()
+    changed = [db.get(Task, int(rows[n]["id"])).due_date for n in (0, 1)]
+    assert changed == [date(2026, 12, 24), date(2026, 3, 4)]
+
+
+@pytest.mark.parametrize(
+    ("written", "dates", "changed_to"),
+    [
+        ("2026-01-02 03:04", "", None),  # as Calc shows it, formatted so
+        ("1/2/2026 3:04", "month", None),  # as Excel shows it in the United States
+        ("02/01/2026 03:04 AM", "day", None),
+        ("2026-01-02 03:04:00", "", "2026-01-02T03:04:00"),  # its seconds written
+        ("1/2/2026 3:05", "month", "2026-01-02T03:05:00"),  # another minute
+        ("1/2/2026 3:04 PM", "month", "2026-01-02T15:04:00"),
+    ],
+)
+def test_a_datetime_written_to_the_minute_keeps_the_rows_seconds(
+    seeded, client, db, written, dates, changed_to
+):
+    """A spreadsheet showing datetimes to the minute saves them so: the cell
+    is the row's time where that is in the minute written, not a change of
+    its seconds (every exported row would have changed); a time written with
+    its seconds, or in another minute, changes it."""
+    db.get(Project, 1).created_at = datetime(2026, 1, 2, 3, 4, 5, 678)
+    db.commit()
+    rows = rows_of(exported(client, "project", "?sortBy=id"))
+    assert rows[0]["created_at"].startswith("2026-01-02")
+    rows[0]["created_at"] = written
+    found = preview(client, "project", write_csv(rows), dates=dates).json()
+    assert found["errors"] == []
+    if changed_to is None:
+        assert found["changed"] == 0
+        return
+    (row,) = found["rows"]
+    assert row["changes"]["created_at"][1] == changed_to
+    confirmed = client.post(
+        "/admin/project/import/confirm", data={"token": found["token"]}
+    )
+    assert confirmed.status_code == 200
+    db.expire_all()
+    assert db.get(Project, 1).created_at.isoformat() == changed_to
+
+
 def test_a_key_or_label_with_question_marks_finds_the_row_it_stands_for(
     seeded, client, db
 ):

@@ -12,6 +12,7 @@ from admin_app.importing.files import (
     BadFile,
     CellFormat,
     ErrorValue,
+    date_order_named,
     encoding_named,
     read_upload,
     stream_upload,
@@ -23,6 +24,7 @@ from admin_app.model.parsing import (
     day_first,
     decimal_point,
     grouped_whole_number,
+    month_first,
 )
 
 LIMIT = 1024 * 1024
@@ -120,6 +122,41 @@ def test_a_whole_number_grouped_by_points_is_read_without_them(text, read):
 )
 def test_a_date_with_its_day_first_is_read_as_iso_8601(text, read):
     assert day_first(text) == read
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("12/24/2026", "2026-12-24"),
+        ("3/4/26", "2026-03-04"),
+        ("12/24/2026 9:05", "2026-12-24 09:05"),  # Excel's in the United States
+        ("12/24/26 09:30 PM", "2026-12-24 21:30"),  # Calc's there
+        ("12/24/26 12:05 a.m.", "2026-12-24 00:05"),
+        ("12/24/26 12:05:30 PM", "2026-12-24 12:05:30"),
+        ("12/24/26 13:05 PM", "12/24/26 13:05 PM"),  # no such hour: refused
+        ("2026-12-24", "2026-12-24"),
+        ("24/12/2026", "2026-24-12"),  # the date parser refuses month 24
+    ],
+)
+def test_a_date_with_its_month_first_is_read_as_iso_8601(text, read):
+    assert month_first(text) == read
+
+
+def test_a_day_first_date_may_have_a_12_hour_time_too():
+    assert day_first("24/12/2026 9:30 PM") == "2026-12-24 21:30"
+
+
+def test_the_order_of_dates_is_day_or_month_and_kept_with_the_format():
+    assert date_order_named(None) == date_order_named("") == ""
+    assert date_order_named("month") == "month"
+    with pytest.raises(BadFile, match=r"^'Month' is not an order of dates"):
+        date_order_named("Month")
+    assert CellFormat().date_order is None  # nothing says
+    assert CellFormat(local=True).date_order == "day"  # a `;` file's
+    chosen = CellFormat(local=True, encoding="cp1252", dates="month")
+    assert chosen.date_order == "month"
+    assert CellFormat.of_stored(chosen.stored()) == chosen
+    assert CellFormat.of_stored({"local_format": True}) == CellFormat(local=True)
 
 
 def test_row_numbers_count_records_not_lines_and_skip_blank_rows():

@@ -20,7 +20,7 @@ import bisect
 import json
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, BinaryIO
 
 from sqlalchemy import bindparam, func, update
@@ -34,6 +34,7 @@ from admin_app.importing.files import (
     BadFile,
     CellFormat,
     UploadStream,
+    date_order_named,
     encoding_named,
     stream_upload,
 )
@@ -146,16 +147,20 @@ def open_import(
     key: str | None,
     limit: int,
     encoding: str | None = None,
+    dates: str | None = None,
 ) -> OpenedFile:
     """Check the file's size, kind, encoding and header, or raise BadFile.
-    `encoding` is the one the user chose for a CSV (`files.ENCODINGS`).
+    `encoding` is the one the user chose for a CSV (`files.ENCODINGS`),
+    `dates` which comes first in its dates with the year last (`CellFormat`).
 
     Done before the rows are checked, so that a file refused as a whole is a
     400 even when the preview's progress is streamed (a stream answers 200
     before its rows are read); only a fault found deep in the rows (an
     unreadable CSV line, a value under a column without a name) ends the
     stream instead."""
+    order = date_order_named(dates)
     upload = stream_upload(data, limit, encoding_named(encoding))
+    upload.format = replace(upload.format, dates=order)
     columns = setup.columns(upload.header, key, upload.format)
     return OpenedFile(upload, columns, key, data, limit)
 

@@ -12,8 +12,10 @@ Windows-1252) is that text as the spreadsheet could write it: the row's, not
 a change to `?`.
 """
 
+import re
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any, NamedTuple
 
 from sqlalchemy import inspect, select
@@ -21,13 +23,18 @@ from sqlalchemy.orm import Session
 
 from admin_app.importing.code_pages import holds, rows_written_as, stands_for
 from admin_app.importing.columns import ImportCell, ImportColumns
-from admin_app.importing.files import ENCODINGS, ErrorValue
+from admin_app.importing.files import ENCODINGS, EXPORTED, CellFormat, ErrorValue
 from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import BadValue, FieldSpec, Kind
 from admin_app.model.keys import part_text, row_identifier
 from admin_app.model.labels import label_column, label_for
 from admin_app.model.limits import row_named
-from admin_app.model.parsing import day_first, decimal_point, grouped_whole_number
+from admin_app.model.parsing import (
+    decimal_point,
+    grouped_whole_number,
+    has_year_last,
+    year_last,
+)
 from admin_app.model.values import unchanged
 
 LABEL_SCAN_LIMIT = 10_000  # rows read to match labels made by `__admin_label__`
@@ -35,6 +42,7 @@ KEY_LABELS_KEPT = 10_000  # labels of related rows kept from one batch to the ne
 
 Report = Callable[[int, str, str], None]  # row number, column, message
 _UNKNOWN = object()
+_SECONDS = re.compile(r"\d:\d\d:\d")  # a time written with its seconds
 
 
 class CellReader:
@@ -70,7 +78,7 @@ class CellReader:
         }
         # how each value cell is read, worked out once a file, not once a row
         self._reading = [
-            (cell, *_reading(cell, columns.format.local)) for cell in columns.values
+            (cell, *_reading(cell, columns.format)) for cell in columns.values
         ]
         self._beside_keys = [
             (label, key, _reading(key)[0]) for label, key in columns.beside_keys
@@ -98,6 +106,12 @@ class CellReader:
                         bool(column.nullable),
                         cell.spec.kind is Kind.OTHER,
                     )
+        # the datetime cells of the row's own columns (`_to_the_minute`)
+        self._datetimes = {
+            name
+            for cell, name, _read in self._reading
+            if cell.spec.kind is Kind.DATETIME and name in self._sets
+        }
 
     def forget(self) -> None:
         """Forget the labels looked up one by one (done after each batch, so
@@ -153,6 +167,8 @@ class CellReader:
             else:
                 if lossy and "?" in text:
                     ok = self._keeps_characters(number, cell, name, data, held) and ok
+                if held is not None and name in self._datetimes:
+                    self._to_the_minute(name, data, held, text)
         for cell in self.columns.labels:
             key = self._by_label(number, cell, cells[cell.position].strip())
             if key is False:
@@ -271,6 +287,22 @@ class CellReader:
         )
         return False
 
+    def _to_the_minute(
+        self, name: str, data: dict[str, Any], held: Any, text: str
+    ) -> None:
+        """A datetime cell written to the minute, where `held` has a time in
+        that minute, is `held`'s time: a spreadsheet showing times to the
+        minute (Excel's own `12/24/2026 9:30`) saves them so, and an export
+        opened and saved there would have changed the seconds of every row."""
+        value = data[name]
+        if type(value) is not datetime or value.second or value.microsecond:
+            return
+        before = getattr(held, self._sets[name].attribute)
+        if type(before) is not datetime or before == value or _SECONDS.search(text):
+            return
+        if unchanged(before.replace(second=0, microsecond=0), value):
+            data[name] = before
+
     def _agrees(self, text: str, label: str | None) -> bool:
         """Whether a label cell's `text` is `label` (None: no row's)."""
         return text == label or stands_for(text, label, self._lossy)
@@ -362,27 +394,53 @@ def _label_name(cell: ImportCell) -> str:
 
 
 def _reading(
-    cell: ImportCell, local_format: bool = False
+    cell: ImportCell, cell_format: CellFormat = EXPORTED
 ) -> tuple[str, Callable[[str], Any]]:
     """The form data's name for a value cell, and what reads its text: a
     to-one field's key as text (the write path finds the row), bytes as the
     export writes them, anything else by its field's parser: where the
     file's cells may be in a spreadsheet's local format, a number with a
-    decimal comma and a date with its day first are read too."""
+    decimal comma too, and a date with its year last in the order the file
+    or the user says (`CellFormat.date_order`)."""
     spec = cell.spec
     if spec.kind is Kind.TO_ONE:
         single = spec.relationship is not None and len(spec.columns) == 1
         return (spec.name if single else attribute_name(cell.column)), str.strip
     if spec.kind is Kind.BYTES:
         return spec.name, exported_bytes
-    if local_format:
+    if cell_format.local:
         if spec.kind is Kind.NUMBER and spec.integer:
             return spec.name, _written_locally(spec.parse, grouped_whole_number)
         if spec.kind in (Kind.DECIMAL, Kind.NUMBER):
             return spec.name, _written_locally(spec.parse, decimal_point)
-        if spec.kind in (Kind.DATE, Kind.DATETIME):
-            return spec.name, _written_locally(spec.parse, day_first)
+    if spec.kind in (Kind.DATE, Kind.DATETIME):
+        order = cell_format.date_order
+        if order is None:
+            return spec.name, _year_last_refused(spec.parse)
+        return spec.name, _written_locally(spec.parse, partial(year_last, order=order))
     return spec.name, spec.parse
+
+
+def _year_last_refused(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """`parse` of a date cell where nothing says whether a date with its
+    year last has its day or its month first: such a date is refused saying
+    where to choose, not read either way (`03/04/2026` is 3 April in the
+    United Kingdom and March 4 in the United States, and both save a CSV
+    with `,`)."""
+
+    def read(text: str) -> Any:
+        try:
+            return parse(text)
+        except BadValue:
+            if not has_year_last(text):
+                raise
+            raise BadValue(
+                f"{text.strip()!r} has its year last, and its day or its month "
+                "first: say which under “Dates with the year last” on the upload "
+                "form (dates=day or dates=month)."
+            ) from None
+
+    return read
 
 
 def _written_locally(

@@ -34,6 +34,7 @@ from typing import Any, BinaryIO
 
 from admin_app.listing.cells import ERROR_VALUES, needs_quote
 from admin_app.model.labels import duration_text
+from admin_app.model.parsing import DATE_ORDERS
 
 EXPANSION = 5  # an XLSX may expand to this many times the size limit
 DELIMITERS = (",", ";", "\t")
@@ -97,25 +98,44 @@ class CellFormat:
     locales that write `12,75` and `24.12.26`: its numbers and dates may be
     written so. `encoding`: the code page a CSV was read in; one that has no
     byte for a character (an emoji in Windows-1252) holds `?` in its place,
-    as spreadsheets write it (`lossy`)."""
+    as spreadsheets write it (`lossy`). `dates`: which comes first in a date
+    written with its year last (`03/04/2026`), as the user chose ("day" or
+    "month", `parsing.DATE_ORDERS`); "" for as the file's delimiter says."""
 
     local: bool = False
     encoding: str = UTF8
+    dates: str = ""
 
     @property
     def lossy(self) -> str | None:
         """The code page whose cells may hold `?` for a character, or None."""
         return None if self.encoding in (UTF8, UTF16) else self.encoding
 
+    @property
+    def date_order(self) -> str | None:
+        """Which comes first in a date with its year last: as chosen, else
+        the day in a `;` file (as every locale that saves one writes it);
+        None where nothing says (`12/24/2026` in the United States,
+        `24/12/2026` in the United Kingdom: both save a CSV with `,`)."""
+        return self.dates or ("day" if self.local else None)
+
     def stored(self) -> dict[str, Any]:
         """The format as a preview keeps it for its confirmation."""
-        return {"local_format": self.local, "encoding": self.encoding}
+        return {
+            "local_format": self.local,
+            "encoding": self.encoding,
+            "dates": self.dates,
+        }
 
     @classmethod
     def of_stored(cls, data: dict[str, Any]) -> "CellFormat":
         """The format a preview kept (`stored`; one kept before a key was:
         as the export writes it)."""
-        return cls(bool(data.get("local_format")), data.get("encoding") or UTF8)
+        return cls(
+            bool(data.get("local_format")),
+            data.get("encoding") or UTF8,
+            data.get("dates") or "",
+        )
 
 
 EXPORTED = CellFormat()  # cells as the export writes them
@@ -151,6 +171,19 @@ def known_encoding(name: str | None) -> str | None:
     if found == "utf-8-sig":  # UTF-8 with or without the mark, as UTF-8 is
         return UTF8
     return found if found in ENCODINGS else None
+
+
+def date_order_named(name: str | None) -> str:
+    """The order of a date's day and month an upload names (`dates=`: "day"
+    or "month"; none: "", as the file's delimiter says), or BadFile."""
+    if not name:
+        return ""
+    if name not in DATE_ORDERS:
+        raise BadFile(
+            f"{name[:40]!r} is not an order of dates the import reads: "
+            "choose day or month."
+        )
+    return name
 
 
 def encoding_named(name: str | None) -> str:

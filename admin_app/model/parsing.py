@@ -142,27 +142,56 @@ def grouped_whole_number(text: str) -> str:
     return text
 
 
-# a date with its day first (`24.12.26`, `24/12/2026`), and a time after it
-_DAY_FIRST = re.compile(
+# a date with its year last (`24.12.26`, `12/24/2026`), and a time after it,
+# on a 24-hour clock or a 12-hour one (`12/24/26 09:30 PM`)
+_YEAR_LAST = re.compile(
     r"\s*(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})"
-    r"(?:[ T]+(\d{1,2})(:\d{2}(?::\d{2}(?:[.,]\d{1,6})?)?))?\s*"
+    r"(?:[ T]+(\d{1,2})(:\d{2}(?::\d{2}(?:[.,]\d{1,6})?)?)"
+    r"(?:\s*([AaPp])\.?\s*[Mm]\.?)?)?\s*"
 )
 CENTURY_FROM = 30  # two-digit years below it are this century's, as spreadsheets read
+DATE_ORDERS = ("day", "month")  # which comes first in a date with its year last
 
 
-def day_first(text: str) -> str:
-    """A date written day first (`24.12.26`, `24/12/2026 09:05`, as
-    spreadsheets write dates in the locales that separate a CSV's cells by
-    `;`) as ISO 8601 writes it; a two-digit year of 1930 to 2029, as those
-    spreadsheets read one. Any other text as it is."""
-    found = _DAY_FIRST.fullmatch(text)
+def year_last(text: str, order: str) -> str:
+    """A date written with its year last, the day first (`24.12.26`,
+    `24/12/2026 09:05`, as spreadsheets write dates in most locales) or the
+    month first (`order` "month": `12/24/2026 9:05 PM`, as they do in the
+    United States), as ISO 8601 writes it; a two-digit year of 1930 to
+    2029, as those spreadsheets read one. Any other text as it is (its
+    field's parser refuses it, in its own words)."""
+    found = _YEAR_LAST.fullmatch(text)
     if found is None:
         return text
-    day, _sep, month, year, hour, rest = found.groups()
+    first, _sep, second, year, hour, rest, half = found.groups()
+    day, month = (second, first) if order == "month" else (first, second)
     if len(year) == 2:
         year = f"{19 if int(year) >= CENTURY_FROM else 20}{year}"
     iso = f"{year}-{int(month):02d}-{int(day):02d}"
-    return iso if hour is None else f"{iso} {int(hour):02d}{rest.replace(',', '.')}"
+    if hour is None:
+        return iso
+    hours = int(hour)
+    if half is not None:
+        if not 1 <= hours <= 12:
+            return text
+        hours = hours % 12 + (12 if half in "Pp" else 0)
+    return f"{iso} {hours:02d}{rest.replace(',', '.')}"
+
+
+def day_first(text: str) -> str:
+    """`year_last` with the day first."""
+    return year_last(text, "day")
+
+
+def month_first(text: str) -> str:
+    """`year_last` with the month first."""
+    return year_last(text, "month")
+
+
+def has_year_last(text: str) -> bool:
+    """Whether the text is a date written with its year last, which may have
+    its day or its month first (`03/04/2026`)."""
+    return _YEAR_LAST.fullmatch(text) is not None
 
 
 def read_decimal(text: str) -> Decimal:

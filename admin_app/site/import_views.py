@@ -123,8 +123,9 @@ class ImportActions:
         upload = form.get("file")
         key = str(form.get("key") or "") or None
         encoding = str(form.get("encoding") or "") or None
+        dates = str(form.get("dates") or "") or None
         # kept on a refused file's form
-        chosen = {"key": key, "encoding": known_encoding(encoding)}
+        chosen = {"key": key, "encoding": known_encoding(encoding), "dates": dates}
         if not isinstance(upload, UploadFile):
             return await self._import_refused(
                 request, "Choose a file to import.", chosen
@@ -134,7 +135,7 @@ class ImportActions:
         setup = self._import_setup(request)
         try:
             opened = await to_thread.run_sync(
-                open_import, setup, data, key, limit, encoding
+                open_import, setup, data, key, limit, encoding, dates
             )
         except BadFile as error:
             data.close()
@@ -258,7 +259,8 @@ class ImportActions:
         self, request: Request, message: str, chosen: dict[str, Any] | None = None
     ) -> Response:
         """A file refused as a whole: a 400 with its one sentence, and the
-        upload form as the user filled it (`chosen`: its key and encoding)."""
+        upload form as the user filled it (`chosen`: its key, encoding and
+        order of dates)."""
         if _wants_json(request):
             return JSONResponse({"error": message}, status_code=400)
         context = {**(chosen or {}), "refused": message}
@@ -281,6 +283,7 @@ class ImportActions:
                 "title": f"Import {self.name_plural}",
                 "keys": keys,
                 "encodings": [(c, f"{n} ({w})") for c, (n, w) in ENCODINGS.items()],
+                "date_choices": DATE_CHOICES,
                 "max_bytes": import_max_bytes(),
                 **context,
             },
@@ -370,6 +373,18 @@ async def _spooled(upload: UploadFile, limit: int) -> BinaryIO:
     return spool
 
 
+# a date with its year last as each order reads it, on the form and the preview
+DATE_EXAMPLES = {
+    "day": "03/04/2026 is 3 April 2026",
+    "month": "03/04/2026 is March 4, 2026",
+}
+DATE_CHOICES = [
+    ("", "As the file says: in a file with ; between its cells, the day first"),
+    ("day", f"Day first: {DATE_EXAMPLES['day']}"),
+    ("month", f"Month first: {DATE_EXAMPLES['month']} (as in the United States)"),
+]
+
+
 def _read_as(cell_format: CellFormat) -> str:
     """How the preview's file was read where it is not as the export writes
     it (its encoding, a spreadsheet's local numbers and dates), for the
@@ -386,8 +401,13 @@ def _read_as(cell_format: CellFormat) -> str:
         said.append("The file was read as UTF-16 text, as its byte order mark says.")
     if cell_format.local:
         said.append(
-            "Its numbers may have a decimal comma (12,5) and its dates the day "
-            "first (24.12.26), as spreadsheets write them in a file with ; "
-            "between its cells."
+            "Its numbers may have a decimal comma (12,5), as spreadsheets write "
+            "them in a file with ; between its cells."
+        )
+    order = cell_format.date_order
+    if order is not None:
+        said.append(
+            f"Its dates with the year last were read with the {order} first "
+            f"({DATE_EXAMPLES[order]})."
         )
     return " ".join(said)

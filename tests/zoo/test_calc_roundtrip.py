@@ -206,20 +206,115 @@ def test_every_tables_export_saved_by_a_german_calc_imports(site, tmp_path):
             assert all(t.endswith(LACKED) for t in texts.values() if t), texts
 
 
+# Excel in the United States: a CSV's ISO dates opened there show as
+# `12/24/2026`, its datetimes to the minute, and are saved as they show
+US_DATE_FORMATS = {False: "m/d/yyyy", True: "m/d/yyyy h:mm"}
+SAVED_IN_UTF8 = "csv:Text - txt - csv (StarCalc):44,34,76"
+NIGHT_BEFORE_CHRISTMAS = datetime(2026, 12, 24, 21, 30)
+
+
+@pytest.mark.parametrize("site", ZOO, indirect=True, ids=lambda m: m.rsplit(".")[-1])
+def test_every_tables_dates_as_excel_shows_them_in_the_us_import_month_first(
+    site, tmp_path
+):
+    """Excel in the United States opens the CSV export's dates as dates and
+    shows them as `12/24/2026`, its datetimes to the minute, `12/24/2026
+    9:30`, and saves a CSV as it shows it. Every table's XLSX export with
+    its date cells so formatted (as Excel shows the CSV's), a date and a
+    datetime typed (on a 12-hour clock: `12/24/2026 9:30 PM`) and a
+    number, saved by Calc as CSV: refused as it is, naming where to say
+    which comes first (the United Kingdom writes `24/12/2026` in a CSV
+    with `,` alike); read month first, exactly the typed cells change (the
+    seconds the other cells no longer show are kept, not every row changed),
+    and are saved."""
+    calc = calc_converter(tmp_path)
+    views = {v.identity: v for v in site.app.state.admin.views}
+    models = facts.tables_of(importlib.import_module(site.module))
+    changed, slashed = [], []
+    for model in models:
+        table = facts.identity(model)
+        book = load_workbook(
+            io.BytesIO(site.client.get(f"/admin/{table}/export/xlsx").content)
+        )
+        sheet = book.active
+        if sheet.max_row < 2:
+            continue
+        header = [cell.value for cell in sheet[1]]
+        typed = _typed_values(views[table], header, list(sheet[2]), None)
+        for name, spec in views[table].field_specs.items():
+            column = spec.column
+            if (
+                spec.kind is Kind.DATETIME
+                and name in header
+                and column.onupdate is None
+            ):
+                typed[name] = NIGHT_BEFORE_CHRISTMAS
+        for row in sheet.iter_rows(min_row=2):
+            for cell in row:
+                if cell.is_date:
+                    cell.number_format = US_DATE_FORMATS["h" in cell.number_format]
+        for name, value in typed.items():
+            cell = sheet.cell(2, header.index(name) + 1)
+            cell.value = value
+            if isinstance(value, datetime):
+                cell.number_format = "m/d/yyyy h:mm AM/PM"
+            elif isinstance(value, date):
+                cell.number_format = US_DATE_FORMATS[False]
+        edited = io.BytesIO()
+        book.save(edited)
+        saved = calc(edited.getvalue(), "xlsx", SAVED_IN_UTF8)
+        written = saved.decode()
+        if re.search(r"(^|,)\d{1,2}/\d{1,2}/\d{4}", written, re.M):
+            slashed.append(table)
+            found = _preview(site, table, saved)
+            assert any(
+                "(dates=day or dates=month)" in e["message"] for e in found["errors"]
+            )
+        if not typed:
+            found = _preview(site, table, saved, dates="month")
+            assert (found["errors"], found["changed"]) == ([], 0), (table, found)
+            continue
+        if any(isinstance(v, date) for v in typed.values()):
+            assert re.search(
+                r"(^|,)(12/24/2026( 9:30 PM)?|1/1/2027)(,|$)", written, re.M
+            )
+        found = _preview(site, table, saved, dates="month")
+        assert (found["errors"], found["changed"]) == ([], 1), (table, found)
+        (row,) = found["rows"]
+        changes = row["changes"]
+        assert {n: _same(changes[n][1], v) for n, v in typed.items()} == dict.fromkeys(
+            typed, True
+        ), (table, changes)
+        confirmed = site.client.post(
+            f"/admin/{table}/import/confirm", data={"token": found["token"]}
+        )
+        assert "changed, 0 added." in confirmed.text, table
+        with site.session() as session:
+            stored = facts.by_identifier(session, model)[row["key"]]
+            assert all(_same(getattr(stored, n), v) for n, v in typed.items()), table
+        changed.append(table)
+    if site.module in (COLUMNS, LEGACY, TRACKER):  # the modules with such cells
+        assert changed and slashed
+
+
 def _same(value: object, typed: object) -> bool:
     """Whether a value (as JSON holds it, or as stored) is the one typed."""
     if isinstance(typed, str):
         return value == typed
+    if isinstance(typed, datetime):  # stored or shown with its time zone, or not
+        return str(value).replace("T", " ").startswith(str(typed))
     if isinstance(typed, date):
         return str(value) == typed.isoformat()
     return float(value) == typed  # type: ignore[arg-type]
 
 
-def _preview(site, table: str, data: bytes, encoding: str = "") -> dict:  # type: ignore[no-untyped-def]
+def _preview(
+    site, table: str, data: bytes, encoding: str = "", dates: str = ""
+) -> dict:  # type: ignore[no-untyped-def]
     answer = site.client.post(
         f"/admin/{table}/import",
         files={"file": (f"{table}.csv", data)},
-        data={"encoding": encoding},
+        data={"encoding": encoding, "dates": dates},
         headers={"Accept": "application/json"},
     )
     assert answer.status_code == 200, (table, answer.text[:300])
