@@ -16,7 +16,13 @@ from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
 from admin_app import create_app
-from admin_app.model.fields import Kind, apply_overrides, field_specs
+from admin_app.model.fields import (
+    BadValue,
+    FieldSpec,
+    Kind,
+    apply_overrides,
+    field_specs,
+)
 from admin_app.site.views import AdminView
 from admin_app.writing.audit import AuditEntry
 from tests.conftest import SECRET_KEY, add_staff, login, migrated
@@ -289,6 +295,40 @@ def test_a_literal_status_is_a_choice_on_forms_filters_search_and_bulk_edit(
     with Session(clinic.state.engine) as session:
         statuses = session.exec(select(ClinicPatient.status)).all()
     assert sorted(statuses) == ["admitted", "admitted", "in_care"]
+
+
+def test_a_choice_is_read_by_its_value_name_or_label_case_ignored():
+    """As a person types one into a spreadsheet: `In progress` or `DONE`;
+    a text naming two choices (`a` and `A`, case ignored) is refused naming
+    both, and its exact value is still read."""
+    spec = FieldSpec(
+        name="status",
+        kind=Kind.CHOICE,
+        label="Status",
+        model=object,
+        choices=(
+            ("in_progress", "In progress"),
+            ("done", "Done"),
+            ("a", "A"),
+            ("A", "A"),
+        ),
+    )
+    for written, value in [
+        ("in_progress", "in_progress"),
+        ("In progress", "in_progress"),
+        (" IN PROGRESS ", "in_progress"),
+        ("DONE", "done"),
+        ("a", "a"),
+        ("A", "A"),
+    ]:
+        assert spec.parse(written) == value, written
+    with pytest.raises(BadValue, match=r"^' a' may be a or A: write the one meant\.$"):
+        spec.parse(" a")
+    with pytest.raises(
+        BadValue, match=r"^'gone' is not one of in_progress, done, a, A\.$"
+    ):
+        spec.parse("gone")
+    assert spec.choice_for_search("in PROGRESS") == (True, "in_progress")
 
 
 def test_an_int_enum_is_chosen_by_label_and_stored_as_its_member(staff, clinic, rows):

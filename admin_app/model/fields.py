@@ -202,6 +202,22 @@ class FieldSpec:
                 found.setdefault(name, value)
         return found
 
+    @cached_property
+    def choices_by_name(self) -> dict[str, list[Any]]:
+        """The choices each text a person may write for one names, case and
+        spaces around it ignored: its value as text, an enum member's name,
+        and its label as the pages show it (`In progress`). A text may name
+        two choices (`a` and `A`)."""
+        found: dict[str, list[Any]] = {}
+        for value, label in self.choices:
+            name = getattr(value, "name", None)
+            for text in (choice_text(value), name, label):
+                if isinstance(text, str) and text.strip():
+                    named = found.setdefault(text.strip().casefold(), [])
+                    if value not in named:
+                        named.append(value)
+        return found
+
     @property
     def column(self) -> Column | None:
         """The one column behind the field, or None (relations, composite keys)."""
@@ -246,12 +262,8 @@ class FieldSpec:
     def choice_for_search(self, term: str) -> tuple[bool, Any]:
         """(found, value): the choice whose value or label is `term` (case
         ignored). Search matches choices exactly, never by substring."""
-        wanted = term.strip().casefold()
-        for value, label in self.choices:
-            names = {choice_text(value), label, getattr(value, "name", "")}
-            if wanted in {n.casefold() for n in names if n}:
-                return True, value
-        return False, None
+        named = self.choices_by_name.get(term.strip().casefold())
+        return (True, named[0]) if named else (False, None)
 
     # -- parsing -----------------------------------------------------------
 

@@ -83,9 +83,18 @@ def _parse_bool(spec: Any, text: str) -> bool:
 
 
 def _parse_choice(spec: Any, text: str) -> Any:
+    """The choice the text is the value or name of, else the one choice it
+    names otherwise (`FieldSpec.choices_by_name`: its label as the pages
+    show it, case ignored), as a person types one into a spreadsheet."""
     found = spec.choice_by_text.get(text, _MISSING)
     if found is not _MISSING:
         return found
+    named = spec.choices_by_name.get(text.strip().casefold(), [])
+    if len(named) == 1:
+        return named[0]
+    if named:
+        several = " or ".join(choice_text(value) for value in named)
+        raise BadValue(f"{text!r} may be {several}: write the one meant.")
     allowed = ", ".join(choice_text(value) for value, _label in spec.choices)
     raise BadValue(f"{text!r} is not one of {allowed}.")
 
