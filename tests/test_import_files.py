@@ -23,6 +23,7 @@ from admin_app.model.parsing import (
     BadValue,
     day_first,
     decimal_point,
+    grouped_by_commas,
     grouped_whole_number,
     month_first,
 )
@@ -157,6 +158,27 @@ def test_the_order_of_dates_is_day_or_month_and_kept_with_the_format():
     assert chosen.date_order == "month"
     assert CellFormat.of_stored(chosen.stored()) == chosen
     assert CellFormat.of_stored({"local_format": True}) == CellFormat(local=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "whole", "read"),
+    [
+        ("1,234.5", False, "1234.5"),
+        ("-12,345,678.25", False, "-12345678.25"),
+        ("1,234,567", False, "1234567"),
+        ("1,234", True, "1234"),  # a whole number: no fraction to mean
+        ("1,5", False, "1,5"),  # not grouped: its parser refuses it
+        ("0,123", True, "0,123"),
+        ("12,34", True, "12,34"),
+    ],
+)
+def test_a_number_grouped_by_commas_is_read_without_them(text, whole, read):
+    assert grouped_by_commas(text, whole) == read
+
+
+def test_a_number_of_one_comma_group_is_refused_where_it_may_be_a_fraction():
+    with pytest.raises(BadValue, match=r"^'1,234' may be 1234 .* or 1\.234 for"):
+        grouped_by_commas(" 1,234 ", whole=False)
 
 
 def test_row_numbers_count_records_not_lines_and_skip_blank_rows():

@@ -31,6 +31,7 @@ from admin_app.model.labels import label_column, label_for
 from admin_app.model.limits import row_named
 from admin_app.model.parsing import (
     decimal_point,
+    grouped_by_commas,
     grouped_whole_number,
     has_year_last,
     year_last,
@@ -408,47 +409,44 @@ def _reading(
         return (spec.name if single else attribute_name(cell.column)), str.strip
     if spec.kind is Kind.BYTES:
         return spec.name, exported_bytes
-    if cell_format.local:
-        if spec.kind is Kind.NUMBER and spec.integer:
+    if spec.kind in (Kind.DECIMAL, Kind.NUMBER):
+        whole = spec.kind is Kind.NUMBER and spec.integer
+        if not cell_format.local:
+            grouped = partial(grouped_by_commas, whole=whole)
+            return spec.name, _or_written_so(spec.parse, grouped)
+        if whole:
             return spec.name, _written_locally(spec.parse, grouped_whole_number)
-        if spec.kind in (Kind.DECIMAL, Kind.NUMBER):
-            return spec.name, _written_locally(spec.parse, decimal_point)
+        return spec.name, _written_locally(spec.parse, decimal_point)
     if spec.kind in (Kind.DATE, Kind.DATETIME):
         order = cell_format.date_order
         if order is None:
-            return spec.name, _year_last_refused(spec.parse)
-        return spec.name, _written_locally(spec.parse, partial(year_last, order=order))
+            return spec.name, _or_written_so(spec.parse, _order_unknown)
+        return spec.name, _or_written_so(spec.parse, partial(year_last, order=order))
     return spec.name, spec.parse
 
 
-def _year_last_refused(parse: Callable[[str], Any]) -> Callable[[str], Any]:
-    """`parse` of a date cell where nothing says whether a date with its
-    year last has its day or its month first: such a date is refused saying
+def _order_unknown(text: str) -> str:
+    """A date cell's text where nothing says whether a date with its year
+    last has its day or its month first: such a date is BadValue saying
     where to choose, not read either way (`03/04/2026` is 3 April in the
     United Kingdom and March 4 in the United States, and both save a CSV
-    with `,`)."""
-
-    def read(text: str) -> Any:
-        try:
-            return parse(text)
-        except BadValue:
-            if not has_year_last(text):
-                raise
-            raise BadValue(
-                f"{text.strip()!r} has its year last, and its day or its month "
-                "first: say which under “Dates with the year last” on the upload "
-                "form (dates=day or dates=month)."
-            ) from None
-
-    return read
+    with `,`); any other text as it is."""
+    if not has_year_last(text):
+        return text
+    raise BadValue(
+        f"{text.strip()!r} has its year last, and its day or its month first: "
+        "say which under “Dates with the year last” on the upload form "
+        "(dates=day or dates=month)."
+    )
 
 
 def _written_locally(
     parse: Callable[[str], Any], standard: Callable[[str], str]
 ) -> Callable[[str], Any]:
-    """`parse` of a cell written in a spreadsheet's local format, made the
+    """`parse` of a number written in a spreadsheet's local format, made the
     standard text first (`standard`: `12,75` -> `12.75`, or BadValue where
-    the text may mean two numbers); a refusal quotes the cell as written."""
+    the text may mean two numbers: `1.234` would parse as a fraction); a
+    refusal quotes the cell as written."""
 
     def read(text: str) -> Any:
         written = standard(text)
@@ -456,6 +454,29 @@ def _written_locally(
             return parse(written)
         except BadValue:
             return parse(text)  # refused again, in the cell's own words
+
+    return read
+
+
+def _or_written_so(
+    parse: Callable[[str], Any], standard: Callable[[str], str]
+) -> Callable[[str], Any]:
+    """`parse`, or where it refuses the cell, `parse` of the cell as
+    `standard` writes it (`1,234.5` -> `1234.5`, `24.12.26` -> `2026-12-24`,
+    or BadValue where the text may mean two values); a refusal quotes the
+    cell as written. A cell as the export writes it takes no step more."""
+
+    def read(text: str) -> Any:
+        try:
+            return parse(text)
+        except BadValue as refused:
+            written = standard(text)
+            if written == text:
+                raise
+            try:
+                return parse(written)
+            except BadValue:
+                raise refused from None
 
     return read
 

@@ -120,6 +120,30 @@ _DECIMAL_COMMA = re.compile(r"\s*[+-]?(\d{1,3}(\.\d{3})+|\d*),\d+([eE][+-]?\d+)?
 _GROUPED_BY_POINTS = re.compile(r"\s*[+-]?[1-9]\d{0,2}(\.\d{3})+\s*")
 
 
+# a number with its thousands grouped by `,` (`1,234.5`, `1,234,567`), as
+# spreadsheets in the locales that write a decimal point show one so formatted
+_GROUPED_BY_COMMAS = re.compile(r"\s*[+-]?[1-9]\d{0,2}(,\d{3})+(\.\d+)?\s*")
+
+
+def grouped_by_commas(text: str, whole: bool) -> str:
+    """A number with its thousands grouped by commas (`1,234.5`, as a
+    spreadsheet that writes a decimal point saves a number formatted with
+    a thousands separator) without them; any other text as it is. In a
+    column with fractions (`whole` False), a number of one group and no
+    point (`1,234`) is BadValue: 1.234 written with a decimal comma too."""
+    found = _GROUPED_BY_COMMAS.fullmatch(text)
+    if found is None:
+        return text
+    number = text.strip().replace(",", "")
+    if not whole and found.group(2) is None and text.count(",") == 1:
+        raise BadValue(
+            f"{text.strip()!r} may be {number} (its thousands separated by a "
+            f"comma) or a number with a fraction: write {number}, or "
+            f"{text.strip().replace(',', '.')} for the fraction."
+        )
+    return number
+
+
 def decimal_point(text: str) -> str:
     """A number written with a decimal comma (`12,75`, `-1.234,5`, as
     spreadsheets write numbers in the locales that separate a CSV's cells

@@ -321,15 +321,24 @@ def _preview(
     return answer.json()
 
 
-def test_numbers_a_german_calc_groups_are_read_or_refused_as_two_numbers(
-    columns_site, tmp_path
+@pytest.mark.parametrize(
+    ("locale", "target", "grouped_cells", "ratio_read_so"),
+    [
+        (GERMAN, SAVED_AS["csv"], (b";1.234,50;", b";1.234;"), "1,234"),
+        (None, SAVED_IN_UTF8, (b',"1,234.50",', b',"1,234",'), "1.234"),
+    ],
+    ids=["german", "english"],
+)
+def test_numbers_a_calc_groups_are_read_or_refused_as_two_numbers(
+    columns_site, tmp_path, locale, target, grouped_cells, ratio_read_so
 ):
-    """Calc in German writes a number formatted with a thousands separator
-    as `1.234,50`, read as 1234.5; `1.234` is 1234 so formatted, and 1.234
-    kept as text: in a column with fractions it is refused, naming both, and
-    nothing is written. Written without the separator, it is read."""
+    """Calc writes a number formatted with a thousands separator as
+    `1.234,50` in German and `1,234.50` in English, read as 1234.5; `1.234`
+    (`1,234`) is 1234 so formatted, and 1.234 kept as text (or written with
+    a decimal comma): in a column with fractions it is refused, naming both,
+    and nothing is written. Written without the separator, it is read."""
     site = columns_site
-    calc = calc_converter(tmp_path, GERMAN)
+    calc = calc_converter(tmp_path, locale)
     exported = site.client.get("/admin/zoo-sample/export/xlsx?sortBy=id").content
 
     def saved(ratio_format: str) -> bytes:
@@ -342,19 +351,22 @@ def test_numbers_a_german_calc_groups_are_read_or_refused_as_two_numbers(
         ratio.value, ratio.number_format = 1234, ratio_format
         edited = io.BytesIO()
         book.save(edited)
-        return calc(edited.getvalue(), "xlsx", SAVED_AS["csv"])
+        return calc(edited.getvalue(), "xlsx", target)
 
     with site.session() as session:
         before = facts.snapshot(session, ZooSample)
     grouped = saved("#,##0")
-    assert b";1.234,50;" in grouped and b";1.234;" in grouped
+    assert all(cell in grouped for cell in grouped_cells), grouped
     found = _preview(site, "zoo-sample", grouped)
+    separator = "point" if locale == GERMAN else "comma"
+    as_written = grouped_cells[1].strip(b';,"').decode()
     assert found["errors"] == [
         {
             "row": 2,
             "column": "ratio",
-            "message": "'1.234' may be 1234 (its thousands separated by a point) "
-            "or a number with a fraction: write 1234, or 1,234 for the fraction.",
+            "message": f"{as_written!r} may be 1234 (its thousands separated by a "
+            f"{separator}) or a number with a fraction: write 1234, or "
+            f"{ratio_read_so} for the fraction.",
         }
     ]
     assert found["token"] is None
