@@ -8,16 +8,12 @@ Without `soffice` the tests that need it fail, naming Debian's
 import os
 import shutil
 import subprocess
-from collections.abc import Callable
 from itertools import count
 from pathlib import Path
 
 from tests.tools import require_program
 
 SOFFICE_PATHS = ("/usr/bin/soffice", "/usr/lib/libreoffice/program/soffice")
-
-Calc = Callable[..., bytes]
-"""`calc(data, source_suffix, target, infilter=None)`: the bytes Calc saves."""
 
 
 def soffice_path() -> str | None:
@@ -32,42 +28,64 @@ def require_soffice() -> str:
     return require_program(soffice_path(), "LibreOffice", SOFFICE_PATHS)
 
 
-def calc_converter(home: Path, locale: str | None = None) -> Calc:
-    """A converter with its own home and profile under `home`: LibreOffice
-    fails under a read-only or shared home, and two instances may not share a
+class Calc:
+    """Calc with its own home and profile under `home`: LibreOffice fails
+    under a read-only or shared home, and two instances may not share a
     profile (parallel test workers). `locale` (`de_DE.UTF-8`) is the staff
     user's: LibreOffice reads and writes numbers, dates and true or false
-    as that locale does, from its own locale data (the system needs none)."""
-    soffice = require_soffice()
-    profile = (home / "profile").as_uri()
-    runs = count()
+    as that locale does, from its own locale data (the system needs none).
+    `calc(data, source_suffix, target, infilter=None)`: the bytes Calc saves;
+    `calc.all([...], ...)` converts many files in one start of Calc (most of
+    a conversion's second)."""
 
-    def convert(
-        data: bytes, source_suffix: str, target: str, infilter: str | None = None
+    def __init__(self, home: Path, locale: str | None = None) -> None:
+        self.soffice = require_soffice()
+        self.home = home
+        self.profile = (home / "profile").as_uri()
+        self.locale = locale
+        self.runs = count()
+
+    def __call__(
+        self, data: bytes, source_suffix: str, target: str, infilter: str | None = None
     ) -> bytes:
-        folder = home / f"run-{next(runs)}"
+        return self.all([data], source_suffix, target, infilter)[0]
+
+    def all(
+        self,
+        sources: list[bytes],
+        source_suffix: str,
+        target: str,
+        infilter: str | None = None,
+    ) -> list[bytes]:
+        """The bytes Calc saves for each of `sources`, in their order."""
+        if not sources:
+            return []
+        folder = self.home / f"run-{next(self.runs)}"
         folder.mkdir()
-        source = folder / f"file.{source_suffix}"
-        source.write_bytes(data)
-        command = [soffice, f"-env:UserInstallation={profile}", "--headless"]
-        command += ["--norestore"]
+        paths = [folder / f"file{n}.{source_suffix}" for n in range(len(sources))]
+        for path, data in zip(paths, sources, strict=True):
+            path.write_bytes(data)
+        command = [self.soffice, f"-env:UserInstallation={self.profile}"]
+        command += ["--headless", "--norestore"]
         if infilter:
             command.append(f"--infilter={infilter}")
         # a folder of its own: a CSV saved as CSV into the source's folder
         # would be the source itself, left as it was
         saved = folder / "saved"
-        command += ["--convert-to", target, "--outdir", str(saved), str(source)]
+        command += ["--convert-to", target, "--outdir", str(saved)]
         subprocess.run(
-            command,
+            [*command, *map(str, paths)],
             check=True,
             capture_output=True,
             timeout=300,
-            env={**os.environ, "HOME": str(home), **_locale_variables(locale)},
+            env={
+                **os.environ,
+                "HOME": str(self.home),
+                **_locale_variables(self.locale),
+            },
         )
         extension = target.split(":", 1)[0]
-        return (saved / f"file.{extension}").read_bytes()
-
-    return convert
+        return [(saved / f"{p.stem}.{extension}").read_bytes() for p in paths]
 
 
 def _locale_variables(locale: str | None) -> dict[str, str]:

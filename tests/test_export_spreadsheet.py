@@ -22,7 +22,7 @@ from xml.etree import ElementTree
 import pytest
 
 from tests.cell_models import Specimen
-from tests.libreoffice import calc_converter
+from tests.libreoffice import Calc
 from tests.test_export import (  # noqa: F401  (fixtures)
     DISGUISED,
     add_specimens,
@@ -54,7 +54,7 @@ Convert = Callable[[bytes, bool], list[dict[str, Cell]]]
 @pytest.fixture(scope="session")
 def libreoffice(tmp_path_factory: pytest.TempPathFactory) -> Convert:
     """Convert a CSV to a sheet with LibreOffice Calc, as rows of header -> cell."""
-    calc = calc_converter(tmp_path_factory.mktemp("libreoffice-home"))
+    calc = Calc(tmp_path_factory.mktemp("libreoffice-home"))
 
     def convert(data: bytes, trim_spaces: bool) -> list[dict[str, Cell]]:
         infilter = CSV_IMPORT.format(trim=str(trim_spaces).lower())

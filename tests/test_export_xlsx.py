@@ -29,7 +29,7 @@ from admin_app.writing.audit import AuditEntry
 from models import Project, Task
 from tests.cell_models import Mood, Size, Specimen
 from tests.conftest import add_staff, login
-from tests.libreoffice import calc_converter
+from tests.libreoffice import Calc
 from tests.live import live_server
 from tests.pages import text
 from tests.test_export import (  # noqa: F401  (fixtures)
@@ -494,7 +494,7 @@ def test_a_client_that_leaves_stops_the_writing_and_its_file(
 @pytest.fixture(scope="session")
 def calc_to_csv(tmp_path_factory: pytest.TempPathFactory):
     """Convert an xlsx to CSV with LibreOffice Calc; the CSV's rows."""
-    calc = calc_converter(tmp_path_factory.mktemp("libreoffice-xlsx-home"))
+    calc = Calc(tmp_path_factory.mktemp("libreoffice-xlsx-home"))
 
     def convert(data: bytes) -> list[list[str]]:
         # comma, double quote, UTF-8: the cells as Calc shows them

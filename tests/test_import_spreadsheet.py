@@ -20,7 +20,7 @@ from sqlmodel import Session
 from admin_app.listing.filters import parse_bool
 from models import Task
 from models.seed import seed_demo
-from tests.libreoffice import calc_converter
+from tests.libreoffice import Calc
 
 # comma, double quote, UTF-8, from line 1, no column formats, default
 # language, quoted fields not forced to text, special numbers detected.
@@ -40,7 +40,7 @@ UNICODE_TEXT = "csv:Text - txt - csv (StarCalc):9,34,65535"
 def calc(tmp_path):
     """CSV bytes -> the bytes LibreOffice Calc saves from them (XLSX unless
     another of its formats is named)."""
-    convert = calc_converter(tmp_path)
+    convert = Calc(tmp_path)
     return lambda data, target="xlsx", infilter=CSV_IMPORT: convert(
         data, "csv", target, infilter
     )
@@ -177,7 +177,7 @@ def test_true_and_false_as_calc_saves_them_in_each_locale_are_read(tmp_path):
     read = {}
     for locale in LOCALES:
         (tmp_path / locale).mkdir()
-        calc = calc_converter(tmp_path / locale, f"{locale}.UTF-8")
+        calc = Calc(tmp_path / locale, f"{locale}.UTF-8")
         saved = calc(data.getvalue(), "xlsx", SEMICOLON_CSV).decode()
         yes, no, number = saved.strip().split(";")
         read[locale] = (parse_bool(yes, "Done"), parse_bool(no, "Done"), number)

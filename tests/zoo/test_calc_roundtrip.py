@@ -17,9 +17,10 @@ from datetime import date, datetime
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import Column, func, update
+from sqlmodel import SQLModel
 
 from admin_app.model.fields import Kind
-from tests.libreoffice import calc_converter
+from tests.libreoffice import Calc
 from tests.zoo import facts
 from tests.zoo.columns import ZooSample
 from tests.zoo.conftest import COLUMNS, LEGACY, TRACKER, ZOO
@@ -32,18 +33,21 @@ SAVED_AS = {"xlsx": "xlsx", "csv": "csv:Text - txt - csv (StarCalc):59,34,76"}
 
 @pytest.mark.parametrize("site", ZOO, indirect=True, ids=lambda m: m.rsplit(".")[-1])
 def test_every_tables_export_saved_by_calc_imports_unchanged(site, tmp_path):
-    calc = calc_converter(tmp_path)
+    calc = Calc(tmp_path)
     refused = {}
     tables = [
         facts.identity(m) for m in facts.tables_of(importlib.import_module(site.module))
     ]
-    for table in tables:
-        for exported_as in ("csv", "xlsx"):
+    for exported_as in ("csv", "xlsx"):
+        exports = []
+        for table in tables:
             exported = site.client.get(f"/admin/{table}/export/{exported_as}")
             assert exported.status_code == 200, table
-            infilter = CSV_IMPORT if exported_as == "csv" else None
-            for saved_as, target in SAVED_AS.items():
-                saved = calc(exported.content, exported_as, target, infilter)
+            exports.append(exported.content)
+        infilter = CSV_IMPORT if exported_as == "csv" else None
+        for saved_as, target in SAVED_AS.items():
+            saved_files = calc.all(exports, exported_as, target, infilter)
+            for table, saved in zip(tables, saved_files, strict=True):
                 answer = site.client.post(
                     f"/admin/{table}/import",
                     files={"file": (f"{table}.{saved_as}", saved)},
@@ -97,6 +101,81 @@ def _typed_values(view, header: list, row: list, text: str | None) -> dict:  # t
     return typed
 
 
+def _typed_in(  # type: ignore[no-untyped-def]
+    view,
+    exported: bytes,
+    text: str | None,
+    typed_formats: dict[type, str],
+    shown_as: dict[bool, str] | None = None,
+    **more: object,
+) -> tuple[dict, bytes] | None:
+    """The XLSX export `exported` with values typed into its first row
+    (`_typed_values`, and `more`), a typed date or datetime formatted as
+    `typed_formats` says a spreadsheet shows one typed, and every other date
+    cell as `shown_as` says (by whether it has a time), if given: (the typed
+    values, the workbook); None where nothing is typed."""
+    book = load_workbook(io.BytesIO(exported))
+    sheet = book.active
+    if sheet.max_row < 2:
+        return None
+    header = [cell.value for cell in sheet[1]]
+    typed = _typed_values(view, header, list(sheet[2]), text)
+    typed.update({name: value for name, value in more.items() if name in header})
+    if not typed:
+        return None
+    for row in sheet.iter_rows(min_row=2) if shown_as else ():
+        for cell in row:
+            if cell.is_date:
+                cell.number_format = shown_as["h" in cell.number_format]
+    for name, value in typed.items():
+        cell = sheet.cell(2, header.index(name) + 1)
+        cell.value = value
+        if type(value) in typed_formats:
+            cell.number_format = typed_formats[type(value)]
+    edited = io.BytesIO()
+    book.save(edited)
+    return typed, edited.getvalue()
+
+
+def _confirmed_as_typed(site, previews: list[tuple[type, dict, dict]]) -> dict:  # type: ignore[no-untyped-def]
+    """Each preview, of a table's file with cells typed (`typed`), changes
+    exactly those cells of one row (and what the database or an update
+    stamps); confirmed, each is saved. Every file was written before any is
+    confirmed (a file written after another table's import would name its
+    rows by their new labels): a table's is confirmed after those of the
+    tables naming its rows (a file's label beside a key then names a row
+    the table still has, when a confirmation reads the cells again). The
+    keys of the rows changed, by model."""
+    keys = {}
+    for model, typed, found in previews:
+        table = facts.identity(model)
+        assert (found["errors"], found["changed"]) == ([], 1), (table, found)
+        (row,) = found["rows"]
+        changes = row["changes"]
+        assert {n: _same(changes[n][1], v) for n, v in typed.items()} == dict.fromkeys(
+            typed, True
+        ), (table, changes)
+        made = {  # by the database, or stamped at an update
+            facts.attr(c)
+            for c in facts.columns(model)
+            if c.onupdate is not None or c.computed is not None
+        }
+        assert changes.keys() - typed.keys() <= made, (table, changes)
+        keys[model] = row["key"]
+    order = {table: n for n, table in enumerate(SQLModel.metadata.sorted_tables)}
+    last_named = sorted(previews, key=lambda p: order[p[0].__table__], reverse=True)
+    for model, typed, found in last_named:
+        table = facts.identity(model)
+        confirmed = site.client.post(
+            f"/admin/{table}/import/confirm", data={"token": found["token"]}
+        )
+        assert "changed, 0 added." in confirmed.text, table
+        with site.session() as session:
+            stored = facts.by_identifier(session, model)[keys[model]]
+            assert all(_same(getattr(stored, n), v) for n, v in typed.items()), table
+    return keys
+
+
 def _add_lacked_characters(site, models: list) -> dict[type, Column]:  # type: ignore[no-untyped-def]
     """Every row's text column ends with `LACKED` (as the database holds
     text another program wrote), where it fits: the columns, by table."""
@@ -130,15 +209,18 @@ def test_every_tables_export_saved_by_a_german_calc_imports(site, tmp_path):
     encoding to choose, as UTF-8. Numbers, dates and a text typed in the
     spreadsheet preview as exactly those changes and are saved; no text with
     characters the file could not hold is changed."""
-    calc = calc_converter(tmp_path, GERMAN)
+    calc = Calc(tmp_path, GERMAN)
     views = {v.identity: v for v in site.app.state.admin.views}
     models = facts.tables_of(importlib.import_module(site.module))
     marked = _add_lacked_characters(site, models)
-    refused, changed, typed_rows = {}, [], {}
-    for model in models:
+    refused, edited = {}, []
+    exports = [
+        site.client.get(f"/admin/{facts.identity(m)}/export/xlsx").content
+        for m in models
+    ]
+    saved_files = calc.all(exports, "xlsx", SAVED_IN_CODE_PAGE)
+    for model, exported, saved in zip(models, exports, saved_files, strict=True):
         table = facts.identity(model)
-        exported = site.client.get(f"/admin/{table}/export/xlsx").content
-        saved = calc(exported, "xlsx", SAVED_IN_CODE_PAGE)
         if not saved.isascii():
             as_utf8 = site.client.post(
                 f"/admin/{table}/import",
@@ -150,51 +232,24 @@ def test_every_tables_export_saved_by_a_german_calc_imports(site, tmp_path):
         found = _preview(site, table, saved, CODE_PAGE)
         if found["errors"] or found["changed"] or found["new"]:
             refused[table] = (found["errors"][:2], found["rows"][:2])
-        book = load_workbook(io.BytesIO(exported))
-        sheet = book.active
-        if sheet.max_row < 2:
-            continue
-        header = [cell.value for cell in sheet[1]]
         text = facts.attr(marked[model]) if model in marked else None
-        typed = _typed_values(views[table], header, list(sheet[2]), text)
-        if not typed:
-            continue
-        for name, value in typed.items():
-            cell = sheet.cell(2, header.index(name) + 1)
-            cell.value = value
-            if isinstance(value, date):
-                cell.number_format = "DD.MM.YY"  # a typed date's, in Germany
-        edited = io.BytesIO()
-        book.save(edited)
-        saved = calc(edited.getvalue(), "xlsx", SAVED_IN_CODE_PAGE)
+        typed = _typed_in(views[table], exported, text, {date: "DD.MM.YY"})
+        if typed is not None:
+            edited.append((model, *typed))
+    saved_files = calc.all(
+        [data for _m, _t, data in edited], "xlsx", SAVED_IN_CODE_PAGE
+    )
+    previews = []
+    for (model, typed, _data), saved in zip(edited, saved_files, strict=True):
         written = saved.decode(CODE_PAGE)
         typed_cell = r"(2,5|1,25|24\.12\.26|01\.01\.27|Grüße für 5 €)"
         assert re.search(rf"(^|;){typed_cell}(;|$)", written, re.M)
-        found = _preview(site, table, saved, CODE_PAGE)
-        assert (found["errors"], found["changed"]) == ([], 1), (table, found)
-        (row,) = found["rows"]
-        changes = row["changes"]
-        assert {n: _same(changes[n][1], v) for n, v in typed.items()} == dict.fromkeys(
-            typed, True
-        ), (table, changes)
-        made = {  # by the database, or stamped at an update
-            facts.attr(c)
-            for c in facts.columns(model)
-            if c.onupdate is not None or c.computed is not None
-        }
-        assert changes.keys() - typed.keys() <= made, (table, changes)
-        confirmed = site.client.post(
-            f"/admin/{table}/import/confirm", data={"token": found["token"]}
-        )
-        assert "changed, 0 added." in confirmed.text, table
-        with site.session() as session:
-            stored = facts.by_identifier(session, model)[row["key"]]
-            assert all(_same(getattr(stored, n), v) for n, v in typed.items()), table
-        changed.append(table)
-        typed_rows[model] = row["key"]
+        found = _preview(site, facts.identity(model), saved, CODE_PAGE)
+        previews.append((model, typed, found))
+    typed_rows = _confirmed_as_typed(site, previews)
     assert refused == {}
     if site.module in (COLUMNS, LEGACY, TRACKER):  # the modules with such cells
-        assert changed
+        assert typed_rows
     assert marked
     with site.session() as session:  # the texts the file could not hold, kept
         for model, column in marked.items():
@@ -209,6 +264,7 @@ def test_every_tables_export_saved_by_a_german_calc_imports(site, tmp_path):
 # Excel in the United States: a CSV's ISO dates opened there show as
 # `12/24/2026`, its datetimes to the minute, and are saved as they show
 US_DATE_FORMATS = {False: "m/d/yyyy", True: "m/d/yyyy h:mm"}
+TYPED_IN_US = {date: "m/d/yyyy", datetime: "m/d/yyyy h:mm AM/PM"}
 SAVED_IN_UTF8 = "csv:Text - txt - csv (StarCalc):44,34,76"
 NIGHT_BEFORE_CHRISTMAS = datetime(2026, 12, 24, 21, 30)
 
@@ -227,72 +283,34 @@ def test_every_tables_dates_as_excel_shows_them_in_the_us_import_month_first(
     with `,` alike); read month first, exactly the typed cells change (the
     seconds the other cells no longer show are kept, not every row changed),
     and are saved."""
-    calc = calc_converter(tmp_path)
+    calc = Calc(tmp_path)
     views = {v.identity: v for v in site.app.state.admin.views}
     models = facts.tables_of(importlib.import_module(site.module))
-    changed, slashed = [], []
+    edited = []
     for model in models:
-        table = facts.identity(model)
-        book = load_workbook(
-            io.BytesIO(site.client.get(f"/admin/{table}/export/xlsx").content)
-        )
-        sheet = book.active
-        if sheet.max_row < 2:
-            continue
-        header = [cell.value for cell in sheet[1]]
-        typed = _typed_values(views[table], header, list(sheet[2]), None)
-        for name, spec in views[table].field_specs.items():
-            column = spec.column
-            if (
-                spec.kind is Kind.DATETIME
-                and name in header
-                and column.onupdate is None
-            ):
-                typed[name] = NIGHT_BEFORE_CHRISTMAS
-        for row in sheet.iter_rows(min_row=2):
-            for cell in row:
-                if cell.is_date:
-                    cell.number_format = US_DATE_FORMATS["h" in cell.number_format]
-        for name, value in typed.items():
-            cell = sheet.cell(2, header.index(name) + 1)
-            cell.value = value
-            if isinstance(value, datetime):
-                cell.number_format = "m/d/yyyy h:mm AM/PM"
-            elif isinstance(value, date):
-                cell.number_format = US_DATE_FORMATS[False]
-        edited = io.BytesIO()
-        book.save(edited)
-        saved = calc(edited.getvalue(), "xlsx", SAVED_IN_UTF8)
-        written = saved.decode()
+        view = views[facts.identity(model)]
+        moments = {
+            name: NIGHT_BEFORE_CHRISTMAS
+            for name, spec in view.field_specs.items()
+            if spec.kind is Kind.DATETIME and spec.column.onupdate is None
+        }
+        exported = site.client.get(f"/admin/{view.identity}/export/xlsx").content
+        typed = _typed_in(view, exported, None, TYPED_IN_US, US_DATE_FORMATS, **moments)
+        if typed is not None:
+            edited.append((model, *typed))
+    saved_files = calc.all([data for _m, _t, data in edited], "xlsx", SAVED_IN_UTF8)
+    previews, slashed = [], []
+    for (model, typed, _data), saved in zip(edited, saved_files, strict=True):
+        table, written = facts.identity(model), saved.decode()
         if re.search(r"(^|,)\d{1,2}/\d{1,2}/\d{4}", written, re.M):
             slashed.append(table)
-            found = _preview(site, table, saved)
-            assert any(
-                "(dates=day or dates=month)" in e["message"] for e in found["errors"]
-            )
-        if not typed:
-            found = _preview(site, table, saved, dates="month")
-            assert (found["errors"], found["changed"]) == ([], 0), (table, found)
-            continue
+            messages = [e["message"] for e in _preview(site, table, saved)["errors"]]
+            assert any("(dates=day or dates=month)" in m for m in messages), table
         if any(isinstance(v, date) for v in typed.values()):
-            assert re.search(
-                r"(^|,)(12/24/2026( 9:30 PM)?|1/1/2027)(,|$)", written, re.M
-            )
-        found = _preview(site, table, saved, dates="month")
-        assert (found["errors"], found["changed"]) == ([], 1), (table, found)
-        (row,) = found["rows"]
-        changes = row["changes"]
-        assert {n: _same(changes[n][1], v) for n, v in typed.items()} == dict.fromkeys(
-            typed, True
-        ), (table, changes)
-        confirmed = site.client.post(
-            f"/admin/{table}/import/confirm", data={"token": found["token"]}
-        )
-        assert "changed, 0 added." in confirmed.text, table
-        with site.session() as session:
-            stored = facts.by_identifier(session, model)[row["key"]]
-            assert all(_same(getattr(stored, n), v) for n, v in typed.items()), table
-        changed.append(table)
+            typed_cell = r"(12/24/2026( 9:30 PM)?|1/1/2027)"
+            assert re.search(rf"(^|,){typed_cell}(,|$)", written, re.M), table
+        previews.append((model, typed, _preview(site, table, saved, dates="month")))
+    changed = _confirmed_as_typed(site, previews)
     if site.module in (COLUMNS, LEGACY, TRACKER):  # the modules with such cells
         assert changed and slashed
 
@@ -338,7 +356,7 @@ def test_numbers_a_calc_groups_are_read_or_refused_as_two_numbers(
     a decimal comma): in a column with fractions it is refused, naming both,
     and nothing is written. Written without the separator, it is read."""
     site = columns_site
-    calc = calc_converter(tmp_path, locale)
+    calc = Calc(tmp_path, locale)
     exported = site.client.get("/admin/zoo-sample/export/xlsx?sortBy=id").content
 
     def saved(ratio_format: str) -> bytes:
