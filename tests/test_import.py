@@ -315,6 +315,7 @@ def test_a_csv_in_a_code_page_imports_in_the_encoding_chosen_on_the_form(
     )
     shown = page_text(page.text)
     assert "Grüße für 5 €" in shown
+    assert '<option value="cp1252" selected>' in page.text
     assert (
         "The file was read as Windows-1252 text (Western Europe and the "
         "Americas): a ? where a row's text has a character Windows-1252 has no "
@@ -407,6 +408,8 @@ def test_dates_with_the_year_last_are_read_in_the_order_chosen(seeded, client, d
         "Its dates with the year last were read with the month first "
         "(03/04/2026 is March 4, 2026)."
     ) in page_text(page.text)
+    # the form below the preview keeps the choice, for the file fixed
+    assert '<option value="month" selected>' in page.text
 
     found = preview(client, "task", data, dates="day").json()
     assert [e["message"] for e in found["errors"]] == [

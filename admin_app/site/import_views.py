@@ -153,19 +153,24 @@ class ImportActions:
             async def page(preview: Preview | None, error: Exception | None) -> Any:
                 if preview is None:
                     return await self._import_refused(request, str(error), chosen)
-                return await self._preview_page(request, preview, opened)
+                return await self._preview_page(request, preview, opened, chosen)
 
             return progress_response(request, run, page, BadFile)
         try:
             preview = await to_thread.run_sync(run)
         except BadFile as error:
             return await self._import_refused(request, str(error), chosen)
-        return await self._preview_page(request, preview, opened)
+        return await self._preview_page(request, preview, opened, chosen)
 
     async def _preview_page(
-        self, request: Request, preview: Preview, opened: OpenedFile
+        self,
+        request: Request,
+        preview: Preview,
+        opened: OpenedFile,
+        chosen: dict[str, Any],
     ) -> Response:
-        """The preview as a page, or as JSON for a script."""
+        """The preview as a page, or as JSON for a script; the upload form
+        below it as the user filled it (`chosen`), for the file fixed."""
         result = preview.result
         errors = [
             {"row": e.row, "column": e.column, "message": e.message}
@@ -207,7 +212,7 @@ class ImportActions:
             "added_rest": max(0, result.count("new") - shown),
             "errors": errors[:shown],
             "errors_rest": max(0, result.error_count - shown),
-            "key": opened.key,
+            **chosen,
             "read_as": _read_as(opened.upload.format),
         }
         return await self._import_response(request, context)
