@@ -8,6 +8,7 @@ from datetime import date, datetime
 import pytest
 from openpyxl import Workbook
 
+from admin_app.importing.cells import zeros_dropped
 from admin_app.importing.files import (
     BadFile,
     CellFormat,
@@ -179,6 +180,22 @@ def test_a_number_grouped_by_commas_is_read_without_them(text, whole, read):
 def test_a_number_of_one_comma_group_is_refused_where_it_may_be_a_fraction():
     with pytest.raises(BadValue, match=r"^'1,234' may be 1234 .* or 1\.234 for"):
         grouped_by_commas(" 1,234 ", whole=False)
+
+
+@pytest.mark.parametrize(
+    ("cell", "held", "dropped"),
+    [
+        ("123", "00123", True),  # a postcode a spreadsheet read as a number
+        ("0", "000", True),
+        ("123", "123", False),  # the same text: a repeat, not this rule
+        ("124", "00123", False),
+        ("0123", "00123", False),  # not as a number is written
+        ("123", "0012\uff13", False),  # a digit other than ASCII's (full-width 3)
+        ("123", None, False),
+    ],
+)
+def test_a_text_of_digits_is_read_as_a_number_by_a_spreadsheet(cell, held, dropped):
+    assert zeros_dropped(cell, held) is dropped
 
 
 def test_row_numbers_count_records_not_lines_and_skip_blank_rows():

@@ -252,9 +252,10 @@ class CellReader:
         columns by attribute key). A cell that repeats its row's value asks
         for nothing: the write path would parse, resolve, validate and merge
         it only to find it unchanged (most of the time an export imported
-        again took). Only exact repeats are left out (`_Sets.repeats`), and
-        texts a code page's `?` stands for (`code_pages`); anything else
-        takes the write path."""
+        again took). Only exact repeats are left out (`_Sets.repeats`),
+        texts a code page's `?` stands for (`code_pages`), and a text of
+        digits a spreadsheet read as a number (`zeros_dropped`); anything
+        else takes the write path."""
         asked, lossy = {}, self._lossy
         for name, value in data.items():
             sets = self._sets.get(name)
@@ -262,7 +263,11 @@ class CellReader:
                 asked[name] = value
                 continue
             before = held[sets.attribute]
-            if not (sets.repeats(value, before) or stands_for(value, before, lossy)):
+            if not (
+                sets.repeats(value, before)
+                or stands_for(value, before, lossy)
+                or zeros_dropped(value, before)
+            ):
                 asked[name] = value
         return asked
 
@@ -305,8 +310,13 @@ class CellReader:
             data[name] = before
 
     def _agrees(self, text: str, label: str | None) -> bool:
-        """Whether a label cell's `text` is `label` (None: no row's)."""
-        return text == label or stands_for(text, label, self._lossy)
+        """Whether a label cell's `text` is `label` (None: no row's), as a
+        spreadsheet may have written it (`stands_for`, `zeros_dropped`)."""
+        return (
+            text == label
+            or stands_for(text, label, self._lossy)
+            or zeros_dropped(text, label)
+        )
 
     def _by_label(self, number: int, cell: ImportCell, text: str) -> Any:
         """The key of the one related row labelled `text` ("" for none)."""
@@ -360,6 +370,21 @@ class CellReader:
         labels = self._labels.get(target, {}).items()
         found = [keys for label, keys in labels if stands_for(text, label, codec)]
         return [key for keys in found for key in keys]
+
+
+def zeros_dropped(value: Any, held: Any) -> bool:
+    """Whether a text cell is the row's text of digits with its leading
+    zeros dropped (`00123` saved as `123`): a spreadsheet opening a CSV
+    reads such a text (a postcode, a product code) as a number and saves
+    that, and the export opened and saved again would have changed it."""
+    return (
+        type(value) is str
+        and type(held) is str
+        and held[:1] == "0"
+        and held.isascii()
+        and held.isdigit()
+        and value == (held.lstrip("0") or "0")
+    )
 
 
 class _Sets(NamedTuple):
