@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pytest
 from openpyxl import Workbook
 
-from admin_app.importing.cells import zeros_dropped
+from admin_app.importing.cells import read_as_number
 from admin_app.importing.files import (
     BadFile,
     CellFormat,
@@ -192,10 +192,15 @@ def test_a_number_of_one_comma_group_is_refused_where_it_may_be_a_fraction():
         ("0123", "00123", False),  # not as a number is written
         ("123", "0012\uff13", False),  # a digit other than ASCII's (full-width 3)
         ("123", None, False),
+        ("1.23456789012346E+019", "12345678901234567890", True),  # Calc's
+        ("1.23457E+19", "12345678901234567890", True),  # Excel's, as it shows
+        ("1.23457E+19", "12345678901234567891", True),  # the digits it lost
+        ("1.23458E+19", "12345678901234567890", False),
+        ("1.23457E+14", "123456789012345", False),  # 15 digits: kept whole
     ],
 )
 def test_a_text_of_digits_is_read_as_a_number_by_a_spreadsheet(cell, held, dropped):
-    assert zeros_dropped(cell, held) is dropped
+    assert read_as_number(cell, held) is dropped
 
 
 def test_row_numbers_count_records_not_lines_and_skip_blank_rows():

@@ -44,6 +44,7 @@ KEY_LABELS_KEPT = 10_000  # labels of related rows kept from one batch to the ne
 Report = Callable[[int, str, str], None]  # row number, column, message
 _UNKNOWN = object()
 _SECONDS = re.compile(r"\d:\d\d:\d")  # a time written with its seconds
+_E_NOTATION = re.compile(r"(\d)\.?(\d*)[eE]\+?\d+")  # a number as `1.2346E+19`
 
 
 class CellReader:
@@ -254,7 +255,7 @@ class CellReader:
         it only to find it unchanged (most of the time an export imported
         again took). Only exact repeats are left out (`_Sets.repeats`),
         texts a code page's `?` stands for (`code_pages`), and a text of
-        digits a spreadsheet read as a number (`zeros_dropped`); anything
+        digits a spreadsheet read as a number (`read_as_number`); anything
         else takes the write path."""
         asked, lossy = {}, self._lossy
         for name, value in data.items():
@@ -266,7 +267,7 @@ class CellReader:
             if not (
                 sets.repeats(value, before)
                 or stands_for(value, before, lossy)
-                or zeros_dropped(value, before)
+                or read_as_number(value, before)
             ):
                 asked[name] = value
         return asked
@@ -311,11 +312,11 @@ class CellReader:
 
     def _agrees(self, text: str, label: str | None) -> bool:
         """Whether a label cell's `text` is `label` (None: no row's), as a
-        spreadsheet may have written it (`stands_for`, `zeros_dropped`)."""
+        spreadsheet may have written it (`stands_for`, `read_as_number`)."""
         return (
             text == label
             or stands_for(text, label, self._lossy)
-            or zeros_dropped(text, label)
+            or read_as_number(text, label)
         )
 
     def _by_label(self, number: int, cell: ImportCell, text: str) -> Any:
@@ -372,19 +373,24 @@ class CellReader:
         return [key for keys in found for key in keys]
 
 
-def zeros_dropped(value: Any, held: Any) -> bool:
-    """Whether a text cell is the row's text of digits with its leading
-    zeros dropped (`00123` saved as `123`): a spreadsheet opening a CSV
-    reads such a text (a postcode, a product code) as a number and saves
-    that, and the export opened and saved again would have changed it."""
-    return (
-        type(value) is str
-        and type(held) is str
-        and held[:1] == "0"
-        and held.isascii()
-        and held.isdigit()
-        and value == (held.lstrip("0") or "0")
-    )
+def read_as_number(value: Any, held: Any) -> bool:
+    """Whether a text cell is the row's text of digits as a spreadsheet
+    saves it after reading it as a number on opening a CSV: without its
+    leading zeros (a postcode, `00123` saved as `123`), or, longer than the
+    15 digits a number keeps, in E-notation (`12345678901234567890` saved
+    as `1.23456789012346E+019`). The export opened and saved again would
+    have changed each such text."""
+    if type(value) is not str or type(held) is not str or value == held:
+        return False
+    if not (held.isascii() and held.isdigit()):
+        return False
+    if held[0] == "0":
+        return value == (held.lstrip("0") or "0")
+    shown = _E_NOTATION.fullmatch(value)
+    if shown is None or len(held) <= 15:
+        return False
+    digits = len(shown.group(1)) + len(shown.group(2))
+    return float(value) == float(f"{int(held):.{digits - 1}e}")
 
 
 class _Sets(NamedTuple):

@@ -34,8 +34,9 @@ SAVED_AS = {"xlsx": "xlsx", "csv": "csv:Text - txt - csv (StarCalc):59,34,76"}
 @pytest.mark.parametrize("site", ZOO, indirect=True, ids=lambda m: m.rsplit(".")[-1])
 def test_every_tables_export_saved_by_calc_imports_unchanged(site, tmp_path):
     """Calc reads a text of digits in a CSV (a postcode, `00123`) as a number
-    and saves it so (`123`): a text column of each table holding one comes
-    back as it was, not changed to the number."""
+    and saves it so (`123`, and a longer one than a number keeps as
+    `1.23456789012346E+019`): a text column of each table holding such
+    texts comes back as it was, not changed to the number."""
     calc = Calc(tmp_path)
     refused = {}
     models = facts.tables_of(importlib.import_module(site.module))
@@ -179,17 +180,25 @@ def _confirmed_as_typed(site, previews: list[tuple[type, dict, dict]]) -> dict: 
     return keys
 
 
+# texts of digits a spreadsheet reads as numbers: a postcode, a long number
+DIGIT_TEXTS = ("00123", "12345678901234567890")
+
+
 def _add_digit_texts(site, models: list) -> list[type]:  # type: ignore[no-untyped-def]
-    """A row's text column of each table holds `00123`: the tables."""
+    """The first rows' text column of each table holds `DIGIT_TEXTS`: the
+    tables."""
     changed = []
     with site.session() as session:
         for model in models:
             column = _text_column(model)
-            if column is not None:
-                first = session.scalars(select(model).limit(1)).first()
-                if first is not None:
-                    setattr(first, facts.attr(column), "00123")
-                    changed.append(model)
+            rows = (
+                []
+                if column is None
+                else session.scalars(select(model).limit(2)).unique()
+            )
+            for row, text in zip(rows, DIGIT_TEXTS, strict=False):
+                setattr(row, facts.attr(column), text)
+                changed.append(model)
         session.commit()
     return changed
 
