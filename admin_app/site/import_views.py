@@ -384,7 +384,7 @@ DATE_EXAMPLES = {
     "month": "03/04/2026 is March 4, 2026",
 }
 DATE_CHOICES = [
-    ("", "As the file says: in a file with ; between its cells, the day first"),
+    ("", "Not chosen: day first in a file with ; between its cells"),
     ("day", f"Day first: {DATE_EXAMPLES['day']}"),
     ("month", f"Month first: {DATE_EXAMPLES['month']} (as in the United States)"),
 ]

@@ -238,3 +238,48 @@ def test_a_file_in_windows_1252_is_refused_as_utf8_and_read_as_chosen(
     )
     with site.session() as db:
         assert db.get(Task, int(first["id"])).title == "Grüße für 5 €"
+
+
+def test_a_date_written_month_first_is_refused_then_read_as_chosen(
+    admin_page: Page, site: Site, tmp_path
+) -> None:
+    """A due date typed as a spreadsheet in the United States shows it
+    (`12/24/2026`): the preview refuses the row naming the choice; chosen
+    below the preview ("Month first"), the file uploaded again is read so,
+    and the date is saved."""
+    page = admin_page
+    rows = _exported_tasks(page)
+    first = rows[0]
+    first["due_date"] = "12/24/2026"
+    edited = tmp_path / "tasks.csv"
+    edited.write_text(_written(rows), encoding="utf-8")
+
+    page.get_by_role("link", name="Import", exact=True).click()
+    page.get_by_label("File (CSV or XLSX").set_input_files(str(edited))
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator("#import-errors tbody tr td")).to_have_text(
+        [
+            "2",
+            "due_date",
+            "'12/24/2026' has its year last, and its day or its month first: say "
+            "which under “Dates with the year last” on the upload form "
+            "(dates=day or dates=month).",
+        ]
+    )
+    page.get_by_label("Dates with the year last").select_option("month")
+    page.get_by_label("File (CSV or XLSX").set_input_files(str(edited))
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator("#import-read-as")).to_have_text(
+        "Its dates with the year last were read with the month first "
+        "(03/04/2026 is March 4, 2026)."
+    )
+    expect(page.locator("#import-changes tbody tr td").nth(4)).to_have_text(
+        "2026-12-24"
+    )
+    expect(page.get_by_label("Dates with the year last")).to_have_value("month")
+    page.get_by_role("button", name="Import: 1 Task changed, 0 added").click()
+    expect(page.locator(".alert-success, .alert").first).to_contain_text(
+        "1 Task changed, 0 added."
+    )
+    with site.session() as db:
+        assert str(db.get(Task, int(first["id"])).due_date) == "2026-12-24"
