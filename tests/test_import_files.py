@@ -24,7 +24,7 @@ from admin_app.model.parsing import (
     BadValue,
     day_first,
     decimal_point,
-    grouped_by_commas,
+    decimal_point_only,
     grouped_whole_number,
     month_first,
 )
@@ -168,18 +168,28 @@ def test_the_order_of_dates_is_day_or_month_and_kept_with_the_format():
         ("-12,345,678.25", False, "-12345678.25"),
         ("1,234,567", False, "1234567"),
         ("1,234", True, "1234"),  # a whole number: no fraction to mean
-        ("1,5", False, "1,5"),  # not grouped: its parser refuses it
+        ("1,5", True, "1,5"),  # not grouped: its parser refuses it
         ("0,123", True, "0,123"),
         ("12,34", True, "12,34"),
     ],
 )
-def test_a_number_grouped_by_commas_is_read_without_them(text, whole, read):
-    assert grouped_by_commas(text, whole) == read
+def test_a_number_decimal_point_only_is_read_without_them(text, whole, read):
+    assert decimal_point_only(text, whole) == read
+
+
+def test_a_decimal_comma_outside_a_semicolon_file_is_refused_saying_where_it_is_read():
+    with pytest.raises(
+        BadValue, match=r"^'1\.234,5' has a decimal comma, read in a CSV"
+    ):
+        decimal_point_only("1.234,5", whole=False)
+    with pytest.raises(BadValue, match=r"save it so, or write 12\.5\.$"):
+        decimal_point_only("12,5", whole=False)
+    assert decimal_point_only("12,5", whole=True) == "12,5"  # not a whole number
 
 
 def test_a_number_of_one_comma_group_is_refused_where_it_may_be_a_fraction():
     with pytest.raises(BadValue, match=r"^'1,234' may be 1234 .* or 1\.234 for"):
-        grouped_by_commas(" 1,234 ", whole=False)
+        decimal_point_only(" 1,234 ", whole=False)
 
 
 @pytest.mark.parametrize(

@@ -31,7 +31,7 @@ from admin_app.model.labels import label_column, label_for
 from admin_app.model.limits import row_named
 from admin_app.model.parsing import (
     decimal_point,
-    grouped_by_commas,
+    decimal_point_only,
     grouped_whole_number,
     has_year_last,
     year_last,
@@ -443,7 +443,7 @@ def _reading(
     if spec.kind in (Kind.DECIMAL, Kind.NUMBER):
         whole = spec.kind is Kind.NUMBER and spec.integer
         if not cell_format.local:
-            grouped = partial(grouped_by_commas, whole=whole)
+            grouped = partial(decimal_point_only, whole=whole)
             return spec.name, _or_written_so(spec.parse, grouped)
         if whole:
             return spec.name, _written_locally(spec.parse, grouped_whole_number)

@@ -125,14 +125,24 @@ _GROUPED_BY_POINTS = re.compile(r"\s*[+-]?[1-9]\d{0,2}(\.\d{3})+\s*")
 _GROUPED_BY_COMMAS = re.compile(r"\s*[+-]?[1-9]\d{0,2}(,\d{3})+(\.\d+)?\s*")
 
 
-def grouped_by_commas(text: str, whole: bool) -> str:
-    """A number with its thousands grouped by commas (`1,234.5`, as a
-    spreadsheet that writes a decimal point saves a number formatted with
-    a thousands separator) without them; any other text as it is. In a
-    column with fractions (`whole` False), a number of one group and no
-    point (`1,234`) is BadValue: 1.234 written with a decimal comma too."""
+def decimal_point_only(text: str, whole: bool) -> str:
+    """A number written where the decimal point is a point (a file that is
+    not a `;` one): grouped by commas (`1,234.5`, as a spreadsheet that
+    writes a decimal point saves a number formatted with a thousands
+    separator), without them; any other text as it is. BadValue where the
+    text may mean two numbers, `1,234` in a column with fractions (`whole`
+    False: 1.234 written with a decimal comma too), or has a decimal comma
+    (`12,5`), which is read in a `;` file only: there it is what the
+    spreadsheets of the locales that write one save."""
     found = _GROUPED_BY_COMMAS.fullmatch(text)
     if found is None:
+        if not whole and _DECIMAL_COMMA.fullmatch(text):
+            raise BadValue(
+                f"{text.strip()!r} has a decimal comma, read in a CSV with ; "
+                "between its cells (as spreadsheets save one where a comma is "
+                f"the decimal sign): save it so, or write "
+                f"{text.strip().replace('.', '').replace(',', '.')}."
+            )
         return text
     number = text.strip().replace(",", "")
     if not whole and found.group(2) is None and text.count(",") == 1:
