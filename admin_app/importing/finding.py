@@ -179,6 +179,10 @@ class RowFinder:
             obj = self._written_as(number, one)
             if obj is False:
                 return False
+        if obj is None and isinstance(one, str) and one.isascii() and one.isdigit():
+            obj = self._zeros_dropped(number, one)
+            if obj is False:
+                return False
         if obj is None and primary and self.columns.key[0].spec.generated:
             self.report(
                 number,
@@ -210,6 +214,38 @@ class RowFinder:
             )
             return False
         return found[0] if found else None
+
+    def _zeros_dropped(self, number: int, key: str) -> Any:
+        """The row whose text key is a key cell's digits with leading zeros
+        (`00123`: a spreadsheet opening a CSV reads it as a number and saves
+        `123`), where no row has the key as written; None for none, False
+        (reported) for several (`0123` and `00123`). Read by the key's
+        index: each padding up to `PADDED_DIGITS`."""
+        column = self.columns.key_columns[0]
+        if key[0] == "0" or len(self.columns.key_columns) != 1:
+            return None
+        padded = ["0" * n + key for n in range(1, PADDED_DIGITS - len(key) + 1)]
+        if not padded:
+            return None
+        stmt = select(self.model).where(column.in_(padded)).limit(2)
+        if self.lock:
+            stmt = stmt.with_for_update(of=self.model)
+        found = list(self.session.scalars(stmt).unique())
+        if len(found) > 1:
+            name = self.mapper.get_property_by_column(column).key
+            keys = " and ".join(repr(getattr(row, name)) for row in found)
+            self.report(
+                number,
+                self.columns.key[0].header,
+                f"More than one row has the key {key!r} with leading zeros "
+                f"({keys}), which a spreadsheet drops: write the key with its "
+                "zeros, or save the file as XLSX.",
+            )
+            return False
+        return found[0] if found else None
+
+
+PADDED_DIGITS = 20  # the longest key of digits with leading zeros looked for
 
 
 def _key_value(cell: ImportCell, text: str) -> Any:
