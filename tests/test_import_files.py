@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pytest
 from openpyxl import Workbook
 
-from admin_app.importing.cells import read_as_number
+from admin_app.importing.digit_texts import read_as_number
 from admin_app.importing.files import (
     BadFile,
     CellFormat,

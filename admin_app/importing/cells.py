@@ -23,6 +23,11 @@ from sqlalchemy.orm import Session
 
 from admin_app.importing.code_pages import holds, rows_written_as, stands_for
 from admin_app.importing.columns import ImportCell, ImportColumns
+from admin_app.importing.digit_texts import (
+    dropped_zeros,
+    read_as_number,
+    rows_with_zeros,
+)
 from admin_app.importing.files import ENCODINGS, EXPORTED, CellFormat, ErrorValue
 from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import BadValue, FieldSpec, Kind
@@ -44,7 +49,6 @@ KEY_LABELS_KEPT = 10_000  # labels of related rows kept from one batch to the ne
 Report = Callable[[int, str, str], None]  # row number, column, message
 _UNKNOWN = object()
 _SECONDS = re.compile(r"\d:\d\d:\d")  # a time written with its seconds
-_E_NOTATION = re.compile(r"(\d)\.?(\d*)[eE]\+?\d+")  # a number as `1.2346E+19`
 
 
 class CellReader:
@@ -327,6 +331,8 @@ class CellReader:
         keys = self._label_keys(target, text)
         if not keys and self._lossy is not None and "?" in text:
             keys = self._label_keys_written_as(target, text, self._lossy)
+        if not keys and dropped_zeros(text):
+            keys = self._label_keys_with_zeros(target, text)
         if not keys and target is self.own:
             self.own_row_missing()  # a row the batch adds or renames, maybe
         if len(keys) == 1:
@@ -344,8 +350,8 @@ class CellReader:
         return False
 
     def _label_keys(self, target: type, text: str) -> list[str]:
-        column = label_column(target)
-        if column is not None and not hasattr(target, "__admin_label__"):
+        column = self._label_column(target)
+        if column is not None:
             cached = self._label_cache.get((target, text))
             if cached is None:
                 stmt = select(target).where(getattr(target, column) == text).limit(2)
@@ -364,33 +370,33 @@ class CellReader:
     def _label_keys_written_as(self, target: type, text: str, codec: str) -> list[str]:
         """The keys of the rows whose labels a label cell of a code page's
         file, with `?` in it, stands for (`_label_keys` found none)."""
-        column = label_column(target)
-        if column is not None and not hasattr(target, "__admin_label__"):
+        column = self._label_column(target)
+        if column is not None:
             rows = rows_written_as(self.session, target, column, text, codec)
             return [row_identifier(row) for row in rows]
+        return self._scanned(target, lambda label: stands_for(text, label, codec))
+
+    def _label_keys_with_zeros(self, target: type, text: str) -> list[str]:
+        """The keys of the rows whose labels are a label cell's digits with
+        leading zeros, which a spreadsheet drops (`_label_keys` found none)."""
+        column = self._label_column(target)
+        if column is not None:
+            rows = rows_with_zeros(self.session, target, getattr(target, column), text)
+            return [row_identifier(row) for row in rows]
+        return self._scanned(target, lambda label: read_as_number(text, label))
+
+    @staticmethod
+    def _label_column(target: type) -> str | None:
+        """The column a row's label is (`label_column`), where a query can
+        find rows by it; None where `__admin_label__` makes labels."""
+        column = label_column(target)
+        return None if hasattr(target, "__admin_label__") else column
+
+    def _scanned(self, target: type, matches: Callable[[str], bool]) -> list[str]:
+        """The keys of the rows of `target` whose labels, read by a scan
+        (`_label_keys`), match."""
         labels = self._labels.get(target, {}).items()
-        found = [keys for label, keys in labels if stands_for(text, label, codec)]
-        return [key for keys in found for key in keys]
-
-
-def read_as_number(value: Any, held: Any) -> bool:
-    """Whether a text cell is the row's text of digits as a spreadsheet
-    saves it after reading it as a number on opening a CSV: without its
-    leading zeros (a postcode, `00123` saved as `123`), or, longer than the
-    15 digits a number keeps, in E-notation (`12345678901234567890` saved
-    as `1.23456789012346E+019`). The export opened and saved again would
-    have changed each such text."""
-    if type(value) is not str or type(held) is not str or value == held:
-        return False
-    if not (held.isascii() and held.isdigit()):
-        return False
-    if held[0] == "0":
-        return value == (held.lstrip("0") or "0")
-    shown = _E_NOTATION.fullmatch(value)
-    if shown is None or len(held) <= 15:
-        return False
-    digits = len(shown.group(1)) + len(shown.group(2))
-    return float(value) == float(f"{int(held):.{digits - 1}e}")
+        return [key for label, keys in labels if matches(label) for key in keys]
 
 
 class _Sets(NamedTuple):

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from admin_app.importing.cells import Report
 from admin_app.importing.code_pages import rows_written_as
 from admin_app.importing.columns import ImportCell, ImportColumns
+from admin_app.importing.digit_texts import dropped_zeros, rows_with_zeros
 from admin_app.importing.files import ENCODINGS
 from admin_app.importing.outcomes import Row
 from admin_app.model.fields import BadValue, Kind
@@ -179,7 +180,7 @@ class RowFinder:
             obj = self._written_as(number, one)
             if obj is False:
                 return False
-        if obj is None and isinstance(one, str) and one.isascii() and one.isdigit():
+        if obj is None and isinstance(one, str) and dropped_zeros(one):
             obj = self._zeros_dropped(number, one)
             if obj is False:
                 return False
@@ -217,20 +218,12 @@ class RowFinder:
 
     def _zeros_dropped(self, number: int, key: str) -> Any:
         """The row whose text key is a key cell's digits with leading zeros
-        (`00123`: a spreadsheet opening a CSV reads it as a number and saves
-        `123`), where no row has the key as written; None for none, False
-        (reported) for several (`0123` and `00123`). Read by the key's
-        index: each padding up to `PADDED_DIGITS`."""
+        (`digit_texts`), where no row has the key as written; None for
+        none, False (reported) for several (`0123` and `00123`)."""
+        if len(self.columns.key_columns) != 1:
+            return None
         column = self.columns.key_columns[0]
-        if key[0] == "0" or len(self.columns.key_columns) != 1:
-            return None
-        padded = ["0" * n + key for n in range(1, PADDED_DIGITS - len(key) + 1)]
-        if not padded:
-            return None
-        stmt = select(self.model).where(column.in_(padded)).limit(2)
-        if self.lock:
-            stmt = stmt.with_for_update(of=self.model)
-        found = list(self.session.scalars(stmt).unique())
+        found = rows_with_zeros(self.session, self.model, column, key, lock=self.lock)
         if len(found) > 1:
             name = self.mapper.get_property_by_column(column).key
             keys = " and ".join(repr(getattr(row, name)) for row in found)
@@ -243,9 +236,6 @@ class RowFinder:
             )
             return False
         return found[0] if found else None
-
-
-PADDED_DIGITS = 20  # the longest key of digits with leading zeros looked for
 
 
 def _key_value(cell: ImportCell, text: str) -> Any:
