@@ -428,6 +428,14 @@ def test_dates_with_the_year_last_are_read_in_the_order_chosen(seeded, client, d
     found = preview(client, "task", write_csv(rows, delimiter=";"), dates="month")
     assert found.json()["errors"] == []
 
+    # a month's name says which is the month, whatever is chosen
+    rows[0]["due_date"], rows[1]["due_date"] = "24-Dec-26", "Mar 4, 2026"
+    found = preview(client, "task", write_csv(rows)).json()
+    assert [r["changes"]["due_date"][1] for r in found["rows"]] == [
+        "2026-12-24",
+        "2026-03-04",
+    ]
+
     unknown = preview(client, "task", data, dates="sideways")
     assert unknown.status_code == 400
     assert unknown.json()["error"] == (

@@ -27,6 +27,7 @@ from admin_app.model.parsing import (
     decimal_point_only,
     grouped_whole_number,
     month_first,
+    named_month,
 )
 
 LIMIT = 1024 * 1024
@@ -142,6 +143,25 @@ def test_a_date_with_its_day_first_is_read_as_iso_8601(text, read):
 )
 def test_a_date_with_its_month_first_is_read_as_iso_8601(text, read):
     assert month_first(text) == read
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("24-Dec-26", "2026-12-24"),  # Excel's own format with a month's name
+        ("24 December 2026", "2026-12-24"),
+        ("24. Dec. 2026", "2026-12-24"),
+        ("Dec 24, 2026", "2026-12-24"),
+        ("december 24 2026 9:30 PM", "2026-12-24 21:30"),
+        ("Sept 3, 2026", "2026-09-03"),
+        ("3-SEP-2026 13:45:07", "2026-09-03 13:45:07"),
+        ("24-Dez-26", "24-Dez-26"),  # not an English name: its parser refuses it
+        ("24-Decem-26", "24-Decem-26"),
+        ("31-Feb-26", "2026-02-31"),  # nor is this a date, which it says
+    ],
+)
+def test_a_date_with_its_months_name_is_read_as_iso_8601(text, read):
+    assert named_month(text) == read
 
 
 def test_a_day_first_date_may_have_a_12_hour_time_too():

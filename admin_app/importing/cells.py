@@ -39,6 +39,7 @@ from admin_app.model.parsing import (
     decimal_point_only,
     grouped_whole_number,
     has_year_last,
+    named_month,
     year_last,
 )
 from admin_app.model.values import unchanged
@@ -455,11 +456,18 @@ def _reading(
             return spec.name, _written_locally(spec.parse, grouped_whole_number)
         return spec.name, _written_locally(spec.parse, decimal_point)
     if spec.kind in (Kind.DATE, Kind.DATETIME):
-        order = cell_format.date_order
-        if order is None:
-            return spec.name, _or_written_so(spec.parse, _order_unknown)
-        return spec.name, _or_written_so(spec.parse, partial(year_last, order=order))
+        standard = partial(_date_written, order=cell_format.date_order)
+        return spec.name, _or_written_so(spec.parse, standard)
     return spec.name, spec.parse
+
+
+def _date_written(text: str, order: str | None) -> str:
+    """A date as a spreadsheet shows one (`parsing.named_month`, and with its
+    year last in `order`, the file's or the user's), as ISO 8601 writes it."""
+    named = named_month(text)
+    if named != text:
+        return named
+    return _order_unknown(text) if order is None else year_last(text, order)
 
 
 def _order_unknown(text: str) -> str:

@@ -185,13 +185,35 @@ def grouped_whole_number(text: str) -> str:
     return text
 
 
-# a date with its year last (`24.12.26`, `12/24/2026`), and a time after it,
-# on a 24-hour clock or a 12-hour one (`12/24/26 09:30 PM`)
-_YEAR_LAST = re.compile(
-    r"\s*(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})"
+# a time after a date, on a 24-hour clock or a 12-hour one (`09:30 PM`)
+_TIME_AFTER = (
     r"(?:[ T]+(\d{1,2})(:\d{2}(?::\d{2}(?:[.,]\d{1,6})?)?)"
     r"(?:\s*([AaPp])\.?\s*[Mm]\.?)?)?\s*"
 )
+# a date with its year last (`24.12.26`, `12/24/2026`), and a time after it
+_YEAR_LAST = re.compile(r"\s*(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})" + _TIME_AFTER)
+# a date with its month's name, the day first (`24-Dec-26`, `24 December 2026`)
+# or the month first (`Dec 24, 2026`), and a time after it
+_DAY_NAMED_MONTH = re.compile(
+    r"\s*(\d{1,2})\.?[ -]([A-Za-z]{3,9})\.?[ -](\d{4}|\d{2})" + _TIME_AFTER
+)
+_NAMED_MONTH_DAY = re.compile(
+    r"\s*([A-Za-z]{3,9})\.? (\d{1,2}),? (\d{4})" + _TIME_AFTER
+)
+MONTH_NAMES = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
 CENTURY_FROM = 30  # two-digit years below it are this century's, as spreadsheets read
 DATE_ORDERS = ("day", "month")  # which comes first in a date with its year last
 
@@ -206,11 +228,51 @@ def year_last(text: str, order: str) -> str:
     found = _YEAR_LAST.fullmatch(text)
     if found is None:
         return text
-    first, _sep, second, year, hour, rest, half = found.groups()
+    first, _sep, second, year, *time = found.groups()
     day, month = (second, first) if order == "month" else (first, second)
+    return _iso(text, year, int(month), day, *time)
+
+
+def named_month(text: str) -> str:
+    """A date written with its month's name in English, as a spreadsheet
+    shows a date so formatted (Excel's `24-Dec-26`; `24 December 2026`,
+    `Dec 24, 2026`), as ISO 8601 writes it: the name says which is the
+    month, whichever comes first. Any other text as it is."""
+    found = _DAY_NAMED_MONTH.fullmatch(text)
+    if found is not None:
+        day, name, year, *time = found.groups()
+    else:
+        found = _NAMED_MONTH_DAY.fullmatch(text)
+        if found is None:
+            return text
+        name, day, year, *time = found.groups()
+    month = _month_numbered(name)
+    return text if month is None else _iso(text, year, month, day, *time)
+
+
+def _month_numbered(name: str) -> int | None:
+    """1 to 12 for a month's name or its first three letters (`Sept` too)."""
+    name = name.lower()
+    for number, full in enumerate(MONTH_NAMES, start=1):
+        if name in (full, full[:3]) or (number == 9 and name == "sept"):
+            return number
+    return None
+
+
+def _iso(
+    text: str,
+    year: str,
+    month: int,
+    day: str,
+    hour: str | None,
+    rest: str | None,
+    half: str | None,
+) -> str:
+    """A date's (and a time's) parts as ISO 8601 writes them; `text` as it
+    is where the hour is none of a 12-hour clock's."""
     if len(year) == 2:
         year = f"{19 if int(year) >= CENTURY_FROM else 20}{year}"
-    iso = f"{year}-{int(month):02d}-{int(day):02d}"
+    iso = f"{year}-{month:02d}-{int(day):02d}"
     if hour is None:
         return iso
     hours = int(hour)
@@ -218,7 +280,7 @@ def year_last(text: str, order: str) -> str:
         if not 1 <= hours <= 12:
             return text
         hours = hours % 12 + (12 if half in "Pp" else 0)
-    return f"{iso} {hours:02d}{rest.replace(',', '.')}"
+    return f"{iso} {hours:02d}{str(rest).replace(',', '.')}"
 
 
 def day_first(text: str) -> str:
