@@ -539,9 +539,9 @@ def test_a_key_or_label_with_question_marks_finds_the_row_it_stands_for(
         {
             "row": 2,
             "column": "name",
-            "message": "2 rows of Project have a key '?a' may stand for (a ? for "
-            "a character Windows-1252 has no byte for): save the file as CSV "
-            "UTF-8 or as XLSX.",
+            "message": "Rows with the keys 'Ła' and 'Ża' have a key '?a' may "
+            "stand for (a ? for a character Windows-1252 has no byte for): save "
+            "the file as CSV UTF-8 or as XLSX.",
         }
     ]
 

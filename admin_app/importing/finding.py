@@ -176,12 +176,8 @@ class RowFinder:
             if self.lock:
                 stmt = stmt.with_for_update(of=self.model)
             obj = self.session.scalars(stmt.limit(1)).first()
-        if obj is None and self._lossy is not None and "?" in texts[0]:
-            obj = self._written_as(number, one)
-            if obj is False:
-                return False
-        if obj is None and isinstance(one, str) and dropped_zeros(one):
-            obj = self._zeros_dropped(number, one)
+        if obj is None:
+            obj = self._written_otherwise(number, one)
             if obj is False:
                 return False
         if obj is None and primary and self.columns.key[0].spec.generated:
@@ -194,45 +190,36 @@ class RowFinder:
             return False
         return obj
 
-    def _written_as(self, number: int, key: Any) -> Any:
-        """The row whose text key a key cell of a code page's file, with `?`
-        in it, stands for (no row has the key as written), None for none,
-        False (reported) for several."""
+    def _written_otherwise(self, number: int, key: Any) -> Any:
+        """The row whose text key a key cell stands for as a spreadsheet
+        may have written it, where no row has the key as written: with `?`
+        for each character a code page lacks (`code_pages`), or digits
+        without their leading zeros (`digit_texts`). None for none, False
+        (reported) for several."""
         if not isinstance(key, str) or len(self.columns.key_columns) != 1:
             return None
-        name = self.mapper.get_property_by_column(self.columns.key_columns[0]).key
-        assert self._lossy is not None
-        found = rows_written_as(
-            self.session, self.model, name, key, self._lossy, lock=self.lock
-        )
-        if len(found) > 1:
-            self.report(
-                number,
-                self.columns.key[0].header,
-                f"{len(found)} rows of {self.name} have a key {key!r} may stand "
-                f"for (a ? for a character {ENCODINGS[self._lossy][0]} has no "
-                "byte for): save the file as CSV UTF-8 or as XLSX.",
-            )
-            return False
-        return found[0] if found else None
-
-    def _zeros_dropped(self, number: int, key: str) -> Any:
-        """The row whose text key is a key cell's digits with leading zeros
-        (`digit_texts`), where no row has the key as written; None for
-        none, False (reported) for several (`0123` and `00123`)."""
-        if len(self.columns.key_columns) != 1:
-            return None
         column = self.columns.key_columns[0]
-        found = rows_with_zeros(self.session, self.model, column, key, lock=self.lock)
+        name = self.mapper.get_property_by_column(column).key
+        lock = self.lock
+        if self._lossy is not None and "?" in key:
+            found = rows_written_as(
+                self.session, self.model, name, key, self._lossy, lock=lock
+            )
+            how = f"a ? for a character {ENCODINGS[self._lossy][0]} has no byte for"
+            fix = "save the file as CSV UTF-8 or as XLSX"
+        elif dropped_zeros(key):
+            found = rows_with_zeros(self.session, self.model, column, key, lock=lock)
+            how = "leading zeros, which a spreadsheet drops"
+            fix = "write the key with its zeros, or save the file as XLSX"
+        else:
+            return None
         if len(found) > 1:
-            name = self.mapper.get_property_by_column(column).key
-            keys = " and ".join(repr(getattr(row, name)) for row in found)
+            keys = " and ".join(sorted(repr(getattr(row, name)) for row in found))
             self.report(
                 number,
                 self.columns.key[0].header,
-                f"More than one row has the key {key!r} with leading zeros "
-                f"({keys}), which a spreadsheet drops: write the key with its "
-                "zeros, or save the file as XLSX.",
+                f"Rows with the keys {keys} have a key {key!r} may stand for "
+                f"({how}): {fix}.",
             )
             return False
         return found[0] if found else None

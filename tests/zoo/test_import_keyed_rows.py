@@ -8,6 +8,7 @@ label's name, a user's email) likewise."""
 import csv
 import importlib
 import io
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import update
@@ -152,41 +153,56 @@ def _text_keys(model: type, view) -> list[str]:  # type: ignore[no-untyped-def]
     ]
 
 
+def _text_keyed_tables(site) -> Iterator[tuple[type, str, str]]:  # type: ignore[no-untyped-def]
+    """(model, table, name) of each table of the site's zoo module with a
+    unique text column (`_text_keys`) to find rows by."""
+    views = {v.identity: v for v in site.app.state.admin.views}
+    for model in facts.tables_of(importlib.import_module(site.module)):
+        table = facts.identity(model)
+        names = _text_keys(model, views[table])
+        if names:
+            yield model, table, names[0]
+
+
+def _keys_find_every_row(site, model: type, name: str, keys: list, **form: str) -> None:  # type: ignore[no-untyped-def]
+    """A file of the column `name` alone, `keys` as a spreadsheet wrote them
+    (`form`: how it is read), finds every row by it: "0 changed", nothing
+    written."""
+    table = facts.identity(model)
+    with site.session() as session:
+        before = facts.snapshot(session, model)
+    data = csv_bytes([name], keys)
+    if form.get("encoding"):
+        data = data.decode().encode(form["encoding"], "replace")
+    found = _preview_keyed(site, table, name, data, **form)
+    assert (found["errors"], found["new"]) == ([], 0), (table, found)
+    assert found["unchanged"] == len(keys) > 0, table
+    with site.session() as session:
+        assert facts.snapshot(session, model) == before, table
+
+
+def _exported_keys(site, table: str, name: str) -> list[str]:  # type: ignore[no-untyped-def]
+    exported = site.client.get(f"/admin/{table}/export/csv").text
+    return [row[name] for row in csv.DictReader(io.StringIO(exported))]
+
+
 @pytest.mark.parametrize("site", ZOO, indirect=True, ids=lambda m: m.rsplit(".")[-1])
 def test_a_key_a_code_page_wrote_with_question_marks_finds_its_row(site):
     """Unique names with characters Windows-1252 has no byte for, in a file
     saved in it (`?` in their place), find their rows by `key=<column>` on
     every table with such a column: the file is "0 changed" (its rows were
     once previewed as new ones, named with `?`), and it writes nothing."""
-    views = {v.identity: v for v in site.app.state.admin.views}
     checked = []
-    for model in facts.tables_of(importlib.import_module(site.module)):
-        table = facts.identity(model)
-        names = _text_keys(model, views[table])
-        if not names:
-            continue
-        column = facts.columns_by_attr(model)[names[0]]
+    for model, table, name in _text_keyed_tables(site):
+        column = facts.columns_by_attr(model)[name]
         with site.session() as session:
             session.execute(update(column.table).values({column: column + LACKED}))
             session.commit()
-            before = facts.snapshot(session, model)
-        exported = site.client.get(f"/admin/{table}/export/csv").text
-        keys = [
-            {names[0]: row[names[0]]} for row in csv.DictReader(io.StringIO(exported))
-        ]
-        assert keys and all(k[names[0]].endswith(LACKED) for k in keys), table
-        data = csv_bytes([names[0]], keys).decode().encode("cp1252", "replace")
-        answer = site.client.post(
-            f"/admin/{table}/import",
-            files={"file": ("t.csv", data)},
-            data={"key": names[0], "encoding": "cp1252"},
-            headers=JSON,
+        keys = _exported_keys(site, table, name)
+        assert all(key.endswith(LACKED) for key in keys), table
+        _keys_find_every_row(
+            site, model, name, [{name: k} for k in keys], encoding="cp1252"
         )
-        found = answer.json()
-        assert (found["errors"], found["new"]) == ([], 0), (table, found)
-        assert found["unchanged"] == len(keys), table
-        with site.session() as session:
-            assert facts.snapshot(session, model) == before, table
         checked.append(table)
     if site.module in (TRACKER, SOCIAL, LOADING):  # the modules with such keys
         assert checked
@@ -200,28 +216,15 @@ def test_a_key_of_digits_a_spreadsheet_dropped_zeros_from_finds_its_row(site):
     "0 changed" and writes nothing (each row was once previewed as a new
     one, named `1`: a second row for each). A key standing for two rows is
     refused naming both."""
-    views = {v.identity: v for v in site.app.state.admin.views}
     checked = []
-    for model in facts.tables_of(importlib.import_module(site.module)):
-        table = facts.identity(model)
-        names = _text_keys(model, views[table])
-        if not names:
-            continue
-        name = names[0]
+    for model, table, name in _text_keyed_tables(site):
         with site.session() as session:
             for n, row in enumerate(facts.rows(session, model), start=1):
                 setattr(row, name, f"{n:05d}")
             session.commit()
-            before = facts.snapshot(session, model)
-        exported = site.client.get(f"/admin/{table}/export/csv").text
-        keys = [
-            {name: str(int(r[name]))} for r in csv.DictReader(io.StringIO(exported))
-        ]
-        found = _preview_keyed(site, table, name, csv_bytes([name], keys))
-        assert (found["errors"], found["new"]) == ([], 0), (table, found)
-        assert found["unchanged"] == len(keys), table
+        keys = [{name: str(int(k))} for k in _exported_keys(site, table, name)]
+        _keys_find_every_row(site, model, name, keys)
         with site.session() as session:
-            assert facts.snapshot(session, model) == before, table
             row = facts.rows(session, model)[1]
             setattr(row, name, "0001")  # `1` stands for `00001` and `0001`
             session.commit()
@@ -230,9 +233,9 @@ def test_a_key_of_digits_a_spreadsheet_dropped_zeros_from_finds_its_row(site):
             {
                 "row": 2,
                 "column": name,
-                "message": "More than one row has the key '1' with leading zeros "
-                "('00001' and '0001'), which a spreadsheet drops: write the key "
-                "with its zeros, or save the file as XLSX.",
+                "message": "Rows with the keys '00001' and '0001' have a key '1' "
+                "may stand for (leading zeros, which a spreadsheet drops): write "
+                "the key with its zeros, or save the file as XLSX.",
             }
         ], table
         checked.append(table)
@@ -240,11 +243,12 @@ def test_a_key_of_digits_a_spreadsheet_dropped_zeros_from_finds_its_row(site):
         assert checked
 
 
-def _preview_keyed(site, table: str, key: str, data: bytes) -> dict:  # type: ignore[no-untyped-def]
+def _preview_keyed(site, table: str, key: str, data: bytes, **form: str) -> dict:  # type: ignore[no-untyped-def]
+    """The preview (JSON) of `data` on `table`, rows found by `key`."""
     answer = site.client.post(
         f"/admin/{table}/import",
         files={"file": ("t.csv", data)},
-        data={"key": key},
+        data={"key": key, **form},
         headers=JSON,
     )
     assert answer.status_code == 200, (table, answer.text[:300])
