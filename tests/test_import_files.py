@@ -22,12 +22,11 @@ from admin_app.importing.files import (
 )
 from admin_app.model.parsing import (
     BadValue,
-    day_first,
     decimal_point,
     decimal_point_only,
     grouped_whole_number,
-    month_first,
     named_month,
+    year_last,
 )
 
 LIMIT = 1024 * 1024
@@ -124,7 +123,7 @@ def test_a_whole_number_grouped_by_points_is_read_without_them(text, read):
     ],
 )
 def test_a_date_with_its_day_first_is_read_as_iso_8601(text, read):
-    assert day_first(text) == read
+    assert year_last(text, "day") == read
 
 
 @pytest.mark.parametrize(
@@ -142,7 +141,7 @@ def test_a_date_with_its_day_first_is_read_as_iso_8601(text, read):
     ],
 )
 def test_a_date_with_its_month_first_is_read_as_iso_8601(text, read):
-    assert month_first(text) == read
+    assert year_last(text, "month") == read
 
 
 @pytest.mark.parametrize(
@@ -165,7 +164,7 @@ def test_a_date_with_its_months_name_is_read_as_iso_8601(text, read):
 
 
 def test_a_day_first_date_may_have_a_12_hour_time_too():
-    assert day_first("24/12/2026 9:30 PM") == "2026-12-24 21:30"
+    assert year_last("24/12/2026 9:30 PM", "day") == "2026-12-24 21:30"
 
 
 def test_the_order_of_dates_is_day_or_month_and_kept_with_the_format():

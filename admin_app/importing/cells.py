@@ -9,7 +9,9 @@ a formula that failed shows) refuses its row: it is never data. In a file of
 a code page (`files.CellFormat.lossy`), a text with `?` where the row's text
 has a character the code page has no byte for (an emoji, `Ł` in
 Windows-1252) is that text as the spreadsheet could write it: the row's, not
-a change to `?`.
+a change to `?`; so are a text of digits a spreadsheet read as a number
+(`digit_texts`) and a datetime it shows to the minute. Numbers and dates are
+read as spreadsheets show them too (`_reading`).
 """
 
 import re

@@ -48,10 +48,9 @@ def rows_with_zeros(
     session: Session, model: type, column: Any, digits: str, *, lock: bool = False
 ) -> list[Any]:
     """Up to two rows of `model` whose text in `column` (a column or an
-    attribute) is `digits` with
-    leading zeros (`dropped_zeros`), read by the column's index: each
-    padding up to `PADDED_DIGITS` digits; `lock`ed as a confirmation locks
-    the rows it changes."""
+    attribute) is `digits` with leading zeros (`dropped_zeros`), read by the
+    column's index: each padding up to `PADDED_DIGITS` digits; `lock`ed as a
+    confirmation locks the rows it changes."""
     padded = ["0" * n + digits for n in range(1, PADDED_DIGITS - len(digits) + 1)]
     if not padded:
         return []

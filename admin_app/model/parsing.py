@@ -283,16 +283,6 @@ def _iso(
     return f"{iso} {hours:02d}{str(rest).replace(',', '.')}"
 
 
-def day_first(text: str) -> str:
-    """`year_last` with the day first."""
-    return year_last(text, "day")
-
-
-def month_first(text: str) -> str:
-    """`year_last` with the month first."""
-    return year_last(text, "month")
-
-
 def has_year_last(text: str) -> bool:
     """Whether the text is a date written with its year last, which may have
     its day or its month first (`03/04/2026`)."""
