@@ -38,6 +38,12 @@ def read_as_number(value: Any, held: Any) -> bool:
     return float(value) == float(f"{int(held):.{digits - 1}e}")
 
 
+def in_e_notation(text: str) -> bool:
+    """Whether a key cell is a number as a spreadsheet writes one too long
+    to keep whole (`1.23457E+19`): the text of digits it was is lost."""
+    return _E_NOTATION.fullmatch(text) is not None
+
+
 def dropped_zeros(text: str) -> bool:
     """Whether a key or label cell may be a text of digits whose leading
     zeros a spreadsheet dropped: digits, not starting with a zero."""

@@ -17,7 +17,11 @@ from sqlalchemy.orm import Session
 from admin_app.importing.cells import Report
 from admin_app.importing.code_pages import rows_written_as
 from admin_app.importing.columns import ImportCell, ImportColumns
-from admin_app.importing.digit_texts import dropped_zeros, rows_with_zeros
+from admin_app.importing.digit_texts import (
+    dropped_zeros,
+    in_e_notation,
+    rows_with_zeros,
+)
 from admin_app.importing.files import ENCODINGS
 from admin_app.importing.outcomes import Row
 from admin_app.model.fields import BadValue, Kind
@@ -195,7 +199,8 @@ class RowFinder:
         may have written it, where no row has the key as written: with `?`
         for each character a code page lacks (`code_pages`), or digits
         without their leading zeros (`digit_texts`). None for none, False
-        (reported) for several."""
+        (reported) for several, and for a key in E-notation (its digits are
+        lost; it would have been a new row's key)."""
         if not isinstance(key, str) or len(self.columns.key_columns) != 1:
             return None
         column = self.columns.key_columns[0]
@@ -211,6 +216,16 @@ class RowFinder:
             found = rows_with_zeros(self.session, self.model, column, key, lock=lock)
             how = "leading zeros, which a spreadsheet drops"
             fix = "write the key with its zeros, or save the file as XLSX"
+        elif in_e_notation(key):
+            self.report(
+                number,
+                self.columns.key[0].header,
+                f"{key!r} is a key of digits a spreadsheet read as a number and "
+                "wrote in E-notation, its last digits lost: format the column "
+                "as text there and type the keys again, or save the export as "
+                "XLSX, which keeps them.",
+            )
+            return False
         else:
             return None
         if len(found) > 1:

@@ -215,7 +215,8 @@ def test_a_key_of_digits_a_spreadsheet_dropped_zeros_from_finds_its_row(site):
     rows by `key=<column>` on every table with such a column: the file is
     "0 changed" and writes nothing (each row was once previewed as a new
     one, named `1`: a second row for each). A key standing for two rows is
-    refused naming both."""
+    refused naming both, and a key in E-notation (more digits than a number
+    keeps, `1.23457E+19`) is refused, not previewed as a new row's key."""
     checked = []
     for model, table, name in _text_keyed_tables(site):
         with site.session() as session:
@@ -237,6 +238,14 @@ def test_a_key_of_digits_a_spreadsheet_dropped_zeros_from_finds_its_row(site):
                 "may stand for (leading zeros, which a spreadsheet drops): write "
                 "the key with its zeros, or save the file as XLSX.",
             }
+        ], table
+        long_key = [{name: "1.23457E+19"}]  # 12345678901234567890, as shown
+        found = _preview_keyed(site, table, name, csv_bytes([name], long_key))
+        assert [e["message"] for e in found["errors"]] == [
+            "'1.23457E+19' is a key of digits a spreadsheet read as a number and "
+            "wrote in E-notation, its last digits lost: format the column as "
+            "text there and type the keys again, or save the export as XLSX, "
+            "which keeps them."
         ], table
         checked.append(table)
     if site.module in (TRACKER, SOCIAL, LOADING):  # the modules with such keys
