@@ -253,7 +253,8 @@ def test_a_new_rows_defaults_are_made_as_pydantic_makes_them():
 def test_a_choice_is_read_by_its_value_or_its_name_the_first_choice_winning():
     """A choice's text is its value or its member's name; where one member's
     name is another's value, the earlier choice is read, as the choices are
-    listed (the lookup is made once a field)."""
+    listed (the lookup is made once a field). In another case, a text naming
+    one choice reads it, and one naming two is refused."""
     import enum
 
     from admin_app.model.fields import FieldSpec, Kind
@@ -276,8 +277,11 @@ def test_a_choice_is_read_by_its_value_or_its_name_the_first_choice_winning():
     assert spec.parse("pale") is Shade.light
     assert spec.parse("7") is spec.parse("grey") is Shade.grey
     assert spec.parse("") is None
-    with pytest.raises(BadValue, match=r"'Pale' is not one of light, pale, 7\."):
-        spec.parse("Pale")
+    assert spec.parse("Pale") is Shade.light  # case ignored where only one is named
+    with pytest.raises(BadValue, match=r"^'LIGHT' may be light or pale: write"):
+        spec.parse("LIGHT")  # one's value and the other's name
+    with pytest.raises(BadValue, match=r"'Dim' is not one of light, pale, 7\."):
+        spec.parse("Dim")
 
 
 @pytest.mark.parametrize("largest_taken", [False, True])
