@@ -92,11 +92,14 @@ class CellReader:
         self._beside_keys = [
             (label, key, _reading(key)[0]) for label, key in columns.beside_keys
         ]
-        # a label beside the key of a row of this table (a parent task's)
-        self._own_beside = [
+        # a label of a row of this table (a parent task's), without its key
+        # column or beside it (`names_own_row_by_label`)
+        self._own_labels = [
+            (label, None) for label in columns.labels if label.spec.target is own
+        ] + [
             (label, key)
             for label, key in columns.beside_keys
-            if own is not None and label.spec.target is own
+            if label.spec.target is own
         ]
         # the row's attribute each form data name sets (`asked`)
         self._sets: dict[str, _Sets] = {}
@@ -131,11 +134,13 @@ class CellReader:
             self._key_labels = {}
 
     def names_own_row_by_label(self, cells: list[str]) -> bool:
-        """Whether the row names a row of this table by its label alone
-        (beside an empty key cell): a row the batch adds, maybe."""
+        """Whether the row names a row of this table by its label (without
+        its key column, or beside an empty key cell): a row the batch adds,
+        maybe, which its label finds only once the batch's writes are made."""
         return any(
-            cells[label.position].strip() and not cells[key.position].strip()
-            for label, key in self._own_beside
+            cells[label.position].strip()
+            and (key is None or not cells[key.position].strip())
+            for label, key in self._own_labels
         )
 
     def spreadsheet_errors(self, number: int, cells: list[str]) -> bool:

@@ -168,9 +168,6 @@ class ImportRun:
             own=self.model,
             own_row_missing=self._own_row_missing,
         )
-        # a label naming a row of this table (a parent task by its title) may
-        # name a row the batch adds: such a batch is run row by row
-        self._labels_own_rows = any(c.spec.target is self.model for c in columns.labels)
         self._adding = False  # the batch adds a row before the one at hand
         # each written row's key: its row number (a file of its own while `run` runs)
         self._seen: SeenRows
@@ -290,12 +287,8 @@ class ImportRun:
         if creating and not self.permissions.create:
             self.error(number, "", f"You may not add {self.view.name_plural}.")
             return None
-        if (
-            self._batched
-            and self._adding
-            and (self._labels_own_rows or self.cells.names_own_row_by_label(cells))
-        ):
-            raise _Replay  # its labels may name a row the batch adds
+        if self._batched and self._adding and self.cells.names_own_row_by_label(cells):
+            raise _Replay  # its label may name a row the batch adds: row by row
         data = self.cells.data(number, cells, found)
         if data is None:
             return None
