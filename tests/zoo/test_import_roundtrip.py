@@ -207,6 +207,51 @@ def test_a_changed_cell_is_previewed_confirmed_and_reverted_on_every_table(
 
 
 @pytest.mark.parametrize("site", ZOO, indirect=True, ids=lambda m: m.rsplit(".")[-1])
+def test_numbers_with_a_separator_or_a_decimal_comma_in_a_comma_file_on_every_table(
+    site,
+):
+    """In a file with `,` between its cells, every table's column of numbers
+    with fractions reads `1,000.5` (a spreadsheet's number formatted with a
+    thousands separator) as 1000.5, and refuses `12,5` saying that a `;`
+    file reads a decimal comma (it was "'12,5' is not a number")."""
+    views = {v.identity: v for v in site.app.state.admin.views}
+    read = []
+    for model in facts.tables_of(importlib.import_module(site.module)):
+        table = facts.identity(model)
+        view = views[table]
+        header, rows = exported(site, table)
+        fractions = [
+            facts.attr(spec.column)
+            for spec in view.field_specs.values()
+            if spec.kind in (Kind.DECIMAL, Kind.NUMBER)
+            and not spec.integer
+            and spec.column is not None
+            and facts.attr(spec.column) in header
+            and spec.name in view._form_prop_names
+        ]
+        for name in fractions if rows else ():
+            written = [{**rows[0], name: "12,5"}]
+            found = import_preview(site.client, table, csv_bytes(header, written))
+            assert [(e["column"], e["message"]) for e in found["errors"]] == [
+                (
+                    name,
+                    "'12,5' has a decimal comma, read in a CSV with ; between its "
+                    "cells (as spreadsheets save one where a comma is the decimal "
+                    "sign): save it so, or write 12.5.",
+                )
+            ], (table, found["errors"])
+            written = [{**rows[0], name: "1,000.5"}]
+            found = import_preview(site.client, table, csv_bytes(header, written))
+            messages = " ".join(e["message"] for e in found["errors"])
+            assert "1,000.5" not in messages, (table, name, messages)
+            if not found["errors"]:  # else too large for the column or its model
+                assert float(found["rows"][0]["changes"][name][1]) == 1000.5
+                read.append((table, name))
+    if site.module in (COLUMNS, LEGACY):  # the modules with such columns
+        assert read
+
+
+@pytest.mark.parametrize("site", ZOO, indirect=True, ids=lambda m: m.rsplit(".")[-1])
 def test_a_choice_typed_as_the_pages_show_it_is_read_on_every_table(site):
     """A person types a choice into a spreadsheet as the list and the forms
     show it, its label, in whatever case (`DEEP BLUE` for `deep_blue`, `Team
