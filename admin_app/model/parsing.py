@@ -185,10 +185,10 @@ def grouped_whole_number(text: str) -> str:
     return text
 
 
+_HALF_DAY = r"\s*([AaPp])\.?\s*[Mm]\.?"  # a 12-hour clock's `AM`, `p.m.`
 # a time after a date, on a 24-hour clock or a 12-hour one (`09:30 PM`)
 _TIME_AFTER = (
-    r"(?:[ T]+(\d{1,2})(:\d{2}(?::\d{2}(?:[.,]\d{1,6})?)?)"
-    r"(?:\s*([AaPp])\.?\s*[Mm]\.?)?)?\s*"
+    r"(?:[ T]+(\d{1,2})(:\d{2}(?::\d{2}(?:[.,]\d{1,6})?)?)" + f"(?:{_HALF_DAY})?)?\\s*"
 )
 # a date with its year last (`24.12.26`, `12/24/2026`), and a time after it
 _YEAR_LAST = re.compile(r"\s*(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})" + _TIME_AFTER)
@@ -275,12 +275,18 @@ def _iso(
     iso = f"{year}-{month:02d}-{int(day):02d}"
     if hour is None:
         return iso
-    hours = int(hour)
-    if half is not None:
-        if not 1 <= hours <= 12:
-            return text
-        hours = hours % 12 + (12 if half in "Pp" else 0)
+    hours = int(hour) if half is None else _on_24_hours(hour, half)
+    if hours is None:
+        return text
     return f"{iso} {hours:02d}{str(rest).replace(',', '.')}"
+
+
+def _on_24_hours(hour: str, half: str) -> int | None:
+    """An hour of a 12-hour clock (`half`: `a` or `p`, either case) on a
+    24-hour one; None for none of its hours (0, 13)."""
+    if not 1 <= int(hour) <= 12:
+        return None
+    return int(hour) % 12 + (12 if half in "Pp" else 0)
 
 
 def has_year_last(text: str) -> bool:
@@ -333,9 +339,7 @@ def read_datetime(text: str) -> datetime:
 
 # A time on a 12-hour clock, as spreadsheets in English locales show and save
 # one (LibreOffice writes `09:30:15 AM` for the cell it read as `09:30:15`).
-_TWELVE_HOURS = re.compile(
-    r"(\d{1,2}):(\d{2})(?::(\d{2})(\.\d{1,6})?)?\s*([AaPp])\.?\s*[Mm]\.?"
-)
+_TWELVE_HOURS = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2})(\.\d{1,6})?)?" + _HALF_DAY)
 
 
 def read_time(text: str) -> time:
@@ -346,9 +350,9 @@ def read_time(text: str) -> time:
     if found is None:
         return time.fromisoformat(text)
     hour, minute, second, fraction, half = found.groups()
-    if not 1 <= int(hour) <= 12:
+    hour24 = _on_24_hours(hour, half)
+    if hour24 is None:
         raise ValueError(text)
-    hour24 = int(hour) % 12 + (12 if half in "Pp" else 0)
     return time.fromisoformat(f"{hour24:02d}:{minute}:{second or '00'}{fraction or ''}")
 
 
