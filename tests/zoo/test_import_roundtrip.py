@@ -206,6 +206,27 @@ def test_a_changed_cell_is_previewed_confirmed_and_reverted_on_every_table(
     assert changed_tables
 
 
+def _typed_columns(site, kinds: tuple[Kind, ...]) -> Iterator[tuple]:  # type: ignore[no-untyped-def]
+    """(model, table, header, rows, specs) of each table of the site's zoo
+    module with exported rows and columns of `kinds` on its form and in its
+    export, where a person may type into a spreadsheet: the specs."""
+    views = {v.identity: v for v in site.app.state.admin.views}
+    for model in facts.tables_of(importlib.import_module(site.module)):
+        table = facts.identity(model)
+        view = views[table]
+        header, rows = exported(site, table)
+        specs = [
+            spec
+            for spec in view.field_specs.values()
+            if spec.kind in kinds
+            and spec.column is not None
+            and facts.attr(spec.column) in header
+            and spec.name in view._form_prop_names
+        ]
+        if rows and specs:
+            yield model, table, header, rows, specs
+
+
 @pytest.mark.parametrize("site", ZOO, indirect=True, ids=lambda m: m.rsplit(".")[-1])
 def test_numbers_with_a_separator_or_a_decimal_comma_in_a_comma_file_on_every_table(
     site,
@@ -214,22 +235,10 @@ def test_numbers_with_a_separator_or_a_decimal_comma_in_a_comma_file_on_every_ta
     with fractions reads `1,000.5` (a spreadsheet's number formatted with a
     thousands separator) as 1000.5, and refuses `12,5` saying that a `;`
     file reads a decimal comma (it was "'12,5' is not a number")."""
-    views = {v.identity: v for v in site.app.state.admin.views}
     read = []
-    for model in facts.tables_of(importlib.import_module(site.module)):
-        table = facts.identity(model)
-        view = views[table]
-        header, rows = exported(site, table)
-        fractions = [
-            facts.attr(spec.column)
-            for spec in view.field_specs.values()
-            if spec.kind in (Kind.DECIMAL, Kind.NUMBER)
-            and not spec.integer
-            and spec.column is not None
-            and facts.attr(spec.column) in header
-            and spec.name in view._form_prop_names
-        ]
-        for name in fractions if rows else ():
+    kinds = (Kind.DECIMAL, Kind.NUMBER)
+    for _model, table, header, rows, specs in _typed_columns(site, kinds):
+        for name in (facts.attr(s.column) for s in specs if not s.integer):
             written = [{**rows[0], name: "12,5"}]
             found = import_preview(site.client, table, csv_bytes(header, written))
             assert [(e["column"], e["message"]) for e in found["errors"]] == [
@@ -257,29 +266,16 @@ def test_a_choice_typed_as_the_pages_show_it_is_read_on_every_table(site):
     show it, its label, in whatever case (`DEEP BLUE` for `deep_blue`, `Team
     plan` for `team_plan`): every choice column of every table reads it as
     that choice (each was refused, "'Deep blue' is not one of ...")."""
-    views = {v.identity: v for v in site.app.state.admin.views}
     read = []
-    for model in facts.tables_of(importlib.import_module(site.module)):
-        table = facts.identity(model)
-        view = views[table]
-        header, rows = exported(site, table)
+    for model, table, header, rows, specs in _typed_columns(site, (Kind.CHOICE,)):
         typed = {}
-        for spec in view.field_specs.values():
-            if (
-                spec.kind is Kind.CHOICE
-                and spec.column is not None
-                and facts.attr(spec.column) in header
-                and spec.name in view._form_prop_names
-                and rows
-            ):
-                name = facts.attr(spec.column)
-                value, label = next(
-                    (v, lb) for v, lb in spec.choices if choice_text(v) != rows[0][name]
-                )
-                rows[0][name] = label.upper()
-                typed[name] = value
-        if not typed:
-            continue
+        for spec in specs:
+            name = facts.attr(spec.column)
+            value, label = next(
+                (v, lb) for v, lb in spec.choices if choice_text(v) != rows[0][name]
+            )
+            rows[0][name] = label.upper()
+            typed[name] = value
         found = import_preview(site.client, table, csv_bytes(header, rows))
         assert (found["errors"], found["changed"]) == ([], 1), (table, found)
         confirmed = site.client.post(
