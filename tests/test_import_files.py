@@ -64,6 +64,7 @@ def test_a_semicolon_file_with_a_byte_order_mark_as_excel_saves_it():
         (b"id\tprice\r\n1\t12.5\r\n", False),
         (xlsx([["id", "price"], [1, 12.5]]), False),
     ],
+    ids=["semicolon", "comma", "tab", "xlsx"],  # an XLSX's bytes hold the time it was written
 )
 def test_only_a_semicolon_file_has_cells_in_a_local_format(data, local_format):
     assert stream_upload(data, LIMIT).format.local is local_format
