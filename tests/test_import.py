@@ -183,6 +183,26 @@ def test_an_xlsx_made_with_openpyxl_adds_and_changes_rows(seeded, client, db):
     assert db.exec(select(Worker).where(Worker.name == "New Person")).first() is None
 
 
+def test_a_workbook_whose_sheets_name_no_column_is_refused_naming_the_sheet_read(
+    seeded, client, db
+):
+    book = Workbook()
+    book.active.title = "Notes"
+    book.active.append(["Checked by", "Ann"])
+    book.create_sheet("Sums").append(["Total", 3])
+    out = io.BytesIO()
+    book.save(out)
+    answer = preview(client, "worker", out.getvalue(), "people.xlsx")
+    assert answer.status_code == 400
+    assert (
+        "The header names no column of Workers: the export's columns are "
+    ) in page_text(answer.text)
+    assert "(Read from the sheet 'Notes', of 'Notes' and 'Sums'.)" in page_text(
+        answer.text
+    )
+    assert db.exec(select(ImportPreview)).first() is None
+
+
 def test_a_stale_preview_is_refused_naming_the_row(seeded, client, db):
     rows = rows_of(exported(client, "task", "?sortBy=id"))
     old_progress = rows[2]["progress"]

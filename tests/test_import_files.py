@@ -64,7 +64,8 @@ def test_a_semicolon_file_with_a_byte_order_mark_as_excel_saves_it():
         (b"id\tprice\r\n1\t12.5\r\n", False),
         (xlsx([["id", "price"], [1, 12.5]]), False),
     ],
-    ids=["semicolon", "comma", "tab", "xlsx"],  # an XLSX's bytes hold the time it was written
+    # named: an XLSX's bytes hold the time it was written
+    ids=["semicolon", "comma", "tab", "xlsx"],
 )
 def test_only_a_semicolon_file_has_cells_in_a_local_format(data, local_format):
     assert stream_upload(data, LIMIT).format.local is local_format
@@ -448,3 +449,62 @@ def test_excels_delimiter_hint_says_the_delimiter_and_is_not_the_header(
 def test_excels_ms_dos_csv_is_read_in_its_code_page():
     data = "id,name\r\n1,Grüße ½\r\n".encode("cp850")
     assert read_upload(data, LIMIT, "cp850").rows == [(2, ["1", "Grüße ½"])]
+
+
+def _workbook(
+    sheets: dict[str, list[list[object]]], open_sheet: str, hidden: tuple = ()
+) -> bytes:
+    book = Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+        if title in hidden:
+            sheet.sheet_state = "hidden"
+    book.active = book[open_sheet]
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _names_id(header: list[str]) -> bool:
+    return "id" in header
+
+
+TASKS = [[None], ["id", "title"], [1, "Plan"]]  # a blank row above the header
+NOTES = [["Checked by", "Ann"]]
+
+
+@pytest.mark.parametrize(
+    ("sheets", "open_sheet", "hidden", "read"),
+    [
+        ({"Notes": NOTES, "Tasks": TASKS}, "Notes", (), "Tasks"),
+        ({"Tasks": TASKS, "Notes": NOTES}, "Notes", (), "Tasks"),
+        ({"Tasks": TASKS, "Copy": TASKS}, "Copy", (), "Copy"),
+        ({"Notes": NOTES, "Sums": NOTES}, "Sums", (), "Sums"),  # then refused
+        ({"Old": TASKS, "Tasks": TASKS}, "Tasks", ("Old",), "Tasks"),
+        ({"Old": TASKS, "Notes": NOTES}, "Notes", ("Old",), "Notes"),
+    ],
+    ids=["notes-open", "notes-behind", "copy-open", "none", "hidden", "only-hidden"],
+)
+def test_a_workbooks_sheet_is_the_one_naming_the_tables_columns(
+    sheets, open_sheet, hidden, read
+):
+    data = _workbook(sheets, open_sheet, hidden)
+    stream = stream_upload(data, LIMIT, fits=_names_id)
+    assert stream.sheet == read
+    assert stream.sheets == list(sheets)
+    header = next(row for row in sheets[read] if row != [None])
+    assert stream.header == header
+
+
+def test_two_sheets_with_the_tables_columns_neither_open_are_refused_naming_them():
+    data = _workbook({"Tasks": TASKS, "Copy": TASKS, "Notes": NOTES}, "Notes")
+    with pytest.raises(BadFile, match="The sheets 'Tasks' and 'Copy' each have"):
+        stream_upload(data, LIMIT, fits=_names_id)
+
+
+def test_a_workbook_of_one_sheet_is_read_whatever_it_names():
+    stream = stream_upload(_workbook({"Notes": NOTES}, "Notes"), LIMIT, fits=_names_id)
+    assert (stream.header, stream.sheet, stream.sheets) == (NOTES[0], "", [])

@@ -33,6 +33,7 @@ from admin_app.importing.files import (
     EXPORTED,
     BadFile,
     CellFormat,
+    SheetFits,
     UploadStream,
     date_order_named,
     encoding_named,
@@ -56,6 +57,7 @@ from admin_app.importing.run import (
     RowOutcome,
     Sink,
 )
+from admin_app.model.names import listed
 from admin_app.writing.audit import AuditEntry, key_text, record
 
 STALE_LISTED = 20  # rows a refused confirmation names
@@ -96,6 +98,12 @@ class ImportSetup:
             cell_format,
         )
 
+    def names_a_column(self, header: list[str]) -> bool:
+        """Whether a sheet's first row names a column the export writes: the
+        sheet of a workbook to import (`files.chosen_sheet`)."""
+        names = {column.header for column in self.view.export_columns()}
+        return not names.isdisjoint(header)
+
     def run(
         self,
         session: Session,
@@ -135,10 +143,13 @@ class OpenedFile:
     key: str | None
     file: bytes | BinaryIO
     limit: int
+    fits: SheetFits | None = None
 
     def rows(self) -> Iterator[tuple[int, list[str], bool]]:
-        """The file's rows from the first, read anew from the upload."""
-        return stream_upload(self.file, self.limit, self.columns.format.encoding).rows
+        """The file's rows from the first, read anew from the upload (from
+        the same sheet: it is chosen alike)."""
+        encoding = self.columns.format.encoding
+        return stream_upload(self.file, self.limit, encoding, self.fits).rows
 
 
 def open_import(
@@ -159,10 +170,18 @@ def open_import(
     unreadable CSV line, a value under a column without a name) ends the
     stream instead."""
     order = date_order_named(dates)
-    upload = stream_upload(data, limit, encoding_named(encoding))
+    fits = setup.names_a_column
+    upload = stream_upload(data, limit, encoding_named(encoding), fits)
     upload.format = replace(upload.format, dates=order)
-    columns = setup.columns(upload.header, key, upload.format)
-    return OpenedFile(upload, columns, key, data, limit)
+    try:
+        columns = setup.columns(upload.header, key, upload.format)
+    except BadFile as refused:
+        if not upload.sheets:
+            raise
+        sheets = listed([repr(name) for name in upload.sheets])
+        read = f"(Read from the sheet {upload.sheet!r}, of {sheets}.)"
+        raise BadFile(f"{refused} {read}") from refused
+    return OpenedFile(upload, columns, key, data, limit, fits)
 
 
 class _CellsNeeded(Exception):

@@ -9,7 +9,9 @@ line breaks inside quoted cells, and XLSX workbooks whose dates and numbers
 are stored as Excel and LibreOffice store them (numbers as floats, dates as
 serial numbers with a date format). Every cell becomes the text the CSV
 export would have written, so one set of parsers
-(`admin_app.model.fields.FieldSpec.parse`) reads both.
+(`admin_app.model.fields.FieldSpec.parse`) reads both. A workbook with
+several sheets (a sheet of notes or sums the user added) is read from the
+sheet whose first row names the table's columns (`chosen_sheet`).
 
 A file that cannot be read is refused as a whole with one sentence
 (`BadFile`), before anything is parsed or written: a zip that expands far
@@ -27,13 +29,14 @@ import codecs
 import csv
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, BinaryIO
 
 from admin_app.listing.cells import ERROR_VALUES, needs_quote
 from admin_app.model.labels import duration_text
+from admin_app.model.names import listed
 from admin_app.model.parsing import DATE_ORDERS
 
 EXPANSION = 5  # an XLSX may expand to this many times the size limit
@@ -149,6 +152,13 @@ class UploadStream:
     header: list[str]
     rows: Iterator[tuple[int, list[str], bool]]
     format: CellFormat = EXPORTED
+    # a workbook of several sheets: the one read, and all of them (else empty)
+    sheet: str = ""
+    sheets: list[str] = field(default_factory=list)
+
+
+# whether a sheet's first row (its header) names a column of the table
+SheetFits = Callable[[list[str]], bool]
 
 
 def unquoted(text: str) -> str:
@@ -209,11 +219,15 @@ def read_upload(data: bytes, max_bytes: int, encoding: str = UTF8) -> ImportFile
 
 
 def stream_upload(
-    data: bytes | BinaryIO, max_bytes: int, encoding: str = UTF8
+    data: bytes | BinaryIO,
+    max_bytes: int,
+    encoding: str = UTF8,
+    fits: SheetFits | None = None,
 ) -> UploadStream:
     """The header of an uploaded CSV or XLSX file (its bytes, or a seekable
     binary file) and an iterator of its rows, or BadFile. `encoding` is the
-    one a CSV without a byte order mark is read in (`encoding_named`)."""
+    one a CSV without a byte order mark is read in (`encoding_named`),
+    `fits` tells a workbook's sheet to read (`chosen_sheet`)."""
     file = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
     size = file.seek(0, io.SEEK_END)
     if size > max_bytes:
@@ -225,7 +239,7 @@ def stream_upload(
     start = file.read(4096)
     file.seek(0)
     if start.startswith(ZIP_MAGIC):
-        return _shaped(_xlsx_rows(file, max_bytes * EXPANSION))
+        return _xlsx_upload(file, max_bytes * EXPANSION, fits)
     if start.startswith(codecs.BOM_UTF8):
         encoding = UTF8  # whichever the user chose: the mark says
     elif start.startswith(UTF16_MARKS):
@@ -373,7 +387,9 @@ def _check_expansion(archive: zipfile.ZipFile, limit: int) -> None:
                     raise too_large
 
 
-def _xlsx_rows(file: BinaryIO, expanded_limit: int) -> Iterator[list[str]]:
+def _xlsx_upload(
+    file: BinaryIO, expanded_limit: int, fits: SheetFits | None
+) -> UploadStream:
     from openpyxl import load_workbook  # only an XLSX import needs it
 
     not_xlsx = BadFile("The file is not CSV or XLSX: save it as CSV or XLSX.")
@@ -393,11 +409,56 @@ def _xlsx_rows(file: BinaryIO, expanded_limit: int) -> Iterator[list[str]]:
         workbook = load_workbook(file, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a broken file
         raise BadFile("The XLSX file is damaged: save it again.") from error
-    sheet = workbook.worksheets[0] if workbook.worksheets else None
-    if sheet is None:
+    try:
+        sheet = chosen_sheet(workbook, fits)
+    except BadFile:
         workbook.close()
+        raise
+    upload = _shaped(_xlsx_reading(workbook, sheet))
+    if len(workbook.worksheets) > 1:
+        upload.sheet = sheet.title
+        upload.sheets = [other.title for other in workbook.worksheets]
+    return upload
+
+
+def chosen_sheet(workbook: Any, fits: SheetFits | None) -> Any:
+    """The sheet of a workbook to import, or BadFile.
+
+    Staff add sheets of their own to an exported workbook (notes, sums, a
+    pivot table), in front of the export's sheet or behind it, and save it
+    with any of them open. So the sheet read is the one whose first row
+    names the table's columns (`fits`), among the sheets not hidden; where
+    several do, the one open when the file was saved (Django's
+    import-export reads that one alone), else the file is refused naming
+    them; where none does, the open one, whose header the import then
+    refuses naming the table's columns."""
+    sheets = [s for s in workbook.worksheets if s.sheet_state == "visible"]
+    sheets = sheets or workbook.worksheets
+    if not sheets:
         raise BadFile("The file is empty.")
-    return _xlsx_reading(workbook, sheet)
+    open_sheet = workbook.active if workbook.active in sheets else sheets[0]
+    if len(sheets) == 1 or fits is None:
+        return open_sheet
+    fitting = [sheet for sheet in sheets if fits(_first_row(sheet))]
+    if len(fitting) == 1:
+        return fitting[0]
+    if not fitting or open_sheet in fitting:
+        return open_sheet
+    names = listed([repr(sheet.title) for sheet in fitting])
+    raise BadFile(
+        f"The sheets {names} each have this table's columns in their first "
+        "row: open the one to import and save the file (the sheet open when "
+        "it is saved is read), or delete the others."
+    )
+
+
+def _first_row(sheet: Any) -> list[str]:
+    """The names in a sheet's first row that is not blank (its header)."""
+    for row in sheet.iter_rows(values_only=True):
+        names = [xlsx_text(value).strip() for value in row]
+        if any(names):
+            return names
+    return []
 
 
 def _xlsx_reading(workbook: object, sheet: object) -> Iterator[list[str]]:

@@ -44,6 +44,11 @@ def plural(name: str) -> str:
     return f"{head} {many}" if head else many
 
 
+def listed(words: list[str]) -> str:
+    """`'A' and 'B'`, `'A', 'B' and 'C'`: words in a sentence."""
+    return _inflect().join(words, final_sep="")
+
+
 def count_words(count: int, name: str, name_plural: str) -> str:
     """`1 Hero`, `2,500 Heroes`."""
     return f"{count:,} {name if count == 1 else name_plural}"

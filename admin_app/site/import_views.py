@@ -38,7 +38,7 @@ from admin_app.importing.files import (
     ENCODINGS,
     UTF8,
     BadFile,
-    CellFormat,
+    UploadStream,
     known_encoding,
 )
 from admin_app.importing.run import Permissions, RowOutcome
@@ -47,6 +47,7 @@ from admin_app.model.fields import FieldSpec, Kind, changed_field_label
 from admin_app.model.keys import key_attributes
 from admin_app.model.labels import label_for
 from admin_app.model.limits import row_named
+from admin_app.model.names import listed
 from admin_app.model.parsing import whole_number
 from admin_app.settings import import_max_bytes
 from admin_app.site.audit_words import plain_value
@@ -194,6 +195,7 @@ class ImportActions:
                         {"row": o.row, "values": o.new_values()} for o in result.added
                     ],
                     "added_more": result.count("new") - len(result.added),
+                    "read_as": _read_as(opened.upload),
                 }
             )
         shown = self.import_rows_shown
@@ -213,7 +215,7 @@ class ImportActions:
             "errors": errors[:shown],
             "errors_rest": max(0, result.error_count - shown),
             **chosen,
-            "read_as": _read_as(opened.upload.format),
+            "read_as": _read_as(opened.upload),
         }
         return await self._import_response(request, context)
 
@@ -390,11 +392,18 @@ DATE_CHOICES = [
 ]
 
 
-def _read_as(cell_format: CellFormat) -> str:
+def _read_as(upload: UploadStream) -> str:
     """How the preview's file was read where it is not as the export writes
-    it (its encoding, a spreadsheet's local numbers and dates), for the
-    user to see that its cells were read as meant; "" where it is."""
+    it (the sheet of several, its encoding, a spreadsheet's local numbers
+    and dates), for the user to see that its cells were read as meant; ""
+    where it is."""
     said = []
+    if upload.sheets:
+        sheets = listed([repr(name) for name in upload.sheets])
+        said.append(
+            f"Of the file's sheets, {sheets}, the sheet {upload.sheet!r} was read."
+        )
+    cell_format = upload.format
     if cell_format.lossy:
         name, where = ENCODINGS[cell_format.lossy]
         said.append(

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from sqlalchemy import Integer, func, update
 from sqlmodel import select
 
@@ -86,6 +86,63 @@ def test_an_exported_file_imports_unchanged_on_every_table(site):
     # exports are audited; the previews wrote nothing
     assert [e["action"] for e in audit_rows(site)[entries:]] == ["export"] * len(
         checked
+    )
+
+
+@pytest.mark.parametrize("site", ZOO, indirect=True, ids=lambda m: m.rsplit(".")[-1])
+def test_a_workbook_with_sheets_of_its_own_is_read_from_the_tables_sheet(site):
+    """Staff add sheets to an exported workbook (notes in front of it, a copy
+    to try a change on) and save it with any of them open: the sheet whose
+    first row names the table's columns is read; of two such, the open one,
+    else the file is refused naming both."""
+    checked = []
+    for found in changeable_tables(site):
+        table = found.table
+        export = site.client.get(f"/admin/{table}/export/xlsx")
+        book = load_workbook(io.BytesIO(export.content))
+        (exported,) = book.sheetnames
+        notes = book.create_sheet("Notes", 0)
+        notes.append(["Checked by", "Ann"])
+        book.active = notes
+        preview = _workbook_preview(site, table, book).json()
+        assert preview["errors"] == [], (table, preview["errors"][:3])
+        assert (preview["new"], preview["changed"]) == (0, 0), (table, preview)
+        assert preview["read_as"] == (
+            f"Of the file's sheets, 'Notes' and {exported!r}, "
+            f"the sheet {exported!r} was read."
+        ), table
+
+        tried = book.copy_worksheet(book[exported])
+        column = [c.value for c in tried[1]].index(found.name) + 1
+        cell = tried.cell(2, column)
+        if found.kind is Kind.BOOL:
+            cell.value = not cell.value
+        else:
+            cell.value = "Imported" if cell.value != "Imported" else "Imported again"
+        refused = _workbook_preview(site, table, book)  # Notes still open
+        assert refused.status_code == 400, (table, refused.text[:200])
+        assert (
+            f"The sheets {exported!r} and {tried.title!r} each have this "
+            "table's columns in their first row"
+        ) in page_text(refused.text), table
+
+        book.active = tried
+        preview = _workbook_preview(site, table, book).json()
+        assert (preview["new"], preview["changed"]) == (0, 1), (table, preview)
+        (row,) = preview["rows"]
+        assert list(row["changes"]) == [found.name], (table, row)
+        assert f"the sheet {tried.title!r} was read" in preview["read_as"], table
+        checked.append(table)
+    assert checked
+
+
+def _workbook_preview(site, table: str, book: Workbook):  # type: ignore[no-untyped-def]
+    out = io.BytesIO()
+    book.save(out)
+    return site.client.post(
+        f"/admin/{table}/import",
+        files={"file": ("t.xlsx", out.getvalue())},
+        headers=JSON,
     )
 
 
