@@ -21,6 +21,7 @@ from models import Project, Task, Worker
 from models.seed import seed_demo
 from tests.conftest import add_staff, login
 from tests.pages import text as page_text
+from tests.test_import_files import MANY, damaged_sheet
 
 JSON = {"Accept": "application/json"}
 
@@ -194,12 +195,27 @@ def test_a_workbook_whose_sheets_name_no_column_is_refused_naming_the_sheet_read
     book.save(out)
     answer = preview(client, "worker", out.getvalue(), "people.xlsx")
     assert answer.status_code == 400
-    assert (
+    assert answer.json()["error"] == (
         "The header names no column of Workers: the export's columns are "
-    ) in page_text(answer.text)
-    assert "(Read from the sheet 'Notes', of 'Notes' and 'Sums'.)" in page_text(
-        answer.text
+        "id, name, email, active, hired_on. (Read from the sheet 'Notes', of "
+        "'Notes' and 'Sums'.)"
     )
+    assert db.exec(select(ImportPreview)).first() is None
+
+
+def test_a_workbook_damaged_below_its_header_is_refused_and_writes_nothing(
+    seeded, client, db
+):
+    before = db.exec(select(Task)).all()
+    data = damaged_sheet(MANY, lambda xml: xml.replace(b"<v>1500</v>", b"<v>x</v>"))
+    answer = preview(client, "task", data, "tasks.xlsx")
+    assert answer.status_code == 400
+    assert answer.json() == {"error": "The XLSX file is damaged: save it again."}
+    page = client.post("/admin/task/import", files={"file": ("tasks.xlsx", data)})
+    assert page.status_code == 400
+    assert "The XLSX file is damaged: save it again." in page_text(page.text)
+    db.expire_all()
+    assert db.exec(select(Task)).all() == before
     assert db.exec(select(ImportPreview)).first() is None
 
 

@@ -508,3 +508,38 @@ def test_two_sheets_with_the_tables_columns_neither_open_are_refused_naming_them
 def test_a_workbook_of_one_sheet_is_read_whatever_it_names():
     stream = stream_upload(_workbook({"Notes": NOTES}, "Notes"), LIMIT, fits=_names_id)
     assert (stream.header, stream.sheet, stream.sheets) == (NOTES[0], "", [])
+
+
+def damaged_sheet(rows: list[list[object]], damage) -> bytes:  # type: ignore[no-untyped-def]
+    """A workbook of `rows` whose sheet's XML `damage` changed (the zip
+    itself whole: only the sheet's parser meets the fault)."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(xlsx(rows))) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as damaged,
+    ):
+        for info in source.infolist():
+            member = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                member = damage(member)
+            damaged.writestr(info, member)
+    return out.getvalue()
+
+
+MANY = [["id", "title"], *([n, f"Task {n}"] for n in range(1, 2001))]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda xml: xml[: len(xml) // 2],  # cut off in the middle of its rows
+        lambda xml: xml[: len(xml) - 40],  # cut off at its end
+        lambda xml: xml.replace(b"<v>1500</v>", b"<v>abc</v>"),  # a number that is none
+        lambda xml: xml.replace(b"<row ", b"<row <", 1),  # its first row
+    ],
+    ids=["middle", "end", "number", "header"],
+)
+def test_a_workbook_whose_sheet_is_damaged_is_refused_as_damaged(damage):
+    with pytest.raises(BadFile) as refused:
+        read_upload(damaged_sheet(MANY, damage), LIMIT)
+    assert str(refused.value) == "The XLSX file is damaged: save it again."

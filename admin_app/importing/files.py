@@ -141,6 +141,7 @@ class CellFormat:
         )
 
 
+DAMAGED = "The XLSX file is damaged: save it again."
 EXPORTED = CellFormat()  # cells as the export writes them
 
 
@@ -403,12 +404,12 @@ def _xlsx_upload(
         try:
             _check_expansion(archive, expanded_limit)
         except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as error:
-            raise BadFile("The XLSX file is damaged: save it again.") from error
+            raise BadFile(DAMAGED) from error
     try:
         file.seek(0)
         workbook = load_workbook(file, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a broken file
-        raise BadFile("The XLSX file is damaged: save it again.") from error
+        raise BadFile(DAMAGED) from error
     try:
         sheet = chosen_sheet(workbook, fits)
     except BadFile:
@@ -454,8 +455,8 @@ def chosen_sheet(workbook: Any, fits: SheetFits | None) -> Any:
 
 def _first_row(sheet: Any) -> list[str]:
     """The names in a sheet's first row that is not blank (its header)."""
-    for row in sheet.iter_rows(values_only=True):
-        names = [xlsx_text(value).strip() for value in row]
+    for row in _sheet_rows(sheet):
+        names = [xlsx_text(cell.value).strip() for cell in row]
         if any(names):
             return names
     return []
@@ -464,13 +465,28 @@ def _first_row(sheet: Any) -> list[str]:
 def _xlsx_reading(workbook: object, sheet: object) -> Iterator[list[str]]:
     try:
         # cells, not values alone: an error cell reads as the text `#N/A` too
-        for row in sheet.iter_rows():  # type: ignore[attr-defined]
+        for row in _sheet_rows(sheet):
             yield [
                 ErrorValue(c.value) if c.data_type == "e" else xlsx_text(_value(c))
                 for c in row
             ]
     finally:
         workbook.close()  # type: ignore[attr-defined]
+
+
+def _sheet_rows(sheet: Any) -> Iterator[tuple[Any, ...]]:
+    """A sheet's rows of cells, or BadFile where its XML is damaged: openpyxl
+    parses a read-only sheet as its rows are asked for, and raises what the
+    XML parser or a number's reading raises (a cut file, `<v>abc</v>`)."""
+    rows = sheet.iter_rows()
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except Exception as error:  # many kinds, as for the workbook
+            raise BadFile(DAMAGED) from error
+        yield row
 
 
 _EXCEL_EPOCH = datetime(1899, 12, 30)
