@@ -296,6 +296,15 @@ def test_an_xlsx_with_dates_and_numbers_as_spreadsheets_store_them():
         (b"\x89PNG\r\n\x1a\n\0\0\0", "The file is not CSV or XLSX"),
         (b"id,title,id\n1,a,1\n", "The header names the column 'id' twice."),
         (b"id,,title\n1,x,a\n", "Column 2 has values but no name in the header."),
+        (
+            b'id,title\n1,a\n2,"Plan\n3,b\n',
+            'Row 3 has a cell that starts with a quote (") no quote closes: it '
+            "would hold the rest of the file.",
+        ),
+        (
+            b'sep=;\nid;title\r\n1;"5" screen"\r\n',
+            'Row 2 has a cell that goes on after the quote (") that ends it',
+        ),
     ],
 )
 def test_bad_files_are_refused_with_one_sentence(data, message):

@@ -346,27 +346,53 @@ def _csv_rows(file: BinaryIO, encoding: str) -> tuple[Iterator[list[str]], str]:
     else:
         text.seek(0)
         delimiter = _delimiter(first_line.split("\n", 1)[0])
-    return _csv_reading(csv.reader(text, delimiter=delimiter), text), delimiter
+    # strict: a quote no quote closes is refused, not read as a cell holding
+    # the rest of the file (as spreadsheets read it)
+    reader = csv.reader(text, delimiter=delimiter, strict=True)
+    return _csv_reading(reader, text), delimiter
+
+
+# a cell may be as long as the file (a long text the export wrote): the csv
+# module's own limit is 128 KB, for the whole process, and only ever raised
+csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
 
 
 def _csv_reading(
     reader: Iterator[list[str]], text: io.TextIOWrapper
 ) -> Iterator[list[str]]:
+    read = 0  # rows read whole (the header is row 1, as a spreadsheet shows it)
     try:
         for row in reader:
+            read += 1
             if not ERROR_VALUES.isdisjoint(row):  # before any `'` is removed
                 row = [ErrorValue(c) if c in ERROR_VALUES else c for c in row]
             # `unquoted` only where a cell starts with `'` (a call a cell costs)
             yield [unquoted(cell) if cell[:1] == "'" else cell for cell in row]
     except csv.Error as error:
-        line = getattr(reader, "line_num", 0)
-        raise BadFile(f"The file is not readable CSV (row {line}): {error}.") from error
+        raise BadFile(_unreadable(read + 1, str(error))) from error
     finally:
         # the upload stays open when these rows are left unread: a wrapper
         # closes its file when it is collected, and the file is read again
         # from the start by a preview that keeps cells (a closed upload is done)
         if not text.closed:
             text.detach()
+
+
+def _unreadable(row: int, error: str) -> str:
+    """The csv module's complaint about row `row` as a sentence for the user."""
+    if error == "unexpected end of data":
+        return (
+            f'Row {row} has a cell that starts with a quote (") no quote '
+            "closes: it would hold the rest of the file. End the cell with a "
+            'quote, and write each quote inside it twice ("").'
+        )
+    if "expected after" in error:
+        return (
+            f'Row {row} has a cell that goes on after the quote (") that ends '
+            'it: write each quote inside a quoted cell twice (""), or leave the '
+            "cell without quotes around it."
+        )
+    return f"The file is not readable CSV (row {row}): {error}."
 
 
 def _check_expansion(archive: zipfile.ZipFile, limit: int) -> None:
