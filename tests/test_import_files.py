@@ -592,3 +592,37 @@ def test_a_workbook_damaged_anywhere_is_read_or_refused_never_a_crash(member, ed
         read_upload(out.getvalue(), LIMIT)
     except BadFile as refused:
         assert str(refused).endswith(".")
+
+
+@pytest.mark.parametrize(
+    "dimension",
+    [b'<dimension ref="A1" />', b'<dimension ref="A1:B2" />', b""],
+    ids=["a1", "stale", "none"],
+)
+def test_every_row_is_read_whatever_the_sheets_dimension_claims(dimension):
+    """Programs that write a workbook as a stream put `A1` (or the size of
+    an earlier version) in the sheet's `<dimension>`; openpyxl reads no row
+    below it unless told to count the rows themselves."""
+    data = damaged_sheet(
+        MANY[:200],
+        lambda xml: xml.replace(b'<dimension ref="A1:B200" />', dimension),
+    )
+    found = read_upload(data, LIMIT)
+    assert [number for number, _ in found.rows] == list(range(2, 201))
+    assert found.rows[-1] == (200, ["199", "Task 199"])
+
+
+def test_a_row_far_below_the_others_is_read_without_reading_the_rows_between():
+    """A sheet's rows are numbered in it: a row 1,048,576 (the last a sheet
+    has) is read as that row, and the million rows missing before it cost no
+    cells (a tiny file must not keep a worker busy)."""
+    last = b'<row r="1048576"><c r="XFD1048576" t="n"><v>7</v></c></row>'
+    data = damaged_sheet(
+        MANY[:3],
+        lambda xml: xml.replace(b"</sheetData>", last + b"</sheetData>").replace(
+            b'<dimension ref="A1:B3" />', b'<dimension ref="A1:XFD1048576" />'
+        ),
+    )
+    found = read_upload(data, LIMIT)
+    assert found.rows[-1] == (1048576, ["", ""])
+    assert found.overlong == [1048576]  # a cell beyond the header: refused

@@ -504,6 +504,10 @@ def _sheet_rows(sheet: Any) -> Iterator[tuple[Any, ...]]:
     """A sheet's rows of cells, or BadFile where its XML is damaged: openpyxl
     parses a read-only sheet as its rows are asked for, and raises what the
     XML parser or a number's reading raises (a cut file, `<v>abc</v>`)."""
+    # the rows the sheet has, not those its `<dimension>` claims: openpyxl
+    # reads no row below that (a program that writes `A1` there would have
+    # its rows left out), and pads each row to its width
+    sheet.reset_dimensions()
     rows = sheet.iter_rows()
     while True:
         try:
