@@ -6,15 +6,18 @@ import zipfile
 from datetime import date, datetime
 
 import pytest
+import xlsxwriter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
+from openpyxl.worksheet.formula import ArrayFormula
 
 from admin_app.importing.digit_texts import read_as_number
 from admin_app.importing.files import (
     BadFile,
     CellFormat,
     ErrorValue,
+    Uncalculated,
     date_order_named,
     encoding_named,
     read_upload,
@@ -626,3 +629,32 @@ def test_a_row_far_below_the_others_is_read_without_reading_the_rows_between():
     found = read_upload(data, LIMIT)
     assert found.rows[-1] == (1048576, ["", ""])
     assert found.overlong == [1048576]  # a cell beyond the header: refused
+
+
+def test_a_formula_a_program_wrote_is_read_as_a_formula_not_as_its_kept_value():
+    """openpyxl keeps no value for a formula, xlsxwriter keeps 0: both ask a
+    spreadsheet to calculate the workbook when it opens it, and neither
+    value is the formula's. A formula a spreadsheet calculated is read as
+    its value (`test_import_spreadsheet`)."""
+    book = Workbook()
+    book.active.append(["id", "total", "note"])
+    book.active.append([1, "=2+3", "plain"])
+    book.active["C3"] = ArrayFormula("C3:C3", "=SUM(A1:A2)")
+    by_openpyxl = io.BytesIO()
+    book.save(by_openpyxl)
+    by_xlsxwriter = io.BytesIO()
+    written = xlsxwriter.Workbook(by_xlsxwriter)
+    sheet = written.add_worksheet()
+    sheet.write_row(0, 0, ["id", "total", "note"])
+    sheet.write_row(1, 0, [1, "=2+3", "plain"])  # a formula, kept as 0
+    written.close()
+    for data in (by_openpyxl.getvalue(), by_xlsxwriter.getvalue()):
+        rows = read_upload(data, LIMIT).rows
+        assert rows[0] == (2, ["1", "=2+3", "plain"])
+        assert type(rows[0][1][1]) is Uncalculated
+        assert (
+            rows[0][1][1]
+            .refusal()
+            .startswith("'=2+3' is a formula that no spreadsheet has calculated")
+        )
+    assert read_upload(by_openpyxl.getvalue(), LIMIT).rows[1][1][2] == "=SUM(A1:A2)"

@@ -144,22 +144,16 @@ class CellReader:
         )
 
     def spreadsheet_errors(self, number: int, cells: list[str]) -> bool:
-        """Report each read cell holding a spreadsheet's error value
-        (`files.ErrorValue`): the row is refused, as no parser should take
-        `#N/A` for text or a label."""
-        if not any(type(text) is ErrorValue for text in cells):
+        """Report each read cell holding a spreadsheet's error value or a
+        formula no spreadsheet calculated (`files.ErrorValue`): the row is
+        refused, as no parser should take `#N/A` for text or a label."""
+        if not any(isinstance(text, ErrorValue) for text in cells):
             return False
         found = False
         for position, header in self._read.items():
             text = cells[position]
-            if type(text) is ErrorValue:
-                self.report(
-                    number,
-                    header,
-                    f"{text} is the error a spreadsheet shows for a formula "
-                    "that failed, not a value: correct the formula, or type "
-                    "the value itself.",
-                )
+            if isinstance(text, ErrorValue):
+                self.report(number, header, text.refusal())
                 found = True
         return found
 

@@ -28,6 +28,7 @@ raises BadFile when the reader gets there.
 import codecs
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -80,6 +81,26 @@ class ErrorValue(str):
     formula that failed shows, never data. An XLSX stores it as an error
     cell; a CSV as that text, which a `'` before it makes text again (as the
     export writes text that is exactly an error value)."""
+
+    def refusal(self) -> str:
+        """Why the row holding it is refused, for the user."""
+        return (
+            f"{self} is the error a spreadsheet shows for a formula that "
+            "failed, not a value: correct the formula, or type the value itself."
+        )
+
+
+class Uncalculated(ErrorValue):
+    """A formula (`=SUM(B2:B9)`) of a workbook a program wrote and no
+    spreadsheet calculated: it has no value to read, and reading its empty
+    cell (or the 0 xlsxwriter keeps) would empty or zero the column."""
+
+    def refusal(self) -> str:
+        return (
+            f"'{self}' is a formula that no spreadsheet has calculated (a "
+            "program wrote the file): open the file in a spreadsheet and save "
+            "it there, or type the value itself."
+        )
 
 
 @dataclass
@@ -414,6 +435,13 @@ def _check_expansion(archive: zipfile.ZipFile, limit: int) -> None:
                     raise too_large
 
 
+# what openpyxl reads as `fullCalcOnLoad` is true where the attribute is
+# absent (as in every workbook Excel and LibreOffice save): the XML says
+_CALCULATED_ON_LOAD = re.compile(
+    rb"<(?:\w+:)?calcPr\b[^>]*\bfullCalcOnLoad\s*=\s*[\"'](?:1|true)[\"']"
+)
+
+
 def _xlsx_upload(
     file: BinaryIO, expanded_limit: int, fits: SheetFits | None
 ) -> UploadStream:
@@ -429,11 +457,15 @@ def _xlsx_upload(
             raise not_xlsx
         try:
             _check_expansion(archive, expanded_limit)
+            uncalculated = _CALCULATED_ON_LOAD.search(archive.read("xl/workbook.xml"))
         except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as error:
             raise BadFile(DAMAGED) from error
     try:
         file.seek(0)
-        workbook = load_workbook(file, read_only=True, data_only=True)
+        # a program wrote it (openpyxl, xlsxwriter), asking a spreadsheet to
+        # calculate its formulas when it opens it: the values it keeps for
+        # them are none, or 0, so its formulas are read as formulas
+        workbook = load_workbook(file, read_only=True, data_only=not uncalculated)
     except Exception as error:  # openpyxl raises many kinds for a broken file
         raise BadFile(DAMAGED) from error
     try:
@@ -493,7 +525,7 @@ def _xlsx_reading(workbook: object, sheet: object) -> Iterator[list[str]]:
         # cells, not values alone: an error cell reads as the text `#N/A` too
         for row in _sheet_rows(sheet):
             yield [
-                ErrorValue(c.value) if c.data_type == "e" else xlsx_text(_value(c))
+                _unread(c) if c.data_type in ("e", "f") else xlsx_text(_value(c))
                 for c in row
             ]
     finally:
@@ -517,6 +549,13 @@ def _sheet_rows(sheet: Any) -> Iterator[tuple[Any, ...]]:
         except Exception as error:  # many kinds, as for the workbook
             raise BadFile(DAMAGED) from error
         yield row
+
+
+def _unread(cell: Any) -> "ErrorValue":
+    """An error cell's value (`#N/A`), or a formula no spreadsheet calculated."""
+    if cell.data_type == "e":
+        return ErrorValue(cell.value)
+    return Uncalculated(getattr(cell.value, "text", cell.value))  # ArrayFormula's
 
 
 _EXCEL_EPOCH = datetime(1899, 12, 30)

@@ -144,6 +144,35 @@ def test_a_workbook_with_sheets_of_its_own_is_read_from_the_tables_sheet(site):
     assert checked
 
 
+@pytest.mark.parametrize("site", ZOO, indirect=True, ids=lambda m: m.rsplit(".")[-1])
+def test_a_formula_a_program_wrote_is_refused_not_read_as_empty_on_every_table(site):
+    """A script fills a cell of the exported workbook with a formula
+    (openpyxl, as most scripts do): the file holds no value for it, as no
+    spreadsheet calculated it. Its row is refused naming the formula, where
+    the empty value read for it would have emptied the cell's column."""
+    checked = []
+    for found in changeable_tables(site):
+        table = found.table
+        export = site.client.get(f"/admin/{table}/export/xlsx")
+        book = load_workbook(io.BytesIO(export.content))
+        sheet = book.active
+        column = [c.value for c in sheet[1]].index(found.name) + 1
+        sheet.cell(2, column).value = "=1+1"
+        preview = _workbook_preview(site, table, book).json()
+        assert preview["errors"] == [
+            {
+                "row": 2,
+                "column": found.name,
+                "message": "'=1+1' is a formula that no spreadsheet has "
+                "calculated (a program wrote the file): open the file in a "
+                "spreadsheet and save it there, or type the value itself.",
+            }
+        ], table
+        assert (preview["changed"], preview["token"]) == (0, None), table
+        checked.append(table)
+    assert checked
+
+
 def _workbook_preview(site, table: str, book: Workbook):  # type: ignore[no-untyped-def]
     out = io.BytesIO()
     book.save(out)
