@@ -178,7 +178,7 @@ def open_import(
     except BadFile as refused:
         if not upload.sheets:
             raise
-        sheets = listed([repr(name) for name in upload.sheets])
+        sheets = listed(map(repr, upload.sheets))
         read = f"(Read from the sheet {upload.sheet!r}, of {sheets}.)"
         raise BadFile(f"{refused} {read}") from refused
     return OpenedFile(upload, columns, key, data, limit, fits)

@@ -503,7 +503,7 @@ def chosen_sheet(workbook: Any, fits: SheetFits | None) -> Any:
         return fitting[0]
     if not fitting or open_sheet in fitting:
         return open_sheet
-    names = listed([repr(sheet.title) for sheet in fitting])
+    names = listed(repr(sheet.title) for sheet in fitting)
     raise BadFile(
         f"The sheets {names} each have this table's columns in their first "
         "row: open the one to import and save the file (the sheet open when "
@@ -551,7 +551,7 @@ def _sheet_rows(sheet: Any) -> Iterator[tuple[Any, ...]]:
         yield row
 
 
-def _unread(cell: Any) -> "ErrorValue":
+def _unread(cell: Any) -> ErrorValue:
     """An error cell's value (`#N/A`), or a formula no spreadsheet calculated."""
     if cell.data_type == "e":
         return ErrorValue(cell.value)

@@ -7,6 +7,7 @@ its SQL name (`heroteamlink`).
 """
 
 import re
+from collections.abc import Iterable
 from functools import cache
 
 import inflect
@@ -44,9 +45,9 @@ def plural(name: str) -> str:
     return f"{head} {many}" if head else many
 
 
-def listed(words: list[str]) -> str:
+def listed(words: Iterable[str]) -> str:
     """`'A' and 'B'`, `'A', 'B' and 'C'`: words in a sentence."""
-    return _inflect().join(words, final_sep="")
+    return _inflect().join(list(words), final_sep="")
 
 
 def count_words(count: int, name: str, name_plural: str) -> str:

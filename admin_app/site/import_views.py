@@ -399,7 +399,7 @@ def _read_as(upload: UploadStream) -> str:
     where it is."""
     said = []
     if upload.sheets:
-        sheets = listed([repr(name) for name in upload.sheets])
+        sheets = listed(map(repr, upload.sheets))
         said.append(
             f"Of the file's sheets, {sheets}, the sheet {upload.sheet!r} was read."
         )
