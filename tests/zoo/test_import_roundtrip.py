@@ -106,8 +106,7 @@ def test_a_workbook_with_sheets_of_its_own_is_read_from_the_tables_sheet(site):
     checked = []
     for found in changeable_tables(site):
         table = found.table
-        export = site.client.get(f"/admin/{table}/export/xlsx")
-        book = load_workbook(io.BytesIO(export.content))
+        book, column = _exported_workbook(site, found)
         (exported,) = book.sheetnames
         notes = book.create_sheet("Notes", 0)
         notes.append(["Checked by", "Ann"])
@@ -121,7 +120,6 @@ def test_a_workbook_with_sheets_of_its_own_is_read_from_the_tables_sheet(site):
         ), table
 
         tried = book.copy_worksheet(book[exported])
-        column = [c.value for c in tried[1]].index(found.name) + 1
         cell = tried.cell(2, column)
         if found.kind is Kind.BOOL:
             cell.value = not cell.value
@@ -153,11 +151,8 @@ def test_a_formula_a_program_wrote_is_refused_not_read_as_empty_on_every_table(s
     checked = []
     for found in changeable_tables(site):
         table = found.table
-        export = site.client.get(f"/admin/{table}/export/xlsx")
-        book = load_workbook(io.BytesIO(export.content))
-        sheet = book.active
-        column = [c.value for c in sheet[1]].index(found.name) + 1
-        sheet.cell(2, column).value = "=1+1"
+        book, column = _exported_workbook(site, found)
+        book.active.cell(2, column).value = "=1+1"
         preview = _workbook_preview(site, table, book).json()
         assert preview["errors"] == [
             {
@@ -171,6 +166,14 @@ def test_a_formula_a_program_wrote_is_refused_not_read_as_empty_on_every_table(s
         assert (preview["changed"], preview["token"]) == (0, None), table
         checked.append(table)
     assert checked
+
+
+def _exported_workbook(site, found: "Changeable") -> tuple[Workbook, int]:  # type: ignore[no-untyped-def]
+    """The table's XLSX export, opened, and the number of the column to change."""
+    export = site.client.get(f"/admin/{found.table}/export/xlsx")
+    book = load_workbook(io.BytesIO(export.content))
+    header = [cell.value for cell in book.active[1]]
+    return book, header.index(found.name) + 1
 
 
 def _workbook_preview(site, table: str, book: Workbook):  # type: ignore[no-untyped-def]
@@ -195,6 +198,8 @@ LONG_TEXT = 'He said "yes", then; left.\n' * 8_000
     ids=lambda m: m.rsplit(".")[-1],
 )
 def test_a_long_text_the_export_wrote_imports_unchanged_on_every_table(site):
+    """A text longer than the csv module reads by default, with quotes,
+    delimiters and line breaks, exported and imported as it is."""
     with site.session() as session:
         held = {}
         for model in facts.tables_of(importlib.import_module(site.module)):
