@@ -27,6 +27,7 @@ from admin_app.importing.outcomes import Row
 from admin_app.model.fields import BadValue, Kind
 from admin_app.model.keys import BadKey, coerce_key_part, identifier, row_identifier
 from admin_app.model.limits import cannot_hold
+from admin_app.model.names import listed
 
 _NO_KEY = object()  # text that names no row
 
@@ -229,7 +230,7 @@ class RowFinder:
         else:
             return None
         if len(found) > 1:
-            keys = " and ".join(sorted(repr(getattr(row, name)) for row in found))
+            keys = listed(sorted(repr(getattr(row, name)) for row in found))
             self.report(
                 number,
                 self.columns.key[0].header,

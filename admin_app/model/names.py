@@ -45,9 +45,9 @@ def plural(name: str) -> str:
     return f"{head} {many}" if head else many
 
 
-def listed(words: Iterable[str]) -> str:
-    """`'A' and 'B'`, `'A', 'B' and 'C'`: words in a sentence."""
-    return _inflect().join(list(words), final_sep="")
+def listed(words: Iterable[str], conjunction: str = "and") -> str:
+    """`'A' and 'B'`, `'A', 'B' and 'C'` (or `or`): words in a sentence."""
+    return _inflect().join(list(words), final_sep="", conj=conjunction)
 
 
 def count_words(count: int, name: str, name_plural: str) -> str:

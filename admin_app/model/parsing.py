@@ -18,6 +18,7 @@ from typing import Any
 from sqladmin.helpers import parse_interval
 
 from admin_app.model.keys import BadKey, coerce_key_part
+from admin_app.model.names import listed
 from admin_app.model.values import normalise_datetime
 
 # True and false as spreadsheets write them in the locales they save a
@@ -93,7 +94,7 @@ def _parse_choice(spec: Any, text: str) -> Any:
     if len(named) == 1:
         return named[0]
     if named:
-        several = " or ".join(choice_text(value) for value in named)
+        several = listed((choice_text(value) for value in named), "or")
         raise BadValue(f"{text!r} may be {several}: write the one meant.")
     allowed = ", ".join(choice_text(value) for value, _label in spec.choices)
     raise BadValue(f"{text!r} is not one of {allowed}.")
