@@ -224,9 +224,13 @@ def choose_chips(page: Page, label: str, names: list[str]) -> None:
     """Pick several rows in a many-to-many picker: type each, click it; no
     Ctrl-click, each choice a chip."""
     field = page.locator(".form-group", has=page.get_by_text(label, exact=True))
+    options = page.locator(".select2-results__option")
     for name in names:
         field.locator(".select2-search__field").fill(name)
-        page.locator(".select2-results__option", has_text=name).first.click()
+        # this search's results, not the last one's (a click on a list being
+        # replaced is lost)
+        expect(options.first).to_contain_text(name)
+        options.filter(has_text=name).first.click()
     expect(field.locator(".select2-selection__choice")).to_have_count(len(names))
 
 
