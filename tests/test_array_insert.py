@@ -39,6 +39,7 @@ def _rows() -> list[dict]:
         "size": Size.large,
         "price": Decimal("12345678.99"),
         "ratio": 0.1,
+        "sightings": -(2**63),
         "born_on": date(1, 1, 1),
         "opens_at": time(23, 59, 59, 999999),
         "duration": timedelta(days=-3, microseconds=1),

@@ -10,13 +10,15 @@ a code page (`files.CellFormat.lossy`), a text with `?` where the row's text
 has a character the code page has no byte for (an emoji, `Ł` in
 Windows-1252) is that text as the spreadsheet could write it: the row's, not
 a change to `?`; so are a text of digits a spreadsheet read as a number
-(`digit_texts`) and a datetime it shows to the minute. Numbers and dates are
+(`digit_texts`), a number it keeps to 15 digits (`spreadsheet_digits`) and
+a datetime it shows to the minute. Numbers and dates are
 read as spreadsheets show them too (`_reading`).
 """
 
 import re
 from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal
 from functools import partial
 from typing import Any, NamedTuple
 
@@ -27,10 +29,12 @@ from admin_app.importing.code_pages import holds, rows_written_as, stands_for
 from admin_app.importing.columns import ImportCell, ImportColumns
 from admin_app.importing.digit_texts import (
     dropped_zeros,
+    in_e_notation,
     read_as_number,
     rows_with_zeros,
 )
 from admin_app.importing.files import ENCODINGS, EXPORTED, CellFormat, ErrorValue
+from admin_app.importing.spreadsheet_digits import kept_by_spreadsheet
 from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import BadValue, FieldSpec, Kind
 from admin_app.model.keys import part_text, row_identifier
@@ -170,8 +174,12 @@ class CellReader:
             try:
                 data[name] = read(text)
             except BadValue as error:
-                self.report(number, cell.header, str(error))
-                ok = False
+                kept = self._whole_number_kept(cell, name, text, held)
+                if kept is None:
+                    self.report(number, cell.header, _refusal(cell, text, error))
+                    ok = False
+                else:
+                    data[name] = kept
             else:
                 if lossy and "?" in text:
                     ok = self._keeps_characters(number, cell, name, data, held) and ok
@@ -261,8 +269,9 @@ class CellReader:
         it only to find it unchanged (most of the time an export imported
         again took). Only exact repeats are left out (`_Sets.repeats`),
         texts a code page's `?` stands for (`code_pages`), and a text of
-        digits a spreadsheet read as a number (`read_as_number`); anything
-        else takes the write path."""
+        digits a spreadsheet read as a number (`read_as_number`), and a
+        number a spreadsheet kept to 15 digits (`kept_by_spreadsheet`);
+        anything else takes the write path."""
         asked, lossy = {}, self._lossy
         for name, value in data.items():
             sets = self._sets.get(name)
@@ -274,9 +283,26 @@ class CellReader:
                 sets.repeats(value, before)
                 or stands_for(value, before, lossy)
                 or read_as_number(value, before)
+                or kept_by_spreadsheet(value, before)
             ):
                 asked[name] = value
         return asked
+
+    def _whole_number_kept(
+        self, cell: ImportCell, name: str, text: str, held: Any
+    ) -> int | None:
+        """The row's whole number (of `held`) where the cell is it as a
+        spreadsheet writes one of more than 15 digits, in E-notation with
+        its first 15 (`1.23456789012346E+018`), which no whole-number
+        parser reads; else None."""
+        sets = self._sets.get(name)
+        if held is None or sets is None or not _whole_in_e_notation(cell, text):
+            return None
+        before = getattr(held, sets.attribute)
+        if type(before) is not int:
+            return None
+        shown = Decimal(text.strip())
+        return before if kept_by_spreadsheet(shown, Decimal(before)) else None
 
     def _keeps_characters(
         self, number: int, cell: ImportCell, name: str, data: dict[str, Any], held: Any
@@ -425,6 +451,24 @@ class _Sets(NamedTuple):
         if self.by_text:
             return value == str(held)
         return isinstance(value, datetime) and unchanged(held, value)
+
+
+def _whole_in_e_notation(cell: ImportCell, text: str) -> bool:
+    """Whether a whole-number cell holds a number in E-notation."""
+    spec = cell.spec
+    return spec.kind is Kind.NUMBER and spec.integer and in_e_notation(text.strip())
+
+
+def _refusal(cell: ImportCell, text: str, error: BadValue) -> str:
+    """Why a cell was refused: the parser's words, or for a whole number
+    a spreadsheet wrote in E-notation (more digits than it keeps), that."""
+    if not _whole_in_e_notation(cell, text) or Decimal(text.strip()) < 10**15:
+        return str(error)
+    return (
+        f"{text.strip()!r} is a number of more than 15 digits as a spreadsheet "
+        "writes it, its last digits lost: type the whole number in a cell "
+        "formatted as text, or save the export as XLSX, which keeps them."
+    )
 
 
 def _label_name(cell: ImportCell) -> str:

@@ -1,9 +1,9 @@
 """One table per kind of column the admin claims to serve.
 
 Composite primary keys, IntEnum, StrEnum and a plain Enum, Decimal, float,
-JSON, date, time, a duration (`timedelta`), bytes, naive and aware
-datetimes, long `Text`, PostgreSQL's arrays and JSONB (declared as apps
-tested on SQLite declare them, with a JSON variant there), a UUID that is
+a 64-bit integer, JSON, date, time, a duration (`timedelta`), bytes, naive
+and aware datetimes, long `Text`, PostgreSQL's arrays and JSONB (declared as
+apps tested on SQLite declare them, with a JSON variant there), a UUID that is
 not a key, foreign keys without a `Relationship` (nullable and required),
 text primary keys holding `%`, `?`, `#`, `/`, spaces and non-ASCII letters,
 sizes declared on the database's side only (`sa_type=String(3)`), a
@@ -24,6 +24,7 @@ from pydantic import HttpUrl, SecretStr
 from sqlalchemy import (
     ARRAY,
     JSON,
+    BigInteger,
     Column,
     DateTime,
     Index,
@@ -73,6 +74,8 @@ class ZooSample(SQLModel, table=True):
     size: Size | None = None
     price: Decimal = Field(default=Decimal("0"), max_digits=10, decimal_places=2)
     ratio: float | None = None
+    # a 64-bit count: more digits than a spreadsheet keeps of a number
+    sightings: int | None = Field(default=None, sa_type=BigInteger)
     payload: dict[str, Any] | list[Any] | None = Field(default=None, sa_type=JSON)
     born_on: date | None = None
     opens_at: time | None = None

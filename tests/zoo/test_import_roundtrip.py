@@ -22,7 +22,7 @@ from sqlmodel import select
 from admin_app.model.fields import Kind
 from admin_app.model.parsing import choice_text
 from tests.pages import text as page_text
-from tests.zoo import facts, fullstack
+from tests.zoo import columns, facts, fullstack
 from tests.zoo.conftest import (
     COLUMNS,
     FULLSTACK,
@@ -33,7 +33,7 @@ from tests.zoo.conftest import (
     ZOO,
 )
 from tests.zoo.story_base import audit_rows
-from tests.zoo.test_calc_roundtrip import LACKED
+from tests.zoo.test_calc_roundtrip import LACKED, LONG_NUMBERS, add_long_numbers
 
 JSON = {"Accept": "application/json"}
 
@@ -952,3 +952,46 @@ def _in_code_page(header: list[str], rows: list[dict[str, str]]) -> bytes:
     """The rows as a spreadsheet saves them in Windows-1252: `?` for each
     character it has no byte for (as LibreOffice Calc writes them)."""
     return csv_bytes(header, rows).decode().encode("cp1252", "replace")
+
+
+def test_numbers_a_spreadsheet_kept_to_15_digits_are_the_rows_own(columns_site):
+    """A float and a 64-bit whole number of more significant digits than a
+    spreadsheet keeps, written back as one keeps them (`0.3` for
+    `0.30000000000000004`, `1.23456789012346E+18`), import as unchanged; a
+    change within the 15 digits is a change; a new row's whole number in
+    E-notation is refused saying its digits are lost."""
+    site = columns_site
+    numbers = add_long_numbers(site, facts.tables_of(columns))
+    model, names = next((m, n) for m, n in numbers.items() if len(n) == 2)
+    table = facts.identity(model)
+    text = site.client.get(f"/admin/{table}/export/csv").text
+    rows = list(csv.DictReader(io.StringIO(text)))
+    header = list(rows[0])
+    held = {name: [row[name] for row in rows[:2]] for name in names}
+    for row in rows:
+        for name in names:
+            if row[name]:
+                row[name] = format(float(row[name]), ".15G")
+    assert [row[name] for row in rows[:2] for name in names] != [
+        value for values in held.values() for value in values
+    ]
+    found = import_preview(site.client, table, csv_bytes(header, rows))
+    assert (found["errors"], found["changed"]) == ([], 0)
+    assert found["unchanged"] == len(rows)
+
+    float_name = next(n for n in names if "." in held[n][0])
+    rows[0][float_name] = "0.333333333333334"
+    added = {**rows[1], "id": ""}
+    whole = next(n for n in names if n != float_name)
+    added[whole] = "1.23456789012346E+18"
+    found = import_preview(site.client, table, csv_bytes(header, [*rows, added]))
+    assert (found["changed"], found["rows"][0]["changes"]) == (
+        1,
+        {float_name: [1 / 3, 0.333333333333334]},
+    )
+    refused = [e for e in found["errors"] if e["column"] == whole]
+    assert [e["row"] for e in refused] == [len(rows) + 2]
+    assert "more than 15 digits" in refused[0]["message"]
+    with site.session() as session:
+        stored = session.scalars(select(model).order_by(*model.__table__.primary_key))
+        assert {getattr(r, whole) for r in stored} >= set(LONG_NUMBERS["int"])
