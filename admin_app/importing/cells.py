@@ -10,8 +10,9 @@ a code page (`files.CellFormat.lossy`), a text with `?` where the row's text
 has a character the code page has no byte for (an emoji, `Ł` in
 Windows-1252) is that text as the spreadsheet could write it: the row's, not
 a change to `?`; so are a text of digits a spreadsheet read as a number
-(`digit_texts`), a number it keeps to 15 digits (`spreadsheet_digits`) and
-a datetime it shows to the minute. Numbers and dates are
+(`digit_texts`) or as a date, a time or a number (`value_texts`), a
+number it keeps to 15 digits (`spreadsheet_digits`) and a datetime it shows
+to the minute. Numbers and dates are
 read as spreadsheets show them too (`_reading`).
 """
 
@@ -35,6 +36,7 @@ from admin_app.importing.digit_texts import (
 )
 from admin_app.importing.files import ENCODINGS, EXPORTED, CellFormat, ErrorValue
 from admin_app.importing.spreadsheet_digits import kept_by_spreadsheet
+from admin_app.importing.value_texts import read_as_value
 from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import BadValue, FieldSpec, Kind
 from admin_app.model.keys import part_text, row_identifier
@@ -269,9 +271,10 @@ class CellReader:
         it only to find it unchanged (most of the time an export imported
         again took). Only exact repeats are left out (`_Sets.repeats`),
         texts a code page's `?` stands for (`code_pages`), and a text of
-        digits a spreadsheet read as a number (`read_as_number`), and a
-        number a spreadsheet kept to 15 digits (`kept_by_spreadsheet`);
-        anything else takes the write path."""
+        digits a spreadsheet read as a number (`read_as_number`), a number
+        it kept to 15 digits (`kept_by_spreadsheet`), and a text it read as
+        a date, a time or a number (`read_as_value`); anything else takes
+        the write path."""
         asked, lossy = {}, self._lossy
         for name, value in data.items():
             sets = self._sets.get(name)
@@ -284,6 +287,7 @@ class CellReader:
                 or stands_for(value, before, lossy)
                 or read_as_number(value, before)
                 or kept_by_spreadsheet(value, before)
+                or read_as_value(value, before)
             ):
                 asked[name] = value
         return asked

@@ -247,11 +247,11 @@ def named_month(text: str) -> str:
         if found is None:
             return text
         name, day, year, *time = found.groups()
-    month = _month_numbered(name)
+    month = month_numbered(name)
     return text if month is None else _iso(text, year, month, day, *time)
 
 
-def _month_numbered(name: str) -> int | None:
+def month_numbered(name: str) -> int | None:
     """1 to 12 for a month's name or its first three letters (`Sept` too)."""
     name = name.lower()
     for number, full in enumerate(MONTH_NAMES, start=1):

@@ -9,6 +9,7 @@ zone, which read `2026-12-01 20:37:50 UTC`, as that text. Both are read back
 (`model.parsing.read_time`, `read_datetime`), as they are when typed.
 """
 
+import csv
 import importlib
 import io
 import re
@@ -389,11 +390,11 @@ def _same(value: object, typed: object) -> bool:
 
 
 def _preview(
-    site, table: str, data: bytes, encoding: str = "", dates: str = ""
+    site, table: str, data: bytes, encoding: str = "", dates: str = "", name: str = ""
 ) -> dict:  # type: ignore[no-untyped-def]
     answer = site.client.post(
         f"/admin/{table}/import",
-        files={"file": (f"{table}.csv", data)},
+        files={"file": (name or f"{table}.csv", data)},
         data={"encoding": encoding, "dates": dates},
         headers={"Accept": "application/json"},
     )
@@ -459,3 +460,55 @@ def test_numbers_a_calc_groups_are_read_or_refused_as_two_numbers(
     }
     with site.session() as session:
         assert facts.snapshot(session, ZooSample) == before  # a preview writes nothing
+
+
+# texts Calc reads as a date, a time or a number on opening a CSV, and
+# saves as it shows what it read (`03/04/26`, `12:30:00 PM`, `1.5`)
+VALUE_TEXTS = (
+    "3/4",
+    "MAR-5",
+    "1/2/2026",
+    "Mar 2026",
+    "12:30",
+    "9:30 PM",
+    "1e5",
+    "1.50",
+    "50%",
+    "$5",
+    "(5)",
+    "1,234",
+    "3.14159265358979323",
+)
+
+
+def test_texts_calc_reads_as_dates_times_or_numbers_come_back_unchanged(
+    columns_site, tmp_path
+):
+    """A text column holding texts a spreadsheet reads as values: the CSV
+    export opened by Calc (special numbers detected) and saved as a CSV and
+    as XLSX, each text then a date, time or number as Calc shows or stores
+    it, imports as "0 changed"; a cell showing another day than its row's
+    text is a change."""
+    site, calc = columns_site, Calc(tmp_path)
+    with site.session() as session:
+        session.add_all(ZooSample(notes=text) for text in VALUE_TEXTS)
+        session.commit()
+    table = facts.identity(ZooSample)
+    exported = site.client.get(f"/admin/{table}/export/csv").content
+    (saved,) = calc.all([exported], "csv", SAVED_AS["csv"], CSV_IMPORT)
+    (workbook,) = calc.all([exported], "csv", "xlsx", CSV_IMPORT)
+    rows = list(csv.DictReader(io.StringIO(saved.decode()), delimiter=";"))
+    as_saved = {row["notes"] for row in rows} - set(VALUE_TEXTS)
+    assert {"03/04/26", "12:30:00 PM", "1.5", "50.00%", "-5"} <= as_saved
+    for name, data in (("t.csv", saved), ("t.xlsx", workbook)):
+        found = _preview(site, table, data, name=name)
+        assert (found["errors"], found["changed"]) == ([], 0), found["rows"][:3]
+        assert found["unchanged"] == len(rows)
+    row = next(row for row in rows if row["notes"] == "03/04/26")
+    row["notes"] = "03/05/26"
+    out = io.StringIO()
+    writer = csv.DictWriter(out, list(rows[0]), delimiter=";")
+    writer.writeheader()
+    writer.writerows(rows)
+    found = _preview(site, table, out.getvalue().encode())
+    assert [r["changes"] for r in found["rows"]] == [{"notes": ["3/4", "03/05/26"]}]

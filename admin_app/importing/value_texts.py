@@ -1,0 +1,140 @@
+"""Texts a spreadsheet reads as a date, a time or a number when it opens a
+CSV, and saves as it shows what it read: a size `3/4` as `03/04/26`, a
+code `MAR-5` as `03/05/26`, `12:30` as `12:30:00 PM`, a version `1.50` as
+`1.5`, `50%` as `50.00%`, `(5)` as `-5` (LibreOffice Calc; Excel shows
+`3/4` as `4-Mar`); saved as XLSX, as a date, time or number cell
+(`2026-03-04`, `12:30:00`, `0.5`).
+
+Such a cell is the text it stands for where the row holds that text: the
+row's own text is left as it is (the export opened and saved again changed
+no text), as a text of digits is (`digit_texts`). A cell that reads as
+another date, time or number than the row's text is a change; so is any
+cell where the row's text is none, and a new row's cell, which is read as
+written.
+"""
+
+import re
+from datetime import time
+from decimal import Decimal
+from typing import Any
+
+from admin_app.importing.spreadsheet_digits import kept_by_spreadsheet
+from admin_app.model.parsing import CENTURY_FROM, month_numbered, read_time
+
+Day = tuple[int, int, int | None]  # month, day, year (None: not written)
+
+_LONGEST = 40  # characters of the longest text a spreadsheet reads so
+# numbers with a separator: `3/4`, `1-2`, `03/04/26`, `2026-03-04`
+_NUMBERED = re.compile(r"(\d{1,4})([./-])(\d{1,2})(?:\2(\d{1,4}))?")
+# a month's name first (`MAR-5`, `Mar 5`, `SEPT1`, `Dec 24, 2026`) or after
+# the day (`5-Mar`, `24-Dec-26`)
+_NAME_FIRST = re.compile(r"([A-Za-z]{3,9})\.?[ -]?(\d{1,2})(?:,?[ -](\d{2}|\d{4}))?")
+_DAY_FIRST = re.compile(r"(\d{1,2})\.?[ -]([A-Za-z]{3,9})\.?(?:[ -](\d{2}|\d{4}))?")
+_MONTH_OF_YEAR = re.compile(r"([A-Za-z]{3,9})\.?[ -](\d{4})")  # `Mar 2026`: its 1st
+_NUMBER = re.compile(r"[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d*)?([eE][+-]?\d+)?")
+_CURRENCIES = "$€£¥"
+
+
+def read_as_value(value: Any, held: Any) -> bool:
+    """Whether a text cell (`value`) is the row's text (`held`) as a
+    spreadsheet saves it after reading it as a date, a time or a number."""
+    if type(value) is not str or type(held) is not str or value == held:
+        return False
+    if len(held) > _LONGEST or not any(c.isdigit() for c in held):
+        return False
+    return any(same(value, held) for same in (_same_day, _same_time, _same_number))
+
+
+def _same_day(cell: str, held: str) -> bool:
+    """Whether the cell shows a day the held text may be read as: a day a
+    spreadsheet shows, with its year or its month's name (`3/4` is not
+    `4/3` read the other way round)."""
+    shown = _days(cell, shown=True)
+    return bool(shown) and any(
+        (month, day) == (m, d) and (None in (year, y) or year == y)
+        for month, day, year in _days(held)
+        for m, d, y in shown
+    )
+
+
+def _days(text: str, shown: bool = False) -> set[Day]:
+    """The days a spreadsheet may read `text` as, either order of day and
+    month where only numbers say it; `shown`: only as a spreadsheet shows a
+    day (with its year, or its month's name)."""
+    text = text.strip()
+    found: set[Day] = set()
+    numbered = _NUMBERED.fullmatch(text)
+    if numbered is not None:
+        first, _sep, second, year = numbered.groups()
+        if len(first) == 4 and year is not None:  # ISO 8601: the year first
+            found.add((int(second), int(year), int(first)))
+        elif len(first) <= 2 and (year is not None or not shown):
+            found.add((int(first), int(second), _year(year)))
+            found.add((int(second), int(first), _year(year)))
+    named = _NAME_FIRST.fullmatch(text)
+    if named is not None:
+        name, day, year = named.groups()
+        found.add((month_numbered(name) or 0, int(day), _year(year)))
+    named = _DAY_FIRST.fullmatch(text)
+    if named is not None:
+        day, name, year = named.groups()
+        found.add((month_numbered(name) or 0, int(day), _year(year)))
+    named = _MONTH_OF_YEAR.fullmatch(text)
+    if named is not None:
+        found.add((month_numbered(named.group(1)) or 0, 1, int(named.group(2))))
+    return {
+        (month, day, year)
+        for month, day, year in found
+        if 1 <= month <= 12 and 1 <= day <= 31 and year != 0
+    }
+
+
+def _year(text: str | None) -> int | None:
+    """A year as written (two digits: 1930 to 2029, as spreadsheets read
+    them); 0 for none a spreadsheet reads (three digits)."""
+    if text is None:
+        return None
+    if len(text) <= 2:
+        return (19 if int(text) >= CENTURY_FROM else 20) * 100 + int(text)
+    return int(text) if len(text) == 4 else 0
+
+
+def _same_time(cell: str, held: str) -> bool:
+    """Whether both are the same time of day (`12:30`, `12:30:00 PM`)."""
+    return ":" in held and _time(held) is not None and _time(held) == _time(cell)
+
+
+def _time(text: str) -> time | None:
+    try:
+        return read_time(text)
+    except ValueError:
+        return None
+
+
+def _same_number(cell: str, held: str) -> bool:
+    """Whether both are the same number, or the cell is the held text's
+    number as a spreadsheet keeps it (15 digits)."""
+    number, shown = _number(held), _number(cell)
+    if number is None or shown is None:
+        return False
+    return number == shown or kept_by_spreadsheet(shown, number)
+
+
+def _number(text: str) -> Decimal | None:
+    """The number a spreadsheet reads `text` as: with its thousands grouped
+    by commas, in parentheses for a negative one, a currency's symbol
+    before or after it, a percent sign after it; else None."""
+    text = text.strip()
+    negative = text[:1] == "(" and text[-1:] == ")"
+    if negative:
+        text = text[1:-1].strip()
+    percent = text[-1:] == "%"
+    if percent:
+        text = text[:-1].rstrip()
+    sign = text[:1] if text[:1] in "+-" else ""
+    text = text.removeprefix(sign).strip(_CURRENCIES + " ")
+    found = _NUMBER.fullmatch(sign + text)
+    if found is None or not (found.group(1) or found.group(3) not in (None, ".")):
+        return None
+    number = Decimal(found.group(0).replace(",", ""))
+    return (-number if negative else number) / (100 if percent else 1)
