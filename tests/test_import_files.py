@@ -4,6 +4,7 @@ bad files each refused with one sentence."""
 import io
 import zipfile
 from datetime import date, datetime
+from functools import partial
 
 import pytest
 import xlsxwriter
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.worksheet.formula import ArrayFormula
 
+from admin_app.importing.cells import formatted_numbers
 from admin_app.importing.digit_texts import read_as_number
 from admin_app.importing.files import (
     BadFile,
@@ -112,6 +114,33 @@ def test_a_number_of_one_group_of_thousands_is_refused_as_two_numbers(text):
 )
 def test_a_whole_number_grouped_by_points_is_read_without_them(text, read):
     assert grouped_whole_number(text) == read
+
+
+@pytest.mark.parametrize(
+    ("text", "local", "read"),
+    [
+        ("$12.50", False, "12.50"),
+        ("1,234.50 €", False, "1234.50"),
+        ("(1.50)", False, "-1.50"),  # an accounting format's negative amount
+        ("($1,234.50)", False, "-1234.50"),
+        ("-$5", False, "-5"),
+        ("25.00%", False, "0.2500"),
+        ("-150.00%", False, "-1.5000"),
+        ("$5.00", False, "5"),  # whole, in a whole-number column too
+        ("12.5", False, "12.5"),
+        ("$abc", False, "$abc"),  # no number: its field refuses it as written
+        ("$12,50", True, "12.50"),
+        ("1.234,50 €", True, "1234.50"),
+        ("($1.234,50)", True, "-1234.50"),
+        ("25,00%", True, "0.2500"),
+        ("12,5", True, "12.5"),
+    ],
+)
+def test_a_number_a_spreadsheet_formats_is_read_as_the_number_shown(text, local, read):
+    """Money (a currency's symbol, a negative amount in parentheses) and
+    percentages, as Calc and Excel save a CSV's cells as they show them."""
+    standard = decimal_point if local else partial(decimal_point_only, whole=False)
+    assert formatted_numbers(standard)(text) == read
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ read as spreadsheets show them too (`_reading`).
 import re
 from collections.abc import Callable
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import Any, NamedTuple
 
@@ -48,6 +48,7 @@ from admin_app.model.parsing import (
     grouped_whole_number,
     has_year_last,
     named_month,
+    peeled_number,
     year_last,
 )
 from admin_app.model.values import unchanged
@@ -500,10 +501,9 @@ def _reading(
         whole = spec.kind is Kind.NUMBER and spec.integer
         if not cell_format.local:
             grouped = partial(decimal_point_only, whole=whole)
-            return spec.name, _or_written_so(spec.parse, grouped)
-        if whole:
-            return spec.name, _written_locally(spec.parse, grouped_whole_number)
-        return spec.name, _written_locally(spec.parse, decimal_point)
+            return spec.name, _or_written_so(spec.parse, formatted_numbers(grouped))
+        local = _local_whole_number if whole else decimal_point
+        return spec.name, _written_locally(spec.parse, formatted_numbers(local))
     if spec.kind in (Kind.DATE, Kind.DATETIME):
         standard = partial(_date_written, order=cell_format.date_order)
         return spec.name, _or_written_so(spec.parse, standard)
@@ -532,6 +532,41 @@ def _order_unknown(text: str) -> str:
         "say which under “Dates with the year last” on the upload form "
         "(dates=day or dates=month)."
     )
+
+
+def _local_whole_number(text: str) -> str:
+    """A whole number as a `;` file's locale writes it (`1.234`, and with a
+    decimal comma as a currency's format shows it, `5,00`), as the standard
+    text writes it."""
+    return decimal_point(text) if "," in text else grouped_whole_number(text)
+
+
+def formatted_numbers(standard: Callable[[str], str]) -> Callable[[str], str]:
+    """`standard` (a number's text as a file's locale writes it, made the
+    standard text) for a number as a spreadsheet shows one it formats: with
+    a currency's symbol, in an accounting format's parentheses, as a
+    percentage (`parsing.peeled_number`), written as the number it shows
+    (`($1,234.50)` is -1234.50, `25.00 %` 0.2500, `$5.00` 5). A text that
+    is no number so formatted is returned as it is, for the parser to
+    refuse."""
+
+    def write(text: str) -> str:
+        core, negative, percent = peeled_number(text)
+        written = standard(core)
+        if not (negative or percent or core != text.strip()):
+            return written
+        try:
+            number = Decimal(written.strip())
+        except InvalidOperation:
+            return text
+        if not number.is_finite():
+            return text
+        number = (-number if negative else number).scaleb(-2 if percent else 0)
+        if number == number.to_integral_value():  # `$5.00` in whole dollars
+            number = number.quantize(Decimal(1))
+        return format(number, "f")
+
+    return write
 
 
 def _written_locally(

@@ -19,7 +19,12 @@ from decimal import Decimal
 from typing import Any
 
 from admin_app.importing.spreadsheet_digits import kept_by_spreadsheet
-from admin_app.model.parsing import CENTURY_FROM, month_numbered, read_time
+from admin_app.model.parsing import (
+    CENTURY_FROM,
+    month_numbered,
+    peeled_number,
+    read_time,
+)
 
 Day = tuple[int, int, int | None]  # month, day, year (None: not written)
 
@@ -32,7 +37,6 @@ _NAME_FIRST = re.compile(r"([A-Za-z]{3,9})\.?[ -]?(\d{1,2})(?:,?[ -](\d{2}|\d{4}
 _DAY_FIRST = re.compile(r"(\d{1,2})\.?[ -]([A-Za-z]{3,9})\.?(?:[ -](\d{2}|\d{4}))?")
 _MONTH_OF_YEAR = re.compile(r"([A-Za-z]{3,9})\.?[ -](\d{4})")  # `Mar 2026`: its 1st
 _NUMBER = re.compile(r"[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d*)?([eE][+-]?\d+)?")
-_CURRENCIES = "$€£¥"
 
 
 def read_as_value(value: Any, held: Any) -> bool:
@@ -122,19 +126,11 @@ def _same_number(cell: str, held: str) -> bool:
 
 def _number(text: str) -> Decimal | None:
     """The number a spreadsheet reads `text` as: with its thousands grouped
-    by commas, in parentheses for a negative one, a currency's symbol
-    before or after it, a percent sign after it; else None."""
-    text = text.strip()
-    negative = text[:1] == "(" and text[-1:] == ")"
-    if negative:
-        text = text[1:-1].strip()
-    percent = text[-1:] == "%"
-    if percent:
-        text = text[:-1].rstrip()
-    sign = text[:1] if text[:1] in "+-" else ""
-    text = text.removeprefix(sign).strip(_CURRENCIES + " ")
-    found = _NUMBER.fullmatch(sign + text)
+    by commas, or formatted (`parsing.peeled_number`: `$5`, `(5)`, `50%`);
+    else None."""
+    core, negative, percent = peeled_number(text)
+    found = _NUMBER.fullmatch(core)
     if found is None or not (found.group(1) or found.group(3) not in (None, ".")):
         return None
-    number = Decimal(found.group(0).replace(",", ""))
-    return (-number if negative else number) / (100 if percent else 1)
+    number = Decimal(core.replace(",", ""))
+    return (-number if negative else number).scaleb(-2 if percent else 0)

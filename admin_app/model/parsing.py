@@ -177,6 +177,27 @@ def decimal_point(text: str) -> str:
     return text.replace(".", "").replace(",", ".")
 
 
+CURRENCY_SIGNS = "$€£¥"  # the symbols a spreadsheet's currency formats show
+
+
+def peeled_number(text: str) -> tuple[str, bool, bool]:
+    """A number as a spreadsheet shows one it formats, without the format:
+    its text without a currency's symbol before or after it (`$12.50`,
+    `1.234,50 €`), whether it was in parentheses (an accounting format's
+    negative number, `(1.50)`) and whether a percent sign followed it
+    (`25.00%`: the number is a hundredth of the text's). A number without
+    a format is its text, stripped."""
+    core = text.strip()
+    negative = core[:1] == "(" and core[-1:] == ")"
+    if negative:
+        core = core[1:-1].strip()
+    percent = core[-1:] == "%"
+    if percent:
+        core = core[:-1].rstrip()
+    sign = core[:1] if core[:1] in ("-", "+") else ""
+    return sign + core[len(sign) :].strip(CURRENCY_SIGNS + " "), negative, percent
+
+
 def grouped_whole_number(text: str) -> str:
     """A whole number with its thousands grouped by points (`1.234`, as the
     spreadsheets of the locales that write a decimal comma write it with a

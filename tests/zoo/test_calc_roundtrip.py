@@ -14,6 +14,7 @@ import importlib
 import io
 import re
 from datetime import date, datetime
+from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
@@ -24,7 +25,7 @@ from admin_app.model.fields import Kind
 from tests.libreoffice import Calc
 from tests.zoo import facts
 from tests.zoo.columns import ZooSample
-from tests.zoo.conftest import COLUMNS, LEGACY, TRACKER, ZOO
+from tests.zoo.conftest import COLUMNS, HEROES, LEGACY, TRACKER, ZOO
 
 # comma, double quote, UTF-8, from line 1, no column formats, default
 # language, quoted fields not forced to text, special numbers detected.
@@ -512,3 +513,79 @@ def test_texts_calc_reads_as_dates_times_or_numbers_come_back_unchanged(
     writer.writerows(rows)
     found = _preview(site, table, out.getvalue().encode())
     assert [r["changes"] for r in found["rows"]] == [{"notes": ["3/4", "03/05/26"]}]
+
+
+# number formats staff give a column: money (a negative amount in
+# parentheses, as accounting shows it), whole money, a percentage
+MONEY = '"$"#,##0.00##;("$"#,##0.00##)'
+WHOLE_MONEY = '"$"#,##0;("$"#,##0)'
+PERCENT = "0.00##%"
+
+
+@pytest.mark.parametrize("site", ZOO, indirect=True, ids=lambda m: m.rsplit(".")[-1])
+def test_numbers_formatted_as_money_or_percentages_import_unchanged(site, tmp_path):
+    """Each number column of every table's XLSX export formatted as money
+    or as a percentage, saved as a CSV by Calc in English and in German,
+    which write each number as they show it (`$1,234.50`, `($1.50)`,
+    `25.00%`; `($1.234,50)`, `25,00%`): read as the numbers shown, every
+    table imports as "0 changed", nothing refused."""
+    views = {v.identity: v for v in site.app.state.admin.views}
+    if site.module == COLUMNS:  # a negative amount, in accounting's parentheses
+        with site.session() as session:
+            first = select(func.min(ZooSample.id)).scalar_subquery()
+            negative = update(ZooSample).where(ZooSample.id == first)
+            session.execute(negative.values(price=Decimal("-1234.5")))
+            session.commit()
+    workbooks = {}
+    for model in facts.tables_of(importlib.import_module(site.module)):
+        table = facts.identity(model)
+        exported = site.client.get(f"/admin/{table}/export/xlsx").content
+        edited = _formatted_numbers(views[table], exported)
+        if edited is not None:
+            workbooks[table] = edited
+    if site.module in (COLUMNS, LEGACY, TRACKER, HEROES):  # with number columns
+        assert workbooks
+    shown = {None: ("($1,234.50)", "25.00%"), GERMAN: ("($1.234,50)", "25,00%")}
+    for locale, target in ((None, SAVED_IN_UTF8), (GERMAN, SAVED_AS["csv"])):
+        home = tmp_path / (locale or "english")
+        home.mkdir()
+        saved_files = Calc(home, locale).all(list(workbooks.values()), "xlsx", target)
+        written = b"".join(saved_files).decode()
+        if site.module == COLUMNS:  # every kind of number and format
+            assert all(mark in written for mark in shown[locale]), written
+        for table, saved in zip(workbooks, saved_files, strict=True):
+            found = _preview(site, table, saved)
+            assert (found["errors"], found["changed"]) == ([], 0), (locale, found)
+
+
+def _formatted_numbers(view, exported: bytes) -> bytes | None:  # type: ignore[no-untyped-def]
+    """The XLSX export `exported` with each cell of its number columns (but
+    keys) formatted as money (`MONEY`, whole: `WHOLE_MONEY`) or, a float's,
+    as a percentage; None where it has no such column."""
+    book = load_workbook(io.BytesIO(exported))
+    sheet = book.active
+    header = [cell.value for cell in sheet[1]]
+    found = False
+    for name, spec in view.field_specs.items():
+        column = spec.column
+        if (
+            name not in header
+            or spec.kind not in (Kind.DECIMAL, Kind.NUMBER)
+            or column is None
+            or column.primary_key
+            or column.foreign_keys
+        ):
+            continue
+        if spec.kind is Kind.DECIMAL:
+            number_format = MONEY
+        else:
+            number_format = WHOLE_MONEY if spec.integer else PERCENT
+        position = header.index(name) + 1
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=position, max_col=position):
+            if type(cell.value) in (int, float):
+                cell.number_format, found = number_format, True
+    if not found:
+        return None
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
