@@ -134,6 +134,19 @@ def test_a_whole_number_grouped_by_points_is_read_without_them(text, read):
         ("($1.234,50)", True, "-1234.50"),
         ("25,00%", True, "0.2500"),
         ("12,5", True, "12.5"),
+        # thousands grouped by a (no-break) space or an apostrophe
+        ("1\u00a0234,50", True, "1234.50"),
+        ("-1 234 567", True, "-1234567"),
+        ("($1\u00a0234,50)", True, "-1234.50"),
+        ("1\u00a0234,50\u00a0€", True, "1234.50"),
+        ("25,00\u00a0%", True, "0.2500"),
+        ("1'234.50", True, "1234.50"),
+        ("$1'234'567", True, "1234567"),
+        ("1\u2019234.50", False, "1234.50"),
+        ("1 234.50", False, "1234.50"),
+        ("12,34,567.5", False, "1234567.5"),  # India's lakhs
+        ("1 23 456", True, "1 23 456"),  # no grouping: refused as written
+        ("1'23", True, "1'23"),
     ],
 )
 def test_a_number_a_spreadsheet_formats_is_read_as_the_number_shown(text, local, read):

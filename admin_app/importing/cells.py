@@ -49,6 +49,7 @@ from admin_app.model.parsing import (
     has_year_last,
     named_month,
     peeled_number,
+    ungrouped,
     year_last,
 )
 from admin_app.model.values import unchanged
@@ -552,6 +553,7 @@ def formatted_numbers(standard: Callable[[str], str]) -> Callable[[str], str]:
 
     def write(text: str) -> str:
         core, negative, percent = peeled_number(text)
+        core = ungrouped(core)
         written = standard(core)
         if not (negative or percent or core != text.strip()):
             return written

@@ -121,9 +121,18 @@ _DECIMAL_COMMA = re.compile(r"\s*[+-]?(\d{1,3}(\.\d{3})+|\d*),\d+([eE][+-]?\d+)?
 _GROUPED_BY_POINTS = re.compile(r"\s*[+-]?[1-9]\d{0,2}(\.\d{3})+\s*")
 
 
-# a number with its thousands grouped by `,` (`1,234.5`, `1,234,567`), as
-# spreadsheets in the locales that write a decimal point show one so formatted
-_GROUPED_BY_COMMAS = re.compile(r"\s*[+-]?[1-9]\d{0,2}(,\d{3})+(\.\d+)?\s*")
+# a number with its thousands grouped by `,` (`1,234.5`, `1,234,567`; in
+# India, by lakhs and crores: `12,34,567`), as spreadsheets in the locales
+# that write a decimal point show one so formatted
+_GROUPED_BY_COMMAS = re.compile(
+    r"\s*[+-]?([1-9]\d{0,2}(,\d{3})+|[1-9]\d?(,\d{2})+,\d{3})(?P<fraction>\.\d+)?\s*"
+)
+# a number with its thousands grouped by a space (`1 234,5`: France, Poland,
+# Russia, Scandinavia; a no-break space as Calc writes it) or an apostrophe
+# (`1'234.5`: Switzerland), its decimal sign the other of `,` and `.`
+_GROUPED_BY_SPACES = re.compile(
+    r"[+-]?[1-9]\d{0,2}(?P<by>[ \u00a0\u202f'\u2019])\d{3}((?P=by)\d{3})*([.,]\d+)?"
+)
 
 
 def decimal_point_only(text: str, whole: bool) -> str:
@@ -146,7 +155,7 @@ def decimal_point_only(text: str, whole: bool) -> str:
             )
         return text
     number = text.strip().replace(",", "")
-    if not whole and found.group(2) is None and text.count(",") == 1:
+    if not whole and found.group("fraction") is None and text.count(",") == 1:
         raise BadValue(
             f"{text.strip()!r} may be {number} (its thousands separated by a "
             f"comma) or a number with a fraction: write {number}, or "
@@ -177,6 +186,16 @@ def decimal_point(text: str) -> str:
     return text.replace(".", "").replace(",", ".")
 
 
+def ungrouped(text: str) -> str:
+    """A number grouped by spaces or apostrophes (`1 234 567`, `1 234,50`,
+    `1'234.50`) without them, its decimal sign a point; any other text as
+    it is."""
+    found = _GROUPED_BY_SPACES.fullmatch(text)
+    if found is None:
+        return text
+    return text.replace(found.group("by"), "").replace(",", ".")
+
+
 CURRENCY_SIGNS = "$€£¥"  # the symbols a spreadsheet's currency formats show
 
 
@@ -195,7 +214,8 @@ def peeled_number(text: str) -> tuple[str, bool, bool]:
     if percent:
         core = core[:-1].rstrip()
     sign = core[:1] if core[:1] in ("-", "+") else ""
-    return sign + core[len(sign) :].strip(CURRENCY_SIGNS + " "), negative, percent
+    unsigned = core[len(sign) :].strip(CURRENCY_SIGNS).strip()
+    return sign + unsigned, negative, percent
 
 
 def grouped_whole_number(text: str) -> str:

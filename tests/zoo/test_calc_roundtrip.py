@@ -522,19 +522,32 @@ WHOLE_MONEY = '"$"#,##0;("$"#,##0)'
 PERCENT = "0.00##%"
 
 
+# how Calc in a locale shows money (`MONEY`) and a percentage: the CSV it
+# saves (`,` or `;` between cells), and a negative amount and 0.25 in it
+FORMATTED_IN = {
+    "english": (None, SAVED_IN_UTF8, ("($1,234.50)", "25.00%")),
+    "german": (GERMAN, SAVED_AS["csv"], ("($1.234,50)", "25,00%")),
+    # a no-break space between thousands, as in Poland, Russia, Scandinavia
+    "french": ("fr_FR.UTF-8", SAVED_AS["csv"], ("($1\u00a0234,50)", "25,00%")),
+    "swiss": ("de_CH.UTF-8", SAVED_AS["csv"], ("($1'234.50)", "25.00%")),
+    "indian": ("en_IN.UTF-8", SAVED_IN_UTF8, ("($1,234.50)", "25.00%")),
+}
+
+
 @pytest.mark.parametrize("site", ZOO, indirect=True, ids=lambda m: m.rsplit(".")[-1])
 def test_numbers_formatted_as_money_or_percentages_import_unchanged(site, tmp_path):
     """Each number column of every table's XLSX export formatted as money
-    or as a percentage, saved as a CSV by Calc in English and in German,
-    which write each number as they show it (`$1,234.50`, `($1.50)`,
-    `25.00%`; `($1.234,50)`, `25,00%`): read as the numbers shown, every
-    table imports as "0 changed", nothing refused."""
+    or as a percentage, saved as a CSV by Calc in English and German (the
+    every-type table in French, Swiss and Indian English too), which write
+    each number as they show it (`($1,234.50)`, `25.00%`; `($1.234,50)`,
+    `25,00%`; `1 234,50`; `1'234.50`; `12,34,567`): read as the numbers
+    shown, every table imports as "0 changed", nothing refused."""
     views = {v.identity: v for v in site.app.state.admin.views}
-    if site.module == COLUMNS:  # a negative amount, in accounting's parentheses
+    if site.module == COLUMNS:  # an amount in accounting's parentheses, a lakh
         with site.session() as session:
             first = select(func.min(ZooSample.id)).scalar_subquery()
-            negative = update(ZooSample).where(ZooSample.id == first)
-            session.execute(negative.values(price=Decimal("-1234.5")))
+            row = update(ZooSample).where(ZooSample.id == first)
+            session.execute(row.values(price=Decimal("-1234.5"), sightings=1234567))
             session.commit()
     workbooks = {}
     for model in facts.tables_of(importlib.import_module(site.module)):
@@ -545,17 +558,20 @@ def test_numbers_formatted_as_money_or_percentages_import_unchanged(site, tmp_pa
             workbooks[table] = edited
     if site.module in (COLUMNS, LEGACY, TRACKER, HEROES):  # with number columns
         assert workbooks
-    shown = {None: ("($1,234.50)", "25.00%"), GERMAN: ("($1.234,50)", "25,00%")}
-    for locale, target in ((None, SAVED_IN_UTF8), (GERMAN, SAVED_AS["csv"])):
-        home = tmp_path / (locale or "english")
+    # each table in two locales; every kind of number in every locale
+    names = list(FORMATTED_IN) if site.module == COLUMNS else ["english", "german"]
+    for name in names:
+        locale, target, shown = FORMATTED_IN[name]
+        home = tmp_path / name
         home.mkdir()
         saved_files = Calc(home, locale).all(list(workbooks.values()), "xlsx", target)
         written = b"".join(saved_files).decode()
         if site.module == COLUMNS:  # every kind of number and format
-            assert all(mark in written for mark in shown[locale]), written
+            assert all(mark in written for mark in shown), (name, written)
+            assert name != "indian" or "$12,34,567" in written, written
         for table, saved in zip(workbooks, saved_files, strict=True):
             found = _preview(site, table, saved)
-            assert (found["errors"], found["changed"]) == ([], 0), (locale, found)
+            assert (found["errors"], found["changed"]) == ([], 0), (name, found)
 
 
 def _formatted_numbers(view, exported: bytes) -> bytes | None:  # type: ignore[no-untyped-def]
