@@ -23,6 +23,7 @@ KEPT = [  # (the cell as saved, the row's text)
     ("12:30:00 PM", "12:30"),
     ("12:30:00", "12:30"),
     ("21:30:00", "9:30 PM"),
+    ("03:04:05 AM", "3:04:05"),
     ("1.00E+05", "1e5"),
     ("100000", "1e5"),
     ("1.5", "1.50"),
@@ -35,6 +36,8 @@ KEPT = [  # (the cell as saved, the row's text)
     ("-5", "(5)"),
     ("1234", "1,234"),
     ("3.14159265358979", "3.14159265358979323"),
+    ("TRUE", "true"),
+    ("FALSE", "False"),
 ]
 
 CHANGED = [
@@ -52,6 +55,8 @@ CHANGED = [
     ("03/04/26", "three quarters"),
     ("13/13/26", "3/4"),
     ("3/4", "3/4"),  # the same text: a repeat, not this rule's
+    ("FALSE", "true"),
+    ("yes", "true"),
 ]
 
 

@@ -1,9 +1,9 @@
-"""Texts a spreadsheet reads as a date, a time or a number when it opens a
-CSV, and saves as it shows what it read: a size `3/4` as `03/04/26`, a
-code `MAR-5` as `03/05/26`, `12:30` as `12:30:00 PM`, a version `1.50` as
-`1.5`, `50%` as `50.00%`, `(5)` as `-5` (LibreOffice Calc; Excel shows
-`3/4` as `4-Mar`); saved as XLSX, as a date, time or number cell
-(`2026-03-04`, `12:30:00`, `0.5`).
+"""Texts a spreadsheet reads as a date, a time, a number or a flag when it
+opens a CSV, and saves as it shows what it read: a size `3/4` as
+`03/04/26`, a code `MAR-5` as `03/05/26`, `12:30` as `12:30:00 PM`, a
+version `1.50` as `1.5`, `50%` as `50.00%`, `(5)` as `-5`, `true` as
+`TRUE` (LibreOffice Calc; Excel shows `3/4` as `4-Mar`); saved as XLSX, as
+a date, time or number cell (`2026-03-04`, `12:30:00`, `0.5`).
 
 Such a cell is the text it stands for where the row holds that text: the
 row's own text is left as it is (the export opened and saved again changed
@@ -29,6 +29,7 @@ from admin_app.model.parsing import (
 Day = tuple[int, int, int | None]  # month, day, year (None: not written)
 
 _LONGEST = 40  # characters of the longest text a spreadsheet reads so
+_FLAGS = ("true", "false")  # texts a spreadsheet reads as true or false
 # numbers with a separator: `3/4`, `1-2`, `03/04/26`, `2026-03-04`
 _NUMBERED = re.compile(r"(\d{1,4})([./-])(\d{1,2})(?:\2(\d{1,4}))?")
 # a month's name first (`MAR-5`, `Mar 5`, `SEPT1`, `Dec 24, 2026`) or after
@@ -44,6 +45,8 @@ def read_as_value(value: Any, held: Any) -> bool:
     spreadsheet saves it after reading it as a date, a time or a number."""
     if type(value) is not str or type(held) is not str or value == held:
         return False
+    if held.casefold() in _FLAGS:  # `true` saved as `TRUE`
+        return value.casefold() == held.casefold()
     if len(held) > _LONGEST or not any(c.isdigit() for c in held):
         return False
     return any(same(value, held) for same in (_same_day, _same_time, _same_number))
@@ -109,8 +112,10 @@ def _same_time(cell: str, held: str) -> bool:
 
 
 def _time(text: str) -> time | None:
+    """A time of day, its hour of one digit too (`3:04:05`)."""
+    text = text.strip()
     try:
-        return read_time(text)
+        return read_time("0" + text if text[1:2] == ":" else text)
     except ValueError:
         return None
 

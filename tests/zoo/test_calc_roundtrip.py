@@ -463,8 +463,8 @@ def test_numbers_a_calc_groups_are_read_or_refused_as_two_numbers(
         assert facts.snapshot(session, ZooSample) == before  # a preview writes nothing
 
 
-# texts Calc reads as a date, a time or a number on opening a CSV, and
-# saves as it shows what it read (`03/04/26`, `12:30:00 PM`, `1.5`)
+# texts Calc reads as a date, a time, a number or a flag on opening a CSV,
+# and saves as it shows what it read (`03/04/26`, `12:30:00 PM`, `1.5`)
 VALUE_TEXTS = (
     "3/4",
     "MAR-5",
@@ -479,17 +479,20 @@ VALUE_TEXTS = (
     "(5)",
     "1,234",
     "3.14159265358979323",
+    "+5",
+    ".5",
+    "15-Jan-2026",
+    "3:04:05",
+    "true",
 )
 
 
-def test_texts_calc_reads_as_dates_times_or_numbers_come_back_unchanged(
-    columns_site, tmp_path
-):
+def test_texts_calc_reads_as_values_come_back_unchanged(columns_site, tmp_path):
     """A text column holding texts a spreadsheet reads as values: the CSV
     export opened by Calc (special numbers detected) and saved as a CSV and
-    as XLSX, each text then a date, time or number as Calc shows or stores
-    it, imports as "0 changed"; a cell showing another day than its row's
-    text is a change."""
+    as XLSX, each text then a date, time, number or flag as Calc shows or
+    stores it, imports as "0 changed"; a cell showing another day than its
+    row's text is a change."""
     site, calc = columns_site, Calc(tmp_path)
     with site.session() as session:
         session.add_all(ZooSample(notes=text) for text in VALUE_TEXTS)
@@ -500,7 +503,7 @@ def test_texts_calc_reads_as_dates_times_or_numbers_come_back_unchanged(
     (workbook,) = calc.all([exported], "csv", "xlsx", CSV_IMPORT)
     rows = list(csv.DictReader(io.StringIO(saved.decode()), delimiter=";"))
     as_saved = {row["notes"] for row in rows} - set(VALUE_TEXTS)
-    assert {"03/04/26", "12:30:00 PM", "1.5", "50.00%", "-5"} <= as_saved
+    assert {"03/04/26", "12:30:00 PM", "1.5", "50.00%", "-5", "TRUE"} <= as_saved
     for name, data in (("t.csv", saved), ("t.xlsx", workbook)):
         found = _preview(site, table, data, name=name)
         assert (found["errors"], found["changed"]) == ([], 0), found["rows"][:3]
