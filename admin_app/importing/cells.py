@@ -350,11 +350,13 @@ class CellReader:
 
     def _agrees(self, text: str, label: str | None) -> bool:
         """Whether a label cell's `text` is `label` (None: no row's), as a
-        spreadsheet may have written it (`stands_for`, `read_as_number`)."""
+        spreadsheet may have written it (`stands_for`, `read_as_number`,
+        `read_as_value`)."""
         return (
             text == label
             or stands_for(text, label, self._lossy)
             or read_as_number(text, label)
+            or read_as_value(text, label)
         )
 
     def _by_label(self, number: int, cell: ImportCell, text: str) -> Any:

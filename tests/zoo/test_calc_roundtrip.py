@@ -187,13 +187,14 @@ def _confirmed_as_typed(site, previews: list[tuple[type, dict, dict]]) -> dict: 
     return keys
 
 
-# texts of digits a spreadsheet reads as numbers: a postcode, a long number
-DIGIT_TEXTS = ("00123", "12345678901234567890")
+# texts a spreadsheet reads as numbers or dates: a postcode, a long number,
+# a size, a version
+DIGIT_TEXTS = ("00123", "12345678901234567890", "3/4", "1.50")
 
 
 def _add_digit_texts(site, models: list) -> list[type]:  # type: ignore[no-untyped-def]
-    """The first rows' text column of each table holds `DIGIT_TEXTS`: the
-    tables."""
+    """The first rows' text column of each table (a label of rows other
+    tables name, often) holds `DIGIT_TEXTS`: the tables."""
     changed = []
     with site.session() as session:
         for model in models:
@@ -201,7 +202,7 @@ def _add_digit_texts(site, models: list) -> list[type]:  # type: ignore[no-untyp
             rows = (
                 []
                 if column is None
-                else session.scalars(select(model).limit(2)).unique()
+                else session.scalars(select(model).limit(len(DIGIT_TEXTS))).unique()
             )
             for row, text in zip(rows, DIGIT_TEXTS, strict=False):
                 setattr(row, facts.attr(column), text)
