@@ -10,10 +10,11 @@ a code page (`files.CellFormat.lossy`), a text with `?` where the row's text
 has a character the code page has no byte for (an emoji, `Ł` in
 Windows-1252) is that text as the spreadsheet could write it: the row's, not
 a change to `?`; so are a text of digits a spreadsheet read as a number
-(`digit_texts`) or as a date, a time or a number (`value_texts`), a
+(`digit_texts`) or as a date, a time, a number or a flag (`value_texts`), a
 number it keeps to 15 digits (`spreadsheet_digits`) and a datetime it shows
-to the minute. Numbers and dates are
-read as spreadsheets show them too (`_reading`).
+to the minute. Numbers and dates are read as spreadsheets show them too
+(`_reading`: grouped in a locale's way, formatted as money or a percentage,
+a date in a locale's order).
 """
 
 import re
@@ -275,8 +276,8 @@ class CellReader:
         texts a code page's `?` stands for (`code_pages`), and a text of
         digits a spreadsheet read as a number (`read_as_number`), a number
         it kept to 15 digits (`kept_by_spreadsheet`), and a text it read as
-        a date, a time or a number (`read_as_value`); anything else takes
-        the write path."""
+        a date, a time, a number or a flag (`read_as_value`); anything else
+        takes the write path."""
         asked, lossy = {}, self._lossy
         for name, value in data.items():
             sets = self._sets.get(name)
@@ -548,10 +549,11 @@ def formatted_numbers(standard: Callable[[str], str]) -> Callable[[str], str]:
     """`standard` (a number's text as a file's locale writes it, made the
     standard text) for a number as a spreadsheet shows one it formats: with
     a currency's symbol, in an accounting format's parentheses, as a
-    percentage (`parsing.peeled_number`), written as the number it shows
-    (`($1,234.50)` is -1234.50, `25.00 %` 0.2500, `$5.00` 5). A text that
-    is no number so formatted is returned as it is, for the parser to
-    refuse."""
+    percentage (`parsing.peeled_number`), its thousands grouped by spaces
+    or apostrophes (`parsing.ungrouped`), written as the number it shows
+    (`($1,234.50)` is -1234.50, `25.00 %` 0.2500, `$5.00` 5, `1 234,50`
+    1234.50). A text that is no number so formatted is returned as it is,
+    for the parser to refuse."""
 
     def write(text: str) -> str:
         core, negative, percent = peeled_number(text)

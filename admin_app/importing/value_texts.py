@@ -42,7 +42,8 @@ _NUMBER = re.compile(r"[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d*)?([eE][+-]?\d+)?")
 
 def read_as_value(value: Any, held: Any) -> bool:
     """Whether a text cell (`value`) is the row's text (`held`) as a
-    spreadsheet saves it after reading it as a date, a time or a number."""
+    spreadsheet saves it after reading it as a date, a time, a number or a
+    flag."""
     if type(value) is not str or type(held) is not str or value == held:
         return False
     if held.casefold() in _FLAGS:  # `true` saved as `TRUE`
@@ -72,12 +73,12 @@ def _days(text: str, shown: bool = False) -> set[Day]:
     found: set[Day] = set()
     numbered = _NUMBERED.fullmatch(text)
     if numbered is not None:
-        first, _sep, second, year = numbered.groups()
-        if len(first) == 4 and year is not None:  # ISO 8601: the year first
-            found.add((int(second), int(year), int(first)))
-        elif len(first) <= 2 and (year is not None or not shown):
-            found.add((int(first), int(second), _year(year)))
-            found.add((int(second), int(first), _year(year)))
+        first, _sep, second, third = numbered.groups()
+        if len(first) == 4 and third is not None:  # ISO 8601: the year first
+            found.add((int(second), int(third), int(first)))
+        elif len(first) <= 2 and (third is not None or not shown):
+            found.add((int(first), int(second), _year(third)))
+            found.add((int(second), int(first), _year(third)))
     named = _NAME_FIRST.fullmatch(text)
     if named is not None:
         name, day, year = named.groups()
@@ -108,7 +109,8 @@ def _year(text: str | None) -> int | None:
 
 def _same_time(cell: str, held: str) -> bool:
     """Whether both are the same time of day (`12:30`, `12:30:00 PM`)."""
-    return ":" in held and _time(held) is not None and _time(held) == _time(cell)
+    written = _time(held) if ":" in held else None
+    return written is not None and written == _time(cell)
 
 
 def _time(text: str) -> time | None:
