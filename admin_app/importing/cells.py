@@ -476,7 +476,7 @@ def _refusal(cell: ImportCell, text: str, error: BadValue) -> str:
     return (
         f"{text.strip()!r} is a number of more than 15 digits as a spreadsheet "
         "writes it, its last digits lost: type the whole number in a cell "
-        "formatted as text, or save the export as XLSX, which keeps them."
+        "formatted as text."
     )
 
 

@@ -37,8 +37,9 @@ SAVED_AS = {"xlsx": "xlsx", "csv": "csv:Text - txt - csv (StarCalc):59,34,76"}
 def test_every_tables_export_saved_by_calc_imports_unchanged(site, tmp_path):
     """Calc reads a text of digits in a CSV (a postcode, `00123`) as a number
     and saves it so (`123`, and a longer one than a number keeps as
-    `1.23456789012346E+019`): a text column of each table holding such
-    texts comes back as it was, not changed to the number. Calc keeps 15
+    `1.23456789012346E+019`), and a size `3/4` as a date (`03/04/26`): a
+    text column of each table holding such texts, and the labels beside the
+    keys of rows naming them, come back as they were. Calc keeps 15
     digits of a number (`0.333333333333333`, `1.23456789012346E+018`): a
     float and a 64-bit whole number of more digits come back as they were
     too, not changed to the rounded number."""
@@ -46,7 +47,7 @@ def test_every_tables_export_saved_by_calc_imports_unchanged(site, tmp_path):
     refused = {}
     models = facts.tables_of(importlib.import_module(site.module))
     tables = [facts.identity(m) for m in models]
-    assert _add_digit_texts(site, models)
+    assert _add_texts_read_as_values(site, models)
     long_numbers = add_long_numbers(site, models)
     assert bool(long_numbers) == (site.module == COLUMNS), long_numbers
     for exported_as in ("csv", "xlsx"):
@@ -189,22 +190,19 @@ def _confirmed_as_typed(site, previews: list[tuple[type, dict, dict]]) -> dict: 
 
 # texts a spreadsheet reads as numbers or dates: a postcode, a long number,
 # a size, a version
-DIGIT_TEXTS = ("00123", "12345678901234567890", "3/4", "1.50")
+TEXTS_READ_AS_VALUES = ("00123", "12345678901234567890", "3/4", "1.50")
 
 
-def _add_digit_texts(site, models: list) -> list[type]:  # type: ignore[no-untyped-def]
+def _add_texts_read_as_values(site, models: list) -> list[type]:  # type: ignore[no-untyped-def]
     """The first rows' text column of each table (a label of rows other
-    tables name, often) holds `DIGIT_TEXTS`: the tables."""
-    changed = []
+    tables name, often) holds `TEXTS_READ_AS_VALUES`: the tables."""
+    changed, count = [], len(TEXTS_READ_AS_VALUES)
     with site.session() as session:
         for model in models:
             column = _text_column(model)
-            rows = (
-                []
-                if column is None
-                else session.scalars(select(model).limit(len(DIGIT_TEXTS))).unique()
-            )
-            for row, text in zip(rows, DIGIT_TEXTS, strict=False):
+            first = select(model).limit(count)
+            rows = [] if column is None else session.scalars(first).unique()
+            for row, text in zip(rows, TEXTS_READ_AS_VALUES, strict=False):
                 setattr(row, facts.attr(column), text)
                 changed.append(model)
         session.commit()
