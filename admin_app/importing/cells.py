@@ -303,12 +303,12 @@ class CellReader:
         its first 15 (`1.23456789012346E+018`), which no whole-number
         parser reads; else None."""
         sets = self._sets.get(name)
-        if held is None or sets is None or not _whole_in_e_notation(cell, text):
+        shown = _whole_in_e_notation(cell, text)
+        if held is None or sets is None or shown is None:
             return None
         before = getattr(held, sets.attribute)
         if type(before) is not int:
             return None
-        shown = Decimal(text.strip())
         return before if kept_by_spreadsheet(shown, Decimal(before)) else None
 
     def _keeps_characters(
@@ -462,16 +462,21 @@ class _Sets(NamedTuple):
         return isinstance(value, datetime) and unchanged(held, value)
 
 
-def _whole_in_e_notation(cell: ImportCell, text: str) -> bool:
-    """Whether a whole-number cell holds a number in E-notation."""
-    spec = cell.spec
-    return spec.kind is Kind.NUMBER and spec.integer and in_e_notation(text.strip())
+def _whole_in_e_notation(cell: ImportCell, text: str) -> Decimal | None:
+    """The number a whole-number cell holds in E-notation, with a decimal
+    point or comma (`1.23456789012346E+018`, `1,23456789012346E+018` as
+    spreadsheets write one in a `;` file), else None."""
+    spec, written = cell.spec, text.strip().replace(",", ".", 1)
+    if spec.kind is not Kind.NUMBER or not spec.integer:
+        return None
+    return Decimal(written) if in_e_notation(written) else None
 
 
 def _refusal(cell: ImportCell, text: str, error: BadValue) -> str:
     """Why a cell was refused: the parser's words, or for a whole number
     a spreadsheet wrote in E-notation (more digits than it keeps), that."""
-    if not _whole_in_e_notation(cell, text) or Decimal(text.strip()) < 10**15:
+    shown = _whole_in_e_notation(cell, text)
+    if shown is None or shown < 10**15:
         return str(error)
     return (
         f"{text.strip()!r} is a number of more than 15 digits as a spreadsheet "

@@ -967,22 +967,30 @@ def test_numbers_a_spreadsheet_kept_to_15_digits_are_the_rows_own(columns_site):
     text = site.client.get(f"/admin/{table}/export/csv").text
     rows = list(csv.DictReader(io.StringIO(text)))
     header = list(rows[0])
-    held = {name: [row[name] for row in rows[:2]] for name in names}
+    shortened = 0
     for row in rows:
         for name in names:
-            if row[name]:
-                row[name] = format(float(row[name]), ".15G")
-    assert [row[name] for row in rows[:2] for name in names] != [
-        value for values in held.values() for value in values
-    ]
+            kept = format(float(row[name]), ".15G") if row[name] else ""
+            shortened += kept != row[name]
+            row[name] = kept
+    assert shortened == 4  # both columns' numbers of both rows
     found = import_preview(site.client, table, csv_bytes(header, rows))
     assert (found["errors"], found["changed"]) == ([], 0)
     assert found["unchanged"] == len(rows)
+    # as a spreadsheet writes them in a `;` file: `1,23456789012346E+18`
+    local = [{**row, **{n: row[n].replace(".", ",") for n in names}} for row in rows]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, header, delimiter=";")
+    writer.writeheader()
+    writer.writerows(local)
+    found = import_preview(site.client, table, out.getvalue().encode())
+    assert (found["errors"], found["changed"]) == ([], 0)
 
-    float_name = next(n for n in names if "." in held[n][0])
-    rows[0][float_name] = "0.333333333333334"
-    added = {**rows[1], "id": ""}
-    whole = next(n for n in names if n != float_name)
+    kinds = {facts.kind(model, c): a for a, c in facts.columns_by_attr(model).items()}
+    float_name, whole = kinds["float"], next(n for n in names if n != kinds["float"])
+    third = next(row for row in rows if row[float_name] == "0.333333333333333")
+    third[float_name] = "0.333333333333334"
+    added = {**third, "id": ""}
     added[whole] = "1.23456789012346E+18"
     found = import_preview(site.client, table, csv_bytes(header, [*rows, added]))
     assert (found["changed"], found["rows"][0]["changes"]) == (
