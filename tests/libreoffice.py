@@ -41,6 +41,7 @@ class Calc:
     def __init__(self, home: Path, locale: str | None = None) -> None:
         self.soffice = require_soffice()
         self.home = home
+        home.mkdir(parents=True, exist_ok=True)
         self.profile = (home / "profile").as_uri()
         self.locale = locale
         self.runs = count()

@@ -37,6 +37,11 @@ KEPT = [  # (the cell as saved, the row's text)
     ("1234", "1,234"),
     ("3.14159265358979", "3.14159265358979323"),
     ("TRUE", "true"),
+    # Calc in German, in a `;` file
+    ("1,00E+05", "1e5"),
+    ("50,00\u00a0%", "50%"),
+    ("01.05.26", "1.5."),
+    ("24.12.26", "24.12."),
     ("FALSE", "False"),
 ]
 
@@ -56,6 +61,8 @@ CHANGED = [
     ("13/13/26", "3/4"),
     ("3/4", "3/4"),  # the same text: a repeat, not this rule's
     ("FALSE", "true"),
+    ("1,00E+07", "1e5"),  # `1,00` is no group of thousands
+    ("1.2.3", "1,2,3"),
     ("yes", "true"),
 ]
 

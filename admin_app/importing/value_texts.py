@@ -30,8 +30,9 @@ Day = tuple[int, int, int | None]  # month, day, year (None: not written)
 
 _LONGEST = 40  # characters of the longest text a spreadsheet reads so
 _FLAGS = ("true", "false")  # texts a spreadsheet reads as true or false
-# numbers with a separator: `3/4`, `1-2`, `03/04/26`, `2026-03-04`
-_NUMBERED = re.compile(r"(\d{1,4})([./-])(\d{1,2})(?:\2(\d{1,4}))?")
+# numbers with a separator: `3/4`, `1-2`, `1.5.` (German), `03/04/26`,
+# `2026-03-04`
+_NUMBERED = re.compile(r"(\d{1,4})([./-])(\d{1,2})(?:\2(\d{1,4})|\.)?")
 # a month's name first (`MAR-5`, `Mar 5`, `SEPT1`, `Dec 24, 2026`) or after
 # the day (`5-Mar`, `24-Dec-26`)
 _NAME_FIRST = re.compile(r"([A-Za-z]{3,9})\.?[ -]?(\d{1,2})(?:,?[ -](\d{2}|\d{4}))?")
@@ -123,21 +124,29 @@ def _time(text: str) -> time | None:
 
 
 def _same_number(cell: str, held: str) -> bool:
-    """Whether both are the same number, or the cell is the held text's
+    """Whether both may be the same number, or the cell the held text's
     number as a spreadsheet keeps it (15 digits)."""
-    number, shown = _number(held), _number(cell)
-    if number is None or shown is None:
-        return False
-    return number == shown or kept_by_spreadsheet(shown, number)
+    return any(
+        number == shown or kept_by_spreadsheet(shown, number)
+        for number in _numbers(held)
+        for shown in _numbers(cell)
+    )
 
 
-def _number(text: str) -> Decimal | None:
-    """The number a spreadsheet reads `text` as: with its thousands grouped
-    by commas, or formatted (`parsing.peeled_number`: `$5`, `(5)`, `50%`);
-    else None."""
+def _numbers(text: str) -> set[Decimal]:
+    """The numbers a spreadsheet may read `text` as: its thousands grouped
+    by commas, or with a decimal comma (`1,00E+05`, as a spreadsheet writes
+    one in a `;` file), formatted or not (`parsing.peeled_number`: `$5`,
+    `(5)`, `50%`)."""
     core, negative, percent = peeled_number(text)
-    found = _NUMBER.fullmatch(core)
-    if found is None or not (found.group(1) or found.group(3) not in (None, ".")):
-        return None
-    number = Decimal(core.replace(",", ""))
-    return (-number if negative else number).scaleb(-2 if percent else 0)
+    readings = [core]
+    if core.count(",") == 1 and "." not in core:
+        readings.append(core.replace(",", "."))
+    found = set()
+    for written in readings:
+        matched = _NUMBER.fullmatch(written)
+        digits = matched is not None and (matched.group(1) or matched.group(3))
+        if digits and digits != ".":
+            number = Decimal(written.replace(",", ""))
+            found.add((-number if negative else number).scaleb(-2 if percent else 0))
+    return found

@@ -489,9 +489,10 @@ VALUE_TEXTS = (
 def test_texts_calc_reads_as_values_come_back_unchanged(columns_site, tmp_path):
     """A text column holding texts a spreadsheet reads as values: the CSV
     export opened by Calc (special numbers detected) and saved as a CSV and
-    as XLSX, each text then a date, time, number or flag as Calc shows or
-    stores it, imports as "0 changed"; a cell showing another day than its
-    row's text is a change."""
+    as XLSX, and by Calc in German as a `;` CSV (`1,00E+05`, `15.01.26`),
+    each text then a date, time, number or flag as Calc shows or stores it,
+    imports as "0 changed"; a cell showing another day than its row's text
+    is a change."""
     site, calc = columns_site, Calc(tmp_path)
     with site.session() as session:
         session.add_all(ZooSample(notes=text) for text in VALUE_TEXTS)
@@ -500,10 +501,13 @@ def test_texts_calc_reads_as_values_come_back_unchanged(columns_site, tmp_path):
     exported = site.client.get(f"/admin/{table}/export/csv").content
     (saved,) = calc.all([exported], "csv", SAVED_AS["csv"], CSV_IMPORT)
     (workbook,) = calc.all([exported], "csv", "xlsx", CSV_IMPORT)
+    german = Calc(tmp_path / "german", GERMAN)
+    (in_german,) = german.all([exported], "csv", SAVED_AS["csv"], CSV_IMPORT)
     rows = list(csv.DictReader(io.StringIO(saved.decode()), delimiter=";"))
     as_saved = {row["notes"] for row in rows} - set(VALUE_TEXTS)
     assert {"03/04/26", "12:30:00 PM", "1.5", "50.00%", "-5", "TRUE"} <= as_saved
-    for name, data in (("t.csv", saved), ("t.xlsx", workbook)):
+    assert all(text in in_german.decode() for text in (";1,00E+05;", ";15.01.26;"))
+    for name, data in (("t.csv", saved), ("t.xlsx", workbook), ("de.csv", in_german)):
         found = _preview(site, table, data, name=name)
         assert (found["errors"], found["changed"]) == ([], 0), found["rows"][:3]
         assert found["unchanged"] == len(rows)
@@ -564,9 +568,8 @@ def test_numbers_formatted_as_money_or_percentages_import_unchanged(site, tmp_pa
     names = list(FORMATTED_IN) if site.module == COLUMNS else ["english", "german"]
     for name in names:
         locale, target, shown = FORMATTED_IN[name]
-        home = tmp_path / name
-        home.mkdir()
-        saved_files = Calc(home, locale).all(list(workbooks.values()), "xlsx", target)
+        calc = Calc(tmp_path / name, locale)
+        saved_files = calc.all(list(workbooks.values()), "xlsx", target)
         written = b"".join(saved_files).decode()
         if site.module == COLUMNS:  # every kind of number and format
             assert all(mark in written for mark in shown), (name, written)
