@@ -265,6 +265,42 @@ def test_refused_rows_are_listed_and_nothing_can_be_confirmed(seeded, client):
     assert 'id="confirm-import"' not in page
 
 
+# numbers far beyond any a spreadsheet holds, formatted as spreadsheets
+# format numbers: reading them once overflowed into a 500
+FAR_NUMBERS = ("1e999999999999%", "(1e999999999999)", "$1e-999999999999", "1e308%")
+
+
+@pytest.mark.parametrize("delimiter", [",", ";"])
+def test_numbers_beyond_a_spreadsheets_are_refused_in_words(seeded, client, delimiter):
+    """In a number column each is refused quoting the cell; in a text
+    column whose rows hold numbers as text, each is the text it is: a
+    change, not read as a number the row's text might have been."""
+    rows = rows_of(exported(client, "task", "?sortBy=id"))[: len(FAR_NUMBERS)]
+    for row, far in zip(rows, FAR_NUMBERS, strict=True):
+        row["progress"], row["title"] = far, far
+    found = preview(client, "task", write_csv(rows, delimiter=delimiter))
+    assert found.status_code == 200
+    refused = {(e["row"], e["column"]): e["message"] for e in found.json()["errors"]}
+    assert refused == {
+        (number, "progress"): f"{far!r} is not a whole number."
+        for number, far in enumerate(FAR_NUMBERS, start=2)
+    }
+    numbers = rows_of(exported(client, "task", "?sortBy=id"))[: len(FAR_NUMBERS)]
+    for row in numbers:
+        row["title"] = "50%"
+    found = preview(client, "task", write_csv(numbers)).json()
+    token = {"token": found["token"]}
+    confirmed = client.post("/admin/task/import/confirm", data=token)
+    assert confirmed.status_code == 200, confirmed.text[:300]
+    for row, far in zip(numbers, FAR_NUMBERS, strict=True):
+        row["title"] = far
+    found = preview(client, "task", write_csv(numbers, delimiter=delimiter)).json()
+    assert (found["errors"], found["changed"]) == ([], len(FAR_NUMBERS))
+    assert [r["changes"]["title"] for r in found["rows"]] == [
+        ["50%", far] for far in FAR_NUMBERS
+    ]
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [

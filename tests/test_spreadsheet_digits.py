@@ -43,6 +43,8 @@ def test_a_number_rounded_to_15_digits_is_the_rows(cell, held):
         ("0.3", 0.1 + 0.2),
         (123456789012345, 123456789012346),
         (None, 1 / 3),
+        # beyond any number a spreadsheet holds: no overflow, no match
+        (Decimal("1e999999999999"), Decimal("1.0000000000000001e999999999999")),
     ],
 )
 def test_any_other_number_is_a_change(cell, held):

@@ -63,6 +63,8 @@ CHANGED = [
     ("FALSE", "true"),
     ("1,00E+07", "1e5"),  # `1,00` is no group of thousands
     ("1.2.3", "1,2,3"),
+    ("1e999999999999%", "1e5"),  # beyond a spreadsheet's numbers: no overflow
+    ("1e5", "(1e999999999999)"),
     ("yes", "true"),
 ]
 

@@ -36,7 +36,7 @@ from admin_app.importing.digit_texts import (
     rows_with_zeros,
 )
 from admin_app.importing.files import ENCODINGS, EXPORTED, CellFormat, ErrorValue
-from admin_app.importing.spreadsheet_digits import kept_by_spreadsheet
+from admin_app.importing.spreadsheet_digits import in_range, kept_by_spreadsheet
 from admin_app.importing.value_texts import read_as_value
 from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import BadValue, FieldSpec, Kind
@@ -570,11 +570,12 @@ def formatted_numbers(standard: Callable[[str], str]) -> Callable[[str], str]:
             number = Decimal(written.strip())
         except InvalidOperation:
             return text
-        if not number.is_finite():
+        if not in_range(number):
             return text
         number = (-number if negative else number).scaleb(-2 if percent else 0)
-        if number == number.to_integral_value():  # `$5.00` in whole dollars
-            number = number.quantize(Decimal(1))
+        whole = number.to_integral_value()
+        if number == whole:  # `$5.00` in whole dollars
+            number = whole
         return format(number, "f")
 
     return write

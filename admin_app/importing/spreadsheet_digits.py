@@ -33,12 +33,19 @@ def kept_by_spreadsheet(value: Any, held: Any) -> bool:
     if kind is not type(value) or kind not in _NUMBERS or value == held:
         return False
     exact, cell = _exact(held), _exact(value)
-    if not (exact.is_finite() and cell.is_finite()):
+    if not (in_range(exact) and in_range(cell)):
         return False
     if _digits(exact) <= SPREADSHEET_DIGITS or _digits(cell) > SPREADSHEET_DIGITS:
         return False
     unit = Decimal(1).scaleb(exact.adjusted() - SPREADSHEET_DIGITS + 1)
     return abs(cell - exact) * 2 <= unit
+
+
+def in_range(number: Decimal) -> bool:
+    """Whether a number is one a spreadsheet can hold (a double's, about
+    1e-308 to 1e308, or zero): any other (`1e999999999999`, typed or sent)
+    is no number a spreadsheet wrote, and computing with it would overflow."""
+    return number.is_finite() and (not number or -330 < number.adjusted() < 310)
 
 
 def _exact(number: float | Decimal | int) -> Decimal:

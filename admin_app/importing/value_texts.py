@@ -18,7 +18,7 @@ from datetime import time
 from decimal import Decimal
 from typing import Any
 
-from admin_app.importing.spreadsheet_digits import kept_by_spreadsheet
+from admin_app.importing.spreadsheet_digits import in_range, kept_by_spreadsheet
 from admin_app.model.parsing import (
     CENTURY_FROM,
     month_numbered,
@@ -145,8 +145,10 @@ def _numbers(text: str) -> set[Decimal]:
     found = set()
     for written in readings:
         matched = _NUMBER.fullmatch(written)
-        digits = matched is not None and (matched.group(1) or matched.group(3))
-        if digits and digits != ".":
-            number = Decimal(written.replace(",", ""))
+        digits = matched and (matched.group(1) or matched.group(3))
+        if not digits or digits == ".":
+            continue  # no number, or a point alone
+        number = Decimal(written.replace(",", ""))
+        if in_range(number):
             found.add((-number if negative else number).scaleb(-2 if percent else 0))
     return found
