@@ -465,11 +465,13 @@ class _Sets(NamedTuple):
 def _whole_in_e_notation(cell: ImportCell, text: str) -> Decimal | None:
     """The number a whole-number cell holds in E-notation, with a decimal
     point or comma (`1.23456789012346E+018`, `1,23456789012346E+018` as
-    spreadsheets write one in a `;` file), else None."""
+    spreadsheets write one in a `;` file), where a spreadsheet can hold it;
+    else None."""
     spec, written = cell.spec, text.strip().replace(",", ".", 1)
     if spec.kind is not Kind.NUMBER or not spec.integer:
         return None
-    return Decimal(written) if in_e_notation(written) else None
+    shown = Decimal(written) if in_e_notation(written) else None
+    return shown if shown is not None and in_range(shown) else None
 
 
 def _refusal(cell: ImportCell, text: str, error: BadValue) -> str:
