@@ -2,9 +2,19 @@
 reading it as a date, a time or a number (LibreOffice's forms, which the
 zoo's Calc test meets too, and Excel's), and which are changes."""
 
-import pytest
+import contextlib
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from admin_app.importing.cells import _reading
+from admin_app.importing.columns import ImportCell
+from admin_app.importing.files import CellFormat
 from admin_app.importing.value_texts import read_as_value
+from admin_app.model.fields import spec_for_column
+from admin_app.model.parsing import BadValue
+from tests.zoo.columns import ZooSample
 
 KEPT = [  # (the cell as saved, the row's text)
     ("03/04/26", "3/4"),
@@ -82,3 +92,38 @@ def test_any_other_cell_is_a_change(cell, held):
 def test_only_texts_are_compared():
     assert not read_as_value(1.5, "1.50")
     assert not read_as_value("1.5", None)
+
+
+# what spreadsheets put around numbers, dates and times, and digits
+CELL_CHARACTERS = list("0123456789.,-+()$€%eE :/'\u00a0\u2019APMarJnDec")
+# a number as spreadsheets format one, its exponent of any size
+FORMATTED = (
+    r"\(?[-+]?[$€]?\d{0,4}([.,' \u00a0]\d{0,3}){0,3}([eE][-+]?\d{1,14})?"
+    r"\s?[%€]?\)?"
+)
+cells = st.one_of(
+    st.from_regex(FORMATTED, fullmatch=True),
+    st.text(st.sampled_from(CELL_CHARACTERS), max_size=18),
+)
+
+
+@settings(max_examples=1500, derandomize=True, deadline=None)
+@given(cell=cells, held=cells, local=st.booleans())
+def test_any_cell_is_read_or_refused_in_words(cell, held, local):
+    """Every number, date and time reader of a cell (a `,` file's and a
+    `;` file's) reads a cell made of what spreadsheets write, or refuses it
+    in words (BadValue); comparing it with a row's text never fails."""
+    cell_format = CellFormat(local=local)
+    for field in (
+        ZooSample.price,
+        ZooSample.ratio,
+        ZooSample.sightings,
+        ZooSample.born_on,
+        ZooSample.seen_naive,
+    ):
+        column = field.property.columns[0]
+        spec = spec_for_column(ZooSample, column)
+        _name, read = _reading(ImportCell(0, column.key, spec, column), cell_format)
+        with contextlib.suppress(BadValue):
+            read(cell)
+    read_as_value(cell, held)
