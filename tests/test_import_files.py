@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.worksheet.formula import ArrayFormula
 
-from admin_app.importing.cells import formatted_numbers
 from admin_app.importing.digit_texts import read_as_number
 from admin_app.importing.files import (
     BadFile,
@@ -31,6 +30,7 @@ from admin_app.model.parsing import (
     BadValue,
     decimal_point,
     decimal_point_only,
+    formatted_numbers,
     grouped_whole_number,
     named_month,
     year_last,

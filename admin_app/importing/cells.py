@@ -20,7 +20,7 @@ a date in a locale's order).
 import re
 from collections.abc import Callable
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import partial
 from typing import Any, NamedTuple
 
@@ -36,7 +36,7 @@ from admin_app.importing.digit_texts import (
     rows_with_zeros,
 )
 from admin_app.importing.files import ENCODINGS, EXPORTED, CellFormat, ErrorValue
-from admin_app.importing.spreadsheet_digits import in_range, kept_by_spreadsheet
+from admin_app.importing.spreadsheet_digits import kept_by_spreadsheet
 from admin_app.importing.value_texts import read_as_value
 from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import BadValue, FieldSpec, Kind
@@ -46,11 +46,11 @@ from admin_app.model.limits import row_named
 from admin_app.model.parsing import (
     decimal_point,
     decimal_point_only,
-    grouped_whole_number,
+    formatted_numbers,
     has_year_last,
+    in_range,
+    local_whole_number,
     named_month,
-    peeled_number,
-    ungrouped,
     year_last,
 )
 from admin_app.model.values import unchanged
@@ -272,12 +272,9 @@ class CellReader:
         columns by attribute key). A cell that repeats its row's value asks
         for nothing: the write path would parse, resolve, validate and merge
         it only to find it unchanged (most of the time an export imported
-        again took). Only exact repeats are left out (`_Sets.repeats`),
-        texts a code page's `?` stands for (`code_pages`), and a text of
-        digits a spreadsheet read as a number (`read_as_number`), a number
-        it kept to 15 digits (`kept_by_spreadsheet`), and a text it read as
-        a date, a time, a number or a flag (`read_as_value`); anything else
-        takes the write path."""
+        again took). Only exact repeats are left out (`_Sets.repeats`), and
+        values as a spreadsheet wrote the row's (`_written_so`); anything
+        else takes the write path."""
         asked, lossy = {}, self._lossy
         for name, value in data.items():
             sets = self._sets.get(name)
@@ -285,13 +282,7 @@ class CellReader:
                 asked[name] = value
                 continue
             before = held[sets.attribute]
-            if not (
-                sets.repeats(value, before)
-                or stands_for(value, before, lossy)
-                or read_as_number(value, before)
-                or kept_by_spreadsheet(value, before)
-                or read_as_value(value, before)
-            ):
+            if not (sets.repeats(value, before) or _written_so(value, before, lossy)):
                 asked[name] = value
         return asked
 
@@ -351,14 +342,8 @@ class CellReader:
 
     def _agrees(self, text: str, label: str | None) -> bool:
         """Whether a label cell's `text` is `label` (None: no row's), as a
-        spreadsheet may have written it (`stands_for`, `read_as_number`,
-        `read_as_value`)."""
-        return (
-            text == label
-            or stands_for(text, label, self._lossy)
-            or read_as_number(text, label)
-            or read_as_value(text, label)
-        )
+        spreadsheet may have written it (`_written_so`)."""
+        return text == label or _written_so(text, label, self._lossy)
 
     def _by_label(self, number: int, cell: ImportCell, text: str) -> Any:
         """The key of the one related row labelled `text` ("" for none)."""
@@ -462,6 +447,20 @@ class _Sets(NamedTuple):
         return isinstance(value, datetime) and unchanged(held, value)
 
 
+def _written_so(value: Any, held: Any, lossy: str | None) -> bool:
+    """Whether a cell's value is `held` as a spreadsheet may have written
+    it: with `?` for characters a code page lacks (`stands_for`), a text of
+    digits read as a number (`read_as_number`), a number kept to 15 digits
+    (`kept_by_spreadsheet`), a text read as a date, a time, a number or a
+    flag (`read_as_value`)."""
+    return (
+        stands_for(value, held, lossy)
+        or read_as_number(value, held)
+        or kept_by_spreadsheet(value, held)
+        or read_as_value(value, held)
+    )
+
+
 def _whole_in_e_notation(cell: ImportCell, text: str) -> Decimal | None:
     """The number a whole-number cell holds in E-notation, with a decimal
     point or comma (`1.23456789012346E+018`, `1,23456789012346E+018` as
@@ -513,7 +512,7 @@ def _reading(
         if not cell_format.local:
             grouped = partial(decimal_point_only, whole=whole)
             return spec.name, _or_written_so(spec.parse, formatted_numbers(grouped))
-        local = _local_whole_number if whole else decimal_point
+        local = local_whole_number if whole else decimal_point
         return spec.name, _written_locally(spec.parse, formatted_numbers(local))
     if spec.kind in (Kind.DATE, Kind.DATETIME):
         standard = partial(_date_written, order=cell_format.date_order)
@@ -543,44 +542,6 @@ def _order_unknown(text: str) -> str:
         "say which under “Dates with the year last” on the upload form "
         "(dates=day or dates=month)."
     )
-
-
-def _local_whole_number(text: str) -> str:
-    """A whole number as a `;` file's locale writes it (`1.234`, and with a
-    decimal comma as a currency's format shows it, `5,00`), as the standard
-    text writes it."""
-    return decimal_point(text) if "," in text else grouped_whole_number(text)
-
-
-def formatted_numbers(standard: Callable[[str], str]) -> Callable[[str], str]:
-    """`standard` (a number's text as a file's locale writes it, made the
-    standard text) for a number as a spreadsheet shows one it formats: with
-    a currency's symbol, in an accounting format's parentheses, as a
-    percentage (`parsing.peeled_number`), its thousands grouped by spaces
-    or apostrophes (`parsing.ungrouped`), written as the number it shows
-    (`($1,234.50)` is -1234.50, `25.00 %` 0.2500, `$5.00` 5, `1 234,50`
-    1234.50). A text that is no number so formatted is returned as it is,
-    for the parser to refuse."""
-
-    def write(text: str) -> str:
-        core, negative, percent = peeled_number(text)
-        core = ungrouped(core)
-        written = standard(core)
-        if not (negative or percent or core != text.strip()):
-            return written
-        try:
-            number = Decimal(written.strip())
-        except InvalidOperation:
-            return text
-        if not in_range(number):
-            return text
-        number = (-number if negative else number).scaleb(-2 if percent else 0)
-        whole = number.to_integral_value()
-        if number == whole:  # `$5.00` in whole dollars
-            number = whole
-        return format(number, "f")
-
-    return write
 
 
 def _written_locally(

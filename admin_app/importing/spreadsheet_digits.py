@@ -20,6 +20,8 @@ keeps whole is a change the user made.
 from decimal import Decimal
 from typing import Any
 
+from admin_app.model.parsing import in_range
+
 SPREADSHEET_DIGITS = 15  # significant digits a spreadsheet keeps of a number
 _NUMBERS = (float, Decimal, int)  # exactly: not a flag
 
@@ -39,13 +41,6 @@ def kept_by_spreadsheet(value: Any, held: Any) -> bool:
         return False
     unit = Decimal(1).scaleb(exact.adjusted() - SPREADSHEET_DIGITS + 1)
     return abs(cell - exact) * 2 <= unit
-
-
-def in_range(number: Decimal) -> bool:
-    """Whether a number is one a spreadsheet can hold (a double's, about
-    1e-308 to 1e308, or zero): any other (`1e999999999999`, typed or sent)
-    is no number a spreadsheet wrote, and computing with it would overflow."""
-    return number.is_finite() and (not number or -330 < number.adjusted() < 310)
 
 
 def _exact(number: float | Decimal | int) -> Decimal:

@@ -16,13 +16,18 @@ written.
 import re
 from datetime import time
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
-from admin_app.importing.spreadsheet_digits import in_range, kept_by_spreadsheet
+from admin_app.importing.spreadsheet_digits import kept_by_spreadsheet
 from admin_app.model.parsing import (
     CENTURY_FROM,
+    BadValue,
+    decimal_point,
+    decimal_point_only,
+    formatted_numbers,
+    in_range,
     month_numbered,
-    peeled_number,
     read_time,
 )
 
@@ -38,7 +43,14 @@ _NUMBERED = re.compile(r"(\d{1,4})([./-])(\d{1,2})(?:\2(\d{1,4})|\.)?")
 _NAME_FIRST = re.compile(r"([A-Za-z]{3,9})\.?[ -]?(\d{1,2})(?:,?[ -](\d{2}|\d{4}))?")
 _DAY_FIRST = re.compile(r"(\d{1,2})\.?[ -]([A-Za-z]{3,9})\.?(?:[ -](\d{2}|\d{4}))?")
 _MONTH_OF_YEAR = re.compile(r"([A-Za-z]{3,9})\.?[ -](\d{4})")  # `Mar 2026`: its 1st
-_NUMBER = re.compile(r"[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d*)?([eE][+-]?\d+)?")
+# a number as the readings below write one
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+# a number cell read as a `,` file's (a comma groups thousands) and as a `;`
+# file's (a comma is the decimal sign)
+_READINGS = (
+    formatted_numbers(partial(decimal_point_only, whole=True)),
+    formatted_numbers(decimal_point),
+)
 
 
 def read_as_value(value: Any, held: Any) -> bool:
@@ -134,21 +146,17 @@ def _same_number(cell: str, held: str) -> bool:
 
 
 def _numbers(text: str) -> set[Decimal]:
-    """The numbers a spreadsheet may read `text` as: its thousands grouped
-    by commas, or with a decimal comma (`1,00E+05`, as a spreadsheet writes
-    one in a `;` file), formatted or not (`parsing.peeled_number`: `$5`,
-    `(5)`, `50%`)."""
-    core, negative, percent = peeled_number(text)
-    readings = [core]
-    if core.count(",") == 1 and "." not in core:
-        readings.append(core.replace(",", "."))
+    """The numbers a spreadsheet may read `text` as: as a `,` file's number
+    cell is read and as a `;` file's (`1,00E+05`, `50,00 %`), formatted or
+    grouped or not (`parsing.formatted_numbers`: `$5`, `(5)`, `50%`)."""
     found = set()
-    for written in readings:
-        matched = _NUMBER.fullmatch(written)
-        digits = matched and (matched.group(1) or matched.group(3))
-        if not digits or digits == ".":
-            continue  # no number, or a point alone
-        number = Decimal(written.replace(",", ""))
-        if in_range(number):
-            found.add((-number if negative else number).scaleb(-2 if percent else 0))
+    for read in _READINGS:
+        try:
+            written = read(text).strip()
+        except BadValue:
+            continue  # a text that may be two numbers: not this reading's
+        if _PLAIN_NUMBER.fullmatch(written):
+            number = Decimal(written)
+            if in_range(number):
+                found.add(number)
     return found

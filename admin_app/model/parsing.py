@@ -186,7 +186,7 @@ def decimal_point(text: str) -> str:
     return text.replace(".", "").replace(",", ".")
 
 
-def ungrouped(text: str) -> str:
+def _ungrouped(text: str) -> str:
     """A number grouped by spaces or apostrophes (`1 234 567`, `1 234,50`,
     `1'234.50`) without them, its decimal sign a point; any other text as
     it is."""
@@ -196,10 +196,10 @@ def ungrouped(text: str) -> str:
     return text.replace(found.group("by"), "").replace(",", ".")
 
 
-CURRENCY_SIGNS = "$€£¥"  # the symbols a spreadsheet's currency formats show
+_CURRENCY_SIGNS = "$€£¥"  # the symbols a spreadsheet's currency formats show
 
 
-def peeled_number(text: str) -> tuple[str, bool, bool]:
+def _peeled_number(text: str) -> tuple[str, bool, bool]:
     """A number as a spreadsheet shows one it formats, without the format:
     its text without a currency's symbol before or after it (`$12.50`,
     `1.234,50 €`), whether it was in parentheses (an accounting format's
@@ -214,7 +214,7 @@ def peeled_number(text: str) -> tuple[str, bool, bool]:
     if percent:
         core = core[:-1].rstrip()
     sign = core[:1] if core[:1] in ("-", "+") else ""
-    unsigned = core[len(sign) :].strip(CURRENCY_SIGNS).strip()
+    unsigned = core[len(sign) :].strip(_CURRENCY_SIGNS).strip()
     return sign + unsigned, negative, percent
 
 
@@ -225,6 +225,51 @@ def grouped_whole_number(text: str) -> str:
     if _GROUPED_BY_POINTS.fullmatch(text):
         return text.strip().replace(".", "")
     return text
+
+
+def in_range(number: Decimal) -> bool:
+    """Whether a number is one a spreadsheet can hold (a double's, about
+    1e-308 to 1e308, or zero): any other (`1e999999999999`, typed or sent)
+    is no number a spreadsheet wrote, and computing with it would overflow."""
+    return number.is_finite() and (not number or -330 < number.adjusted() < 310)
+
+
+def local_whole_number(text: str) -> str:
+    """A whole number as a `;` file's locale writes it (`1.234`, and with a
+    decimal comma as a currency's format shows it, `5,00`), as the standard
+    text writes it."""
+    return decimal_point(text) if "," in text else grouped_whole_number(text)
+
+
+def formatted_numbers(standard: Callable[[str], str]) -> Callable[[str], str]:
+    """`standard` (a number's text as a file's locale writes it, made the
+    standard text) for a number as a spreadsheet shows one it formats: with
+    a currency's symbol, in an accounting format's parentheses, as a
+    percentage (`_peeled_number`), its thousands grouped by spaces
+    or apostrophes (`_ungrouped`), written as the number it shows
+    (`($1,234.50)` is -1234.50, `25.00 %` 0.2500, `$5.00` 5, `1 234,50`
+    1234.50). A text that is no number so formatted is returned as it is,
+    for the parser to refuse."""
+
+    def write(text: str) -> str:
+        core, negative, percent = _peeled_number(text)
+        core = _ungrouped(core)
+        written = standard(core)
+        if not (negative or percent or core != text.strip()):
+            return written
+        try:
+            number = Decimal(written.strip())
+        except InvalidOperation:
+            return text
+        if not in_range(number):
+            return text
+        number = (-number if negative else number).scaleb(-2 if percent else 0)
+        whole = number.to_integral_value()
+        if number == whole:  # `$5.00` in whole dollars
+            number = whole
+        return format(number, "f")
+
+    return write
 
 
 _HALF_DAY = r"\s*([AaPp])\.?\s*[Mm]\.?"  # a 12-hour clock's `AM`, `p.m.`

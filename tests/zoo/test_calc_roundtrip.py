@@ -559,7 +559,7 @@ def test_numbers_formatted_as_money_or_percentages_import_unchanged(site, tmp_pa
     for model in facts.tables_of(importlib.import_module(site.module)):
         table = facts.identity(model)
         exported = site.client.get(f"/admin/{table}/export/xlsx").content
-        edited = _formatted_numbers(views[table], exported)
+        edited = _formatted_as_money(views[table], exported)
         if edited is not None:
             workbooks[table] = edited
     if site.module in (COLUMNS, LEGACY, TRACKER, HEROES):  # with number columns
@@ -579,7 +579,7 @@ def test_numbers_formatted_as_money_or_percentages_import_unchanged(site, tmp_pa
             assert (found["errors"], found["changed"]) == ([], 0), (name, found)
 
 
-def _formatted_numbers(view, exported: bytes) -> bytes | None:  # type: ignore[no-untyped-def]
+def _formatted_as_money(view, exported: bytes) -> bytes | None:  # type: ignore[no-untyped-def]
     """The XLSX export `exported` with each cell of its number columns (but
     keys) formatted as money (`MONEY`, whole: `WHOLE_MONEY`) or, a float's,
     as a percentage; None where it has no such column."""
