@@ -403,6 +403,9 @@ def test_a_csv_in_a_code_page_imports_in_the_encoding_chosen_on_the_form(
     (row,) = found["rows"]
     assert row["key"] == rows[0]["id"]
     assert row["changes"]["title"][1] == "Grüße für 5 €"
+    assert found["held"] == [  # listed as read as the title the row holds
+        {"row": 3, "column": "title", "cell": "?ód? ?", "held": "Łódź 😀"}
+    ]
     token = found["token"]
     confirmed = client.post("/admin/task/import/confirm", data={"token": token})
     assert confirmed.status_code == 200
@@ -559,7 +562,17 @@ def test_a_datetime_written_to_the_minute_keeps_the_rows_seconds(
     assert found["errors"] == []
     if changed_to is None:
         assert found["changed"] == 0
+        # the preview lists the cell, read as the row's time, seconds and all
+        assert found["held"] == [
+            {
+                "row": 2,
+                "column": "created_at",
+                "cell": written,
+                "held": "2026-01-02T03:04:05.000678",
+            }
+        ]
         return
+    assert found["held"] == []
     (row,) = found["rows"]
     assert row["changes"]["created_at"][1] == changed_to
     confirmed = client.post(

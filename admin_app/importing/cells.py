@@ -36,6 +36,7 @@ from admin_app.importing.digit_texts import (
     rows_with_zeros,
 )
 from admin_app.importing.files import ENCODINGS, EXPORTED, CellFormat, ErrorValue
+from admin_app.importing.outcomes import HeldCell
 from admin_app.importing.spreadsheet_digits import kept_by_spreadsheet
 from admin_app.importing.value_texts import read_as_value
 from admin_app.model.attributes import attribute_name
@@ -74,10 +75,14 @@ class CellReader:
         report: Report,
         own: type | None = None,
         own_row_missing: Callable[[], None] = lambda: None,
+        held: Callable[[str, HeldCell], None] = lambda attribute, cell: None,
     ) -> None:
         self.session = session
         self.columns = columns
         self.report = report
+        # told of each cell read as its row's value, written otherwise, with
+        # the attribute it sets
+        self.held = held
         self.own = own  # the imported table, whose rows change as it runs
         # told where no row of `own` has a label (a batch whose writes are
         # not made yet runs again row by row, then it is reported)
@@ -185,11 +190,13 @@ class CellReader:
                     ok = False
                 else:
                     data[name] = kept
+                    attribute = self._sets[name].attribute
+                    self.held(attribute, HeldCell(number, cell.header, text, kept))
             else:
                 if lossy and "?" in text:
                     ok = self._keeps_characters(number, cell, name, data, held) and ok
                 if held is not None and name in self._datetimes:
-                    self._to_the_minute(name, data, held, text)
+                    self._to_the_minute(number, cell, name, data, held, text)
         for cell in self.columns.labels:
             key = self._by_label(number, cell, cells[cell.position].strip())
             if key is False:
@@ -267,14 +274,16 @@ class CellReader:
             self._key_labels[(target, text)] = found
         return found
 
-    def asked(self, data: dict[str, Any], held: dict[str, Any]) -> dict[str, Any]:
+    def asked(
+        self, number: int, data: dict[str, Any], held: dict[str, Any]
+    ) -> dict[str, Any]:
         """`data` less the values an existing row holds already (`held`: its
         columns by attribute key). A cell that repeats its row's value asks
         for nothing: the write path would parse, resolve, validate and merge
         it only to find it unchanged (most of the time an export imported
         again took). Only exact repeats are left out (`_Sets.repeats`), and
-        values as a spreadsheet wrote the row's (`_written_so`); anything
-        else takes the write path."""
+        values as a spreadsheet wrote the row's (`_written_so`), told to
+        `self.held` as cells read so; anything else takes the write path."""
         asked, lossy = {}, self._lossy
         for name, value in data.items():
             sets = self._sets.get(name)
@@ -282,7 +291,12 @@ class CellReader:
                 asked[name] = value
                 continue
             before = held[sets.attribute]
-            if not (sets.repeats(value, before) or _written_so(value, before, lossy)):
+            if sets.repeats(value, before):
+                continue
+            if _written_so(value, before, lossy):
+                header = self.columns.header_of(name)
+                self.held(sets.attribute, HeldCell(number, header, value, before))
+            else:
                 asked[name] = value
         return asked
 
@@ -325,7 +339,13 @@ class CellReader:
         return False
 
     def _to_the_minute(
-        self, name: str, data: dict[str, Any], held: Any, text: str
+        self,
+        number: int,
+        cell: ImportCell,
+        name: str,
+        data: dict[str, Any],
+        held: Any,
+        text: str,
     ) -> None:
         """A datetime cell written to the minute, where `held` has a time in
         that minute, is `held`'s time: a spreadsheet showing times to the
@@ -339,6 +359,8 @@ class CellReader:
             return
         if unchanged(before.replace(second=0, microsecond=0), value):
             data[name] = before
+            attribute = self._sets[name].attribute
+            self.held(attribute, HeldCell(number, cell.header, text, before))
 
     def _agrees(self, text: str, label: str | None) -> bool:
         """Whether a label cell's `text` is `label` (None: no row's), as a

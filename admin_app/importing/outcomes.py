@@ -39,6 +39,21 @@ class Written:
 
 
 @dataclass
+class HeldCell:
+    """A cell written otherwise than its row's value, read as that value:
+    the value as a spreadsheet may have written it (a text it read as a
+    number or a date, a number it keeps to 15 digits, a time it shows to the
+    minute, a `?` for a character a code page lacks), which the import
+    leaves as the row holds it. A preview lists the first ones, so a user
+    who typed such a change on purpose sees that it was not taken."""
+
+    row: int
+    column: str
+    cell: Any  # as read from the file
+    held: Any  # as the row holds it
+
+
+@dataclass
 class RowOutcome:
     """What one row of the file does: `new`, `changed` or `unchanged`."""
 
@@ -97,8 +112,8 @@ class RowOutcome:
 
 @dataclass
 class ImportResult:
-    """Counts of the whole file, and its first changed rows, new rows and
-    messages."""
+    """Counts of the whole file, and its first changed rows, new rows,
+    messages and cells read as their rows' values."""
 
     counts: dict[str, int] = field(
         default_factory=lambda: {"new": 0, "changed": 0, "unchanged": 0}
@@ -107,6 +122,8 @@ class ImportResult:
     added: list[RowOutcome] = field(default_factory=list)  # the first KEPT new
     errors: list[RowError] = field(default_factory=list)  # the first KEPT
     error_count: int = 0
+    held: list[HeldCell] = field(default_factory=list)  # the first KEPT
+    held_count: int = 0
     kept: int = KEPT
 
     def count(self, status: str) -> int:
@@ -122,6 +139,11 @@ class ImportResult:
         self.error_count += 1
         if len(self.errors) < self.kept:
             self.errors.append(error)
+
+    def add_held(self, cell: HeldCell) -> None:
+        self.held_count += 1
+        if len(self.held) < self.kept:
+            self.held.append(cell)
 
 
 def values_digest(values: dict[str, Any]) -> str:

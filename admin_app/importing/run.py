@@ -51,6 +51,7 @@ from admin_app.importing.columns import ImportColumns
 from admin_app.importing.finding import RowFinder
 from admin_app.importing.outcomes import (
     KEPT,
+    HeldCell,
     ImportResult,
     Row,
     RowError,
@@ -167,11 +168,13 @@ class ImportRun:
             self.error,
             own=self.model,
             own_row_missing=self._own_row_missing,
+            held=self._held_cell,
         )
         self._adding = False  # the batch adds a row before the one at hand
         # each written row's key: its row number (a file of its own while `run` runs)
         self._seen: SeenRows
         self._errors: list[RowError] = []  # the batch's, until it is done
+        self._held: list[HeldCell] = []  # the batch's, until it is done
         self._unique: list[Asked] = []  # the unique values the batch asks for
         self._unique_check = BatchUniqueCheck(session, self.model)
         self._outcomes: list[tuple[RowOutcome, list[str]]] = []
@@ -221,7 +224,7 @@ class ImportRun:
             self._finish([p for p in pending if p is not None])
         except (_Replay, UnorderedInsert, IntegrityError):
             savepoint.rollback()
-            self._errors, self._outcomes = [], []
+            self._errors, self._held, self._outcomes = [], [], []
             self._related = {}
             if self.writes is not None:
                 self.writes = BatchWrites(self.model)
@@ -238,11 +241,13 @@ class ImportRun:
             self._batched = False
         for error in self._errors:
             self.result.add_error(error)
+        for cell in self._held:
+            self.result.add_held(cell)
         for outcome, cells in self._outcomes:
             self.result.add(outcome)
             if self.sink is not None:
                 self.sink(outcome, cells)
-        self._errors, self._outcomes = [], []
+        self._errors, self._held, self._outcomes = [], [], []
         self._seen.keep_batch()
         self.finder.forget()
         self.cells.forget()
@@ -259,6 +264,12 @@ class ImportRun:
 
     def error(self, row: int, column: str, message: str) -> None:
         self._errors.append(RowError(row, column, message))
+
+    def _held_cell(self, attribute: str, cell: HeldCell) -> None:
+        """A cell read as its row's value: listed, unless the column is one
+        never recorded (as its changes are not)."""
+        if attribute not in self.hidden:
+            self._held.append(cell)
 
     def _overlong(self, row: Row) -> None:
         if len(row) > 2 and row[2]:  # type: ignore[misc]
@@ -306,7 +317,7 @@ class ImportRun:
         )
         if self._batched:
             try:
-                asked = self._asked(data, obj, creating, current)
+                asked = self._asked(number, data, obj, creating, current)
                 if not (asked or creating):  # every cell repeats the row
                     changes = {}
                 else:
@@ -338,7 +349,7 @@ class ImportRun:
             return pending
         savepoint = self.session.begin_nested()
         try:
-            asked = self._asked(data, obj, creating, current)
+            asked = self._asked(number, data, obj, creating, current)
             writer = RowWriter(self.model, self.session)
             writer.apply(obj, asked)
         except FormErrors as refused:
@@ -358,7 +369,12 @@ class ImportRun:
         return None
 
     def _asked(
-        self, data: dict[str, Any], obj: Any, creating: bool, current: dict[str, Any]
+        self,
+        number: int,
+        data: dict[str, Any],
+        obj: Any,
+        creating: bool,
+        current: dict[str, Any],
     ) -> dict[str, Any]:
         """The form data the write path is given for a row: the view's hook
         sees every cell, as a form's hook sees every field; then a cell
@@ -367,7 +383,7 @@ class ImportRun:
         an edit form whose field the user left as shown."""
         if self.hook is not None:
             self.hook(data, obj, creating)
-        return data if creating else self.cells.asked(data, current)
+        return data if creating else self.cells.asked(number, data, current)
 
     def _written(
         self, row: _Pending, current: dict[str, Any], changes: dict[str, Any]

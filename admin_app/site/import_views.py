@@ -45,7 +45,7 @@ from admin_app.importing.run import Permissions, RowOutcome
 from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import FieldSpec, Kind, changed_field_label
 from admin_app.model.keys import key_attributes
-from admin_app.model.labels import label_for
+from admin_app.model.labels import jsonable, label_for
 from admin_app.model.limits import row_named
 from admin_app.model.names import listed
 from admin_app.model.parsing import whole_number
@@ -196,6 +196,16 @@ class ImportActions:
                     ],
                     "added_more": result.count("new") - len(result.added),
                     "read_as": _read_as(opened.upload),
+                    "held": [
+                        {
+                            "row": c.row,
+                            "column": c.column,
+                            "cell": jsonable(c.cell),
+                            "held": jsonable(c.held),
+                        }
+                        for c in result.held
+                    ],
+                    "held_more": result.held_count - len(result.held),
                 }
             )
         shown = self.import_rows_shown
@@ -214,6 +224,12 @@ class ImportActions:
             "added_rest": max(0, result.count("new") - shown),
             "errors": errors[:shown],
             "errors_rest": max(0, result.error_count - shown),
+            "held_cells": [
+                (c.row, c.column, _shown(c.cell), _shown(c.held))
+                for c in result.held[:shown]
+            ],
+            "held_said": _held_said(result.held_count),
+            "held_rest": max(0, result.held_count - shown),
             **chosen,
             "read_as": _read_as(opened.upload),
         }
@@ -390,6 +406,19 @@ DATE_CHOICES = [
     ("day", f"Day first: {DATE_EXAMPLES['day']}"),
     ("month", f"Month first: {DATE_EXAMPLES['month']} (as in the United States)"),
 ]
+
+
+def _held_said(count: int) -> str:
+    """What the preview says of its cells read as their rows' values."""
+    if not count:
+        return ""
+    cells = "1 cell is" if count == 1 else f"{count:,} cells are"
+    return (
+        f"{cells} read as the value the row holds, written as a spreadsheet "
+        "writes it (a text it read as a number, a date or a time; a number "
+        "it keeps to 15 digits; a time it shows to the minute), and left as "
+        "it is: to change such a value, edit its row."
+    )
 
 
 def _read_as(upload: UploadStream) -> str:

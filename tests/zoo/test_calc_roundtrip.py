@@ -507,10 +507,31 @@ def test_texts_calc_reads_as_values_come_back_unchanged(columns_site, tmp_path):
     as_saved = {row["notes"] for row in rows} - set(VALUE_TEXTS)
     assert {"03/04/26", "12:30:00 PM", "1.5", "50.00%", "-5", "TRUE"} <= as_saved
     assert all(text in in_german.decode() for text in (";1,00E+05;", ";15.01.26;"))
+    # the cells the preview lists as read as their rows' texts: each text
+    # Calc showed otherwise, in its row (XLSX: as the cell it stored)
+    texts = {
+        r["id"]: r["notes"] for r in csv.DictReader(io.StringIO(exported.decode()))
+    }
+    rewritten = {
+        row["id"]: row["notes"] for row in rows if row["notes"] != texts[row["id"]]
+    }
+    assert set(rewritten.values()) <= as_saved
+    number = {row["id"]: n for n, row in enumerate(rows, 2)}  # as the preview says
+    clock = next(i for i, text in texts.items() if text == "12:30")  # a time to all
     for name, data in (("t.csv", saved), ("t.xlsx", workbook), ("de.csv", in_german)):
         found = _preview(site, table, data, name=name)
         assert (found["errors"], found["changed"]) == ([], 0), found["rows"][:3]
         assert found["unchanged"] == len(rows)
+        held = {(c["row"], c["column"], c["held"]) for c in found["held"]}
+        expected = {(number[i], "notes", texts[i]) for i in rewritten}
+        # (not every one elsewhere: the XLSX's flag cell reads as `true` again)
+        assert (number[clock], "notes", "12:30") in held <= expected, name
+        if name == "t.csv":  # each cell, as Calc wrote it
+            assert held == expected
+            assert {c["cell"] for c in found["held"]} == set(rewritten.values())
+    page = site.client.post(f"/admin/{table}/import", files={"file": ("t.csv", saved)})
+    assert f"{len(rewritten)} cells are read as the value the row holds" in page.text
+    assert "<td>notes</td><td>03/04/26</td><td>3/4</td>" in page.text
     row = next(row for row in rows if row["notes"] == "03/04/26")
     row["notes"] = "03/05/26"
     out = io.StringIO()

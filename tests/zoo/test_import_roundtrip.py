@@ -8,6 +8,7 @@ import csv
 import html
 import importlib
 import io
+import json
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -967,16 +968,19 @@ def test_numbers_a_spreadsheet_kept_to_15_digits_are_the_rows_own(columns_site):
     text = site.client.get(f"/admin/{table}/export/csv").text
     rows = list(csv.DictReader(io.StringIO(text)))
     header = list(rows[0])
-    shortened = 0
-    for row in rows:
+    shortened = {}  # the cells shortened, by row number and column: their numbers
+    for number, row in enumerate(rows, 2):
         for name in names:
             kept = format(float(row[name]), ".15G") if row[name] else ""
-            shortened += kept != row[name]
+            if kept != row[name]:
+                shortened[number, name] = json.loads(row[name])
             row[name] = kept
-    assert shortened == 4  # both columns' numbers of both rows
+    assert len(shortened) == 4  # both columns' numbers of both rows
     found = import_preview(site.client, table, csv_bytes(header, rows))
     assert (found["errors"], found["changed"]) == ([], 0)
     assert found["unchanged"] == len(rows)
+    # the preview lists each cell read as its row's number, which it keeps
+    assert {(c["row"], c["column"]): c["held"] for c in found["held"]} == shortened
     # as a spreadsheet writes them in a `;` file: `1,23456789012346E+18`
     local = [{**row, **{n: row[n].replace(".", ",") for n in names}} for row in rows]
     out = io.StringIO()
@@ -992,6 +996,10 @@ def test_numbers_a_spreadsheet_kept_to_15_digits_are_the_rows_own(columns_site):
     third[float_name] = "0.333333333333334"
     added = {**third, "id": ""}
     added[whole] = "1.23456789012346E+18"
+    # a price the model refuses (more than its 10 digits): the write path
+    # refuses its row, and the batch is run again row by row
+    other = next(row for row in rows if row is not third)
+    other["price"] = "123456789012"
     found = import_preview(site.client, table, csv_bytes(header, [*rows, added]))
     assert (found["changed"], found["rows"][0]["changes"]) == (
         1,
@@ -1000,6 +1008,14 @@ def test_numbers_a_spreadsheet_kept_to_15_digits_are_the_rows_own(columns_site):
     refused = [e for e in found["errors"] if e["column"] == whole]
     assert [e["row"] for e in refused] == [len(rows) + 2]
     assert "more than 15 digits" in refused[0]["message"]
+    assert [e["row"] for e in found["errors"] if e["column"] == "price"] == [
+        rows.index(other) + 2
+    ]
+    # the batch run again row by row for the refused row lists each cell once
+    held = [(c["row"], c["column"]) for c in found["held"]]
+    assert sorted(held) == sorted(
+        k for k in shortened if k[1] != float_name or rows[k[0] - 2] is not third
+    )
     with site.session() as session:
         stored = session.scalars(select(model).order_by(*model.__table__.primary_key))
         assert {getattr(r, whole) for r in stored} >= set(LONG_NUMBERS["int"])
