@@ -58,7 +58,7 @@ from admin_app.importing.run import (
     Sink,
 )
 from admin_app.model.names import listed
-from admin_app.writing.audit import AuditEntry, key_text, record
+from admin_app.writing.audit import UNRECORDED, AuditEntry, key_text, record
 
 STALE_LISTED = 20  # rows a refused confirmation names
 SUMMARY = "Import: "  # an entry's summary: "Import: 12 Tasks changed, 3 added"
@@ -314,6 +314,7 @@ class _ImportEntry:
         names = ("old", "new", "added", "changed_keys", "new_keys")
         self.files = {name: _spooled(self.SPOOLED) for name in names}
         self.count = dict.fromkeys(names, 0)
+        self.unrecorded: set[str] = set()  # columns changed, values not recorded
 
     def _add(self, name: str, text: str) -> None:
         self.files[name].write(f",{text}" if self.count[name] else text)
@@ -326,6 +327,7 @@ class _ImportEntry:
             self._add("added", f"{key}:{json.dumps(outcome.new_values())}")
             return
         self._add("changed_keys", key_text(outcome.key))
+        self.unrecorded.update(outcome.unrecorded)
         old = {k: v[0] for k, v in outcome.changes.items()}
         new = outcome.new_values()
         self._add("old", f"{key}:{json.dumps(old)}")
@@ -345,6 +347,8 @@ class _ImportEntry:
             yield f'{"," if n else ""}"{name}":{{'
             yield from self._read(name)
             yield "}"
+        if self.unrecorded:
+            yield f',"{UNRECORDED}":{json.dumps(sorted(self.unrecorded))}'
         yield "}"
 
     def _object_keys(self) -> Iterator[str]:

@@ -251,7 +251,9 @@ class DecidedImport:
             if row.key is not None:
                 writes.update(row.key, values)
                 key = identifier(row.key)
-                outcomes.append(RowOutcome(row.number, "changed", key, {}, row.changes))
+                outcome = RowOutcome(row.number, "changed", key, {}, row.changes)
+                outcome.unrecorded = [name for name in values if name in self.hidden]
+                outcomes.append(outcome)
             else:
                 made.append((row, writes.insert({**defaults[row.number], **values})))
         writes.write(self.session)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from admin_app.writing.audit import jsonable
+from admin_app.writing.audit import UNRECORDED, jsonable
 
 KEPT = 1_000  # refused, changed and new rows a result keeps to show
 # `json.dumps` with options makes an encoder at every call (an import: a
@@ -73,6 +73,9 @@ class RowOutcome:
     # number in the file: what the digest compares instead of its key, which
     # a new row gets anew at the confirmation
     names: dict[str, str] = field(default_factory=dict)
+    # an existing row's changed columns whose values are never shown or
+    # recorded (a secret, a view's `audit_hidden`), not in `changes`
+    unrecorded: list[str] = field(default_factory=list)
 
     def digest(self) -> str:
         """The outcome in a few bytes, to compare a confirmation with its preview.
@@ -89,6 +92,8 @@ class RowOutcome:
             changes = {k: v for k, v in self.changes.items() if k in asked}
         if self.names:
             changes = {**changes, **self.names}
+        if self.unrecorded:
+            changes = {**changes, UNRECORDED: sorted(self.unrecorded)}
         # `changes` holds JSON's types already (`jsonable`)
         text = _DIGESTED.encode(
             [

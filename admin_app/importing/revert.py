@@ -16,7 +16,13 @@ from sqlalchemy.orm.attributes import set_attribute
 
 from admin_app.model.keys import BadKey, parse_key
 from admin_app.model.values import unchanged
-from admin_app.writing.audit import AuditEntry, DamagedValue, record, stored_value
+from admin_app.writing.audit import (
+    AuditEntry,
+    DamagedValue,
+    record,
+    stored_value,
+    unrecorded_refusal,
+)
 
 
 class ImportRevertRefused(ValueError):
@@ -29,6 +35,9 @@ def revert_import(session: Session, entry: AuditEntry, view: Any, request: Any) 
     what = "list edit" if entry.action == "list_edit" else "import"
     if data.get("reverted_by"):
         raise ImportRevertRefused(f"This {what} was reverted already.")
+    refusal = unrecorded_refusal(what, view, data)
+    if refusal:
+        raise ImportRevertRefused(refusal)
     model = view.model
     old, new, added = data.get("old", {}), data.get("new", {}), data.get("added", {})
     rows: dict[str, Any] = {}

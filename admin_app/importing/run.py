@@ -110,9 +110,10 @@ class _Pending:
     obj: Any
     creating: bool
     keyless: bool
-    before: dict[str, Any]
+    before: dict[str, Any]  # its columns but the hidden, as found
     asked: dict[str, Any]
     key: str = ""  # an existing row's identifier as found
+    hidden_before: dict[str, Any] | None = None  # its hidden columns, as found
     # as written by `BatchWrites`: a new row's columns, a changed row's changes
     after: dict[str, Any] | None = None
     written: Written | None = None  # what `BatchWrites` was given
@@ -310,11 +311,10 @@ class ImportRun:
         else:
             obj = self.model()
         current = column_values(obj)
-        before = (
-            {}
-            if creating
-            else {k: v for k, v in current.items() if k not in self.hidden}
-        )
+        before, hidden_before = {}, None
+        if not creating:
+            before = {k: v for k, v in current.items() if k not in self.hidden}
+            hidden_before = {k: v for k, v in current.items() if k in self.hidden}
         if self._batched:
             try:
                 asked = self._asked(number, data, obj, creating, current)
@@ -339,11 +339,11 @@ class ImportRun:
                     key = row_identifier(obj)  # as set on it for the flush
                 self._seen.saw(key, number)
             pending = _Pending(
-                number, cells, obj, creating, keyless, before, asked, key
+                number, cells, obj, creating, keyless, before, asked, key, hidden_before
             )
             if self.writes is not None:
                 self._written(pending, current, changes)
-            if not creating and not self.permissions.edit and self._changes(pending):
+            if not creating and not self.permissions.edit and self._changed(pending):
                 raise _Replay
             self._adding = self._adding or creating
             return pending
@@ -357,10 +357,18 @@ class ImportRun:
             self._refused(number, refused)
             return None
         pending = _Pending(
-            number, cells, obj, creating, keyless, before, writer.asked, key
+            number,
+            cells,
+            obj,
+            creating,
+            keyless,
+            before,
+            writer.asked,
+            key,
+            hidden_before,
         )
         changes = self._changes(pending)
-        if changes and not creating and not self.permissions.edit:
+        if not creating and not self.permissions.edit and self._changed(pending):
             savepoint.rollback()
             self.error(number, "", f"You may not change {self.view.name_plural}.")
             return None
@@ -411,13 +419,29 @@ class ImportRun:
         values = {k: v for k, v in after.items() if k in shown and k not in self.hidden}
         return {k: [None, v] for k, v in jsonable(values).items()}
 
+    def _unrecorded(self, row: _Pending) -> list[str]:
+        """An existing row's changed columns whose values are never shown or
+        recorded (`hidden`: a secret a hook sets, a view's `audit_hidden`):
+        a change all the same, named alone."""
+        if not row.hidden_before:
+            return []
+        after = column_values(row.obj) if row.written is None else row.written.values
+        written = {k: after[k] for k in row.hidden_before if k in after}
+        return list(diff(row.hidden_before, written))
+
+    def _changed(self, row: _Pending) -> bool:
+        """Whether an existing row changes, in any column."""
+        return bool(self._changes(row) or self._unrecorded(row))
+
     def _finish(self, pending: list[_Pending]) -> None:
         """The outcomes of a batch written together (a flush, or `self.writes`)."""
         for row in pending:
             self._outcome(row, self._changes(row))
 
     def _outcome(self, row: _Pending, changes: dict[str, list[Any]]) -> None:
-        status = "new" if row.creating else "changed" if changes else "unchanged"
+        unrecorded = self._unrecorded(row)
+        changed = changes or unrecorded
+        status = "new" if row.creating else "changed" if changed else "unchanged"
         if row.after is None:  # written by the ORM, which may change its key
             key = row_identifier(row.obj)
         elif row.creating:
@@ -434,6 +458,7 @@ class ImportRun:
             row.asked if row.creating else dict.fromkeys(row.asked),
             row.written,
             self._names(changes),
+            unrecorded,
         )
         self._outcomes.append((outcome, row.cells))
 

@@ -24,7 +24,13 @@ from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import FieldSpec, Kind
 from admin_app.model.keys import BadKey, row_identifier
 from admin_app.model.labels import field_label, format_datetime, json_text, label_for
-from admin_app.writing.audit import AuditEntry, DamagedValue, jsonable, stored_value
+from admin_app.writing.audit import (
+    UNRECORDED,
+    AuditEntry,
+    DamagedValue,
+    jsonable,
+    stored_value,
+)
 
 MAX_LINES = 500  # a details page shows at most this many changes
 EMPTY = "empty"
@@ -151,6 +157,9 @@ def plain_value(value: Any) -> str:
     return str(value)[:2000]
 
 
+UNRECORDED_WORDS = "changed (its values are not recorded)"
+
+
 def change_lines(
     entry: AuditEntry, view: Any, session: Session, *, undo: bool = False
 ) -> list[ChangeLine]:
@@ -218,6 +227,9 @@ def change_lines(
                 lines.append(ChangeLine("", "Reverts entry", "", f"#{value}"))
             elif name != "reverted_by":
                 lines.append(ChangeLine("", words.field(name), "", plain_value(value)))
+    if entry.action in ("bulk_edit", "import", "list_edit"):
+        for name in data.get(UNRECORDED) or ():  # named, its values never kept
+            lines.append(ChangeLine("", words.field(name), "", UNRECORDED_WORDS))
     if undo:
         lines = [_undone(line) for line in lines]
     return lines[:MAX_LINES]
@@ -228,6 +240,8 @@ def _undone(line: ChangeLine) -> ChangeLine:
     (a row the import added is deleted)."""
     if line.field == "Row" and line.new == "added":
         return ChangeLine(line.row, line.field, "", "deleted")
+    if line.new == UNRECORDED_WORDS:
+        return line  # not put back: the revert is refused, saying why
     return ChangeLine(line.row, line.field, line.new, line.old)
 
 

@@ -28,6 +28,7 @@ from admin_app.writing.audit import (
     key_text,
     record,
     stored_value,
+    unrecorded_refusal,
 )
 from admin_app.writing.list_editing import ACTION as LIST_EDIT
 
@@ -188,6 +189,7 @@ class AuditEntryAdmin(AdminView, model=AuditEntry):
                 "table_name": self.table_words(entry.table),
                 "changes": lines_html(lines),
                 "count": len(lines),
+                "refusal": unrecorded_refusal(what, target, entry.change_data()),
                 "action_url": str(request.url),
                 "back_url": back_url,
                 "title": f"Revert this {what}",
@@ -292,6 +294,9 @@ def revert_bulk_edit(
         raise RevertRefused("Links added or removed in bulk cannot be put back.")
     if data.get("reverted_by"):
         raise RevertRefused("This bulk edit was reverted already.")
+    refusal = unrecorded_refusal("bulk edit", view, data)
+    if refusal:
+        raise RevertRefused(refusal)
     new, old = data.get("new", {}), data.get("old", {})
     model, names = view.model, list(data.get("new", {}))
     keys = list(inspect(model).primary_key)

@@ -60,6 +60,9 @@ def _wants_json(request: Request) -> bool:
     return "application/json" in request.headers.get("accept", "")
 
 
+NOT_SHOWN = "not shown"  # a value of a column never recorded
+
+
 def _shown(value: Any) -> str:
     """A value of the preview as the page shows it, in the audit log's words
     (a flag as Yes or No, JSON as JSON)."""
@@ -188,6 +191,7 @@ class ImportActions:
                     "token": preview.token,
                     "rows": [
                         {"row": o.row, "key": o.key, "changes": o.changes}
+                        | ({"unrecorded": o.unrecorded} if o.unrecorded else {})
                         for o in result.changed
                     ],
                     "rows_more": result.count("changed") - len(result.changed),
@@ -275,6 +279,9 @@ class ImportActions:
                             described(name, new),
                         )
                     )
+                for name in outcome.unrecorded:  # a secret, `audit_hidden`
+                    label = changed_field_label(self.field_specs, self.model, name)
+                    fields.append((label, NOT_SHOWN, f"changed, {NOT_SHOWN}"))
                 rows.append({"row": outcome.row, "key": outcome.key, "fields": fields})
         return rows
 

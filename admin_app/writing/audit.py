@@ -7,7 +7,7 @@ change without its entry and no entry without its change.
 """
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -19,7 +19,7 @@ from starlette.requests import Request
 
 from admin_app.clock import utcnow
 from admin_app.model.database_text import database_value, read_by_database
-from admin_app.model.fields import Kind, field_specs
+from admin_app.model.fields import Kind, changed_field_label, field_specs
 from admin_app.model.keys import part_text
 from admin_app.model.labels import jsonable
 from admin_app.model.mapped import AdminTable
@@ -64,6 +64,53 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[
         if old != new:
             found[name] = [old, new]
     return found
+
+
+UNRECORDED = "unrecorded"
+"""The key of a revertible entry (a bulk edit, an import, a list edit) that
+names the changed columns whose values it does not record."""
+
+
+class RecordedChanges:
+    """A row's changes as the audit trail records them: each column's old and
+    new values, but of a column whose values it never records (a secret, a
+    view's `audit_hidden`) its name alone. Such a change is a change all the
+    same: saved, counted, named in the entry and in what the page says."""
+
+    def __init__(
+        self,
+        before: Mapping[str, Any],
+        after: Mapping[str, Any],
+        unrecorded: Collection[str],
+    ) -> None:
+        changes = diff(before, after)
+        self.values = {k: v for k, v in changes.items() if k not in unrecorded}
+        self.unrecorded = [k for k in changes if k in unrecorded]
+
+    def __bool__(self) -> bool:
+        return bool(self.values or self.unrecorded)
+
+    @property
+    def names(self) -> list[str]:
+        """Every changed column (or other part of the row's state)."""
+        return [*self.values, *self.unrecorded]
+
+
+def unrecorded_refusal(what: str, view: Any, data: Mapping[str, Any]) -> str:
+    """Why an entry (`what`: "bulk edit", "import", "list edit") cannot be
+    reverted where it changed columns whose values it did not record; ""
+    where it recorded every one."""
+    names = data.get(UNRECORDED) or []
+    if not names:
+        return ""
+    fields = ", ".join(
+        changed_field_label(view.field_specs, view.model, name).lower()
+        for name in names
+    )
+    return (
+        f"This {what} changed {fields}, whose values the audit trail never "
+        "records: their old values are not known, so it cannot be reverted."
+    )
 
 
 def key_text(key: Any) -> str:

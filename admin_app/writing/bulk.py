@@ -36,7 +36,13 @@ from admin_app.model.limits import cannot_hold, row_named, too_large
 from admin_app.model.values import normalise_datetime
 from admin_app.model.writable import writable
 from admin_app.writing import oldvalues
-from admin_app.writing.audit import AuditEntry, jsonable, record, username_of
+from admin_app.writing.audit import (
+    UNRECORDED,
+    AuditEntry,
+    jsonable,
+    record,
+    username_of,
+)
 from admin_app.writing.writes import names_no_row
 
 
@@ -49,6 +55,7 @@ class EditedView(Protocol):
     bulk_edit_excluded: tuple[str, ...]
     field_specs: Mapping[str, FieldSpec]
     _form_prop_names: list[str]
+    _audit_hidden: set[str]
 
     def count_words(self, count: int) -> str: ...
     def mapper_relationship(self, name: str) -> Any: ...
@@ -110,6 +117,11 @@ class BulkEditor:
     def __init__(self, view: "EditedView", query: ListQuery) -> None:
         self.view, self.query, self.model = view, query, view.model
         self.mapper = inspect(self.model)
+        self.hidden = frozenset(view._audit_hidden)
+
+    def _recorded(self, change: BulkChange) -> list[str]:
+        """The changed columns whose old and new values the entry records."""
+        return [name for name in change.values if name not in self.hidden]
 
     def column_value(self, name: str, value: Any, errors: dict[str, list[str]]) -> dict:
         """{column: value} for one toggled field, validated like the edit form."""
@@ -224,14 +236,18 @@ class BulkEditor:
         return changed_field_label(self.view.field_specs, self.model, key)
 
     def _head(self, change: BulkChange) -> dict[str, Any]:
-        """What the entry records besides the old values."""
-        return {
-            "new": change.values,
+        """What the entry records besides the old values: the new values, of
+        a column whose values it never records its name alone (`UNRECORDED`,
+        which a revert cannot put back)."""
+        head = {
+            "new": {name: change.values[name] for name in self._recorded(change)},
             "add": {k: [row_identifier(t) for t in v] for k, v in change.add.items()},
             "remove": {
                 k: [row_identifier(t) for t in v] for k, v in change.remove.items()
             },
         }
+        unrecorded = [name for name in change.values if name in self.hidden]
+        return {**head, UNRECORDED: unrecorded} if unrecorded else head
 
     def _apply_in_sql(self, session: Session, change: BulkChange, request: Any) -> int:
         """The database writes the entry with the old values, then one UPDATE."""
@@ -239,7 +255,7 @@ class BulkEditor:
             session,
             self.model,
             self.query.where_selected(),
-            list(change.values),
+            self._recorded(change),
             username=username_of(request),
             table=self.view.identity,
             head=self._head(change),
@@ -280,7 +296,7 @@ class BulkEditor:
     ) -> int:
         """Keys that need escaping (or a composite key): old values read here."""
         keys = _key_columns(self.model)
-        names = list(change.values)
+        names = self._recorded(change)
         old_rows = session.execute(
             self.query.filtered().with_only_columns(
                 *keys, *(self.mapper.columns[n] for n in names)

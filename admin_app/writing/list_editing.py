@@ -29,7 +29,7 @@ from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import BadValue, FieldSpec, Kind, changed_field_label
 from admin_app.model.keys import BadKey, parse_key, row_identifier
 from admin_app.model.labels import label_for
-from admin_app.writing.audit import diff, record
+from admin_app.writing.audit import UNRECORDED, RecordedChanges, record
 from admin_app.writing.concurrency import DamagedToken, Merge, Shown, digest
 from admin_app.writing.writes import FormErrors, RowWriter, column_values, names_no_row
 
@@ -185,6 +185,8 @@ class ListSave:
         self.may_edit = may_edit  # the view's per-row check (`check_can_edit`)
         self.model = view.model
         self.hidden = frozenset(view._audit_hidden)
+        # a Save's changed columns whose values its entry does not record
+        self._unrecorded: set[str] = set()
 
     def _label(self, key: str) -> str:
         return changed_field_label(self.view.field_specs, self.model, key)
@@ -192,6 +194,7 @@ class ListSave:
     def run(self, session: Session, changes: list[RowChange], request: Any) -> int:
         """Write every changed row with one audit entry; return how many
         rows changed. ListEditRefused (nothing written) if any row refuses."""
+        self._unrecorded = set()
         with session.begin():
             found = self._load(session, changes)
             problems: list[RowProblem] = []
@@ -275,7 +278,7 @@ class ListSave:
             )
         if change.errors:
             return RowProblem(row.key, label, fields=dict(change.errors))
-        before = self._columns(obj)
+        before = column_values(obj)
         try:
             if self.hook is not None:
                 self.hook(change.data, obj)
@@ -291,10 +294,11 @@ class ListSave:
                 fields={self._field_of(n): m for n, m in error.fields.items()},
                 message=" ".join(overall),
             )
-        changes = diff(before, self._columns(obj))
+        changes = RecordedChanges(before, column_values(obj), self.hidden)
         if changes:
-            old[row.key] = {name: pair[0] for name, pair in changes.items()}
-            new[row.key] = {name: pair[1] for name, pair in changes.items()}
+            old[row.key] = {name: pair[0] for name, pair in changes.values.items()}
+            new[row.key] = {name: pair[1] for name, pair in changes.values.items()}
+            self._unrecorded.update(changes.unrecorded)
         return None
 
     def _columns(self, obj: Any) -> dict[str, Any]:
@@ -333,8 +337,13 @@ class ListSave:
         old: dict[str, dict[str, Any]],
         new: dict[str, dict[str, Any]],
     ) -> None:
-        names = sorted({name for values in new.values() for name in values})
+        names = sorted(
+            {name for values in new.values() for name in values} | self._unrecorded
+        )
         fields = ", ".join(self._label(n).lower() for n in names)
+        data: dict[str, Any] = {"old": old, "new": new, "added": {}}
+        if self._unrecorded:
+            data[UNRECORDED] = sorted(self._unrecorded)
         record(
             session,
             request,
@@ -342,7 +351,7 @@ class ListSave:
             self.view.identity,
             list(old),
             f"List edit of {self.view.count_words(len(old))}: {fields}",
-            {"old": old, "new": new, "added": {}},
+            data,
         )
 
 

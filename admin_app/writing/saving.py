@@ -31,7 +31,7 @@ from admin_app.model.keys import key_or_404, row_identifier
 from admin_app.model.labels import enum_label, label_for
 from admin_app.model.limits import row_with_key
 from admin_app.model.loading import related
-from admin_app.writing.audit import diff, record
+from admin_app.writing.audit import RecordedChanges, record
 from admin_app.writing.concurrency import (
     CHOICE_PREFIX,
     MINE,
@@ -251,7 +251,8 @@ class RowSaving:
                     self.model, session, self._link_specs, merge, self._describe_value
                 )
                 writer.apply(obj, data)
-                changes = diff(before, self._state(session, obj))
+                after = self._state(session, obj)
+                changes = RecordedChanges(before, after, self._audit_hidden)
                 if changes:
                     self._record_save(session, request, obj, pk, changes)
                 message = self._saved_message(obj, pk, changes)
@@ -262,16 +263,23 @@ class RowSaving:
             raise FormErrors({}, message) from error
 
     def _record_save(
-        self, session: Session, request: Request, obj: Any, pk: str | None, changes
+        self,
+        session: Session,
+        request: Request,
+        obj: Any,
+        pk: str | None,
+        changes: RecordedChanges,
     ) -> None:
+        """The save's entry: the values it may record, and in its summary
+        every changed field (a password too, which it names alone)."""
         key = row_identifier(obj)
         if pk is None:
             action, summary = "create", f"Added {self.name} “{label_for(obj)}”"
         else:
-            names = self._changed_names(changes)
+            names = self._changed_names(changes.names)
             action = "edit"
             summary = f"Changed {self.name} “{label_for(obj)}”: {names}"
-        record(session, request, action, self.identity, [key], summary, changes)
+        record(session, request, action, self.identity, [key], summary, changes.values)
 
     def _changed_names(self, changes: Iterable[str]) -> str:
         """The changed fields in words, as the form names them ("assignee",
@@ -281,19 +289,20 @@ class RowSaving:
             for n in changes
         )
 
-    def _saved_message(self, obj: Any, pk: str | None, changes: dict) -> str:
+    def _saved_message(self, obj: Any, pk: str | None, changes: RecordedChanges) -> str:
         """What the next page tells the user the save did."""
         if pk is None:
             return f"{self.name} “{label_for(obj)}” added."
         if not changes:
             return f"No changes: {self.name} “{label_for(obj)}” is as it was."
-        names = self._changed_names(changes)
+        names = self._changed_names(changes.names)
         return f"{self.name} “{label_for(obj)}” saved ({names} changed)."
 
     def _state(self, session: Session, obj: Any) -> dict[str, Any]:
-        """Every column, selection and inline link row of `obj`, as the audit
-        trail records it and the saved message counts it."""
-        state = column_values(obj, self._audit_hidden)
+        """Every column, selection and inline link row of `obj`, as the saved
+        message counts them (the audit trail records the values of those
+        not `_audit_hidden`: `RecordedChanges`)."""
+        state = column_values(obj)
         for name in self._to_many_fields():
             state[name] = _labels(related(obj, name))
         for spec in self._link_specs:

@@ -1,0 +1,171 @@
+"""A column whose values the audit trail never records (a view's
+`audit_hidden`, a secret) changes like any other on every write path: the
+edit form, the list, a bulk edit and an import save it, say so and write an
+audit entry naming it, without its values; a revert, which cannot know its
+old values, is refused saying why. Each once left the change unsaid: the
+form and the list said "No changes" and wrote no entry (a password changed
+without a trace), a bulk edit recorded the values, and an import previewed
+the row as unchanged and dropped the change. On the full-stack template's
+users, SQLite and PostgreSQL."""
+
+import csv
+import io
+from collections.abc import Iterator
+
+import pytest
+from sqlmodel import Session, select
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from admin_app.writing.audit import AuditEntry
+from tests.conftest import serving, superuser_browser
+from tests.pages import form_values, post_form, text
+from tests.test_list_editing import changed, list_form, save
+from tests.zoo import fullstack
+from tests.zoo.seeds import seed
+from tests.zoo.test_import_roundtrip import csv_bytes, import_preview
+
+MODELS = "tests.unrecorded_zoo"
+NOT_RECORDED = "changed (its values are not recorded)"
+REFUSED = (
+    "changed full name, whose values the audit trail never records: their old "
+    "values are not known, so it cannot be reverted."
+)
+
+
+@pytest.fixture
+def site(empty_database_url: str) -> Iterator[Starlette]:
+    for app in serving(empty_database_url, MODELS):
+        seed(app.state.engine, fullstack.__name__)
+        yield app
+
+
+@pytest.fixture
+def keeper(site: Starlette) -> Iterator[TestClient]:
+    yield from superuser_browser(site)
+
+
+def users(site: Starlette) -> dict[str, fullstack.User]:
+    with Session(site.state.engine) as session:
+        return {u.email: u for u in session.exec(select(fullstack.User))}
+
+
+def entries(site: Starlette) -> list[AuditEntry]:
+    with Session(site.state.engine) as session:
+        return list(session.exec(select(AuditEntry).order_by(AuditEntry.id)))
+
+
+def message_after(client: TestClient, response) -> str:  # type: ignore[no-untyped-def]
+    assert response.status_code == 302, text(response.text)[:300]
+    return text(client.get(response.headers["location"]).text)
+
+
+def refused_revert(client: TestClient, entry: AuditEntry) -> str:
+    """The message a revert of `entry` ends with (it must be refused)."""
+    page = text(client.get(f"/admin/audit-entry/details/{entry.id}").text)
+    assert "Full name" in page and NOT_RECORDED in page
+    asked = client.get(f"/admin/audit-entry/revert/{entry.id}").text
+    assert REFUSED in text(asked) and 'id="confirm-revert"' not in asked
+    reverted = client.post(
+        f"/admin/audit-entry/revert/{entry.id}", follow_redirects=False
+    )
+    return message_after(client, reverted)
+
+
+def test_the_edit_form_saves_names_and_audits_a_change_it_never_records(keeper, site):
+    alice = users(site)["alice@example.com"]
+    url = f"/admin/user/edit/{alice.id}"
+    shown = form_values(keeper.get(url).text)
+    typed = [(n, "Alice Private" if n == "full_name" else v) for n, v in shown]
+    assert "saved (full name changed)" in message_after(
+        keeper, post_form(keeper, url, typed)
+    )
+    assert users(site)["alice@example.com"].full_name == "Alice Private"
+    (entry,) = entries(site)
+    assert entry.summary == "Changed User “alice@example.com”: full name"
+    assert entry.change_data() == {}  # named, its values never recorded
+    # a new password (a secret by its name): saved and audited, never shown
+    typed = [
+        (n, "a new secret 2026" if n == "hashed_password" else v) for n, v in shown
+    ]
+    said = message_after(keeper, post_form(keeper, url, typed))
+    assert "No changes" not in said and "password changed" in said
+    after = users(site)["alice@example.com"]
+    assert after.hashed_password == "a new secret 2026"
+    assert after.full_name == "Alice Admin"  # as the form showed it
+    entry = entries(site)[-1]
+    assert "password" in entry.summary and "secret" not in entry.changes
+    assert "Alice" not in entry.changes
+
+
+def test_a_bulk_edit_names_a_column_it_never_records_and_is_not_reverted(keeper, site):
+    before = users(site)
+    chosen = [before["alice@example.com"], before["dave@example.org"]]
+    url = f"/admin/user/bulk-edit?pks={','.join(str(u.id) for u in chosen)}"
+    done = keeper.post(
+        url,
+        data={"fields": "full_name", "full_name": "Anonymous"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 302, text(done.text)[:300]
+    after = users(site)
+    assert [after[u.email].full_name for u in chosen] == ["Anonymous", "Anonymous"]
+    (entry,) = entries(site)
+    assert entry.summary == "Bulk edit of 2 Users: full name"
+    assert entry.change_data()["unrecorded"] == ["full_name"]
+    assert not {"Anonymous", "Alice Admin", "Dave Without Items"} & {
+        word for word in entry.changes.replace('"', " ").split()
+    }
+    assert "Alice" not in entry.changes and "Anonymous" not in entry.changes
+    assert REFUSED in refused_revert(keeper, entry)
+    assert users(site)["alice@example.com"].full_name == "Anonymous"
+
+
+def test_a_list_edit_saves_a_column_it_never_records_and_is_not_reverted(keeper, site):
+    url = "/admin/user/list?sortBy=email&sort=asc"
+    values = list_form(keeper.get(url).text)
+    first = dict(values)["row-0-pk"]
+    response = save(keeper, url, changed(values, row_0_full_name="Listed Name"))
+    assert "1 User saved" in message_after(keeper, response)
+    (user,) = [u for u in users(site).values() if str(u.id) == first]
+    assert user.full_name == "Listed Name"
+    (entry,) = entries(site)
+    assert entry.summary == "List edit of 1 User: full name"
+    assert entry.change_data()["unrecorded"] == ["full_name"]
+    assert "Listed Name" not in entry.changes and "Alice" not in entry.changes
+    assert REFUSED in refused_revert(keeper, entry)
+
+
+def test_an_import_changes_a_column_it_never_records_and_is_not_reverted(keeper, site):
+    exported = keeper.get("/admin/user/export/csv?sortBy=email&sort=asc").text
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    assert [r["full_name"] for r in rows[:2]] == ["Alice Admin", ""]
+    rows[0]["full_name"] = "Alice Private"  # alone: was previewed as unchanged
+    rows[1]["full_name"], rows[1]["is_active"] = "Bob Private", "true"
+    data = csv_bytes(list(rows[0]), rows)
+    found = import_preview(keeper, "user", data)
+    assert (found["errors"], found["changed"]) == ([], 2)
+    assert [(r["changes"], r.get("unrecorded")) for r in found["rows"]] == [
+        ({}, ["full_name"]),
+        ({"is_active": [False, True]}, ["full_name"]),
+    ]
+    page = keeper.post("/admin/user/import", files={"file": ("u.csv", data)}).text
+    assert "<td>Full name</td><td>not shown</td><td>changed, not shown</td>" in page
+    assert "Private" not in page and "Alice Admin" not in page
+    confirmed = keeper.post(
+        "/admin/user/import/confirm", data={"token": found["token"]}
+    )
+    assert confirmed.status_code == 200, text(confirmed.text)[:300]
+    after = users(site)
+    assert after["alice@example.com"].full_name == "Alice Private"
+    assert (after["bob@example.com"].full_name, after["bob@example.com"].is_active) == (
+        "Bob Private",
+        True,
+    )
+    (entry,) = [e for e in entries(site) if e.action == "import"]
+    data_ = entry.change_data()
+    assert data_["unrecorded"] == ["full_name"]
+    assert list(data_["new"].values()) == [{}, {"is_active": True}]
+    assert "Private" not in entry.changes and "Alice" not in entry.changes
+    assert REFUSED in refused_revert(keeper, entry)
+    assert users(site)["bob@example.com"].is_active is True
