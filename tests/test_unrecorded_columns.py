@@ -26,6 +26,7 @@ from tests.zoo.seeds import seed
 from tests.zoo.test_import_roundtrip import csv_bytes, import_preview
 
 MODELS = "tests.unrecorded_zoo"
+JSON = {"Accept": "application/json"}
 NOT_RECORDED = "changed (its values are not recorded)"
 REFUSED = (
     "changed full name, whose values the audit trail never records: their old "
@@ -92,7 +93,7 @@ def test_the_edit_form_saves_names_and_audits_a_change_it_never_records(keeper, 
     assert "No changes" not in said and "password changed" in said
     after = users(site)["alice@example.com"]
     assert after.hashed_password == "a new secret 2026"
-    assert after.full_name == "Alice Admin"  # as the form showed it
+    assert after.full_name == "Alice Private"  # left as the form showed it: kept
     entry = entries(site)[-1]
     assert "password" in entry.summary and "secret" not in entry.changes
     assert "Alice" not in entry.changes
@@ -152,9 +153,19 @@ def test_an_import_changes_a_column_it_never_records_and_is_not_reverted(keeper,
     page = keeper.post("/admin/user/import", files={"file": ("u.csv", data)}).text
     assert "<td>Full name</td><td>not shown</td><td>changed, not shown</td>" in page
     assert "Private" not in page and "Alice Admin" not in page
-    confirmed = keeper.post(
-        "/admin/user/import/confirm", data={"token": found["token"]}
-    )
+    # the name changed since the preview: its confirmation is refused
+    with Session(site.state.engine) as session:
+        alice = session.exec(
+            select(fullstack.User).where(fullstack.User.email == "alice@example.com")
+        ).one()
+        alice.full_name = "Someone Else"
+        session.commit()
+    confirm = "/admin/user/import/confirm"
+    stale = keeper.post(confirm, data={"token": found["token"]}, headers=JSON)
+    assert "Nothing was imported: Row 2 of the file changed" in stale.text
+    assert users(site)["bob@example.com"].full_name is None
+    token = import_preview(keeper, "user", data)["token"]
+    confirmed = keeper.post(confirm, data={"token": token})
     assert confirmed.status_code == 200, text(confirmed.text)[:300]
     after = users(site)
     assert after["alice@example.com"].full_name == "Alice Private"
@@ -169,3 +180,46 @@ def test_an_import_changes_a_column_it_never_records_and_is_not_reverted(keeper,
     assert "Private" not in entry.changes and "Alice" not in entry.changes
     assert REFUSED in refused_revert(keeper, entry)
     assert users(site)["bob@example.com"].is_active is True
+
+
+def test_a_change_made_meanwhile_to_a_column_never_recorded_is_kept(keeper, site):
+    """Someone else's change to the name since the edit form or the list was
+    shown is kept, as a change to any column is (it was overwritten with the
+    name as shown): the form's save that left the name as shown keeps it,
+    and one that changed it too is a conflict; the list's save of the row
+    is refused, showing the conflict."""
+    alice = users(site)["alice@example.com"]
+    url = f"/admin/user/edit/{alice.id}"
+    list_url = "/admin/user/list?sortBy=email&sort=asc"
+    shown = form_values(keeper.get(url).text)
+
+    def rename(name: str) -> None:
+        with Session(site.state.engine) as session:
+            session.get(fullstack.User, alice.id).full_name = name
+            session.commit()
+
+    rename("Their Name")
+    typed = [(n, "alice@example.net" if n == "email" else v) for n, v in shown]
+    assert "saved (email changed)" in message_after(
+        keeper, post_form(keeper, url, typed)
+    )
+    after = users(site)["alice@example.net"]
+    assert after.full_name == "Their Name"
+    listed = list_form(keeper.get(list_url).text)
+    assert dict(listed)["row-0-pk"] == str(alice.id)
+    rename("Their Name Again")
+    unticked = [(n, v) for n, v in listed if n != "row-0-is_active"]
+    refused = save(keeper, list_url, unticked)
+    assert refused.status_code == 409
+    assert "Changed meanwhile to Their Name Again" in text(refused.text)
+    assert "Changed meanwhile to alice" not in text(refused.text)
+    after = users(site)["alice@example.net"]
+    assert (after.full_name, after.is_active) == ("Their Name Again", True)
+
+    shown = form_values(keeper.get(url).text)
+    rename("Theirs Once More")
+    typed = [(n, "Mine" if n == "full_name" else v) for n, v in shown]
+    refused = post_form(keeper, url, typed)
+    assert refused.status_code == 400
+    assert "Theirs Once More" in text(refused.text)  # the conflict, shown
+    assert users(site)["alice@example.net"].full_name == "Theirs Once More"

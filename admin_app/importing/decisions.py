@@ -218,9 +218,10 @@ class DecidedImport:
     def _held(
         self, keys: list[tuple[Any, ...]]
     ) -> dict[tuple[Any, ...], tuple[str, dict[str, Any]]]:
-        """The digest of each row of `keys` as it is now (its columns but the
-        hidden, as its preview read them) and its columns, by key; the rows
-        are locked."""
+        """The digest of each row of `keys` as it is now (its columns, as
+        its preview read them: a change to a column whose values are never
+        shown is a change too) and its columns, by key; the rows are
+        locked."""
         if not keys:
             return {}
         columns = [self.mapper.get_property(a).columns[0] for a in self._attributes]
@@ -234,8 +235,7 @@ class DecidedImport:
         ):
             row = dict(zip(self._attributes, values, strict=True))
             key = tuple(row[a] for a in self._key_attributes)
-            shown = {k: v for k, v in row.items() if k not in self.hidden}
-            held[key] = (values_digest(jsonable(shown)), row)
+            held[key] = (values_digest(jsonable(row)), row)
         return held
 
     def _write(

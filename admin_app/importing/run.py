@@ -110,10 +110,9 @@ class _Pending:
     obj: Any
     creating: bool
     keyless: bool
-    before: dict[str, Any]  # its columns but the hidden, as found
+    before: dict[str, Any]  # an existing row's columns as found
     asked: dict[str, Any]
     key: str = ""  # an existing row's identifier as found
-    hidden_before: dict[str, Any] | None = None  # its hidden columns, as found
     # as written by `BatchWrites`: a new row's columns, a changed row's changes
     after: dict[str, Any] | None = None
     written: Written | None = None  # what `BatchWrites` was given
@@ -311,10 +310,7 @@ class ImportRun:
         else:
             obj = self.model()
         current = column_values(obj)
-        before, hidden_before = {}, None
-        if not creating:
-            before = {k: v for k, v in current.items() if k not in self.hidden}
-            hidden_before = {k: v for k, v in current.items() if k in self.hidden}
+        before = {} if creating else current
         if self._batched:
             try:
                 asked = self._asked(number, data, obj, creating, current)
@@ -339,7 +335,7 @@ class ImportRun:
                     key = row_identifier(obj)  # as set on it for the flush
                 self._seen.saw(key, number)
             pending = _Pending(
-                number, cells, obj, creating, keyless, before, asked, key, hidden_before
+                number, cells, obj, creating, keyless, before, asked, key
             )
             if self.writes is not None:
                 self._written(pending, current, changes)
@@ -357,15 +353,7 @@ class ImportRun:
             self._refused(number, refused)
             return None
         pending = _Pending(
-            number,
-            cells,
-            obj,
-            creating,
-            keyless,
-            before,
-            writer.asked,
-            key,
-            hidden_before,
+            number, cells, obj, creating, keyless, before, writer.asked, key
         )
         changes = self._changes(pending)
         if not creating and not self.permissions.edit and self._changed(pending):
@@ -423,11 +411,10 @@ class ImportRun:
         """An existing row's changed columns whose values are never shown or
         recorded (`hidden`: a secret a hook sets, a view's `audit_hidden`):
         a change all the same, named alone."""
-        if not row.hidden_before:
+        if row.creating or not self.hidden:
             return []
         after = column_values(row.obj) if row.written is None else row.written.values
-        written = {k: after[k] for k in row.hidden_before if k in after}
-        return list(diff(row.hidden_before, written))
+        return list(diff(row.before, {k: after[k] for k in self.hidden if k in after}))
 
     def _changed(self, row: _Pending) -> bool:
         """Whether an existing row changes, in any column."""

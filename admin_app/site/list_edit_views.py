@@ -146,7 +146,7 @@ class ListEditing:
             key = row_identifier(row)
             page.indices[id(row)] = (index, key)
             found.append(
-                (index, key, row_version(self.identity, row, self._audit_hidden))
+                (index, key, row_version(self.identity, row, self._secret_columns))
             )
         return found
 

@@ -286,6 +286,13 @@ class AdminView(
         self.field_specs: dict[str, FieldSpec] = fields.specs
         self._export_names = fields.export_names
         self._audit_hidden = set(fields.audit_hidden)
+        # never in a page, not even as a digest in a form's version token
+        self._secret_columns = {
+            attribute_name(column)
+            for spec in fields.specs.values()
+            if spec.is_secret
+            for column in spec.columns
+        }
         self._link_specs = link_specs(model, fields.specs)
         for option, value in fields.options.items():
             setattr(self, option, value)

@@ -155,6 +155,7 @@ class ListEditedView(Protocol):
     name: str
     field_specs: Mapping[str, FieldSpec]
     _audit_hidden: set[str]
+    _secret_columns: set[str]
 
     def count_words(self, count: int) -> str: ...
     def _describe_value(self, name: str, value: Any) -> str: ...
@@ -184,7 +185,8 @@ class ListSave:
         self.view, self.rows, self.hook = view, rows, hook
         self.may_edit = may_edit  # the view's per-row check (`check_can_edit`)
         self.model = view.model
-        self.hidden = frozenset(view._audit_hidden)
+        self.hidden = frozenset(view._audit_hidden)  # values never recorded
+        self.secret = frozenset(view._secret_columns)  # not in a version token
         # a Save's changed columns whose values its entry does not record
         self._unrecorded: set[str] = set()
 
@@ -302,7 +304,8 @@ class ListSave:
         return None
 
     def _columns(self, obj: Any) -> dict[str, Any]:
-        return column_values(obj, self.hidden)
+        """The row's columns as its version token holds them."""
+        return column_values(obj, self.secret)
 
     def _field_of(self, name: str) -> str:
         """The list's field showing column `name` (`assignee` for `assignee_id`)."""

@@ -115,7 +115,7 @@ class RowSaving:
             if prop.key in self._form_columns()
             else getattr(obj, prop.key)
             for prop in inspect(self.model).column_attrs
-            if prop.key not in self._audit_hidden
+            if prop.key not in self._secret_columns
         }
         # A related row's key columns as its select shows them: a key naming a
         # row no longer there shows as no row, and a save that leaves the
