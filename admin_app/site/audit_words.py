@@ -31,6 +31,7 @@ from admin_app.writing.audit import (
     jsonable,
     stored_value,
 )
+from admin_app.writing.list_editing import ACTION as LIST_EDIT
 
 MAX_LINES = 500  # a details page shows at most this many changes
 EMPTY = "empty"
@@ -158,6 +159,9 @@ def plain_value(value: Any) -> str:
 
 
 UNRECORDED_WORDS = "changed (its values are not recorded)"
+IMPORT = "import"
+REVERTIBLE = ("bulk_edit", IMPORT, LIST_EDIT)
+"""The actions whose entries hold the old values a revert puts back."""
 
 
 def change_lines(
@@ -187,7 +191,7 @@ def change_lines(
                 lines.append(
                     ChangeLine("", f"{words.field(name)} {verb}", "", str(len(targets)))
                 )
-    elif entry.action in ("import", "list_edit"):  # the same shape
+    elif entry.action in (IMPORT, LIST_EDIT):  # the same shape
         old = data.get("old", {})
         new = data.get("new", {})
         added = data.get("added", {})
@@ -227,7 +231,7 @@ def change_lines(
                 lines.append(ChangeLine("", "Reverts entry", "", f"#{value}"))
             elif name != "reverted_by":
                 lines.append(ChangeLine("", words.field(name), "", plain_value(value)))
-    if entry.action in ("bulk_edit", "import", "list_edit"):
+    if entry.action in REVERTIBLE:
         for name in data.get(UNRECORDED) or ():  # named, its values never kept
             lines.append(ChangeLine("", words.field(name), "", UNRECORDED_WORDS))
     if undo:

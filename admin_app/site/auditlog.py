@@ -20,7 +20,14 @@ from admin_app.importing.revert import ImportRevertRefused, revert_import
 from admin_app.listing.filters import Chip, ChoiceFilter, ListFilter, RangeFilter
 from admin_app.listing.query import key_condition
 from admin_app.model.keys import identifier
-from admin_app.site.audit_words import ChangeLine, change_lines, find_view
+from admin_app.site.audit_words import (
+    IMPORT,
+    LIST_EDIT,
+    REVERTIBLE,
+    ChangeLine,
+    change_lines,
+    find_view,
+)
 from admin_app.site.views import AdminView
 from admin_app.writing.audit import (
     AuditEntry,
@@ -30,7 +37,6 @@ from admin_app.writing.audit import (
     stored_value,
     unrecorded_refusal,
 )
-from admin_app.writing.list_editing import ACTION as LIST_EDIT
 
 
 def lines_html(lines: list[ChangeLine]) -> Markup:
@@ -222,11 +228,6 @@ def visible_entries(view: AdminView, request: Request) -> ColumnElement[bool]:
     (and old values) of a table the user cannot open."""
     tables = [v.identity for v in view._admin_ref.views_for(request)]
     return AuditEntry.__table__.c.table.in_(tables)
-
-
-IMPORT = "import"
-REVERTIBLE = ("bulk_edit", IMPORT, LIST_EDIT)
-"""The actions whose entries hold the old values a revert puts back."""
 
 
 def may_revert(target: AdminView | None, request: Request, action: str) -> bool:
