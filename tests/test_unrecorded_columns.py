@@ -223,3 +223,29 @@ def test_a_change_made_meanwhile_to_a_column_never_recorded_is_kept(keeper, site
     assert refused.status_code == 400
     assert "Theirs Once More" in text(refused.text)  # the conflict, shown
     assert users(site)["alice@example.net"].full_name == "Theirs Once More"
+
+
+def test_a_new_rows_value_never_recorded_is_imported_and_named_not_shown(keeper, site):
+    """An imported new item's description (kept out of the trail by the
+    view) is written; the preview names it, its value not shown, and the
+    entry records the row without it."""
+    alice = users(site)["alice@example.com"]
+    data = f"title,description,owner_id\nTablet,A private note,{alice.id}\n".encode()
+    found = import_preview(keeper, "item", data)
+    assert (found["errors"], found["new"]) == ([], 1)
+    (added,) = found["added"]
+    assert added["unrecorded"] == ["description"]
+    assert "description" not in added["values"] and "A private note" not in str(found)
+    page = keeper.post("/admin/item/import", files={"file": ("i.csv", data)}).text
+    assert "<td>Description</td><td>not shown</td>" in page
+    assert "A private note" not in page
+    token = found["token"]
+    confirmed = keeper.post("/admin/item/import/confirm", data={"token": token})
+    assert confirmed.status_code == 200, text(confirmed.text)[:300]
+    with Session(site.state.engine) as session:
+        tablet = session.exec(
+            select(fullstack.Item).where(fullstack.Item.title == "Tablet")
+        ).one()
+        assert tablet.description == "A private note"
+    (entry,) = [e for e in entries(site) if e.action == "import"]
+    assert "A private note" not in entry.changes and "Tablet" in entry.changes

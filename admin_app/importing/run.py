@@ -408,11 +408,13 @@ class ImportRun:
         return {k: [None, v] for k, v in jsonable(values).items()}
 
     def _unrecorded(self, row: _Pending) -> list[str]:
-        """An existing row's changed columns whose values are never shown or
-        recorded (`hidden`: a secret a hook sets, a view's `audit_hidden`):
-        a change all the same, named alone."""
-        if row.creating or not self.hidden:
+        """The row's changed columns whose values are never shown or recorded
+        (`hidden`: a secret a hook sets, a view's `audit_hidden`): a change
+        all the same, named alone; of a new row, those its cells set."""
+        if not self.hidden:
             return []
+        if row.creating:
+            return [k for k in row.asked if k in self.hidden and row.asked[k]]
         after = column_values(row.obj) if row.written is None else row.written.values
         return list(diff(row.before, {k: after[k] for k in self.hidden if k in after}))
 

@@ -196,7 +196,9 @@ class ImportActions:
                     ],
                     "rows_more": result.count("changed") - len(result.changed),
                     "added": [
-                        {"row": o.row, "values": o.new_values()} for o in result.added
+                        {"row": o.row, "values": o.new_values()}
+                        | ({"unrecorded": o.unrecorded} if o.unrecorded else {})
+                        for o in result.added
                     ],
                     "added_more": result.count("new") - len(result.added),
                     "read_as": _read_as(opened.upload),
@@ -279,9 +281,10 @@ class ImportActions:
                             described(name, new),
                         )
                     )
+                after = "changed, " if outcome.status == "changed" else ""
                 for name in outcome.unrecorded:  # a secret, `audit_hidden`
                     label = changed_field_label(self.field_specs, self.model, name)
-                    fields.append((label, NOT_SHOWN, f"changed, {NOT_SHOWN}"))
+                    fields.append((label, NOT_SHOWN, after + NOT_SHOWN))
                 rows.append({"row": outcome.row, "key": outcome.key, "fields": fields})
         return rows
 
