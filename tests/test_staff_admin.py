@@ -4,6 +4,7 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from admin_app.auth.models import StaffUser
+from admin_app.writing.audit import AuditEntry
 from tests.conftest import login
 from tests.pages import field_errors, text
 
@@ -92,6 +93,10 @@ def test_editing_without_a_password_keeps_it_and_a_new_one_replaces_it(client, d
     )
     db.expire_all()
     assert user.password_hash != old_hash
+    # the change is in the audit trail, the password by name alone
+    entry = db.exec(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    assert entry.summary == "Changed Staff user “clerk”: session version, password"
+    assert user.password_hash not in entry.changes and "secret" not in entry.changes
     with TestClient(app) as other:
         assert login(other, "clerk", "a long enough secret").status_code == 400
         assert login(other, "clerk", "another long secret").status_code == 302
