@@ -11,15 +11,15 @@ has a character the code page has no byte for (an emoji, `Ł` in
 Windows-1252) is that text as the spreadsheet could write it: the row's, not
 a change to `?`; so are a text of digits a spreadsheet read as a number
 (`digit_texts`) or as a date, a time, a number or a flag (`value_texts`), a
-number it keeps to 15 digits (`spreadsheet_digits`) and a datetime it shows
-to the minute. Numbers and dates are read as spreadsheets show them too
-(`_reading`: grouped in a locale's way, formatted as money or a percentage,
-a date in a locale's order).
+number it keeps to 15 digits (`spreadsheet_digits`), a datetime it shows to
+the minute and one a workbook keeps to the millisecond. Numbers and dates
+are read as spreadsheets show them too (`_reading`: grouped in a locale's
+way, formatted as money or a percentage, a date in a locale's order).
 """
 
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from typing import Any, NamedTuple
@@ -62,6 +62,7 @@ KEY_LABELS_KEPT = 10_000  # labels of related rows kept from one batch to the ne
 Report = Callable[[int, str, str], None]  # row number, column, message
 _UNKNOWN = object()
 _SECONDS = re.compile(r"\d:\d\d:\d")  # a time written with its seconds
+_MILLISECOND = timedelta(milliseconds=1)  # a workbook's precision of a time
 
 
 class CellReader:
@@ -196,6 +197,7 @@ class CellReader:
                 if lossy and "?" in text:
                     ok = self._keeps_characters(number, cell, name, data, held) and ok
                 if held is not None and name in self._datetimes:
+                    self._to_the_millisecond(name, data, held)
                     self._to_the_minute(number, cell, name, data, held, text)
         for cell in self.columns.labels:
             key = self._by_label(number, cell, cells[cell.position].strip())
@@ -337,6 +339,25 @@ class CellReader:
             "without losing them, save the file as CSV UTF-8 or as XLSX.",
         )
         return False
+
+    def _to_the_millisecond(self, name: str, data: dict[str, Any], held: Any) -> None:
+        """A datetime cell within a millisecond of `held`'s time is `held`'s
+        time: a workbook keeps a time to the millisecond (a serial number of
+        days, which openpyxl reads so), and the XLSX export read back had
+        `12:05:01.999999` as `12:05:02`, a change of a second no one made
+        (one row in two thousand of times taken with their microseconds)."""
+        value = data[name]
+        before = getattr(held, self._sets[name].attribute)
+        if type(value) is not datetime or type(before) is not datetime:
+            return
+        if value.microsecond % 1000 or before == value:
+            return
+        if (value.tzinfo is None) != (before.tzinfo is None):
+            value, shown = _as_naive_utc(value), _as_naive_utc(before)
+        else:
+            shown = before
+        if abs(value - shown) < _MILLISECOND:
+            data[name] = before
 
     def _to_the_minute(
         self,
@@ -481,6 +502,10 @@ def _written_so(value: Any, held: Any, lossy: str | None) -> bool:
         or kept_by_spreadsheet(value, held)
         or read_as_value(value, held)
     )
+
+
+def _as_naive_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
 def _whole_in_e_notation(cell: ImportCell, text: str) -> Decimal | None:
