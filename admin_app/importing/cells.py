@@ -352,11 +352,10 @@ class CellReader:
             return
         if value.microsecond % 1000 or before == value:
             return
+        time = before
         if (value.tzinfo is None) != (before.tzinfo is None):
-            value, shown = _as_naive_utc(value), _as_naive_utc(before)
-        else:
-            shown = before
-        if abs(value - shown) < _MILLISECOND:
+            value, time = _as_naive_utc(value), _as_naive_utc(before)
+        if abs(value - time) < _MILLISECOND:
             data[name] = before
 
     def _to_the_minute(
