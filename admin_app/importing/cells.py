@@ -19,7 +19,7 @@ way, formatted as money or a percentage, a date in a locale's order).
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from typing import Any, NamedTuple
@@ -54,7 +54,7 @@ from admin_app.model.parsing import (
     named_month,
     year_last,
 )
-from admin_app.model.values import unchanged
+from admin_app.model.values import comparable, unchanged
 
 LABEL_SCAN_LIMIT = 10_000  # rows read to match labels made by `__admin_label__`
 KEY_LABELS_KEPT = 10_000  # labels of related rows kept from one batch to the next
@@ -191,8 +191,7 @@ class CellReader:
                     ok = False
                 else:
                     data[name] = kept
-                    attribute = self._sets[name].attribute
-                    self.held(attribute, HeldCell(number, cell.header, text, kept))
+                    self._read_as_held(number, cell.header, name, text, kept)
             else:
                 if lossy and "?" in text:
                     ok = self._keeps_characters(number, cell, name, data, held) and ok
@@ -297,10 +296,16 @@ class CellReader:
                 continue
             if _written_so(value, before, lossy):
                 header = self.columns.header_of(name)
-                self.held(sets.attribute, HeldCell(number, header, value, before))
+                self._read_as_held(number, header, name, value, before)
             else:
                 asked[name] = value
         return asked
+
+    def _read_as_held(
+        self, number: int, header: str, name: str, cell: Any, held: Any
+    ) -> None:
+        """Tell `self.held` of a cell read as its row's value (`held`)."""
+        self.held(self._sets[name].attribute, HeldCell(number, header, cell, held))
 
     def _whole_number_kept(
         self, cell: ImportCell, name: str, text: str, held: Any
@@ -352,10 +357,8 @@ class CellReader:
             return
         if value.microsecond % 1000 or before == value:
             return
-        time = before
-        if (value.tzinfo is None) != (before.tzinfo is None):
-            value, time = _as_naive_utc(value), _as_naive_utc(before)
-        if abs(value - time) < _MILLISECOND:
+        cell_time, time = comparable(value, before)
+        if abs(cell_time - time) < _MILLISECOND:
             data[name] = before
 
     def _to_the_minute(
@@ -379,8 +382,7 @@ class CellReader:
             return
         if unchanged(before.replace(second=0, microsecond=0), value):
             data[name] = before
-            attribute = self._sets[name].attribute
-            self.held(attribute, HeldCell(number, cell.header, text, before))
+            self._read_as_held(number, cell.header, name, text, before)
 
     def _agrees(self, text: str, label: str | None) -> bool:
         """Whether a label cell's `text` is `label` (None: no row's), as a
@@ -501,10 +503,6 @@ def _written_so(value: Any, held: Any, lossy: str | None) -> bool:
         or kept_by_spreadsheet(value, held)
         or read_as_value(value, held)
     )
-
-
-def _as_naive_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
 def _whole_in_e_notation(cell: ImportCell, text: str) -> Decimal | None:

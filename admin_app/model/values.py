@@ -26,7 +26,20 @@ def normalise_datetime(column: Column, value: Any) -> Any:
         return value
     if _is_aware_column(column):
         return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    return _naive_utc(value)
+
+
+def _naive_utc(value: datetime) -> datetime:
     return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+def comparable(a: datetime, b: datetime) -> tuple[datetime, datetime]:
+    """Two datetimes made comparable: both naive UTC where only one has a
+    time zone (a naive value is UTC, as the CSV writes it and SQLite keeps
+    it)."""
+    if (a.tzinfo is None) == (b.tzinfo is None):
+        return a, b
+    return _naive_utc(a), _naive_utc(b)
 
 
 # types whose values are unchanged exactly when equal (an import compares
@@ -49,11 +62,7 @@ def unchanged(old: Any, new: Any) -> bool:
     if isinstance(old, str) and isinstance(new, str):  # or kinds of text (`BitString`)
         return str.replace(old, "\r\n", "\n") == str.replace(new, "\r\n", "\n")
     if isinstance(old, datetime) and isinstance(new, datetime):
-        if (old.tzinfo is None) != (new.tzinfo is None):
-            old, new = (
-                v.astimezone(UTC).replace(tzinfo=None) if v.tzinfo else v
-                for v in (old, new)
-            )
+        old, new = comparable(old, new)
         return old.replace(microsecond=0) == new if new.microsecond == 0 else old == new
     if isinstance(old, JSON_DOCUMENTS) and isinstance(new, JSON_DOCUMENTS):
         # a JSON column read as objects, validated into pydantic models

@@ -192,6 +192,7 @@ def _workbook_preview(site, table: str, book: Workbook):  # type: ignore[no-unty
 # keeps a time to the millisecond, and the first two read back as the next
 # second (so did one row in two thousand of times taken with microseconds)
 NEAR_SECONDS = (999_999, 999_500, 123_456)
+SHORTENED = "2026-12-06T12:05:01.123456"  # the third, as the CSV writes it
 
 
 @pytest.mark.parametrize(
@@ -204,7 +205,8 @@ def test_times_to_the_microsecond_come_back_from_the_xlsx_export_unchanged(site)
     """Each datetime column of every table, its first rows' times at
     `NEAR_SECONDS` of a second: the XLSX export imports as "0 changed"
     (`12:05:01.999999` was previewed as changed to `12:05:02`); a cell made
-    a second later is that change."""
+    a second later is that change. The third written to the minute in the
+    CSV export is the row's own time, listed on the preview as read so."""
     checked = []
     with site.session() as session:
         for model in facts.tables_of(importlib.import_module(site.module)):
@@ -231,6 +233,22 @@ def test_times_to_the_microsecond_come_back_from_the_xlsx_export_unchanged(site)
             f"/admin/{table}/import", files={"file": ("t.xlsx", export)}, headers=JSON
         ).json()
         assert (found["errors"], found["changed"]) == ([], 0), (table, found["rows"])
+        # written to the minute (as Excel shows one): the row's time, and
+        # the preview lists the cell as read so
+        rows = list(
+            csv.DictReader(
+                io.StringIO(site.client.get(f"/admin/{table}/export/csv").text)
+            )
+        )
+        (number,) = [
+            n for n, row in enumerate(rows, 2) if row[name].startswith(SHORTENED)
+        ]
+        rows[number - 2][name] = "2026-12-06 12:05"
+        found = import_preview(site.client, table, csv_bytes(list(rows[0]), rows))
+        assert (found["errors"], found["changed"]) == ([], 0), (table, found["rows"])
+        assert [(c["row"], c["column"], c["cell"]) for c in found["held"]] == [
+            (number, name, "2026-12-06 12:05")
+        ], table
         book = load_workbook(io.BytesIO(export))
         header = [cell.value for cell in book.active[1]]
         cell = book.active.cell(2, header.index(name) + 1)
