@@ -427,7 +427,7 @@ def test_list_editable_names_only_fields_a_list_can_edit():
         (Task, {}, "id", "key"),
         (Task, {}, "nonsense", "has no"),
         (Task, {}, "description", "not a column of the list"),
-        (fullstack.User, {}, "hashed_password", "secret"),
+        (fullstack.User, {}, "hashed_password", "password is typed on the form"),
     ]
     for model, options, name, words in cases:
         attrs = {**options, "list_editable": [name]}

@@ -64,7 +64,7 @@ from admin_app.model.parsing import (
     choice_text,
 )
 from admin_app.model.relations import LinkFacts, foreign_key_target, link_facts
-from admin_app.model.secret_names import is_secret_name
+from admin_app.model.secret_names import is_password_hash_name, is_secret_name
 from admin_app.model.types import is_text, nested_array, stored_type
 
 __all__ = [
@@ -84,6 +84,7 @@ __all__ = [
 ]
 
 LONG_TEXT = 255  # text columns longer than this are long text (off the list)
+PASSWORD_LABEL = "Password"  # what is typed into a password hash's field
 
 
 class Kind(enum.StrEnum):
@@ -92,6 +93,7 @@ class Kind(enum.StrEnum):
     TEXT = "text"
     LONG_TEXT = "long_text"
     SECRET = "secret"
+    PASSWORD = "password"  # a secret that is a password's hash: typed, stored hashed
     CHOICE = "choice"
     NUMBER = "number"  # integers and floats (`FieldSpec.integer` tells which)
     DECIMAL = "decimal"
@@ -131,6 +133,7 @@ _DEFAULT_PLACES: dict[Kind, tuple[bool, ...]] = {
     Kind.TEXT:            (Y, Y, Y, N, Y, Y, Y, Y, Y),
     Kind.LONG_TEXT:       (N, Y, Y, N, Y, N, Y, Y, Y),
     Kind.SECRET:          (N, N, Y, N, N, N, N, N, N),
+    Kind.PASSWORD:        (N, N, Y, N, N, N, N, N, N),
     Kind.CHOICE:          (Y, Y, Y, Y, Y, Y, Y, Y, Y),
     Kind.NUMBER:          (Y, Y, Y, Y, N, Y, Y, Y, Y),
     Kind.DECIMAL:         (Y, Y, Y, Y, N, Y, Y, Y, Y),
@@ -236,7 +239,7 @@ class FieldSpec:
 
     @property
     def is_secret(self) -> bool:
-        return self.kind is Kind.SECRET
+        return self.kind in (Kind.SECRET, Kind.PASSWORD)
 
     @property
     def step(self) -> str:
@@ -340,6 +343,8 @@ def _holds(type_: Any, python_type: type) -> bool:
 def column_kind(model: type, column: Column) -> Kind:
     """The kind of a plain column by its name, annotation and type."""
     type_ = stored_type(column.type)
+    if is_password_hash_name(attribute_name(column)):
+        return Kind.PASSWORD
     if is_secret_name(attribute_name(column)):
         return Kind.SECRET
     if _choices(model, column) is not None:
@@ -411,7 +416,8 @@ def _spec(model: type, name: str, kind: Kind, **facts: Any) -> FieldSpec:
     draft = FieldSpec(
         name=name,
         kind=kind,
-        label=facts.pop("label", None) or field_label(model, name),
+        label=facts.pop("label", None)
+        or (PASSWORD_LABEL if kind is Kind.PASSWORD else field_label(model, name)),
         model=model,
         **facts,
     )

@@ -53,6 +53,7 @@ from admin_app.writing.list_editing import (
 FORM_ID = "list-edit"
 NOT_ON_A_LIST = {
     Kind.SECRET: "a secret is never shown",
+    Kind.PASSWORD: "a password is typed on the form, twice",
     Kind.TO_MANY: "a many-to-many selection is edited on the form",
     Kind.LINK_WITH_DATA: "link rows are edited on the form",
     Kind.JSON: "JSON is edited on the form",

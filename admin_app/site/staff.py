@@ -11,8 +11,7 @@ from anyio import to_thread
 from sqladmin.contrib.rbac import PermissionMatrixField
 from sqlalchemy import func, select
 from starlette.requests import Request
-from wtforms import Form, PasswordField
-from wtforms.fields.core import UnboundField
+from wtforms import Form
 
 from admin_app.auth.accounts import set_password
 from admin_app.auth.grants import (
@@ -26,11 +25,11 @@ from admin_app.auth.passwords import WeakPassword
 from admin_app.auth.permissions import SuperuserWrites, grants_needed
 from admin_app.model.limits import cannot_hold
 from admin_app.site.views import AdminView, current_form_request
+from admin_app.writing.secret_fields import asked_twice
 from admin_app.writing.writes import FormErrors
 
 PERMISSIONS = "permissions"
-PASSWORD_AGAIN = "password_repeat"  # sorts after password_hash
-PASSWORD_AGAIN_LABEL = "Password again"
+PASSWORD_AGAIN = "password_repeat"
 KEEP_PASSWORD = (
     "At least 12 characters, and not the username. Leave both boxes empty to "
     "keep the current password."
@@ -67,6 +66,9 @@ class StaffUserAdmin(SuperuserWrites, AdminView, model=StaffUser):
     form_columns = ["username", "password_hash", "is_active", "is_superuser", "groups"]
     field_overrides = {
         "password_hash": {
+            # typed as the password, and hashed here (`set_password`), after
+            # the password rules that need the username
+            "kind": "secret",
             "label": "Password",
             "description": "At least 12 characters, and not the username.",
         }
@@ -80,32 +82,16 @@ class StaffUserAdmin(SuperuserWrites, AdminView, model=StaffUser):
         field cannot be seen), the second box right after the first; on an
         edit form, empty boxes keep the password."""
         form = await super().scaffold_form(rules)
-        typed = form.password_hash
         request = current_form_request()
         editing = request is not None and "pk" in request.path_params
-        description = KEEP_PASSWORD if editing else typed.kwargs.get("description")
-        password = UnboundField(
-            typed.field_class,
-            *typed.args,
-            **{**typed.kwargs, "description": description},
-        )
-        again = PasswordField(
-            PASSWORD_AGAIN_LABEL,
-            render_kw={"class": "form-control", "autocomplete": "new-password"},
-        )
-        # Fields are ordered by creation, then name: the same place, after it.
-        password.creation_counter = again.creation_counter = typed.creation_counter
-        return type(
-            form.__name__, (form,), {"password_hash": password, PASSWORD_AGAIN: again}
-        )
+        said = {"description": KEEP_PASSWORD} if editing else {}
+        return asked_twice(form, "password_hash", PASSWORD_AGAIN, **said)
 
     async def on_model_change(
         self, data: dict[str, Any], model: Any, is_created: bool, request: Request
     ) -> None:
         """Store what is typed as a password as its hash, never as typed."""
-        password = data.pop("password_hash", None)
-        if (data.pop(PASSWORD_AGAIN, None) or None) != (password or None):
-            raise FormErrors({PASSWORD_AGAIN: ["The two passwords differ."]})
+        password = data.pop("password_hash", None)  # the boxes agree (`asked_twice`)
         username = str(data.get("username") or model.username or "")
         if await to_thread.run_sync(self._name_taken, username, model.id):
             raise FormErrors(

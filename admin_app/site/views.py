@@ -30,6 +30,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from wtforms import Form, HiddenField
 
+from admin_app.auth.passwords import hash_password as argon2_hash
 from admin_app.db import limit_statement_time
 from admin_app.listing.counts import COUNT_CAP, ESTIMATE_ABOVE, CountLimits
 from admin_app.listing.export import ExportColumn, export_columns
@@ -81,6 +82,12 @@ from admin_app.writing.concurrency import VERSION_FIELD
 from admin_app.writing.forms import AdminForm, KeySelectField, WriteConverter
 from admin_app.writing.links import inline_field, link_specs
 from admin_app.writing.saving import RowSaving
+from admin_app.writing.secret_fields import (
+    KEEP_BOTH_EMPTY,
+    REPEAT_SUFFIX,
+    STORED_HASHED,
+    asked_twice,
+)
 from admin_app.writing.writes import FormErrors
 
 logger = logging.getLogger(__name__)
@@ -691,6 +698,35 @@ class AdminView(
         results = await to_thread.run_sync(search)
         return JSONResponse({"results": [{"id": i, "text": t} for i, t in results]})
 
+    def hash_password(self, password: str) -> str:
+        """What a password typed into a password hash's field (a column named
+        `hashed_password` or `password_hash`, or of kind `password`) is stored
+        as: its argon2id hash, which pwdlib (the hasher of FastAPI's docs and
+        full-stack template) and passlib's argon2 verify. A project whose
+        application hashes otherwise returns its own function's hash here
+        (`return get_password_hash(password)`); a `ValueError` refuses the
+        password, its message shown under the box."""
+        return argon2_hash(password)
+
+    def _passwords_asked_twice(
+        self, form: type[Form], request: Request | None
+    ) -> type[Form]:
+        """`form` with each password hash's field asked twice and hashed by
+        `hash_password`; on an edit form, two empty boxes keep the password."""
+        editing = request is not None and "pk" in request.path_params
+        for name, spec in self.field_specs.items():
+            if spec.kind is not Kind.PASSWORD or not hasattr(form, name):
+                continue
+            said = spec.description or STORED_HASHED
+            form = asked_twice(
+                form,
+                name,
+                name + REPEAT_SUFFIX,
+                description=f"{said} {KEEP_BOTH_EMPTY}" if editing else said,
+                hasher=self.hash_password,
+            )
+        return form
+
     async def scaffold_form(self, rules: list[str] | None = None) -> type[Form]:
         """SQLAdmin's form, plus an inline editor per link table with data of its
         own, plus the version token that guards against overwriting changes."""
@@ -717,6 +753,7 @@ class AdminView(
             if not self.may_link(request, other):
                 extra[name] = None  # WTForms: no such field on this form
         form = type(form.__name__, (form,), extra)
+        form = self._passwords_asked_twice(form, request)
         if request is not None and _ADD_LINKS.get():
             views = self._admin_ref.views_for(request)
             wrapped = with_add_links(form, request, views, targets)

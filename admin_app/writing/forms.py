@@ -5,6 +5,8 @@ has none.
 - `ColumnForm` finds its fields by column name, even a column named as one of
   a form's own attributes (`data`, `meta`, `errors`, `validate`).
 - `AdminForm` reads a submitted `0` for a related row as "none".
+- A secret's field and a password hash's (typed twice, stored hashed) are in
+  `secret_fields`.
 - Datetimes are read as people and scripts type ISO 8601: `2025-06-01 12:00:00`
   (the form's own format), `2025-06-01T12:00`, `2025-06-01 12:00`, and with an
   offset or `Z` (`2025-06-01T12:00:00+02:00`). SQLAdmin's field knows only
@@ -36,7 +38,6 @@ from wtforms import (
     DecimalField,
     FloatField,
     Form,
-    PasswordField,
     SelectField,
     StringField,
     TextAreaField,
@@ -60,6 +61,7 @@ from admin_app.model.parsing import (
     read_float,
     read_json,
 )
+from admin_app.writing.secret_fields import PasswordHashField, SecretField
 
 # What a WTForms form holds under its own names: a field there would hide
 # them (a column `meta` broke every form, `data` the values read from it).
@@ -100,7 +102,8 @@ class ColumnForm(Form):
 
 class AdminForm(ColumnForm):
     """Reads a submitted `0` for a related row as "none", and leaves an empty
-    secret out of the data so the stored one is kept.
+    secret out of the data so the stored one is kept, and a password's second
+    box (`secret_fields.asked_twice`), which is no column.
 
     Scripts and browsers send `0` for an empty foreign key; SQLAdmin's select
     would reject it as "Not a valid choice". The write path then stores NULL,
@@ -109,6 +112,7 @@ class AdminForm(ColumnForm):
 
     zero_means_none: ClassVar[frozenset[str]] = frozenset()
     kept_when_empty: ClassVar[frozenset[str]] = frozenset()
+    asked_again: ClassVar[frozenset[str]] = frozenset()  # a password's second box
 
     def process(self, formdata: Any = None, *args: Any, **kwargs: Any) -> None:
         if formdata is not None and self.zero_means_none:
@@ -126,25 +130,8 @@ class AdminForm(ColumnForm):
             name: value
             for name, value in super().data.items()
             if not (name in self.kept_when_empty and value in (None, ""))
+            and name not in self.asked_again
         }
-
-
-class SecretField(PasswordField):
-    """A secret's input: it starts empty (the stored value is never sent to
-    the browser), and left empty it keeps the stored value, so it is never
-    required here; a new row that needs one is refused by the view."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kept = [
-            v
-            for v in kwargs.pop("validators", None) or []
-            if not isinstance(v, validators.InputRequired | validators.DataRequired)
-        ]
-        kwargs["validators"] = [validators.Optional(), *kept]
-        render_kw = dict(kwargs.pop("render_kw", None) or {})
-        render_kw.setdefault("autocomplete", "new-password")
-        kwargs.setdefault("description", "Leave empty to keep the current value.")
-        super().__init__(*args, render_kw=render_kw, **kwargs)
 
 
 class ChoiceField(SelectField):
@@ -509,6 +496,8 @@ def fields_by_kind(
             overrides[name] = TextAreaField
         elif spec.kind is Kind.SECRET:
             overrides[name] = SecretField
+        elif spec.kind is Kind.PASSWORD:
+            overrides[name] = PasswordHashField
         elif spec.kind is Kind.CHOICE:
             overrides[name] = ChoiceField
             blank = [("", "")] if spec.nullable else []

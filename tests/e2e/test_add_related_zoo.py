@@ -33,7 +33,8 @@ def test_an_items_owner_added_in_the_dialog(page: Page, fullstack: tuple) -> Non
     page.get_by_role("link", name="Add another User").click()
     popup = page.frame_locator("#add-related-dialog iframe")
     popup.get_by_label("Email").fill("popup.owner@example.com")
-    popup.get_by_label("Hashed password").fill("a long enough password")
+    popup.get_by_label("Password", exact=True).fill("a long enough password")
+    popup.get_by_label("Password again").fill("a long enough password")
     popup.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator("#add-related-dialog")).to_be_hidden()
     with Session(site.engine) as db:

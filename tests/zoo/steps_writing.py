@@ -189,11 +189,15 @@ class WritingSteps(StoryBase):
         expected: dict[str, Any] = {}
         alternatives: dict[str, list[str]] = {}
         to_one = {rel.key: rel for rel in facts.to_one(self.model).values()}
+        password: list[str] = []  # typed into the last password box
         for field in fields:
             if field.type in ("submit", "button"):
                 continue
             column = self.column_for(field.name)
             rel = to_one.get(field.name)
+            if field.type == "password" and column is None:  # "Password again"
+                pairs += [(field.name, v) for v in password]
+                continue
             if field.type == "hidden" or (column is None and rel is None):
                 pairs += [(field.name, v) for v in shown(field)]
                 continue
@@ -229,6 +233,8 @@ class WritingSteps(StoryBase):
             if column.primary_key and field.tag == "select":
                 alternatives[field.name] = option_values(field)
             pairs += [(field.name, v) for v in values]
+            if field.type == "password":
+                password = values
             if stored is not SKIP:
                 expected[facts.attr(column)] = stored
         return pairs, expected, alternatives

@@ -1,5 +1,5 @@
 """Add another on the zoo: the FastAPI template's users (UUID keys, a
-hashed password) added from an item's form; the tracker's labels from a
+password, typed twice) added from an item's form; the tracker's labels from a
 task's form; on SQLite and PostgreSQL."""
 
 import pytest
@@ -17,7 +17,11 @@ def test_fullstack_an_items_owner_added_in_a_popup(fullstack_site):
     assert "Add another User" in add_links(client.get("/admin/item/create").text)
     saved = client.post(
         "/admin/user/create?_popup=1",
-        data={"email": "new.owner@example.com", "hashed_password": "s3cret-pass"},
+        data={
+            "email": "new.owner@example.com",
+            "hashed_password": "s3cret-pass",
+            "hashed_password_repeat": "s3cret-pass",
+        },
     )
     assert saved.status_code == 200, saved.text
     with fullstack_site.session() as db:
