@@ -229,7 +229,7 @@ def test_a_stale_preview_is_refused_naming_the_row(seeded, client, db):
     ).text
     shown = page_text(page)
     assert "0 new, 1 changed, " in shown and " unchanged, 0 refused." in shown
-    assert f"4 {rows[2]['id']} Progress {old_progress} 77" in shown
+    assert f"4 {rows[2]['title']} Progress {old_progress} 77" in shown
     assert 'id="confirm-import"' in page
     assert "Import: 1 Task changed, 0 added" in shown
     found = preview(client, "task", write_csv(rows)).json()

@@ -285,8 +285,20 @@ class ImportActions:
                 for name in outcome.unrecorded:  # a secret, `audit_hidden`
                     label = changed_field_label(self.field_specs, self.model, name)
                     fields.append((label, NOT_SHOWN, after + NOT_SHOWN))
-                rows.append({"row": outcome.row, "key": outcome.key, "fields": fields})
+                rows.append({"row": outcome.row, "fields": fields})
+                if outcome.status == "changed":  # the row by its label, linked
+                    rows[-1].update(self._row_named(session, request, outcome.key))
         return rows
+
+    def _row_named(self, session: Any, request: Request, key: str) -> dict[str, Any]:
+        """A changed row as the preview names it: by its label (an email, a
+        title), linked to its page, rather than by a key staff cannot read
+        (a UUID); by its key where it is gone."""
+        row = row_named(session, self.model, key)
+        if row is None:
+            return {"label": key, "url": None}
+        url = self._build_url_for("admin:details", request, row)
+        return {"label": label_for(row), "url": str(url)}
 
     async def _import_refused(
         self, request: Request, message: str, chosen: dict[str, Any] | None = None

@@ -49,8 +49,11 @@ def test_export_change_a_cell_import_and_confirm(
     expect(counts).to_contain_text("0 new, 1 changed")
     change = page.locator("#import-changes tbody tr")
     expect(change.locator("td")).to_have_text(
-        ["2", first["id"], "Progress", old, first["progress"]]
+        ["2", first["title"], "Progress", old, first["progress"]]
     )
+    details = re.compile(f"/task/details/{first['id']}$")
+    row_link = change.get_by_role("link", name=first["title"])
+    expect(row_link).to_have_attribute("href", details)
     screenshot(page, "import-preview")
     with site.session() as db:
         assert str(db.get(Task, int(first["id"])).progress) == old  # not yet

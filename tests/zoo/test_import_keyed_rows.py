@@ -132,6 +132,21 @@ def test_users_found_by_their_email(fullstack_site):
     )
     found = answer.json()
     assert (found["errors"], found["changed"], found["new"]) == ([], 2, 0)
+    # the page names each changed row by its label, linked, not by its UUID
+    page = site.client.post(
+        "/admin/user/import",
+        files={"file": ("u.csv", csv_bytes(header, rows))},
+        data={"key": "email"},
+    ).text
+    with site.session() as session:
+        ids = dict(session.exec(select(User.email, User.id)).all())
+    changes = page[page.index('id="import-changes"') :]
+    alice = ids["alice@example.com"]
+    link = (
+        f'<a href="http://testserver/admin/user/details/{alice}">alice@example.com</a>'
+    )
+    assert link in changes and "<th>User</th>" in changes
+    assert str(alice) not in changes.replace(link, "")
     done = site.client.post(
         "/admin/user/import/confirm", data={"token": found["token"]}, headers=JSON
     )
