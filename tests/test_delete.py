@@ -1,5 +1,8 @@
 """Deleting many rows: a confirmation counting what goes with them; all or none."""
 
+import html
+import re
+
 from sqlmodel import Session, select
 
 from admin_app.writing.audit import AuditEntry
@@ -22,6 +25,17 @@ def test_the_confirmation_counts_what_goes_with_the_rows(client, db, app):
     page = client.get("/admin/task/bulk-delete?status=blocked&select=all")
     words = text(page.text)
     assert f"This deletes {len(chosen)} Tasks" in words
+    # the first 20 by title, in the list's order (newest first), each linked;
+    # the rest counted
+    first = db.exec(
+        select(Task).where(Task.status == "blocked").order_by(Task.id.desc()).limit(20)
+    ).all()
+    named = re.findall(r'<li><a href="[^"]*/task/details/(\d+)">([^<]*)</a>', page.text)
+    assert named == [(str(t.id), html.escape(t.title)) for t in first]
+    assert len(named) == len(chosen) < 20 and " more." not in words
+    every = text(client.get("/admin/task/bulk-delete?select=all").text)
+    total = len(db.exec(select(Task.id)).all())
+    assert total > 20 and f"… and {total - 20} more." in every
     assert f"{len(links)} task assignments will be deleted with them." in words
     if children:
         assert f"{len(children)} task" in words and "parent emptied." in words

@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from admin_app.db_errors import database_error_message
 from admin_app.listing.query import ListQuery
+from admin_app.model.labels import label_for
 from admin_app.model.names import count_words
 from admin_app.writing.bulk import (
     BulkChange,
@@ -30,6 +31,7 @@ from admin_app.writing.bulk import (
 from admin_app.writing.deletion import Consequence, consequences, delete_selected
 from admin_app.writing.writes import FormErrors
 
+DELETE_NAMED = 20  # rows a deletion's confirmation names (the rest counted)
 logger = logging.getLogger(__name__)
 
 
@@ -163,7 +165,9 @@ class SelectionActions:
             else:
                 Flash.success(request, f"{self.count_words(deleted)} deleted.")
                 return self._back_to_list(request)
-        count, effects = await to_thread.run_sync(self._delete_preview, query)
+        count, effects, named = await to_thread.run_sync(
+            self._delete_preview, query, request
+        )
         blocked = any(e.rule == "block" for e in effects)
         if "application/json" in request.headers.get("accept", ""):
             # what the trash icon's confirmation shows before the DELETE
@@ -179,6 +183,8 @@ class SelectionActions:
         context = {
             "model_view": self,
             "count": count,
+            "named": named,
+            "named_rest": count - len(named),
             "effects": effects,
             "blocked": blocked,
             "error": error,
@@ -191,9 +197,23 @@ class SelectionActions:
             status_code=400 if error else 200,
         )
 
-    def _delete_preview(self, query: ListQuery) -> tuple[int, list[Consequence]]:
+    def _delete_preview(
+        self, query: ListQuery, request: Request
+    ) -> tuple[int, list[Consequence], list[tuple[str, str]]]:
+        """How many rows the deletion takes, what goes or stays with them,
+        and the first `DELETE_NAMED` of them in the list's order, each as
+        (label, its page's address): as Django's confirmation names them."""
         with self.session_maker() as session:
-            return session.scalar(query.count()) or 0, consequences(session, query)
+            count = session.scalar(query.count()) or 0
+            rows = session.scalars(query.ordered().limit(DELETE_NAMED))
+            named = [
+                (
+                    label_for(row),
+                    str(self._build_url_for("admin:details", request, row)),
+                )
+                for row in rows
+            ]
+            return count, consequences(session, query), named
 
     def _delete_selected(self, query: ListQuery, request: Request) -> int:
         """The same deletion as the trash icon's (`delete_selected`): refused

@@ -314,7 +314,8 @@ def label(obj: Any) -> str:
     column = label_column(type(obj))
     if column is not None and getattr(obj, column) not in (None, ""):
         return str(getattr(obj, column))
-    return f"{type(obj).__name__} #{identifier(obj)}"
+    keys = ",".join("" if v is None else str(v) for v in key_values(obj))
+    return f"{type(obj).__name__} #{keys}"  # a composite key's parts by commas
 
 
 def key_values(obj: Any) -> tuple[Any, ...]:

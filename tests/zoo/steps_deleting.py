@@ -148,10 +148,20 @@ class DeletingSteps(StoryBase):
         bulk_keys = [k for k in order[1:3] if k in self.values()]
         query = urlencode({"pks": selection_text(bulk_keys)})
         effects = self.consequences(bulk_keys)
+        with self.site.session() as session:
+            objs = facts.by_identifier(session, self.model)
+            labels = sorted(facts.label(objs[k]) for k in bulk_keys)
 
         def bulk_delete():  # type: ignore[no-untyped-def]
             page = self.client.get(f"{self.base}/bulk-delete?{query}")
             assert page.status_code == 200, f"bulk delete page: {page.status_code}"
+            # each row it deletes, by its label, linked to its page
+            listed = re.search(r'<ul id="delete-rows">(.*?)</ul>', page.text, re.S)
+            named = re.findall(
+                r'<li><a href="[^"]*/details/[^"]*">(.*?)</a>', listed[1]
+            )
+            if sorted(html.unescape(n) for n in named) != labels:
+                problems.append(f"bulk delete page names {named}, not {labels}")
             words = main_text(page.text).casefold()
             for ref, rows in effects:
                 name = facts.words(ref.model.__name__)
