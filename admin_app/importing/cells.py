@@ -38,7 +38,7 @@ from admin_app.importing.digit_texts import (
 from admin_app.importing.files import ENCODINGS, EXPORTED, CellFormat, ErrorValue
 from admin_app.importing.outcomes import HeldCell
 from admin_app.importing.spreadsheet_digits import kept_by_spreadsheet
-from admin_app.importing.value_texts import read_as_value
+from admin_app.importing.value_texts import read_as_value, rows_read_as, texts_read_as
 from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import BadValue, FieldSpec, Kind
 from admin_app.model.keys import part_text, row_identifier
@@ -399,6 +399,8 @@ class CellReader:
             keys = self._label_keys_written_as(target, text, self._lossy)
         if not keys and dropped_zeros(text):
             keys = self._label_keys_with_zeros(target, text)
+        if not keys:
+            keys = self._label_keys_read_as(target, text)
         if not keys and target is self.own:
             self.own_row_missing()  # a row the batch adds or renames, maybe
         if len(keys) == 1:
@@ -450,6 +452,18 @@ class CellReader:
             rows = rows_with_zeros(self.session, target, getattr(target, column), text)
             return [row_identifier(row) for row in rows]
         return self._scanned(target, lambda label: read_as_number(text, label))
+
+    def _label_keys_read_as(self, target: type, text: str) -> list[str]:
+        """The keys of the rows whose labels a spreadsheet read as a date, a
+        time, a number or a flag and saved as `text` (`03/04/26` for `3/4`;
+        `_label_keys` found none)."""
+        column = self._label_column(target)
+        if column is not None:
+            rows = rows_read_as(self.session, target, getattr(target, column), text)
+            return [row_identifier(row) for row in rows]
+        if not texts_read_as(text):
+            return []
+        return self._scanned(target, lambda label: read_as_value(text, label))
 
     @staticmethod
     def _label_column(target: type) -> str | None:

@@ -24,6 +24,7 @@ from admin_app.importing.digit_texts import (
 )
 from admin_app.importing.files import ENCODINGS
 from admin_app.importing.outcomes import Row
+from admin_app.importing.value_texts import rows_read_as
 from admin_app.model.fields import BadValue, Kind
 from admin_app.model.keys import BadKey, coerce_key_part, identifier, row_identifier
 from admin_app.model.limits import cannot_hold
@@ -198,8 +199,9 @@ class RowFinder:
     def _written_otherwise(self, number: int, key: Any) -> Any:
         """The row whose text key a key cell stands for as a spreadsheet
         may have written it, where no row has the key as written: with `?`
-        for each character a code page lacks (`code_pages`), or digits
-        without their leading zeros (`digit_texts`). None for none, False
+        for each character a code page lacks (`code_pages`), digits without
+        their leading zeros (`digit_texts`), or a text it read as a date, a
+        time, a number or a flag (`value_texts`). None for none, False
         (reported) for several, and for a key in E-notation (its digits are
         lost; it would have been a new row's key)."""
         if not isinstance(key, str) or len(self.columns.key_columns) != 1:
@@ -228,7 +230,9 @@ class RowFinder:
             )
             return False
         else:
-            return None
+            found = rows_read_as(self.session, self.model, column, key, lock=lock)
+            how = "a text a spreadsheet read as a date, a time, a number or a flag"
+            fix = "write the key as the row has it, or save the export as XLSX"
         if len(found) > 1:
             keys = listed(sorted(repr(getattr(row, name)) for row in found))
             self.report(

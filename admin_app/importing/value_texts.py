@@ -10,7 +10,9 @@ row's own text is left as it is (the export opened and saved again changed
 no text), as a text of digits is (`digit_texts`). A cell that reads as
 another date, time or number than the row's text is a change; so is any
 cell where the row's text is none, and a new row's cell, which is read as
-written.
+written. A key or label cell that names no row as written finds the row
+whose text it stands for (`rows_read_as`): the texts that cell may have
+been are few (`texts_read_as`), and are looked up by the column's index.
 """
 
 import re
@@ -19,9 +21,13 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from admin_app.importing.spreadsheet_digits import kept_by_spreadsheet
 from admin_app.model.parsing import (
     CENTURY_FROM,
+    MONTH_NAMES,
     BadValue,
     decimal_point,
     decimal_point_only,
@@ -43,6 +49,8 @@ _NUMBERED = re.compile(r"(\d{1,4})([./-])(\d{1,2})(?:\2(\d{1,4})|\.)?")
 _NAME_FIRST = re.compile(r"([A-Za-z]{3,9})\.?[ -]?(\d{1,2})(?:,?[ -](\d{2}|\d{4}))?")
 _DAY_FIRST = re.compile(r"(\d{1,2})\.?[ -]([A-Za-z]{3,9})\.?(?:[ -](\d{2}|\d{4}))?")
 _MONTH_OF_YEAR = re.compile(r"([A-Za-z]{3,9})\.?[ -](\d{4})")  # `Mar 2026`: its 1st
+# the characters of a spreadsheet's date, time, number or flag
+_VALUE_CHARACTERS = re.compile(r"[\w .,:/%()$€+\-\u00a0\u2019']+")
 # a number as the readings below write one
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 # a number cell read as a `,` file's (a comma groups thousands) and as a `;`
@@ -160,3 +168,103 @@ def _numbers(text: str) -> set[Decimal]:
             if in_range(number):
                 found.add(number)
     return found
+
+
+def texts_read_as(cell: str) -> set[str]:
+    """The texts a key or label cell may have been before a spreadsheet read
+    it as a date, a time, a number or a flag and saved it as `cell`
+    (`03/04/26` for `3/4`, `1.5` for `1.50`, `12:30:00 PM` for `12:30`):
+    each written as people write those (its parts padded or not, its year or
+    none, a month's name), and each one `read_as_value` takes, which has the
+    last word. A few hundred at most, none for a cell no value reads as."""
+    cell = cell.strip()
+    if cell.casefold() not in _FLAGS and not (
+        len(cell) <= _LONGEST
+        and any(c.isdigit() for c in cell)
+        and _VALUE_CHARACTERS.fullmatch(cell)
+    ):
+        return set()  # (asked of each key no row has: an email, a handle)
+    found: set[str] = set()
+    if cell.casefold() in _FLAGS:
+        found |= {cell.lower(), cell.upper(), cell.capitalize()}
+    for month, day, year in _days(cell, shown=True):
+        found |= _day_texts(month, day, year)
+    at = _time(cell) if ":" in cell else None
+    if at is not None:
+        found |= _time_texts(at)
+    for number in _numbers(cell):
+        found |= _number_texts(number)
+    return {text for text in found if text != cell and read_as_value(cell, text)}
+
+
+def rows_read_as(
+    session: Session, model: type, column: Any, cell: str, *, lock: bool = False
+) -> list[Any]:
+    """Up to two rows of `model` whose text in `column` (a column or an
+    attribute) a spreadsheet may have saved as `cell` (`texts_read_as`),
+    read by the column's index; `lock`ed as a confirmation locks the rows it
+    changes."""
+    texts = texts_read_as(cell)
+    if not texts:
+        return []
+    stmt = select(model).where(column.in_(sorted(texts))).limit(2)
+    if lock:
+        stmt = stmt.with_for_update(of=model)
+    return list(session.scalars(stmt).unique())
+
+
+def _padded(number: int) -> set[str]:
+    return {str(number), f"{number:02}"}
+
+
+def _day_texts(month: int, day: int, year: int | None) -> set[str]:
+    """A day as people type one: `3/4`, `03-04-26`, `4.3.`, `2026-03-04`,
+    `Mar 4`, `4-MAR-2026`."""
+    years = [""] if year is None else ["", f"{year % 100:02}", str(year)]
+    texts = {f"{year}-{month:02}-{day:02}"} if year is not None else set()
+    for first, second in ((month, day), (day, month)):
+        for a in _padded(first):
+            for b in _padded(second):
+                for sep in "/-.":
+                    texts |= {f"{a}{sep}{b}{sep}{y}".rstrip(sep) for y in years}
+                texts.add(f"{a}.{b}.")
+    full = MONTH_NAMES[month - 1]
+    for name in {full, full[:3]}:
+        for written in (name.capitalize(), name.upper(), name.lower()):
+            for d in _padded(day):
+                texts |= {f"{written}-{d}", f"{written} {d}", f"{written}{d}"}
+                texts |= {f"{d}-{written}", f"{d} {written}"}
+                for y in years[1:]:
+                    texts |= {f"{written} {d}, {y}", f"{d}-{written}-{y}"}
+    return texts
+
+
+def _time_texts(at: time) -> set[str]:
+    """A time of day as people type one: `9:30`, `09:30:00`, `9:30 am`."""
+    texts = set()
+    hour12 = at.hour % 12 or 12
+    for hours, suffixes in (
+        (_padded(at.hour), ("",)),
+        (_padded(hour12), (" AM", " PM", " am", " pm", "AM", "PM", "am", "pm")),
+    ):
+        for h in hours:
+            for rest in (f"{at.minute:02}", f"{at.minute:02}:{at.second:02}"):
+                texts |= {f"{h}:{rest}{suffix}" for suffix in suffixes}
+    return texts
+
+
+def _number_texts(number: Decimal) -> set[str]:
+    """A number as people type one: with zeros after its point (`1.50`),
+    a negative one in parentheses (`(5)`), a percentage (`50%`: a workbook
+    keeps 0.5)."""
+    texts = set()
+    for value in (number, number * 100):
+        plain = format(value.normalize(), "f")
+        whole = "." not in plain
+        forms = {plain} | {
+            plain + ("." if whole else "") + "0" * zeros for zeros in range(1, 5)
+        }
+        if value < 0:
+            forms |= {f"({form[1:]})" for form in forms}
+        texts |= {form + "%" for form in forms} if value is not number else forms
+    return texts

@@ -24,7 +24,7 @@ from sqlmodel import SQLModel
 from admin_app.model.fields import Kind
 from tests.libreoffice import Calc
 from tests.zoo import facts
-from tests.zoo.columns import ZooSample
+from tests.zoo.columns import ZooCode, ZooSample, ZooShelf
 from tests.zoo.conftest import COLUMNS, HEROES, LEGACY, TRACKER, ZOO
 
 # comma, double quote, UTF-8, from line 1, no column formats, default
@@ -631,3 +631,71 @@ def _formatted_as_money(view, exported: bytes) -> bytes | None:  # type: ignore[
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+# keys people type that a spreadsheet reads as a value: a size, a version, a
+# time, a percentage, an amount in parentheses, a flag
+KEYS_READ_AS_VALUES = ("3/4", "1.50", "12:30", "50%", "(5)", "true")
+
+
+def test_text_keys_a_spreadsheet_read_as_values_find_their_rows(columns_site, tmp_path):
+    """A text key Calc read as a date, a time, a number or a flag (`3/4` saved
+    as `03/04/26`) finds the row whose key it stands for, in a CSV and an
+    XLSX Calc saved, and is listed as read as the row's own; so does such a
+    label alone (a shelf named `3/4`). Each was once no row's key: previewed
+    as a new row, whose confirmation would have added a copy of the row
+    under the key as Calc wrote it, or a label refused."""
+    site, calc = columns_site, Calc(tmp_path)
+    with site.session() as session:
+        shelf = ZooShelf(name="3/4")
+        session.add(shelf)
+        session.flush()
+        for key in KEYS_READ_AS_VALUES:
+            session.add(ZooCode(code=key, title=f"t {key}", shelf_id=shelf.id))
+        session.commit()
+    table = facts.identity(ZooCode)
+    exported = site.client.get(f"/admin/{table}/export/csv").content
+    rows = list(csv.DictReader(io.StringIO(exported.decode())))
+    (saved,) = calc.all([exported], "csv", SAVED_AS["csv"], CSV_IMPORT)
+    (workbook,) = calc.all([exported], "csv", "xlsx", CSV_IMPORT)
+    written = {
+        r["title"]: r["code"]
+        for r in csv.DictReader(io.StringIO(saved.decode()), delimiter=";")
+    }
+    assert written["t 3/4"] == "03/04/26" and written["t 12:30"] == "12:30:00 PM"
+    number = {row["code"]: n for n, row in enumerate(rows, 2)}
+    for name, data in (("t.csv", saved), ("t.xlsx", workbook)):
+        found = _preview(site, table, data, name=name)
+        assert (found["errors"], found["new"], found["changed"]) == ([], 0, 0), name
+        held = {(c["row"], c["held"]) for c in found["held"] if c["column"] == "code"}
+        # (a workbook's flag cell reads as `true` again: the key as it is)
+        again = {"true"} if name == "t.xlsx" else set()
+        keys = set(KEYS_READ_AS_VALUES) - again
+        assert held == {(number[key], key) for key in keys}, name
+    # the key cells alone, with the shelf by its label alone
+    only = [
+        {"code": written[f"t {key}"], "shelf": "03/04/26"}
+        for key in KEYS_READ_AS_VALUES
+    ]
+    found = _preview(site, table, _csv_of(only))
+    assert (found["errors"], found["new"], found["changed"]) == ([], 0, 0)
+    # a cell two rows' keys may stand for (`3/4` and `4/3`) is refused, naming both
+    with site.session() as session:
+        session.add(ZooCode(code="4/3", title="t 4/3", shelf_id=shelf.id))
+        session.commit()
+    found = _preview(site, table, _csv_of([{"code": "03/04/26"}]))
+    (error,) = found["errors"]
+    assert "Rows with the keys '3/4' and '4/3'" in error["message"], error
+    assert "a date, a time, a number or a flag" in error["message"]
+    # a day no row's key stands for is a new row's key
+    new = {"code": "03/05/26", "title": "New", "shelf_id": str(shelf.id)}
+    found = _preview(site, table, _csv_of([new]))
+    assert (found["errors"], found["new"]) == ([], 1)
+
+
+def _csv_of(rows: list[dict[str, str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode()
