@@ -258,13 +258,11 @@ def _number_texts(number: Decimal) -> set[str]:
     a negative one in parentheses (`(5)`), a percentage (`50%`: a workbook
     keeps 0.5)."""
     texts = set()
-    for value in (number, number * 100):
+    for value, suffix in ((number, ""), (number * 100, "%")):
         plain = format(value.normalize(), "f")
-        whole = "." not in plain
-        forms = {plain} | {
-            plain + ("." if whole else "") + "0" * zeros for zeros in range(1, 5)
-        }
+        point = "" if "." in plain else "."
+        forms = {plain} | {plain + point + "0" * zeros for zeros in range(1, 5)}
         if value < 0:
             forms |= {f"({form[1:]})" for form in forms}
-        texts |= {form + "%" for form in forms} if value is not number else forms
+        texts |= {form + suffix for form in forms}
     return texts
