@@ -95,7 +95,7 @@ def test_editing_without_a_password_keeps_it_and_a_new_one_replaces_it(client, d
     assert user.password_hash != old_hash
     # the change is in the audit trail, the password by name alone
     entry = db.exec(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
-    assert entry.summary == "Changed Staff user “clerk”: session version, password"
+    assert entry.summary == "Changed Staff user “clerk”: sessions ended, password"
     assert user.password_hash not in entry.changes and "secret" not in entry.changes
     with TestClient(app) as other:
         assert login(other, "clerk", "a long enough secret").status_code == 400

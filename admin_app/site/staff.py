@@ -71,7 +71,10 @@ class StaffUserAdmin(SuperuserWrites, AdminView, model=StaffUser):
             "kind": "secret",
             "label": "Password",
             "description": "At least 12 characters, and not the username.",
-        }
+        },
+        # counted up to end the user's sessions (a new password, a
+        # deactivation): the audit trail names the change so
+        "session_version": {"label": "Sessions ended"},
     }
     # Deactivating ends the user's sessions through an attribute event, which a
     # bulk UPDATE (and its revert) would skip.
