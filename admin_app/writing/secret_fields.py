@@ -14,8 +14,6 @@ from typing import Any
 from wtforms import Form, PasswordField, validators
 from wtforms.fields.core import UnboundField
 
-from admin_app.auth.passwords import hash_password
-
 PASSWORD_AGAIN_LABEL = "Password again"
 PASSWORDS_DIFFER = "The two passwords differ."
 REPEAT_SUFFIX = (
@@ -44,13 +42,19 @@ class SecretField(PasswordField):
         super().__init__(*args, render_kw=render_kw, **kwargs)
 
 
+def _no_hasher(password: str) -> str:
+    raise ValueError("A password is set on its row's own form.")
+
+
 class PasswordHashField(SecretField):
     """A password typed in, whose data is its hash (`hasher`: the view's
-    `hash_password`, argon2id by default). A hasher's `ValueError` refuses
-    the password with its message, as a project's password rules may."""
+    `hash_password`, which its form passes; without one, as in a link row's
+    editor, a password is refused, never stored as typed). A hasher's
+    `ValueError` refuses the password with its message, as a project's
+    password rules may."""
 
     def __init__(
-        self, *args: Any, hasher: Callable[[str], str] = hash_password, **kwargs: Any
+        self, *args: Any, hasher: Callable[[str], str] = _no_hasher, **kwargs: Any
     ) -> None:
         self.hasher = hasher
         super().__init__(*args, **kwargs)

@@ -11,8 +11,11 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlmodel import Session, select
 from starlette.applications import Starlette
+from starlette.datastructures import FormData
 from starlette.testclient import TestClient
+from wtforms import Form
 
+from admin_app.writing.secret_fields import PasswordHashField
 from tests import hashing_zoo
 from tests.conftest import serving, superuser_browser
 from tests.pages import field_errors, form_values, post_form, text
@@ -146,3 +149,13 @@ def test_a_column_named_password_its_view_says_is_a_hash_is_hashed(project_site)
     with Session(project_site.state.engine) as session:
         (account,) = session.exec(select(hashing_zoo.Account))
     assert TEMPLATE_HASHER.verify(TYPED, account.password)
+
+
+def test_a_password_field_without_a_views_hasher_refuses_rather_than_stores():
+    """Where no view gives the field its hasher (a link row's editor), a
+    password typed is refused, never kept as typed."""
+    form_class = type("F", (Form,), {"secret": PasswordHashField("Password")})
+    form = form_class(FormData([("secret", TYPED)]))
+    assert not form.validate()
+    assert form.errors == {"secret": ["A password is set on its row's own form."]}
+    assert form.secret.data is None
