@@ -157,9 +157,8 @@ class DeletingSteps(StoryBase):
             assert page.status_code == 200, f"bulk delete page: {page.status_code}"
             # each row it deletes, by its label, linked to its page
             listed = re.search(r'<ul id="delete-rows">(.*?)</ul>', page.text, re.S)
-            named = re.findall(
-                r'<li><a href="[^"]*/details/[^"]*">(.*?)</a>', listed[1]
-            )
+            link = r'<li><a href="[^"]*/details/[^"]*">(.*?)</a>'
+            named = re.findall(link, listed[1] if listed else "")
             if sorted(html.unescape(n) for n in named) != labels:
                 problems.append(f"bulk delete page names {named}, not {labels}")
             words = main_text(page.text).casefold()
