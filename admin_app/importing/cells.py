@@ -393,14 +393,28 @@ class CellReader:
         """The key of the one related row labelled `text` ("" for none)."""
         if not text:
             return ""
-        target = cell.spec.target
+        target, session, codec = cell.spec.target, self.session, self._lossy
         keys = self._label_keys(target, text)
-        if not keys and self._lossy is not None and "?" in text:
-            keys = self._label_keys_written_as(target, text, self._lossy)
-        if not keys and dropped_zeros(text):
-            keys = self._label_keys_with_zeros(target, text)
-        if not keys:
-            keys = self._label_keys_read_as(target, text)
+        if not keys and codec is not None and "?" in text:  # a code page's `?`
+            keys = self._label_keys_written(
+                target,
+                lambda column: rows_written_as(
+                    session, target, column.key, text, codec
+                ),
+                lambda label: stands_for(text, label, codec),
+            )
+        if not keys and dropped_zeros(text):  # digits without their zeros
+            keys = self._label_keys_written(
+                target,
+                lambda column: rows_with_zeros(session, target, column, text),
+                lambda label: read_as_number(text, label),
+            )
+        if not keys and texts_read_as(text):  # a date, a time, a number, a flag
+            keys = self._label_keys_written(
+                target,
+                lambda column: rows_read_as(session, target, column, text),
+                lambda label: read_as_value(text, label),
+            )
         if not keys and target is self.own:
             self.own_row_missing()  # a row the batch adds or renames, maybe
         if len(keys) == 1:
@@ -435,35 +449,20 @@ class CellReader:
             self._labels[target] = labels
         return self._labels[target].get(text, [])
 
-    def _label_keys_written_as(self, target: type, text: str, codec: str) -> list[str]:
-        """The keys of the rows whose labels a label cell of a code page's
-        file, with `?` in it, stands for (`_label_keys` found none)."""
+    def _label_keys_written(
+        self,
+        target: type,
+        rows: Callable[[Any], list[Any]],
+        matches: Callable[[str], bool],
+    ) -> list[str]:
+        """The keys of the rows whose labels a label cell stands for as a
+        spreadsheet may have written them (`_label_keys` found none as
+        written): `rows(attribute)` where a query finds rows by their label
+        column, else those whose labels, scanned, `matches`."""
         column = self._label_column(target)
         if column is not None:
-            rows = rows_written_as(self.session, target, column, text, codec)
-            return [row_identifier(row) for row in rows]
-        return self._scanned(target, lambda label: stands_for(text, label, codec))
-
-    def _label_keys_with_zeros(self, target: type, text: str) -> list[str]:
-        """The keys of the rows whose labels are a label cell's digits with
-        leading zeros, which a spreadsheet drops (`_label_keys` found none)."""
-        column = self._label_column(target)
-        if column is not None:
-            rows = rows_with_zeros(self.session, target, getattr(target, column), text)
-            return [row_identifier(row) for row in rows]
-        return self._scanned(target, lambda label: read_as_number(text, label))
-
-    def _label_keys_read_as(self, target: type, text: str) -> list[str]:
-        """The keys of the rows whose labels a spreadsheet read as a date, a
-        time, a number or a flag and saved as `text` (`03/04/26` for `3/4`;
-        `_label_keys` found none)."""
-        column = self._label_column(target)
-        if column is not None:
-            rows = rows_read_as(self.session, target, getattr(target, column), text)
-            return [row_identifier(row) for row in rows]
-        if not texts_read_as(text):
-            return []
-        return self._scanned(target, lambda label: read_as_value(text, label))
+            return [row_identifier(row) for row in rows(getattr(target, column))]
+        return self._scanned(target, matches)
 
     @staticmethod
     def _label_column(target: type) -> str | None:

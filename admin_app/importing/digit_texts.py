@@ -58,9 +58,23 @@ def rows_with_zeros(
     column's index: each padding up to `PADDED_DIGITS` digits; `lock`ed as a
     confirmation locks the rows it changes."""
     padded = ["0" * n + digits for n in range(1, PADDED_DIGITS - len(digits) + 1)]
-    if not padded:
+    return rows_holding(session, model, column, padded, lock=lock)
+
+
+def rows_holding(
+    session: Session,
+    model: type,
+    column: Any,
+    texts: list[str],
+    *,
+    lock: bool = False,
+) -> list[Any]:
+    """Up to two rows of `model` whose text in `column` is one of `texts`
+    (the texts a spreadsheet's cell may have been), read by the column's
+    index; `lock`ed as a confirmation locks the rows it changes."""
+    if not texts:
         return []
-    stmt = select(model).where(column.in_(padded)).limit(2)
+    stmt = select(model).where(column.in_(texts)).limit(2)
     if lock:
         stmt = stmt.with_for_update(of=model)
     return list(session.scalars(stmt).unique())

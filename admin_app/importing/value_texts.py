@@ -21,9 +21,9 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from admin_app.importing.digit_texts import rows_holding
 from admin_app.importing.spreadsheet_digits import kept_by_spreadsheet
 from admin_app.model.parsing import (
     CENTURY_FROM,
@@ -201,16 +201,9 @@ def rows_read_as(
     session: Session, model: type, column: Any, cell: str, *, lock: bool = False
 ) -> list[Any]:
     """Up to two rows of `model` whose text in `column` (a column or an
-    attribute) a spreadsheet may have saved as `cell` (`texts_read_as`),
-    read by the column's index; `lock`ed as a confirmation locks the rows it
-    changes."""
-    texts = texts_read_as(cell)
-    if not texts:
-        return []
-    stmt = select(model).where(column.in_(sorted(texts))).limit(2)
-    if lock:
-        stmt = stmt.with_for_update(of=model)
-    return list(session.scalars(stmt).unique())
+    attribute) a spreadsheet may have saved as `cell` (`texts_read_as`)."""
+    texts = sorted(texts_read_as(cell))
+    return rows_holding(session, model, column, texts, lock=lock)
 
 
 def _padded(number: int) -> set[str]:

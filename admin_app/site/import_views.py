@@ -297,8 +297,8 @@ class ImportActions:
         row = row_named(session, self.model, key)
         if row is None:
             return {"label": key, "url": None}
-        url = self._build_url_for("admin:details", request, row)
-        return {"label": label_for(row), "url": str(url)}
+        label, url = self.labelled_link(request, row)
+        return {"label": label, "url": url}
 
     async def _import_refused(
         self, request: Request, message: str, chosen: dict[str, Any] | None = None

@@ -15,6 +15,7 @@ from starlette.datastructures import URL, FormData
 from starlette.requests import Request
 
 from admin_app.model.keys import row_identifier, selection_text, url_key
+from admin_app.model.labels import label_for
 
 _KEY = "ADMINROWKEY"  # stands for the key in a route's URL (identities are lowercase)
 
@@ -59,6 +60,10 @@ class KeyedLinks:
 
     def _build_url_for(self, name: str, request: Request, obj: Any) -> URL:
         return row_url(request, name, self._identity_for_object(obj), obj)
+
+    def labelled_link(self, request: Request, obj: Any) -> tuple[str, str]:
+        """A row as a page names it: its label, and its details page's address."""
+        return label_for(obj), str(self._build_url_for("admin:details", request, obj))
 
     def _url_for_delete(self, request: Request, obj: Any) -> str:
         url = route_url(request, "admin:delete", self._identity_for_object(obj))

@@ -19,7 +19,6 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from admin_app.db_errors import database_error_message
 from admin_app.listing.query import ListQuery
-from admin_app.model.labels import label_for
 from admin_app.model.names import count_words
 from admin_app.writing.bulk import (
     BulkChange,
@@ -206,13 +205,7 @@ class SelectionActions:
         with self.session_maker() as session:
             count = session.scalar(query.count()) or 0
             rows = session.scalars(query.ordered().limit(DELETE_NAMED))
-            named = [
-                (
-                    label_for(row),
-                    str(self._build_url_for("admin:details", request, row)),
-                )
-                for row in rows
-            ]
+            named = [self.labelled_link(request, row) for row in rows]
             return count, consequences(session, query), named
 
     def _delete_selected(self, query: ListQuery, request: Request) -> int:

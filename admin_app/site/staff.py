@@ -25,15 +25,10 @@ from admin_app.auth.passwords import WeakPassword
 from admin_app.auth.permissions import SuperuserWrites, grants_needed
 from admin_app.model.limits import cannot_hold
 from admin_app.site.views import AdminView, current_form_request
-from admin_app.writing.secret_fields import asked_twice
 from admin_app.writing.writes import FormErrors
 
 PERMISSIONS = "permissions"
 PASSWORD_AGAIN = "password_repeat"
-KEEP_PASSWORD = (
-    "At least 12 characters, and not the username. Leave both boxes empty to "
-    "keep the current password."
-)
 
 
 def with_needed_grants(values: set[str]) -> set[str]:
@@ -86,9 +81,7 @@ class StaffUserAdmin(SuperuserWrites, AdminView, model=StaffUser):
         edit form, empty boxes keep the password."""
         form = await super().scaffold_form(rules)
         request = current_form_request()
-        editing = request is not None and "pk" in request.path_params
-        said = {"description": KEEP_PASSWORD} if editing else {}
-        return asked_twice(form, "password_hash", PASSWORD_AGAIN, **said)
+        return self.password_asked_twice(form, "password_hash", PASSWORD_AGAIN, request)
 
     async def on_model_change(
         self, data: dict[str, Any], model: Any, is_created: bool, request: Request

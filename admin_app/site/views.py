@@ -712,20 +712,31 @@ class AdminView(
         self, form: type[Form], request: Request | None
     ) -> type[Form]:
         """`form` with each password hash's field asked twice and hashed by
-        `hash_password`; on an edit form, two empty boxes keep the password."""
-        editing = request is not None and "pk" in request.path_params
+        `hash_password`."""
         for name, spec in self.field_specs.items():
-            if spec.kind is not Kind.PASSWORD or not hasattr(form, name):
-                continue
-            said = spec.description or STORED_HASHED
-            form = asked_twice(
-                form,
-                name,
-                name + REPEAT_SUFFIX,
-                description=f"{said} {KEEP_BOTH_EMPTY}" if editing else said,
-                hasher=self.hash_password,
-            )
+            if spec.kind is Kind.PASSWORD and hasattr(form, name):
+                again = name + REPEAT_SUFFIX
+                form = self.password_asked_twice(
+                    form, name, again, request, hasher=self.hash_password
+                )
         return form
+
+    def password_asked_twice(
+        self,
+        form: type[Form],
+        name: str,
+        again: str,
+        request: Request | None,
+        **field: Any,
+    ) -> type[Form]:
+        """`form` with the password field `name` asked twice (`asked_twice`,
+        the second box named `again`), described by its field's description
+        (else as stored hashed); on an edit form, two empty boxes keep the
+        password, and it says so."""
+        said = self.field_specs[name].description or STORED_HASHED
+        if request is not None and "pk" in request.path_params:  # an edit form
+            said = f"{said} {KEEP_BOTH_EMPTY}"
+        return asked_twice(form, name, again, description=said, **field)
 
     async def scaffold_form(self, rules: list[str] | None = None) -> type[Form]:
         """SQLAdmin's form, plus an inline editor per link table with data of its

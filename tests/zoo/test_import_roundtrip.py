@@ -392,6 +392,16 @@ def test_a_changed_cell_is_previewed_confirmed_and_reverted_on_every_table(
         assert (preview["new"], preview["changed"]) == (0, 1), (table, preview)
         (row,) = preview["rows"]
         assert list(row["changes"]) == [name], (table, row)
+        # the page names the row by its label, linked to its page
+        page = site.client.post(
+            f"/admin/{table}/import",
+            files={"file": ("t.csv", csv_bytes(found.header, rows))},
+        ).text
+        changes = page[page.index('id="import-changes"') :].split("</table>")[0]
+        named = re.findall(r'<a href="[^"]*/details/[^"]*">([^<]*)</a>', changes)
+        with site.session() as session:
+            shown = facts.by_identifier(session, found.model)[row["key"]]
+            assert [html.unescape(n) for n in named] == [facts.label(shown)], table
         confirmed = site.client.post(
             f"/admin/{table}/import/confirm", data={"token": preview["token"]}
         )
