@@ -1,6 +1,7 @@
 """Read pages the way a staff user does: tables, messages and form fields."""
 
 import re
+from html import unescape
 from html.parser import HTMLParser
 from typing import Any
 
@@ -192,3 +193,28 @@ def _browser_textarea(text: str) -> str:
     line breaks sent as CRLF."""
     text = text.removeprefix("\r\n").removeprefix("\n")
     return text.replace("\r\n", "\n").replace("\n", "\r\n")
+
+
+def referring_sections(html: str) -> dict[str, dict]:
+    """The page's sections of rows that point at its row, by id: heading,
+    count, the rows named (label, link) and the list link (address, words)."""
+    found = {}
+    for name, body in re.findall(
+        r'<section class="[^"]*details-referring" aria-labelledby="referring-([^"]+)">'
+        r"(.*?)</section>",
+        html,
+        re.S,
+    ):
+        heading = re.search(r"<h3[^>]*>\s*([^<]+?)\s*<span[^>]*>([^<]+)</span>", body)
+        rows = re.findall(r'<li><a href="([^"]+)">([^<]*)</a></li>', body)
+        listed = re.search(
+            rf'<a href="([^"]+)" id="list-{re.escape(name)}">([^<]+)', body
+        )
+        found[name] = {
+            "title": unescape(heading.group(1)),
+            "count": heading.group(2),
+            "rows": [(unescape(label), href) for href, label in rows],
+            "list": (unescape(listed.group(1)), listed.group(2)) if listed else None,
+            "none": "None." in body,
+        }
+    return found

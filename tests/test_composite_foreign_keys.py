@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 
 from tests.composite_keys import VenueBooking, VenueSeat
 from tests.conftest import login, served_with_keeper
-from tests.pages import form_values, list_rows, post_form
+from tests.pages import form_values, list_rows, post_form, referring_sections
 from tests.zoo.test_import_roundtrip import csv_bytes
 
 MODULE = "tests.composite_keys"
@@ -74,5 +74,43 @@ def test_a_booking_names_its_seat_by_two_columns(empty_database_url: str) -> Non
                 "/admin/venue-booking/import/confirm", data={"token": answer["token"]}
             )
             assert seats(app) == [("Ann", "B; x", 1), ("Bob", "B; x", 1)]
+    finally:
+        app.state.engine.dispose()
+
+
+def test_a_seats_page_lists_the_bookings_that_name_it(empty_database_url: str) -> None:
+    """Rows pointing here by two columns are listed on the seat's page; the
+    list has no filter over the pair, so no link to it is offered."""
+    app = served_with_keeper(empty_database_url, MODULE)
+    with Session(app.state.engine) as session:
+        session.add_all([VenueSeat(hall="A", number=1), VenueSeat(hall="A", number=2)])
+        session.flush()
+        session.add_all(
+            VenueBooking(guest=g, on=date(2026, 1, n), seat_hall="A", seat_number=1)
+            for n, g in enumerate(("Ann", "Bob"), start=1)
+        )
+        session.add(VenueBooking(guest="Cy", on=date(2026, 1, 3), seat_hall="A"))
+        session.commit()
+    try:
+        with TestClient(app) as client:
+            assert login(client, "keeper").status_code == 302
+            shown = referring_sections(client.get("/admin/venue-seat/details/A;1").text)
+            section = shown["venue_booking-seat_hall-seat_number"]
+            assert (section["title"], section["count"]) == ("Bookings", "2")
+            assert section["rows"] == [
+                (
+                    f"VenueBooking #{n}",
+                    f"http://testserver/admin/venue-booking/details/{n}",
+                )
+                for n in (1, 2)
+            ]
+            assert section["list"] is None
+            other = referring_sections(client.get("/admin/venue-seat/details/A;2").text)
+            section = other["venue_booking-seat_hall-seat_number"]
+            assert (section["count"], section["rows"], section["none"]) == (
+                "0",
+                [],
+                True,
+            )
     finally:
         app.state.engine.dispose()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Column, inspect
+from sqlalchemy import Column, ForeignKeyConstraint, Table, inspect
 from sqlalchemy.orm import RelationshipDirection, RelationshipProperty
 
 from admin_app.model.mapped import mapper_of
@@ -42,6 +42,23 @@ def foreign_key_target(column: Column) -> tuple[type, Column] | None:
         if target is not None and key == [fk.column]:
             return target, fk.column
     return None
+
+
+def referring_constraints(table: Table) -> list[ForeignKeyConstraint]:
+    """Foreign keys of other tables (or this one) that point at `table`."""
+    return [
+        constraint
+        for other in table.metadata.sorted_tables
+        for constraint in other.foreign_key_constraints
+        if constraint.referred_table is table
+    ]
+
+
+def is_plain_link(table: Table) -> bool:
+    """Whether `table` holds nothing but keys of other rows (a plain
+    many-to-many's link): its rows are only the link, with no data or name
+    of their own."""
+    return all(column.foreign_keys for column in table.columns)
 
 
 @cache

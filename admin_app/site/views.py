@@ -77,6 +77,7 @@ from admin_app.site.keyed_urls import KeyedLinks
 from admin_app.site.list_edit_views import ListEditing
 from admin_app.site.list_pagination import ListPagination
 from admin_app.site.list_panel import ListPanel, Panel
+from admin_app.site.referring_rows import DetailsReferrers
 from admin_app.site.selection_views import SelectionActions
 from admin_app.writing.concurrency import VERSION_FIELD
 from admin_app.writing.forms import AdminForm, KeySelectField, WriteConverter
@@ -249,6 +250,7 @@ class AdminView(
     ImportActions,
     ListPanel,
     DetailsLinks,
+    DetailsReferrers,
     BackToList,
     ListEditing,
     RowSaving,

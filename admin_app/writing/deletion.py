@@ -42,6 +42,7 @@ from admin_app.model.keys import identifier, row_identifier
 from admin_app.model.labels import label_for
 from admin_app.model.mapped import mapper_of
 from admin_app.model.names import table_words
+from admin_app.model.relations import is_plain_link, referring_constraints
 from admin_app.writing.audit import jsonable, record
 from admin_app.writing.writes import FormErrors
 
@@ -102,16 +103,6 @@ def _mapper_of(table: Table) -> Mapper | None:
     return mapper_of(table)
 
 
-def _references(table: Table) -> list[ForeignKeyConstraint]:
-    """Foreign keys of other tables (or this one) that point at `table`."""
-    return [
-        constraint
-        for other in table.metadata.sorted_tables
-        for constraint in other.foreign_key_constraints
-        if constraint.referred_table is table
-    ]
-
-
 def _rule(mapper: Mapper | None, constraint: ForeignKeyConstraint) -> tuple[str, bool]:
     """What deleting a referenced row does to the referring rows of
     `constraint`, and whether they are then deleted through the ORM (so that
@@ -144,7 +135,7 @@ def _rule(mapper: Mapper | None, constraint: ForeignKeyConstraint) -> tuple[str,
         ):
             # Rows of a plain link are only the link; rows with data of their
             # own (a role) go only where the schema says so.
-            plain = all(column.foreign_keys for column in constraint.table.columns)
+            plain = is_plain_link(constraint.table)
             return ("delete" if plain or cascades else "block"), False
     ondelete = (constraint.ondelete or "").upper()
     if cascades:
@@ -172,7 +163,7 @@ def _follow(
     depth: int,
 ) -> list[Consequence]:
     found: list[Consequence] = []
-    for constraint in _references(table):
+    for constraint in referring_constraints(table):
         referred = [element.column for element in constraint.elements]
         where = _referring(constraint, chosen(referred))
         count = session.scalar(
