@@ -197,7 +197,8 @@ def _browser_textarea(text: str) -> str:
 
 def referring_sections(html: str) -> dict[str, dict]:
     """The page's sections of rows that point at its row, by id: heading,
-    count, the rows named (label, link) and the list link (address, words)."""
+    count, the rows named (label, link), the list link (address, words) and
+    the address of the "Add" link."""
     found = {}
     for name, body in re.findall(
         r'<section class="[^"]*details-referring" aria-labelledby="referring-([^"]+)">'
@@ -210,11 +211,13 @@ def referring_sections(html: str) -> dict[str, dict]:
         listed = re.search(
             rf'<a href="([^"]+)" id="list-{re.escape(name)}">([^<]+)', body
         )
+        added = re.search(rf'href="([^"]+)" id="add-{re.escape(name)}"', body)
         found[name] = {
             "title": unescape(heading.group(1)),
             "count": heading.group(2),
             "rows": [(unescape(label), href) for href, label in rows],
             "list": (unescape(listed.group(1)), listed.group(2)) if listed else None,
             "none": "None." in body,
+            "add": unescape(added.group(1)) if added else None,
         }
     return found

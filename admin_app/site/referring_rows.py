@@ -56,6 +56,8 @@ class ReferringRows:
     rows: tuple[tuple[str, str], ...]  # (label, details page) of the first ones
     list_url: str | None  # their list narrowed to this row, where a filter can
     list_text: str  # the words of that link
+    add_url: str | None  # the other table's create form, this row chosen
+    add_text: str  # the words of that link: "Add Hero"
 
 
 def _title(model: type, constraint: ForeignKeyConstraint, keys: int) -> str:
@@ -112,6 +114,25 @@ def _list_url(
     return None
 
 
+def _add_url(
+    request: Request, view: Any, constraint: ForeignKeyConstraint, key: str | None
+) -> str | None:
+    """The referring view's create form with this row chosen in the field
+    over this key, if the user may add rows there and the form has it."""
+    if key is None or not (view.can_create and view.has_permission(request, "create")):
+        return None
+    columns = tuple(constraint.columns)
+    for spec in view.field_specs.values():
+        if (
+            spec.kind is Kind.TO_ONE
+            and spec.in_form
+            and set(spec.columns) == set(columns)
+        ):
+            url = request.url_for("admin:create", identity=view.identity)
+            return f"{url}?{urlencode({spec.name: key})}"
+    return None
+
+
 def _list_text(count: RowCount, view: Any) -> str:
     """The list link's words: "All 37 in the list of heroes"."""
     where = f"in the list of {view.name_plural.lower()}"
@@ -159,6 +180,7 @@ class DetailsReferrers:
             pointing = and_(
                 *(c == v for c, v in zip(constraint.columns, values, strict=True))
             )
+            key = identifier(values) if referred == primary_key else None
             listed = ListQuery.from_request(view, plain)
             first = session.scalars(
                 listed.ordered().where(pointing).limit(SHOWN_ROWS + 1)
@@ -186,12 +208,9 @@ class DetailsReferrers:
                     view.labelled_link(request, row) for row in first[:SHOWN_ROWS]
                 ),
                 list_text=_list_text(count, view),
-                list_url=_list_url(
-                    request,
-                    view,
-                    constraint,
-                    identifier(values) if referred == primary_key else None,
-                ),
+                list_url=_list_url(request, view, constraint, key),
+                add_text=f"Add {view.name}",
+                add_url=_add_url(request, view, constraint, key),
             )
 
         def read() -> list[ReferringRows]:

@@ -73,6 +73,7 @@ from admin_app.site.chosen_select import with_chosen_options
 from admin_app.site.details_links import DetailsLinks
 from admin_app.site.field_options import view_fields
 from admin_app.site.import_views import ImportActions
+from admin_app.site.initial_values import filled_in, initial_values
 from admin_app.site.keyed_urls import KeyedLinks
 from admin_app.site.list_edit_views import ListEditing
 from admin_app.site.list_pagination import ListPagination
@@ -771,7 +772,19 @@ class AdminView(
             views = self._admin_ref.views_for(request)
             wrapped = with_add_links(form, request, views, targets)
             form = type(form.__name__, (form,), wrapped)
+        if request is not None and self._opening_create_form(request):
+            form = filled_in(
+                form, initial_values(self.field_specs, request.query_params)
+            )
         return form
+
+    def _opening_create_form(self, request: Request) -> bool:
+        """Whether `request` opens this table's create form (whose address
+        may give its fields' first values)."""
+        if request.method != "GET" or not request.query_params:
+            return False
+        create = request.url_for("admin:create", identity=self.identity)
+        return request.url.path == create.path
 
     async def form_for(self, request: Request, rules: list[str] | None) -> type[Form]:
         """The form as `request`'s user may fill it in."""

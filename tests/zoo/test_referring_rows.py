@@ -8,7 +8,7 @@ a user may not view, or that the table's view does not list, are not named.
 
 import re
 from html import unescape
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from sqlalchemy import func, inspect, select
@@ -19,7 +19,7 @@ from admin_app import create_app
 from admin_app.model.keys import row_identifier, url_key
 from admin_app.site.referring_rows import SHOWN_ROWS
 from tests.conftest import SECRET_KEY, add_staff, login, migrated
-from tests.pages import referring_sections
+from tests.pages import form_values, post_form, referring_sections
 from tests.zoo import heroes, tracker
 from tests.zoo.conftest import (
     COLUMNS,
@@ -144,6 +144,14 @@ def test_a_rows_page_lists_the_rows_that_point_at_it(site: Site):
                 if count > 1
                 else words
             )
+        for name, section in shown.items():
+            # "Add ...": the other table's create form, this row chosen.
+            href = section["add"]
+            assert href is not None, name
+            field, key = parse_qsl(urlsplit(href).query)[0]
+            form = site.client.get(href)
+            assert form.status_code == 200
+            assert (field, key) in form_values(form.text), name
 
 
 def test_a_team_with_more_heroes_than_shown_links_to_all_of_them(heroes_site: Site):
@@ -173,6 +181,37 @@ def test_a_team_with_more_heroes_than_shown_links_to_all_of_them(heroes_site: Si
     assert "Team: Crowd" in unescape(listed.text)  # the filter's chip names it
 
 
+def test_a_hero_added_from_the_teams_page_joins_the_team(heroes_site: Site):
+    """The team's "Add Hero" opens the hero form with the team chosen; saved,
+    the hero is the team's, and the team's page names it."""
+    with heroes_site.session() as session:
+        team = session.scalars(select(heroes.Team).where(heroes.Team.name == "Z-Force"))
+        team_id = team.one().id
+    page = heroes_site.client.get(f"/admin/team/details/{team_id}")
+    section = referring_sections(page.text)["hero-team_id"]
+    assert section["add"] == f"http://testserver/admin/hero/create?team={team_id}"
+    form = form_values(heroes_site.client.get(section["add"]).text)
+    assert ("team", str(team_id)) in form
+    filled = [
+        (
+            name,
+            {"name": "Night Owl", "secret_name": "Daniel Dreiberg"}.get(name, value),
+        )
+        for name, value in form
+    ]
+    assert post_form(heroes_site.client, section["add"], filled).status_code == 302
+    with heroes_site.session() as session:
+        added = session.scalars(
+            select(heroes.Hero).where(heroes.Hero.name == "Night Owl")
+        ).one()
+        assert added.team_id == team_id
+    page = heroes_site.client.get(f"/admin/team/details/{team_id}")
+    names = [
+        label for label, _ in referring_sections(page.text)["hero-team_id"]["rows"]
+    ]
+    assert "Night Owl" in names
+
+
 def test_rows_of_a_table_the_user_may_not_view_are_not_named(
     empty_database_url: str,
 ):
@@ -186,15 +225,23 @@ def test_rows_of_a_table_the_user_may_not_view_are_not_named(
             team_id = team.id
         add_staff(app, "teams", grants={"team": ["view"]})
         add_staff(app, "both", grants={"team": ["view"], "hero": ["view"]})
-        for user, expected in (("teams", {}), ("both", {"hero-team_id": "Heroes"})):
+        add_staff(app, "adder", grants={"team": ["view"], "hero": ["view", "create"]})
+        heroes_shown = {"hero-team_id": "Heroes"}
+        for user, expected, adds in (
+            ("teams", {}, False),
+            ("both", heroes_shown, False),
+            ("adder", heroes_shown, True),
+        ):
             with TestClient(app) as client:
                 assert login(client, user).status_code == 302
                 page = client.get(f"/admin/team/details/{team_id}")
                 assert page.status_code == 200
                 shown = referring_sections(page.text)
                 assert {n: s["title"] for n, s in shown.items()} == expected, user
-                if user == "teams":
+                if not expected:
                     assert "Deadpond" not in page.text
+                else:
+                    assert (shown["hero-team_id"]["add"] is not None) == adds, user
     finally:
         app.state.engine.dispose()
 
