@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from admin_app.model.labels import enum_label
 from admin_app.writing.audit import AuditEntry
-from models import Task, TaskAssignment, TaskTagLink, Worker
+from models import Project, Task, TaskAssignment, TaskTagLink, Worker
 from tests.e2e.conftest import Site
 
 
@@ -143,3 +143,37 @@ def test_from_a_filtered_list_to_a_rows_history_and_back(
     )
     page.get_by_role("link", name="Back to list").click()
     expect(page).to_have_url(re.compile(rf"/admin/task/list\?{re.escape(query)}$"))
+
+
+def test_a_projects_tasks_and_a_task_added_from_its_page(
+    admin_page: Page, site: Site
+) -> None:
+    """The project's page names its tasks and counts them; *Add Task* opens
+    the task form with the project chosen, and the saved task is the
+    project's first one named on its page (the task list's order)."""
+    page = admin_page
+    with site.session() as db:
+        project = db.exec(select(Project).order_by(Project.id)).first()
+        count = db.scalar(
+            select(func.count()).select_from(Task).where(Task.project_id == project.id)
+        )
+    page.goto(f"/admin/project/details/{project.id}")
+    tasks = page.get_by_role("region", name=re.compile(r"^Tasks"))
+    expect(tasks.get_by_role("heading")).to_have_text(f"Tasks {count:,}")
+    expect(tasks.get_by_role("listitem")).to_have_count(min(count, 10))
+
+    tasks.get_by_role("link", name="Add Task").click()
+    chosen = page.get_by_label("Project", exact=True)
+    expect(chosen.locator("option:checked")).to_have_text(project.name)
+    page.get_by_label("Title").fill("Added from its project")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/admin/task/list"))
+    with site.session() as db:
+        task = db.exec(select(Task).where(Task.title == "Added from its project")).one()
+        assert task.project_id == project.id
+
+    page.goto(f"/admin/project/details/{project.id}")
+    expect(tasks.get_by_role("heading")).to_have_text(f"Tasks {count + 1:,}")
+    expect(tasks.get_by_role("listitem").first).to_have_text("Added from its project")
+    tasks.get_by_role("link", name=re.compile(r"in the list of tasks$")).click()
+    expect(page.get_by_text(f"Project: {project.name}")).to_be_visible()
