@@ -9,6 +9,8 @@ that posts, so they still work with JavaScript off.
 import math
 from typing import Any
 
+from anyio import to_thread
+from sqladmin import Flash
 from sqladmin.authentication import login_required
 from sqladmin.authorization import custom_action
 from starlette.exceptions import HTTPException
@@ -18,6 +20,7 @@ from starlette.routing import Route
 
 from admin_app.auth.backend import LoginThrottled
 from admin_app.auth.next_url import admin_path, safe_next
+from admin_app.auth.own_password import AGAIN, CURRENT, NEW, change_own_password
 from admin_app.model.keys import BadKey, parse_selection
 
 NEXT_KEY = "next"
@@ -36,21 +39,83 @@ class AuthRoutes:
         try:
             response = await super().login(request)
         except LoginThrottled as throttled:
-            minutes = math.ceil(throttled.retry_after / 60)
-            response = await self.templates.TemplateResponse(
-                request,
-                "sqladmin/login.html",
-                {
-                    "error": "Too many failed logins. Try again in "
-                    f"{minutes} minute{'s' if minutes != 1 else ''}."
-                },
-                status_code=429,
+            return await self._throttled(
+                request, throttled.retry_after, "logins", "sqladmin/login.html"
             )
-            response.headers["Retry-After"] = str(throttled.retry_after)
-            return response
         if response.status_code == 302 and target:
             return RedirectResponse(target, status_code=302)
         return response
+
+    async def _throttled(
+        self,
+        request: Request,
+        retry_after: int,
+        what: str,
+        template: str,
+        **context: Any,
+    ) -> Response:
+        """`template` saying that too many `what` failed, as a 429 with
+        `Retry-After`."""
+        minutes = math.ceil(retry_after / 60)
+        response = await self.templates.TemplateResponse(
+            request,
+            template,
+            {
+                **context,
+                "error": f"Too many failed {what}. Try again in "
+                f"{minutes} minute{'s' if minutes != 1 else ''}.",
+            },
+            status_code=429,
+        )
+        response.headers["Retry-After"] = str(retry_after)
+        return response
+
+    def add_password_route(self) -> None:
+        """`/password`: the logged-in user's own password change."""
+        self.admin.router.routes.append(
+            Route(
+                "/password", self.own_password, methods=["GET", "POST"], name="password"
+            )
+        )
+
+    @login_required
+    async def own_password(self, request: Request) -> Response:
+        """The form, then the change (`admin_app.auth.own_password`): back to
+        the index with a message, or the form again with each box's problem."""
+        errors: dict[str, str] = {}
+        if request.method == "POST":
+            form = await request.form()
+            backend = self.authentication_backend
+            change = await to_thread.run_sync(
+                change_own_password,
+                backend.session_factory,
+                backend.throttle,
+                request.session["user_id"],
+                tuple(str(form.get(name, "")) for name in (CURRENT, NEW, AGAIN)),
+                request.client.host if request.client else "",
+            )
+            if change.retry_after is not None:
+                return await self._throttled(
+                    request,
+                    change.retry_after,
+                    "password checks",
+                    "sqladmin/own_password.html",
+                    fields=(CURRENT, NEW, AGAIN),
+                    errors={},
+                )
+            if change.version is not None:
+                request.session["version"] = change.version  # this session goes on
+                Flash.success(
+                    request, "Your password was changed; your other sessions ended."
+                )
+                return RedirectResponse(request.url_for("admin:index"), status_code=302)
+            errors = change.errors
+        return await self.templates.TemplateResponse(
+            request,
+            "sqladmin/own_password.html",
+            {"errors": errors, "fields": (CURRENT, NEW, AGAIN)},
+            status_code=400 if errors else 200,
+        )
 
     async def logout(self, request: Request) -> Response:
         if request.method == "POST":

@@ -62,6 +62,7 @@ class AdminSite(ExportRoutes, ListQueryRedirects, KeyedRedirects, AuthRoutes, Ad
             self.admin.add_exception_handler(error, self._database_unavailable)
         self.admin.add_exception_handler(DataError, self._database_refused)
         self.allow_post_logout()
+        self.add_password_route()
         for route in self.admin.router.routes:
             if getattr(route, "name", None) == "import":
                 route.methods = {"GET", "HEAD", "POST"}  # the form, then its preview

@@ -215,6 +215,7 @@ ACTIONS = {
     LIST_EDIT: "List edit",
     "login_failed": "Failed login",
     "login_throttled": "Throttled login",
+    "password_change_failed": "Failed password change",
 }
 
 

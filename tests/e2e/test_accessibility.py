@@ -92,6 +92,18 @@ def audit_entry(page: Page, site: Site) -> None:
     expect(page).to_have_url(re.compile(r"/audit-entry/details/"))
 
 
+def own_password(page: Page, site: Site) -> None:
+    """The password change refused (the new boxes differ: no attempt is
+    counted), its message under the box."""
+    page.goto("/admin/")
+    page.get_by_role("link", name="Change password").click()
+    page.get_by_label("Current password").fill("whatever it is")
+    page.get_by_label("New password", exact=True).fill("a new long passphrase")
+    page.get_by_label("New password again").fill("another long passphrase")
+    page.get_by_role("button", name="Change password").click()
+    expect(page.locator("#new_password_again-error")).to_be_visible()
+
+
 def staff_user_form(page: Page, site: Site) -> None:
     with site.session() as db:
         user = db.scalars(select(StaffUser).order_by(StaffUser.id)).first()
@@ -134,6 +146,7 @@ PAGES: dict[str, Callable[..., None]] = {
     "staff users": lambda page, site: page.goto("/admin/staff-user/list"),
     "new staff user": lambda page, site: page.goto("/admin/staff-user/create"),
     "staff user form": staff_user_form,
+    "own password": own_password,
     "staff groups": lambda page, site: page.goto("/admin/staff-group/list"),
     "staff group form": lambda page, site: page.goto("/admin/staff-group/create"),
     "not found": lambda page, site: page.goto("/admin/no-such-table/list"),

@@ -1,0 +1,115 @@
+"""A staff user changes their own password (Django's *Change password*).
+
+Only superusers edit staff accounts, so anyone else had to ask one for a new
+password, and a superuser who typed one for them knew it. `GET /password`
+shows a form; `POST /password` (with the CSRF token, as everywhere) takes the
+current password and the new one twice:
+
+- the current password is checked as a login checks it, and counted by the
+  login throttle: a wrong one is a failed attempt for the username (in the
+  audit log), and too many answer 429, so a session left open on someone's
+  desk cannot be used to guess it;
+- the new one follows the staff password rules (at least 12 characters, not
+  the username); boxes that differ, or a rule broken, are refused under their
+  box with nothing changed;
+- on success the hash is replaced and every other session of the user ends
+  (as any password change ends them), while this one goes on (Django's
+  `update_session_auth_hash`); the audit log names the change, never a value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from admin_app.auth.accounts import set_password
+from admin_app.auth.models import StaffUser
+from admin_app.auth.passwords import WeakPassword, verify_password
+from admin_app.auth.throttle import Throttle
+from admin_app.clock import utcnow
+from admin_app.writing.audit import record
+
+CURRENT, NEW, AGAIN = "current_password", "new_password", "new_password_again"
+LONGEST = 1024  # characters of a password read, as the login reads them
+
+
+@dataclass(frozen=True)
+class PasswordChange:
+    """What a change came to: each refused box's message, the wait the
+    throttle asks for, or the session version the change moved to."""
+
+    errors: dict[str, str] = field(default_factory=dict)
+    retry_after: int | None = None
+    version: int | None = None
+
+
+def _typed(current: str, new: str, again: str) -> dict[str, str]:
+    """The boxes left empty or differing, before anything is checked."""
+    errors = {}
+    if not current:
+        errors[CURRENT] = "Type your current password."
+    if not new:
+        errors[NEW] = "Type a new password."
+    elif new != again:
+        errors[AGAIN] = "The two new passwords differ."
+    return errors
+
+
+def change_own_password(
+    factory: sessionmaker[Session],
+    throttle: Throttle,
+    user_id: int,
+    typed: tuple[str, str, str],
+    address: str,
+) -> PasswordChange:
+    """Check `typed` (current, new, new again) and store the new password.
+
+    Three short transactions, as a login's: count the attempt, check the
+    limits, then the password, so no transaction is open while attempts in
+    parallel count, and each sees the others."""
+    current, new, again = (text[:LONGEST] for text in typed)
+    errors = _typed(current, new, again)
+    if errors:
+        return PasswordChange(errors)
+    now = utcnow()
+    with factory.begin() as session:
+        username = session.get(StaffUser, user_id).username  # type: ignore[union-attr]
+        attempt = throttle.start(session, username, address, now)
+    with factory.begin() as session:
+        wait = throttle.retry_after(session, username, address, now)
+        if wait is not None:
+            throttle.withdraw(session, attempt)
+            return PasswordChange(retry_after=wait)
+    with factory.begin() as session:
+        user = session.get(StaffUser, user_id)
+        assert user is not None  # the request's session was checked just now
+        if not verify_password(current, user.password_hash)[0]:
+            record(
+                session,
+                None,
+                "password_change_failed",
+                "staff-user",
+                [str(user_id)],
+                summary=f"Wrong current password for “{username}” from {address}",
+                username=username,
+            )
+            return PasswordChange({CURRENT: "This is not your current password."})
+        throttle.clear(session, username)
+        before = user.session_version
+        try:
+            set_password(user, new)
+        except WeakPassword as weak:
+            return PasswordChange({NEW: str(weak)})
+        record(
+            session,
+            None,
+            "edit",
+            "staff-user",
+            [str(user_id)],
+            summary=f"Changed own password: Staff user “{username}”, "
+            "other sessions ended",
+            changes={"session_version": [before, user.session_version]},
+            username=username,
+        )
+        return PasswordChange(version=user.session_version)
