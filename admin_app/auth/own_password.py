@@ -32,6 +32,7 @@ from admin_app.writing.audit import record
 
 CURRENT, NEW, AGAIN = "current_password", "new_password", "new_password_again"
 LONGEST = 1024  # characters of a password read, as the login reads them
+GONE = "This staff account no longer exists."
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,10 @@ def change_own_password(
         return PasswordChange(errors)
     now = utcnow()
     with factory.begin() as session:
-        username = session.get(StaffUser, user_id).username  # type: ignore[union-attr]
+        user = session.get(StaffUser, user_id)
+        if user is None:  # deleted since this request's session was checked
+            return PasswordChange({CURRENT: GONE})
+        username = user.username
         attempt = throttle.start(session, username, address, now)
     with factory.begin() as session:
         wait = throttle.retry_after(session, username, address, now)
@@ -83,7 +87,8 @@ def change_own_password(
             return PasswordChange(retry_after=wait)
     with factory.begin() as session:
         user = session.get(StaffUser, user_id)
-        assert user is not None  # the request's session was checked just now
+        if user is None:
+            return PasswordChange({CURRENT: GONE})
         if not verify_password(current, user.password_hash)[0]:
             record(
                 session,

@@ -32,7 +32,7 @@ def initial_values(
     """The values `params` gives the form's fields, by field name."""
     return {
         name: params.getlist(name)
-        for name in params.keys()  # noqa: SIM118 (QueryParams has no __iter__ of keys)
+        for name in params
         if (spec := specs.get(name)) is not None
         and spec.in_form
         and not spec.is_secret
