@@ -19,8 +19,9 @@ def ours() -> Starlette:
 
 
 def plain() -> Starlette:
-    """SQLAdmin as its documentation sets it up: one ModelView, no extras."""
-    from models import Task
+    """SQLAdmin as its documentation sets it up: a ModelView per table, no
+    extras (the project's page shows its tasks, as SQLAdmin's details do)."""
+    from models import Project, Task
 
     class TaskAdmin(ModelView, model=Task):
         column_list = [
@@ -41,4 +42,9 @@ def plain() -> Starlette:
     app = Starlette()
     admin = Admin(app, make_engine(os.environ["BENCH_DATABASE_URL"]))
     admin.add_view(TaskAdmin)
+
+    class ProjectAdmin(ModelView, model=Project):
+        pass
+
+    admin.add_view(ProjectAdmin)
     return app

@@ -139,11 +139,10 @@ def test_a_rows_page_lists_the_rows_that_point_at_it(site: Site):
             for label, link in section["rows"]:
                 assert site.client.get(link).status_code == 200
                 assert label  # each row by its label
-            assert words == (
-                f"All {count:,} in the list of {words.rsplit(' of ', 1)[1]}"
-                if count > 1
-                else words
+            opening = (
+                f"All {count:,} in the list of " if count > 1 else "In the list of "
             )
+            assert words.startswith(opening), words
         for name, section in shown.items():
             # "Add ...": the other table's create form, this row chosen.
             href = section["add"]
