@@ -5,7 +5,7 @@ name chosen, as if the user had typed them: each value is read by its
 field's own parser, so a related row is chosen by its key (its label shown),
 a date by the form's date format, a choice by its value. Nothing is saved
 until the user presses Save, through the same write path as any form. A
-row's details page links here to add a row that points at it ("Add hero",
+row's details page links here to add a row that points at it ("Add Hero",
 its team chosen).
 
 Only the fields the form edits are filled: a secret, a password, or a link
