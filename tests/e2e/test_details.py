@@ -11,7 +11,7 @@ from sqlmodel import select
 from admin_app.model.labels import enum_label
 from admin_app.writing.audit import AuditEntry
 from models import Project, Task, TaskAssignment, TaskTagLink, Worker
-from tests.e2e.conftest import Site
+from tests.e2e.conftest import Site, screenshot
 
 
 def test_a_tasks_details_show_assignments_and_tags(
@@ -175,5 +175,6 @@ def test_a_projects_tasks_and_a_task_added_from_its_page(
     page.goto(f"/admin/project/details/{project.id}")
     expect(tasks.get_by_role("heading")).to_have_text(f"Tasks {count + 1:,}")
     expect(tasks.get_by_role("listitem").first).to_have_text("Added from its project")
+    screenshot(page, "project-tasks", tasks)
     tasks.get_by_role("link", name=re.compile(r"in the list of tasks$")).click()
     expect(page.get_by_text(f"Project: {project.name}")).to_be_visible()
