@@ -133,6 +133,10 @@ def test_wrong_current_passwords_are_throttled_as_logins_are(app):
         assert int(answer.headers["Retry-After"]) > 0
         assert "Too many failed password checks" in text(answer.text)
     assert stored_hash(app) == before
+    refused = [e.summary for e in entries(app) if e.action == "login_throttled"]
+    assert refused == [
+        "Password change refused for “clerk” from testclient: too many failed attempts"
+    ]
     with TestClient(app) as other:  # the username is locked for logins too
         assert login(other, "clerk").status_code == 429
 

@@ -19,7 +19,6 @@ from admin_app.auth.methods import MethodGuard
 from admin_app.auth.models import StaffUser
 from admin_app.auth.session_scope import SessionScope
 from admin_app.auth.throttle import Throttle
-from admin_app.clock import utcnow
 from admin_app.writing.audit import record
 
 SESSION_COOKIE = "admin_session"
@@ -120,27 +119,11 @@ class StaffAuthBackend(AuthenticationBackend):
         return True
 
     def _login_sync(self, username: str, password: str, address: str) -> _Attempt:
-        """Three short transactions: count the attempt, check the limits, then
-        the password, so parallel attempts see each other and no transaction
-        is open while the password hash is computed."""
-        now = utcnow()
-        with self.session_factory.begin() as session:
-            attempt_id = self.throttle.start(session, username, address, now)
-        with self.session_factory.begin() as session:
-            wait = self.throttle.retry_after(session, username, address, now)
-            if wait is not None:
-                self.throttle.withdraw(session, attempt_id)
-                record(
-                    session,
-                    None,
-                    "login_throttled",
-                    "staff-user",
-                    summary=f"Login refused for “{username}” from {address}: "
-                    "too many failed attempts",
-                    username=username,
-                )
-                return _Attempt(retry_after=wait)
-        with self.session_factory.begin() as session:
+        """The password checked under the login throttle (`Throttle.counted`),
+        failed and throttled attempts recorded in the audit log."""
+        found: list[StaffUser] = []
+
+        def check(session: Session) -> bool:
             user = check_credentials(session, username, password)
             if user is None:
                 record(
@@ -151,9 +134,25 @@ class StaffAuthBackend(AuthenticationBackend):
                     summary=f"Failed login for “{username}” from {address}",
                     username=username,
                 )
-                return _Attempt()
-            self.throttle.clear(session, username)
-            return _Attempt(user=user)
+                return False
+            found.append(user)
+            return True
+
+        def refused(session: Session) -> None:
+            record(
+                session,
+                None,
+                "login_throttled",
+                "staff-user",
+                summary=f"Login refused for “{username}” from {address}: "
+                "too many failed attempts",
+                username=username,
+            )
+
+        wait = self.throttle.counted(
+            self.session_factory, username, address, check, refused
+        )
+        return _Attempt(user=found[0] if found else None, retry_after=wait)
 
     async def logout(self, request: Request) -> bool:
         """End this session and every copy of its cookie."""

@@ -7,8 +7,8 @@ current password and the new one twice:
 
 - the current password is checked as a login checks it, and counted by the
   login throttle: a wrong one is a failed attempt for the username (in the
-  audit log), and too many answer 429, so a session left open on someone's
-  desk cannot be used to guess it;
+  audit log), and too many answer 429 (recorded too), so a session left
+  open on someone's desk cannot be used to guess it;
 - the new one follows the staff password rules (at least 12 characters, not
   the username); boxes that differ, or a rule broken, are refused under their
   box with nothing changed;
@@ -27,12 +27,12 @@ from admin_app.auth.accounts import set_password
 from admin_app.auth.models import StaffUser
 from admin_app.auth.passwords import WeakPassword, verify_password
 from admin_app.auth.throttle import Throttle
-from admin_app.clock import utcnow
 from admin_app.writing.audit import record
 
 CURRENT, NEW, AGAIN = "current_password", "new_password", "new_password_again"
 LONGEST = 1024  # characters of a password read, as the login reads them
 GONE = "This staff account no longer exists."
+WRONG = "This is not your current password."
 
 
 @dataclass(frozen=True)
@@ -64,31 +64,24 @@ def change_own_password(
     typed: tuple[str, str, str],
     address: str,
 ) -> PasswordChange:
-    """Check `typed` (current, new, new again) and store the new password.
-
-    Three short transactions, as a login's: count the attempt, check the
-    limits, then the password, so no transaction is open while attempts in
-    parallel count, and each sees the others."""
+    """Check `typed` (current, new, new again) and store the new password,
+    the current one checked under the login throttle (`Throttle.counted`)."""
     current, new, again = (text[:LONGEST] for text in typed)
     errors = _typed(current, new, again)
     if errors:
         return PasswordChange(errors)
-    now = utcnow()
-    with factory.begin() as session:
+    with factory() as session:
         user = session.get(StaffUser, user_id)
-        if user is None:  # deleted since this request's session was checked
-            return PasswordChange({CURRENT: GONE})
-        username = user.username
-        attempt = throttle.start(session, username, address, now)
-    with factory.begin() as session:
-        wait = throttle.retry_after(session, username, address, now)
-        if wait is not None:
-            throttle.withdraw(session, attempt)
-            return PasswordChange(retry_after=wait)
-    with factory.begin() as session:
+        username = user.username if user is not None else None
+    if username is None:  # deleted since this request's session was checked
+        return PasswordChange({CURRENT: GONE})
+    outcome: list[PasswordChange] = []
+
+    def check(session: Session) -> bool:
         user = session.get(StaffUser, user_id)
         if user is None:
-            return PasswordChange({CURRENT: GONE})
+            outcome.append(PasswordChange({CURRENT: GONE}))
+            return False
         if not verify_password(current, user.password_hash)[0]:
             record(
                 session,
@@ -99,13 +92,14 @@ def change_own_password(
                 summary=f"Wrong current password for “{username}” from {address}",
                 username=username,
             )
-            return PasswordChange({CURRENT: "This is not your current password."})
-        throttle.clear(session, username)
+            outcome.append(PasswordChange({CURRENT: WRONG}))
+            return False
         before = user.session_version
         try:
             set_password(user, new)
         except WeakPassword as weak:
-            return PasswordChange({NEW: str(weak)})
+            outcome.append(PasswordChange({NEW: str(weak)}))
+            return True  # the current password was right
         record(
             session,
             None,
@@ -117,4 +111,20 @@ def change_own_password(
             changes={"session_version": [before, user.session_version]},
             username=username,
         )
-        return PasswordChange(version=user.session_version)
+        outcome.append(PasswordChange(version=user.session_version))
+        return True
+
+    def refused(session: Session) -> None:
+        record(
+            session,
+            None,
+            "login_throttled",
+            "staff-user",
+            [str(user_id)],
+            summary=f"Password change refused for “{username}” from {address}: "
+            "too many failed attempts",
+            username=username,
+        )
+
+    wait = throttle.counted(factory, username, address, check, refused)
+    return PasswordChange(retry_after=wait) if wait is not None else outcome[0]

@@ -12,13 +12,15 @@ one client may hold all of its addresses.
 
 import ipaddress
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from admin_app.auth.models import LoginAttempt
+from admin_app.clock import utcnow
 
 WINDOW = timedelta(minutes=15)
 USERNAME_LIMIT = 5
@@ -30,6 +32,36 @@ class Throttle:
     window: timedelta = WINDOW
     username_limit: int = USERNAME_LIMIT
     address_limit: int = ADDRESS_LIMIT
+
+    def counted(
+        self,
+        factory: sessionmaker[Session],
+        username: str,
+        address: str,
+        check: Callable[[Session], bool],
+        refused: Callable[[Session], None],
+    ) -> int | None:
+        """Try a password for `username` from `address` under the limits:
+        `check(session)` tells whether it was right (and does what follows);
+        while too many failed, `refused(session)` runs instead. Returns the
+        seconds to wait, or None when `check` ran.
+
+        Three short transactions (count the attempt, check the limits, then
+        the password), so parallel attempts see each other and no
+        transaction is open while a password hash is computed."""
+        now = utcnow()
+        with factory.begin() as session:
+            attempt_id = self.start(session, username, address, now)
+        with factory.begin() as session:
+            wait = self.retry_after(session, username, address, now)
+            if wait is not None:
+                self.withdraw(session, attempt_id)
+                refused(session)
+                return wait
+        with factory.begin() as session:
+            if check(session):
+                self.clear(session, username)
+        return None
 
     def start(
         self, session: Session, username: str, address: str, now: datetime
