@@ -197,7 +197,7 @@ def _browser_textarea(text: str) -> str:
 
 def referring_sections(html: str) -> dict[str, dict]:
     """The page's sections of rows that point at its row, by id: heading,
-    count, the rows named (label, link), the list link (address, words) and
+    count, the rows named (label, link or None), the list link (address, words) and
     the address of the "Add" link."""
     found = {}
     for name, body in re.findall(
@@ -207,7 +207,7 @@ def referring_sections(html: str) -> dict[str, dict]:
         re.S,
     ):
         heading = re.search(r"<h3[^>]*>\s*([^<]+?)\s*<span[^>]*>([^<]+)</span>", body)
-        rows = re.findall(r'<li><a href="([^"]+)">([^<]*)</a></li>', body)
+        rows = re.findall(r'<li>(?:<a href="([^"]+)">)?([^<]*)(?:</a>)?</li>', body)
         listed = re.search(
             rf'<a href="([^"]+)" id="list-{re.escape(name)}">([^<]+)', body
         )
@@ -215,7 +215,7 @@ def referring_sections(html: str) -> dict[str, dict]:
         found[name] = {
             "title": unescape(heading.group(1)),
             "count": heading.group(2),
-            "rows": [(unescape(label), href) for href, label in rows],
+            "rows": [(unescape(label), href or None) for href, label in rows],
             "list": (unescape(listed.group(1)), listed.group(2)) if listed else None,
             "none": "None." in body,
             "add": unescape(added.group(1)) if added else None,

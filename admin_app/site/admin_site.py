@@ -25,12 +25,12 @@ from admin_app.db import limit_statement_time, statement_timed_out
 from admin_app.db_errors import noted_outage, statement_too_large
 from admin_app.listing.counts import RowCount, count_rows
 from admin_app.listing.query import selected_keys
-from admin_app.model.keys import row_identifier, url_key
+from admin_app.model.keys import row_identifier
 from admin_app.model.labels import label_for, local_time
 from admin_app.site.add_related import is_popup, popup_answer
 from admin_app.site.back_links import ListQueryRedirects
 from admin_app.site.exports import ExportRoutes
-from admin_app.site.keyed_urls import KeyedRedirects
+from admin_app.site.keyed_urls import KeyedRedirects, plain_or_link
 from admin_app.site.views import AdminView, form_request
 from admin_app.writing.audit import AuditEntry
 from admin_app.writing.list_editing import field_of_input
@@ -195,11 +195,11 @@ class AdminSite(ExportRoutes, ListQueryRedirects, KeyedRedirects, AuthRoutes, Ad
         templates = super().init_templating_engine()
         templates.env.globals["csrf_token"] = csrf_token
         templates.env.globals["label_for"] = label_for
+        templates.env.globals["plain_or_link"] = plain_or_link
         # SQLAdmin's reads a key by its column's name, not its attribute's
         templates.env.globals["get_object_identifier"] = row_identifier
         templates.env.globals["is_popup"] = is_popup
         templates.env.globals["local_time"] = local_time
-        templates.env.filters["url_key"] = url_key
         return templates
 
     @login_required
@@ -299,7 +299,7 @@ class AdminSite(ExportRoutes, ListQueryRedirects, KeyedRedirects, AuthRoutes, Ad
             {
                 "model_view": view,
                 "answer": await to_thread.run_sync(answer),
-                "details_url": view._build_url_for("admin:details", request, row),
+                "details_url": view.details_url(request, row),
             },
         )
 

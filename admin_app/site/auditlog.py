@@ -19,7 +19,7 @@ from admin_app.db_errors import database_error_message
 from admin_app.importing.revert import ImportRevertRefused, revert_import
 from admin_app.listing.filters import Chip, ChoiceFilter, ListFilter, RangeFilter
 from admin_app.listing.query import key_condition
-from admin_app.model.keys import identifier
+from admin_app.model.keys import identifier, url_key
 from admin_app.site.audit_words import (
     IMPORT,
     LIST_EDIT,
@@ -93,6 +93,21 @@ class AuditEntryAdmin(AdminView, model=AuditEntry):
         """A table as its pages name it ("Task"), not its identity (`task`)."""
         view = find_view(self._admin_ref.views, identity)
         return view.name if view is not None else identity
+
+    def row_url(self, request: Request, entry: AuditEntry, key: str) -> str:
+        """Where one of the rows an entry is about links: its page, else (a
+        deletion, a view without details pages) the row's history."""
+        view = find_view(self._admin_ref.views, entry.table)
+        if (
+            entry.action in ("delete", "bulk_delete")
+            or view is None
+            or not view.can_view_details
+        ):
+            url = request.url_for("admin:list", identity=self.identity)
+            return str(url.include_query_params(table=entry.table, key=key))
+        return str(
+            request.url_for("admin:details", identity=entry.table, pk=url_key(key))
+        )
 
     async def get_list_value(
         self, obj: Any, prop: str, request: Request | None = None

@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from anyio import to_thread
-from markupsafe import Markup
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
@@ -144,14 +143,6 @@ def _other_rows(
     return found
 
 
-def plain_or_link(label: str, url: str | None) -> Markup:
-    """A related row's label: a link to its page, or plain text for a user
-    who may not open it."""
-    if url is None:
-        return Markup("{}").format(label)
-    return Markup('<a href="{}">{}</a>').format(url, label)
-
-
 class DetailsLinks:
     """The details page's link tables, for `AdminView` (a mixin, like the
     view's other page parts)."""
@@ -169,14 +160,13 @@ class DetailsLinks:
         if not links:
             return []
 
-        def url_of(other: Any) -> str | None:
-            view = views.get(type(other))
-            if view is None:
-                return None
-            return str(view._build_url_for("admin:details", request, other))
-
         def read() -> list[LinkTable]:
             with self.session_maker() as session:  # type: ignore[attr-defined]
-                return read_link_tables(session, obj, links, url_of)
+                return read_link_tables(
+                    session,
+                    obj,
+                    links,
+                    lambda other: self.details_url(request, other),  # type: ignore[attr-defined]
+                )
 
         return await to_thread.run_sync(read)

@@ -10,6 +10,7 @@ overrides encode the key (see `admin_app.model.keys`) and change nothing else.
 from typing import Any
 from urllib.parse import urlencode
 
+from markupsafe import Markup
 from sqladmin.application import _save_button_clicked
 from starlette.datastructures import URL, FormData
 from starlette.requests import Request
@@ -43,6 +44,14 @@ def pks_query(identifiers: list[str]) -> str:
     return urlencode({"pks": selection_text(identifiers)})
 
 
+def plain_or_link(label: str, url: str | None) -> Markup:
+    """A related row's label: a link to its page, or plain text for a user
+    who may not open it."""
+    if url is None:
+        return Markup("{}").format(label)
+    return Markup('<a href="{}">{}</a>').format(url, label)
+
+
 class KeyedLinks:
     """A view's links to its rows (list icons, details buttons, related rows)."""
 
@@ -61,9 +70,23 @@ class KeyedLinks:
     def _build_url_for(self, name: str, request: Request, obj: Any) -> URL:
         return row_url(request, name, self._identity_for_object(obj), obj)
 
-    def labelled_link(self, request: Request, obj: Any) -> tuple[str, str]:
-        """A row as a page names it: its label, and its details page's address."""
-        return label_for(obj), str(self._build_url_for("admin:details", request, obj))
+    def details_url(self, request: Request, obj: Any) -> str | None:
+        """The address of `obj`'s details page, or None where this user has
+        none to open: its table is not one they may view, or its view turns
+        details pages off (`can_view_details = False`). Every link to a row's
+        page asks here, so none ends on a refusal."""
+        view = next(
+            (v for v in self._admin_ref.views_for(request) if type(obj) is v.model),
+            None,
+        )
+        if view is None or not view.can_view_details:
+            return None
+        return str(view._build_url_for("admin:details", request, obj))
+
+    def labelled_link(self, request: Request, obj: Any) -> tuple[str, str | None]:
+        """A row as a page names it: its label, and its details page's
+        address (None: shown as plain text)."""
+        return label_for(obj), self.details_url(request, obj)
 
     def _url_for_delete(self, request: Request, obj: Any) -> str:
         url = route_url(request, "admin:delete", self._identity_for_object(obj))

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from anyio import to_thread
-from markupsafe import Markup
 from pydantic import BaseModel
 from sqladmin import ModelView, expose
 from sqladmin.ajax import QueryAjaxModelLoader
@@ -74,7 +73,7 @@ from admin_app.site.details_links import DetailsLinks
 from admin_app.site.field_options import view_fields
 from admin_app.site.import_views import ImportActions
 from admin_app.site.initial_values import filled_in, initial_values
-from admin_app.site.keyed_urls import KeyedLinks
+from admin_app.site.keyed_urls import KeyedLinks, plain_or_link
 from admin_app.site.list_edit_views import ListEditing
 from admin_app.site.list_pagination import ListPagination
 from admin_app.site.list_panel import ListPanel, Panel
@@ -580,11 +579,9 @@ class AdminView(
         """A related row by label, linked to its details when it has a page."""
         if related is None:
             return "" if value is None else str(value)
-        label = label_for(related)
-        if request is None or not self.may_link(request, spec.target):
-            return label  # no page this user may open: plain text
-        url = self._build_url_for("admin:details", request, related)
-        return Markup('<a href="{}">{}</a>').format(url, label)
+        if request is None:
+            return label_for(related)
+        return plain_or_link(*self.labelled_link(request, related))
 
     async def get_list_value(
         self, obj: Any, prop: str, request: Request | None = None
