@@ -38,16 +38,27 @@ class BackToList:
 
 class ListQueryRedirects:
     """The site's redirects after "Save and continue editing" and "Save and
-    add another" keep the list's query string, as SQLAdmin's Save does."""
+    add another" keep the list's query string, as SQLAdmin's Save does.
+
+    A create form's query string is not a list's: it holds the form's first
+    values (`create?team=3`, see `initial_values`). "Save and add another"
+    opens the form with them again (the next hero of the same team); Save
+    and "Save and continue editing" go where a plain create form's do."""
 
     def get_save_redirect_url(
         self, request: Request, form: FormData, model_view: Any, obj: Any
     ) -> str | URL:
-        url = super().get_save_redirect_url(request, form, model_view, obj)  # type: ignore[misc]
+        url = URL(str(super().get_save_redirect_url(request, form, model_view, obj)))  # type: ignore[misc]
         query = request.url.query
-        if not query or form.get("save") not in (
-            "Save and continue editing",
-            "Save and add another",
-        ):
+        if not query:
             return url
-        return URL(str(url)).replace(query=query)
+        if _is_create(request, model_view):  # first values, for the next row
+            keeps = form.get("save") == "Save and add another"
+        else:  # the list's filters, on every page after the save
+            keeps = True
+        return url.replace(query=query if keeps else "")
+
+
+def _is_create(request: Request, view: Any) -> bool:
+    create = request.url_for("admin:create", identity=view.identity)
+    return request.url.path == create.path

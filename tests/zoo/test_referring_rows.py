@@ -151,6 +151,22 @@ def test_a_rows_page_lists_the_rows_that_point_at_it(site: Site):
             form = site.client.get(href)
             assert form.status_code == 200
             assert (field, key) in form_values(form.text), name
+            # Each Save posts to that address, its first values kept.
+            actions = save_buttons(form.text)
+            assert "Save and add another" in actions, name
+            assert set(actions.values()) == {href}, name
+
+
+def save_buttons(html: str) -> dict[str, str]:
+    """A form's Save buttons: the address each posts to, by its words."""
+    return {
+        words: unescape(action)
+        for words, action in re.findall(
+            r'<input type="submit" name="save" value="([^"]+)"'
+            r'[^>]*formaction="([^"]+)"',
+            html,
+        )
+    }
 
 
 def test_a_team_with_more_heroes_than_shown_links_to_all_of_them(heroes_site: Site):
@@ -209,6 +225,44 @@ def test_a_hero_added_from_the_teams_page_joins_the_team(heroes_site: Site):
         label for label, _ in referring_sections(page.text)["hero-team_id"]["rows"]
     ]
     assert "Night Owl" in names
+
+
+def test_save_and_add_another_keeps_the_team(heroes_site: Site):
+    """Adding heroes one after another from the team's page: "Save and add
+    another" opens the form with the team chosen again; Save then goes to the
+    heroes' list, as any create form's does."""
+    client = heroes_site.client
+    with heroes_site.session() as session:
+        team = session.scalars(select(heroes.Team).where(heroes.Team.name == "Z-Force"))
+        team_id = team.one().id
+    page = client.get(f"/admin/team/details/{team_id}")
+    address = referring_sections(page.text)["hero-team_id"]["add"]
+    for name, button in (
+        ("Silk Spectre", "Save and add another"),
+        ("Rorschach", "Save"),
+    ):
+        form = client.get(address).text
+        assert ("team", str(team_id)) in form_values(form)
+        action = save_buttons(form)[button]
+        filled = {
+            key: {"name": name, "secret_name": "W."}.get(key, value)
+            for key, value in form_values(form)
+        }
+        saved = client.post(
+            action, data={**filled, "save": button}, follow_redirects=False
+        )
+        assert saved.status_code == 302, saved.text[:300]
+        address = saved.headers["location"]
+    assert address == "http://testserver/admin/hero/list"
+    with heroes_site.session() as session:
+        teams = dict(
+            session.execute(
+                select(heroes.Hero.name, heroes.Hero.team_id).where(
+                    heroes.Hero.name.in_(["Silk Spectre", "Rorschach"])
+                )
+            ).all()
+        )
+    assert teams == {"Silk Spectre": team_id, "Rorschach": team_id}
 
 
 def test_rows_of_a_table_the_user_may_not_view_are_not_named(
