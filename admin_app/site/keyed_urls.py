@@ -45,8 +45,8 @@ def pks_query(identifiers: list[str]) -> str:
 
 
 def plain_or_link(label: str, url: str | None) -> Markup:
-    """A related row's label: a link to its page, or plain text for a user
-    who may not open it."""
+    """A row's label: a link to its page, or plain text where it has none
+    to open (`KeyedLinks.details_url`)."""
     if url is None:
         return Markup("{}").format(label)
     return Markup('<a href="{}">{}</a>').format(url, label)
