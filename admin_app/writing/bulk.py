@@ -30,8 +30,10 @@ from sqlalchemy.sql import ColumnElement
 
 from admin_app.listing.query import ListQuery
 from admin_app.model.attributes import attribute_name
+from admin_app.model.database_text import held_by_model
 from admin_app.model.fields import FieldSpec, Kind, changed_field_label
 from admin_app.model.keys import identifier, row_identifier
+from admin_app.model.labels import label_for
 from admin_app.model.limits import cannot_hold, row_named, too_large
 from admin_app.model.values import normalise_datetime
 from admin_app.model.writable import writable
@@ -43,7 +45,26 @@ from admin_app.writing.audit import (
     record,
     username_of,
 )
-from admin_app.writing.writes import names_no_row
+from admin_app.writing.validation import field_named, validated_values
+from admin_app.writing.writes import FormErrors, column_values, names_no_row
+
+VALIDATED_AT_ONCE = 500  # rows read at a time to validate a large selection
+NAMED_REFUSALS = 5  # refused rows named in the message; the rest counted
+
+
+def has_validators(model: type) -> bool:
+    """Whether the model validates with code of its own (pydantic's
+    `@model_validator`, `@field_validator` or their older forms), beyond
+    each field's declared constraints."""
+    found = getattr(model, "__pydantic_decorators__", None)
+    return found is not None and any(
+        (
+            found.model_validators,
+            found.field_validators,
+            found.validators,
+            found.root_validators,
+        )
+    )
 
 
 class EditedView(Protocol):
@@ -198,9 +219,58 @@ class BulkEditor:
     def apply(self, session: Session, change: BulkChange, request: Any) -> int:
         """Change every selected row in `session`'s transaction; return how many."""
         self._lock_selected(session)
+        self._validate_rows(session, change)
         if oldvalues.supported(self.model, session.get_bind().dialect):
             return self._apply_in_sql(session, change, request)
         return self._apply_reading_rows(session, change, request)
+
+    def _validate_rows(self, session: Session, change: BulkChange) -> None:
+        """Each selected row with the change, validated by the model as the
+        edit form validates it, where the model has validators of its own: a
+        `@model_validator` or `@field_validator` may refuse a value in one row
+        and not in another (a published post needs a publication date), which
+        the field's own check above cannot tell. One refused row refuses the
+        edit (FormErrors naming the first ones); a model without validators
+        costs nothing here."""
+        if not change.values or not has_validators(self.model):
+            return
+        refused: list[str] = []
+        count = 0
+        rows = session.scalars(
+            select(self.model)
+            .where(self.query.where_selected())
+            .execution_options(yield_per=VALIDATED_AT_ONCE)
+        )
+        for row in rows:
+            current = held_by_model(self.model, column_values(row))
+            try:
+                validated_values(self.model, {**current, **change.values})
+            except ValidationError as error:
+                count += 1
+                if len(refused) < NAMED_REFUSALS:
+                    refused.append(f"{label_for(row)}: {self._problems(error)}")
+        if count:
+            raise FormErrors(
+                {},
+                f"Nothing was changed: the change would break the model's rules "
+                f"for {self.view.count_words(count)}. "
+                + " ".join(refused)
+                + (
+                    f" And {count - len(refused):,} more."
+                    if count > len(refused)
+                    else ""
+                ),
+            )
+
+    def _problems(self, error: ValidationError) -> str:
+        """A validation error's messages, each after its field's label."""
+        said = []
+        for problem in error.errors():
+            message = problem["msg"].removeprefix("Value error, ")
+            location = problem["loc"]
+            name = field_named(self.model, str(location[0])) if location else ""
+            said.append(f"{self._label(name)}: {message}" if name else message)
+        return "; ".join(said).rstrip(".") + "."
 
     def _lock_selected(self, session: Session) -> None:
         """Lock the selected rows before their old values are read.

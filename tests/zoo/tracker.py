@@ -5,7 +5,8 @@ keyed by their handle (`@claude-code`), an `Assignment` link with a `role` and
 an `assigned_at` declared both ways (`TrackerTask.workers` through
 `link_model=` and the link's own relationships, with the `overlaps=` that
 SQLAlchemy asks for), a plain many-to-many of labels, subtasks through a
-self-referential `parent_id`, and a task's checklist as kanban tools keep
+self-referential `parent_id` (with a `@model_validator` keeping a task from
+being its own parent), and a task's checklist as kanban tools keep
 theirs, its columns named as they name them: `sort` (its place), `page` (of
 the spec it comes from) and `select` (picked for the review), which are also
 the names of the list page's own parameters.
@@ -17,6 +18,7 @@ here because the shipped demo already has a `Task` and a `task` table.
 from datetime import UTC, date, datetime
 from typing import Literal, Optional
 
+from pydantic import model_validator
 from sqlalchemy import String, Text
 from sqlmodel import Field, Relationship, SQLModel
 
@@ -106,6 +108,13 @@ class TrackerTask(SQLModel, table=True):
     labels: list[TrackerLabel] = Relationship(
         back_populates="tasks", link_model=TrackerTaskLabel
     )
+
+    @model_validator(mode="after")
+    def not_its_own_subtask(self) -> "TrackerTask":
+        """The guide's rule across two fields: a task is not its own parent."""
+        if self.id is not None and self.parent_id == self.id:
+            raise ValueError("A task cannot be its own parent.")
+        return self
 
 
 class TrackerStep(SQLModel, table=True):
