@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from tests.pages import field_errors, form_values, text
 from tests.test_links import post_form
-from tests.write_models import WrKey, WrNote, WrOwner, WrThing, WrValue
+from tests.write_models import WrKey, WrNote, WrOwner, WrThing, WrValue, WrVisit
 
 
 def save(client, url, data):
@@ -151,3 +151,17 @@ def test_a_refused_save_is_one_line_in_the_log(keeper, shapes, caplog):
     assert refusals, "the refusal is logged"
     assert all(r.exc_info is None and r.levelno == logging.INFO for r in refusals)
     assert all("Traceback" not in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("sent", [{"at": ""}, {}], ids=["emptied", "left-out"])
+def test_a_naive_default_time_is_read_as_utc(keeper, shapes, sent):
+    """The create form's time box emptied (or not sent): the model's naive
+    default (`datetime.utcnow`) is saved as UTC, as a typed time is, not
+    refused by the database."""
+    before = datetime.now(UTC)
+    response = save(keeper, "/admin/wr-visit/create", {"page": "/home", **sent})
+    assert response.status_code == 302, text(response.text)
+    with Session(shapes.state.engine) as session:
+        at = session.exec(select(WrVisit.at)).one()
+    at = at if at.tzinfo else at.replace(tzinfo=UTC)
+    assert before.replace(microsecond=0) <= at <= datetime.now(UTC)

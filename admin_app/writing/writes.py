@@ -13,6 +13,7 @@ import logging
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -242,6 +243,10 @@ class RowWriter:
                 new = made[key]
                 if old is not new and not unchanged(old, new):
                     changes[key] = new
+            if creating:  # a model's default follows the time-zone rule too
+                defaults = self._defaults_in_time_zone(made, values)
+                made.update(defaults)
+                changes.update(defaults)
             self._check_sizes(changes)
             self._check_composite_keys(made, None if creating else changes)
             if not self.errors:
@@ -422,6 +427,21 @@ class RowWriter:
                 self.error(name, str(error))
                 return OMIT
         return normalise_datetime(column, value)
+
+    def _defaults_in_time_zone(
+        self, made: dict[str, Any], values: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A new row's datetimes the model made (`default_factory=
+        datetime.utcnow`, naive), read as UTC for a column with a time zone
+        as a typed one is: SQLModel's own type refuses a naive value there,
+        and the row could not be saved with the box left empty."""
+        found = {}
+        for key, value in made.items():
+            if key not in values and isinstance(value, datetime):
+                column = self.mapper.column_attrs[key].columns[0]
+                if (normalised := normalise_datetime(column, value)) is not value:
+                    found[key] = normalised
+        return found
 
     def _related_key(self, name: str, text: str, held: dict[str, Any] | None) -> Any:
         """A foreign key (attribute `name`) that no relationship names, typed

@@ -9,9 +9,11 @@
 - `WrCrewJob` is a link with a `role`, declared both ways: `link_model=`
   relationships on both sides and the link's own relationships;
   `WrSquadMember` a link with data reached only through `link_model=`.
+- `WrVisit` is stamped as older guides stamp rows (`datetime.utcnow`: naive)
+  on a column SQLModel 0.0.50 on types as aware, which refuses naive values.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from pydantic import NaiveDatetime, field_validator, model_validator
 from sqlalchemy import DateTime
@@ -63,6 +65,19 @@ class WrOwner(SQLModel, table=True):
         if self.name and self.name.lower() == self.email:
             raise ValueError("The name must not be the email address.")
         return self
+
+
+def naive_utc_now() -> datetime:
+    """`datetime.utcnow()`, which Python 3.12 deprecates, without the warning."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class WrVisit(SQLModel, table=True):
+    __tablename__ = "wr_visit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    page: str = Field(max_length=40)
+    at: datetime = Field(default_factory=naive_utc_now)
 
 
 class WrThing(SQLModel, table=True):
