@@ -42,7 +42,7 @@ def test_a_booking_names_its_seat_by_two_columns(empty_database_url: str) -> Non
         with TestClient(app) as client:
             assert login(client, "keeper").status_code == 302
             listed = list_rows(client.get("/admin/venue-booking/list").text)
-            assert [row["Seat"] for row in listed] == ["VenueSeat #A,1", ""]
+            assert [row["Seat"] for row in listed] == ["Venue seat #A,1", ""]
             # chosen on the form, by the key whose hall holds the separator
             url = "/admin/venue-booking/edit/2"
             shown = form_values(client.get(url).text)
@@ -99,7 +99,7 @@ def test_a_seats_page_lists_the_bookings_that_name_it(empty_database_url: str) -
             assert (section["title"], section["count"]) == ("Bookings", "2")
             assert section["rows"] == [
                 (
-                    f"VenueBooking #{n}",
+                    f"Venue booking #{n}",
                     f"http://testserver/admin/venue-booking/details/{n}",
                 )
                 for n in (1, 2)

@@ -47,7 +47,7 @@ def test_labels_follow_the_documented_order():
         "Le Guin, Ursula"
     )
     assert label_for(Shelf(id=7)) == "Shelf #7"
-    assert label_for(TaskAssignment(task_id=1, worker_id=2)) == "TaskAssignment #1,2"
+    assert label_for(TaskAssignment(task_id=1, worker_id=2)) == "Task assignment #1,2"
     assert label_for(Genre(code="sf")) == "Genre #sf"
 
 

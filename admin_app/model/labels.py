@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapper, Session
 
 from admin_app.model.attributes import attribute_name
 from admin_app.model.keys import row_identifier
+from admin_app.model.names import model_words
 from admin_app.model.secret_names import is_secret_name
 from admin_app.model.text_search import column_sample, contains
 from admin_app.model.types import is_text
@@ -83,7 +84,18 @@ def label_for(obj: Any) -> str:
         value = getattr(obj, column, None)
         if value not in (None, ""):
             return str(value)
-    return f"{type(obj).__name__} #{primary_key_text(obj)}"
+    return f"{model_words(type(obj).__name__)} #{primary_key_text(obj)}"
+
+
+MESSAGE_LABEL = 100  # characters of a row's label a message repeats
+
+
+def in_message(label: str) -> str:
+    """A row's label cut to `MESSAGE_LABEL` characters, as a message repeats
+    it: a message after a save travels in the session cookie, which a
+    browser drops whole beyond 4 KB (a title of 5,000 characters lost its
+    "added" message)."""
+    return label if len(label) <= MESSAGE_LABEL else label[: MESSAGE_LABEL - 1] + "…"
 
 
 @cache  # a model's fields are fixed; an import asks once a cell
@@ -243,6 +255,12 @@ def choices_if_small(
 
 
 def enum_label(member: Any) -> str:
-    """`in_progress` -> `In progress`, as filters, lists and details show it."""
-    value = str(getattr(member, "value", member))
-    return value.replace("_", " ").capitalize()
+    """A choice as every page names it: `in_progress` -> "In progress". An
+    enum member by its value where that is text in words ("home & garden"
+    -> "Home & garden"), else by its name: a code of a letter or two or a
+    number (`small = "S"`, `low = 1`) tells staff nothing ("Small", "Low")."""
+    text = member
+    if isinstance(member, enum.Enum):
+        value = member.value
+        text = value if isinstance(value, str) and len(value) > 2 else member.name
+    return str(text).replace("_", " ").capitalize()

@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from admin_app.db_errors import database_error_message
 from admin_app.listing.query import ListQuery
+from admin_app.model.labels import in_message
 from admin_app.model.names import count_words
 from admin_app.writing.bulk import (
     BulkChange,
@@ -174,6 +175,7 @@ class SelectionActions:
                 {
                     "count": count,
                     "blocked": blocked,
+                    "question": _delete_question(self, count, named),
                     "effects": [
                         {"rule": e.rule, "sentence": e.sentence} for e in effects
                     ],
@@ -229,3 +231,11 @@ class SelectionActions:
         """The list's Actions menu: open the bulk-edit form for the checked rows."""
         url = request.url_for("admin:view-" + self.identity + "-bulk_edit")
         return RedirectResponse(f"{url}?{request.url.query}", status_code=302)
+
+
+def _delete_question(view: Any, count: int, named: list[tuple[str, Any]]) -> str:
+    """The trash icon's confirmation, naming the row by its label, as the
+    deletion page does (SQLAdmin's names it by its key: "Post 1")."""
+    if count == 1 and named:
+        return f"This will permanently delete {view.name} “{in_message(named[0][0])}”?"
+    return f"This will permanently delete {view.count_words(count)}?"

@@ -583,6 +583,18 @@ class AdminView(
             return label_for(related)
         return plain_or_link(*self.labelled_link(request, related))
 
+    async def get_prop_value(self, obj: Any, prop: str) -> Any:
+        """SQLAdmin turns an enum member that is not a `StrEnum` into its
+        Python name (`home_garden`, `PENDING`); here it stays the member, and
+        the view's enum formatter shows its label ("Home & garden"), as the
+        filters, the forms and the audit log name it."""
+        value = await super().get_prop_value(obj, prop)
+        if isinstance(value, str) and "." not in prop:
+            member = getattr(obj, prop, None)
+            if isinstance(member, enum.Enum):
+                return member
+        return value
+
     async def get_list_value(
         self, obj: Any, prop: str, request: Request | None = None
     ) -> tuple[Any, Any]:

@@ -28,7 +28,7 @@ from admin_app.db_errors import database_error_message, noting_outage
 from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import Kind, changed_field_label
 from admin_app.model.keys import key_or_404, row_identifier
-from admin_app.model.labels import enum_label, label_for
+from admin_app.model.labels import enum_label, in_message, label_for
 from admin_app.model.limits import row_with_key
 from admin_app.model.loading import related
 from admin_app.writing.audit import RecordedChanges, record
@@ -291,12 +291,13 @@ class RowSaving:
 
     def _saved_message(self, obj: Any, pk: str | None, changes: RecordedChanges) -> str:
         """What the next page tells the user the save did."""
+        label = in_message(label_for(obj))
         if pk is None:
-            return f"{self.name} “{label_for(obj)}” added."
+            return f"{self.name} “{label}” added."
         if not changes:
-            return f"No changes: {self.name} “{label_for(obj)}” is as it was."
+            return f"No changes: {self.name} “{label}” is as it was."
         names = self._changed_names(changes.names)
-        return f"{self.name} “{label_for(obj)}” saved ({names} changed)."
+        return f"{self.name} “{label}” saved ({names} changed)."
 
     def _state(self, session: Session, obj: Any) -> dict[str, Any]:
         """Every column, selection and inline link row of `obj`, as the saved

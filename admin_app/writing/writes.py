@@ -406,13 +406,19 @@ class RowWriter:
         if value is None or value == "":
             if column.nullable:
                 return None
-            if creating and (
+            defaulted = bool(
                 column.default is not None
                 or column.server_default
                 or _model_default(self.model, name)
-            ):
+            )
+            if creating and defaulted:
                 return OMIT
-            if value is None:
+            # Empty text is a value where the field has a default (`name:
+            # str = ""`) or the row holds it already; else the field is
+            # required, as the form's own check says (an import's empty
+            # cell, a new row's empty text key).
+            kept = not creating and held.get(name) == ""
+            if value is None or not (defaulted or kept):
                 self.error(name, "This field is required.")
                 return OMIT
         refused = cannot_hold(column, value, self.session)

@@ -67,7 +67,7 @@ def test_ticked_rows_with_odd_keys_are_the_rows_acted_on(
     expect(page.get_by_role("link", name="Delete selected items")).to_be_hidden()
     page.get_by_role("link", name="Delete selected…").click()
     expect(page.locator("#delete-rows li")).to_have_text(
-        ["OddKeyNote ##1 & 2", "OddKeyNote #a,b"]
+        ["Odd key note ##1 & 2", "Odd key note #a,b"]
     )
     page.get_by_role("button", name="Yes, delete 2 Odd key notes").click()
     expect(page.locator("tbody tr")).to_have_count(3)

@@ -304,7 +304,7 @@ def label_column(model: type) -> str | None:
 
 def label(obj: Any) -> str:
     """The label: `__admin_label__`, else the label column's value (above),
-    else `<Class> #<pk>`."""
+    else the class's name in words and the key (`Tracker step #3`)."""
     if obj is None:
         return ""
     custom = getattr(type(obj), "__admin_label__", None)
@@ -315,7 +315,8 @@ def label(obj: Any) -> str:
     if column is not None and getattr(obj, column) not in (None, ""):
         return str(getattr(obj, column))
     keys = ",".join("" if v is None else str(v) for v in key_values(obj))
-    return f"{type(obj).__name__} #{keys}"  # a composite key's parts by commas
+    words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", type(obj).__name__).capitalize()
+    return f"{words} #{keys}"  # "Tracker task label #1,2": a key's parts by commas
 
 
 def key_values(obj: Any) -> tuple[Any, ...]:

@@ -188,6 +188,7 @@
         .then(function (found) {
           button.disabled = Boolean(found && found.blocked);
           if (!found) return;
+          if (found.question) text.textContent = found.question;
           found.effects.forEach(function (effect) {
             var line = document.createElement("div");
             line.className = "delete-effect" + (effect.rule === "block" ? " text-danger" : "");
