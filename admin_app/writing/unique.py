@@ -89,6 +89,16 @@ def unique_groups(model: type) -> tuple[UniqueGroup, ...]:
     )
 
 
+@cache
+def key_group(model: type) -> UniqueGroup:
+    """The primary key's columns, as a group no two rows may share."""
+    mapper = inspect(model)
+    columns = tuple(mapper.primary_key)
+    return UniqueGroup(
+        columns, tuple(mapper.get_property_by_column(c).key for c in columns)
+    )
+
+
 def asked_values(
     model: type,
     values: Mapping[str, Any],

@@ -43,7 +43,7 @@ from admin_app.model.values import normalise_datetime, unchanged
 from admin_app.model.writable import writable
 from admin_app.writing.concurrency import Merge
 from admin_app.writing.links import LinkPlan, LinkSpec, LinkWriter
-from admin_app.writing.unique import Asked, asked_values, taken, unique_groups
+from admin_app.writing.unique import Asked, asked_values, key_group, taken
 from admin_app.writing.validation import field_named, validated_values
 
 logger = logging.getLogger(__name__)
@@ -250,7 +250,8 @@ class RowWriter:
             self._check_sizes(changes)
             self._check_composite_keys(made, None if creating else changes)
             if not self.errors:
-                self._check_unique(obj, made, None if creating else changes)
+                typed = values.keys() if creating else changes.keys()
+                self._check_unique(obj, made, None if creating else changes, typed)
             if self.errors:
                 raise FormErrors(self.errors, merge=self.merge)
         return changes, to_many, plans
@@ -568,20 +569,32 @@ class RowWriter:
                 self.error(names[0], "Choose a valid option: that row does not exist.")
 
     def _check_unique(
-        self, obj: Any, values: dict[str, Any], changes: dict[str, Any] | None
+        self,
+        obj: Any,
+        values: dict[str, Any],
+        changes: dict[str, Any] | None,
+        typed: Collection[str],
     ) -> None:
         """Name the field whose value another row already has, of the row's
         validated columns (`values`), for the groups the save sets (`changes`:
-        an existing row's; None: a new row's). With `unique_later`, the values
-        are handed to it instead (an import asks for a batch's at once)."""
-        if not unique_groups(self.model):
-            return
+        an existing row's; None: a new row's), and of its primary key where
+        the save sets it (`typed`: a product's `sku`, a link row's pair; a key
+        the database or the model makes is not asked). With `unique_later`,
+        the values are handed to it instead (an import asks for a batch's at
+        once)."""
         own_key = self.mapper.primary_key_from_instance(obj)
-        for asked in asked_values(self.model, values, own_key, changes):
+        asked = list(asked_values(self.model, values, own_key, changes))
+        key = key_group(self.model)
+        if all(a in typed for a in key.attributes):
+            held = tuple(values[a] for a in key.attributes)
+            if None not in held:
+                stored = None if None in own_key else tuple(own_key)
+                asked.append(Asked(key, held, stored))
+        for one in asked:
             if self.unique_later is not None:
-                self.unique_later.append(asked)
-            elif taken(self.session, self.model, asked):
-                columns, specs = asked.group.columns, field_specs(self.model)
+                self.unique_later.append(one)
+            elif taken(self.session, self.model, one):
+                columns, specs = one.group.columns, field_specs(self.model)
                 names = " and ".join(
                     changed_field_label(specs, self.model, attribute_name(c)).lower()
                     for c in columns

@@ -23,6 +23,7 @@ from sqlmodel import select
 
 from tests.pages import field_errors, form_values
 from tests.test_import import exported, preview, rows_of, write_csv
+from tests.zoo import heroes, tracker
 from tests.zoo.columns import ZooSeat
 from tests.zoo.fullstack import User
 
@@ -252,3 +253,42 @@ def test_a_pair_taken_since_the_preview_refuses_a_new_seat(columns_site):
     assert refused.status_code == 409
     with site.session() as session:
         assert session.get(ZooSeat, ("Hall C", 1)) is None
+
+
+def test_a_typed_key_another_row_has_is_refused_by_its_field(tracker_site):
+    """A worker's handle is its primary key, typed on the form: a new worker
+    or a renamed one with a handle another worker has is refused under the
+    field, as a unique column is, not with the database's vague refusal."""
+    client = tracker_site.client
+    with tracker_site.session() as db:
+        ada, claude = (
+            db.get(tracker.TrackerWorker, h) for h in ("@ada", "@claude-code")
+        )
+        before = (ada.name, claude.name)
+    added = client.post(
+        "/admin/tracker-worker/create",
+        data={"id": "@ada", "name": "Another Ada", "kind": "human"},
+    )
+    assert added.status_code == 400
+    assert field_errors(added.text) == ["Another row already has this id."]
+    url = f"/admin/tracker-worker/edit/{quote('@claude-code', safe='')}"
+    form = form_values(client.get(url).text)
+    renamed = client.post(
+        url, data=dict([(k, "@ada" if k == "id" else v) for k, v in form])
+    )
+    assert renamed.status_code == 400
+    assert field_errors(renamed.text) == ["Another row already has this id."]
+    with tracker_site.session() as db:
+        ada, claude = (
+            db.get(tracker.TrackerWorker, h) for h in ("@ada", "@claude-code")
+        )
+        assert (ada.name, claude.name) == before
+
+
+def test_a_link_row_twice_is_refused_by_its_fields(heroes_site):
+    with heroes_site.session() as db:
+        link = db.exec(select(heroes.HeroTeamLink)).first()
+        pair = {"team": str(link.team_id), "hero": str(link.hero_id)}
+    answer = heroes_site.client.post("/admin/hero-team-link/create", data=pair)
+    assert answer.status_code == 400
+    assert field_errors(answer.text) == ["Another row already has this team and hero."]
