@@ -127,7 +127,10 @@ def test_a_revert_of_what_cannot_be_reverted_is_a_readable_refusal(client, db, c
     (entry,) = entries(db, "edit")
     refused = client.get(f"/admin/audit-entry/revert/{entry.id}")
     assert refused.status_code == 400
-    assert "cannot be reverted" in text(refused.text)
+    assert (
+        "Only a bulk edit, an import or a list edit can be reverted, "
+        "not this entry (changed)." in text(refused.text)
+    )
     assert "Traceback" not in refused.text and "SELECT" not in refused.text
     assert client.get("/admin/audit-entry/revert/987654").status_code == 404
     assert client.get(f"/admin/audit-entry/revert/{2**70}").status_code in (404, 400)

@@ -252,6 +252,7 @@ def test_a_huge_form_is_refused_before_the_endpoint_runs():
             headers=form,
         )
         assert huge.status_code == 413
+        assert "<title>Request Entity Too Large</title>" in huge.text
         fine = client.post("/", content=f"csrf_token={token}".encode(), headers=form)
         assert fine.text == "ran"
     assert ran == [True]

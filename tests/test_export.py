@@ -180,7 +180,7 @@ def test_an_export_is_audited(client, db):
     assert (entry.action, entry.table, entry.summary) == (
         "export",
         "task",
-        "Exported 1 Tasks",
+        "Exported 1 Task",
     )
 
 

@@ -309,7 +309,7 @@ def test_the_download_is_named_and_the_export_audited(client, db):
     assert (entry.action, entry.table, entry.summary) == (
         "export",
         "task",
-        "Exported 1 Tasks as XLSX",
+        "Exported 1 Task as XLSX",
     )
     assert '"format": "xlsx"' in entry.changes and "status=todo" in entry.changes
 

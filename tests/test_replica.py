@@ -199,7 +199,7 @@ def test_lists_read_the_replica_and_a_saver_sees_their_own_row(
         exports = session.scalars(
             select(AuditEntry).where(AuditEntry.action == "export")
         ).all()
-    assert [e.summary for e in exports] == ["Exported 1 Projects"]
+    assert [e.summary for e in exports] == ["Exported 1 Project"]
     index = reader.get("/admin/")
     assert index.status_code == 200
 

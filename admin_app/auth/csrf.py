@@ -27,6 +27,7 @@ import hmac
 import re
 import secrets
 from collections.abc import MutableMapping
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -228,8 +229,11 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
 
 def _refusal(message: str, status: int) -> Response:
+    """A short page of its own (the middleware runs before the admin's
+    templates), titled by its status ("Forbidden", "Request Entity Too Large")."""
+    title = escape(HTTPStatus(status).phrase)
     return HTMLResponse(
-        "<!doctype html><title>Forbidden</title><h1>The request was refused</h1>"
+        f"<!doctype html><title>{title}</title><h1>The request was refused</h1>"
         f"<p>{escape(message)}</p>",
         status_code=status,
     )

@@ -173,9 +173,16 @@ def key_or_404(model: type, text: str, name: str | None = None) -> tuple[Any, ..
     try:
         return parse_key(model, text)
     except BadKey as error:
-        called = name or model_words(model.__name__)
-        message = f"No {called} has the key {text!r}."
-        raise HTTPException(404, message) from error
+        raise no_row(name or model_words(model.__name__), text) from error
+
+
+def no_row(called: str, text: str) -> HTTPException:
+    """The 404 of an address naming no row of the table `called`: the key as
+    typed where it is short printable text, else no key (a null character
+    would show as Python writes it)."""
+    if len(text) <= 60 and text.isprintable():
+        return HTTPException(404, f"No {called} has the key “{text}”.")
+    return HTTPException(404, f"No {called} has that key.")
 
 
 def url_key(text: str) -> str:

@@ -254,6 +254,18 @@ def choices_if_small(
     return choice_pairs(rows)
 
 
+def yes_no(value: bool) -> Markup:
+    """A flag in a list or on a details page: SQLAdmin's tick or cross, with
+    its word for a screen reader (the icon alone says nothing)."""
+    icon, word = (
+        ("fa-check text-success", "Yes") if value else ("fa-times text-danger", "No")
+    )
+    return Markup(
+        '<i class="fa {}" aria-hidden="true"></i>'
+        '<span class="visually-hidden">{}</span>'
+    ).format(icon, word)
+
+
 def enum_label(member: Any) -> str:
     """A choice as every page names it: `in_progress` -> "In progress". An
     enum member by its value where that is text in words ("home & garden"

@@ -20,6 +20,7 @@ from admin_app.importing.revert import ImportRevertRefused, revert_import
 from admin_app.listing.filters import Chip, ChoiceFilter, ListFilter, RangeFilter
 from admin_app.listing.query import key_condition
 from admin_app.model.keys import identifier, url_key
+from admin_app.model.names import count_words
 from admin_app.site.audit_words import (
     IMPORT,
     LIST_EDIT,
@@ -87,7 +88,12 @@ class AuditEntryAdmin(AdminView, model=AuditEntry):
     }
     column_formatters_detail: ClassVar[dict[str, Any]] = {
         "action": lambda entry, _name: action_words(entry.action),
+        "object_keys": lambda entry, _name: keys_text(entry.keys()),
     }
+
+    def count_words(self, count: int) -> str:
+        """`16 Audit entries`: the menu's "Audit log" is the whole, not a row."""
+        return count_words(count, self.name, "Audit entries")
 
     def table_words(self, identity: str) -> str:
         """A table as its pages name it ("Task"), not its identity (`task`)."""
@@ -194,7 +200,9 @@ class AuditEntryAdmin(AdminView, model=AuditEntry):
         target = find_view(self._admin_ref.views, entry.table)
         if entry.action not in REVERTIBLE:
             raise HTTPException(
-                400, f"A {action_words(entry.action).lower()} cannot be reverted."
+                400,
+                "Only a bulk edit, an import or a list edit can be reverted, "
+                f"not this entry ({action_words(entry.action).lower()}).",
             )
         if not may_revert(target, request, entry.action):
             raise HTTPException(403)
@@ -232,6 +240,17 @@ ACTIONS = {
     "login_throttled": "Throttled login",
     "password_change_failed": "Failed password change",
 }
+
+
+SHOWN_KEYS = 20  # keys of an entry's rows its page lists; the rest counted
+
+
+def keys_text(keys: list[str]) -> str:
+    """An entry's keys as a person reads them (`3, 4, 5`), not as stored
+    (`,3,4,5,`); past `SHOWN_KEYS` of them, how many more."""
+    shown = ", ".join(keys[:SHOWN_KEYS])
+    rest = len(keys) - SHOWN_KEYS
+    return f"{shown} and {rest:,} more" if rest > 0 else shown
 
 
 def action_words(action: str) -> str:

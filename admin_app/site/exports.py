@@ -194,7 +194,7 @@ class ExportRoutes:
             if answers_head(request.scope):
                 return count
             changes = {"parameters": request.url.query}
-            summary = f"Exported {count:,} {view.name_plural}"
+            summary = f"Exported {view.count_words(count)}"
             if kind != "csv":
                 changes["format"] = kind
                 summary += f" as {kind.upper()}"

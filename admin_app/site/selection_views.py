@@ -122,7 +122,7 @@ class SelectionActions:
                 *errors.get("", []),
                 *(m for n in links for m in errors.get(n, [])),
             ],
-            "title": f"Edit {count:,} {self.name_plural}",
+            "title": f"Edit {self.count_words(count)}",
         }
         return await self.templates.TemplateResponse(
             request,
@@ -219,6 +219,19 @@ class SelectionActions:
         except (SQLAlchemyError, AssertionError) as error:  # see delete_keys
             logger.warning("Bulk delete of %s refused: %s", self.identity, error)
             raise FormErrors({}, database_error_message(error)) from error
+
+    def _visible_custom_actions(
+        self, request: Request, in_detail: bool = False
+    ) -> dict[str, str]:
+        """The Actions menu offers "Edit selected" and "Delete selected…"
+        only where the pages they open would serve this user (the audit log,
+        a view with `can_edit = False`, a user without the grant: a 403)."""
+        shown = super()._visible_custom_actions(request, in_detail)  # type: ignore[misc]
+        usable = {
+            "bulk-edit": self.can_edit and self.has_permission(request, "bulk_edit"),
+            "bulk-delete": self.can_delete and self.has_permission(request, "delete"),
+        }
+        return {slug: label for slug, label in shown.items() if usable.get(slug, True)}
 
     @action("bulk-delete", label="Delete selected…", add_in_detail=False)
     async def delete_selected_action(self, request: Request) -> Response:

@@ -63,6 +63,7 @@ from admin_app.model.labels import (
     local_time,
     never_a_label,
     search_by_label,
+    yes_no,
 )
 from admin_app.model.text_search import any_contains, column_sample, contains_parts
 from admin_app.replica import engine_for_reads
@@ -362,6 +363,7 @@ class AdminView(
         }
         self.column_type_formatters = {
             **BASE_FORMATTERS,
+            bool: yes_no,
             **{cls: label_for for cls in related | {model}},
             datetime: local_time,
             timedelta: duration_text,
@@ -369,7 +371,12 @@ class AdminView(
             list: json_text,  # lists are SQLAlchemy's own list type)
             **dict.fromkeys(documents, json_text),
             **dict.fromkeys(enums, enum_label),
-            **view.column_type_formatters,
+            # a project's own (SQLAdmin's defaults are those above)
+            **{
+                cls: found
+                for cls, found in view.column_type_formatters.items()
+                if BASE_FORMATTERS.get(cls) is not found
+            },
         }
         plain_choices = {
             n: _choice_formatter(s)

@@ -100,6 +100,16 @@ class ColumnForm(Form):
         super().process(formdata, obj, data=data, **kwargs)
 
 
+class MarkedRequired:
+    """Marks a field required, as the form shows it (its `*`), where the
+    write path says it is in its own words when it is left empty."""
+
+    field_flags: ClassVar[dict[str, bool]] = {"required": True}
+
+    def __call__(self, form: Any, field: Any) -> None:
+        return None
+
+
 class AdminForm(ColumnForm):
     """Reads a submitted `0` for a related row as "none", and leaves an empty
     secret out of the data so the stored one is kept, and a password's second
@@ -504,8 +514,11 @@ def fields_by_kind(
             args[name] = {"choices": blank + spec.choice_texts, "coerce": spec.parse}
         elif spec.kind is Kind.TO_ONE and spec.relationship is not None:
             # An empty required relation gets "This field is required." from
-            # the write path rather than WTForms' "Not a valid choice".
+            # the write path rather than WTForms' "Not a valid choice"; the
+            # form marks it required all the same.
             args[name] = {"allow_blank": True}
+            if not spec.nullable:
+                args[name]["validators"] = [MarkedRequired()]
         elif spec.kind is Kind.BYTES:
             overrides[name] = BytesField
         elif spec.kind is Kind.JSON:

@@ -21,13 +21,14 @@ from sqladmin.forms import WTFORMS_ATTRS
 from sqlalchemy import Select, inspect, select
 from sqlalchemy.exc import DataError, SQLAlchemyError
 from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
 from admin_app.db_errors import database_error_message, noting_outage
 from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import Kind, changed_field_label
-from admin_app.model.keys import key_or_404, row_identifier
+from admin_app.model.keys import key_or_404, no_row, row_identifier
 from admin_app.model.labels import enum_label, in_message, label_for
 from admin_app.model.limits import row_with_key
 from admin_app.model.loading import related
@@ -173,6 +174,21 @@ class RowSaving:
             *(k == v for k, v in zip(keys, values, strict=True))
         )
 
+    async def get_object_for_details(self, request: Request) -> Any:
+        """The row the address names; a 404 naming the key where none has it
+        (SQLAdmin's says "Not Found" for a key that parses and names no row,
+        where a malformed one says which key)."""
+        found = await super().get_object_for_details(request)  # type: ignore[misc]
+        if found is None:
+            raise no_row(self.name, request.path_params["pk"])
+        return found
+
+    async def get_object_for_edit(self, request: Request) -> Any:
+        found = await super().get_object_for_edit(request)  # type: ignore[misc]
+        if found is None:
+            raise no_row(self.name, request.path_params["pk"])
+        return found
+
     async def _get_object_by_pk(self, stmt: Select) -> Any:
         """The row a URL's key names (details, edit, delete), or None: a key
         the database cannot compare with its column (a number beyond
@@ -317,8 +333,9 @@ class RowSaving:
     async def _refused_form(self, request: Request, merge: Merge) -> RefusedForm | None:
         """The row as it is now, to show the refused form again around the
         user's changes, with a fresh token naming the conflicts still open."""
-        obj = await self.get_object_for_edit(request)
-        if obj is None:
+        try:
+            obj = await self.get_object_for_edit(request)
+        except HTTPException:  # deleted since
             return None
         fresh = await self.get_form_data_for_edit(obj)
         pending = tuple(c.id for c in merge.conflicts)

@@ -17,9 +17,10 @@ import pytest
 from sqlalchemy import text as sql
 from sqlalchemy.orm import selectinload
 from sqlmodel import select
+from starlette.testclient import TestClient
 
 from admin_app.model.keys import selection_text
-from tests.conftest import login
+from tests.conftest import add_staff, login
 from tests.live import live_server
 from tests.pages import field_errors, form_values, list_rows, post_form, text
 from tests.test_large_lists import walk
@@ -1301,3 +1302,66 @@ def test_an_empty_required_text_cell_is_refused_as_the_form_refuses_it(
         assert [(e["column"], e["message"]) for e in found["errors"]] == [
             (column, "This field is required.")
         ]
+
+
+@pytest.mark.parametrize(
+    ("path", "said"),
+    [
+        ("details/0", "No Hero has the key “0”."),
+        ("details/99999", "No Hero has the key “99999”."),
+        ("edit/99999", "No Hero has the key “99999”."),
+        ("details/abc", "No Hero has the key “abc”."),
+        ("details/1%00", "No Hero has that key."),  # a null character
+    ],
+)
+def test_an_address_naming_no_row_says_so_alike(heroes_site, path, said):
+    answer = heroes_site.client.get(f"/admin/hero/{path}")
+    assert answer.status_code == 404
+    assert said in text(answer.text)
+
+
+def test_the_actions_menu_offers_only_what_opens(heroes_site):
+    """ "Edit selected" and "Delete selected…" are offered where they open: not
+    on the audit log (read-only), nor to a user who may only view."""
+
+    def offered(client, table: str) -> set[str]:
+        page = client.get(f"/admin/{table}/list").text
+        return set(re.findall(r'id="action-custom-(bulk-(?:edit|delete))"', page))
+
+    assert offered(heroes_site.client, "hero") == {"bulk-edit", "bulk-delete"}
+    assert offered(heroes_site.client, "audit-entry") == set()
+    add_staff(heroes_site.app, "viewer", grants={"hero": ["view"]})
+    with TestClient(heroes_site.app) as viewer:
+        assert login(viewer, "viewer").status_code == 302
+        assert offered(viewer, "hero") == set()
+
+
+def _marked_required(site, table: str, field: str) -> bool:  # type: ignore[no-untyped-def]
+    page = site.client.get(f"/admin/{table}/create").text
+    label = re.search(rf'<label class="([^"]*)" for="{field}"', page)
+    return "required-label" in label.group(1)
+
+
+def test_a_required_related_row_is_marked_required_on_the_form(fullstack_site):
+    """An item's owner may not be empty: its select is marked required, as
+    the form's other required fields are."""
+    assert _marked_required(fullstack_site, "item", "owner")
+    assert _marked_required(fullstack_site, "item", "title")
+
+
+def test_an_optional_related_row_is_not(heroes_site):
+    assert not _marked_required(heroes_site, "hero", "team")
+
+
+def test_a_flag_is_read_out_in_words_beside_its_icon(fullstack_site):
+    """A screen reader reads "Yes" or "No" where the eye sees a tick or a
+    cross (the icon alone said nothing), on the list and the details page."""
+    page = fullstack_site.client.get("/admin/user/list").text
+    with fullstack_site.session() as db:
+        users = {u.email: u for u in db.exec(select(fullstack.User))}
+    for row in list_rows(page):
+        assert row["Is active"] == ("Yes" if users[row["Email"]].is_active else "No")
+    assert '<i class="fa fa-check text-success" aria-hidden="true"></i>' in page
+    bob = users["bob@example.com"]
+    details = fullstack_site.client.get(f"/admin/user/details/{bob.id}").text
+    assert '<span class="visually-hidden">No</span>' in details
