@@ -192,7 +192,8 @@ class RangeFilter(ListFilter):
 
 class EmptyFilter(ListFilter):
     """Empty / not empty for nullable columns (`col__isnull=true|false`); a
-    list (an array) with no items is empty too."""
+    list (an array) with no items is empty too, and so is empty text (the
+    forms store none, but other programs do: "customers without a phone")."""
 
     def __init__(
         self,
@@ -205,6 +206,7 @@ class EmptyFilter(ListFilter):
         self.model, self.column = model, column
         self.json = spec is not None and spec.kind is Kind.JSON
         self.list = spec is not None and spec.kind is Kind.LIST
+        self.text = spec is not None and spec.kind in (Kind.TEXT, Kind.LONG_TEXT)
         self.parameter_name = f"{attribute_name(column)}__isnull"
         self.name = (
             spec.label
@@ -224,6 +226,8 @@ class EmptyFilter(ListFilter):
             empty = or_(empty, cast(self.column, String) == "null")
         if self.list:  # `[]` bound as the column holds it
             empty = or_(empty, self.column == [])
+        if self.text:
+            empty = or_(empty, self.column == "")
         return empty
 
     def conditions(self, params: Mapping[str, str]) -> list[ColumnElement]:

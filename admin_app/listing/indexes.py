@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Column, Table
 
+from admin_app.listing.filters import EmptyFilter
 from admin_app.listing.query import sort_terms
 from admin_app.model.attributes import attribute_name
 from admin_app.model.fields import Kind
@@ -128,6 +129,8 @@ def suggest_indexes(views: Iterable[IndexedView], dialect: Any) -> list[str]:
             column = _own_column(table, getattr(list_filter, "column", None))
             if column is None or column.name in have or _by_text(view, column):
                 continue
+            if isinstance(list_filter, EmptyFilter) and list_filter.text:
+                continue  # text's Empty: a B-tree of long text may not be made
             have.add(column.name)
             add(_index_name(table, column.name), [q(column.name)])
         if not trigram:

@@ -130,8 +130,8 @@ Y, N = True, False
 # fmt: off
 _DEFAULT_PLACES: dict[Kind, tuple[bool, ...]] = {
     #                     list details form filter search sort export bulk audit
-    Kind.TEXT:            (Y, Y, Y, N, Y, Y, Y, Y, Y),
-    Kind.LONG_TEXT:       (N, Y, Y, N, Y, N, Y, Y, Y),
+    Kind.TEXT:            (Y, Y, Y, Y, Y, Y, Y, Y, Y),
+    Kind.LONG_TEXT:       (N, Y, Y, Y, Y, N, Y, Y, Y),
     Kind.SECRET:          (N, N, Y, N, N, N, N, N, N),
     Kind.PASSWORD:        (N, N, Y, N, N, N, N, N, N),
     Kind.CHOICE:          (Y, Y, Y, Y, Y, Y, Y, Y, Y),

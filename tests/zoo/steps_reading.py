@@ -280,8 +280,13 @@ class ReadingSteps(StoryBase):
                         self.model, column, getattr(obj, base)
                     )
                     if suffix == "isnull":
-                        empty = stored_value is None or (
-                            self.kind(column) == "list" and stored_value == []
+                        empty = (
+                            stored_value is None
+                            or (self.kind(column) == "list" and stored_value == [])
+                            or (
+                                self.kind(column) in ("text", "longtext")
+                                and stored_value == ""
+                            )
                         )
                         ok = empty == (value == "true")
                     elif suffix in ("gte", "lte"):
