@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -22,7 +23,7 @@ from sqladmin.ajax import QueryAjaxModelLoader
 from sqladmin.fields import AjaxSelectField
 from sqladmin.formatters import BASE_FORMATTERS
 from sqladmin.pagination import Pagination
-from sqlalchemy import Select, func, inspect, select
+from sqlalchemy import ColumnElement, Select, func, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -654,7 +655,22 @@ class AdminView(
             sample = column_sample(engine, spec.column) if spec is not None else ()
             attribute = getattr(self.model, name)
             conditions.append(contains_parts(attribute, term, sample))
+        by_key = self._uuid_key_named(term)
+        if by_key is not None:
+            conditions.append((None, by_key))
         return stmt.where(any_contains(conditions))
+
+    def _uuid_key_named(self, term: str) -> ColumnElement[bool] | None:
+        """The row whose UUID key the search names whole, as staff paste it
+        from a link, a log or an email: a UUID is no text column to search."""
+        keys = list(inspect(self.model).primary_key)
+        spec = self.field_specs.get(attribute_name(keys[0])) if len(keys) == 1 else None
+        if spec is None or spec.kind is not Kind.UUID:
+            return None
+        try:
+            return keys[0] == uuid.UUID(term.strip())
+        except ValueError:
+            return None
 
     def export_columns(self) -> list[ExportColumn]:
         """The CSV's columns: every column of the table (a foreign key also as

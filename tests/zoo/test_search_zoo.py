@@ -8,9 +8,10 @@ import csv
 import io
 
 from sqlalchemy import event, text
+from sqlmodel import select
 
 from tests.pages import list_rows
-from tests.zoo import heroes
+from tests.zoo import fullstack, heroes
 
 
 def test_a_term_with_a_common_word_finds_exactly_its_rows(heroes_site):
@@ -62,3 +63,21 @@ def test_a_term_with_a_common_word_finds_exactly_its_rows(heroes_site):
     assert ("% 12%" in patterns) is postgres
     assert ("% 29%" in patterns) is postgres
     assert "%Dive Wilson%" in patterns and "% Wilson%" not in patterns
+
+
+def test_a_uuid_key_pasted_into_the_search_finds_its_row(fullstack_site):
+    """Staff paste an item's id from a link or a log: the row it names is
+    found (a UUID is no text column to search), in its list and export."""
+    with fullstack_site.session() as session:
+        item = session.exec(select(fullstack.Item)).first()
+    for term in (str(item.id), f" {str(item.id).upper()} "):
+        page = fullstack_site.client.get("/admin/item/list", params={"search": term})
+        assert [row["Title"] for row in list_rows(page.text)] == [item.title]
+        exported = fullstack_site.client.get(
+            "/admin/item/export/csv", params={"search": term}
+        ).text
+        assert [r["id"] for r in csv.DictReader(io.StringIO(exported))] == [
+            str(item.id)
+        ]
+    page = fullstack_site.client.get("/admin/item/list", params={"search": "08c588aa"})
+    assert list_rows(page.text) == []  # a part of a key names no row
