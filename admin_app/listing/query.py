@@ -147,9 +147,10 @@ def key_condition(model: type, identifiers: Sequence[str]) -> ColumnElement:
 
 def selected_keys(model: type, params: Mapping[str, str]) -> tuple[str, ...] | None:
     """The identifiers `pks=` names (see `admin_app.model.keys`), checked:
-    each must be a key of `model`, and at most `max_selection` of them."""
+    each must be a key of `model`, at least one and at most `max_selection`
+    of them. None without `pks`."""
     text = params.get("pks")
-    if not text:
+    if text is None:
         return None
     try:
         chosen = tuple(parse_selection(text))
@@ -158,6 +159,8 @@ def selected_keys(model: type, params: Mapping[str, str]) -> tuple[str, ...] | N
             f"pks: {error.args[0]!r} is not a key: write % and , inside a key "
             "as %25 and %2C."
         ) from error
+    if not chosen:  # `pks=`: no rows chosen, never "every row"
+        raise bad_request("Choose rows first: pks names none.")
     limit = max_selection(model)
     if len(chosen) > limit:
         raise bad_request(

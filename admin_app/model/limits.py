@@ -195,8 +195,8 @@ def sized_columns(model: type) -> dict[str, Column]:
 
 def too_large(column: Column, value: Any) -> str | None:
     """Why the size `column` declares cannot hold `value` (a text longer than
-    its length, a number with more whole digits than its precision leaves),
-    or None."""
+    its length, a number with more whole digits than its precision leaves or
+    more decimal places than its scale), or None."""
     kind = declared_size(column)
     if isinstance(kind, String):
         if isinstance(value, str) and len(value) > kind.length:
@@ -214,9 +214,25 @@ def too_large(column: Column, value: Any) -> str | None:
         fits = stored.is_finite() and abs(stored) <= largest
     except InvalidOperation:  # more digits than any column holds
         fits = False
-    if fits:
-        return None
-    return (
-        f"{value} is out of range: this field holds numbers "
-        f"from -{largest} to {largest}."
-    )
+    if not fits:
+        return (
+            f"{value} is out of range: this field holds numbers "
+            f"from -{largest} to {largest}."
+        )
+    places = _decimal_places(value)
+    if kind.scale is not None and places > kind.scale:
+        # the database would round it: the audit trail and a preview would
+        # name a value no row holds (and a revert find the row changed)
+        return (
+            f"This field holds at most {kind.scale} decimal places "
+            f"(this number has {places})."
+        )
+    return None
+
+
+def _decimal_places(value: Decimal | int) -> int:
+    """The decimal places a number needs, trailing zeros not counted."""
+    if not isinstance(value, Decimal) or not value.is_finite():
+        return 0
+    exponent = value.normalize().as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0

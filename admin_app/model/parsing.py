@@ -19,7 +19,7 @@ from sqladmin.helpers import parse_interval
 
 from admin_app.model.keys import BadKey, coerce_key_part
 from admin_app.model.names import listed
-from admin_app.model.values import normalise_datetime
+from admin_app.model.values import OutOfCalendar, normalise_datetime
 
 # True and false as spreadsheets write them in the locales they save a
 # CSV's cells as shown in (LibreOffice's words, which are Excel's too)
@@ -485,7 +485,10 @@ def _parse_datetime(spec: Any, text: str) -> datetime:
             f"{text!r} is not a date and time like 2026-01-31T09:30."
         ) from error
     column = spec.column
-    return normalise_datetime(column, value) if column is not None else value
+    try:
+        return normalise_datetime(column, value) if column is not None else value
+    except OutOfCalendar as error:
+        raise BadValue(str(error)) from error
 
 
 def _parse_date(spec: Any, text: str) -> date:

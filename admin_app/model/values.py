@@ -24,9 +24,21 @@ def normalise_datetime(column: Column, value: Any) -> Any:
     12:00 UTC, two hours off)."""
     if not isinstance(value, datetime):
         return value
-    if _is_aware_column(column):
-        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-    return _naive_utc(value)
+    try:
+        if _is_aware_column(column):
+            if value.tzinfo:
+                return value.astimezone(UTC)
+            return value.replace(tzinfo=UTC)
+        return _naive_utc(value)
+    except OverflowError as error:  # 9999-12-31T23:00-05:00 is in year 10000
+        raise OutOfCalendar(
+            f"{value.isoformat(' ')} is beyond the calendar once given in UTC "
+            "(from 0001-01-01 to 9999-12-31)."
+        ) from error
+
+
+class OutOfCalendar(ValueError):
+    """A datetime whose offset takes it beyond year 1 or 9999 in UTC."""
 
 
 def _naive_utc(value: datetime) -> datetime:

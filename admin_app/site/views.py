@@ -82,7 +82,12 @@ from admin_app.site.list_panel import ListPanel, Panel
 from admin_app.site.referring_rows import DetailsReferrers
 from admin_app.site.selection_views import SelectionActions
 from admin_app.writing.concurrency import VERSION_FIELD
-from admin_app.writing.forms import AdminForm, KeySelectField, WriteConverter
+from admin_app.writing.forms import (
+    AdminForm,
+    KeySelectField,
+    MarkedRequired,
+    WriteConverter,
+)
 from admin_app.writing.links import inline_field, link_specs
 from admin_app.writing.saving import RowSaving
 from admin_app.writing.secret_fields import (
@@ -228,6 +233,8 @@ class LabelledConverter(WriteConverter):
             "render_kw": {"class": "form-control", **widget_args},
             **field_args,
         }
+        if not spec.nullable:  # marked so; the write path says it when empty
+            kwargs["validators"] = [*kwargs.get("validators", ()), MarkedRequired()]
         if loader is not None:
             return with_chosen_options(
                 AjaxSelectField(loader, allow_blank=True, **kwargs)

@@ -35,7 +35,7 @@ from admin_app.model.fields import FieldSpec, Kind, changed_field_label
 from admin_app.model.keys import identifier, row_identifier
 from admin_app.model.labels import label_for
 from admin_app.model.limits import cannot_hold, row_named, too_large
-from admin_app.model.values import normalise_datetime
+from admin_app.model.values import OutOfCalendar, normalise_datetime
 from admin_app.model.writable import writable
 from admin_app.writing import oldvalues
 from admin_app.writing.audit import (
@@ -172,7 +172,11 @@ class BulkEditor:
         if refused is not None:
             errors.setdefault(name, []).append(refused)
             return {}
-        return {name: normalise_datetime(column, value)}
+        try:
+            return {name: normalise_datetime(column, value)}
+        except OutOfCalendar as error:
+            errors.setdefault(name, []).append(str(error))
+            return {}
 
     def _key_value(self, spec: FieldSpec, value: Any, errors: dict) -> dict:
         """A foreign key that no relationship names: the key of an existing row."""

@@ -28,7 +28,7 @@ from admin_app.model.fields import FieldSpec, Kind, field_specs
 from admin_app.model.keys import BadKey, identifier, parse_key
 from admin_app.model.labels import field_label, label_for
 from admin_app.model.limits import cannot_hold, key_fits, row_with_key
-from admin_app.model.values import normalise_datetime, unchanged
+from admin_app.model.values import OutOfCalendar, normalise_datetime, unchanged
 from admin_app.writing.concurrency import Merge
 from admin_app.writing.forms import ColumnForm, WriteConverter, fields_by_kind
 from admin_app.writing.validation import field_named, validate_row
@@ -327,6 +327,10 @@ class LinkWriter:
             refused = cannot_hold(columns[name], row.get(name), self.session)
             if refused is not None:
                 return refused
+            try:
+                normalise_datetime(columns[name], row.get(name))
+            except OutOfCalendar as error:
+                return str(error)
         return None
 
     def _submitted(self, row: dict[str, Any], current: Any) -> dict[str, Any]:

@@ -39,7 +39,7 @@ from admin_app.model.limits import cannot_hold, row_named, sized_columns, too_la
 from admin_app.model.loading import related
 from admin_app.model.relations import composite_keys
 from admin_app.model.types import stored_type
-from admin_app.model.values import normalise_datetime, unchanged
+from admin_app.model.values import OutOfCalendar, normalise_datetime, unchanged
 from admin_app.model.writable import writable
 from admin_app.writing.concurrency import Merge
 from admin_app.writing.links import LinkPlan, LinkSpec, LinkWriter
@@ -433,7 +433,11 @@ class RowWriter:
             except BadValue as error:
                 self.error(name, str(error))
                 return OMIT
-        return normalise_datetime(column, value)
+        try:
+            return normalise_datetime(column, value)
+        except OutOfCalendar as error:
+            self.error(name, str(error))
+            return OMIT
 
     def _defaults_in_time_zone(
         self, made: dict[str, Any], values: dict[str, Any]
@@ -528,6 +532,10 @@ class RowWriter:
             location = problem["loc"]
             field = field_named(self.model, str(location[0])) if location else ""
             message = problem["msg"].removeprefix("Value error, ")
+            if problem["type"] == "missing" or (
+                problem["type"].endswith("_type") and problem.get("input") is None
+            ):  # a new row without the field: an import's file lacks it
+                message = "This field is required."
             self.error(field if field in columns else "", message)
 
     def _validate(self, current: dict[str, Any], values: dict[str, Any]) -> Any:

@@ -20,6 +20,7 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from admin_app.model.keys import selection_text
+from admin_app.writing.audit import AuditEntry
 from tests.conftest import add_staff, login
 from tests.live import live_server
 from tests.pages import field_errors, form_values, list_rows, post_form, text
@@ -1326,14 +1327,18 @@ def test_the_actions_menu_offers_only_what_opens(heroes_site):
 
     def offered(client, table: str) -> set[str]:
         page = client.get(f"/admin/{table}/list").text
-        return set(re.findall(r'id="action-custom-(bulk-(?:edit|delete))"', page))
+        found = re.findall(
+            r'id="(?:action-custom-)?(bulk-(?:edit|delete)|edit-all)"', page
+        )
+        return set(found)
 
-    assert offered(heroes_site.client, "hero") == {"bulk-edit", "bulk-delete"}
+    everything = {"bulk-edit", "bulk-delete", "edit-all"}
+    assert offered(heroes_site.client, "hero") == everything
     assert offered(heroes_site.client, "audit-entry") == set()
-    add_staff(heroes_site.app, "viewer", grants={"hero": ["view"]})
-    with TestClient(heroes_site.app) as viewer:
-        assert login(viewer, "viewer").status_code == 302
-        assert offered(viewer, "hero") == set()
+    add_staff(heroes_site.app, "editor", grants={"hero": ["view", "edit"]})
+    with TestClient(heroes_site.app) as editor:
+        assert login(editor, "editor").status_code == 302
+        assert offered(editor, "hero") == set()  # no bulk edit grant
 
 
 def _marked_required(site, table: str, field: str) -> bool:  # type: ignore[no-untyped-def]
@@ -1353,6 +1358,13 @@ def test_an_optional_related_row_is_not(heroes_site):
     assert not _marked_required(heroes_site, "hero", "team")
 
 
+def test_a_required_key_without_a_relationship_is_marked_too(columns_site):
+    """A code's shelf is a foreign key no relationship names: required all
+    the same, and marked so; a sample's shelf may be empty."""
+    assert _marked_required(columns_site, "zoo-code", "shelf_id")
+    assert not _marked_required(columns_site, "zoo-sample", "shelf_id")
+
+
 def test_a_flag_is_read_out_in_words_beside_its_icon(fullstack_site):
     """A screen reader reads "Yes" or "No" where the eye sees a tick or a
     cross (the icon alone said nothing), on the list and the details page."""
@@ -1365,3 +1377,62 @@ def test_a_flag_is_read_out_in_words_beside_its_icon(fullstack_site):
     bob = users["bob@example.com"]
     details = fullstack_site.client.get(f"/admin/user/details/{bob.id}").text
     assert '<span class="visually-hidden">No</span>' in details
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("9999-12-31T23:59:59-05:00", "9999-12-31 23:59:59-05:00"),
+        ("0001-01-01T00:00+05:00", "0001-01-01 00:00:00+05:00"),
+    ],
+)
+def test_a_time_beyond_the_calendar_in_utc_is_its_fields_error(
+    social_site, typed, shown
+):
+    """An offset that takes a time past year 9999 (or before year 1) in UTC
+    is refused under its field, on the form and in a filter, not left to
+    Python's OverflowError (a message at the top and a traceback in the log)."""
+    client = social_site.client
+    with social_site.session() as db:
+        message = db.exec(select(social.SocialMessage)).first()
+        before = message.sent_at
+    url = f"/admin/social-message/edit/{message.id}"
+    form = dict(form_values(client.get(url).text))
+    answer = client.post(url, data={**form, "sent_at": typed}, follow_redirects=False)
+    assert answer.status_code == 400
+    assert field_errors(answer.text) == [
+        f"{shown} is beyond the calendar once given in UTC "
+        "(from 0001-01-01 to 9999-12-31)."
+    ]
+    listed = client.get("/admin/social-message/list", params={"sent_at__gte": typed})
+    assert listed.status_code == 400
+    with social_site.session() as db:
+        assert db.get(social.SocialMessage, message.id).sent_at == before
+
+
+@pytest.mark.parametrize("chosen", ["", ","])
+def test_a_selection_naming_no_key_is_refused_on_every_route(heroes_site, chosen):
+    """`pks=` names no row: every route that reads a selection refuses it in
+    the same words; the export wrote every row, a deletion page offered to
+    delete 0 heroes."""
+    for path in ("export/csv", "export/xlsx", "bulk-edit", "bulk-delete", "list"):
+        answer = heroes_site.client.get(f"/admin/hero/{path}?pks={chosen}")
+        assert answer.status_code == 400, path
+        assert "Choose rows first" in text(answer.text), path
+    with heroes_site.session() as db:
+        assert not db.exec(
+            select(AuditEntry).where(AuditEntry.action == "export")
+        ).all()
+
+
+def test_a_new_row_of_a_file_without_a_required_column_says_it_is_required(
+    heroes_site,
+):
+    """A file of heroes' names only: each new row is refused because its
+    secret name is required (not pydantic's "Input should be a valid string")."""
+    found = import_preview(
+        heroes_site.client, "hero", csv_bytes(["name"], [{"name": "Solo"}])
+    )
+    assert [(e["column"], e["message"]) for e in found["errors"]] == [
+        ("secret_name", "This field is required.")
+    ]

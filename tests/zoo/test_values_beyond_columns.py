@@ -201,6 +201,7 @@ def test_a_link_row_naming_a_key_no_row_can_have_is_refused(
 
 
 SIZED = "This field holds at most 3 characters (this text has 4)."
+PLACES = "This field holds at most 2 decimal places (this number has 3)."
 RANGED = "999.995 is out of range: this field holds numbers from -999.99 to 999.99."
 
 
@@ -215,6 +216,9 @@ RANGED = "999.995 is out of range: this field holds numbers from -999.99 to 999.
             "Field cannot be longer than 3 characters.",
         ),
         ({"level": "WRN", "took": "999.995"}, "took", RANGED, RANGED),
+        # the database would round it (to 12.35), unlike what the audit
+        # trail and the preview said: refused, as Django's DecimalField does
+        ({"level": "WRN", "took": "12.345"}, "took", PLACES, PLACES),
         (
             {"level": "W\0N", "took": "1"},
             "level",
