@@ -18,7 +18,7 @@ from functools import cache
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import ARRAY, CheckConstraint, Column, inspect
+from sqlalchemy import ARRAY, CheckConstraint, Column, func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapper, RelationshipDirection, RelationshipProperty, Session
 from sqlalchemy.orm.attributes import set_attribute
@@ -37,7 +37,8 @@ from admin_app.model.keys import identifier
 from admin_app.model.labels import field_label, label_for
 from admin_app.model.limits import cannot_hold, row_named, sized_columns, too_large
 from admin_app.model.loading import related
-from admin_app.model.relations import composite_keys
+from admin_app.model.names import count_words, table_words
+from admin_app.model.relations import composite_keys, referring_constraints
 from admin_app.model.types import stored_type
 from admin_app.model.values import OutOfCalendar, normalise_datetime, unchanged
 from admin_app.model.writable import writable
@@ -50,6 +51,7 @@ logger = logging.getLogger(__name__)
 
 NO_ROW = (None, "", "0", 0, "__None")  # what forms send for "no related row"
 OMIT = object()  # leave the column out, so a new row gets its default
+_FOLLOWING = frozenset({"CASCADE", "SET NULL", "SET DEFAULT"})  # ON UPDATE rules
 CONFLICT_MESSAGE = (
     "Someone else saved this row after you opened the form and changed some of "
     "the fields you changed. Nothing was saved. For each field marked below, "
@@ -249,6 +251,8 @@ class RowWriter:
                 changes.update(defaults)
             self._check_sizes(changes)
             self._check_composite_keys(made, None if creating else changes)
+            if not self.errors and not creating:
+                self._check_referred(current, changes)
             if not self.errors:
                 typed = values.keys() if creating else changes.keys()
                 self._check_unique(obj, made, None if creating else changes, typed)
@@ -575,6 +579,40 @@ class RowWriter:
                 continue  # no row named (a required part is the model's to say)
             if self._row_named(target, identifier(key), lambda _, k=key: k) is None:
                 self.error(names[0], "Choose a valid option: that row does not exist.")
+
+    def _check_referred(self, current: dict[str, Any], changes: dict[str, Any]) -> None:
+        """A value other rows name by a foreign key (a book's isbn, which its
+        loans hold) cannot change under them: the database refuses it in
+        words no one can read (SQLite without its foreign key checks would
+        leave them pointing at nothing). Say how many rows, as the deletion
+        page does. Keys that follow the change (`ON UPDATE CASCADE`) pass."""
+        for constraint in referring_constraints(self.mapper.local_table):
+            if (constraint.onupdate or "").upper() in _FOLLOWING:
+                continue
+            pairs = [(e.parent, e.column) for e in constraint.elements]
+            names = [attribute_name(referred) for _, referred in pairs]
+            if not any(name in changes for name in names):
+                continue
+            held = [current.get(name) for name in names]
+            if None in held:
+                continue
+            count = self.session.scalar(
+                select(func.count())
+                .select_from(constraint.table)
+                .where(*(col == v for (col, _), v in zip(pairs, held, strict=True)))
+            )
+            if count:
+                one, many = table_words(constraint.table)
+                label = changed_field_label(
+                    field_specs(self.model), self.model, names[0]
+                )
+                self.error(
+                    names[0],
+                    f"{count_words(count, one.lower(), many.lower())} "
+                    f"{'refers' if count == 1 else 'refer'} to this "
+                    f"{label.lower()}: it cannot change while "
+                    f"{'it does' if count == 1 else 'they do'}.",
+                )
 
     def _check_unique(
         self,

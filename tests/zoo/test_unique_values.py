@@ -292,3 +292,35 @@ def test_a_link_row_twice_is_refused_by_its_fields(heroes_site):
     answer = heroes_site.client.post("/admin/hero-team-link/create", data=pair)
     assert answer.status_code == 400
     assert field_errors(answer.text) == ["Another row already has this team and hero."]
+
+
+def test_a_key_other_rows_refer_to_cannot_change_under_them(tracker_site):
+    """Ada's handle is what her assignments hold: renaming her is refused
+    under the field, saying how many rows refer to it (the database refused
+    it in words no one could read); a worker nobody refers to is renamed."""
+    client = tracker_site.client
+
+    def rename(handle: str, new: str):  # type: ignore[no-untyped-def]
+        url = f"/admin/tracker-worker/edit/{quote(handle, safe='')}"
+        form = dict(form_values(client.get(url).text))
+        return client.post(url, data={**form, "id": new}, follow_redirects=False)
+
+    with tracker_site.session() as db:
+        held = len(
+            db.exec(
+                select(tracker.TrackerAssignment).where(
+                    tracker.TrackerAssignment.worker_id == "@ada"
+                )
+            ).all()
+        )
+    refused = rename("@ada", "@ada-lovelace")
+    assert refused.status_code == 400
+    noun = "tracker assignment refers" if held == 1 else "tracker assignments refer"
+    assert field_errors(refused.text) == [
+        f"{held} {noun} to this id: it cannot change while "
+        f"{'it does' if held == 1 else 'they do'}."
+    ]
+    assert rename("@idle", "@idle-hands").status_code == 302
+    with tracker_site.session() as db:
+        assert db.get(tracker.TrackerWorker, "@ada") is not None
+        assert db.get(tracker.TrackerWorker, "@idle-hands") is not None
