@@ -9,6 +9,7 @@ emptied with the row.
 import pytest
 from sqlmodel import Session, select
 
+from admin_app.model.labels import label_for
 from admin_app.writing.audit import AuditEntry
 from models import AssignmentRole, Task, TaskAssignment, Worker
 from tests.pages import text
@@ -237,6 +238,7 @@ def test_a_row_nothing_refers_to_is_deleted_by_every_path(keeper, shapes, owners
     assert preview(keeper, "wr-owner", second.id) == {
         "count": 1,
         "blocked": False,
+        "question": f"This will permanently delete Wr owner “{label_for(second)}”?",
         "effects": [],
     }
     trash(keeper, "wr-owner", second.id)
