@@ -32,7 +32,7 @@ from admin_app.listing.query import ListQuery
 from admin_app.model.attributes import attribute_name
 from admin_app.model.database_text import held_by_model
 from admin_app.model.fields import FieldSpec, Kind, changed_field_label
-from admin_app.model.keys import identifier, row_identifier
+from admin_app.model.keys import identifier, key_attributes, row_identifier
 from admin_app.model.labels import label_for
 from admin_app.model.limits import cannot_hold, row_named, too_large
 from admin_app.model.values import OutOfCalendar, normalise_datetime
@@ -46,7 +46,7 @@ from admin_app.writing.audit import (
     username_of,
 )
 from admin_app.writing.validation import field_named, validated_values
-from admin_app.writing.writes import FormErrors, column_values, names_no_row
+from admin_app.writing.writes import FormErrors, names_no_row
 
 VALIDATED_AT_ONCE = 500  # rows read at a time to validate a large selection
 NAMED_REFUSALS = 5  # refused rows named in the message; the rest counted
@@ -240,19 +240,25 @@ class BulkEditor:
             return
         refused: list[str] = []
         count = 0
-        rows = session.scalars(
-            select(self.model)
+        attrs = self.mapper.column_attrs
+        names = [prop.key for prop in attrs]
+        rows = session.execute(  # values, not row objects: half the time
+            select(*(prop.columns[0] for prop in attrs))
             .where(self.query.where_selected())
             .execution_options(yield_per=VALIDATED_AT_ONCE)
         )
         for row in rows:
-            current = held_by_model(self.model, column_values(row))
+            current = held_by_model(self.model, dict(zip(names, row, strict=True)))
             try:
                 validated_values(self.model, {**current, **change.values})
             except ValidationError as error:
                 count += 1
                 if len(refused) < NAMED_REFUSALS:
-                    refused.append(f"{label_for(row)}: {self._problems(error)}")
+                    named = session.get(
+                        self.model,
+                        tuple(current[k] for k in key_attributes(self.model)),
+                    )
+                    refused.append(f"{label_for(named)}: {self._problems(error)}")
         if count:
             raise FormErrors(
                 {},
