@@ -230,6 +230,11 @@ def test_link_rows_with_a_required_column_of_their_own(librarian, library):
     assert "Row 1: Position: Input should be greater than or equal to 1" in page_text(
         response.text
     )
+    # the link model's own rule over the whole row, named by no field
+    ghost_first = [*bad_position[:-2], ("contributions-0-role", "ghostwriter")]
+    response = post_form(librarian, url, ghost_first)
+    assert response.status_code == 400
+    assert "Row 1: A ghostwriter is not named first." in page_text(response.text)
     with Session(library.state.engine) as session:
         assert session.exec(select(Contribution)).all() == []
 

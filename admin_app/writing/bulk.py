@@ -45,7 +45,7 @@ from admin_app.writing.audit import (
     record,
     username_of,
 )
-from admin_app.writing.validation import field_named, validated_values
+from admin_app.writing.validation import problems, validated_values
 from admin_app.writing.writes import FormErrors, names_no_row
 
 VALIDATED_AT_ONCE = 500  # rows read at a time to validate a large selection
@@ -274,12 +274,10 @@ class BulkEditor:
 
     def _problems(self, error: ValidationError) -> str:
         """A validation error's messages, each after its field's label."""
-        said = []
-        for problem in error.errors():
-            message = problem["msg"].removeprefix("Value error, ")
-            location = problem["loc"]
-            name = field_named(self.model, str(location[0])) if location else ""
-            said.append(f"{self._label(name)}: {message}" if name else message)
+        said = [
+            f"{self._label(name)}: {message}" if name else message
+            for name, message in problems(self.model, error)
+        ]
         return "; ".join(said).rstrip(".") + "."
 
     def _lock_selected(self, session: Session) -> None:

@@ -31,7 +31,7 @@ from admin_app.model.limits import cannot_hold, key_fits, row_with_key
 from admin_app.model.values import OutOfCalendar, normalise_datetime, unchanged
 from admin_app.writing.concurrency import Merge
 from admin_app.writing.forms import ColumnForm, WriteConverter, fields_by_kind
-from admin_app.writing.validation import field_named, validate_row
+from admin_app.writing.validation import problems, validate_row
 
 BLANK_ROWS = 3  # empty rows offered for new links (more after each save)
 MAX_ROWS = 1000
@@ -430,10 +430,9 @@ class LinkWriter:
         try:
             return validate_row(self.spec.link_model, candidate)
         except ValidationError as error:
-            for problem in error.errors():
-                name = field_named(self.spec.link_model, str(problem["loc"][0]))
-                where = field_label(self.spec.link_model, name)
-                self.errors.append(f"Row {number}: {where}: {problem['msg']}")
+            for name, message in problems(self.spec.link_model, error):
+                where = f"{field_label(self.spec.link_model, name)}: " if name else ""
+                self.errors.append(f"Row {number}: {where}{message}")
             return None
 
     def _set(self, current: Any, validated: Any) -> None:

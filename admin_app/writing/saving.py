@@ -175,16 +175,17 @@ class RowSaving:
         )
 
     async def get_object_for_details(self, request: Request) -> Any:
-        """The row the address names; a 404 naming the key where none has it
-        (SQLAdmin's says "Not Found" for a key that parses and names no row,
-        where a malformed one says which key)."""
         found = await super().get_object_for_details(request)  # type: ignore[misc]
-        if found is None:
-            raise no_row(self.name, request.path_params["pk"])
-        return found
+        return self._found_or_404(request, found)
 
     async def get_object_for_edit(self, request: Request) -> Any:
         found = await super().get_object_for_edit(request)  # type: ignore[misc]
+        return self._found_or_404(request, found)
+
+    def _found_or_404(self, request: Request, found: Any) -> Any:
+        """The row the address names; a 404 naming the key where none has it
+        (SQLAdmin's says "Not Found" for a key that parses and names no row,
+        where a malformed one says which key)."""
         if found is None:
             raise no_row(self.name, request.path_params["pk"])
         return found

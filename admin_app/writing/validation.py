@@ -19,7 +19,7 @@ again (`field_named`).
 from functools import cache
 from typing import Any
 
-from pydantic import AliasChoices
+from pydantic import AliasChoices, ValidationError
 from sqlalchemy import inspect
 from sqlalchemy.orm.attributes import set_attribute
 from sqlmodel import SQLModel
@@ -52,6 +52,24 @@ def validate_row(model: type, values: dict[str, Any]) -> Any:
         if value is not made[name]:
             set_attribute(row, name, value)  # not through validate_assignment
     return row
+
+
+def problems(model: type, error: ValidationError) -> list[tuple[str, str]]:
+    """(field, message) of each of a validation error's problems, in the
+    words the forms show ("" for the row as a whole): pydantic's "Value
+    error, " dropped, and a value missing (a new row of a file without its
+    column) said to be required, not "Input should be a valid string"."""
+    found = []
+    for problem in error.errors():
+        location = problem["loc"]
+        field = field_named(model, str(location[0])) if location else ""
+        message = problem["msg"].removeprefix("Value error, ")
+        if problem["type"] == "missing" or (
+            problem["type"].endswith("_type") and problem.get("input") is None
+        ):
+            message = "This field is required."
+        found.append((field, message))
+    return found
 
 
 def field_named(model: type, key: str) -> str:

@@ -45,7 +45,7 @@ from admin_app.model.writable import writable
 from admin_app.writing.concurrency import Merge
 from admin_app.writing.links import LinkPlan, LinkSpec, LinkWriter
 from admin_app.writing.unique import Asked, asked_values, key_group, taken
-from admin_app.writing.validation import field_named, validated_values
+from admin_app.writing.validation import problems, validated_values
 
 logger = logging.getLogger(__name__)
 
@@ -532,15 +532,8 @@ class RowWriter:
     def _report(self, error: ValidationError) -> None:
         """The model's validation errors, each next to its field."""
         columns = set(self.mapper.columns.keys())
-        for problem in error.errors():
-            location = problem["loc"]
-            field = field_named(self.model, str(location[0])) if location else ""
-            message = problem["msg"].removeprefix("Value error, ")
-            if problem["type"] == "missing" or (
-                problem["type"].endswith("_type") and problem.get("input") is None
-            ):  # a new row without the field: an import's file lacks it
-                message = "This field is required."
-            self.error(field if field in columns else "", message)
+        for name, message in problems(self.model, error):
+            self.error(name if name in columns else "", message)
 
     def _validate(self, current: dict[str, Any], values: dict[str, Any]) -> Any:
         try:

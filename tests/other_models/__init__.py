@@ -8,6 +8,7 @@ a table with no label column, a string primary key and a project override in
 from datetime import datetime
 from decimal import Decimal
 
+from pydantic import model_validator
 from sqlmodel import Field, Relationship, SQLModel
 
 
@@ -76,3 +77,10 @@ class Contribution(SQLModel, table=True):
 
     book: Book = Relationship(back_populates="contributions")
     author: Author = Relationship(back_populates="contributions")
+
+    @model_validator(mode="after")
+    def ghostwriters_come_after_authors(self) -> "Contribution":
+        """A rule across two fields, of the link row as a whole."""
+        if self.role == "ghostwriter" and self.position == 1:
+            raise ValueError("A ghostwriter is not named first.")
+        return self
