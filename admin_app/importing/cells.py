@@ -195,6 +195,8 @@ class CellReader:
             else:
                 if lossy and "?" in text:
                     ok = self._keeps_characters(number, cell, name, data, held) and ok
+                if held is not None and type(data[name]) is str:
+                    ok = self._not_misread(number, cell, name, data[name], held) and ok
                 if held is not None and name in self._datetimes:
                     self._to_the_millisecond(name, data, held)
                     self._to_the_minute(number, cell, name, data, held, text)
@@ -342,6 +344,28 @@ class CellReader:
             f"The text stored here has characters {ENCODINGS[codec][0]} has no "
             "byte for, and the file has ? in their place: to change this text "
             "without losing them, save the file as CSV UTF-8 or as XLSX.",
+        )
+        return False
+
+    def _not_misread(
+        self, number: int, cell: ImportCell, name: str, value: str, held: Any
+    ) -> bool:
+        """Whether a text cell is not the row's text garbled by a spreadsheet
+        that opened the UTF-8 export as Windows-1252 ("Zoë" as "ZoÃ«"):
+        every such text would be a change, and the preview could be
+        confirmed. False after reporting."""
+        sets = self._sets.get(name)
+        before = None if sets is None else getattr(held, sets.attribute)
+        if type(before) is not str or value == before:
+            return True
+        if utf8_read_as_cp1252(value) != before:
+            return True
+        self.report(
+            number,
+            cell.header,
+            f"{value!r} is this row's {before!r} as a spreadsheet shows UTF-8 "
+            "text it opened as Windows-1252: open the CSV as UTF-8 (Unicode) "
+            "text, or use the XLSX export, and save the file again.",
         )
         return False
 
@@ -502,6 +526,16 @@ class _Sets(NamedTuple):
         if self.by_text:
             return value == str(held)
         return isinstance(value, datetime) and unchanged(held, value)
+
+
+def utf8_read_as_cp1252(text: str) -> str | None:
+    """The text `text` was before a program read its UTF-8 bytes as
+    Windows-1252, or None where it cannot have been (its characters are not
+    all Windows-1252's, or their bytes are not UTF-8)."""
+    try:
+        return text.encode("cp1252").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return None
 
 
 def _written_so(value: Any, held: Any, lossy: str | None) -> bool:

@@ -1436,3 +1436,22 @@ def test_a_new_row_of_a_file_without_a_required_column_says_it_is_required(
     assert [(e["column"], e["message"]) for e in found["errors"]] == [
         ("secret_name", "This field is required.")
     ]
+
+
+def test_an_export_a_spreadsheet_read_as_windows_1252_is_refused(heroes_site):
+    """The CSV export is UTF-8; a spreadsheet that opens it as Windows-1252
+    (LibreOffice's and Excel's default for a CSV without a byte order mark)
+    shows "Ünderdog" as "Ãœnderdog" and saves it so. Each such cell is
+    refused naming the text it stands for, not previewed as a change."""
+    exported = heroes_site.client.get("/admin/hero/export/csv").content
+    garbled = exported.decode("utf-8").encode("utf-8").decode("cp1252")
+    found = import_preview(heroes_site.client, "hero", garbled.encode("utf-8"))
+    assert found["token"] is None and found["changed"] == 0
+    messages = {(e["column"], e["message"]) for e in found["errors"]}
+    assert (
+        "name",
+        "'Ãœnderdog' is this row's 'Ünderdog' as a spreadsheet shows UTF-8 text "
+        "it opened as Windows-1252: open the CSV as UTF-8 (Unicode) text, or use "
+        "the XLSX export, and save the file again.",
+    ) in messages
+    assert {column for column, _ in messages} == {"name", "secret_name"}
