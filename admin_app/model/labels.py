@@ -255,15 +255,16 @@ def choices_if_small(
 
 
 def yes_no(value: bool) -> Markup:
-    """A flag in a list or on a details page: SQLAdmin's tick or cross, with
-    its word for a screen reader (the icon alone says nothing)."""
+    """A flag in a list or on a details page: SQLAdmin's tick or cross, named
+    for a screen reader and on hover (the icon alone says nothing). An image
+    with a name, not a visually hidden word: that is placed absolutely, out
+    of a wide table's scroll box, and the page scrolled sideways."""
     icon, word = (
         ("fa-check text-success", "Yes") if value else ("fa-times text-danger", "No")
     )
-    return Markup(
-        '<i class="fa {}" aria-hidden="true"></i>'
-        '<span class="visually-hidden">{}</span>'
-    ).format(icon, word)
+    return Markup('<i class="fa {}" role="img" aria-label="{}" title="{}"></i>').format(
+        icon, word, word
+    )
 
 
 def enum_label(member: Any) -> str:

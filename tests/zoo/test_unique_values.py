@@ -261,17 +261,15 @@ def test_a_typed_key_another_row_has_is_refused_by_its_field(tracker_site):
     field, as a unique column is, not with the database's vague refusal."""
     client = tracker_site.client
     with tracker_site.session() as db:
-        ada, claude = (
-            db.get(tracker.TrackerWorker, h) for h in ("@ada", "@claude-code")
-        )
-        before = (ada.name, claude.name)
+        ada, idle = (db.get(tracker.TrackerWorker, h) for h in ("@ada", "@idle"))
+        before = (ada.name, idle.name)
     added = client.post(
         "/admin/tracker-worker/create",
         data={"id": "@ada", "name": "Another Ada", "kind": "human"},
     )
     assert added.status_code == 400
     assert field_errors(added.text) == ["Another row already has this id."]
-    url = f"/admin/tracker-worker/edit/{quote('@claude-code', safe='')}"
+    url = f"/admin/tracker-worker/edit/{quote('@idle', safe='')}"
     form = form_values(client.get(url).text)
     renamed = client.post(
         url, data=dict([(k, "@ada" if k == "id" else v) for k, v in form])
@@ -279,10 +277,8 @@ def test_a_typed_key_another_row_has_is_refused_by_its_field(tracker_site):
     assert renamed.status_code == 400
     assert field_errors(renamed.text) == ["Another row already has this id."]
     with tracker_site.session() as db:
-        ada, claude = (
-            db.get(tracker.TrackerWorker, h) for h in ("@ada", "@claude-code")
-        )
-        assert (ada.name, claude.name) == before
+        ada, idle = (db.get(tracker.TrackerWorker, h) for h in ("@ada", "@idle"))
+        assert (ada.name, idle.name) == before
 
 
 def test_a_link_row_twice_is_refused_by_its_fields(heroes_site):
