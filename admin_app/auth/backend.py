@@ -138,19 +138,8 @@ class StaffAuthBackend(AuthenticationBackend):
             found.append(user)
             return True
 
-        def refused(session: Session) -> None:
-            record(
-                session,
-                None,
-                "login_throttled",
-                "staff-user",
-                summary=f"Login refused for “{username}” from {address}: "
-                "too many failed attempts",
-                username=username,
-            )
-
         wait = self.throttle.counted(
-            self.session_factory, username, address, check, refused
+            self.session_factory, username, address, check, "Login"
         )
         return _Attempt(user=found[0] if found else None, retry_after=wait)
 

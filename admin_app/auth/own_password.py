@@ -114,17 +114,7 @@ def change_own_password(
         outcome.append(PasswordChange(version=user.session_version))
         return True
 
-    def refused(session: Session) -> None:
-        record(
-            session,
-            None,
-            "login_throttled",
-            "staff-user",
-            [str(user_id)],
-            summary=f"Password change refused for “{username}” from {address}: "
-            "too many failed attempts",
-            username=username,
-        )
-
-    wait = throttle.counted(factory, username, address, check, refused)
+    wait = throttle.counted(
+        factory, username, address, check, "Password change", (str(user_id),)
+    )
     return PasswordChange(retry_after=wait) if wait is not None else outcome[0]

@@ -21,6 +21,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from admin_app.auth.models import LoginAttempt
 from admin_app.clock import utcnow
+from admin_app.writing.audit import record
 
 WINDOW = timedelta(minutes=15)
 USERNAME_LIMIT = 5
@@ -39,12 +40,14 @@ class Throttle:
         username: str,
         address: str,
         check: Callable[[Session], bool],
-        refused: Callable[[Session], None],
+        what: str,
+        keys: tuple[str, ...] = (),
     ) -> int | None:
         """Try a password for `username` from `address` under the limits:
         `check(session)` tells whether it was right (and does what follows);
-        while too many failed, `refused(session)` runs instead. Returns the
-        seconds to wait, or None when `check` ran.
+        while too many failed, the audit log records `what` ("Login",
+        "Password change", of the staff user `keys`) as refused instead.
+        Returns the seconds to wait, or None when `check` ran.
 
         Three short transactions (count the attempt, check the limits, then
         the password), so parallel attempts see each other and no
@@ -56,7 +59,16 @@ class Throttle:
             wait = self.retry_after(session, username, address, now)
             if wait is not None:
                 self.withdraw(session, attempt_id)
-                refused(session)
+                record(
+                    session,
+                    None,
+                    "login_throttled",
+                    "staff-user",
+                    keys,
+                    summary=f"{what} refused for “{username}” from {address}: "
+                    "too many failed attempts",
+                    username=username,
+                )
                 return wait
         with factory.begin() as session:
             if check(session):
