@@ -31,6 +31,7 @@ from admin_app.site.add_related import is_popup, popup_answer
 from admin_app.site.back_links import ListQueryRedirects
 from admin_app.site.exports import ExportRoutes
 from admin_app.site.keyed_urls import KeyedRedirects, plain_or_link
+from admin_app.site.templating import adapt
 from admin_app.site.views import AdminView, form_request
 from admin_app.writing.audit import AuditEntry
 from admin_app.writing.list_editing import field_of_input
@@ -193,6 +194,7 @@ class AdminSite(ExportRoutes, ListQueryRedirects, KeyedRedirects, AuthRoutes, Ad
 
     def init_templating_engine(self) -> Jinja2Templates:
         templates = super().init_templating_engine()
+        adapt(templates.env)
         templates.env.globals["csrf_token"] = csrf_token
         templates.env.globals["label_for"] = label_for
         templates.env.globals["plain_or_link"] = plain_or_link

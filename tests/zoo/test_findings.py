@@ -118,6 +118,14 @@ def test_heroes_sort_by_their_teams_name(heroes_site):
     assert teams == sorted(teams)
 
 
+def test_a_list_without_rows_says_so_in_its_footer(heroes_site):
+    """SQLAdmin's footer counted "Showing 1 to 0 of 0 items"."""
+    found = text(heroes_site.client.get("/admin/hero/list?search=nobody-at-all").text)
+    assert "No items" in found and "Showing" not in found
+    listed = text(heroes_site.client.get("/admin/hero/list").text)
+    with heroes_site.session() as session:
+        count = len(session.exec(select(heroes.Hero)).all())
+    assert f"Showing 1 to {count} of {count} items" in listed
 def test_a_team_with_link_rows_is_refused_in_words_not_table_names(heroes_site):
     with heroes_site.session() as session:
         team = session.exec(
