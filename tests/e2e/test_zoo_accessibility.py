@@ -1,9 +1,9 @@
 """Other people's models, untouched (tests/zoo), scanned by axe-core in both
-themes on PostgreSQL (the screen-size stories browse the same pages on SQLite,
-so each is seen by a browser on both databases): their lists, details, create and edit forms
-(link rows with a role or a flag, UUID keys, odd string keys, odd column
-names) have no serious or critical violation, and each row's icon links name
-the row."""
+themes on PostgreSQL (the screen-size stories browse the same pages on
+SQLite, so each is seen by a browser on both databases): their lists,
+details, create and edit forms (link rows with a role or a flag, UUID keys,
+odd string keys, odd column names) have no serious or critical violation,
+and each row's icon links name the row."""
 
 import re
 from collections.abc import Iterator

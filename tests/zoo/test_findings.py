@@ -126,6 +126,8 @@ def test_a_list_without_rows_says_so_in_its_footer(heroes_site):
     with heroes_site.session() as session:
         count = len(session.exec(select(heroes.Hero)).all())
     assert f"Showing 1 to {count} of {count} items" in listed
+
+
 def test_a_team_with_link_rows_is_refused_in_words_not_table_names(heroes_site):
     with heroes_site.session() as session:
         team = session.exec(
