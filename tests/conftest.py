@@ -23,8 +23,7 @@ from admin_app import create_app
 from admin_app.auth import accounts
 from admin_app.auth.accounts import create_staff_user
 from admin_app.auth.models import GroupGrant, StaffGroup, StaffUser
-from admin_app.db import make_engine
-from admin_app.migrate import upgrade
+from tests.migrated_copies import drop_templates, fresh_postgres, migrate, migrated_copy
 from tests.pgserver import PostgresServer, StandbyServer, start_postgres, start_standby
 
 # TestClient sends `Host: testserver`; browsers in the e2e tests use 127.0.0.1.
@@ -68,6 +67,7 @@ def postgres_server_url() -> Iterator[str]:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
         yield url
+        drop_templates(url)
         return
     server = start_own_postgres("PostgreSQL tests")
     yield server.url
@@ -112,16 +112,19 @@ def empty_database_url(
     admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield server_url.set(database=name).render_as_string(hide_password=False)
+    url = server_url.set(database=name).render_as_string(hide_password=False)
+    fresh_postgres(url, server_url.render_as_string(hide_password=False))
+    yield url
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
 
 
 def migrated(url: str, models: tuple[str, ...]) -> str:
-    engine = make_engine(url)
-    upgrade(engine, models)
-    engine.dispose()
+    """`url`, migrated for `models` (a fresh database as a copy of one migrated
+    once a process: `tests.migrated_copies`)."""
+    if not migrated_copy(url, models):
+        migrate(url, models)
     return url
 
 
