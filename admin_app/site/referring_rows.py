@@ -41,6 +41,7 @@ from admin_app.model.relations import (
     mapped_class,
     referring_constraints,
 )
+from admin_app.writing.unique import key_group, unique_groups
 
 SHOWN_ROWS = 10
 """Rows named in a section; the list holds the rest."""
@@ -133,6 +134,17 @@ def _add_url(
     return None
 
 
+def _one_may_point(model: type, constraint: ForeignKeyConstraint) -> bool:
+    """Whether no two rows of `model` may point at the same row by this key
+    (a one-to-one: the key's columns are unique, or hold a unique group):
+    a second one is not offered, it would be refused."""
+    columns = set(constraint.columns)
+    return any(
+        set(group.columns) <= columns
+        for group in (*unique_groups(model), key_group(model))
+    )
+
+
 def _list_text(count: RowCount, view: Any) -> str:
     """The list link's words: "All 37 in the list of heroes"."""
     where = f"in the list of {view.name_plural.lower()}"
@@ -210,7 +222,9 @@ class DetailsReferrers:
                 list_text=_list_text(count, view),
                 list_url=_list_url(request, view, constraint, key),
                 add_text=f"Add {view.name}",
-                add_url=_add_url(request, view, constraint, key),
+                add_url=None
+                if first and _one_may_point(view.model, constraint)
+                else _add_url(request, view, constraint, key),
             )
 
         def read() -> list[ReferringRows]:
