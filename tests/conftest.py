@@ -23,7 +23,13 @@ from admin_app import create_app
 from admin_app.auth import accounts
 from admin_app.auth.accounts import create_staff_user
 from admin_app.auth.models import GroupGrant, StaffGroup, StaffUser
-from tests.migrated_copies import drop_templates, fresh_postgres, migrate, migrated_copy
+from tests.migrated_copies import (
+    drop_templates,
+    fresh_postgres,
+    keep_templates_in,
+    migrate,
+    migrated_copy,
+)
 from tests.pgserver import PostgresServer, StandbyServer, start_postgres, start_standby
 
 # TestClient sends `Host: testserver`; browsers in the e2e tests use 127.0.0.1.
@@ -60,6 +66,12 @@ def passwords_hashed_once_a_process() -> Iterator[None]:
     accounts.verify_password = cache(verify_password)
     yield
     accounts.hash_password, accounts.verify_password = hash_password, verify_password
+
+
+@pytest.fixture(scope="session", autouse=True)
+def migrated_templates_kept(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """SQLite templates (`migrated`) kept where pytest clears them."""
+    keep_templates_in(tmp_path_factory.mktemp("migrated"))
 
 
 @pytest.fixture(scope="session")

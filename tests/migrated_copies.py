@@ -17,6 +17,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import make_url
@@ -28,8 +29,14 @@ from admin_app.migrate import upgrade
 _fresh_postgres: dict[str, str] = {}
 # {(server URL or "sqlite", modules): the template's file or database name}
 _templates: dict[tuple[str, tuple[str, ...]], str] = {}
-_folder = tempfile.mkdtemp(prefix="migrated-")
-atexit.register(shutil.rmtree, _folder, ignore_errors=True)
+_folder: Path | None = None  # where SQLite templates are kept
+
+
+def keep_templates_in(folder: Path) -> None:
+    """Keep SQLite templates in `folder` (pytest's temporary folder, which it
+    clears as it does a test's); without one, in a folder removed at exit."""
+    global _folder
+    _folder = folder
 
 
 def migrate(url: str, models: tuple[str, ...]) -> None:
@@ -79,9 +86,12 @@ def drop_templates(server_url: str) -> None:
 def _sqlite_template(models: tuple[str, ...]) -> str:
     key = ("sqlite", models)
     if key not in _templates:
-        path = os.path.join(_folder, f"{uuid.uuid4().hex}.db")
+        if _folder is None:
+            keep_templates_in(Path(tempfile.mkdtemp(prefix="migrated-")))
+            atexit.register(shutil.rmtree, _folder, ignore_errors=True)
+        path = _folder / f"{uuid.uuid4().hex}.db"
         migrate(f"sqlite:///{path}", models)
-        _templates[key] = path
+        _templates[key] = str(path)
     return _templates[key]
 
 
