@@ -63,7 +63,7 @@ def migrated_copy(url: str, models: tuple[str, ...]) -> bool:
         shutil.copy(_sqlite_template(models), path)  # its owner-only mode too
         return True
     server_url = _fresh_postgres.pop(url, None)
-    if server_url is None:
+    if server_url is None or not _holds_nothing(url):
         return False
     template = _postgres_template(server_url, models)
     with _server(server_url) as connection:
@@ -72,6 +72,32 @@ def migrated_copy(url: str, models: tuple[str, ...]) -> bool:
             text(f'CREATE DATABASE "{parsed.database}" TEMPLATE "{template}"')
         )
     return True
+
+
+# objects a test may have made before migrating (an extension, a schema, a
+# type, a table): any of them and the database is migrated, not replaced
+_MADE = """
+SELECT EXISTS (SELECT FROM pg_extension WHERE extname <> 'plpgsql')
+    OR EXISTS (SELECT FROM pg_namespace n WHERE n.nspname <> 'public'
+               AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%')
+    OR EXISTS (SELECT FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+               WHERE n.nspname = 'public')
+    OR EXISTS (SELECT FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+               WHERE n.nspname = 'public')
+    OR EXISTS (SELECT FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+               WHERE n.nspname = 'public')
+"""
+
+
+def _holds_nothing(url: str) -> bool:
+    """Whether the database is as `CREATE DATABASE` made it: a fixture may
+    have made an extension or a schema in it before asking for it migrated."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return not connection.execute(text(_MADE)).scalar()
+    finally:
+        engine.dispose()
 
 
 def drop_templates(server_url: str) -> None:

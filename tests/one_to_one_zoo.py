@@ -1,22 +1,24 @@
-"""An account with at most one profile, as guides write a one-to-one: the
-profile's key to its account is unique, and the relationship is told it holds
+"""A subscriber with at most one profile, as guides write a one-to-one: the
+profile's key to its subscriber is unique, and the relationship is told it holds
 one row (`uselist=False`)."""
 
 from sqlmodel import Field, Relationship, SQLModel
 
 
-class Account(SQLModel, table=True):
+class Subscriber(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(unique=True, index=True)
 
-    profile: "Profile" = Relationship(
-        back_populates="account", sa_relationship_kwargs={"uselist": False}
+    profile: "SubscriberProfile" = Relationship(
+        back_populates="subscriber", sa_relationship_kwargs={"uselist": False}
     )
 
 
-class Profile(SQLModel, table=True):
+class SubscriberProfile(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     bio: str = ""
-    account_id: int | None = Field(default=None, foreign_key="account.id", unique=True)
+    subscriber_id: int | None = Field(
+        default=None, foreign_key="subscriber.id", unique=True
+    )
 
-    account: Account | None = Relationship(back_populates="profile")
+    subscriber: Subscriber | None = Relationship(back_populates="profile")

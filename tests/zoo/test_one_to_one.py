@@ -1,18 +1,19 @@
-"""A one-to-one (an account's profile, `tests.one_to_one_zoo`) on SQLite and
-PostgreSQL: an account's page shows its profile, and offers *Add Profile*
-only to an account that has none (a second would be refused); a second
-profile for an account is refused under its field, and nothing is saved."""
+"""A one-to-one (a subscriber's profile, `tests.one_to_one_zoo`) on SQLite and
+PostgreSQL: a subscriber's page shows its profile, and offers *Add Subscriber
+profile* only to a subscriber who has none (a second would be refused); a
+second profile for a subscriber is refused under its field, and nothing is
+saved."""
 
 import pytest
 from sqlmodel import select
 
-from tests.one_to_one_zoo import Account, Profile
+from tests.one_to_one_zoo import Subscriber, SubscriberProfile
 from tests.pages import field_errors, referring_sections
 from tests.zoo.conftest import serve
 
 pytestmark = pytest.mark.postgres
 
-SECTION = "profile-account_id"
+SECTION = "subscriberprofile-subscriber_id"
 
 
 @pytest.fixture
@@ -20,40 +21,43 @@ def site(empty_database_url: str):  # type: ignore[no-untyped-def]
     for served in serve(empty_database_url, "tests.one_to_one_zoo", seeded=False):
         with served.session() as session:
             ada, bob = (
-                Account(email="ada@example.org"),
-                Account(email="bob@example.org"),
+                Subscriber(email="ada@example.org"),
+                Subscriber(email="bob@example.org"),
             )
             session.add_all([ada, bob])
             session.flush()
-            session.add(Profile(bio="Engines", account_id=ada.id))
+            session.add(SubscriberProfile(bio="Engines", subscriber_id=ada.id))
             session.commit()
         yield served, ada.id, bob.id
 
 
-def test_an_account_with_its_profile_offers_no_second(site):
+def test_a_subscriber_with_a_profile_is_offered_no_second(site):
     served, ada, _bob = site
-    page = served.client.get(f"/admin/account/details/{ada}")
+    page = served.client.get(f"/admin/subscriber/details/{ada}")
     section = referring_sections(page.text)[SECTION]
-    assert [label for label, _link in section["rows"]] == ["Profile #1"]
+    assert [label for label, _link in section["rows"]] == ["Subscriber profile #1"]
     assert section["add"] is None
 
 
-def test_an_account_without_a_profile_offers_one_for_it(site):
+def test_a_subscriber_without_a_profile_is_offered_one(site):
     served, _ada, bob = site
     section = referring_sections(
-        served.client.get(f"/admin/account/details/{bob}").text
+        served.client.get(f"/admin/subscriber/details/{bob}").text
     )
-    assert section[SECTION]["add"].endswith(f"/admin/profile/create?account={bob}")
+    assert section[SECTION]["add"].endswith(
+        f"/admin/subscriber-profile/create?subscriber={bob}"
+    )
     form = served.client.get(section[SECTION]["add"])
     assert f'<option selected value="{bob}">bob@example.org</option>' in form.text
 
 
-def test_a_second_profile_for_an_account_is_refused_under_its_field(site):
+def test_a_second_profile_for_a_subscriber_is_refused_under_its_field(site):
     served, ada, _bob = site
     response = served.client.post(
-        "/admin/profile/create", data={"bio": "Again", "account": str(ada)}
+        "/admin/subscriber-profile/create",
+        data={"bio": "Again", "subscriber": str(ada)},
     )
     assert response.status_code == 400
-    assert field_errors(response.text) == ["Another row already has this account."]
+    assert field_errors(response.text) == ["Another row already has this subscriber."]
     with served.session() as session:
-        assert session.exec(select(Profile.bio)).all() == ["Engines"]
+        assert session.exec(select(SubscriberProfile.bio)).all() == ["Engines"]
