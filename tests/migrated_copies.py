@@ -1,8 +1,8 @@
 """A new database migrated for some model modules, as a copy of one migrated
 once a process.
 
-Migrating (Alembic reading its scripts, then the tables' DDL) took about a
-tenth of a second a test, as long as the rest of a test's setup. A fresh
+Migrating (Alembic reading its scripts, then the tables' DDL) took up to a
+tenth of a second a test, a third of a SQLite test's setup. A fresh
 database is instead copied from a template migrated the first time those
 modules were asked for: a SQLite file is copied, a PostgreSQL database is made
 again with `CREATE DATABASE ... TEMPLATE`. What a test finds is what the
@@ -40,6 +40,7 @@ def keep_templates_in(folder: Path) -> None:
 
 
 def migrate(url: str, models: tuple[str, ...]) -> None:
+    """Migrate the database at `url` for `models`, as `admin-app` does."""
     engine = make_engine(url)
     try:
         upgrade(engine, models)
