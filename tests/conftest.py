@@ -8,13 +8,10 @@ under CI, where that is an error.
 
 import os
 import re
-import uuid
 from collections.abc import Iterator
 from functools import cache
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlmodel import Session
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
@@ -24,11 +21,12 @@ from admin_app.auth import accounts
 from admin_app.auth.accounts import create_staff_user
 from admin_app.auth.models import GroupGrant, StaffGroup, StaffUser
 from tests.migrated_copies import (
+    drop_postgres_database,
     drop_templates,
-    fresh_postgres,
     keep_templates_in,
     migrate,
     migrated_copy,
+    new_postgres_database,
 )
 from tests.pgserver import PostgresServer, StandbyServer, start_postgres, start_standby
 
@@ -119,17 +117,10 @@ def empty_database_url(
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'admin.db'}"
         return
-    server_url = make_url(request.getfixturevalue("postgres_server_url"))
-    name = f"test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = server_url.set(database=name).render_as_string(hide_password=False)
-    fresh_postgres(url, server_url.render_as_string(hide_password=False))
+    server_url = request.getfixturevalue("postgres_server_url")
+    url = new_postgres_database(server_url)
     yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    drop_postgres_database(server_url, url)
 
 
 def migrated(url: str, models: tuple[str, ...]) -> str:

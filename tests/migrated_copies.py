@@ -1,5 +1,5 @@
-"""A new database migrated for some model modules, as a copy of one migrated
-once a process.
+"""Test databases: a new one, and a new one migrated for some model modules
+as a copy of one migrated once a process.
 
 Migrating (Alembic reading its scripts, then the tables' DDL) took up to a
 tenth of a second a test, a third of a SQLite test's setup. A fresh
@@ -25,7 +25,7 @@ from sqlalchemy.engine import make_url
 from admin_app.db import make_engine
 from admin_app.migrate import upgrade
 
-# made by `empty_database_url`, still empty: {database URL: its server's URL}
+# made by `new_postgres_database`, not migrated yet: {database URL: its server's URL}
 _fresh_postgres: dict[str, str] = {}
 # {(server URL or "sqlite", modules): the template's file or database name}
 _templates: dict[tuple[str, tuple[str, ...]], str] = {}
@@ -48,9 +48,23 @@ def migrate(url: str, models: tuple[str, ...]) -> None:
         engine.dispose()
 
 
-def fresh_postgres(url: str, server_url: str) -> None:
-    """`url` names a PostgreSQL database just created on the server, empty."""
+def new_postgres_database(server_url: str) -> str:
+    """A new, empty database on the server: its URL (copied into when it is
+    migrated while it still holds nothing)."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    _create_database(server_url, name)
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
     _fresh_postgres[url] = server_url
+    return url
+
+
+def drop_postgres_database(server_url: str, url: str) -> None:
+    """Drop a database `new_postgres_database` made, whoever is connected."""
+    _fresh_postgres.pop(url, None)
+    with _server(server_url) as connection:
+        connection.execute(
+            text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+        )
 
 
 def migrated_copy(url: str, models: tuple[str, ...]) -> bool:
@@ -126,12 +140,16 @@ def _postgres_template(server_url: str, models: tuple[str, ...]) -> str:
     key = (server_url, models)
     if key not in _templates:
         name = f"template_{uuid.uuid4().hex[:12]}"
-        with _server(server_url) as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        _create_database(server_url, name)
         database = make_url(server_url).set(database=name)
         migrate(database.render_as_string(hide_password=False), models)
         _templates[key] = name
     return _templates[key]
+
+
+def _create_database(server_url: str, name: str) -> None:
+    with _server(server_url) as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
 
 
 @contextmanager
