@@ -20,15 +20,18 @@ from admin_app import create_app
 from admin_app.auth import accounts
 from admin_app.auth.accounts import create_staff_user
 from admin_app.auth.models import GroupGrant, StaffGroup, StaffUser
+from tests.memory_folder import keep_temporary_files_in_memory
 from tests.migrated_copies import (
     drop_postgres_database,
-    drop_templates,
     keep_templates_in,
+    leave_server,
     migrate,
     migrated_copy,
     new_postgres_database,
 )
 from tests.pgserver import PostgresServer, StandbyServer, start_postgres, start_standby
+
+keep_temporary_files_in_memory()
 
 # TestClient sends `Host: testserver`; browsers in the e2e tests use 127.0.0.1.
 os.environ.setdefault("ADMIN_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
@@ -77,10 +80,11 @@ def postgres_server_url() -> Iterator[str]:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
         yield url
-        drop_templates(url)
+        leave_server(url)
         return
     server = start_own_postgres("PostgreSQL tests")
     yield server.url
+    leave_server(server.url)
     server.stop()
 
 

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Connection, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from admin_app.db import make_engine
@@ -30,6 +30,7 @@ _fresh_postgres: dict[str, str] = {}
 # {(server URL or "sqlite", modules): the template's file or database name}
 _templates: dict[tuple[str, tuple[str, ...]], str] = {}
 _folder: Path | None = None  # where SQLite templates are kept
+_servers: dict[str, Engine] = {}  # {server URL: its AUTOCOMMIT engine}
 
 
 def keep_templates_in(folder: Path) -> None:
@@ -115,13 +116,16 @@ def _holds_nothing(url: str) -> bool:
         engine.dispose()
 
 
-def drop_templates(server_url: str) -> None:
-    """Drop the template databases this process made on the server."""
+def leave_server(server_url: str) -> None:
+    """Drop the template databases this process made on the server, and close
+    the process's connection to it."""
     ours = [name for (at, _), name in _templates.items() if at == server_url]
     if ours:
         with _server(server_url) as connection:
             for name in ours:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    if server_url in _servers:
+        _servers.pop(server_url).dispose()
 
 
 def _sqlite_template(models: tuple[str, ...]) -> str:
@@ -154,10 +158,13 @@ def _create_database(server_url: str, name: str) -> None:
 
 @contextmanager
 def _server(server_url: str) -> Iterator[Connection]:
-    """An AUTOCOMMIT connection to the server (CREATE DATABASE needs one)."""
-    engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as connection:
-            yield connection
-    finally:
-        engine.dispose()
+    """An AUTOCOMMIT connection to the server (CREATE DATABASE needs one),
+    kept for the process: a test makes and drops its databases through it."""
+    engine = _servers.get(server_url)
+    if engine is None:
+        engine = create_engine(
+            server_url, isolation_level="AUTOCOMMIT", pool_size=1, pool_pre_ping=True
+        )
+        _servers[server_url] = engine
+    with engine.connect() as connection:
+        yield connection

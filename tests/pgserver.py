@@ -71,7 +71,8 @@ class PostgresServer:
         """Start the server on its data directory, waiting until it answers."""
         options = (
             f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+            "-c max_wal_size=256MB"
         )
         self._run(
             "pg_ctl",
