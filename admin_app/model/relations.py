@@ -44,14 +44,26 @@ def foreign_key_target(column: Column) -> tuple[type, Column] | None:
     return None
 
 
-def referring_constraints(table: Table) -> list[ForeignKeyConstraint]:
-    """Foreign keys of other tables (or this one) that point at `table`."""
-    return [
+def referring_constraints(table: Table) -> tuple[ForeignKeyConstraint, ...]:
+    """Foreign keys of other tables (or this one) that point at `table`, in
+    the order the metadata sorts its tables.
+
+    Every save that changes a row asks (each row of an import: sorting the
+    tables took a seventh of a preview), so the answer is kept while the
+    metadata holds the same tables."""
+    return _referring(table, tuple(table.metadata.tables.values()))
+
+
+@cache
+def _referring(
+    table: Table, _tables: tuple[Table, ...]
+) -> tuple[ForeignKeyConstraint, ...]:
+    return tuple(
         constraint
         for other in table.metadata.sorted_tables
         for constraint in other.foreign_key_constraints
         if constraint.referred_table is table
-    ]
+    )
 
 
 def is_plain_link(table: Table) -> bool:
