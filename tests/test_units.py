@@ -339,3 +339,19 @@ def test_an_integer_column_holds_as_many_bits_as_its_database_gives_it(
     """PostgreSQL's SMALLINT, INTEGER and BIGINT; every SQLite integer is 8 bytes."""
     assert integer_bits(type_, "postgresql") == postgresql
     assert integer_bits(type_, "sqlite") == sqlite
+
+
+def test_a_table_added_to_the_metadata_later_is_among_those_that_refer():
+    """The referring foreign keys are kept while the metadata holds the same
+    tables; a table defined later (a module imported after the first save)
+    is found too."""
+    from sqlalchemy import ForeignKey, MetaData, Table
+
+    from admin_app.model.relations import referring_constraints
+
+    metadata = MetaData()
+    shelf = Table("shelf", metadata, Column("id", Integer, primary_key=True))
+    book = Table("book", metadata, Column("shelf_id", Integer, ForeignKey("shelf.id")))
+    assert [c.table for c in referring_constraints(shelf)] == [book]
+    loan = Table("loan", metadata, Column("shelf_id", Integer, ForeignKey("shelf.id")))
+    assert [c.table for c in referring_constraints(shelf)] == [book, loan]
