@@ -17,6 +17,7 @@ import typing
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -82,9 +83,12 @@ def identity(model: type) -> str:
     return re.sub("([a-z0-9])([A-Z])", r"\1-\2", dashed).lower()
 
 
+@cache
 def attr(column: Column) -> str:
     """The attribute that holds `column` on its model's rows: its key, unless
-    the model names the column apart (`Column("SupplierName", ...)`)."""
+    the model names the column apart (`Column("SupplierName", ...)`). Kept
+    once found: every mapper of the process is searched, and the stories ask
+    for every cell they read."""
     for mapper in SQLModel._sa_registry.mappers:
         for prop in mapper.column_attrs:
             if prop.columns[0] is column:
