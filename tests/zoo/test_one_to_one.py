@@ -2,7 +2,8 @@
 PostgreSQL: a subscriber's page shows its profile, and offers *Add Subscriber
 profile* only to a subscriber who has none (a second would be refused); a
 second profile for a subscriber is refused under its field, and nothing is
-saved."""
+saved; deleting a subscriber empties its profile's subscriber, as the deletion
+page says first."""
 
 import pytest
 from sqlmodel import select
@@ -61,3 +62,24 @@ def test_a_second_profile_for_a_subscriber_is_refused_under_its_field(site):
     assert field_errors(response.text) == ["Another row already has this subscriber."]
     with served.session() as session:
         assert session.exec(select(SubscriberProfile.bio)).all() == ["Engines"]
+
+
+def test_deleting_a_subscriber_says_its_profile_keeps_no_subscriber(site):
+    """The profile's key is nullable and nothing cascades: the deletion
+    page says the profile loses its subscriber, and the delete does that."""
+    served, ada, _bob = site
+    asked = served.client.get(
+        f"/admin/subscriber/bulk-delete?pks={ada}",
+        headers={"Accept": "application/json"},
+    ).json()
+    assert not asked["blocked"]
+    assert [e["sentence"] for e in asked["effects"]] == [
+        "1 subscriber profile will have its subscriber emptied."
+    ]
+    assert (
+        served.client.delete(f"/admin/subscriber/delete?pks={ada}").status_code == 200
+    )
+    with served.session() as session:
+        assert session.get(Subscriber, ada) is None
+        profile = session.exec(select(SubscriberProfile)).one()
+        assert (profile.bio, profile.subscriber_id) == ("Engines", None)
