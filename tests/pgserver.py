@@ -69,6 +69,8 @@ class PostgresServer:
 
     def run_server(self) -> None:
         """Start the server on its data directory, waiting until it answers."""
+        # a test's CREATE DATABASE writes its catalogue through the WAL:
+        # recycled at 256 MB, the data folder stays small (it may be in memory)
         options = (
             f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "

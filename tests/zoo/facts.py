@@ -17,9 +17,9 @@ import typing
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 import annotated_types
