@@ -5,7 +5,8 @@ Templates compiled once a process: SQLAdmin makes a new environment for each
 making an app per test) compiled each template again on its first page, a
 tenth of a second for a dashboard. The compiled code is kept by the template's
 name, file and source checksum, so a project's own template of the same name,
-or a changed file, is compiled anew.
+or a changed file, is compiled anew. A template once loaded is not looked
+for on disk again until the admin restarts.
 
 SQLAdmin's own words, mended where they read wrong: the list's footer said
 "Showing 1 to 0 of 0 items" for an empty list.
@@ -56,6 +57,12 @@ def mend_words(environment: Environment) -> None:
 
 
 def adapt(environment: Environment) -> None:
-    """The environment with templates compiled once and SQLAdmin's words mended."""
+    """The environment with templates compiled once and SQLAdmin's words mended.
+
+    A template once loaded is not looked for again on disk: Jinja otherwise
+    reads each file's time on every use (a list page includes a template for
+    each filter), a few per cent of a page. A changed template is read when
+    the admin restarts, as Django's cached template loader does."""
     environment.bytecode_cache = COMPILED
+    environment.auto_reload = False
     mend_words(environment)
