@@ -4,7 +4,7 @@ declared (the link's one-to-many, a `link_model=` many-to-many, or both).
 """
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import Column, ForeignKeyConstraint, Table, inspect
@@ -50,11 +50,12 @@ def referring_constraints(table: Table) -> tuple[ForeignKeyConstraint, ...]:
 
     Every save that changes a row asks (each row of an import: sorting the
     tables took a seventh of a preview), so the answer is kept while the
-    metadata holds the same tables."""
+    metadata holds the same tables (a bounded number of answers: a process
+    whose metadata keeps growing, a test run, does not keep every one)."""
     return _referring(table, tuple(table.metadata.tables.values()))
 
 
-@cache
+@lru_cache(maxsize=1024)
 def _referring(
     table: Table, _tables: tuple[Table, ...]
 ) -> tuple[ForeignKeyConstraint, ...]:
