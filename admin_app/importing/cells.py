@@ -133,6 +133,12 @@ class CellReader:
                         bool(column.nullable),
                         cell.spec.kind is Kind.OTHER,
                     )
+        # the form data names of the cells that find the row (`RowFinder`)
+        self._finding = {
+            name
+            for cell, name, _read in self._reading
+            if cell.column is not None and cell.column in columns.key_columns
+        }
         # the datetime cells of the row's own columns (`_to_the_minute`)
         self._datetimes = {
             name
@@ -296,12 +302,25 @@ class CellReader:
             before = held[sets.attribute]
             if sets.repeats(value, before):
                 continue
-            if _written_so(value, before, lossy):
+            if _written_so(value, before, lossy) or self._found_stripped(
+                name, value, before
+            ):
                 header = self.columns.header_of(name)
                 self._read_as_held(number, header, name, value, before)
             else:
                 asked[name] = value
         return asked
+
+    def _found_stripped(self, name: str, value: Any, before: Any) -> bool:
+        """Whether a key cell found its row by its text without the spaces
+        typed around it (`RowFinder.find`): it names the row, it does not
+        ask for a new key."""
+        return (
+            name in self._finding
+            and isinstance(value, str)
+            and isinstance(before, str)
+            and value.strip() == before
+        )
 
     def _read_as_held(
         self, number: int, header: str, name: str, cell: Any, held: Any

@@ -101,14 +101,16 @@ class RowFinder:
         by_column = [(column, cells[column.key]) for column in columns]
         keys = set()
         for row in rows:
-            parts = []
-            for column, cell in by_column:
-                part = self._key_part(column, row[1][cell.position].strip())
-                if part is _NO_KEY:
-                    break
-                parts.append(part)
-            else:
-                keys.add(parts[0] if len(parts) == 1 else tuple(parts))
+            for strip in (False, True):  # as `find` looks: as written, stripped
+                parts = []
+                for column, cell in by_column:
+                    text = row[1][cell.position]
+                    part = self._key_part(column, text.strip() if strip else text)
+                    if part is _NO_KEY:
+                        break
+                    parts.append(part)
+                else:
+                    keys.add(parts[0] if len(parts) == 1 else tuple(parts))
         if not keys:
             return
         if len(columns) == 1:
@@ -145,12 +147,17 @@ class RowFinder:
         was written since `preload`, so a key it found no row for is a new
         row's, without a query of its own (a file adding 100,000 rows by
         their emails made as many)."""
-        texts = [cells[cell.position].strip() for cell in self.columns.key]
+        written = [cells[cell.position] for cell in self.columns.key]
+        texts = [text.strip() for text in written]
         if not self.columns.key or not any(texts):
             return None
         if len(self.columns.key) != len(self.columns.key_columns) or not all(texts):
             self.report(number, self.columns.key[0].header, "The key is incomplete.")
             return False
+        if written != texts:
+            found = self._found_as_written(written, fresh)
+            if found is not None:
+                return found
         values = []
         for cell, text in zip(self.columns.key, texts, strict=True):
             try:
@@ -167,21 +174,7 @@ class RowFinder:
         ordered = [by[column.key] for column in self.columns.key_columns]
         primary = self.columns.key_columns == list(self.mapper.primary_key)
         one = ordered[0] if len(ordered) == 1 else tuple(ordered)
-        if one in self._by_key:
-            obj = self._by_key[one]  # read (and locked) by `preload`
-        elif fresh and one in self._absent:
-            obj = None
-        elif primary:
-            obj = self.session.get(
-                self.model,
-                tuple(ordered),
-                with_for_update={"of": self.model} if self.lock else None,
-            )
-        else:
-            stmt = select(self.model).where(self.columns.key_columns[0] == ordered[0])
-            if self.lock:
-                stmt = stmt.with_for_update(of=self.model)
-            obj = self.session.scalars(stmt.limit(1)).first()
+        obj = self._row_of(ordered, fresh)
         if obj is None:
             obj = self._written_otherwise(number, one)
             if obj is False:
@@ -195,6 +188,41 @@ class RowFinder:
             )
             return False
         return obj
+
+    def _found_as_written(self, written: list[str], fresh: bool) -> Any:
+        """The row whose text key has the spaces around it that the key
+        cells have (a form saves a key as typed, and the export writes it
+        so), or None: a key cell is otherwise read stripped, so that a stray
+        space typed in a spreadsheet still finds its row."""
+        values = {}
+        for cell, text in zip(self.columns.key, written, strict=True):
+            try:
+                value = _key_value(cell, text)
+            except (BadKey, BadValue):
+                return None  # not a text key: read stripped only
+            if cannot_hold(cell.column, value, self.session) is not None:
+                return None
+            values[cell.column.key] = value
+        return self._row_of([values[c.key] for c in self.columns.key_columns], fresh)
+
+    def _row_of(self, ordered: list[Any], fresh: bool) -> Any:
+        """The row whose key columns (in `key_columns`' order) hold `ordered`,
+        or None: read by `preload`, else looked up."""
+        one = ordered[0] if len(ordered) == 1 else tuple(ordered)
+        if one in self._by_key:
+            return self._by_key[one]  # read (and locked) by `preload`
+        if fresh and one in self._absent:
+            return None
+        if self.columns.key_columns == list(self.mapper.primary_key):
+            return self.session.get(
+                self.model,
+                tuple(ordered),
+                with_for_update={"of": self.model} if self.lock else None,
+            )
+        stmt = select(self.model).where(self.columns.key_columns[0] == ordered[0])
+        if self.lock:
+            stmt = stmt.with_for_update(of=self.model)
+        return self.session.scalars(stmt.limit(1)).first()
 
     def _written_otherwise(self, number: int, key: Any) -> Any:
         """The row whose text key a key cell stands for as a spreadsheet

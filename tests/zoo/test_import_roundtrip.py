@@ -22,6 +22,7 @@ from sqlmodel import select
 
 from admin_app.model.fields import Kind
 from admin_app.model.parsing import choice_text
+from tests.pages import field_errors, form_values, post_form
 from tests.pages import text as page_text
 from tests.zoo import columns, facts, fullstack
 from tests.zoo.conftest import (
@@ -1158,3 +1159,67 @@ def test_numbers_beyond_a_spreadsheets_are_refused_on_every_table(site):
         tried += 1
     if site.module in (COLUMNS, LEGACY, TRACKER, HEROES):  # with number columns
         assert tried
+
+
+def test_a_text_key_with_spaces_around_it_finds_its_row(columns_site):
+    """A form saves a text key as typed, spaces around it included, and the
+    export writes it so: the file imports unchanged (the key cell was read
+    stripped, and the row taken for a new one with a key another row has).
+    A key cell with a stray space typed around a key that has none still
+    finds its row."""
+    site = columns_site
+    with site.session() as session:
+        shelf = session.exec(select(columns.ZooShelf)).first()
+    shown = form_values(site.client.get("/admin/zoo-code/create").text)
+    for code, title in ((" padded ", "Padded"), ("tail ", "Tail")):
+        typed = {"code": code, "title": title, "shelf_id": str(shelf.id)}
+        pairs = [(n, typed.pop(n, v)) for n, v in shown]
+        assert typed == {}, typed  # each a field of the form
+        saved = post_form(
+            site.client, "/admin/zoo-code/create", pairs, follow_redirects=True
+        )
+        assert f"Zoo code “{title}” added." in page_text(saved.text), field_errors(
+            saved.text
+        )
+    header, rows = exported(site, "zoo-code")
+    assert {r["code"] for r in rows} >= {" padded ", "tail ", "plain"}
+    for name, data in (
+        ("codes.csv", csv_bytes(header, rows)),
+        ("codes.xlsx", _as_xlsx(csv_bytes(header, rows).decode())),
+    ):
+        answer = site.client.post(
+            "/admin/zoo-code/import", files={"file": (name, data)}, headers=JSON
+        )
+        found = answer.json()
+        assert found["errors"] == [], (name, found["errors"])
+        assert (found["new"], found["changed"], found["unchanged"]) == (
+            0,
+            0,
+            len(rows),
+        ), name
+    for row in rows:
+        if row["code"] == " padded ":
+            row["title"] = "Padded, imported"
+        elif row["code"] == "plain":
+            row["code"] = " plain  "  # a stray space typed in a spreadsheet
+            row["title"] = "Plain, imported"
+    preview = import_preview(site.client, "zoo-code", csv_bytes(header, rows))
+    assert preview["errors"] == []
+    assert (preview["new"], preview["changed"]) == (0, 2), preview["rows"]
+    assert {r["key"]: list(r["changes"]) for r in preview["rows"]} == {
+        " padded ": ["title"],
+        "plain": ["title"],
+    }, preview["rows"]
+    assert preview["held"] == [
+        {"row": 6, "column": "code", "cell": " plain  ", "held": "plain"}
+    ]
+    confirmed = site.client.post(
+        "/admin/zoo-code/import/confirm", data={"token": preview["token"]}
+    )
+    assert "2 Zoo codes changed, 0 added." in page_text(confirmed.text)
+    with site.session() as session:
+        titles = {c.code: c.title for c in session.exec(select(columns.ZooCode)).all()}
+    assert titles[" padded "] == "Padded, imported"
+    assert titles["plain"] == "Plain, imported"
+    assert titles["tail "] == "Tail"
+    assert "padded" not in titles and " plain  " not in titles
