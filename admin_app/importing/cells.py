@@ -47,6 +47,7 @@ from admin_app.model.limits import row_named
 from admin_app.model.parsing import (
     decimal_point,
     decimal_point_only,
+    dotted_year_last,
     formatted_numbers,
     has_year_last,
     in_range,
@@ -636,6 +637,8 @@ def _date_written(text: str, order: str | None) -> str:
     named = named_month(text)
     if named != text:
         return named
+    if order is None and dotted_year_last(text):
+        order = "day"  # `31.12.2026`: the day is first wherever dots part a date
     return _order_unknown(text) if order is None else year_last(text, order)
 
 

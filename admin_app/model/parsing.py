@@ -382,6 +382,15 @@ def has_year_last(text: str) -> bool:
     return _YEAR_LAST.fullmatch(text) is not None
 
 
+def dotted_year_last(text: str) -> bool:
+    """Whether the text is a date written with its year last between dots
+    (`31.12.2026`, `24.12.26`): its day is first, as in every locale that
+    writes dates so (Germany, Russia, Poland, Scandinavia); no locale
+    writes the month first between dots."""
+    found = _YEAR_LAST.fullmatch(text)
+    return found is not None and found.group(2) == "."
+
+
 def read_decimal(text: str) -> Decimal:
     """An exact number, finite (not `NaN` or `Infinity`), or BadValue."""
     try:

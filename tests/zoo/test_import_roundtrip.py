@@ -477,6 +477,40 @@ def test_numbers_with_a_separator_or_a_decimal_comma_in_a_comma_file_on_every_ta
 
 
 @pytest.mark.parametrize("site", ZOO, indirect=True, ids=lambda m: m.rsplit(".")[-1])
+def test_a_date_with_dots_in_a_comma_file_is_read_day_first_on_every_table(site):
+    """A date written with dots and its year last (`31.12.2026`, `3.4.26`, as
+    Calc shows dates in Germany and saves them into a CSV it is told to part
+    with `,`) has its day first wherever it is written so: every table's
+    date column reads it without the choice of the date order (it was
+    refused asking for it), is saved so, while `03/04/2026` still asks."""
+    read = []
+    for model, table, header, rows, specs in _typed_columns(site, (Kind.DATE,)):
+        name = facts.attr(specs[0].column)
+        for typed, stored in (("31.12.2026", "2026-12-31"), ("3.4.26", "2026-04-03")):
+            rows[0][name] = typed
+            found = import_preview(site.client, table, csv_bytes(header, rows[:1]))
+            assert (found["errors"], found["changed"]) == ([], 1), (table, found)
+            assert found["rows"][0]["changes"][name][1] == stored, table
+        confirmed = site.client.post(
+            f"/admin/{table}/import/confirm", data={"token": found["token"]}
+        )
+        assert "changed, 0 added." in confirmed.text, table
+        with site.session() as session:
+            held = facts.by_identifier(session, model)[found["rows"][0]["key"]]
+            assert getattr(held, name).isoformat() == "2026-04-03", table
+        rows[0][name] = "03/04/2026"
+        found = import_preview(site.client, table, csv_bytes(header, rows[:1]))
+        assert [e["message"] for e in found["errors"]] == [
+            "'03/04/2026' has its year last, and its day or its month first: say "
+            "which under “Dates with the year last” on the upload form "
+            "(dates=day or dates=month)."
+        ], table
+        read.append(table)
+    if site.module in (COLUMNS, TRACKER):  # the modules with dates
+        assert read
+
+
+@pytest.mark.parametrize("site", ZOO, indirect=True, ids=lambda m: m.rsplit(".")[-1])
 def test_a_choice_typed_as_the_pages_show_it_is_read_on_every_table(site):
     """A person types a choice into a spreadsheet as the list and the forms
     show it, its label, in whatever case (`DEEP BLUE` for `deep_blue`, `Team
