@@ -38,7 +38,6 @@ from admin_app.importing.files import (
     ENCODINGS,
     UTF8,
     BadFile,
-    UploadStream,
     known_encoding,
 )
 from admin_app.importing.run import Permissions, RowOutcome
@@ -201,7 +200,7 @@ class ImportActions:
                         for o in result.added
                     ],
                     "added_more": result.count("new") - len(result.added),
-                    "read_as": _read_as(opened.upload),
+                    "read_as": _read_as(opened),
                     "held": [
                         {
                             "row": c.row,
@@ -237,7 +236,7 @@ class ImportActions:
             "held_said": _held_said(result.held_count),
             "held_rest": max(0, result.held_count - shown),
             **chosen,
-            "read_as": _read_as(opened.upload),
+            "read_as": _read_as(opened),
         }
         return await self._import_response(request, context)
 
@@ -443,12 +442,12 @@ def _held_said(count: int) -> str:
     )
 
 
-def _read_as(upload: UploadStream) -> str:
+def _read_as(opened: OpenedFile) -> str:
     """How the preview's file was read where it is not as the export writes
     it (the sheet of several, its encoding, a spreadsheet's local numbers
-    and dates), for the user to see that its cells were read as meant; ""
-    where it is."""
-    said = []
+    and, where it has a date column, its dates), for the user to see that
+    its cells were read as meant; "" where it is."""
+    upload, said = opened.upload, []
     if upload.sheets:
         sheets = listed(map(repr, upload.sheets))
         said.append(
@@ -470,7 +469,10 @@ def _read_as(upload: UploadStream) -> str:
             "them in a file with ; between its cells."
         )
     order = cell_format.date_order
-    if order is not None:
+    dated = any(
+        cell.spec.kind in (Kind.DATE, Kind.DATETIME) for cell in opened.columns.values
+    )
+    if order is not None and dated:
         said.append(
             f"Its dates with the year last were read with the {order} first "
             f"({DATE_EXAMPLES[order]})."

@@ -511,6 +511,37 @@ def test_a_date_with_dots_in_a_comma_file_is_read_day_first_on_every_table(site)
 
 
 @pytest.mark.parametrize("site", ZOO, indirect=True, ids=lambda m: m.rsplit(".")[-1])
+def test_a_semicolon_files_preview_speaks_of_dates_only_where_it_has_some(site):
+    """A file with `;` between its cells reads its dates with the year last
+    day first, and the preview says so where the file has a date column; of
+    a table without one it said so all the same."""
+    views = {v.identity: v for v in site.app.state.admin.views}
+    said = {}
+    for model in facts.tables_of(importlib.import_module(site.module)):
+        table = facts.identity(model)
+        header, rows = exported(site, table)
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=header, delimiter=";")
+        writer.writeheader()
+        writer.writerows(rows)
+        found = import_preview(site.client, table, out.getvalue().encode())
+        dated = any(
+            spec.kind in (Kind.DATE, Kind.DATETIME)
+            and spec.column is not None
+            and facts.attr(spec.column) in header
+            for spec in views[table].field_specs.values()
+        )
+        said[table] = (
+            "Its dates with the year last were read with the day first"
+            in (found["read_as"])
+        )
+        assert said[table] == dated, (table, found["read_as"])
+    assert said
+    if site.module == COLUMNS:  # tables with dates and without
+        assert set(said.values()) == {True, False}, said
+
+
+@pytest.mark.parametrize("site", ZOO, indirect=True, ids=lambda m: m.rsplit(".")[-1])
 def test_a_choice_typed_as_the_pages_show_it_is_read_on_every_table(site):
     """A person types a choice into a spreadsheet as the list and the forms
     show it, its label, in whatever case (`DEEP BLUE` for `deep_blue`, `Team
