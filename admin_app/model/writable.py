@@ -20,12 +20,12 @@ takes the value its model makes, as its writer was written for it.
 import enum
 from collections.abc import Callable
 from datetime import date, time, timedelta
-from decimal import Decimal
+from decimal import MAX_PREC, Context, Decimal, Inexact, InvalidOperation
 from functools import cache
 from typing import Any
 
 from pydantic import SecretBytes, SecretStr
-from sqlalchemy import JSON, Column, inspect
+from sqlalchemy import JSON, Column, Numeric, inspect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel.sql.sqltypes import AutoString
 
@@ -61,17 +61,43 @@ def _holds_text(found: Any) -> bool:
     return isinstance(found, type) and issubclass(found, str)
 
 
+# quantizes exactly, or signals that digits would be lost
+_EXACT = Context(prec=MAX_PREC, traps=[Inexact, InvalidOperation])
+
+
+def _to_scale(scale: int) -> Callable[[Any], Any]:
+    """How a number is written to a column of `scale` decimal places: with
+    them, as the column holds it (`11` is `11.00`), so that the preview, the
+    audit entry and the page show the value the row will hold; a number the
+    scale cannot hold exactly is left as it is (its size check refuses it)."""
+    step = Decimal(1).scaleb(-scale)
+
+    def scaled(value: Any) -> Any:
+        if type(value) is not Decimal or not value.is_finite():
+            return value
+        try:  # and zero unsigned, as the databases hold it
+            return (value if value else abs(value)).quantize(step, context=_EXACT)
+        except (Inexact, InvalidOperation):
+            return value
+
+    return scaled
+
+
 @cache
 def _converters(model: type) -> dict[str, Callable[[Any], Any]]:
     """By attribute, how a value of `model`'s text columns that the model
-    does not type as text, and of its JSON columns, is written."""
+    does not type as text, of its JSON columns and of its numeric columns
+    of a fixed scale, is written."""
     converters: dict[str, Callable[[Any], Any]] = {}
     for prop in inspect(model).column_attrs:
         column = prop.columns[0]
+        scale = getattr(column.type, "scale", None)
         if isinstance(column.type, JSON):
             converters[prop.key] = jsonable
         elif _own_text(column) and not _holds_text(annotation(model, prop.key)):
             converters[prop.key] = _text
+        elif isinstance(column.type, Numeric) and isinstance(scale, int):
+            converters[prop.key] = _to_scale(scale)
     return converters
 
 

@@ -1288,3 +1288,45 @@ def test_a_text_key_with_spaces_around_it_finds_its_row(columns_site):
     assert titles["plain"] == "Plain, imported"
     assert titles["tail "] == "Tail"
     assert "padded" not in titles and " plain  " not in titles
+
+
+@pytest.mark.parametrize("site", ZOO, indirect=True, ids=lambda m: m.rsplit(".")[-1])
+def test_a_number_typed_with_fewer_places_is_shown_as_its_column_holds_it(site):
+    """A column of a fixed number of decimal places holds `7` as `7.00`: on
+    every such column of every table, the import's preview, its audit entry
+    and an edit form's audit entry name the value so (they named `7`, which
+    the list and the export never show)."""
+    from tests.zoo.story_base import entry_changes, key_url
+
+    checked = []
+    for model, table, header, rows, specs in _typed_columns(site, (Kind.DECIMAL,)):
+        for spec in specs:
+            scale = getattr(spec.column.type, "scale", None)
+            if not isinstance(scale, int) or scale < 1:
+                continue
+            name, places = facts.attr(spec.column), "0" * scale
+            rows[0][name] = "7"
+            found = import_preview(site.client, table, csv_bytes(header, rows[:1]))
+            assert found["errors"] == [], (table, found["errors"])
+            (row,) = found["rows"]
+            assert row["changes"][name][1] == f"7.{places}", (table, row)
+            site.client.post(
+                f"/admin/{table}/import/confirm", data={"token": found["token"]}
+            )
+            entry = audit_rows(site)[-1]
+            assert entry["action"] == "import", table
+            assert entry_changes(entry)["new"][row["key"]][name] == f"7.{places}"
+            url = f"/admin/{table}/edit/{key_url(row['key'])}"
+            shown = form_values(site.client.get(url).text)
+            assert (name, f"7.{places}") in shown, (table, shown)
+            typed = [(n, "8" if n == name else v) for n, v in shown]
+            assert post_form(site.client, url, typed).status_code == 302, table
+            edited = entry_changes(audit_rows(site)[-1])
+            assert f"8.{places}" in json.dumps(edited), (table, edited)
+            assert '"8"' not in json.dumps(edited), (table, edited)
+            with site.session() as session:
+                held = facts.by_identifier(session, model)[row["key"]]
+                assert getattr(held, name) == 8, table
+            checked.append((table, name))
+    if site.module == COLUMNS:  # the module with such columns
+        assert checked
