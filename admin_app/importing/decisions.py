@@ -39,6 +39,7 @@ from admin_app.importing.outcomes import RowOutcome, values_digest
 from admin_app.importing.previews import PackedRows
 from admin_app.importing.typed_json import NotKept, ValueCodec
 from admin_app.model.keys import identifier, key_attributes
+from admin_app.model.values import aware_in_utc
 from admin_app.writing.audit import jsonable
 from admin_app.writing.unique import Asked, BatchUniqueCheck, asked_values
 from admin_app.writing.writes import column_values
@@ -233,7 +234,10 @@ class DecidedImport:
         for values in self.session.execute(
             select(*columns).where(where).with_for_update()
         ):
-            row = dict(zip(self._attributes, values, strict=True))
+            # as `column_values` reads the row the preview digested
+            row = aware_in_utc(
+                self.model, dict(zip(self._attributes, values, strict=True))
+            )
             key = tuple(row[a] for a in self._key_attributes)
             held[key] = (values_digest(jsonable(row)), row)
         return held

@@ -5,10 +5,11 @@ applies the same two rules, so they live with the other facts about models.
 """
 
 from datetime import UTC, date, datetime, time
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Column
+from sqlalchemy import Column, inspect
 
 from admin_app.model.labels import jsonable
 
@@ -35,6 +36,29 @@ def normalise_datetime(column: Column, value: Any) -> Any:
             f"{value.isoformat(' ')} is beyond the calendar once given in UTC "
             "(from 0001-01-01 to 9999-12-31)."
         ) from error
+
+
+@cache
+def _aware_attributes(model: type) -> tuple[str, ...]:
+    """The attribute keys of `model`'s columns declared with a time zone."""
+    return tuple(
+        prop.key
+        for prop in inspect(model).column_attrs
+        if _is_aware_column(prop.columns[0])
+    )
+
+
+def aware_in_utc(model: type, values: dict[str, Any]) -> dict[str, Any]:
+    """A row's values (by attribute), the naive times of its columns declared
+    with a time zone read as UTC, in place: SQLite keeps no offset and gives
+    them back naive, so the preview, the audit trail and the pages named the
+    same column's old value without its zone and its new one with it (as
+    PostgreSQL gives both, and the CSV writes them)."""
+    for name in _aware_attributes(model):
+        value = values.get(name)
+        if isinstance(value, datetime) and value.tzinfo is None:
+            values[name] = value.replace(tzinfo=UTC)
+    return values
 
 
 class OutOfCalendar(ValueError):

@@ -40,7 +40,12 @@ from admin_app.model.loading import related
 from admin_app.model.names import count_words, table_words
 from admin_app.model.relations import composite_keys, referring_constraints
 from admin_app.model.types import stored_type
-from admin_app.model.values import OutOfCalendar, normalise_datetime, unchanged
+from admin_app.model.values import (
+    OutOfCalendar,
+    aware_in_utc,
+    normalise_datetime,
+    unchanged,
+)
 from admin_app.model.writable import writable
 from admin_app.writing.concurrency import Merge
 from admin_app.writing.links import LinkPlan, LinkSpec, LinkWriter
@@ -740,11 +745,12 @@ def column_values(obj: Any, hidden: Collection[str] = ()) -> dict[str, Any]:
     loaded value read straight from the row's state: an import asks twice a
     row). What the audit trail records of a row and its version token hold."""
     loaded = instance_dict(obj)
-    return {
+    values = {
         key: loaded[key] if key in loaded else getattr(obj, key)
         for key in _column_keys(type(obj))
         if key not in hidden
     }
+    return aware_in_utc(type(obj), values)
 
 
 @cache

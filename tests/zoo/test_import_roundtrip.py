@@ -1330,3 +1330,37 @@ def test_a_number_typed_with_fewer_places_is_shown_as_its_column_holds_it(site):
             checked.append((table, name))
     if site.module == COLUMNS:  # the module with such columns
         assert checked
+
+
+@pytest.mark.parametrize("site", ZOO, indirect=True, ids=lambda m: m.rsplit(".")[-1])
+def test_a_zoned_columns_old_and_new_times_are_named_alike_on_every_table(site):
+    """A column declared with a time zone: SQLite gives its times back
+    without an offset, and the import's preview and the audit entries named
+    the old time so beside the new one with `+00:00`. On every such column
+    of every table, both are named with it, as the export writes them."""
+    from tests.zoo.story_base import entry_changes
+
+    checked = []
+    for _model, table, header, rows, specs in _typed_columns(site, (Kind.DATETIME,)):
+        for spec in specs:
+            name = facts.attr(spec.column)
+            if not getattr(spec.column.type, "timezone", False) or not rows[0][name]:
+                continue
+            if spec.column.onupdate is not None:
+                continue
+            old = rows[0][name]
+            assert old.endswith("+00:00"), (table, old)  # as the export writes it
+            rows[0][name] = "2026-03-01T12:00:00+02:00"
+            found = import_preview(site.client, table, csv_bytes(header, rows[:1]))
+            assert found["errors"] == [], (table, found["errors"])
+            (row,) = found["rows"]
+            assert row["changes"][name] == [old, "2026-03-01T10:00:00+00:00"], table
+            site.client.post(
+                f"/admin/{table}/import/confirm", data={"token": found["token"]}
+            )
+            entry = entry_changes(audit_rows(site)[-1])
+            assert entry["old"][row["key"]][name] == old, (table, entry)
+            assert entry["new"][row["key"]][name] == "2026-03-01T10:00:00+00:00"
+            checked.append((table, name))
+    if site.module == COLUMNS:  # the module with such a column
+        assert checked
