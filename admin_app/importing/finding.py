@@ -101,11 +101,13 @@ class RowFinder:
         by_column = [(column, cells[column.key]) for column in columns]
         keys = set()
         for row in rows:
-            for strip in (False, True):  # as `find` looks: as written, stripped
+            written = [row[1][cell.position] for _column, cell in by_column]
+            stripped = [text.strip() for text in written]
+            # as `find` looks: as written (where spaces are around), stripped
+            for texts in (written, stripped) if written != stripped else (stripped,):
                 parts = []
-                for column, cell in by_column:
-                    text = row[1][cell.position]
-                    part = self._key_part(column, text.strip() if strip else text)
+                for (column, _cell), text in zip(by_column, texts, strict=True):
+                    part = self._key_part(column, text)
                     if part is _NO_KEY:
                         break
                     parts.append(part)
