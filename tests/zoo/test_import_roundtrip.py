@@ -35,7 +35,7 @@ from tests.zoo.conftest import (
     TRACKER,
     ZOO,
 )
-from tests.zoo.story_base import audit_rows
+from tests.zoo.story_base import audit_rows, entry_changes, key_url
 from tests.zoo.test_calc_roundtrip import LACKED, LONG_NUMBERS, add_long_numbers
 
 JSON = {"Accept": "application/json"}
@@ -531,10 +531,8 @@ def test_a_semicolon_files_preview_speaks_of_dates_only_where_it_has_some(site):
             and facts.attr(spec.column) in header
             for spec in views[table].field_specs.values()
         )
-        said[table] = (
-            "Its dates with the year last were read with the day first"
-            in (found["read_as"])
-        )
+        day_first = "Its dates with the year last were read with the day first"
+        said[table] = day_first in found["read_as"]
         assert said[table] == dated, (table, found["read_as"])
     assert said
     if site.module == COLUMNS:  # tables with dates and without
@@ -1296,8 +1294,6 @@ def test_a_number_typed_with_fewer_places_is_shown_as_its_column_holds_it(site):
     every such column of every table, the import's preview, its audit entry
     and an edit form's audit entry name the value so (they named `7`, which
     the list and the export never show)."""
-    from tests.zoo.story_base import entry_changes, key_url
-
     checked = []
     for model, table, header, rows, specs in _typed_columns(site, (Kind.DECIMAL,)):
         for spec in specs:
@@ -1335,11 +1331,9 @@ def test_a_number_typed_with_fewer_places_is_shown_as_its_column_holds_it(site):
 @pytest.mark.parametrize("site", ZOO, indirect=True, ids=lambda m: m.rsplit(".")[-1])
 def test_a_zoned_columns_old_and_new_times_are_named_alike_on_every_table(site):
     """A column declared with a time zone: SQLite gives its times back
-    without an offset, and the import's preview and the audit entries named
+    without an offset, and the import's preview and its audit entry named
     the old time so beside the new one with `+00:00`. On every such column
     of every table, both are named with it, as the export writes them."""
-    from tests.zoo.story_base import entry_changes
-
     checked = []
     for _model, table, header, rows, specs in _typed_columns(site, (Kind.DATETIME,)):
         for spec in specs:
