@@ -750,7 +750,9 @@ def column_values(obj: Any, hidden: Collection[str] = ()) -> dict[str, Any]:
         for key in _column_keys(type(obj))
         if key not in hidden
     }
-    return aware_in_utc(type(obj), values)
+    if not instance_state(obj).has_identity:
+        return values  # a new row's defaults: a naive one is made UTC when written
+    return aware_in_utc(type(obj), values)  # as read back: SQLite's are naive
 
 
 @cache
