@@ -156,24 +156,14 @@ class RowFinder:
         if len(self.columns.key) != len(self.columns.key_columns) or not all(texts):
             self.report(number, self.columns.key[0].header, "The key is incomplete.")
             return False
-        if written != texts:
-            found = self._found_as_written(written, fresh)
-            if found is not None:
+        if written != texts:  # a text key with spaces around it, as typed
+            ordered = self._key_values(number, written, report=False)
+            found = None if ordered is None else self._row_of(ordered, fresh)
+            if found is not None:  # else read stripped: a stray space typed
                 return found
-        values = []
-        for cell, text in zip(self.columns.key, texts, strict=True):
-            try:
-                value = _key_value(cell, text)
-            except (BadKey, BadValue):
-                self.report(number, cell.header, f"{text!r} is not a valid key.")
-                return False
-            refused = cannot_hold(cell.column, value, self.session)
-            if refused is not None:
-                self.report(number, cell.header, refused)
-                return False
-            values.append(value)
-        by = {c.column.key: v for c, v in zip(self.columns.key, values, strict=True)}
-        ordered = [by[column.key] for column in self.columns.key_columns]
+        ordered = self._key_values(number, texts, report=True)
+        if ordered is None:
+            return False
         primary = self.columns.key_columns == list(self.mapper.primary_key)
         one = ordered[0] if len(ordered) == 1 else tuple(ordered)
         obj = self._row_of(ordered, fresh)
@@ -191,21 +181,25 @@ class RowFinder:
             return False
         return obj
 
-    def _found_as_written(self, written: list[str], fresh: bool) -> Any:
-        """The row whose text key has the spaces around it that the key
-        cells have (a form saves a key as typed, and the export writes it
-        so), or None: a key cell is otherwise read stripped, so that a stray
-        space typed in a spreadsheet still finds its row."""
+    def _key_values(
+        self, number: int, texts: list[str], *, report: bool
+    ) -> list[Any] | None:
+        """The values the key cells' `texts` name, in `key_columns`' order;
+        None where one is not a valid key, or not one its column can hold
+        (reported, with `report`)."""
         values = {}
-        for cell, text in zip(self.columns.key, written, strict=True):
+        for cell, text in zip(self.columns.key, texts, strict=True):
             try:
                 value = _key_value(cell, text)
+                refused = cannot_hold(cell.column, value, self.session)
             except (BadKey, BadValue):
-                return None  # not a text key: read stripped only
-            if cannot_hold(cell.column, value, self.session) is not None:
+                refused = f"{text!r} is not a valid key."
+            if refused is not None:
+                if report:
+                    self.report(number, cell.header, refused)
                 return None
             values[cell.column.key] = value
-        return self._row_of([values[c.key] for c in self.columns.key_columns], fresh)
+        return [values[column.key] for column in self.columns.key_columns]
 
     def _row_of(self, ordered: list[Any], fresh: bool) -> Any:
         """The row whose key columns (in `key_columns`' order) hold `ordered`,

@@ -39,25 +39,26 @@ def normalise_datetime(column: Column, value: Any) -> Any:
 
 
 @cache
-def _aware_attributes(model: type) -> tuple[str, ...]:
-    """The attribute keys of `model`'s columns declared with a time zone."""
+def _aware_columns(model: type) -> tuple[tuple[str, Column], ...]:
+    """The columns of `model` declared with a time zone, by attribute key."""
     return tuple(
-        prop.key
+        (prop.key, prop.columns[0])
         for prop in inspect(model).column_attrs
         if _is_aware_column(prop.columns[0])
     )
 
 
 def aware_in_utc(model: type, values: dict[str, Any]) -> dict[str, Any]:
-    """A row's values (by attribute), the naive times of its columns declared
-    with a time zone read as UTC, in place: SQLite keeps no offset and gives
-    them back naive, so the preview, the audit trail and the pages named the
-    same column's old value without its zone and its new one with it (as
-    PostgreSQL gives both, and the CSV writes them)."""
-    for name in _aware_attributes(model):
+    """A row's values (by attribute) as read back, the times of its columns
+    declared with a time zone in UTC (`normalise_datetime`), in place:
+    SQLite keeps no offset and gives them back naive, PostgreSQL in its
+    session's zone, so the preview and the audit trail named a column's old
+    value without its zone, or in another, beside its new one in UTC (as the
+    CSV writes it)."""
+    for name, column in _aware_columns(model):
         value = values.get(name)
-        if isinstance(value, datetime) and value.tzinfo is None:
-            values[name] = value.replace(tzinfo=UTC)
+        if isinstance(value, datetime) and value.tzinfo is not UTC:
+            values[name] = normalise_datetime(column, value)
     return values
 
 

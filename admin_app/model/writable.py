@@ -12,9 +12,14 @@ as models was a server error. The write path hands each such column its
 value as the column stores it (`writable`), and compares it in that form
 with what the row holds, so a row saved as shown changes nothing.
 
+A number for a column of a fixed number of decimal places is handed with
+them (`7` as `7.00`), as the column holds it: the preview and the audit
+trail name the value the row will hold.
+
 Only text columns (SQLAlchemy's own string types and SQLModel's
-`AutoString`) and JSON columns are converted: a project's own column type
-takes the value its model makes, as its writer was written for it.
+`AutoString`), JSON columns and numeric columns of SQLAlchemy's own types
+are converted: a project's own column type takes the value its model makes,
+as its writer was written for it.
 """
 
 import enum
@@ -91,13 +96,12 @@ def _converters(model: type) -> dict[str, Callable[[Any], Any]]:
     converters: dict[str, Callable[[Any], Any]] = {}
     for prop in inspect(model).column_attrs:
         column = prop.columns[0]
-        scale = getattr(column.type, "scale", None)
         if isinstance(column.type, JSON):
             converters[prop.key] = jsonable
         elif _own_text(column) and not _holds_text(annotation(model, prop.key)):
             converters[prop.key] = _text
-        elif isinstance(column.type, Numeric) and isinstance(scale, int):
-            converters[prop.key] = _to_scale(scale)
+        elif isinstance(column.type, Numeric) and isinstance(column.type.scale, int):
+            converters[prop.key] = _to_scale(column.type.scale)
     return converters
 
 

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import Integer, func, update
+from sqlalchemy import text as sql
 from sqlmodel import select
 
 from admin_app.model.fields import Kind
@@ -1331,9 +1332,18 @@ def test_a_number_typed_with_fewer_places_is_shown_as_its_column_holds_it(site):
 @pytest.mark.parametrize("site", ZOO, indirect=True, ids=lambda m: m.rsplit(".")[-1])
 def test_a_zoned_columns_old_and_new_times_are_named_alike_on_every_table(site):
     """A column declared with a time zone: SQLite gives its times back
-    without an offset, and the import's preview and its audit entry named
-    the old time so beside the new one with `+00:00`. On every such column
-    of every table, both are named with it, as the export writes them."""
+    without an offset, PostgreSQL in its session's zone (here a server in
+    New York's), and the import's preview and its audit entry named the old
+    time so beside the new one with `+00:00`. On every such column of every
+    table, both are named in UTC, as the export writes them."""
+    if site.engine.dialect.name == "postgresql":
+        database = site.engine.url.database
+        with site.engine.connect() as connection:
+            connection.execute(
+                sql(f"ALTER DATABASE \"{database}\" SET timezone = 'America/New_York'")
+            )
+            connection.commit()
+        site.engine.dispose()  # the next connections take the zone
     checked = []
     for _model, table, header, rows, specs in _typed_columns(site, (Kind.DATETIME,)):
         for spec in specs:
